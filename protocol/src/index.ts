@@ -1,0 +1,6 @@
+/** @fileoverview The one barrel in the repo: every schema the runtimes share. */
+export * from './errors';
+export * from './relay/job';
+export * from './relay/api';
+export * from './relay/events';
+// ComfyUI's own shapes (protocol/src/comfy/*) are exported here as they land.

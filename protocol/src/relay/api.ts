@@ -1,0 +1,97 @@
+/**
+ * @fileoverview Relay REST API bodies (sidecar ⇄ relay, CLI ⇄ relay, admin ⇄ relay).
+ *
+ * Auth on every route but /health: `Authorization: Bearer <token>`, where a user token is
+ * `<userId>.<base64url HMAC-SHA256(RELAY_SECRET, userId)>` and the admin token is ADMIN_TOKEN.
+ *
+ *   POST   /api/jobs                      SubmitJobRequest → 201 {job} (200 {job} when the id exists with the same prompt)
+ *   GET    /api/jobs?state=a,b&user=u&limit=&offset=&full=1   → JobList (own jobs; admin: all, `user` filters)
+ *   GET    /api/jobs/:id                  → {job} (full)
+ *   DELETE /api/jobs/:id                  → {job} (queued → cancelled and removed from the queue; running → interrupted on the GPU)
+ *   PATCH  /api/jobs/:id/priority         {lane} (admin) → {job}
+ *   PUT    /api/inputs/:sha256            raw bytes of an input file (content-addressed; 204 when stored)
+ *   GET    /api/view?filename=&subfolder=&type=output|temp   → the file from the caller's own output store
+ *   GET    /api/object_info               → the GPU's /object_info (cached), for validation in the sidecar
+ *   GET    /api/queue/status              → QueueStatus
+ *   GET    /health, /api/health           → Health (no auth)
+ *   WS     /api/events?since=<eventId>    → RelayEvent frames (see events.ts); Bearer token in the upgrade
+ */
+import { z } from 'zod';
+import { BackendKind, JobId, JobState, JobView, Lane } from './job';
+
+/** An input file referenced by the prompt (e.g. LoadImage `image: "sub/cat.png"`), uploaded first via PUT /api/inputs. */
+export const JobInput = z.object({
+  /** The value as it appears in the prompt, without an annotation: `cat.png` or `sub/cat.png`. */
+  path: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type JobInput = z.infer<typeof JobInput>;
+
+export const SubmitJobRequest = z.object({
+  jobId: JobId, // minted by the sidecar: a retried submit with the same id is one job
+  clientId: z.string().default(''),
+  prompt: z.record(z.string(), z.unknown()), // ComfyUI API prompt, already validated
+  extraData: z.record(z.string(), z.unknown()).default({}), // extra_pnginfo (workflow), preview_method …
+  outputsToExecute: z.array(z.string()).optional(), // validated output node ids; all outputs when absent
+  number: z.number().optional(), // the queue number the sidecar answered to the browser
+  front: z.boolean().optional(),
+  inputs: z.array(JobInput).default([]),
+});
+export type SubmitJobRequest = z.input<typeof SubmitJobRequest>;
+
+export const JobResponse = z.object({ job: JobView });
+export type JobResponse = z.infer<typeof JobResponse>;
+
+export const JobList = z.object({
+  jobs: z.array(JobView),
+  total: z.number().int().nonnegative(),
+});
+export type JobList = z.infer<typeof JobList>;
+
+export const PriorityRequest = z.object({ lane: Lane });
+
+export const ListJobsQuery = z.object({
+  state: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(JobState))
+    .optional(),
+  user: z.string().optional(),
+  limit: z.coerce.number().int().positive().max(1000).optional(),
+  offset: z.coerce.number().int().nonnegative().default(0),
+  full: z
+    .enum(['0', '1', 'true', 'false'])
+    .transform((v) => v === '1' || v === 'true')
+    .optional(),
+});
+
+export const QueueStatus = z.object({
+  queued: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  byUser: z.record(z.string(), z.object({ queued: z.number(), running: z.number() })).optional(), // admin only
+  /** Median measured run time used for ETAs; absent until a job has finished. */
+  typicalRunMs: z.number().optional(),
+  backends: z.array(
+    z.object({
+      name: z.string(),
+      kind: BackendKind,
+      state: z.enum(['ready', 'warming_up', 'degraded', 'down']),
+      running: z.number(),
+      capacity: z.number(),
+    }),
+  ),
+});
+export type QueueStatus = z.infer<typeof QueueStatus>;
+
+export const Health = z.object({
+  ok: z.boolean(),
+  redis: z.enum(['up', 'down']),
+  inferenceMode: BackendKind,
+  backends: QueueStatus.shape.backends,
+  queueDepth: z.number(),
+  uptimeS: z.number(),
+  version: z.string(),
+});
+export type Health = z.infer<typeof Health>;
+
+export { JobId };

@@ -1,0 +1,54 @@
+/**
+ * @fileoverview Events on the relay's WebSocket (`/api/events`), relay → sidecar (and CLI, admin).
+ *
+ * Text frames are JSON `RelayEvent`s. Each carries `id`, the Redis stream id it was stored under:
+ * a client reconnecting with `?since=<last id>` gets everything after it, so nothing is lost over
+ * a reconnect or a relay restart. The stream is per user (admin connections see all users).
+ *
+ * Binary frames are live previews and are not replayed: exactly ComfyUI's type-4 layout
+ * (`[uint32 4][uint32 N][N bytes JSON metadata][image bytes]`, see protocol/comfy/ws-binary) whose
+ * metadata `prompt_id` is the job id. Previews may be dropped under back-pressure; text never is.
+ */
+import { z } from 'zod';
+import { JobId, JobView } from './job';
+
+/** A job snapshot after any change: state, queue position, ETA, cold start, progress. */
+export const JobEvent = z.object({
+  id: z.string(),
+  type: z.literal('job'),
+  job: JobView.omit({ prompt: true, extraData: true }),
+});
+
+/**
+ * A native ComfyUI WS message of the job, ready to send to the browser tab `clientId`:
+ * `prompt_id` is the job id, node ids are the user's, and any files named in `executed` are
+ * already in the user's output store (GET /api/view). `status` frames are not sent here: the
+ * sidecar computes queue_remaining for its own user.
+ */
+export const ComfyEvent = z.object({
+  id: z.string(),
+  type: z.literal('comfy'),
+  jobId: JobId,
+  clientId: z.string(),
+  message: z.object({ type: z.string(), data: z.record(z.string(), z.unknown()) }),
+});
+
+export const RelayEvent = z.discriminatedUnion('type', [JobEvent, ComfyEvent]);
+export type RelayEvent = z.infer<typeof RelayEvent>;
+export type JobEvent = z.infer<typeof JobEvent>;
+export type ComfyEvent = z.infer<typeof ComfyEvent>;
+
+/**
+ * Messages the sidecar adds to the browser socket beside ComfyUI's own, for our extensions.
+ * ComfyUI forwards unknown types only to extensions that listen for them.
+ */
+export const ComfyumeJobMessage = z.object({
+  type: z.literal('comfyume.job'),
+  data: JobEvent.shape.job,
+});
+export const ComfyumeConnectionMessage = z.object({
+  type: z.literal('comfyume.relay'),
+  data: z.object({ connected: z.boolean(), message: z.string().optional() }),
+});
+export const ComfyumeMessage = z.discriminatedUnion('type', [ComfyumeJobMessage, ComfyumeConnectionMessage]);
+export type ComfyumeMessage = z.infer<typeof ComfyumeMessage>;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: typecheck, lint, the extension build, then all vitest projects
+# (unit, extensions, integration with real Redis and sockets, e2e with headless Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "== lint"; npx eslint . --max-warnings=0
+echo "== build"; npx vite build --logLevel warn
+echo "== tests"
+mkdir -p reports
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@" || status=$?
+# A plain closing line any CI can read, from vitest's own JSON report.
+node -e '
+  const r = require("./reports/vitest.json");
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' || true
+exit $status

@@ -4,3 +4,9 @@ export * from './relay/job';
 export * from './relay/api';
 export * from './relay/events';
 // ComfyUI's own shapes (protocol/src/comfy/*) are exported here as they land.
+export * from './comfy/py-format';
+export * from './comfy/ws';
+export * from './comfy/ws-binary';
+export * from './comfy/http';
+export * from './comfy/validate';
+export * from './comfy/jobs';

@@ -1,0 +1,30 @@
+/** @fileoverview What a replica's handlers and worker share (one queue, history, cache and hub per replica). */
+import type { Logger } from 'pino';
+import type { Executor } from './engine/executor';
+import type { PromptQueue } from './engine/queue';
+import type { NodeRegistry } from './nodes/registry';
+import type { Dirs } from './nodes/types';
+import type { WsHub } from './server/ws-hub';
+
+export type ReplicaContext = {
+  index: number;
+  dirs: Dirs;
+  queue: PromptQueue;
+  executor: Executor;
+  hub: WsHub;
+  registry: NodeRegistry;
+  log: Logger;
+  /** PromptServer.number: increments on every POST /prompt that parsed, valid or not. */
+  counter: { number: number };
+  settings: Map<string, unknown>;
+  /** Server feature flags (GET /features, WS reply). */
+  features: () => Record<string, unknown>;
+};
+
+export const SERVER_FEATURES = {
+  supports_preview_metadata: true,
+  max_upload_size: 104857600,
+  extension: { manager: { supports_v4: true } },
+  node_replacements: true,
+  assets: false,
+};

@@ -1,0 +1,107 @@
+/**
+ * @fileoverview A small route table over node:http. Hand-written instead of express because the simulator
+ * must answer byte-for-byte like aiohttp (exact content types, empty 200s without a content type, Python
+ * JSON formatting, 500 text for malformed JSON), which is simpler to state directly than to undo.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
+
+export type Reply =
+  | { status: number; json: unknown; headers?: Record<string, string> }
+  | { status: number; text: string; contentType?: string | null; headers?: Record<string, string> }
+  | { status: number; empty: true }
+  | { handled: true };
+
+export type Ctx = {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string>;
+  body: () => Promise<Buffer>;
+  /** aiohttp `request.json()`: throws MalformedJson (answered 500 like aiohttp) on bad JSON. */
+  json: () => Promise<unknown>;
+};
+
+export type Handler = (ctx: Ctx) => Promise<Reply> | Reply;
+type Route = { method: string; pattern: RegExp; keys: string[]; handler: Handler };
+
+export class MalformedJson extends Error {}
+
+/** aiohttp's answer to an unhandled exception in a handler (e.g. json.loads on a bad body). */
+export const AIOHTTP_500: Reply = { status: 500, text: '500 Internal Server Error\n\nServer got itself in trouble', contentType: 'text/plain; charset=utf-8' };
+
+export const json = (body: unknown, status = 200): Reply => ({ status, json: body });
+export const empty = (status = 200): Reply => ({ status, empty: true });
+
+export class Router {
+  private routes: Route[] = [];
+
+  add(method: string, path: string, handler: Handler): this {
+    const keys: string[] = [];
+    const pattern = new RegExp(
+      '^' +
+        path.replace(/\{(\w+)\}/g, (_, key: string) => {
+          keys.push(key);
+          return '([^/]+)';
+        }) +
+        '$',
+    );
+    this.routes.push({ method, pattern, keys, handler });
+    return this;
+  }
+
+  /** ComfyUI registers every PromptServer route twice: `/x` and `/api/x`. */
+  both(method: string, path: string, handler: Handler): this {
+    return this.add(method, path, handler).add(method, `/api${path}`, handler);
+  }
+
+  match(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'method' | undefined {
+    let pathMatched = false;
+    for (const route of this.routes) {
+      const m = route.pattern.exec(pathname);
+      if (!m) continue;
+      pathMatched = true;
+      if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, i) => (params[key] = decodeURIComponent(m[i + 1] as string)));
+      return { handler: route.handler, params };
+    }
+    return pathMatched ? 'method' : undefined;
+  }
+}
+
+export function readBody(req: IncomingMessage, limit = 100 * 1024 * 1024): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error('body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function send(res: ServerResponse, reply: Reply): void {
+  if ('handled' in reply) return;
+  if ('json' in reply) {
+    const body = Buffer.from(pyJsonDumps(reply.json));
+    res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, ...reply.headers });
+    res.end(body);
+  } else if ('text' in reply) {
+    const body = Buffer.from(reply.text);
+    const headers: Record<string, string | number> = { 'Content-Length': body.length, ...reply.headers };
+    if (reply.contentType !== null) headers['Content-Type'] = reply.contentType ?? 'text/plain; charset=utf-8';
+    res.writeHead(reply.status, headers);
+    res.end(body);
+  } else {
+    res.writeHead(reply.status, { 'Content-Length': 0 });
+    res.end();
+  }
+}

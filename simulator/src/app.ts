@@ -8,6 +8,7 @@ import { abspath } from './files/py-path';
 import { Gate } from './gate';
 import { startBalancer } from './balancer';
 import { startReplica, type SimulatorReplica } from './replica';
+import type { WebOptions } from './server/handlers/static';
 
 export type { SimulatorReplica } from './replica';
 
@@ -23,6 +24,8 @@ export type SimulatorOptions = {
   previewMethod?: 'none' | 'auto';
   failures?: { failNodeTypes?: string[]; http5xxBurst?: { status: 502 | 503; count: number }; dropSocketsAfterMs?: number };
   replicas?: number;
+  /** A UI to serve at `/` and custom-node web dirs at `/extensions/<name>/` (ComfyUI's static routes). */
+  web?: WebOptions;
   /** Logger (defaults to a silent one; the CLI passes its own). */
   logger?: Logger;
 };
@@ -56,6 +59,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           dropSocketsAfterMs: options.failures?.dropSocketsAfterMs,
           gate,
           log,
+          web: options.web,
         }),
       );
     }

@@ -22,6 +22,8 @@ Options:
   --api-key <key>        require "Authorization: Bearer <key>" (or env SIMULATOR_API_KEY)
   --fail-node <Class>    make this node class fail at run time (repeatable)
   --replicas <k>         k independent instances behind one round-robin port (default 1)
+  --web-root <dir>       serve this folder at / like ComfyUI serves its frontend
+  --extension <name=dir> serve a custom node's web directory at /extensions/<name>/ (repeatable)
   --help                 show this help`;
 
 const Flags = z.object({
@@ -35,6 +37,10 @@ const Flags = z.object({
   apiKey: z.string().min(1).optional(),
   failNode: z.array(z.string().min(1)).default([]),
   replicas: z.coerce.number().int().min(1).max(64).default(1),
+  webRoot: z.string().min(1).optional(),
+  extension: z
+    .array(z.string().regex(/^[^=/]+=.+$/, 'expected <name>=<dir>'))
+    .default([]),
 });
 
 export type CliConfig = { help: true } | { help: false; options: Readonly<SimulatorOptions> };
@@ -54,6 +60,8 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       'api-key': { type: 'string' },
       'fail-node': { type: 'string', multiple: true },
       replicas: { type: 'string' },
+      'web-root': { type: 'string' },
+      extension: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,6 +77,8 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     apiKey: values['api-key'] ?? (env.SIMULATOR_API_KEY || undefined),
     failNode: values['fail-node'],
     replicas: values.replicas,
+    webRoot: values['web-root'],
+    extension: values.extension,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  --${i.path.join('.').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${i.message}`);
@@ -88,6 +98,15 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       apiKey: f.apiKey,
       failures: { failNodeTypes: f.failNode },
       replicas: f.replicas,
+      web: {
+        webRoot: f.webRoot ? path.resolve(f.webRoot) : undefined,
+        extensionDirs: Object.fromEntries(
+          f.extension.map((pair) => {
+            const [name, ...dir] = pair.split('=');
+            return [name as string, path.resolve(dir.join('='))];
+          }),
+        ),
+      },
     }),
   };
 }

@@ -4,6 +4,7 @@ import type { Executor } from './engine/executor';
 import type { PromptQueue } from './engine/queue';
 import type { NodeRegistry } from './nodes/registry';
 import type { Dirs } from './nodes/types';
+import type { WebOptions } from './server/handlers/static';
 import type { WsHub } from './server/ws-hub';
 
 export type ReplicaContext = {
@@ -19,6 +20,8 @@ export type ReplicaContext = {
   settings: Map<string, unknown>;
   /** Server feature flags (GET /features, WS reply). */
   features: () => Record<string, unknown>;
+  /** Static web root and custom-node web directories, when serving a UI. */
+  web: WebOptions;
 };
 
 export const SERVER_FEATURES = {

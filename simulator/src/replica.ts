@@ -15,6 +15,7 @@ import { randomTempSuffix } from './nodes/save';
 import type { Dirs } from './nodes/types';
 import { AIOHTTP_500, MalformedJson, readBody, send, type Ctx } from './server/http-kit';
 import { buildRouter } from './server/routes';
+import { serveStatic, type WebOptions } from './server/handlers/static';
 import { WsHub } from './server/ws-hub';
 
 export type ReplicaOptions = {
@@ -29,6 +30,7 @@ export type ReplicaOptions = {
   dropSocketsAfterMs?: number;
   gate: Gate;
   log: Logger;
+  web?: WebOptions;
 };
 
 export type SimulatorReplica = { index: number; url: string; port: number; context: ReplicaContext };
@@ -63,6 +65,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
     counter: { number: 0 },
     settings: new Map(),
     features: () => ({ ...SERVER_FEATURES }),
+    web: options.web ?? {},
   };
   const router = buildRouter(context);
 
@@ -72,7 +75,6 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
       if (options.gate.refuseHttp(req, res)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
       const match = router.match(req.method ?? 'GET', url.pathname);
-      if (match === undefined) return send(res, { status: 404, text: '404: Not Found' });
       if (match === 'method') return send(res, { status: 405, text: '405: Method Not Allowed' });
       let cached: Buffer | undefined;
       const body = async () => (cached ??= await readBody(req));
@@ -80,7 +82,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
         req,
         res,
         url,
-        params: match.params,
+        params: match === undefined ? {} : match.params,
         body,
         json: async () => {
           try {
@@ -90,6 +92,11 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
           }
         },
       };
+      if (match === undefined) {
+        const isRead = req.method === 'GET' || req.method === 'HEAD';
+        const served = isRead ? await serveStatic(context.web, http) : undefined;
+        return send(res, served ?? { status: 404, text: '404: Not Found' });
+      }
       send(res, await match.handler(http));
     } catch (error) {
       if (!(error instanceof MalformedJson)) log.error({ err: error, url: req.url }, 'handler failed');

@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { ReplicaContext } from '../../context';
 import { SIMULATED_CHECKPOINTS } from '../../nodes/model-nodes';
 import { empty, json, type Ctx, type Reply } from '../http-kit';
+import { listExtensionScripts } from './static';
 
 /** Folder names ComfyUI 0.27 lists at GET /models (recorded). */
 const MODEL_FOLDERS = ['checkpoints', 'configs', 'loras', 'vae', 'text_encoders', 'diffusion_models', 'clip_vision', 'style_models', 'embeddings', 'diffusers', 'vae_approx', 'controlnet', 'gligen', 'upscale_models', 'latent_upscale_models', 'custom_nodes', 'hypernetworks', 'photomaker', 'classifiers', 'model_patches', 'audio_encoders', 'background_removal', 'frame_interpolation', 'geometry_estimation', 'optical_flow', 'detection'];
@@ -51,8 +52,8 @@ export function getSystemStats(ctx: ReplicaContext): Reply {
 }
 
 export const getFeatures = (ctx: ReplicaContext): Reply => json(ctx.features());
-/** No custom-node web directories and no bundled frontend: nothing to list. */
-export const getExtensions = (): Reply => json([]);
+/** Every `*.js` of the custom-node web directories the simulator was given (none by default). */
+export const getExtensions = (ctx: ReplicaContext): Reply => listExtensionScripts(ctx.web);
 export const getEmbeddings = (): Reply => json([]);
 export const getModels = (): Reply => json(MODEL_FOLDERS);
 

@@ -45,8 +45,16 @@ export type RunContext = {
   markSubmitted(backendRef: string): Promise<void>;
   /** Forward a native ComfyUI message of this job (prompt_id already the job id, node ids the user's). */
   emit(message: { type: string; data: Record<string, unknown> }): Promise<void>;
-  /** A live preview image (JPEG/PNG bytes) of a node; dropped when nobody can take it. */
-  preview(nodeId: string, image: Buffer, mime: 'image/jpeg' | 'image/png'): void;
+  /**
+   * A live preview image (JPEG/PNG bytes) of a node; dropped when nobody can take it. `meta`
+   * (optional) carries the GPU's own type-4 metadata ids (display/parent/real node) to keep them.
+   */
+  preview(
+    nodeId: string,
+    image: Buffer,
+    mime: 'image/jpeg' | 'image/png',
+    meta?: { display_node_id?: string; parent_node_id?: string | null; real_node_id?: string },
+  ): void;
   /** Copy a found output into the user's store (naming as ComfyUI would), once per file. Returns the UI item. */
   storeOutput(found: FoundOutput): Promise<{ filename: string; subfolder: string; type: 'output' | 'temp' }>;
 };

@@ -1,0 +1,154 @@
+/**
+ * @fileoverview Composition root: Redis connections, store, event log + hub, bus, output/input
+ * stores, backends, scheduler and the HTTP/WS server. Builds everything without listening, so
+ * tests and main.ts decide where it listens.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { bearer, verifyToken } from './auth';
+import { createBackends, type BackendSet } from './backends/factory';
+import type { Config } from './config';
+import { Bus } from './events/bus';
+import { EventHub } from './events/event-hub';
+import { EventLog } from './events/event-log';
+import { Publisher } from './events/publisher';
+import { createExpressApp } from './http/express-adapter';
+import type { Services } from './http/types';
+import { InputStore } from './inputs/input-store';
+import { createLogger } from './logger';
+import { OutputStore } from './outputs/output-store';
+import { QueueInfo } from './scheduler/queue-info';
+import { Scheduler } from './scheduler/scheduler';
+import { createRedis, waitReady } from './store/redis';
+import { RedisJobStore } from './store/redis-job-store';
+
+export type RelayDeps = {
+  logger?: Logger;
+  /** Injected backends (tests); otherwise built from config.inferenceMode. */
+  backends?: BackendSet;
+  relayId?: string;
+  /** Heartbeat of the event sockets (ms); tests shorten it. */
+  socketHeartbeatMs?: number;
+};
+
+export type Relay = {
+  server: Server;
+  relayId: string;
+  services: Services;
+  hub: EventHub;
+  start(): Promise<void>;
+  close(): Promise<void>;
+};
+
+const version = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export async function createRelay(config: Config, deps: RelayDeps = {}): Promise<Relay> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const relayId = deps.relayId ?? `relay-${randomUUID().slice(0, 8)}`;
+  const log = logger.child({ relayId });
+  const redis = createRedis(config.redisUrl, log, 'commands');
+  const tailRedis = createRedis(config.redisUrl, log, 'event-tail');
+  const subRedis = createRedis(config.redisUrl, log, 'pubsub', true);
+
+  const store = new RedisJobStore(redis, config.redisPrefix, {
+    leaseMs: config.leaseMs,
+    maxQueuedPerUser: config.maxQueuedPerUser,
+    maxRunningPerUser: config.maxRunningPerUser,
+    eventsMaxLen: config.eventsMaxLen,
+  });
+  const backendSet = deps.backends ?? (await createBackends(config, { logger: log }));
+  const backends = backendSet.backends;
+  const queue = new QueueInfo(store, () => backends.reduce((n, b) => n + b.capacity(), 0));
+
+  // Closures below refer to objects built a few lines later; they only run after start().
+  const hub: EventHub = new EventHub({
+    authenticate: (req) => {
+      const token = bearer(req.headers.authorization);
+      return token ? verifyToken(token, config.relaySecret, config.adminToken) : undefined;
+    },
+    replay: (userId, since) => eventLog.replay(userId, since),
+    logger: log.child({ mod: 'events' }),
+    heartbeatMs: deps.socketHeartbeatMs,
+  });
+  const eventLog = new EventLog(store, tailRedis, log, (userId, event) => hub.publish(userId, event));
+  const publisher = new Publisher(store, eventLog, queue);
+  const bus = new Bus(redis, subRedis, store.keys, log, {
+    preview: (userId, frame) => hub.preview(userId, frame),
+    control: (message) => {
+      if (message.type === 'cancel') scheduler.cancelRequested(message.jobId);
+      else scheduler.kick();
+    },
+  });
+  const outputs = new OutputStore(config.outputDir, store);
+  const inputs = new InputStore(config.inputDir);
+  const scheduler: Scheduler = new Scheduler(
+    { store, publisher, bus, outputs, inputs, owner: relayId, logger: log },
+    backends,
+    publisher,
+    queue,
+    { heartbeatMs: config.heartbeatMs, jobTimeoutMs: config.jobTimeoutMs },
+  );
+
+  const services: Services = {
+    config,
+    store,
+    queue,
+    publisher,
+    bus,
+    scheduler,
+    outputs,
+    inputs,
+    backends,
+    startedAt: Date.now(),
+    version,
+    redisUp: () =>
+      Promise.race([
+        redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 1_000)),
+      ]),
+  };
+  const server = createServer(createExpressApp(services, log));
+  server.on('upgrade', (req, socket, head) => {
+    if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+
+  let started = false;
+  return {
+    server,
+    relayId,
+    services,
+    hub,
+    async start() {
+      if (started) return;
+      started = true;
+      const ready = await Promise.all([redis, tailRedis, subRedis].map((r) => waitReady(r, 5_000)));
+      if (!ready.every(Boolean)) log.warn({ redisUrl: config.redisUrl }, 'redis is not reachable yet; the relay answers 503 until it is');
+      eventLog.start();
+      scheduler.start();
+      log.info({ mode: config.inferenceMode, backends: backends.map((b) => b.name) }, 'relay started');
+    },
+    async close() {
+      await scheduler.close();
+      await hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await eventLog.stop();
+      await backendSet.close();
+      subRedis.disconnect();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * @fileoverview A relay-owned WebSocket to one ComfyUI, reconnecting forever. It connects with
+ * `?clientId=<sid>` (the client_id our prompts carry, so ComfyUI sends their events here), sends
+ * `feature_flags` with supports_preview_metadata first (so previews come as type 4, tagged with
+ * their prompt_id), and routes text and preview frames to the job whose prompt_id they carry.
+ */
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { decodeBinaryFrame, type PreviewMetadata } from '../../../../protocol/src/index';
+
+export type SocketEvent =
+  | { kind: 'message'; type: string; data: Record<string, unknown> }
+  | { kind: 'preview'; meta: PreviewMetadata; image: Buffer };
+
+type Listener = (event: SocketEvent) => void;
+
+export class ComfySocket {
+  private ws: WebSocket | undefined;
+  private readonly listeners = new Map<string, Listener>();
+  private closed = false;
+  private retryMs = 250;
+  private openedOnce = false;
+  connected = false;
+  /** Called on every (re)connect, so jobs can re-check history for anything missed meanwhile. */
+  onReconnect: (() => void) | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    readonly sid: string,
+    private readonly logger: Logger,
+  ) {
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const url = `${this.baseUrl.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(this.sid)}`;
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
+      this.connected = true;
+      this.retryMs = 250;
+      if (this.openedOnce) this.onReconnect?.();
+      this.openedOnce = true;
+    });
+    ws.on('message', (raw: Buffer, isBinary: boolean) => this.dispatch(raw, isBinary));
+    ws.on('error', (error) => this.logger.debug({ url: this.baseUrl, err: error.message }, 'GPU socket error'));
+    ws.on('close', () => {
+      this.connected = false;
+      if (this.closed) return;
+      setTimeout(() => this.connect(), this.retryMs).unref();
+      this.retryMs = Math.min(this.retryMs * 2, 2_000);
+    });
+  }
+
+  private dispatch(raw: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      const frame = decodeBinaryFrame(raw);
+      if (frame.kind !== 'preview_with_metadata') return;
+      const listener = this.listeners.get(String(frame.meta.prompt_id));
+      listener?.({ kind: 'preview', meta: frame.meta, image: Buffer.from(frame.image) });
+      return;
+    }
+    let message: { type?: unknown; data?: unknown };
+    try {
+      message = JSON.parse(raw.toString()) as { type?: unknown; data?: unknown };
+    } catch {
+      return;
+    }
+    if (typeof message.type !== 'string' || !message.data || typeof message.data !== 'object') return;
+    const data = message.data as Record<string, unknown>;
+    if (typeof data.prompt_id !== 'string') return; // status, feature_flags, the reconnect `executing`
+    this.listeners.get(data.prompt_id)?.({ kind: 'message', type: message.type, data });
+  }
+
+  subscribe(promptId: string, listener: Listener): () => void {
+    this.listeners.set(promptId, listener);
+    return () => {
+      if (this.listeners.get(promptId) === listener) this.listeners.delete(promptId);
+    };
+  }
+
+  get idle(): boolean {
+    return this.listeners.size === 0;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws?.terminate();
+  }
+}

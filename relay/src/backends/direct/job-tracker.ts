@@ -1,0 +1,219 @@
+/**
+ * @fileoverview Follows one prompt on a direct ComfyUI: its WebSocket messages in order (outputs
+ * fetched into the user's store before `executed` is forwarded), or — when messages were missed
+ * (socket drop, relay restart) — its /history entry. Produces the job's RunResult.
+ */
+import { basename, extname } from 'node:path';
+import type { JobError, NodeUiOutput } from '../../../../protocol/src/index';
+import type { FoundOutput, RunContext, RunResult, RunnableJob } from '../backend';
+import { untag, type OutputNode } from '../tagging';
+import type { ComfyClient, HistoryEntry } from './comfy-client';
+import type { SocketEvent } from './comfy-socket';
+
+type Message = { type: string; data: Record<string, unknown> };
+const TERMINAL = new Set(['execution_success', 'execution_error', 'execution_interrupted']);
+
+export function jobErrorFromComfy(data: Record<string, unknown>): JobError {
+  const nodeId = data.node_id == null ? '' : String(data.node_id);
+  const nodeType = String(data.node_type ?? '');
+  const exceptionType = String(data.exception_type ?? 'Exception');
+  const exceptionMessage = String(data.exception_message ?? '');
+  const where = nodeId ? `${nodeType || 'node'} (node ${nodeId})` : 'the workflow';
+  return {
+    message: `${where} failed on the GPU: ${exceptionType}: ${exceptionMessage.split('\n')[0]}`,
+    nodeId,
+    nodeType,
+    exceptionType,
+    exceptionMessage,
+    traceback: Array.isArray(data.traceback) ? data.traceback.map(String) : [],
+    currentInputs: (data.current_inputs as Record<string, unknown>) ?? {},
+    currentOutputs: Array.isArray(data.current_outputs) ? data.current_outputs.map(String) : [],
+  };
+}
+
+export class JobTracker {
+  readonly result: Promise<RunResult>;
+  private resolve!: (result: RunResult) => void;
+  private reject!: (error: unknown) => void;
+  private chain: Promise<void> = Promise.resolve();
+  private terminal: Message | undefined;
+  private started = false;
+  private readonly outputs: Record<string, NodeUiOutput> = {};
+  private readonly cached = new Set<string>();
+  private readonly executed = new Set<string>();
+  private readonly statusMessages: [string, Record<string, unknown>][] = [];
+  ended = false;
+  cancelRequested = false;
+  /** The GPU has the prompt (POST answered, or found in its queue on resume). */
+  onGpu = false;
+  historySeenAt: number | undefined;
+  /** Consecutive polls that found the prompt neither in history nor in the queue after it was on the GPU. */
+  vanished = 0;
+
+  constructor(
+    private readonly job: RunnableJob,
+    private readonly ctx: RunContext,
+    private readonly client: ComfyClient,
+    private readonly outputNodes: Map<string, OutputNode>,
+  ) {
+    this.result = new Promise<RunResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.result.catch(() => undefined);
+  }
+
+  get hasTerminal(): boolean {
+    return this.terminal !== undefined;
+  }
+
+  push(event: SocketEvent): void {
+    if (event.kind === 'preview') {
+      const meta = event.meta;
+      const mime = meta.image_type === 'image/png' ? 'image/png' : 'image/jpeg';
+      this.ctx.preview(String(meta.node_id), event.image, mime, {
+        display_node_id: meta.display_node_id,
+        parent_node_id: meta.parent_node_id,
+        real_node_id: meta.real_node_id,
+      });
+      return;
+    }
+    this.enqueue(() => this.handle({ type: event.type, data: event.data }));
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch((error: unknown) => {
+      this.ended = true;
+      this.reject(error);
+    });
+  }
+
+  private async handle(message: Message): Promise<void> {
+    if (this.ended) return;
+    const { type, data } = message;
+    if (type === 'execution_start') {
+      if (!this.started) await this.ctx.phase('running');
+      this.started = true;
+      this.statusMessages.push([type, data]);
+    } else if (type === 'execution_cached') {
+      for (const node of (data.nodes as unknown[]) ?? []) this.cached.add(String(node));
+      this.statusMessages.push([type, data]);
+    } else if (type === 'executing') {
+      if (data.node === null || data.node === undefined) {
+        await this.ctx.emit(message);
+        if (this.terminal) this.end();
+        return;
+      }
+      this.executed.add(String(data.node));
+    } else if (type === 'executed') {
+      const nodeId = String(data.node);
+      const output = await this.rewrite(nodeId, data.output);
+      if (output) this.outputs[nodeId] = { ...(this.outputs[nodeId] ?? {}), ...output };
+      this.executed.add(nodeId);
+      await this.ctx.emit({ type, data: { ...data, output } });
+      return;
+    } else if (TERMINAL.has(type)) {
+      this.terminal = message;
+      this.statusMessages.push([type, data]);
+      await this.ctx.emit(message);
+      // ComfyUI follows with `executing {node:null}`; don't wait forever if it is lost.
+      setTimeout(() => this.enqueue(async () => this.end()), 2_000).unref();
+      return;
+    }
+    await this.ctx.emit(message);
+  }
+
+  /** `executed.output` with every file copied to the user's store and renamed as stored there. */
+  private async rewrite(nodeId: string, output: unknown): Promise<NodeUiOutput | null> {
+    if (!output || typeof output !== 'object') return null;
+    const out: NodeUiOutput = {};
+    for (const [key, items] of Object.entries(output as Record<string, unknown>)) {
+      if (!Array.isArray(items)) continue;
+      out[key] = await Promise.all(items.map((item) => (isFileItem(item) ? this.storeItem(nodeId, key, item) : item)));
+    }
+    return out;
+  }
+
+  private async storeItem(nodeId: string, key: string, item: { filename: string; subfolder?: string; type?: string }) {
+    const rel = item.subfolder ? `${item.subfolder}/${item.filename}` : item.filename;
+    const tag = untag(rel);
+    const source = { url: this.client.viewUrl(item) };
+    let found: FoundOutput;
+    if (tag && tag.jobId === this.job.id) {
+      const node = this.outputNodes.get(tag.nodeId);
+      found = { nodeId: tag.nodeId, key, type: node?.deliverAs ?? 'output', originalPrefix: tag.originalPrefix, source, extension: tag.extension };
+    } else {
+      // A file outside our tag (a custom node's own preview): keep its name, deliver it as temp unless it is an output.
+      const extension = extname(item.filename);
+      const stem = basename(item.filename, extension).replace(/_\d{5,}_$/, '');
+      found = { nodeId, key, type: item.type === 'output' ? 'output' : 'temp', originalPrefix: item.subfolder ? `${item.subfolder}/${stem}` : stem, source, extension };
+    }
+    const stored = await this.ctx.storeOutput(found);
+    return { ...item, ...stored };
+  }
+
+  /** Complete from the GPU's history entry: deliver outputs not yet seen, then the terminal message. */
+  finishFromHistory(entry: HistoryEntry): void {
+    this.enqueue(async () => {
+      if (this.ended || this.terminal) return;
+      const messages = entry.status?.messages ?? [];
+      for (const [type, data] of messages) {
+        if ((type === 'execution_start' && !this.started) || (type === 'execution_cached' && this.cached.size === 0)) {
+          await this.handle({ type, data: { ...data } });
+        }
+      }
+      await this.ctx.phase('fetching_outputs');
+      for (const [nodeId, output] of Object.entries(entry.outputs ?? {})) {
+        if (this.outputs[nodeId]) continue;
+        await this.handle({ type: 'executed', data: { node: nodeId, display_node: nodeId, output, prompt_id: this.job.id } });
+      }
+      const last = messages.find(([type]) => TERMINAL.has(type));
+      const terminal: Message = last
+        ? { type: last[0], data: last[1] }
+        : { type: entry.status?.status_str === 'success' ? 'execution_success' : 'execution_error', data: { prompt_id: this.job.id, timestamp: Date.now() } };
+      this.terminal = terminal;
+      this.statusMessages.push([terminal.type, terminal.data]);
+      await this.ctx.emit(terminal);
+      await this.ctx.emit({ type: 'executing', data: { node: null, prompt_id: this.job.id } });
+      this.end();
+    });
+  }
+
+  /** The prompt left the GPU without a trace after a cancel (it was still pending there). */
+  endInterrupted(): void {
+    this.enqueue(async () => {
+      if (this.ended) return;
+      this.ended = true;
+      this.resolve(this.build('interrupted'));
+    });
+  }
+
+  fail(error: unknown): void {
+    this.ended = true;
+    this.reject(error);
+  }
+
+  private end(): void {
+    if (this.ended || !this.terminal) return;
+    this.ended = true;
+    const type = this.terminal.type;
+    const status = type === 'execution_success' ? 'success' : type === 'execution_interrupted' ? 'interrupted' : 'error';
+    const result = this.build(status);
+    if (status === 'error') result.error = jobErrorFromComfy(this.terminal.data);
+    this.resolve(result);
+  }
+
+  private build(status: RunResult['status']): RunResult {
+    return {
+      status,
+      outputs: this.outputs,
+      cachedNodes: [...this.cached],
+      executedNodes: [...this.executed],
+      statusMessages: this.statusMessages,
+    };
+  }
+}
+
+function isFileItem(item: unknown): item is { filename: string; subfolder?: string; type?: string } {
+  return !!item && typeof item === 'object' && typeof (item as { filename?: unknown }).filename === 'string';
+}

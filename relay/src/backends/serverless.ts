@@ -1,0 +1,145 @@
+/**
+ * @fileoverview The serverless backend: jobs run on a load-balanced ComfyUI endpoint (Bearer
+ * key) whose replicas share an output volume (SFS). Delivery follows DESIGN.md §3: tagged output
+ * prefixes, a chokidar watcher on the shared folder, history polling that reads `{}` as "not
+ * here", completion from evidence, inputs staged before submit, cold starts as a visible state.
+ */
+import pino, { type Logger } from 'pino';
+import type { Backend, RunContext, RunnableJob, RunResult } from './backend';
+import { createOutputWatcher } from '../outputs/watcher';
+import { createEndpointClient, EndpointError } from './serverless/endpoint';
+import { sendCancel } from './serverless/evidence';
+import { JobRun, type RunConfig } from './serverless/job-run';
+import { Metrics, type ServerlessMetrics } from './serverless/metrics';
+
+export type ServerlessConfig = {
+  endpoint: string;
+  apiKey?: string;
+  /** The GPU output folder as mounted on this host; tagged files appear under its `comfyume/`. */
+  sfsOutputDir: string;
+  /** The GPU input folder as mounted here; without it inputs are uploaded with POST /upload/image. */
+  sfsInputDir?: string;
+  /** SFS_POLL_MS: watcher polling interval; 0 = inotify (sees nothing written by other NFS hosts). */
+  pollMs: number;
+  historyPollMs: number;
+  /** Quiet time after the last file before "every output node delivered" counts as done. */
+  settleMs: number;
+  jobTimeoutMs: number;
+  coldStartBudgetMs: number;
+  capacity: number;
+  // Optional knobs (compatible extension of the brief's shape); defaults in parentheses.
+  /** Per-request timeout (30 s). */
+  requestTimeoutMs?: number;
+  /** How long a resumed job whose submit may or may not have landed is looked for before resubmitting (max(15 s, 10 × historyPollMs)). */
+  resumeProbeMs?: number;
+  /** After cancel, how long to wait for the GPU to confirm the interrupt (5 s). */
+  cancelGraceMs?: number;
+  /** How long a file listed in history may take to show up on SFS (max(10 s, 5 × pollMs)). */
+  missingOutputGraceMs?: number;
+  /** A file is taken once its size has not changed for this long (max(200 ms, pollMs)). */
+  writeStableMs?: number;
+  /** client_id sent with prompts; no socket listens for it (default "comfyume-relay"). */
+  clientId?: string;
+};
+
+export type ServerlessBackend = Backend & {
+  /** Latencies measured by this backend (file written → stored → executed; GPU error → reported). */
+  metrics(): ServerlessMetrics;
+};
+
+const OBJECT_INFO_TTL_MS = 5 * 60_000;
+
+export function createServerlessBackend(
+  config: ServerlessConfig,
+  deps: { logger?: Logger; fetch?: typeof fetch } = {},
+): ServerlessBackend {
+  const logger = (deps.logger ?? pino({ level: 'silent' })).child({ mod: 'serverless' });
+  const endpoint = createEndpointClient({
+    endpoint: config.endpoint,
+    apiKey: config.apiKey,
+    fetch: deps.fetch ?? fetch,
+    requestTimeoutMs: config.requestTimeoutMs ?? 30_000,
+    logger,
+  });
+  const watcher = createOutputWatcher({
+    outputDir: config.sfsOutputDir,
+    pollMs: config.pollMs,
+    writeStableMs: config.writeStableMs,
+    logger,
+  });
+  const runConfig: RunConfig = {
+    sfsOutputDir: config.sfsOutputDir,
+    sfsInputDir: config.sfsInputDir,
+    coldStartBudgetMs: config.coldStartBudgetMs,
+    historyPollMs: config.historyPollMs,
+    settleMs: config.settleMs,
+    jobTimeoutMs: config.jobTimeoutMs,
+    resumeProbeMs: config.resumeProbeMs ?? Math.max(15_000, 10 * config.historyPollMs),
+    cancelGraceMs: config.cancelGraceMs ?? 5000,
+    missingOutputGraceMs: config.missingOutputGraceMs ?? Math.max(10_000, 5 * config.pollMs),
+    clientId: config.clientId ?? 'comfyume-relay',
+  };
+  const metrics = new Metrics();
+  const runs = new Map<string, JobRun>();
+  const closing = new AbortController();
+  let objectInfo: { at: number; value: Record<string, unknown> } | undefined;
+
+  return {
+    name: 'serverless',
+    kind: 'serverless',
+    capacity: () => config.capacity,
+    state: () => endpoint.state(),
+    metrics: () => metrics.snapshot(),
+
+    async run(job: RunnableJob, ctx: RunContext): Promise<RunResult> {
+      const run = new JobRun(job, ctx, {
+        config: runConfig,
+        endpoint,
+        watcher,
+        metrics,
+        logger,
+        closing: closing.signal,
+      });
+      runs.set(job.id, run);
+      try {
+        return await run.run();
+      } finally {
+        if (runs.get(job.id) === run) runs.delete(job.id);
+      }
+    },
+
+    async cancel(jobId: string): Promise<void> {
+      const run = runs.get(jobId);
+      // Not running here (another relay runs it, or it is between owners): still ask the GPU.
+      if (run) await run.cancel();
+      else await sendCancel(endpoint, jobId, logger, { signal: closing.signal });
+    },
+
+    async objectInfo(): Promise<Record<string, unknown>> {
+      if (objectInfo && Date.now() - objectInfo.at < OBJECT_INFO_TTL_MS) return objectInfo.value;
+      const reply = await endpoint.withColdStart(
+        'object_info',
+        () => endpoint.request('GET', '/object_info'),
+        {
+          budgetMs: config.coldStartBudgetMs,
+          signal: closing.signal,
+        },
+      );
+      if (reply.status !== 200 || !reply.body || typeof reply.body !== 'object') {
+        throw new EndpointError(
+          `GET /object_info: HTTP ${reply.status} ${reply.text.slice(0, 160)}`,
+          false,
+          false,
+          reply.status,
+        );
+      }
+      objectInfo = { at: Date.now(), value: reply.body as Record<string, unknown> };
+      return objectInfo.value;
+    },
+
+    async close(): Promise<void> {
+      closing.abort();
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * @fileoverview The relay's configuration: environment variables parsed once with zod, every bad
+ * value reported in one message, returned frozen. Nothing else in the relay reads process.env.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const url = z.string().url();
+
+const EnvSchema = z
+  .object({
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'letters, digits, _ . : - only').default('comfyume:'),
+    INFERENCE_MODE: z.enum(['serverless', 'direct', 'simulated']).optional(),
+    SERVERLESS_ENDPOINT: optionalString.pipe(url.optional()),
+    SERVERLESS_API_KEY: optionalString,
+    SFS_OUTPUT_DIR: optionalString,
+    SFS_INPUT_DIR: optionalString,
+    SFS_POLL_MS: int(500, 0),
+    SERVERLESS_HISTORY_POLL_MS: int(1000, 50),
+    SERVERLESS_SETTLE_MS: int(1500, 0),
+    SERVERLESS_CAPACITY: int(4, 1),
+    JOB_TIMEOUT_S: int(600, 1),
+    COLD_START_BUDGET_S: int(300, 0),
+    COMFYUI_GPU_URLS: optionalString,
+    COMFYUI_GPU_CAPACITY: int(1, 1),
+    SIMULATOR_STEP_MS: z.coerce.number().int().min(0).optional(),
+    RELAY_SECRET: z.string({ required_error: 'required (the key user tokens are signed with)' }).min(16, 'at least 16 characters'),
+    ADMIN_TOKEN: z.string({ required_error: 'required (the operator token)' }).min(16, 'at least 16 characters'),
+    RELAY_HOST: z.string().default('0.0.0.0'),
+    RELAY_PORT: int(3000, 0).pipe(z.number().max(65535)),
+    OUTPUT_DIR: z.string().default('data/relay-outputs'),
+    RELAY_INPUT_DIR: optionalString,
+    MAX_QUEUED_PER_USER: int(20, 0),
+    MAX_RUNNING_PER_USER: int(1, 0),
+    RELAY_MAX_BODY_MB: z.coerce.number().positive().default(20),
+    RELAY_MAX_NODES: int(1000, 1),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    RELAY_LEASE_MS: int(10_000, 1000),
+    RELAY_HEARTBEAT_MS: int(3_000, 100),
+    RELAY_EVENTS_MAXLEN: int(10_000, 100),
+  })
+  .superRefine((env, ctx) => {
+    const mode = env.INFERENCE_MODE;
+    if (mode === 'serverless' && !env.SERVERLESS_ENDPOINT)
+      ctx.addIssue({ code: 'custom', path: ['SERVERLESS_ENDPOINT'], message: 'required when INFERENCE_MODE=serverless' });
+    if (mode === 'serverless' && !env.SFS_OUTPUT_DIR)
+      ctx.addIssue({ code: 'custom', path: ['SFS_OUTPUT_DIR'], message: 'required when INFERENCE_MODE=serverless (the GPU output volume as mounted here)' });
+    if (mode === 'direct' && !env.COMFYUI_GPU_URLS)
+      ctx.addIssue({ code: 'custom', path: ['COMFYUI_GPU_URLS'], message: 'required when INFERENCE_MODE=direct (comma-separated ComfyUI URLs)' });
+    for (const u of splitUrls(env.COMFYUI_GPU_URLS)) {
+      if (!URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol))
+        ctx.addIssue({ code: 'custom', path: ['COMFYUI_GPU_URLS'], message: `"${u}" is not an http(s) URL` });
+    }
+    if (env.RELAY_HEARTBEAT_MS * 2 >= env.RELAY_LEASE_MS)
+      ctx.addIssue({ code: 'custom', path: ['RELAY_HEARTBEAT_MS'], message: 'must be less than half of RELAY_LEASE_MS' });
+  });
+
+function splitUrls(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean);
+}
+
+export type InferenceMode = 'serverless' | 'direct' | 'simulated';
+
+export type Config = Readonly<{
+  redisUrl: string;
+  redisPrefix: string;
+  inferenceMode: InferenceMode;
+  serverless: Readonly<{
+    endpoint?: string;
+    apiKey?: string;
+    sfsOutputDir?: string;
+    sfsInputDir?: string;
+    sfsPollMs: number;
+    historyPollMs: number;
+    settleMs: number;
+    capacity: number;
+  }>;
+  jobTimeoutMs: number;
+  coldStartBudgetMs: number;
+  gpuUrls: readonly string[];
+  gpuCapacity: number;
+  simulatorStepMs?: number;
+  relaySecret: string;
+  adminToken: string;
+  host: string;
+  port: number;
+  outputDir: string; // absolute
+  inputDir: string; // absolute; content-addressed uploads per user
+  maxQueuedPerUser: number; // 0 = unlimited
+  maxRunningPerUser: number; // 0 = unlimited
+  maxBodyBytes: number;
+  maxNodes: number;
+  logLevel: string;
+  leaseMs: number;
+  heartbeatMs: number;
+  eventsMaxLen: number;
+}>;
+
+/** Parse the environment (or any string map, for tests) into a frozen Config; throws one message listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new Error(`invalid relay configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const gpuUrls = splitUrls(e.COMFYUI_GPU_URLS);
+  const inferenceMode: InferenceMode =
+    e.INFERENCE_MODE ?? (e.SERVERLESS_ENDPOINT ? 'serverless' : gpuUrls.length ? 'direct' : 'simulated');
+  const outputDir = resolve(e.OUTPUT_DIR);
+  return Object.freeze({
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX.endsWith(':') ? e.REDIS_PREFIX : `${e.REDIS_PREFIX}:`,
+    inferenceMode,
+    serverless: Object.freeze({
+      endpoint: e.SERVERLESS_ENDPOINT?.replace(/\/+$/, ''),
+      apiKey: e.SERVERLESS_API_KEY,
+      sfsOutputDir: e.SFS_OUTPUT_DIR && resolve(e.SFS_OUTPUT_DIR),
+      sfsInputDir: e.SFS_INPUT_DIR && resolve(e.SFS_INPUT_DIR),
+      sfsPollMs: e.SFS_POLL_MS,
+      historyPollMs: e.SERVERLESS_HISTORY_POLL_MS,
+      settleMs: e.SERVERLESS_SETTLE_MS,
+      capacity: e.SERVERLESS_CAPACITY,
+    }),
+    jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
+    coldStartBudgetMs: e.COLD_START_BUDGET_S * 1000,
+    gpuUrls: Object.freeze(gpuUrls),
+    gpuCapacity: e.COMFYUI_GPU_CAPACITY,
+    simulatorStepMs: e.SIMULATOR_STEP_MS,
+    relaySecret: e.RELAY_SECRET,
+    adminToken: e.ADMIN_TOKEN,
+    host: e.RELAY_HOST,
+    port: e.RELAY_PORT,
+    outputDir,
+    inputDir: e.RELAY_INPUT_DIR ? resolve(e.RELAY_INPUT_DIR) : resolve(outputDir, '.inputs'),
+    maxQueuedPerUser: e.MAX_QUEUED_PER_USER,
+    maxRunningPerUser: e.MAX_RUNNING_PER_USER,
+    maxBodyBytes: Math.round(e.RELAY_MAX_BODY_MB * 1024 * 1024),
+    maxNodes: e.RELAY_MAX_NODES,
+    logLevel: e.LOG_LEVEL,
+    leaseMs: e.RELAY_LEASE_MS,
+    heartbeatMs: e.RELAY_HEARTBEAT_MS,
+    eventsMaxLen: e.RELAY_EVENTS_MAXLEN,
+  });
+}

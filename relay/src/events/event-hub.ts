@@ -1,0 +1,147 @@
+/**
+ * @fileoverview `WS /api/events`: per-connection replay after `?since=<id>`, then live events
+ * from this relay's tail of the all-users stream, filtered to the caller's user (admin: all).
+ * Follows ws's README recipes: noServer + handleUpgrade with auth before the upgrade, ping/pong
+ * heartbeat that terminates dead peers, and a bufferedAmount cap that drops binary previews
+ * (never text: a lost state event would leave the browser wrong until the next one).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { RelayEvent } from '../../../protocol/src/index';
+import type { Principal } from '../auth';
+import { compareStreamIds, STREAM_ID } from './stream-id';
+
+export type HubOptions = {
+  authenticate(req: IncomingMessage): Principal | undefined;
+  replay(userId: string | undefined, since: string): Promise<RelayEvent[]>;
+  logger: Logger;
+  heartbeatMs?: number;
+  /** Above this many buffered bytes a socket gets no previews until it drains. */
+  maxBufferedBytes?: number;
+};
+
+type Client = {
+  ws: WebSocket;
+  principal: Principal;
+  lastId: string | undefined;
+  /** Live events held back while this client's replay is in flight. */
+  pending: RelayEvent[] | undefined;
+  alive: boolean;
+};
+
+export class EventHub {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly clients = new Set<Client>();
+  private readonly timer: NodeJS.Timeout;
+  readonly stats = { droppedPreviews: 0 };
+
+  constructor(private readonly options: HubOptions) {
+    this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs ?? 15_000);
+    this.timer.unref();
+  }
+
+  /** Handles the upgrade when it is ours (`/api/events`); returns false to let others try. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://relay');
+    if (url.pathname !== '/api/events') return false;
+    const principal = this.options.authenticate(req);
+    if (!principal) {
+      refuse(socket, 401, 'unauthorized', 'a valid relay token is required: Authorization: Bearer <token>');
+      return true;
+    }
+    const since = url.searchParams.get('since') ?? undefined;
+    if (since !== undefined && since !== '' && !STREAM_ID.test(since)) {
+      refuse(socket, 400, 'bad_request', `since="${since}" is not an event id (like 1712345678901-0)`);
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, principal, since || undefined));
+    return true;
+  }
+
+  private async accept(ws: WebSocket, principal: Principal, since: string | undefined): Promise<void> {
+    const client: Client = { ws, principal, lastId: since, pending: since ? [] : undefined, alive: true };
+    this.clients.add(client);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('error', (error) => this.options.logger.debug({ err: error.message }, 'event socket error'));
+    ws.on('close', () => this.clients.delete(client));
+    ws.on('message', () => undefined); // clients have nothing to say; ignore
+    if (!since) return;
+    try {
+      // Registered before the replay read, so anything appended meanwhile is in the replay or in `pending`.
+      const events = await this.options.replay(principal.kind === 'user' ? principal.userId : undefined, since);
+      for (const event of events) this.sendText(client, event);
+    } catch (error) {
+      this.options.logger.warn({ err: (error as Error).message }, 'event replay failed');
+      ws.close(1011, 'replay failed: the relay cannot read its event log right now; reconnect with the same since');
+      return;
+    }
+    const held = client.pending ?? [];
+    client.pending = undefined;
+    for (const event of held) this.sendText(client, event);
+  }
+
+  private sees(client: Client, userId: string): boolean {
+    return client.principal.kind === 'admin' || client.principal.userId === userId;
+  }
+
+  /** A new durable event from the tail. */
+  publish(userId: string, event: RelayEvent): void {
+    for (const client of this.clients) {
+      if (!this.sees(client, userId)) continue;
+      if (client.pending) client.pending.push(event);
+      else this.sendText(client, event);
+    }
+  }
+
+  private sendText(client: Client, event: RelayEvent): void {
+    if (client.lastId !== undefined && compareStreamIds(event.id, client.lastId) <= 0) return;
+    client.lastId = event.id;
+    if (client.ws.readyState === client.ws.OPEN) client.ws.send(JSON.stringify(event));
+  }
+
+  /** A live binary preview (ComfyUI type-4 frame) for the user's sockets; dropped under back-pressure. */
+  preview(userId: string, frame: Buffer): void {
+    const cap = this.options.maxBufferedBytes ?? 2 * 1024 * 1024;
+    for (const client of this.clients) {
+      if (!this.sees(client, userId) || client.ws.readyState !== client.ws.OPEN) continue;
+      if (client.pending || client.ws.bufferedAmount > cap) {
+        this.stats.droppedPreviews++;
+        continue;
+      }
+      client.ws.send(frame, { binary: true });
+    }
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  private heartbeat(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.ws.terminate();
+        this.clients.delete(client);
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const client of this.clients) client.ws.close(1001, 'relay shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const client of this.clients) client.ws.terminate();
+  }
+}
+
+function refuse(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const reason = status === 401 ? 'Unauthorized' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

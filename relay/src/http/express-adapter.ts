@@ -1,0 +1,98 @@
+/**
+ * @fileoverview Mounts the route table on express 5: auth, body limits, and the one place where
+ * errors become `{error:{code,message}}` JSON (RelayError → its code; body-parser's → body_too_large
+ * / invalid_json; anything else → internal, or redis_unavailable when Redis is the cause).
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { ErrorBody } from '../../../protocol/src/index';
+import { bearer, verifyToken, type Principal } from '../auth';
+import { RelayError } from '../errors';
+import { health } from './handlers/status';
+import { routes } from './routes';
+import type { Services } from './types';
+
+function sendError(res: Response, error: RelayError): void {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  if (error.details !== undefined) body.error.details = error.details;
+  res.status(error.httpStatus).json(body);
+}
+
+export function createExpressApp(services: Services, logger: Logger): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: logger.child({ mod: 'http' }),
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
+    }),
+  );
+
+  const healthHandler = async (_req: Request, res: Response) => {
+    const { status, body } = await health(services);
+    res.status(status).json(body);
+  };
+  app.get('/health', healthHandler);
+  app.get('/api/health', healthHandler);
+
+  const authenticate = (req: Request, res: Response, next: NextFunction) => {
+    const token = bearer(req.headers.authorization);
+    const principal = token ? verifyToken(token, services.config.relaySecret, services.config.adminToken) : undefined;
+    if (!principal) {
+      next(new RelayError('unauthorized', token ? 'the relay token is not valid (check RELAY_SECRET and the user id)' : 'send Authorization: Bearer <token> (comfyume token <user> prints one)'));
+      return;
+    }
+    res.locals.principal = principal;
+    next();
+  };
+  const limit = services.config.maxBodyBytes;
+  const parsers = {
+    json: express.json({ limit, strict: true, type: () => true }),
+    raw: express.raw({ limit, type: () => true }),
+    none: (_req: Request, _res: Response, next: NextFunction) => next(),
+  };
+
+  for (const route of routes) {
+    app[route.method](route.path, (req, res, next) => authenticate(req, res, next), parsers[route.body], async (req: Request, res: Response) => {
+      const result = await route.handler(
+        {
+          principal: res.locals.principal as Principal,
+          params: req.params as Record<string, string>,
+          query: req.query as Record<string, string | undefined>,
+          body: route.body === 'none' ? undefined : req.body,
+        },
+        services,
+      );
+      if ('file' in result) {
+        res.status(result.status);
+        res.sendFile(result.file, { headers: result.headers, dotfiles: 'allow', acceptRanges: true, cacheControl: false });
+        return;
+      }
+      if (result.body === undefined) res.status(result.status).end();
+      else res.status(result.status).json(result.body);
+    });
+  }
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new RelayError('not_found', `${req.method} ${req.path} is not a relay endpoint`));
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large')
+      return sendError(res, new RelayError('body_too_large', `the request body is over ${Math.round(limit / 1024 / 1024)} MB (RELAY_MAX_BODY_MB)`));
+    if (type === 'entity.parse.failed')
+      return sendError(res, new RelayError('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`));
+    if (error instanceof RelayError) return sendError(res, error);
+    req.log?.error({ err: error }, 'unhandled error');
+    sendError(res, new RelayError('internal', 'the relay failed unexpectedly; the error is in its log'));
+  });
+  return app;
+}

@@ -1,0 +1,114 @@
+/**
+ * @fileoverview Job routes: submit (idempotent), list, read, cancel, operator priority. A user
+ * token only ever sees its own jobs: another user's job id answers 404, as if it did not exist.
+ */
+import type { z } from 'zod';
+import { ListJobsQuery, PriorityRequest, SubmitJobRequest } from '../../../../protocol/src/index';
+import { tagPrompt, TaggingError } from '../../backends/tagging';
+import { RelayError } from '../../errors';
+import { safeSubfolder } from '../../outputs/output-store';
+import type { StoredJob } from '../../store/job-record';
+import type { Handler, HandlerContext, Services } from '../types';
+
+export function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
+  throw new RelayError('bad_request', `invalid ${what}: ${problems}`, { details: result.error.issues });
+}
+
+/** The caller's job, or 404 (also for someone else's job: existence is not leaked). */
+async function ownJob(ctx: HandlerContext, services: Services): Promise<StoredJob> {
+  const id = ctx.params.id ?? '';
+  const job = await services.store.get(id);
+  if (!job || (ctx.principal.kind === 'user' && job.userId !== ctx.principal.userId)) throw new RelayError('not_found', `job ${id} was not found`);
+  return job;
+}
+
+function validatePrompt(prompt: Record<string, unknown>, jobId: string, maxNodes: number): void {
+  const ids = Object.keys(prompt);
+  if (ids.length === 0) throw new RelayError('bad_request', 'the prompt has no nodes');
+  if (ids.length > maxNodes) throw new RelayError('too_many_nodes', `the prompt has ${ids.length} nodes; this relay accepts at most ${maxNodes} (RELAY_MAX_NODES)`);
+  for (const [id, node] of Object.entries(prompt)) {
+    const n = node as { class_type?: unknown; inputs?: unknown } | null;
+    if (!n || typeof n !== 'object' || typeof n.class_type !== 'string' || (n.inputs !== undefined && (typeof n.inputs !== 'object' || n.inputs === null)))
+      throw new RelayError('bad_request', `node ${id} must be an object with a string class_type and an inputs object (ComfyUI API format)`);
+  }
+  try {
+    tagPrompt(prompt, jobId); // refuses prefixes that would escape, before anything is queued
+  } catch (error) {
+    if (error instanceof TaggingError) throw new RelayError('path_escape', error.message, { details: { node_id: error.nodeId, class_type: error.classType } });
+    throw error;
+  }
+}
+
+export const submitJob: Handler = async (ctx, services) => {
+  if (ctx.principal.kind !== 'user') throw new RelayError('forbidden', 'jobs are submitted with a user token (comfyume token <user>), not the admin token');
+  const userId = ctx.principal.userId;
+  if (ctx.body === undefined || ctx.body === null || typeof ctx.body !== 'object')
+    throw new RelayError('bad_request', 'send the job as a JSON object with Content-Type: application/json');
+  const req = parse(SubmitJobRequest, ctx.body, 'job');
+  validatePrompt(req.prompt, req.jobId, services.config.maxNodes);
+  for (const input of req.inputs) {
+    safeSubfolder(input.path);
+    if (!(await services.inputs.has(userId, input.sha256)))
+      throw new RelayError('bad_request', `input ${input.path} (sha256 ${input.sha256}) was not uploaded; PUT its bytes to /api/inputs/${input.sha256} first`);
+  }
+  const { job, created } = await services.store.create({
+    id: req.jobId,
+    userId,
+    clientId: req.clientId,
+    prompt: req.prompt,
+    extraData: req.extraData,
+    outputsToExecute: req.outputsToExecute ?? [],
+    number: req.number,
+    inputs: req.inputs,
+  });
+  if (created) {
+    const announced = await services.scheduler.announcePositions().catch(() => new Set<string>());
+    const fresh = (await services.store.get(job.id)) ?? job;
+    if (!announced.has(job.id)) await services.publisher.job(fresh).catch(() => undefined);
+    services.scheduler.kick();
+    services.bus.control({ type: 'queue' });
+    return { status: 201, body: { job: services.queue.view(fresh) } };
+  }
+  return { status: 200, body: { job: services.queue.view(job) } };
+};
+
+export const listJobs: Handler = async (ctx, services) => {
+  const q = parse(ListJobsQuery, ctx.query, 'query');
+  const userId = ctx.principal.kind === 'user' ? ctx.principal.userId : q.user;
+  const { jobs, total } = await services.store.list({ userId, states: q.state, limit: q.limit, offset: q.offset });
+  return { status: 200, body: { jobs: jobs.map((job) => services.queue.view(job, q.full === true)), total } };
+};
+
+export const getJob: Handler = async (ctx, services) => {
+  const job = await ownJob(ctx, services);
+  return { status: 200, body: { job: services.queue.view(job, true) } };
+};
+
+export const cancelJob: Handler = async (ctx, services) => {
+  const job = await ownJob(ctx, services);
+  const outcome = await services.store.cancel(job.id);
+  if (outcome === 'cancelled') {
+    await services.publisher.job(job.id).catch(() => undefined);
+    await services.scheduler.announcePositions().catch(() => undefined);
+  } else if (outcome === 'requested') {
+    services.scheduler.cancelRequested(job.id);
+    services.bus.control({ type: 'cancel', jobId: job.id });
+  }
+  const now = (await services.store.get(job.id)) ?? job;
+  return { status: 200, body: { job: services.queue.view(now) } };
+};
+
+export const setPriority: Handler = async (ctx, services) => {
+  if (ctx.principal.kind !== 'admin') throw new RelayError('forbidden', 'only the operator (ADMIN_TOKEN) can change a job\'s lane');
+  const { lane } = parse(PriorityRequest, ctx.body ?? {}, 'body');
+  const job = await ownJob(ctx, services);
+  await services.store.setLane(job.id, lane);
+  const announced = await services.scheduler.announcePositions().catch(() => new Set<string>());
+  const now = (await services.store.get(job.id)) ?? job;
+  if (!announced.has(job.id)) await services.publisher.job(now).catch(() => undefined);
+  services.scheduler.kick();
+  return { status: 200, body: { job: services.queue.view(now) } };
+};

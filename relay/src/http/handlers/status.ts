@@ -1,0 +1,50 @@
+/** @fileoverview Queue status, health and the GPU's object_info (for the sidecar's prompt validation). */
+import type { Health, QueueStatus } from '../../../../protocol/src/index';
+import { RelayError } from '../../errors';
+import type { Handler, Services } from '../types';
+
+async function backendStates(services: Services): Promise<QueueStatus['backends']> {
+  const running = await services.store.backendRunning().catch(() => ({}) as Record<string, number>);
+  return services.backends.map((b) => ({ name: b.name, kind: b.kind, state: b.state(), running: running[b.name] ?? 0, capacity: b.capacity() }));
+}
+
+export const queueStatus: Handler = async (ctx, services) => {
+  const counts = await services.store.counts();
+  const body: QueueStatus = {
+    queued: counts.queued,
+    running: counts.running,
+    backends: await backendStates(services),
+  };
+  if (services.queue.typicalRunMs !== undefined) body.typicalRunMs = services.queue.typicalRunMs;
+  if (ctx.principal.kind === 'admin') body.byUser = counts.byUser;
+  return { status: 200, body };
+};
+
+export async function health(services: Services): Promise<{ status: number; body: Health }> {
+  const redisUp = await services.redisUp();
+  const backends = await backendStates(services);
+  const depth = redisUp ? await services.store.counts().then((c) => c.queued, () => 0) : 0;
+  const ok = redisUp && backends.some((b) => b.state !== 'down');
+  const body: Health = {
+    ok,
+    redis: redisUp ? 'up' : 'down',
+    inferenceMode: services.config.inferenceMode,
+    backends,
+    queueDepth: depth,
+    uptimeS: Math.round((Date.now() - services.startedAt) / 1000),
+    version: services.version,
+  };
+  return { status: ok ? 200 : 503, body };
+}
+
+export const objectInfo: Handler = async (_ctx, services) => {
+  const errors: string[] = [];
+  for (const backend of services.backends) {
+    try {
+      return { status: 200, body: await backend.objectInfo() };
+    } catch (error) {
+      errors.push(`${backend.name}: ${(error as Error).message}`);
+    }
+  }
+  throw new RelayError('backend_unavailable', `no GPU answered /object_info (${errors.join('; ') || 'no backends'})`);
+};

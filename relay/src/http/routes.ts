@@ -1,0 +1,19 @@
+/** @fileoverview The relay's route table (paths kept from the original system; see protocol/src/relay/api.ts). */
+import { cancelJob, getJob, listJobs, setPriority, submitJob } from './handlers/jobs';
+import { putInput, view } from './handlers/files';
+import { objectInfo, queueStatus } from './handlers/status';
+import type { Handler } from './types';
+
+export type Route = { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string; body: 'json' | 'raw' | 'none'; handler: Handler };
+
+export const routes: Route[] = [
+  { method: 'post', path: '/api/jobs', body: 'json', handler: submitJob },
+  { method: 'get', path: '/api/jobs', body: 'none', handler: listJobs },
+  { method: 'get', path: '/api/jobs/:id', body: 'none', handler: getJob },
+  { method: 'delete', path: '/api/jobs/:id', body: 'none', handler: cancelJob },
+  { method: 'patch', path: '/api/jobs/:id/priority', body: 'json', handler: setPriority },
+  { method: 'put', path: '/api/inputs/:sha256', body: 'raw', handler: putInput },
+  { method: 'get', path: '/api/view', body: 'none', handler: view },
+  { method: 'get', path: '/api/object_info', body: 'none', handler: objectInfo },
+  { method: 'get', path: '/api/queue/status', body: 'none', handler: queueStatus },
+];

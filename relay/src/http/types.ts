@@ -1,0 +1,39 @@
+/** @fileoverview Framework-free handler types: `(ctx) → {status, body}` (or a file to send), and what handlers may use. */
+import type { Principal } from '../auth';
+import type { Backend } from '../backends/backend';
+import type { Config } from '../config';
+import type { Bus } from '../events/bus';
+import type { Publisher } from '../events/publisher';
+import type { InputStore } from '../inputs/input-store';
+import type { OutputStore } from '../outputs/output-store';
+import type { QueueInfo } from '../scheduler/queue-info';
+import type { Scheduler } from '../scheduler/scheduler';
+import type { RedisJobStore } from '../store/redis-job-store';
+
+export type HandlerContext = {
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+};
+
+export type HandlerResult =
+  | { status: number; body?: unknown }
+  | { status: number; file: string; headers: Record<string, string> };
+
+export type Handler = (ctx: HandlerContext, services: Services) => Promise<HandlerResult>;
+
+export type Services = {
+  config: Config;
+  store: RedisJobStore;
+  queue: QueueInfo;
+  publisher: Publisher;
+  bus: Bus;
+  scheduler: Scheduler;
+  outputs: OutputStore;
+  inputs: InputStore;
+  backends: Backend[];
+  startedAt: number;
+  version: string;
+  redisUp(): Promise<boolean>;
+};

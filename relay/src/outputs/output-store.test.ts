@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FoundOutput } from '../backends/backend';
+import { nextCounter, OutputStore, safeSubfolder } from './output-store';
+
+let dir: string;
+let source: string;
+const index = new Map<string, string>();
+const store = () =>
+  new OutputStore(join(dir, 'store'), {
+    storedOutput: async (jobId, key) => index.get(`${jobId}|${key}`),
+    recordStoredOutput: async (jobId, key, item) => void index.set(`${jobId}|${key}`, item),
+  });
+const found = (originalPrefix: string, path = source, type: 'output' | 'temp' = 'output'): FoundOutput => ({ nodeId: '9', key: 'images', type, originalPrefix, source: { path }, extension: '.png' });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'comfyume-outputs-'));
+  source = join(dir, 'src.png');
+  await writeFile(source, 'png bytes');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('OutputStore', () => {
+  it('names files as ComfyUI does and continues the counter per user folder', async () => {
+    const s = store();
+    await mkdir(join(s.userDir('u1', 'output'), 'renders'), { recursive: true });
+    await writeFile(join(s.userDir('u1', 'output'), 'renders', 'Cat_00007_.webp'), 'x'); // any extension, any case
+    const a = await s.store('u1', randomUUID(), found('renders/cat'));
+    const b = await s.store('u1', randomUUID(), found('renders/cat'));
+    const other = await s.store('u2', randomUUID(), found('renders/cat'));
+    expect([a.filename, b.filename, other.filename]).toEqual(['cat_00008_.png', 'cat_00009_.png', 'cat_00001_.png']);
+    expect(a).toMatchObject({ subfolder: 'renders', type: 'output' });
+    expect(await readFile(join(s.userDir('u1', 'output'), 'renders', a.filename), 'utf8')).toBe('png bytes');
+    const temp = await s.store('u1', randomUUID(), found('ComfyUI_temp_abcde', source, 'temp'));
+    expect(temp).toEqual({ filename: 'ComfyUI_temp_abcde_00001_.png', subfolder: '', type: 'temp' });
+    expect((await readdir(s.userDir('u1', 'output'))).filter((n) => n.startsWith('.part'))).toEqual([]);
+  });
+
+  it('stores each source once, also when called concurrently or after a crash between naming and placing', async () => {
+    const s = store();
+    const jobId = randomUUID();
+    const [x, y] = await Promise.all([s.store('u3', jobId, found('once/img')), s.store('u3', jobId, found('once/img'))]);
+    expect(x).toEqual(y);
+    expect(await store().store('u3', jobId, found('once/img'))).toEqual(x); // a restarted relay
+    await unlink(join(s.userDir('u3', 'output'), 'once', x.filename)); // killed after recording the name
+    expect(await store().store('u3', jobId, found('once/img'))).toEqual(x);
+    expect(await readdir(join(s.userDir('u3', 'output'), 'once'))).toEqual([x.filename]);
+  });
+
+  it("resolves /view requests inside the user's folder only", async () => {
+    const s = store();
+    const item = await s.store('u4', randomUUID(), found('v/pic'));
+    expect(await s.resolve('u4', { filename: item.filename, subfolder: 'v' })).toBe(join(s.userDir('u4', 'output'), 'v', item.filename));
+    await expect(s.resolve('u5', { filename: item.filename, subfolder: 'v' })).rejects.toMatchObject({ code: 'not_found' });
+    for (const q of [{ filename: '../u4/v/x.png' }, { filename: '/etc/passwd' }, { filename: 'x.png', subfolder: '../u4' }, { filename: 'x.png', subfolder: '/abs' }])
+      await expect(s.resolve('u5', q)).rejects.toMatchObject({ code: 'path_escape' });
+    await expect(s.resolve('u4', { filename: item.filename, type: 'input' })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
+  it('normalises subfolders and refuses escapes', async () => {
+    expect(safeSubfolder('a/./b/')).toBe('a/b');
+    expect(safeSubfolder('')).toBe('');
+    expect(() => safeSubfolder('a/../../b')).toThrow(/leave/);
+    expect(() => safeSubfolder('C:\\x')).toThrow(/relative/);
+    expect(await nextCounter(join(dir, 'missing'), 'x')).toBe(1);
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * @fileoverview The dispatch loop of one relay: claims jobs (Lua, atomic across relays) while a
+ * backend has a free slot, runs them, renews their leases on a heartbeat, takes over jobs whose
+ * relay died (resumed through the backend, never resubmitted blindly), relays cancel requests,
+ * and announces queue positions when they change.
+ */
+import type { Logger } from 'pino';
+import type { Backend } from '../backends/backend';
+import type { Publisher } from '../events/publisher';
+import type { RedisJobStore } from '../store/redis-job-store';
+import type { QueueInfo } from './queue-info';
+import { jobErrorFrom, runJob, type RunDeps, type StopReason } from './run-job';
+
+type Running = { abort: AbortController; backend: Backend; done: Promise<void>; cancelling: boolean; timer?: NodeJS.Timeout };
+
+export type SchedulerOptions = {
+  heartbeatMs: number;
+  dispatchMs?: number;
+  jobTimeoutMs: number;
+  cancelGraceMs?: number;
+};
+
+export class Scheduler {
+  private readonly running = new Map<string, Running>();
+  private readonly byName: Map<string, Backend>;
+  private timers: NodeJS.Timeout[] = [];
+  private dispatching: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly backends: Backend[],
+    private readonly publisher: Publisher,
+    private readonly queue: QueueInfo,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.byName = new Map(backends.map((b) => [b.name, b]));
+    this.logger = deps.logger.child({ mod: 'scheduler' });
+  }
+
+  get store(): RedisJobStore {
+    return this.deps.store;
+  }
+
+  start(): void {
+    this.timers.push(setInterval(() => this.kick(), this.options.dispatchMs ?? 500));
+    this.timers.push(setInterval(() => void this.heartbeat(), this.options.heartbeatMs));
+    void this.heartbeat();
+    this.kick();
+  }
+
+  /** Dispatch now (after a submit, a finished job, or a "queue" control message). Coalesces. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.dispatching) {
+      this.again = true;
+      return;
+    }
+    this.dispatching = this.dispatch()
+      .catch((error: Error) => this.logger.debug({ err: error.message }, 'dispatch failed; will retry'))
+      .finally(() => {
+        this.dispatching = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private slots(): { name: string; capacity: number }[] {
+    return this.backends.map((b) => ({ name: b.name, capacity: b.state() === 'down' ? 0 : b.capacity() }));
+  }
+
+  private async dispatch(): Promise<void> {
+    let claimed = false;
+    while (!this.closed) {
+      const next = await this.store.claim(this.deps.owner, this.slots());
+      if (!next) break;
+      claimed = true;
+      const job = await this.store.get(next.id);
+      const backend = this.byName.get(next.backend);
+      if (!job || !backend) continue;
+      this.launch(job.id, backend, false);
+    }
+    if (claimed) await this.announcePositions();
+  }
+
+  private launch(jobId: string, backend: Backend, resume: boolean): void {
+    const abort = new AbortController();
+    const entry: Running = { abort, backend, cancelling: false, done: Promise.resolve() };
+    this.running.set(jobId, entry);
+    entry.done = (async () => {
+      const job = await this.store.get(jobId);
+      if (!job) return;
+      const budget = this.options.jobTimeoutMs + 30_000 - (Date.now() - (job.claimedAt ?? Date.now()));
+      entry.timer = setTimeout(() => this.stop(jobId, 'timeout'), Math.max(1_000, budget));
+      await runJob(this.deps, job, backend, abort, resume);
+    })()
+      .catch((error: Error) => this.logger.error({ jobId, err: error.message }, 'job runner crashed'))
+      .finally(() => {
+        clearTimeout(entry.timer);
+        this.running.delete(jobId);
+        if (!this.closed) {
+          this.kick();
+          void this.announcePositions();
+        }
+      });
+  }
+
+  /** Stop a local run; for cancel/timeout the GPU is asked to interrupt first and given a grace period. */
+  private stop(jobId: string, reason: StopReason): void {
+    const entry = this.running.get(jobId);
+    if (!entry) return;
+    if (reason === 'cancel' || reason === 'timeout') {
+      if (entry.cancelling) return;
+      entry.cancelling = true;
+      entry.backend.cancel(jobId).catch((error: Error) => this.logger.warn({ jobId, err: error.message }, 'backend cancel failed'));
+      const grace = setTimeout(() => entry.abort.abort(reason), this.options.cancelGraceMs ?? 15_000);
+      grace.unref();
+      if (reason === 'timeout') entry.abort.abort(reason);
+      return;
+    }
+    entry.abort.abort(reason);
+  }
+
+  /** A cancel request for a job some relay runs (this one, if it is in `running`). */
+  cancelRequested(jobId: string): void {
+    this.stop(jobId, 'cancel');
+  }
+
+  isRunning(jobId: string): boolean {
+    return this.running.has(jobId);
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const ids = [...this.running.keys()];
+      const leases = await this.store.renew(this.deps.owner, ids);
+      for (const [id, status] of leases) {
+        if (status === 'lost') this.stop(id, 'lost');
+        else if (status === 'cancel') this.stop(id, 'cancel');
+      }
+      for (let i = 0; i < 20 && !this.closed; i++) {
+        const id = await this.store.takeover(this.deps.owner);
+        if (!id) break;
+        if (!this.running.has(id)) await this.resume(id);
+      }
+      await this.queue.refresh();
+      await this.announcePositions();
+    } catch (error) {
+      this.logger.debug({ err: (error as Error).message }, 'heartbeat failed; will retry');
+    }
+  }
+
+  private async resume(jobId: string): Promise<void> {
+    const job = await this.store.get(jobId);
+    if (!job) return;
+    const backend = job.backend ? this.byName.get(job.backend) : undefined;
+    this.logger.info({ jobId, backend: job.backend, state: job.state, submitAttemptedAt: job.submitAttemptedAt }, 'taking over a job whose relay stopped');
+    if (!backend) {
+      const error = jobErrorFrom(`the GPU backend "${job.backend}" this job was running on is no longer configured on the relay`);
+      await this.store.finish(jobId, this.deps.owner, 'failed', { error }, 0).catch(() => undefined);
+      await this.publisher.job(jobId).catch(() => undefined);
+      return;
+    }
+    this.launch(jobId, backend, true);
+  }
+
+  /** Announce the queued jobs whose position changed (each change is claimed by exactly one relay in Lua). */
+  async announcePositions(): Promise<Set<string>> {
+    const { changed } = await this.store.updatePositions();
+    if (changed.length === 0) return new Set();
+    await this.queue.refresh();
+    const jobs = await this.store.getMany(changed.map((c) => c.id));
+    for (const job of jobs) await this.publisher.job(job);
+    return new Set(changed.map((c) => c.id));
+  }
+
+  /** Stop local runs without finishing them and hand their leases back, so a restart or a peer resumes them at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const ids = [...this.running.keys()];
+    for (const id of ids) this.stop(id, 'shutdown');
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.dispatching?.catch(() => undefined);
+    await this.store.release(this.deps.owner, ids).catch(() => undefined);
+  }
+}

@@ -1,0 +1,27 @@
+/** @fileoverview Every Redis key the relay uses, in one place, under the configured prefix. */
+export type Keys = ReturnType<typeof redisKeys>;
+
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    job: (id: string) => `${prefix}job:${id}`,
+    stored: (id: string) => `${prefix}stored:${id}`, // source key → stored UI item (outputs copied once)
+    priorityLane: `${prefix}q:priority`,
+    normalLane: `${prefix}q:normal`,
+    seq: `${prefix}seq`,
+    round: `${prefix}round`,
+    userQueued: `${prefix}u:queued`,
+    userRunning: `${prefix}u:running`,
+    userRound: `${prefix}u:round`,
+    active: `${prefix}active`,
+    backendRunning: `${prefix}b:running`,
+    jobs: `${prefix}jobs`,
+    userJobs: (userId: string) => `${prefix}u:jobs:${userId}`,
+    runtimes: `${prefix}runtimes`,
+    eventsAll: `${prefix}events:all`,
+    eventsUser: (userId: string) => `${prefix}events:u:${userId}`,
+    previewChannel: (userId: string) => `${prefix}preview:${userId}`,
+    previewPattern: `${prefix}preview:*`,
+    controlChannel: `${prefix}control`, // cancel requests and queue changes, between relays
+  };
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from '../../../test/support/redis';
+import { RelayError } from '../errors';
+import { RedisJobStore, type NewJob } from './redis-job-store';
+
+let server: TestRedis;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+const store = (opts: Partial<{ maxQueuedPerUser: number; maxRunningPerUser: number }> = {}) =>
+  new RedisJobStore(redis, server.prefix(), { leaseMs: 10_000, maxQueuedPerUser: 0, maxRunningPerUser: 0, eventsMaxLen: 100, ...opts });
+const job = (userId: string, prompt: Record<string, unknown> = { '1': { class_type: 'X', inputs: {} } }): NewJob => ({
+  id: randomUUID(), userId, clientId: '', prompt, extraData: {}, outputsToExecute: [], inputs: [],
+});
+const one = [{ name: 'gpu', capacity: 100 }];
+
+describe('RedisJobStore', () => {
+  it('creates a job once per id and refuses the id with another prompt', async () => {
+    const s = store();
+    const j = job('alice');
+    expect((await s.create(j)).created).toBe(true);
+    expect((await s.create(j)).created).toBe(false);
+    const other = { ...j, prompt: { '1': { class_type: 'Y', inputs: {} } } };
+    await expect(s.create(other)).rejects.toMatchObject({ code: 'conflict' });
+    expect((await s.counts()).queued).toBe(1);
+  });
+
+  it('dispatches round-robin across users: a user\'s n-th job waits behind others\' earlier jobs', async () => {
+    const s = store();
+    const a = [job('a'), job('a'), job('a')];
+    for (const j of a) await s.create(j);
+    const b1 = job('b');
+    await s.create(b1);
+    const first = await s.claim('r1', one);
+    expect(first?.id).toBe(a[0]!.id);
+    const c1 = job('c');
+    await s.create(c1);
+    const order = [];
+    for (let i = 0; i < 4; i++) order.push((await s.claim('r1', one))?.id);
+    // Round 0 is every user's first job (a1 ran, b1 and c1 still owed their turn), round 1 the second…
+    expect(order).toEqual([b1.id, c1.id, a[1]!.id, a[2]!.id]);
+  });
+
+  it('reports positions in dispatch order, only when they change', async () => {
+    const s = store();
+    const [a1, a2, b1] = [job('a'), job('a'), job('b')];
+    for (const j of [a1, a2, b1]) await s.create(j);
+    const first = await s.updatePositions();
+    expect(first.length).toBe(3);
+    expect(first.changed).toEqual([
+      { id: a1.id, position: 1 },
+      { id: b1.id, position: 2 },
+      { id: a2.id, position: 3 },
+    ]);
+    expect((await s.updatePositions()).changed).toEqual([]);
+    await s.claim('r', one);
+    expect((await s.updatePositions()).changed).toEqual([
+      { id: b1.id, position: 1 },
+      { id: a2.id, position: 2 },
+    ]);
+  });
+
+  it('caps queued jobs per user with user_queue_full and skips users at the running cap', async () => {
+    const s = store({ maxQueuedPerUser: 2, maxRunningPerUser: 1 });
+    const [a1, a2, a3, b1] = [job('a'), job('a'), job('a'), job('b')];
+    await s.create(a1);
+    await s.create(a2);
+    const refused = await s.create(a3).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RelayError);
+    expect((refused as RelayError).code).toBe('user_queue_full');
+    await s.create(b1);
+    expect((await s.claim('r', one))?.id).toBe(a1.id);
+    expect((await s.claim('r', one))?.id).toBe(b1.id);
+    expect(await s.claim('r', one)).toBeUndefined(); // a2 waits: a is at its running cap
+    await s.finish(a1.id, 'r', 'done', {}, 1000);
+    expect((await s.claim('r', one))?.id).toBe(a2.id);
+  });
+
+  it('dispatches the priority lane first and respects each backend\'s capacity', async () => {
+    const s = store();
+    const [a1, a2, b1] = [job('a'), job('a'), job('b')];
+    for (const j of [a1, a2, b1]) await s.create(j);
+    await s.setLane(a2.id, 'priority');
+    const backends = [{ name: 'g1', capacity: 1 }, { name: 'g2', capacity: 1 }];
+    const x = await s.claim('r', backends);
+    const y = await s.claim('r', backends);
+    expect([x?.id, y?.id]).toEqual([a2.id, a1.id]);
+    expect(new Set([x?.backend, y?.backend])).toEqual(new Set(['g1', 'g2']));
+    expect(await s.claim('r', backends)).toBeUndefined();
+    await s.finish(a2.id, 'r', 'done', {}, 500);
+    expect(await s.claim('r', backends)).toEqual({ id: b1.id, backend: x?.backend });
+    expect(await s.runtimes()).toEqual([500]);
+  });
+
+  it('cancels queued jobs at once and flags running ones', async () => {
+    const s = store();
+    const [a1, a2] = [job('a'), job('a')];
+    await s.create(a1);
+    await s.create(a2);
+    await s.claim('r', one);
+    expect(await s.cancel(a2.id)).toBe('cancelled');
+    expect(await s.cancel(a2.id)).toBe('finished');
+    expect(await s.cancel(a1.id)).toBe('requested');
+    expect((await s.renew('r', [a1.id])).get(a1.id)).toBe('cancel');
+    expect((await s.counts()).queued).toBe(0);
+  });
+
+  it('hands a job whose lease expired to another relay, and the old owner loses it', async () => {
+    const s = store();
+    const a1 = job('a');
+    await s.create(a1);
+    const t0 = Date.now();
+    await s.claim('dead', one, t0);
+    expect(await s.takeover('live', t0 + 1000)).toBeUndefined();
+    expect(await s.takeover('live', t0 + 20_000)).toBe(a1.id);
+    expect((await s.renew('dead', [a1.id])).get(a1.id)).toBe('lost');
+    await expect(s.update(a1.id, 'dead', 'running')).rejects.toMatchObject({ code: 'conflict' });
+    await s.update(a1.id, 'live', 'running', { startedAt: 5 });
+    const got = await s.get(a1.id);
+    expect(got).toMatchObject({ state: 'running', owner: 'live', startedAt: 5, takeovers: 1 });
+  });
+
+  it('stores events under one id in the user and all-users streams', async () => {
+    const s = store();
+    const id1 = await s.appendEvent('a', '{"n":1}');
+    const id2 = await s.appendEvent('b', '{"n":2}');
+    expect(await redis.xrange(s.keys.eventsUser('a'), '-', '+')).toEqual([[id1, ['e', '{"n":1}']]]);
+    expect((await redis.xrange(s.keys.eventsAll, '-', '+')).map(([id]) => id)).toEqual([id1, id2]);
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * @fileoverview The durable job store and dispatch queue, on Redis.
+ *
+ * Why not BullMQ (evaluated: bullmq 6.7.0 on npm, docs.bullmq.io): fair share across users
+ * (round-robin by user) exists only as BullMQ Pro "groups"; per-user running caps that *skip* a
+ * user instead of failing, an operator lane that jumps the fair order, per-backend concurrency
+ * with least-busy routing across relays, queue positions in that dispatch order, and resuming a
+ * job a dead relay had already submitted (BullMQ's stalled-job recovery re-runs the processor,
+ * i.e. would submit to the GPU again) do not fit its model. So we keep BullMQ's conventions in
+ * our own store: one Lua script per atomic transition (`lua/<name>-<numKeys>.lua`, KEYS/ARGV/
+ * Output header), loaded with ioredis defineCommand, negative codes mapped to errors once
+ * (`failure()` below), leases with heartbeats like BullMQ's lock manager.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import type { JobInput, JobState, Lane } from '../../../protocol/src/index';
+import { LeaseLostError, RelayError } from '../errors';
+import { decodeJob, encodePatch, promptHash, type JobPatch, type StoredJob } from './job-record';
+import { redisKeys, type Keys } from './keys';
+import { guard } from './redis';
+
+const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
+
+export type NewJob = {
+  id: string;
+  userId: string;
+  clientId: string;
+  prompt: Record<string, unknown>;
+  extraData: Record<string, unknown>;
+  outputsToExecute: string[];
+  number?: number;
+  inputs: JobInput[];
+};
+
+export type StoreOptions = { leaseMs: number; maxQueuedPerUser: number; maxRunningPerUser: number; eventsMaxLen: number };
+
+type Command = (...args: (string | number)[]) => Promise<unknown>;
+
+/** One place where script codes become errors (BullMQ's finished-errors.ts). */
+function failure(code: number, jobId: string, op: string): RelayError {
+  switch (code) {
+    case -1:
+      return new RelayError('not_found', `job ${jobId} was not found`);
+    case -2:
+      return new LeaseLostError(jobId);
+    case -3:
+      return new RelayError('conflict', `job ${jobId} has already finished`);
+    case -4:
+      return new RelayError('conflict', `job ${jobId} is still queued`);
+    default:
+      return new RelayError('internal', `${op} on job ${jobId} returned code ${code}`);
+  }
+}
+
+export class RedisJobStore {
+  readonly keys: Keys;
+  private readonly commands: Record<string, Command> = {};
+
+  constructor(
+    readonly redis: Redis,
+    prefix: string,
+    private readonly options: StoreOptions,
+  ) {
+    this.keys = redisKeys(prefix);
+    for (const file of readdirSync(luaDir).filter((f) => f.endsWith('.lua'))) {
+      const match = /^(\w+)-(\d+)\.lua$/.exec(file);
+      if (!match) continue;
+      const [, name, numberOfKeys] = match as unknown as [string, string, string];
+      // Versionless names are fine: each store instance is one code version.
+      redis.defineCommand(`comfyume_${name}`, { numberOfKeys: Number(numberOfKeys), lua: readFileSync(join(luaDir, file), 'utf8') });
+      this.commands[name] = (...args) =>
+        (redis as unknown as Record<string, Command>)[`comfyume_${name}`]!(...args);
+    }
+  }
+
+  private run(name: string, ...args: (string | number)[]): Promise<unknown> {
+    return guard(() => this.commands[name]!(...args));
+  }
+
+  /** Idempotent create: `created` false when the same job id already exists with the same prompt. */
+  async create(job: NewJob, now = Date.now()): Promise<{ job: StoredJob; created: boolean }> {
+    const k = this.keys;
+    const hash = promptHash(job.prompt, job.outputsToExecute);
+    const code = Number(
+      await this.run(
+        'addJob',
+        k.job(job.id), k.normalLane, k.userQueued, k.userRound, k.round, k.seq, k.jobs, k.userJobs(job.userId),
+        job.userId, hash, this.options.maxQueuedPerUser, now, job.number ?? '', job.id,
+        ...encodePatch({
+          clientId: job.clientId,
+          prompt: job.prompt,
+          extraData: job.extraData,
+          outputsToExecute: job.outputsToExecute,
+          inputs: job.inputs,
+          executedNodes: [],
+          cachedNodes: [],
+          outputs: {},
+          statusMessages: [],
+        }),
+      ),
+    );
+    if (code === -1)
+      throw new RelayError('conflict', `job id ${job.id} is already used by a different prompt; mint a new job id for a new prompt`);
+    if (code === -2)
+      throw new RelayError(
+        'user_queue_full',
+        `you already have ${this.options.maxQueuedPerUser} jobs waiting, the most one user may queue; wait for one to start or cancel one`,
+      );
+    const stored = await this.get(job.id);
+    if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
+    return { job: stored, created: code === 1 };
+  }
+
+  async get(id: string): Promise<StoredJob | undefined> {
+    return decodeJob(await guard(() => this.redis.hgetall(this.keys.job(id))));
+  }
+
+  async getMany(ids: string[]): Promise<StoredJob[]> {
+    if (ids.length === 0) return [];
+    const results = await guard(() => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.keys.job(id));
+      return pipeline.exec();
+    });
+    return (results ?? []).flatMap(([, hash]) => decodeJob((hash ?? {}) as Record<string, string>) ?? []);
+  }
+
+  /** Newest first; `userId` limits to one user's jobs. Scans at most `scanLimit` ids. */
+  async list(filter: { userId?: string; states?: JobState[]; limit?: number; offset: number }, scanLimit = 5000) {
+    const index = filter.userId ? this.keys.userJobs(filter.userId) : this.keys.jobs;
+    const ids = await guard(() => this.redis.zrevrange(index, 0, scanLimit - 1));
+    let jobs = await this.getMany(ids);
+    if (filter.states?.length) jobs = jobs.filter((job) => filter.states!.includes(job.state));
+    const total = jobs.length;
+    const end = filter.limit === undefined ? undefined : filter.offset + filter.limit;
+    return { jobs: jobs.slice(filter.offset, end), total };
+  }
+
+  /** Claim the next job for `owner` on the least busy backend with a free slot. */
+  async claim(owner: string, backends: { name: string; capacity: number }[], now = Date.now()) {
+    if (backends.length === 0) return undefined;
+    const k = this.keys;
+    const result = (await this.run(
+      'claimJob',
+      k.priorityLane, k.normalLane, k.userQueued, k.userRunning, k.round, k.active, k.backendRunning,
+      k.prefix, owner, now, this.options.leaseMs, this.options.maxRunningPerUser,
+      ...backends.flatMap((b) => [b.name, b.capacity]),
+    )) as [string, string] | null;
+    return result ? { id: result[0], backend: result[1] } : undefined;
+  }
+
+  /** Change phase/fields of a job this relay owns; throws LeaseLostError when it no longer does. */
+  async update(id: string, owner: string, state: JobState | '', patch: JobPatch = {}): Promise<void> {
+    const code = Number(await this.run('updateJob', this.keys.job(id), owner, state, ...encodePatch(patch)));
+    if (code !== 1) throw failure(code, id, 'update');
+  }
+
+  async finish(
+    id: string,
+    owner: string,
+    state: 'done' | 'failed' | 'cancelled',
+    patch: JobPatch,
+    runMs: number,
+    now = Date.now(),
+  ): Promise<void> {
+    const k = this.keys;
+    const code = Number(
+      await this.run('finishJob', k.job(id), k.active, k.userRunning, k.backendRunning, k.runtimes, owner, state, now, Math.max(0, Math.round(runMs)), ...encodePatch(patch)),
+    );
+    if (code !== 1) throw failure(code, id, 'finish');
+  }
+
+  /** 'cancelled': it was queued and is gone; 'requested': its owner must interrupt it; 'finished': nothing to do. */
+  async cancel(id: string, now = Date.now()): Promise<'cancelled' | 'requested' | 'finished'> {
+    const k = this.keys;
+    const code = Number(await this.run('cancelJob', k.job(id), k.priorityLane, k.normalLane, k.userQueued, now));
+    if (code === -1) throw failure(code, id, 'cancel');
+    return code === 1 ? 'cancelled' : code === 2 ? 'requested' : 'finished';
+  }
+
+  async setLane(id: string, lane: Lane): Promise<void> {
+    const k = this.keys;
+    const code = Number(await this.run('setLane', k.job(id), k.priorityLane, k.normalLane, k.seq, lane));
+    if (code === -1) throw failure(code, id, 'setLane');
+  }
+
+  /** Heartbeat for the jobs this relay runs: which are still ours, which were asked to cancel. */
+  async renew(owner: string, ids: string[], now = Date.now()): Promise<Map<string, 'ok' | 'cancel' | 'lost'>> {
+    const out = new Map<string, 'ok' | 'cancel' | 'lost'>();
+    if (ids.length === 0) return out;
+    const codes = (await this.run('renewLeases', this.keys.active, this.keys.prefix, owner, now + this.options.leaseMs, ...ids)) as number[];
+    ids.forEach((id, i) => out.set(id, codes[i] === 2 ? 'cancel' : codes[i] === 1 ? 'ok' : 'lost'));
+    return out;
+  }
+
+  /** Let another relay (or our own restart) take these jobs over at once, e.g. on graceful shutdown. */
+  async release(owner: string, ids: string[]): Promise<void> {
+    if (ids.length) await this.run('renewLeases', this.keys.active, this.keys.prefix, owner, 0, ...ids);
+  }
+
+  async takeover(owner: string, now = Date.now()): Promise<string | undefined> {
+    const id = await this.run('takeoverJob', this.keys.active, this.keys.prefix, owner, now, this.options.leaseMs);
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  /** Queue length and the jobs whose 1-based position changed (each change reported to one caller only). */
+  async updatePositions(): Promise<{ length: number; changed: { id: string; position: number }[] }> {
+    const out = (await this.run('updatePositions', this.keys.priorityLane, this.keys.normalLane, this.keys.prefix)) as (string | number)[];
+    const changed: { id: string; position: number }[] = [];
+    for (let i = 1; i + 1 < out.length; i += 2) changed.push({ id: String(out[i]), position: Number(out[i + 1]) });
+    return { length: Number(out[0]), changed };
+  }
+
+  /** Queued ids in dispatch order. */
+  async queuedIds(): Promise<string[]> {
+    const [priority, normal] = await guard(() =>
+      Promise.all([this.redis.zrange(this.keys.priorityLane, 0, -1), this.redis.zrange(this.keys.normalLane, 0, -1)]),
+    );
+    return [...priority, ...normal.map((member) => member.slice(13))];
+  }
+
+  async counts(): Promise<{ queued: number; running: number; byUser: Record<string, { queued: number; running: number }> }> {
+    const [queuedByUser, runningByUser] = await guard(() =>
+      Promise.all([this.redis.hgetall(this.keys.userQueued), this.redis.hgetall(this.keys.userRunning)]),
+    );
+    const byUser: Record<string, { queued: number; running: number }> = {};
+    let queued = 0;
+    let running = 0;
+    for (const [user, n] of Object.entries(queuedByUser)) {
+      byUser[user] = { queued: Number(n), running: 0 };
+      queued += Number(n);
+    }
+    for (const [user, n] of Object.entries(runningByUser)) {
+      (byUser[user] ??= { queued: 0, running: 0 }).running = Number(n);
+      running += Number(n);
+    }
+    return { queued, running, byUser };
+  }
+
+  async backendRunning(): Promise<Record<string, number>> {
+    const raw = await guard(() => this.redis.hgetall(this.keys.backendRunning));
+    return Object.fromEntries(Object.entries(raw).map(([name, n]) => [name, Number(n)]));
+  }
+
+  /** Recent run times (ms), newest first. */
+  async runtimes(): Promise<number[]> {
+    return (await guard(() => this.redis.lrange(this.keys.runtimes, 0, -1))).map(Number);
+  }
+
+  /** Jobs currently claimed by some relay (id → lease deadline). */
+  async activeIds(): Promise<string[]> {
+    return guard(() => this.redis.zrange(this.keys.active, 0, -1));
+  }
+
+  /** Output copies already made for a job: source key → stored UI item JSON (so each file is stored once). */
+  async storedOutput(jobId: string, sourceKey: string): Promise<string | undefined> {
+    return (await guard(() => this.redis.hget(this.keys.stored(jobId), sourceKey))) ?? undefined;
+  }
+
+  async recordStoredOutput(jobId: string, sourceKey: string, item: string): Promise<void> {
+    await guard(() => this.redis.hset(this.keys.stored(jobId), sourceKey, item));
+  }
+
+  /** Append an event (JSON without id) to the user's and the all-users streams; returns its id. */
+  async appendEvent(userId: string, eventJson: string): Promise<string> {
+    const max = this.options.eventsMaxLen;
+    return String(
+      await this.run('appendEvent', this.keys.eventsAll, this.keys.eventsUser(userId), max * 10, max, userId, eventJson),
+    );
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * @fileoverview Composition root: builds the sidecar (state, relay client and event socket, output
+ * store, WebSocket merge, HTTP routes, proxy) around one http.Server it does not start listening,
+ * so tests and main.ts decide where it listens.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { JobState } from '../../protocol/src/relay/job';
+import { createLocalComfy } from './comfy/local-comfy';
+import type { Config } from './config';
+import { createJobControl } from './http/job-control';
+import { createJobsRoutes } from './http/jobs-routes';
+import { originRefused } from './http/origin';
+import { createQueueRoutes } from './http/queue-routes';
+import { createRouter, stripBasePath } from './http/router';
+import { createViewSource } from './http/view-source';
+import { createLogger, type Logger } from './logger';
+import { createOutputStore } from './outputs/output-store';
+import { createInputUploader } from './prompt/input-files';
+import { createPromptRoute } from './prompt/prompt-route';
+import { createLocalProxy } from './proxy/proxy';
+import { createObjectInfoCache } from './relay/object-info-cache';
+import { createRelayClient } from './relay/relay-client';
+import { connectRelayEvents } from './relay/relay-events';
+import { createRelayJobs } from './relay/relay-jobs';
+import { openStateStore } from './state/state-store';
+import { createBrowserHub } from './ws/browser-hub';
+import { createEventPipeline } from './ws/event-pipeline';
+import { JobSequencer } from './ws/job-sequencer';
+
+export type SidecarDeps = { logger?: Logger };
+
+export type Sidecar = {
+  server: Server;
+  /** True while the relay event socket is connected. */
+  readonly relayConnected: boolean;
+  close(): Promise<void>;
+};
+
+const ACTIVE_STATES = JobState.options.filter((s) => s !== 'done' && s !== 'failed' && s !== 'cancelled');
+
+export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
+  const logger = deps.logger ?? createLogger(config.logLevel, config.userId);
+  const state = openStateStore(config.stateDir, logger.child({ mod: 'state' }));
+  const relay = createRelayClient({ url: config.relayUrl, token: config.relayToken, timeoutMs: config.relayTimeoutMs });
+  const local = createLocalComfy(config.comfyUrl, logger.child({ mod: 'local' }));
+  const outputs = createOutputStore({
+    relay,
+    outputDir: config.outputDir,
+    tempDir: config.tempDir,
+    state,
+    logger: logger.child({ mod: 'outputs' }),
+  });
+  const sequencer = new JobSequencer({ synthGraceMs: config.synthGraceMs, terminalHoldMs: config.synthGraceMs * 2 });
+
+  let relayConnected = false;
+  const relayStatusText = () =>
+    JSON.stringify({
+      type: 'comfyume.relay',
+      data: relayConnected
+        ? { connected: true }
+        : { connected: false, message: 'The GPU queue service is unreachable; reconnecting. Your ComfyUI still works.' },
+    });
+
+  const hub = createBrowserHub({
+    comfyUrl: config.comfyUrl,
+    pingMs: config.wsPingMs,
+    previewBufferBytes: config.previewBufferBytes,
+    logger: logger.child({ mod: 'ws' }),
+    remoteRemaining: () => sequencer.activeCount(),
+    onReady: (session) => {
+      session.sendText(relayStatusText());
+      if (session.clientId) void pipeline.snapshotFor(session.clientId);
+    },
+  });
+  const pipeline = createEventPipeline({ sequencer, hub, outputs, state, logger: logger.child({ mod: 'merge' }) });
+
+  const events = connectRelayEvents(
+    { url: config.relayUrl, token: config.relayToken, since: () => state.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }) },
+    {
+      onEvent: (event) => void pipeline.onRelayEvent(event),
+      onPreview: (frame) => void pipeline.onRelayPreview(frame),
+      onConnection: (connected, reason) => {
+        relayConnected = connected;
+        logger.info({ connected, reason }, connected ? 'relay events connected' : 'relay events disconnected');
+        hub.broadcastText(relayStatusText());
+        if (connected) {
+          relay
+            .listJobs({ state: ACTIVE_STATES })
+            .then((list) => pipeline.seed(list.jobs))
+            .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, 'could not list active jobs'));
+        }
+      },
+    },
+  );
+
+  const control = createJobControl(relay, (id) => sequencer.job(id));
+  const view = createViewSource({ relayJobs: createRelayJobs(relay, logger), local, state, outputs, logger });
+  const prompt = createPromptRoute({
+    relay,
+    objectInfo: createObjectInfoCache(relay, config.objectInfoTtlMs, logger),
+    uploadInputs: createInputUploader(relay),
+    state,
+    submitted: (job) => pipeline.submitted(job),
+    dirs: { input: config.inputDir, output: config.outputDir, temp: config.tempDir },
+    maxBodyBytes: config.maxBodyBytes,
+    logger: logger.child({ mod: 'prompt' }),
+  });
+  const queue = createQueueRoutes({ view, local, state, control, remoteRemaining: () => sequencer.activeCount(), maxBodyBytes: config.maxBodyBytes });
+  const jobs = createJobsRoutes({ view, local, control, maxBodyBytes: config.maxBodyBytes });
+  const proxy = createLocalProxy(config.comfyUrl, logger.child({ mod: 'proxy' }));
+
+  const handler = createRouter({
+    basePath: config.basePath,
+    proxy,
+    logger,
+    routes: {
+      postPrompt: prompt,
+      getPrompt: queue.getPrompt,
+      getQueue: queue.getQueue,
+      postQueue: queue.postQueue,
+      getHistory: queue.getHistory,
+      getHistoryItem: queue.getHistoryItem,
+      postHistory: queue.postHistory,
+      postInterrupt: queue.postInterrupt,
+      listJobs: jobs.list,
+      jobDetail: jobs.detail,
+      cancelJob: jobs.cancelOne,
+      cancelJobs: jobs.cancelMany,
+    },
+  });
+
+  const server = createServer(handler);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const stripped = stripBasePath(req.url ?? '/', config.basePath);
+    if ('redirect' in stripped) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    req.url = stripped.url;
+    const url = new URL(req.url, 'http://sidecar');
+    if (url.pathname !== '/ws' && url.pathname !== '/api/ws') {
+      proxy.upgrade(req, socket, head);
+      return;
+    }
+    if (originRefused(req.headers)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    hub.handleUpgrade(req, socket, head, url.searchParams.get('clientId') || undefined);
+  });
+
+  return {
+    server,
+    get relayConnected() {
+      return relayConnected;
+    },
+    async close() {
+      events.close();
+      hub.close();
+      await pipeline.close();
+      await Promise.all([relay.close(), local.close(), state.close()]);
+      server.closeAllConnections?.();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * @fileoverview Sidecar configuration: the environment parsed once with zod into a frozen object.
+ * Every bad value is reported in one message; nothing else in the sidecar reads process.env.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/, 'host:port, e.g. 0.0.0.0:8188')
+  .transform((value) => {
+    const at = value.lastIndexOf(':');
+    return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
+  })
+  .refine((l) => l.port >= 0 && l.port <= 65535, 'port out of range');
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'an http(s) URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const basePath = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~-]+)*\/?$/, 'a URL path such as /user001')
+  .transform((p) => p.replace(/\/+$/, ''));
+
+const positiveInt = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  SIDECAR_LISTEN: listen.default('0.0.0.0:8188'),
+  SIDECAR_BASE_PATH: basePath.default(''),
+  COMFYUI_URL: httpUrl.default('http://127.0.0.1:18188'),
+  RELAY_URL: httpUrl,
+  USER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-" (at most 64)'),
+  RELAY_TOKEN: z.string().min(1, 'the user relay token (comfyume token <user>)'),
+  COMFYUI_OUTPUT_DIR: z.string().min(1),
+  COMFYUI_TEMP_DIR: z.string().min(1),
+  COMFYUI_INPUT_DIR: z.string().min(1),
+  /** Where the sidecar keeps its own small state (last relay event id, hidden history, output names). */
+  SIDECAR_STATE_DIR: z.string().min(1).optional(),
+  SIDECAR_MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
+  SIDECAR_WS_PING_MS: positiveInt.default(30_000),
+  /** Previews are dropped for a browser socket with more than this many bytes waiting. */
+  SIDECAR_PREVIEW_BUFFER_BYTES: positiveInt.default(1024 * 1024),
+  SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000),
+  SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000),
+  /** How long a job may sit in `running` without ComfyUI messages before the sidecar synthesises them. */
+  SIDECAR_SYNTH_GRACE_MS: positiveInt.default(2_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<{
+  listen: { host: string; port: number };
+  basePath: string;
+  comfyUrl: string;
+  relayUrl: string;
+  userId: string;
+  relayToken: string;
+  outputDir: string;
+  tempDir: string;
+  inputDir: string;
+  stateDir: string;
+  maxBodyBytes: number;
+  wsPingMs: number;
+  previewBufferBytes: number;
+  objectInfoTtlMs: number;
+  relayTimeoutMs: number;
+  synthGraceMs: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`comfyume sidecar: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (RELAY_URL may be given as its old name QUEUE_MANAGER_URL). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input = { ...env, RELAY_URL: env.RELAY_URL || env.QUEUE_MANAGER_URL };
+  for (const key of Object.keys(input) as (keyof typeof input)[]) if (input[key] === '') delete input[key];
+  const parsed = EnvSchema.safeParse(input);
+  if (!parsed.success) {
+    const firstPerKey = parsed.error.issues.filter(
+      (issue, i, all) => all.findIndex((other) => other.path[0] === issue.path[0]) === i,
+    );
+    throw new ConfigError(
+      firstPerKey.map((issue) => {
+        const key = String(issue.path[0] ?? '');
+        const shown = key === 'RELAY_URL' && !env.RELAY_URL && env.QUEUE_MANAGER_URL ? 'QUEUE_MANAGER_URL' : key;
+        const value = shown === 'RELAY_TOKEN' || !(shown in env) ? '' : ` (got ${JSON.stringify(env[shown])})`;
+        const message = issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : issue.message;
+        return `${shown}: ${message}${value}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    listen: e.SIDECAR_LISTEN,
+    basePath: e.SIDECAR_BASE_PATH,
+    comfyUrl: e.COMFYUI_URL,
+    relayUrl: e.RELAY_URL,
+    userId: e.USER_ID,
+    relayToken: e.RELAY_TOKEN,
+    outputDir: e.COMFYUI_OUTPUT_DIR,
+    tempDir: e.COMFYUI_TEMP_DIR,
+    inputDir: e.COMFYUI_INPUT_DIR,
+    stateDir: e.SIDECAR_STATE_DIR ?? join(homedir(), '.comfyume', `sidecar-${e.USER_ID}`),
+    maxBodyBytes: e.SIDECAR_MAX_BODY_BYTES,
+    wsPingMs: e.SIDECAR_WS_PING_MS,
+    previewBufferBytes: e.SIDECAR_PREVIEW_BUFFER_BYTES,
+    objectInfoTtlMs: e.SIDECAR_OBJECT_INFO_TTL_MS,
+    relayTimeoutMs: e.SIDECAR_RELAY_TIMEOUT_MS,
+    synthGraceMs: e.SIDECAR_SYNTH_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

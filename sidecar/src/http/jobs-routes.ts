@@ -1,0 +1,52 @@
+/**
+ * @fileoverview The jobs API (`/api/jobs*`, frontend ≥ 1.38.4): list, detail and cancel, derived
+ * with protocol/comfy/jobs.ts from the same merged view as /queue and /history.
+ */
+import type { IncomingMessage } from 'node:http';
+import { jobDetail, jobsFromSources, listJobs, parseCancelJobsRequest, parseJobsQuery } from '../../../protocol/src/comfy/jobs';
+import type { LocalComfy } from '../comfy/local-comfy';
+import { readJsonBody } from './body';
+import type { JobControl } from './job-control';
+import { json, type Reply } from './reply';
+import type { ViewSource } from './view-source';
+
+type Deps = { view: ViewSource; local: LocalComfy; control: JobControl; maxBodyBytes: number };
+
+export function createJobsRoutes(deps: Deps) {
+  return {
+    async list(req: IncomingMessage): Promise<Reply> {
+      const parsed = parseJobsQuery(new URL(req.url ?? '/', 'http://sidecar').searchParams);
+      if (!parsed.ok) return json(parsed.body, 400);
+      const view = await deps.view.load();
+      return json(listJobs(jobsFromSources(view), parsed.query));
+    },
+
+    async detail(id: string): Promise<Reply> {
+      const view = await deps.view.load();
+      const job = jobDetail(id, view);
+      return job ? json(job) : json({ error: 'Job not found' }, 404);
+    },
+
+    /** Ours → the relay; otherwise the local ComfyUI answers (undefined = let the proxy forward it). */
+    async cancelOne(id: string): Promise<Reply | undefined> {
+      const cancelled = await deps.control.cancel(id);
+      return cancelled === undefined ? undefined : json({ cancelled });
+    },
+
+    async cancelMany(req: IncomingMessage): Promise<Reply> {
+      const read = await readJsonBody(req, deps.maxBodyBytes);
+      if (!read.ok) return read.reply;
+      const parsed = parseCancelJobsRequest(read.body);
+      if (!parsed.ok) return json(parsed.body, 400);
+      const { mine, others } = await deps.control.split(parsed.jobIds);
+      const results = await Promise.all(mine.map((id) => deps.control.cancel(id)));
+      let cancelled = results.some((r) => r === true);
+      if (others.length) {
+        const local = await deps.local.post('/api/jobs/cancel', { job_ids: others });
+        const body = local?.json as { cancelled?: unknown } | undefined;
+        cancelled ||= body?.cancelled === true;
+      }
+      return json({ cancelled });
+    },
+  };
+}

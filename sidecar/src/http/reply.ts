@@ -1,0 +1,64 @@
+/**
+ * @fileoverview What handlers return (`{status, body}`, framework-free) and the one place that
+ * writes it to a response. Error bodies for the prompt route use ComfyUI's own shape, so the
+ * stock frontend shows our message in its usual error dialog.
+ */
+import type { ServerResponse } from 'node:http';
+import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
+import { SidecarError } from '../errors';
+
+export type Reply =
+  | { status: number; json: unknown }
+  | { status: number; text: string; contentType?: string }
+  | { status: number; raw: string; contentType: string };
+
+export const json = (body: unknown, status = 200): Reply => ({ status, json: body });
+/** ComfyUI answers mutations with 200 and an empty body (content type none). */
+export const empty = (status = 200): Reply => ({ status, text: '' });
+
+export function send(res: ServerResponse, reply: Reply): void {
+  if ('json' in reply) {
+    // aiohttp's json_response: Python json.dumps bytes.
+    const body = pyJsonDumps(reply.json);
+    res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  } else if ('raw' in reply) {
+    res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.raw) });
+    res.end(reply.raw);
+  } else {
+    const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(reply.text) };
+    if (reply.contentType) headers['content-type'] = reply.contentType;
+    res.writeHead(reply.status, headers);
+    res.end(reply.text);
+  }
+}
+
+/** ComfyUI's prompt error body (`{error:{type,message,details,extra_info}, node_errors}`). */
+export function promptErrorReply(status: number, type: string, message: string, details = ''): Reply {
+  return json({ error: { type, message, details, extra_info: {} }, node_errors: {} }, status);
+}
+
+/** A thrown error at the prompt route, as the frontend's error dialog shows it. */
+export function promptFailure(error: unknown): Reply {
+  if (error instanceof SidecarError) {
+    const status = error.httpStatus === 401 || error.httpStatus === 403 ? 500 : error.httpStatus >= 500 ? 503 : 400;
+    const nodeErrors = nodeErrorsOf(error.details);
+    if (nodeErrors) {
+      return json({ error: { type: error.code, message: error.message, details: '', extra_info: {} }, node_errors: nodeErrors }, 400);
+    }
+    return promptErrorReply(status, error.code, error.message);
+  }
+  return promptErrorReply(500, 'internal', 'The sidecar failed to queue the prompt; see its log.');
+}
+
+function nodeErrorsOf(details: unknown): Record<string, unknown> | undefined {
+  if (!details || typeof details !== 'object') return undefined;
+  const nodeErrors = (details as { node_errors?: unknown }).node_errors;
+  return nodeErrors && typeof nodeErrors === 'object' && Object.keys(nodeErrors).length ? (nodeErrors as Record<string, unknown>) : undefined;
+}
+
+/** The JSON error for the other intercepted routes: protocol ErrorBody. */
+export function errorReply(error: unknown): Reply {
+  if (error instanceof SidecarError) return json({ error: { code: error.code, message: error.message } }, error.httpStatus);
+  return json({ error: { code: 'internal', message: 'The sidecar failed; see its log.' } }, 500);
+}

@@ -1,0 +1,95 @@
+/**
+ * @fileoverview The sidecar's HTTP request path, in order:
+ *   1. base path (optional `SIDECAR_BASE_PATH`: `/user001` → 301 to `/user001/`, prefix stripped)
+ *   2. ComfyUI's origin check (403, as ComfyUI would)
+ *   3. the routes the sidecar answers itself (prompt, queue, history, interrupt, jobs), both spellings
+ *   4. everything else → the local ComfyUI (proxy)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../logger';
+import type { LocalProxy } from '../proxy/proxy';
+import { originRefused } from './origin';
+import { errorReply, send, type Reply } from './reply';
+
+export type Routes = {
+  postPrompt(req: IncomingMessage): Promise<Reply>;
+  getPrompt(req: IncomingMessage): Promise<Reply>;
+  getQueue(req: IncomingMessage): Promise<Reply>;
+  postQueue(req: IncomingMessage): Promise<Reply>;
+  getHistory(req: IncomingMessage): Promise<Reply>;
+  getHistoryItem(id: string): Promise<Reply>;
+  postHistory(req: IncomingMessage): Promise<Reply>;
+  postInterrupt(req: IncomingMessage): Promise<Reply>;
+  listJobs(req: IncomingMessage): Promise<Reply>;
+  jobDetail(id: string): Promise<Reply>;
+  cancelJob(id: string): Promise<Reply | undefined>;
+  cancelJobs(req: IncomingMessage): Promise<Reply>;
+};
+
+/** Strips `basePath` from a URL; `redirect` when the URL is the bare prefix (the UI needs the slash). */
+export function stripBasePath(url: string, basePath: string): { url: string } | { redirect: string } {
+  if (!basePath) return { url };
+  const [path = '', query] = url.split(/\?(.*)/s, 2);
+  if (path === basePath) return { redirect: `${basePath}/${query ? `?${query}` : ''}` };
+  if (path.startsWith(`${basePath}/`)) return { url: url.slice(basePath.length) };
+  return { url };
+}
+
+/** `/x` and `/api/x`: ComfyUI registers every route under both (§1.1). */
+const both = (path: string) => [path, `/api${path}`];
+
+export function createRouter(options: { basePath: string; routes: Routes; proxy: LocalProxy; logger: Logger }) {
+  const { routes, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const stripped = stripBasePath(req.url, options.basePath);
+    if ('redirect' in stripped) {
+      res.redirect(301, stripped.redirect);
+      return;
+    }
+    req.url = stripped.url;
+    if (originRefused(req.headers)) {
+      res.status(403).end();
+      return;
+    }
+    next();
+  });
+
+  const handle = (fn: (req: Request) => Promise<Reply | undefined>) => async (req: Request, res: Response, next: NextFunction) => {
+    const reply = await fn(req);
+    if (reply) send(res, reply);
+    else next();
+  };
+  const param = (req: Request) => String(req.params.id);
+
+  app.post(both('/prompt'), handle(routes.postPrompt));
+  app.get(both('/prompt'), handle(routes.getPrompt));
+  app.get(both('/queue'), handle(routes.getQueue));
+  app.post(both('/queue'), handle(routes.postQueue));
+  app.get(both('/history'), handle(routes.getHistory));
+  app.get(both('/history/:id'), handle((req) => routes.getHistoryItem(param(req))));
+  app.post(both('/history'), handle(routes.postHistory));
+  app.post(both('/interrupt'), handle(routes.postInterrupt));
+  // The jobs routes exist only under /api (§1.1).
+  app.get('/api/jobs', handle(routes.listJobs));
+  app.post('/api/jobs/cancel', handle(routes.cancelJobs));
+  app.get('/api/jobs/:id', handle((req) => routes.jobDetail(param(req))));
+  app.post('/api/jobs/:id/cancel', handle((req) => routes.cancelJob(param(req))));
+
+  app.use((req: Request, res: Response, next: NextFunction) => options.proxy.web(req, res, next));
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger.warn({ err: error instanceof Error ? error.message : error, url: req.url }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    send(res, errorReply(error));
+  });
+
+  return app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
+}

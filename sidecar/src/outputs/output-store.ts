@@ -1,0 +1,155 @@
+/**
+ * @fileoverview Brings a job's output files from the relay into the local ComfyUI's output/temp
+ * folders, at the same subfolder/filename, before the browser hears `executed`: then `/view`, the
+ * media sidebar and drag-back (PNG workflow metadata) work exactly as for a local run.
+ *
+ * Writes are atomic (download to a hidden part file, then `link()`, which fails instead of
+ * overwriting), so a ComfyUI saver writing the same name at the same moment is never clobbered.
+ * A different file already at that name gets the next free counter name; the chosen name is kept
+ * in the sidecar state so history and jobs answers use it too.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pRetry from 'p-retry';
+import type { Logger } from '../logger';
+import type { RelayClient } from '../relay/relay-client';
+import { filesOf, renameOutput, type FileRef } from '../shapes/outputs';
+import { outputKey, type StateStore } from '../state/state-store';
+import { confinedPath, nextFreeName } from './naming';
+
+export type OutputStore = {
+  /** Fetches every file the UI output names; returns the output with local names. Never throws. */
+  localize<T>(jobId: string, output: T): Promise<T>;
+  /** The local name of a job's file, when it differs from the relay's. */
+  lookup(jobId: string, ref: FileRef): string | undefined;
+  /**
+   * Makes sure a finished job's files are here, in the background, once per process: for jobs
+   * that finished while this sidecar was not listening (first start, state lost).
+   */
+  prefetch(jobId: string, outputs: Record<string, unknown>): void;
+};
+
+type Deps = { relay: RelayClient; outputDir: string; tempDir: string; state: StateStore; logger: Logger };
+
+export function createOutputStore({ relay, outputDir, tempDir, state, logger }: Deps): OutputStore {
+  const inFlight = new Map<string, Promise<string | undefined>>();
+  const checked = new Set<string>();
+
+  async function fetchOne(jobId: string, ref: FileRef): Promise<string | undefined> {
+    const base = ref.type === 'temp' ? tempDir : outputDir;
+    const key = outputKey(jobId, ref.type, ref.subfolder, ref.filename);
+    const known = state.outputName(key);
+    if (known) {
+      const path = confinedPath(base, ref.subfolder, known);
+      if (path && (await exists(path))) return known;
+    }
+    const target = confinedPath(base, ref.subfolder, known ?? ref.filename);
+    if (!target) {
+      logger.warn({ jobId, ref }, 'output path would leave the output folder; not fetched');
+      return undefined;
+    }
+    const folder = dirname(target);
+    await mkdir(folder, { recursive: true });
+    const part = join(folder, `.comfyume-${randomUUID()}.part`);
+    try {
+      const sha = await pRetry(() => download(ref, part), { retries: 3, minTimeout: 200 });
+      const name = await place(part, folder, basename(target), sha);
+      state.setOutputName(key, name);
+      return name;
+    } finally {
+      await unlink(part).catch(() => undefined);
+    }
+  }
+
+  async function download(ref: FileRef, part: string): Promise<string> {
+    const response = await relay.view(ref);
+    if (response.status !== 200) {
+      response.body.resume();
+      throw new Error(`relay /api/view answered ${response.status} for ${ref.subfolder}/${ref.filename}`);
+    }
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(response.body, tap, createWriteStream(part));
+    return hash.digest('hex');
+  }
+
+  /** Links the part file under `wanted`, or the same file already there, or the next free name. */
+  async function place(part: string, folder: string, wanted: string, sha: string): Promise<string> {
+    let name = wanted;
+    for (let attempt = 0; attempt < 1_000; attempt++) {
+      try {
+        await link(part, join(folder, name));
+        return name;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      if ((await sha256Of(join(folder, name))) === sha) return name;
+      name = nextFreeName(wanted, await readdir(folder));
+    }
+    throw new Error(`no free name for ${wanted} in ${folder}`);
+  }
+
+  function ensure(jobId: string, ref: FileRef): Promise<string | undefined> {
+    const key = outputKey(jobId, ref.type, ref.subfolder, ref.filename);
+    let promise = inFlight.get(key);
+    if (!promise) {
+      promise = fetchOne(jobId, ref)
+        .catch((error: unknown) => {
+          logger.error({ err: error, jobId, ref }, 'could not fetch an output from the relay');
+          return undefined;
+        })
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, promise);
+    }
+    return promise;
+  }
+
+  return {
+    async localize(jobId, output) {
+      const refs = filesOf(output);
+      if (refs.length === 0) return output;
+      const names = await Promise.all(refs.map((ref) => ensure(jobId, ref)));
+      const byRef = new Map(refs.map((ref, i) => [`${ref.type}|${ref.subfolder}|${ref.filename}`, names[i]]));
+      return renameOutput(output, (ref) => byRef.get(`${ref.type}|${ref.subfolder}|${ref.filename}`));
+    },
+    lookup(jobId, ref) {
+      return state.outputName(outputKey(jobId, ref.type, ref.subfolder, ref.filename));
+    },
+    prefetch(jobId, outputs) {
+      for (const output of Object.values(outputs)) {
+        for (const ref of filesOf(output)) {
+          const key = outputKey(jobId, ref.type, ref.subfolder, ref.filename);
+          if (checked.has(key)) continue;
+          checked.add(key);
+          void ensure(jobId, ref);
+        }
+      }
+    },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+async function sha256Of(path: string): Promise<string | undefined> {
+  try {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * @fileoverview Typed calls to the relay REST API (protocol/relay/api.ts) over one undici Pool.
+ * Every call here is idempotent (submit is keyed by the job id), so transport failures and
+ * 502/503/504 are retried a few times with p-retry; after that the caller gets RelayUnavailableError.
+ * The Pool reconnects by itself, so a relay that comes back is used again without any restart.
+ */
+import type { Readable } from 'node:stream';
+import pRetry, { AbortError } from 'p-retry';
+import { Pool } from 'undici';
+import { ErrorBody } from '../../../protocol/src/errors';
+import { JobList, JobResponse, type SubmitJobRequest } from '../../../protocol/src/relay/api';
+import type { JobView } from '../../../protocol/src/relay/job';
+import { RelayRefusedError, RelayUnavailableError } from '../errors';
+
+export type RelayClientOptions = { url: string; token: string; timeoutMs: number; retries?: number };
+
+export type ViewResponse = { status: number; headers: Record<string, string | string[] | undefined>; body: Readable };
+
+export type RelayClient = {
+  submitJob(request: SubmitJobRequest): Promise<JobView>;
+  listJobs(query?: { state?: string[]; full?: boolean }): Promise<JobList>;
+  getJob(id: string): Promise<JobView | undefined>;
+  cancelJob(id: string): Promise<JobView | undefined>;
+  putInput(sha256: string, bytes: Buffer): Promise<void>;
+  objectInfo(): Promise<Record<string, unknown>>;
+  view(params: { filename: string; subfolder: string; type: string }): Promise<ViewResponse>;
+  close(): Promise<void>;
+};
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A non-2xx answer the relay gave on purpose: not retried (except the gateway statuses). */
+class RelayHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`relay answered ${status}`);
+  }
+}
+
+const transient = (status: number) => status === 502 || status === 503 || status === 504;
+
+export function createRelayClient(options: RelayClientOptions): RelayClient {
+  const base = new URL(options.url);
+  const pathBase = base.pathname.replace(/\/+$/, '');
+  const pool = new Pool(base.origin, {
+    connections: 16,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connectTimeout: Math.min(options.timeoutMs, 5_000),
+  });
+  const retries = options.retries ?? 2;
+
+  async function call(method: Method, path: string, body?: Buffer | string, contentType = 'application/json') {
+    const run = async () => {
+      let response;
+      try {
+        response = await pool.request({
+          method,
+          path: pathBase + path,
+          headers: {
+            authorization: `Bearer ${options.token}`,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': contentType }),
+          },
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+      } catch (error) {
+        throw new RelayUnavailableError(error); // transport: retried
+      }
+      const text = await response.body.text();
+      if (response.statusCode >= 200 && response.statusCode < 300) return { status: response.statusCode, text };
+      const parsed = safeJson(text);
+      const failure = new RelayHttpError(response.statusCode, parsed ?? text);
+      if (transient(response.statusCode)) throw new RelayUnavailableError(failure);
+      throw new AbortError(failure);
+    };
+    try {
+      return await pRetry(run, { retries, minTimeout: 150, maxTimeout: 1_000 });
+    } catch (error) {
+      if (error instanceof RelayHttpError) throw refused(error);
+      if (error instanceof RelayUnavailableError) throw error;
+      throw new RelayUnavailableError(error);
+    }
+  }
+
+  const json = async (method: Method, path: string, body?: unknown) => {
+    const { text } = await call(method, path, body === undefined ? undefined : JSON.stringify(body));
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  };
+  const orUndefinedOn404 = async <T>(promise: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await promise;
+    } catch (error) {
+      if (error instanceof RelayRefusedError && error.httpStatus === 404) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    async submitJob(request) {
+      return JobResponse.parse(await json('POST', '/api/jobs', request)).job;
+    },
+    async listJobs(query = {}) {
+      const params = new URLSearchParams({ limit: '1000' });
+      if (query.state?.length) params.set('state', query.state.join(','));
+      if (query.full) params.set('full', '1');
+      return JobList.parse(await json('GET', `/api/jobs?${params}`));
+    },
+    getJob: (id) =>
+      orUndefinedOn404(json('GET', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job)),
+    cancelJob: (id) =>
+      orUndefinedOn404(json('DELETE', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job)),
+    async putInput(sha256, bytes) {
+      await call('PUT', `/api/inputs/${sha256}`, bytes, 'application/octet-stream');
+    },
+    async objectInfo() {
+      const body = await json('GET', '/api/object_info');
+      if (!body || typeof body !== 'object') throw new RelayUnavailableError(new Error('object_info is not an object'));
+      return body as Record<string, unknown>;
+    },
+    async view(params) {
+      const query = new URLSearchParams(params);
+      // A file download is streamed, so it is not wrapped in p-retry; the output fetcher retries it.
+      try {
+        const response = await pool.request({
+          method: 'GET',
+          path: `${pathBase}/api/view?${query}`,
+          headers: { authorization: `Bearer ${options.token}` },
+          signal: AbortSignal.timeout(options.timeoutMs * 8),
+        });
+        return { status: response.statusCode, headers: response.headers, body: response.body };
+      } catch (error) {
+        throw new RelayUnavailableError(error);
+      }
+    },
+    async close() {
+      await pool.close().catch(() => pool.destroy());
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function refused(error: RelayHttpError): RelayRefusedError {
+  const parsed = ErrorBody.safeParse(error.body);
+  if (parsed.success) {
+    return new RelayRefusedError(parsed.data.error.code, parsed.data.error.message, error.status, {
+      details: parsed.data.error.details,
+    });
+  }
+  const code = error.status === 404 ? 'not_found' : error.status === 401 ? 'unauthorized' : 'internal';
+  return new RelayRefusedError(code, `The GPU queue service refused the request (HTTP ${error.status}).`, error.status);
+}

@@ -1,0 +1,130 @@
+/**
+ * @fileoverview This user's relay jobs and the local ComfyUI's own queue/history, merged into the
+ * one ComfyUI view (running, pending, history in completion order) from which /queue, /history and
+ * /api/jobs are all answered. Every record is checked with the strict ComfyUI schemas AND the
+ * frontend's (both generations) before it is served: a bad one is dropped and reported, because one
+ * bad record makes the frontend show an empty queue and history. Pure.
+ */
+import {
+  ComfyHistoryEntry,
+  ComfyQueueItem,
+  type ComfyAnyQueueItem,
+  type ComfyHistoryMap,
+} from '../../../protocol/src/comfy/http';
+import { ComfyFeHistoryItem, ComfyFeTaskPrompt, ComfyJob, ComfyJobDetail } from '../../../protocol/src/comfy/http-jobs';
+import { jobDetailFromHistory, jobFromHistory, jobFromQueueItem, type JobSources } from '../../../protocol/src/comfy/jobs';
+import { isDict } from '../../../protocol/src/comfy/py-values';
+import type { JobView } from '../../../protocol/src/relay/job';
+import { historyEntryFromJob, isPendingState, isRunningState, queueTupleFromJob } from './history';
+import type { RenameLookup } from './outputs';
+
+export type Rejected = { id: string; where: string; issue: string };
+
+export type UserView = JobSources & {
+  /** Ids of the relay's jobs in this view (for routing cancels and deletes). */
+  relayIds: Set<string>;
+  rejected: Rejected[];
+};
+
+export type ViewInput = {
+  relayJobs: readonly JobView[];
+  isHidden: (jobId: string, finishedAt: number | undefined) => boolean;
+  lookup: RenameLookup;
+  /** The local ComfyUI's GET /queue and GET /history bodies (undefined when it did not answer). */
+  localQueue?: unknown;
+  localHistory?: unknown;
+};
+
+function firstIssue(result: { success: boolean; error?: { issues: { path: (string | number)[]; message: string }[] } }): string {
+  const issue = result.error?.issues[0];
+  return issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid';
+}
+
+function checkQueueItem(item: unknown, status: 'pending' | 'in_progress', rejected: Rejected[], where: string): ComfyAnyQueueItem | undefined {
+  const id = Array.isArray(item) ? String(item[1]) : '?';
+  for (const schema of [ComfyQueueItem, ComfyFeTaskPrompt]) {
+    const result = schema.safeParse(item);
+    if (!result.success) return void rejected.push({ id, where, issue: firstIssue(result) });
+  }
+  const tuple = item as ComfyAnyQueueItem;
+  const job = ComfyJob.safeParse(jobFromQueueItem(tuple, status));
+  if (!job.success) return void rejected.push({ id, where, issue: firstIssue(job) });
+  return tuple;
+}
+
+function checkHistoryEntry(id: string, entry: unknown, rejected: Rejected[], where: string): ComfyHistoryEntry | undefined {
+  for (const schema of [ComfyHistoryEntry, ComfyFeHistoryItem]) {
+    const result = schema.safeParse(entry);
+    if (!result.success) return void rejected.push({ id, where, issue: firstIssue(result) });
+  }
+  const typed = entry as ComfyHistoryEntry;
+  const job = ComfyJob.safeParse(jobFromHistory(id, typed));
+  if (!job.success) return void rejected.push({ id, where, issue: firstIssue(job) });
+  const detail = ComfyJobDetail.safeParse(jobDetailFromHistory(id, typed));
+  if (!detail.success) return void rejected.push({ id, where, issue: firstIssue(detail) });
+  return typed;
+}
+
+/** When a history entry finished: its last status message's timestamp (0 when unknown). */
+function finishedAt(entry: ComfyHistoryEntry): number {
+  const messages = entry.status?.messages ?? [];
+  const last = messages[messages.length - 1];
+  const ts = last?.[1]?.timestamp;
+  return typeof ts === 'number' ? ts : 0;
+}
+
+export function buildUserView(input: ViewInput): UserView {
+  const rejected: Rejected[] = [];
+  const relayIds = new Set<string>();
+  const running: ComfyAnyQueueItem[] = [];
+  const pending: ComfyAnyQueueItem[] = [];
+  const finished: { id: string; entry: ComfyHistoryEntry; at: number }[] = [];
+
+  const byStart = [...input.relayJobs].sort((a, b) => (a.startedAt ?? a.createdAt) - (b.startedAt ?? b.createdAt));
+  for (const job of byStart) {
+    relayIds.add(job.id);
+    if (isRunningState(job.state)) {
+      const item = checkQueueItem(queueTupleFromJob(job), 'in_progress', rejected, 'relay running');
+      if (item) running.push(item);
+    }
+  }
+  const queued = input.relayJobs
+    .filter((job) => isPendingState(job.state))
+    .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.number - b.number);
+  for (const job of queued) {
+    const item = checkQueueItem(queueTupleFromJob(job), 'pending', rejected, 'relay pending');
+    if (item) pending.push(item);
+  }
+  for (const job of input.relayJobs) {
+    if (input.isHidden(job.id, job.finishedAt)) continue;
+    const raw = historyEntryFromJob(job, input.lookup);
+    if (!raw) continue;
+    const entry = checkHistoryEntry(job.id, raw, rejected, 'relay history');
+    if (entry) finished.push({ id: job.id, entry, at: job.finishedAt ?? finishedAt(entry) });
+  }
+
+  if (isDict(input.localQueue)) {
+    const { queue_running: r, queue_pending: p } = input.localQueue;
+    for (const item of Array.isArray(r) ? r : []) {
+      const ok = checkQueueItem(item, 'in_progress', rejected, 'local running');
+      if (ok && !relayIds.has(ok[1])) running.push(ok);
+    }
+    const localPending = (Array.isArray(p) ? p : [])
+      .map((item) => checkQueueItem(item, 'pending', rejected, 'local pending'))
+      .filter((item): item is ComfyAnyQueueItem => item !== undefined && !relayIds.has(item[1]))
+      .sort((a, b) => a[0] - b[0]);
+    pending.push(...localPending);
+  }
+  if (isDict(input.localHistory)) {
+    for (const [id, raw] of Object.entries(input.localHistory)) {
+      if (relayIds.has(id)) continue;
+      const entry = checkHistoryEntry(id, raw, rejected, 'local history');
+      if (entry) finished.push({ id, entry, at: finishedAt(entry) });
+    }
+  }
+
+  finished.sort((a, b) => a.at - b.at);
+  const history: ComfyHistoryMap = {};
+  for (const { id, entry } of finished) history[id] = entry;
+  return { running, pending, history, relayIds, rejected };
+}

@@ -1,0 +1,224 @@
+/**
+ * @fileoverview Integration harness: real Redis, a real relay (direct mode) in front of a simulated
+ * GPU, and per attendee a simulated local ComfyUI with its sidecar — all on loopback port 0 — plus
+ * a browser-like WebSocket client that records what the tab would receive.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { createRelay, type Relay } from '../../relay/src/app';
+import { mintUserToken } from '../../relay/src/auth';
+import { loadConfig as loadRelayConfig } from '../../relay/src/config';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
+import { startRedis, type TestRedis } from '../../test/support/redis';
+import { createSidecar, type Sidecar } from '../src/app';
+import { loadConfig } from '../src/config';
+
+export const RELAY_SECRET = 'test-relay-secret-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export type Attendee = {
+  userId: string;
+  url: string;
+  local: RunningSimulator;
+  sidecar: Sidecar;
+  dirs: { input: string; output: string; temp: string; state: string };
+  close(): Promise<void>;
+};
+
+export type Stack = {
+  redis: TestRedis;
+  gpu: RunningSimulator;
+  relayUrl: string;
+  relayPort: number;
+  relay: Relay;
+  root: string;
+  attendee(userId: string, env?: Record<string, string>): Promise<Attendee>;
+  stopRelay(): Promise<void>;
+  startRelay(): Promise<void>;
+  close(): Promise<void>;
+};
+
+async function listen(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startStack(options: { gpu?: Partial<SimulatorOptions> } = {}): Promise<Stack> {
+  const root = await mkdtemp(join(tmpdir(), 'comfyume-sidecar-it-'));
+  const redis = await startRedis();
+  const prefix = redis.prefix();
+  const gpu = await startSimulator({
+    port: 0,
+    outputDir: join(root, 'gpu/output'),
+    inputDir: join(root, 'gpu/input'),
+    tempDir: join(root, 'gpu/temp'),
+    stepMs: 20,
+    ...options.gpu,
+  });
+  const relayConfig = loadRelayConfig({
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    INFERENCE_MODE: 'direct',
+    COMFYUI_GPU_URLS: gpu.url,
+    RELAY_SECRET,
+    ADMIN_TOKEN,
+    OUTPUT_DIR: join(root, 'relay/outputs'),
+    LOG_LEVEL: 'silent',
+    RELAY_PORT: '0',
+  });
+  let relay = await createRelay(relayConfig, { socketHeartbeatMs: 2_000 });
+  await relay.start();
+  const relayPort = await listen(relay.server);
+  const relayUrl = `http://127.0.0.1:${relayPort}`;
+  const attendees: Attendee[] = [];
+  let relayRunning = true;
+
+  return {
+    redis,
+    gpu,
+    relayUrl,
+    relayPort,
+    get relay() {
+      return relay;
+    },
+    root,
+    async attendee(userId, env = {}) {
+      const base = join(root, userId);
+      const dirs = { input: join(base, 'input'), output: join(base, 'output'), temp: join(base, 'temp'), state: join(base, 'state') };
+      const local = await startSimulator({ port: 0, outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20 });
+      const config = loadConfig({
+        SIDECAR_LISTEN: '127.0.0.1:0',
+        COMFYUI_URL: local.url,
+        RELAY_URL: relayUrl,
+        USER_ID: userId,
+        RELAY_TOKEN: mintUserToken(RELAY_SECRET, userId),
+        COMFYUI_OUTPUT_DIR: dirs.output,
+        COMFYUI_TEMP_DIR: dirs.temp,
+        COMFYUI_INPUT_DIR: dirs.input,
+        SIDECAR_STATE_DIR: dirs.state,
+        SIDECAR_SYNTH_GRACE_MS: '300',
+        SIDECAR_RELAY_TIMEOUT_MS: '3000',
+        LOG_LEVEL: 'silent',
+        ...env,
+      });
+      const sidecar = createSidecar(config);
+      const port = await listen(sidecar.server);
+      const attendee: Attendee = {
+        userId,
+        url: `http://127.0.0.1:${port}`,
+        local,
+        sidecar,
+        dirs,
+        async close() {
+          await sidecar.close();
+          await new Promise<void>((resolve) => sidecar.server.close(() => resolve()));
+          await local.close();
+        },
+      };
+      attendees.push(attendee);
+      return attendee;
+    },
+    async stopRelay() {
+      if (!relayRunning) return;
+      relayRunning = false;
+      await relay.close();
+    },
+    async startRelay() {
+      if (relayRunning) return;
+      relay = await createRelay(relayConfig, { socketHeartbeatMs: 2_000 });
+      await relay.start();
+      await listen(relay.server, relayPort);
+      relayRunning = true;
+    },
+    async close() {
+      for (const attendee of attendees.splice(0)) await attendee.close().catch(() => undefined);
+      if (relayRunning) await relay.close().catch(() => undefined);
+      await gpu.close();
+      await redis.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Received = { type: string; data: Record<string, unknown> } | { binary: Buffer };
+
+/** A browser tab's socket: sends the frontend's feature_flags first, records every frame. */
+export class TabSocket {
+  readonly frames: Received[] = [];
+  private waiters: (() => void)[] = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+      this.frames.push(isBinary ? { binary: bytes } : (JSON.parse(bytes.toString('utf8')) as Received));
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  static async open(baseUrl: string, clientId?: string, flags: Record<string, unknown> = { supports_preview_metadata: true, supports_manager_v4_ui: true }): Promise<TabSocket> {
+    const url = `${baseUrl.replace(/^http/, 'ws')}/ws${clientId ? `?clientId=${clientId}` : ''}`;
+    const ws = new WebSocket(url, { headers: { origin: baseUrl } });
+    const tab = new TabSocket(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'feature_flags', data: flags }));
+    // The server's first frames: status (with sid), then its feature_flags reply.
+    await tab.until(() => tab.texts().some((m) => m.type === 'status') && tab.texts().some((m) => m.type === 'feature_flags'));
+    return tab;
+  }
+
+  texts(): { type: string; data: Record<string, unknown> }[] {
+    return this.frames.filter((f): f is { type: string; data: Record<string, unknown> } => 'type' in f);
+  }
+
+  get sid(): string {
+    return String(this.texts().find((m) => m.type === 'status' && m.data.sid)?.data.sid);
+  }
+
+  async until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out; frames so far: ${JSON.stringify(this.texts().map((m) => m.type))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for the end marker of a job. */
+  untilEnd(promptId: string, timeoutMs?: number) {
+    return this.until(() => this.texts().some((m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId), timeoutMs);
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
+/** Polls until `fn` returns a value that is not undefined/false. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The relay goes away: POST /prompt answers a clear ComfyUI-shaped error, everything else of the
+ * attendee's ComfyUI keeps working (proxy, history from the last known list), the tab is told,
+ * and when the relay returns the sidecar reconnects by itself and queues again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
+import { eventually, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { readJson } from '../../sidecar/test/recorded-ws';
+
+type Body = { prompt: Record<string, unknown>; extra_data: Record<string, unknown> };
+const body = readJson<{ request: { body: Body } }>('real-0.8.0/frontend/post_prompt_1.json').request.body;
+
+let stack: Stack;
+let alice: Attendee;
+
+beforeAll(async () => {
+  stack = await startStack();
+  alice = await stack.attendee('user001');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const post = async (prompt: unknown, clientId: string) => {
+  const response = await fetch(`${alice.url}/api/prompt`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, prompt, client_id: clientId }),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+};
+
+describe('relay unreachable', () => {
+  it('clear error on queue, the rest works, reconnects and queues again when it returns', async () => {
+    const tab = await TabSocket.open(alice.url);
+    const ok = await post(body.prompt, tab.sid);
+    expect(ok.status).toBe(200);
+    await tab.untilEnd(String(ok.json.prompt_id));
+    await eventually(() => alice.sidecar.relayConnected, 10_000, 'relay connected');
+    const historyUrl = `${alice.url}/api/jobs?status=completed,failed,cancelled&limit=64&offset=0`;
+    const before = (await (await fetch(historyUrl)).json()) as { jobs: { id: string }[] }; // the UI refetches on every status
+    expect(before.jobs.map((j) => j.id)).toContain(ok.json.prompt_id);
+
+    await stack.stopRelay();
+    await eventually(() => !alice.sidecar.relayConnected, 30_000, 'sidecar notices');
+    await tab.until(() => tab.texts().some((m) => m.type === 'comfyume.relay' && m.data.connected === false));
+
+    const refused = await post(body.prompt, tab.sid);
+    expect(refused.status).toBe(503);
+    expect(refused.json).toEqual({
+      error: {
+        type: 'relay_unavailable',
+        message: 'The GPU queue service is unreachable; your ComfyUI still works — try again in a moment.',
+        details: '',
+        extra_info: {},
+      },
+      node_errors: {},
+    });
+
+    // The attendee's own ComfyUI is still there, through the sidecar.
+    expect((await fetch(`${alice.url}/api/object_info/EmptyImage`)).status).toBe(200);
+    expect((await fetch(`${alice.url}/api/system_stats`)).status).toBe(200);
+    // History keeps the last list the relay gave, instead of emptying the panel.
+    const history = (await (await fetch(historyUrl)).json()) as { jobs: { id: string }[] };
+    expect(ComfyJobsListResponse.safeParse(history).success).toBe(true);
+    expect(history.jobs.map((j) => j.id)).toContain(ok.json.prompt_id);
+
+    await stack.startRelay();
+    await eventually(() => alice.sidecar.relayConnected, 60_000, 'sidecar reconnects');
+    await tab.until(() => tab.texts().some((m) => m.type === 'comfyume.relay' && m.data.connected === true && tab.texts().indexOf(m) > 0));
+    const prompt = structuredClone(body.prompt) as Record<string, { inputs: Record<string, unknown> }>;
+    prompt['1']!.inputs.color = 12345;
+    const again = await eventually(async () => {
+      const r = await post(prompt, tab.sid);
+      return r.status === 200 ? r : undefined;
+    }, 30_000, 'queue accepted again');
+    await tab.untilEnd(String(again.json.prompt_id));
+    expect(tab.texts().some((m) => m.type === 'execution_success' && m.data.prompt_id === again.json.prompt_id)).toBe(true);
+    tab.close();
+  });
+});

@@ -59,14 +59,24 @@ describe('runtime errors', () => {
     tab.close();
   });
 
-  it('the recorded escape attempt: refused at submit by the relay, with ComfyUI\'s error shape and no WS traffic', async () => {
+  it('the recorded escape attempt: refused at submit, the SaveImage node marked like a failed validation, no WS traffic', async () => {
     const tab = await TabSocket.open(alice.url);
     const handshake = tab.texts().length;
     const res = await post({ ...run3, client_id: tab.sid });
     // Real ComfyUI accepts it and fails when SaveImage runs; the relay refuses path escapes up front.
     expect(res.status).toBe(400);
-    expect(res.json).toMatchObject({ error: { type: 'path_escape', details: '', extra_info: {} }, node_errors: {} });
-    expect(String((res.json.error as { message: string }).message)).toMatch(/escape_attempt.*outside the output folder/);
+    expect(res.json).toMatchObject({
+      error: { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation' },
+      node_errors: {
+        '2': {
+          class_type: 'SaveImage',
+          dependent_outputs: ['2'],
+          errors: [{ type: 'custom_validation_failed', extra_info: { input_name: 'filename_prefix' } }],
+        },
+      },
+    });
+    const nodeError = (res.json.node_errors as Record<string, { errors: { details: string }[] }>)['2'];
+    expect(nodeError?.errors[0]?.details).toMatch(/escape_attempt.*outside the output folder/);
     const before = (await jobsOf('pending,in_progress,completed,failed,cancelled')).length;
     expect(tab.texts().slice(handshake).filter((m) => !m.type.startsWith('comfyume.'))).toEqual([]); // like a validation failure (§2.5 f)
     expect((await jobsOf('pending,in_progress,completed,failed,cancelled')).length).toBe(before);

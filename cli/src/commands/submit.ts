@@ -1,0 +1,159 @@
+/**
+ * @fileoverview `comfyume submit <workflow.json> --user user001`: queue an API- or UI-format
+ * workflow through an attendee's sidecar exactly as the browser does, show its progress, save its
+ * outputs, exit non-zero with the reason on failure.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runPrompt, type Progress } from '../client/comfy-client';
+import { getJson, parseTarget, type Target } from '../client/http';
+import {
+  graphToPrompt,
+  isApiPrompt,
+  isUiWorkflow,
+  type ObjectInfo,
+} from '../client/graph-to-prompt';
+import { readStackFile } from '../stack/stack-file';
+
+const help = `Usage: comfyume submit <workflow.json> [options]
+
+Queues the workflow (API format, or UI format as saved by ComfyUI) through an attendee's sidecar
+the way the browser does, prints its progress and saves its outputs.
+
+Options:
+  --user <id>        attendee (default user001); found in the running "comfyume up"
+  --url <url>        the sidecar, or nginx's https://host/user001/ (credentials as https://user:pw@host/...)
+  --password <pw>    basic-auth password for --user when --url is behind nginx
+  --out <dir>        where to save outputs (default ./outputs)
+  --previews         also save temp (preview) images
+  --timeout <s>      give up after this many seconds (default 600)
+  --data-dir <dir>   where "comfyume up" keeps its state (default ./data)
+  -h, --help`;
+
+export async function loadPrompt(
+  file: string,
+  target: Target,
+): Promise<{ prompt: unknown; workflow?: unknown; format: 'api' | 'ui' }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  // A saved API prompt sometimes arrives wrapped as {prompt: {...}} (the POST body shape).
+  const inner = (json as { prompt?: unknown }).prompt;
+  if (isApiPrompt(json)) return { prompt: json, format: 'api' };
+  if (isApiPrompt(inner))
+    return {
+      prompt: inner,
+      workflow: (json as { extra_data?: { extra_pnginfo?: { workflow?: unknown } } }).extra_data
+        ?.extra_pnginfo?.workflow,
+      format: 'api',
+    };
+  if (isUiWorkflow(json)) {
+    const objectInfo = await getJson<ObjectInfo>(target, '/api/object_info');
+    return { prompt: graphToPrompt(json, objectInfo), workflow: json, format: 'ui' };
+  }
+  throw new Error(
+    `${file} is neither an API-format prompt ({"1": {"class_type": ...}}) nor a UI workflow ({"nodes": [...]})`,
+  );
+}
+
+export function describeProgress(p: Progress): string {
+  const parts: string[] = [p.phase.replace('_', ' ')];
+  if (p.phase === 'queued' && p.position)
+    parts.push(`position ${p.position}${p.queueLength ? ` of ${p.queueLength}` : ''}`);
+  if (p.node && p.max) parts.push(`node ${p.node} step ${p.value ?? 0}/${p.max}`);
+  else if (p.node && p.phase === 'running') parts.push(`node ${p.node}`);
+  if (p.etaMs !== undefined && p.phase !== 'done')
+    parts.push(`eta ${Math.round(p.etaMs / 1000)} s`);
+  return parts.join(' · ');
+}
+
+export async function resolveTarget(opts: {
+  url?: string;
+  user: string;
+  password?: string;
+  dataDir: string;
+}): Promise<Target> {
+  if (opts.url)
+    return parseTarget(
+      opts.url,
+      opts.password ? { user: opts.user, password: opts.password } : undefined,
+    );
+  const stack = await readStackFile(opts.dataDir);
+  const attendee = stack.attendees.find((a) => a.id === opts.user);
+  if (!attendee)
+    throw new Error(
+      `no attendee "${opts.user}" in the running workshop (it has ${stack.attendees.map((a) => a.id).join(', ')})`,
+    );
+  return parseTarget(attendee.sidecarUrl);
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      user: { type: 'string', default: 'user001' },
+      url: { type: 'string' },
+      password: { type: 'string' },
+      out: { type: 'string', default: './outputs' },
+      previews: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '600' },
+      'data-dir': { type: 'string', default: './data' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(help);
+    return;
+  }
+  const file = positionals[0];
+  if (!file || positionals.length > 1)
+    throw new Error('give exactly one workflow file (see --help)');
+  const timeoutS = Number(values.timeout);
+  if (!(timeoutS > 0))
+    throw new Error(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
+
+  const target = await resolveTarget({
+    url: values.url,
+    user: values.user,
+    password: values.password,
+    dataDir: resolve(values['data-dir']),
+  });
+  const { prompt, workflow, format } = await loadPrompt(resolve(file), target);
+  console.log(
+    `submitting ${file} (${format} format, ${Object.keys(prompt as object).length} nodes) to ${target.baseUrl} as ${values.user}`,
+  );
+
+  const tty = process.stdout.isTTY;
+  let last = '';
+  const result = await runPrompt(target, prompt, {
+    workflow,
+    outDir: resolve(values.out),
+    includeTemp: values.previews,
+    timeoutMs: timeoutS * 1000,
+    onProgress: (progress) => {
+      const line = describeProgress(progress);
+      if (line === last) return;
+      last = line;
+      if (tty) process.stdout.write(`\r\x1b[2K  ${line}`);
+      else console.log(`  ${line}`);
+    },
+  });
+  if (tty) process.stdout.write('\n');
+  const waited = result.startedAt
+    ? ((result.startedAt - result.submittedAt) / 1000).toFixed(1)
+    : '?';
+  const ran = result.startedAt ? ((result.finishedAt - result.startedAt) / 1000).toFixed(1) : '?';
+  if (!result.ok) {
+    process.exitCode = 1;
+    console.error(`job ${result.promptId} failed: ${result.error}`);
+    return;
+  }
+  console.log(`job ${result.promptId} done: waited ${waited} s, ran ${ran} s`);
+  if (result.files.length === 0) console.log('  (the workflow produced no output files)');
+  for (const f of result.files) console.log(`  saved ${f.path} (${f.bytes} bytes, ${f.type})`);
+}

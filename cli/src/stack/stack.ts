@@ -1,0 +1,270 @@
+/**
+ * @fileoverview The whole workshop on one machine, each part a child process started through the
+ * product's own CLI: Redis → (simulated GPU) → relay → per attendee a ComfyUI (the simulator unless
+ * a real one is given) and its sidecar → nginx. Each is health-waited before the next depends on
+ * it; stop() takes them down in reverse order and waits for every one to exit.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { cliBin, repoPath } from '../paths';
+import { relayToken } from '../users/credentials';
+import type { WorkshopUser } from '../users/generate';
+import { localNginxOptions, startLocalNginx } from './nginx';
+import { freePort } from './ports';
+import { httpOk, portOpen, spawnManaged, waitUntil, type ManagedProcess } from './processes';
+import type { UpConfig } from './up-config';
+
+export type RunningAttendee = {
+  id: string;
+  sidecarUrl: string;
+  comfyuiUrl: string;
+  nginxUrl?: string;
+  password: string;
+};
+
+export type Stack = {
+  redisUrl: string;
+  relayUrl: string;
+  gpuUrl?: string;
+  nginxUrl?: string;
+  attendees: RunningAttendee[];
+  processes: ManagedProcess[];
+  /** Resolves with the first process that exits on its own (a crash), for `up` to report. */
+  firstExit: Promise<ManagedProcess>;
+  stop: () => Promise<void>;
+};
+
+export type StackInputs = {
+  config: UpConfig;
+  relaySecret: string;
+  adminToken: string;
+  users: readonly WorkshopUser[];
+  usersDir: string;
+  onStep?: (message: string) => void;
+};
+
+const STARTUP_TIMEOUT_MS = 90_000;
+
+/** The built custom node (npx vite build) served like ComfyUI serves WEB_DIRECTORY, and a frontend if given. */
+function attendeeWebArgs(config: UpConfig): string[] {
+  const extension = repoPath('dist', 'comfyume-extension', 'web');
+  return [
+    ...(existsSync(extension) ? ['--extension', `comfyume=${extension}`] : []),
+    ...(config.webRoot ? ['--web-root', config.webRoot] : []),
+  ];
+}
+
+export async function startStack(inputs: StackInputs): Promise<Stack> {
+  const { config } = inputs;
+  const step = inputs.onStep ?? (() => {});
+  const logs = join(config.dataDir, 'logs');
+  await mkdir(logs, { recursive: true });
+  const processes: ManagedProcess[] = [];
+  let stopping = false;
+  let reportExit!: (p: ManagedProcess) => void;
+  const firstExit = new Promise<ManagedProcess>((resolve) => (reportExit = resolve));
+  const echo = config.verbose ? process.stdout : undefined;
+
+  const launch = (
+    name: string,
+    command: string,
+    args: string[],
+    env: Record<string, string> = {},
+  ) => {
+    const proc = spawnManaged(name, command, args, {
+      env: { ...process.env, ...env },
+      logFile: join(logs, `${name}.log`),
+      echo,
+    });
+    processes.push(proc);
+    void proc.exited.then(() => {
+      if (!stopping) reportExit(proc);
+    });
+    return proc;
+  };
+  const cli = (name: string, args: string[], env: Record<string, string> = {}) =>
+    launch(name, process.execPath, [cliBin, ...args], env);
+
+  const stop = async () => {
+    stopping = true;
+    // Reverse start order: nginx and sidecars first, Redis last, so nothing writes into a dead store.
+    for (const proc of [...processes].reverse()) await proc.stop();
+  };
+
+  try {
+    // Redis
+    let redisUrl = config.redisUrl;
+    if (!redisUrl) {
+      const port = await freePort(config.host);
+      const dir = join(config.dataDir, 'redis');
+      await mkdir(dir, { recursive: true });
+      step(`starting redis-server (data in ${dir})`);
+      const redis = launch('redis', 'redis-server', [
+        '--port',
+        String(port),
+        '--bind',
+        config.host,
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--protected-mode',
+        'no',
+      ]);
+      await waitUntil('redis', () => portOpen(port, config.host), {
+        process: redis,
+        timeoutMs: 20_000,
+      });
+      redisUrl = `redis://${config.host}:${port}`;
+    }
+
+    // The simulated GPU: k replicas behind one port sharing one output folder, like the serverless endpoint.
+    const relayEnv: Record<string, string> = { ...config.relayEnv };
+    let gpuUrl: string | undefined;
+    if (config.gpu === 'simulated') {
+      const port = await freePort(config.host);
+      const gpuDir = join(config.dataDir, 'gpu');
+      step(
+        `starting the simulated GPU (${config.simulatorReplicas} replica(s), ${config.stepMs} ms/step)`,
+      );
+      const gpu = cli('gpu', [
+        'simulate',
+        '--host',
+        config.host,
+        '--port',
+        String(port),
+        '--replicas',
+        String(config.simulatorReplicas),
+        '--output-dir',
+        join(gpuDir, 'output'),
+        '--input-dir',
+        join(gpuDir, 'input'),
+        '--temp-dir',
+        join(gpuDir, 'temp'),
+        '--step-ms',
+        String(config.stepMs),
+        '--cold-start-ms',
+        String(config.coldStartMs),
+      ]);
+      gpuUrl = `http://${config.host}:${port}`;
+      await waitUntil('simulated GPU', () => httpOk(`${gpuUrl}/system_stats`), {
+        process: gpu,
+        timeoutMs: STARTUP_TIMEOUT_MS,
+      });
+      if (config.simulatedVia === 'serverless') {
+        Object.assign(relayEnv, {
+          INFERENCE_MODE: 'serverless',
+          SERVERLESS_ENDPOINT: gpuUrl,
+          SFS_OUTPUT_DIR: join(gpuDir, 'output'),
+          SFS_INPUT_DIR: join(gpuDir, 'input'),
+        });
+      } else Object.assign(relayEnv, { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: gpuUrl });
+    } else relayEnv.INFERENCE_MODE = config.gpu;
+
+    // Relay
+    const relayPort = config.relayPort || (await freePort(config.host));
+    const relayUrl = `http://${config.host}:${relayPort}`;
+    step(`starting the relay (${relayEnv.INFERENCE_MODE}) on ${relayUrl}`);
+    const relay = cli('relay', ['relay'], {
+      ...relayEnv,
+      REDIS_URL: redisUrl,
+      RELAY_HOST: config.host,
+      RELAY_PORT: String(relayPort),
+      RELAY_SECRET: inputs.relaySecret,
+      ADMIN_TOKEN: inputs.adminToken,
+      OUTPUT_DIR: join(config.dataDir, 'relay-outputs'),
+    });
+    await waitUntil('relay', () => httpOk(`${relayUrl}/health`), {
+      process: relay,
+      timeoutMs: STARTUP_TIMEOUT_MS,
+    });
+
+    // Attendees: a few at a time, so 20 Node processes do not all compile TypeScript at once on 2 cores.
+    step(`starting ${inputs.users.length} attendee(s)`);
+    const limit = pLimit(3);
+    const attendees = await Promise.all(
+      inputs.users.map((user, index) =>
+        limit(async (): Promise<RunningAttendee> => {
+          const dir = join(config.dataDir, 'attendees', user.id);
+          const folders = {
+            output: join(dir, 'output'),
+            input: join(dir, 'input'),
+            temp: join(dir, 'temp'),
+          };
+          let comfyuiUrl = config.attendeeComfyUrls[index];
+          if (!comfyuiUrl) {
+            const port = await freePort(config.host);
+            const sim = cli(`${user.id}-comfyui`, [
+              'simulate',
+              '--host',
+              config.host,
+              '--port',
+              String(port),
+              '--output-dir',
+              folders.output,
+              '--input-dir',
+              folders.input,
+              '--temp-dir',
+              folders.temp,
+              '--step-ms',
+              String(config.stepMs),
+              ...attendeeWebArgs(config),
+            ]);
+            comfyuiUrl = `http://${config.host}:${port}`;
+            await waitUntil(`${user.id}'s ComfyUI`, () => httpOk(`${comfyuiUrl}/system_stats`), {
+              process: sim,
+              timeoutMs: STARTUP_TIMEOUT_MS,
+            });
+          }
+          const port = await freePort(config.host);
+          const sidecar = cli(`${user.id}-sidecar`, ['sidecar'], {
+            SIDECAR_LISTEN: `${config.host}:${port}`,
+            COMFYUI_URL: comfyuiUrl,
+            RELAY_URL: relayUrl,
+            USER_ID: user.id,
+            RELAY_TOKEN: relayToken(inputs.relaySecret, user.id),
+            COMFYUI_OUTPUT_DIR: folders.output,
+            COMFYUI_INPUT_DIR: folders.input,
+            COMFYUI_TEMP_DIR: folders.temp,
+            SIDECAR_STATE_DIR: join(dir, 'sidecar'),
+          });
+          const sidecarUrl = `http://${config.host}:${port}`;
+          await waitUntil(`${user.id}'s sidecar`, () => httpOk(`${sidecarUrl}/api/system_stats`), {
+            process: sidecar,
+            timeoutMs: STARTUP_TIMEOUT_MS,
+          });
+          return { id: user.id, sidecarUrl, comfyuiUrl, password: user.password };
+        }),
+      ),
+    );
+
+    // nginx
+    let nginxUrl: string | undefined;
+    if (config.nginx) {
+      step(`starting nginx on port ${config.nginxPort}`);
+      const nginx = await startLocalNginx(
+        localNginxOptions({
+          port: config.nginxPort,
+          users: attendees.map((a) => ({ id: a.id, upstream: new URL(a.sidecarUrl).host })),
+          usersDir: inputs.usersDir,
+          relayUpstream: new URL(relayUrl).host,
+          adminToken: inputs.adminToken,
+        }),
+        join(config.dataDir, 'up', 'nginx'),
+        { logFile: join(logs, 'nginx.log'), echo },
+      );
+      processes.push(nginx.process);
+      void nginx.process.exited.then(() => {
+        if (!stopping) reportExit(nginx.process);
+      });
+      nginxUrl = `http://localhost:${config.nginxPort}`;
+      for (const a of attendees) a.nginxUrl = `${nginxUrl}/${a.id}/`;
+    }
+    return { redisUrl, relayUrl, gpuUrl, nginxUrl, attendees, processes, firstExit, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

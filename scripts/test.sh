@@ -7,7 +7,7 @@ bash scripts/setup.sh
 
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== lint"; npx eslint . --max-warnings=0
-echo "== build"; npx vite build --logLevel warn
+echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config relay/src/admin/vite.config.ts
 echo "== tests"
 mkdir -p reports
 status=0

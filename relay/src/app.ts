@@ -6,7 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { createAdminStatic } from './admin/serve';
+import { adoptProtocolToken } from './admin/ws-token';
 import { bearer, verifyToken } from './auth';
 import { createBackends, type BackendSet } from './backends/factory';
 import type { Config } from './config';
@@ -18,6 +21,7 @@ import { createExpressApp } from './http/express-adapter';
 import type { Services } from './http/types';
 import { InputStore } from './inputs/input-store';
 import { createLogger } from './logger';
+import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
 import { OutputStore } from './outputs/output-store';
 import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
@@ -31,6 +35,8 @@ export type RelayDeps = {
   relayId?: string;
   /** Heartbeat of the event sockets (ms); tests shorten it. */
   socketHeartbeatMs?: number;
+  /** Where the built admin dashboard is (default dist/admin in the checkout). */
+  adminDistDir?: string;
 };
 
 export type Relay = {
@@ -38,6 +44,7 @@ export type Relay = {
   relayId: string;
   services: Services;
   hub: EventHub;
+  metrics: RelayMetrics;
   start(): Promise<void>;
   close(): Promise<void>;
 };
@@ -89,8 +96,16 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   });
   const outputs = new OutputStore(config.outputDir, store);
   const inputs = new InputStore(config.inputDir);
+  const metrics = createRelayMetrics({ defaultLabels: { relay: relayId } });
+  metrics.observe.queueDepth(() => store.counts().then((c) => c.queued));
+  metrics.observe.runningJobs(() => store.counts().then((c) => c.running));
+  metrics.observe.backends(async () => {
+    const running = await store.backendRunning();
+    return backends.map((b) => ({ name: b.name, state: b.state(), running: running[b.name] ?? 0, capacity: b.capacity() }));
+  });
+  metrics.observe.eventSockets(() => hub.size);
   const scheduler: Scheduler = new Scheduler(
-    { store, publisher, bus, outputs, inputs, owner: relayId, logger: log },
+    { store, publisher, bus, outputs, inputs, owner: relayId, logger: log, observe: metrics.observe },
     backends,
     publisher,
     queue,
@@ -109,6 +124,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     backends,
     startedAt: Date.now(),
     version,
+    observe: metrics.observe,
     redisUp: () =>
       Promise.race([
         redis.ping().then(
@@ -118,8 +134,14 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
         new Promise<boolean>((r) => setTimeout(() => r(false), 1_000)),
       ]),
   };
-  const server = createServer(createExpressApp(services, log));
+  const api = createExpressApp(services, log);
+  const admin = createAdminStatic(deps.adminDistDir ?? fileURLToPath(new URL('../../dist/admin', import.meta.url)));
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) return void metrics.handler(req, res);
+    admin(req, res, () => api(req, res)); // /admin and /admin/* only; everything else is the API
+  });
   server.on('upgrade', (req, socket, head) => {
+    adoptProtocolToken(req); // the dashboard's browser socket carries its token as a subprotocol
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });
 
@@ -129,6 +151,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     relayId,
     services,
     hub,
+    metrics,
     async start() {
       if (started) return;
       started = true;

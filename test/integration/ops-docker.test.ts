@@ -297,8 +297,13 @@ describe("attendee-start.sh (the container's two processes under tini)", () => {
       return false;
     }
   };
+  // Generous: on a loaded 2-core machine starting two processes can take seconds.
   const waitFor = async (file: string) => {
-    for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(file)) {
+      if (Date.now() > deadline) throw new Error(`${file} never appeared: attendee-start.sh did not start its process`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     return Number(await readFile(file, 'utf8'));
   };
   const start = () => {

@@ -47,11 +47,11 @@ export function relayEnv(redis: TestRedis, outputDir: string, extra: Record<stri
 
 export async function startHarness(
   redis: TestRedis,
-  options: { env?: Record<string, string>; backends?: BackendSet; logger?: Logger; outputDir?: string } = {},
+  options: { env?: Record<string, string>; backends?: BackendSet; logger?: Logger; outputDir?: string; adminDistDir?: string } = {},
 ): Promise<Harness> {
   const outputDir = options.outputDir ?? (await mkdtemp(join(tmpdir(), 'comfyume-relay-out-')));
   const config = loadConfig(relayEnv(redis, outputDir, options.env));
-  const relay = await createRelay(config, { logger: options.logger ?? pino({ level: 'silent' }), backends: options.backends, socketHeartbeatMs: 1_000 });
+  const relay = await createRelay(config, { logger: options.logger ?? pino({ level: 'silent' }), backends: options.backends, socketHeartbeatMs: 1_000, adminDistDir: options.adminDistDir });
   await relay.start();
   await new Promise<void>((r) => relay.server.listen(0, '127.0.0.1', () => r()));
   const address = relay.server.address();

@@ -29,6 +29,8 @@ type Client = {
   /** Live events held back while this client's replay is in flight. */
   pending: RelayEvent[] | undefined;
   alive: boolean;
+  /** `?previews=0`: a watcher (the admin dashboard) that wants state, not every user's images. */
+  wantsPreviews: boolean;
 };
 
 export class EventHub {
@@ -56,12 +58,13 @@ export class EventHub {
       refuse(socket, 400, 'bad_request', `since="${since}" is not an event id (like 1712345678901-0)`);
       return true;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, principal, since || undefined));
+    const wantsPreviews = url.searchParams.get('previews') !== '0';
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, principal, since || undefined, wantsPreviews));
     return true;
   }
 
-  private async accept(ws: WebSocket, principal: Principal, since: string | undefined): Promise<void> {
-    const client: Client = { ws, principal, lastId: since, pending: since ? [] : undefined, alive: true };
+  private async accept(ws: WebSocket, principal: Principal, since: string | undefined, wantsPreviews: boolean): Promise<void> {
+    const client: Client = { ws, principal, lastId: since, pending: since ? [] : undefined, alive: true, wantsPreviews };
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
     ws.on('error', (error) => this.options.logger.debug({ err: error.message }, 'event socket error'));
@@ -105,7 +108,7 @@ export class EventHub {
   preview(userId: string, frame: Buffer): void {
     const cap = this.options.maxBufferedBytes ?? 2 * 1024 * 1024;
     for (const client of this.clients) {
-      if (!this.sees(client, userId) || client.ws.readyState !== client.ws.OPEN) continue;
+      if (!client.wantsPreviews || !this.sees(client, userId) || client.ws.readyState !== client.ws.OPEN) continue;
       if (client.pending || client.ws.bufferedAmount > cap) {
         this.stats.droppedPreviews++;
         continue;

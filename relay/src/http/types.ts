@@ -7,6 +7,7 @@ import type { Publisher } from '../events/publisher';
 import type { InputStore } from '../inputs/input-store';
 import type { OutputStore } from '../outputs/output-store';
 import type { QueueInfo } from '../scheduler/queue-info';
+import type { RelayObserve } from '../metrics/relay-metrics';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { RedisJobStore } from '../store/redis-job-store';
 
@@ -36,4 +37,6 @@ export type Services = {
   startedAt: number;
   version: string;
   redisUp(): Promise<boolean>;
+  /** Metrics hooks (absent in tests that build services by hand). */
+  observe?: RelayObserve;
 };

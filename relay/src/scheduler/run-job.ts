@@ -10,6 +10,7 @@ import type { Backend, RunContext, RunResult, RunnableJob } from '../backends/ba
 import type { Bus } from '../events/bus';
 import type { Publisher } from '../events/publisher';
 import type { InputStore } from '../inputs/input-store';
+import type { RelayObserve } from '../metrics/relay-metrics';
 import { LeaseLostError, RedisUnavailableError, RelayError } from '../errors';
 import type { OutputStore } from '../outputs/output-store';
 import type { JobPatch, StoredJob } from '../store/job-record';
@@ -23,6 +24,8 @@ export type RunDeps = {
   inputs: InputStore;
   owner: string;
   logger: Logger;
+  /** Metrics hooks; optional so tests can run jobs without a registry. */
+  observe?: RelayObserve;
 };
 
 /** Why a local run was stopped: the user cancelled, the relay shuts down, or another relay owns it now. */
@@ -56,6 +59,8 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
   let startedAt = job.startedAt;
   const cached = new Set(job.cachedNodes);
   const outputs: Record<string, NodeUiOutput> = { ...job.outputs };
+  let currentState: string = job.state;
+  let warmingSince: number | undefined;
 
   const update = async (state: StoredJob['state'] | '', patch: JobPatch) => {
     await persist(() => store.update(job.id, owner, state, patch), signal);
@@ -65,6 +70,15 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
     signal,
     logger,
     async phase(state) {
+      if (state !== currentState) {
+        deps.observe?.jobStateChanged(currentState, state, backend.name);
+        if (state === 'warming_up') warmingSince = Date.now();
+        else if (warmingSince !== undefined) {
+          deps.observe?.coldStart(Date.now() - warmingSince);
+          warmingSince = undefined;
+        }
+        currentState = state;
+      }
       const patch: JobPatch = { coldStartSince: state === 'warming_up' ? Date.now() : undefined };
       if (state === 'running' && startedAt === undefined) patch.startedAt = startedAt = Date.now();
       await update(state, patch);
@@ -140,7 +154,12 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
       result = { status: 'error', outputs: {}, cachedNodes: [...cached], executedNodes: [], statusMessages: [], error: jobErrorFrom(message, reason === 'timeout' ? 'TimeoutError' : 'RelayError') };
     }
   }
-  await finish(deps, job, result, held, terminalSeen, startedAt, logger);
+  const finalState = await finish(deps, job, result, held, terminalSeen, startedAt, logger);
+  if (finalState) {
+    const now = Date.now();
+    deps.observe?.jobStateChanged(currentState, finalState, backend.name);
+    deps.observe?.jobFinished(finalState, (startedAt ?? now) - job.createdAt, startedAt !== undefined ? now - startedAt : 0, backend.name);
+  }
 }
 
 async function finish(
@@ -151,7 +170,7 @@ async function finish(
   terminalSeen: boolean,
   startedAt: number | undefined,
   logger: Logger,
-): Promise<void> {
+): Promise<'done' | 'failed' | 'cancelled' | undefined> {
   const now = Date.now();
   const state = result.status === 'success' ? 'done' : result.status === 'interrupted' ? 'cancelled' : 'failed';
   if (!terminalSeen) {
@@ -194,9 +213,10 @@ async function finish(
     await persist(() => deps.store.finish(job.id, deps.owner, state, patch, runMs, now), new AbortController().signal, 60_000);
   } catch (error) {
     logger.warn({ err: (error as Error).message }, 'could not record the end of the job');
-    return;
+    return undefined;
   }
   logger.info({ state, runMs, outputs: Object.keys(result.outputs).length }, 'job finished');
   await deps.publisher.job(job.id).catch(() => undefined);
   for (const message of held) await deps.publisher.comfy(job, message).catch(() => undefined);
+  return state;
 }

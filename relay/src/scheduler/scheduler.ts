@@ -79,6 +79,7 @@ export class Scheduler {
       const next = await this.store.claim(this.deps.owner, this.slots());
       if (!next) break;
       claimed = true;
+      this.deps.observe?.jobStateChanged('queued', 'submitting', next.backend);
       const job = await this.store.get(next.id);
       const backend = this.byName.get(next.backend);
       if (!job || !backend) continue;

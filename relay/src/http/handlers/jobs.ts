@@ -65,6 +65,7 @@ export const submitJob: Handler = async (ctx, services) => {
     inputs: req.inputs,
   });
   if (created) {
+    services.observe?.jobSubmitted(userId);
     const announced = await services.scheduler.announcePositions().catch(() => new Set<string>());
     const fresh = (await services.store.get(job.id)) ?? job;
     if (!announced.has(job.id)) await services.publisher.job(fresh).catch(() => undefined);
@@ -91,6 +92,8 @@ export const cancelJob: Handler = async (ctx, services) => {
   const job = await ownJob(ctx, services);
   const outcome = await services.store.cancel(job.id);
   if (outcome === 'cancelled') {
+    services.observe?.jobStateChanged('queued', 'cancelled');
+    services.observe?.jobFinished('cancelled', Date.now() - job.createdAt, 0);
     await services.publisher.job(job.id).catch(() => undefined);
     await services.scheduler.announcePositions().catch(() => undefined);
   } else if (outcome === 'requested') {

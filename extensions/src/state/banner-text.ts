@@ -1,0 +1,173 @@
+/**
+ * @fileoverview What the status banner says, as a pure function of the tracked jobs and the clock.
+ * It only states what the sidecar reported: no ETA without one from the relay, no step count
+ * without progress, no node name unless the job named a node.
+ */
+import { isFinal, type TrackedJob } from './jobs-state';
+
+export type BannerPhase =
+  | 'sending'
+  | 'queued'
+  | 'submitting'
+  | 'warming_up'
+  | 'running'
+  | 'saving'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  | 'summary'
+  | 'offline';
+
+export type BannerTone = 'neutral' | 'progress' | 'warning' | 'success' | 'danger';
+
+export type BannerView = {
+  phase: BannerPhase;
+  tone: BannerTone;
+  title: string;
+  detail?: string;
+  /** 0..1 when a step count is known. */
+  progress?: number;
+  /** Dismissal key: a dismissed banner comes back when this changes (a new job, or the outcome). */
+  key: string;
+};
+
+export type BannerInput = {
+  jobs: TrackedJob[];
+  now: number;
+  /** Prompts this tab is posting right now (between promptQueueing and the server's answer). */
+  sending: number;
+  relay?: { connected: boolean; message?: string } | null;
+  /** The node's title in the open graph, when the graph has that node. */
+  nodeTitle?: (nodeId: string) => string | undefined;
+  /** How long a finished job keeps the banner (ms). */
+  keepFinishedMs?: number;
+};
+
+/** "45 s", "72 s", "2 min 5 s", "1 h 3 min" (seconds up to 100: easier to compare at a glance). */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 100) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** A finished job's total time: sub-10 s runs (cached re-runs, tiny graphs) get a decimal, since "0 s" reads like a bug. */
+export function formatTook(ms: number): string {
+  return ms < 10_000 ? `${(Math.max(0, ms) / 1000).toFixed(1)} s` : formatDuration(ms);
+}
+
+/** An estimate, rounded so it does not pretend to precision: "~40 s", "~3 min", "a few seconds". */
+export function formatEta(ms: number): string {
+  const s = Math.max(0, ms / 1000);
+  if (s < 10) return 'a few seconds';
+  if (s < 90) return `~${Math.round(s / 5) * 5} s`;
+  return `~${Math.round(s / 60)} min`;
+}
+
+export function nodeLabel(job: TrackedJob, nodeId: string, nodeType: string | undefined, input: BannerInput): string {
+  const title = input.nodeTitle?.(nodeId);
+  if (title) return title;
+  return nodeType || `node #${nodeId}`;
+}
+
+const activeOrder = ['fetching_outputs', 'running', 'warming_up', 'submitting', 'queued'] as const;
+
+function single(job: TrackedJob, input: BannerInput): BannerView {
+  const { now } = input;
+  const key = `${job.id}:${isFinal(job.state) ? job.state : 'active'}`;
+  const since = (t: number | undefined) => formatDuration(now - (t ?? job.createdAt));
+  switch (job.state) {
+    case 'queued': {
+      const where = job.position !== undefined ? ` — position ${job.position}${job.queueLength ? ` of ${job.queueLength}` : ''}` : '';
+      const detail = job.etaAt !== undefined ? `Starts in ${formatEta(job.etaAt - now)}` : `Waiting for a GPU · ${since(job.createdAt)}`;
+      return { phase: 'queued', tone: 'neutral', title: `Queued${where}`, detail, key };
+    }
+    case 'submitting':
+      return { phase: 'submitting', tone: 'progress', title: 'Starting on the GPU', detail: since(job.createdAt), key };
+    case 'warming_up':
+      return {
+        phase: 'warming_up',
+        tone: 'warning',
+        title: 'GPU warming up',
+        detail: `Cold start, ${since(job.coldStartSince)} so far — the first job after a pause takes longer`,
+        key,
+      };
+    case 'running': {
+      const p = job.progress;
+      const title = p ? `Running ${nodeLabel(job, p.nodeId, p.nodeType, input)}` : 'Running';
+      const parts: string[] = [];
+      if (p && p.max > 1) parts.push(`step ${p.value} of ${p.max}`);
+      parts.push(since(job.startedAt));
+      if (job.etaAt !== undefined && job.etaAt > now) parts.push(`about ${formatEta(job.etaAt - now)} left`);
+      const detail = parts.join(' · ');
+      const progress = p && p.max > 0 ? Math.min(1, p.value / p.max) : undefined;
+      return { phase: 'running', tone: 'progress', title, detail: detail[0]!.toUpperCase() + detail.slice(1), progress, key };
+    }
+    case 'fetching_outputs':
+      return { phase: 'saving', tone: 'progress', title: 'Saving outputs', detail: `Copying the results to your ComfyUI · ${since(job.startedAt)}`, key };
+    case 'done':
+      return { phase: 'done', tone: 'success', title: `Done in ${formatTook((job.finishedAt ?? now) - job.createdAt)}`, key };
+    case 'failed': {
+      const e = job.error;
+      const where = e?.nodeId ? `in ${nodeLabel(job, e.nodeId, e.nodeType, input)} (node #${e.nodeId}${e.nodeType ? `, ${e.nodeType}` : ''})` : undefined;
+      return { phase: 'failed', tone: 'danger', title: `Failed: ${e?.message || 'the job failed'}`, detail: where, key };
+    }
+    case 'cancelled':
+      return { phase: 'cancelled', tone: 'neutral', title: 'Cancelled', key };
+  }
+}
+
+const stateWord: Record<string, string> = {
+  fetching_outputs: 'saving',
+  running: 'running',
+  warming_up: 'warming up',
+  submitting: 'starting',
+  queued: 'queued',
+};
+
+function summary(active: TrackedJob[], input: BannerInput): BannerView {
+  const counts = activeOrder
+    .map((s) => [s, active.filter((j) => j.state === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${stateWord[s]}`);
+  const queued = active.filter((j) => j.state === 'queued' && j.etaAt !== undefined);
+  const nextEta = queued.length ? Math.min(...queued.map((j) => j.etaAt!)) : undefined;
+  const title = `${active.length} jobs: ${counts.join(', ')}${nextEta !== undefined ? ` — next in ${formatEta(nextEta - input.now)}` : ''}`;
+  const lead = activeOrder.map((s) => active.find((j) => j.state === s)).find(Boolean)!;
+  const leadView = single(lead, input);
+  const ids = active.map((j) => j.id).sort().join(',');
+  const progressing = active.some((j) => j.state !== 'queued');
+  return {
+    phase: 'summary',
+    tone: active.some((j) => j.state === 'warming_up') ? 'warning' : progressing ? 'progress' : 'neutral',
+    title,
+    detail: `${leadView.title}${leadView.detail ? ` · ${leadView.detail}` : ''}`,
+    progress: leadView.progress,
+    key: `summary:${ids}`,
+  };
+}
+
+export function describeBanner(input: BannerInput): BannerView | null {
+  if (input.relay && !input.relay.connected) {
+    return {
+      phase: 'offline',
+      tone: 'danger',
+      title: 'GPU queue unreachable',
+      detail: input.relay.message || 'Your ComfyUI lost its connection to the GPU queue',
+      key: `offline:${input.relay.message ?? ''}`,
+    };
+  }
+  const active = input.jobs.filter((j) => !isFinal(j.state));
+  if (input.sending > 0 && active.length === 0) {
+    return { phase: 'sending', tone: 'progress', title: 'Sending…', detail: 'Handing your workflow to the GPU queue', key: 'sending' };
+  }
+  if (active.length === 1) return single(active[0]!, input);
+  if (active.length > 1) return summary(active, input);
+  const keep = input.keepFinishedMs ?? 10 * 60_000;
+  const last = input.jobs
+    .filter((j) => isFinal(j.state))
+    .sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt))[0];
+  if (!last || input.now - Math.max(last.updatedAt, last.finishedAt ?? 0) > keep) return null;
+  return single(last, input);
+}

@@ -1,0 +1,126 @@
+/**
+ * @fileoverview Page object for a ComfyUI tab with our extension: everything goes through the
+ * ComfyApp JavaScript API (`window.app`), the litegraph canvas and our custom elements, so the
+ * same code drives the harness and a live stock frontend (`BASE_URL`).
+ */
+import type { Page } from 'playwright-core';
+
+type W = { app: any; comfyAPI: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class ComfyPage {
+  readonly banner = this.page.locator('comfyume-status-banner .banner');
+  readonly bannerTitle = this.page.locator('comfyume-status-banner .title');
+  readonly bannerDetail = this.page.locator('comfyume-status-banner .detail');
+  readonly tracker = this.page.locator('comfyume-job-tracker');
+  readonly toasts = this.page.locator('.p-toast-message');
+
+  constructor(readonly page: Page) {}
+
+  /** Opens the UI and waits until the app is set up and our extension registered. */
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.ready();
+  }
+
+  async ready(): Promise<void> {
+    await this.page.waitForFunction(
+      () => {
+        const w = window as unknown as W;
+        return Boolean(w.app?.graph && customElements.get('comfyume-status-banner') && document.querySelector('comfyume-status-banner'));
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
+  }
+
+  /** The WebSocket client id (sid) the server gave this tab. */
+  clientId(): Promise<string> {
+    return this.page.evaluate(() => (window as unknown as W).comfyAPI.api.api.clientId as string);
+  }
+
+  async waitForClientId(): Promise<string> {
+    await this.page.waitForFunction(() => Boolean((window as unknown as W).comfyAPI.api.api.clientId));
+    return this.clientId();
+  }
+
+  loadApiWorkflow(prompt: Record<string, unknown>): Promise<void> {
+    return this.page.evaluate((p) => (window as unknown as W).app.loadApiJson(p, 'comfyume-e2e.json'), prompt);
+  }
+
+  /** Presses Run the way a user does (both frontends have `data-testid="queue-button"`). */
+  async run(): Promise<void> {
+    await this.page.click('[data-testid="queue-button"]');
+  }
+
+  /** Presses Run and returns the prompt id the server answered. */
+  async runAndGetId(): Promise<string> {
+    const [response] = await Promise.all([
+      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/api/prompt')),
+      this.run(),
+    ]);
+    return ((await response.json()) as { prompt_id: string }).prompt_id;
+  }
+
+  /** Records every banner phase the page shows from now on (a MutationObserver in the page). */
+  async recordPhases(): Promise<() => Promise<string[]>> {
+    await this.page.evaluate(() => {
+      const w = window as unknown as { __phases: string[] };
+      w.__phases = [];
+      const root = document.querySelector('comfyume-status-banner')!.shadowRoot!;
+      const note = () => {
+        const phase = root.querySelector('.banner')?.getAttribute('data-phase');
+        if (phase && w.__phases.at(-1) !== phase) w.__phases.push(phase);
+      };
+      note();
+      new MutationObserver(note).observe(root, { subtree: true, childList: true, attributes: true });
+    });
+    return () => this.page.evaluate(() => (window as unknown as { __phases: string[] }).__phases);
+  }
+
+  async waitForPhase(phase: string, timeout = 60_000): Promise<void> {
+    await this.page.locator(`comfyume-status-banner .banner[data-phase="${phase}"]`).waitFor({ timeout });
+  }
+
+  async openTracker(): Promise<void> {
+    if (await this.tracker.count()) return;
+    await this.page.evaluate(() => (window as unknown as W).app.extensionManager.command.execute('Workspace.ToggleSidebarTab.comfyume-jobs'));
+    await this.tracker.waitFor();
+  }
+
+  trackerRow(jobId: string) {
+    return this.page.locator(`comfyume-job-tracker li[data-job-id="${jobId}"]`);
+  }
+
+  /**
+   * The colour the canvas shows inside a node's image area (below its widgets), after a forced
+   * redraw. Returns [r, g, b, a].
+   */
+  async nodeImagePixel(nodeId: string | number): Promise<number[]> {
+    return this.page.evaluate((id) => {
+      const app = (window as unknown as W).app;
+      const node = app.graph.getNodeById(Number(id));
+      if (!node) throw new Error(`no node ${id}`);
+      app.canvas.draw(true, true);
+      const [x, y] = app.canvas.ds.convertOffsetToCanvas([node.pos[0] + node.size[0] / 2, node.pos[1] + node.size[1] * 0.7]);
+      const dpr = window.devicePixelRatio || 1;
+      const ctx = (app.canvas.canvas as HTMLCanvasElement).getContext('2d')!;
+      return [...ctx.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data];
+    }, nodeId);
+  }
+
+  /** Waits until the node's image area shows a colour close to `rgb` (each channel within `tol`). */
+  async waitForNodeColour(nodeId: string | number, rgb: [number, number, number], tol = 12, timeout = 30_000): Promise<number[]> {
+    const deadline = Date.now() + timeout;
+    let last: number[] = [];
+    while (Date.now() < deadline) {
+      last = await this.nodeImagePixel(nodeId);
+      if (rgb.every((c, i) => Math.abs(c - (last[i] ?? -999)) <= tol)) return last;
+      await this.page.waitForTimeout(200);
+    }
+    throw new Error(`node ${nodeId} shows ${last.join(',')}, expected ~${rgb.join(',')}`);
+  }
+
+  async screenshot(file: string): Promise<void> {
+    await this.page.screenshot({ path: file });
+  }
+}

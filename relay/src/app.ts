@@ -12,6 +12,7 @@ import { createAdminStatic } from './admin/serve';
 import { adoptProtocolToken } from './admin/ws-token';
 import { bearer, verifyToken } from './auth';
 import { createBackends, type BackendSet } from './backends/factory';
+import { ObjectInfoCache } from './backends/object-info-cache';
 import type { Config } from './config';
 import { Bus } from './events/bus';
 import { EventHub } from './events/event-hub';
@@ -122,6 +123,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     outputs,
     inputs,
     backends,
+    objectInfo: new ObjectInfoCache({ redis, key: store.keys.objectInfo, backends, logger: log.child({ mod: 'object-info' }) }),
     startedAt: Date.now(),
     version,
     observe: metrics.observe,

@@ -1,6 +1,7 @@
 /** @fileoverview Framework-free handler types: `(ctx) → {status, body}` (or a file to send), and what handlers may use. */
 import type { Principal } from '../auth';
 import type { Backend } from '../backends/backend';
+import type { ObjectInfoCache } from '../backends/object-info-cache';
 import type { Config } from '../config';
 import type { Bus } from '../events/bus';
 import type { Publisher } from '../events/publisher';
@@ -34,6 +35,8 @@ export type Services = {
   outputs: OutputStore;
   inputs: InputStore;
   backends: Backend[];
+  /** The GPU's /object_info, stale-while-revalidate. */
+  objectInfo: ObjectInfoCache;
   startedAt: number;
   version: string;
   redisUp(): Promise<boolean>;

@@ -23,5 +23,6 @@ export function redisKeys(prefix: string) {
     previewChannel: (userId: string) => `${prefix}preview:${userId}`,
     previewPattern: `${prefix}preview:*`,
     controlChannel: `${prefix}control`, // cancel requests and queue changes, between relays
+    objectInfo: `${prefix}object_info`, // the GPU's last good /object_info (JSON), survives cold starts and restarts
   };
 }

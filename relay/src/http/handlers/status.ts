@@ -1,6 +1,5 @@
 /** @fileoverview Queue status, health and the GPU's object_info (for the sidecar's prompt validation). */
 import type { Health, QueueStatus } from '../../../../protocol/src/index';
-import { RelayError } from '../../errors';
 import type { Handler, Services } from '../types';
 
 async function backendStates(services: Services): Promise<QueueStatus['backends']> {
@@ -37,14 +36,5 @@ export async function health(services: Services): Promise<{ status: number; body
   return { status: ok ? 200 : 503, body };
 }
 
-export const objectInfo: Handler = async (_ctx, services) => {
-  const errors: string[] = [];
-  for (const backend of services.backends) {
-    try {
-      return { status: 200, body: await backend.objectInfo() };
-    } catch (error) {
-      errors.push(`${backend.name}: ${(error as Error).message}`);
-    }
-  }
-  throw new RelayError('backend_unavailable', `no GPU answered /object_info (${errors.join('; ') || 'no backends'})`);
-};
+/** The GPU's node set, from the relay's stale-while-revalidate copy (backends/object-info-cache). */
+export const objectInfo: Handler = async (_ctx, services) => ({ status: 200, body: await services.objectInfo.get() });

@@ -9,6 +9,7 @@ import { config as loadDotenv } from 'dotenv';
 import { ensureEnvSecrets } from '../env-file';
 import { repoPath } from '../paths';
 import { findNginx } from '../stack/nginx';
+import { prepareWorkshopUi } from '../stack/workshop-ui';
 import { startStack, type Stack } from '../stack/stack';
 import { removeStackFile, writeStackFile } from '../stack/stack-file';
 import { parseUpConfig, type UpConfig } from '../stack/up-config';
@@ -65,8 +66,7 @@ function announce(
       stack.nginxUrl ? a.password : '',
     ]);
   if (stack.nginxUrl) rows.push(['admin', `${stack.nginxUrl}/admin/`, 'admin', admin.password]);
-  const simulatedUi =
-    !config.webRoot && stack.attendees.some((_, i) => !config.attendeeComfyUrls[i]);
+  const simulatedUi = stack.attendees.some((_, i) => !config.attendeeComfyUrls[i]);
   return [
     '',
     `ComfyuME workshop is up: ${stack.attendees.length} attendee(s), GPU ${gpu}`,
@@ -84,9 +84,10 @@ function announce(
     ...(simulatedUi
       ? [
           '',
-          '  The attendee ComfyUIs here are the simulator: the ComfyUI API (no frontend unless --web-root). Queue work with',
+          '  The attendee ComfyUIs here are simulated: each page is a minimal ComfyUI (canvas, Run, the ComfyuME banner',
+          '  and job tracker), not the stock frontend. Give real ComfyUIs with --comfyui http://127.0.0.1:8188,... (or a',
+          '  frontend build with --web-root) for the full UI. Queue from a terminal with',
           '    node bin/comfyume.js submit <workflow.json> --user user001',
-          '  or give real ComfyUIs with --comfyui http://127.0.0.1:8188,... to use the browser UI.',
         ]
       : []),
     '',
@@ -122,7 +123,7 @@ export async function main(args: string[]): Promise<void> {
   const envFile = resolve(values.dotenv);
   loadDotenv({ path: envFile, quiet: true });
   const wantNginx = !values['no-nginx'];
-  const config = parseUpConfig(
+  let config = parseUpConfig(
     {
       users: values.users,
       nginx: wantNginx && findNginx() !== undefined,
@@ -161,6 +162,9 @@ export async function main(args: string[]): Promise<void> {
     localPort: config.nginxPort,
   });
 
+  if (!config.webRoot && config.attendeeComfyUrls.length < config.users) {
+    config = { ...config, webRoot: await prepareWorkshopUi(config.dataDir, (m) => console.log(`… ${m}`)) };
+  }
   const stack = await startStack({
     config,
     relaySecret: secrets.RELAY_SECRET!,

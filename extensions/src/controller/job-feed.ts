@@ -77,8 +77,9 @@ export function connectJobFeed(api: ApiEvents, sink: FeedSink, now: () => number
   on('reconnected', () => sink.setSocket(true));
   const batch = (d: unknown) => (isRecord(d) && typeof d.batchCount === 'number' && d.batchCount > 0 ? d.batchCount : 1);
   on('promptQueueing', (d) => setSending(sending + batch(d)));
-  // Answered: the jobs' own events end "Sending" (see `seen`); if none come, stop after 5 s.
-  on('promptQueued', () => setSending(sending, 5_000));
+  // Answered: the jobs' own events end "Sending" (see `seen`; the sidecar announces an accepted
+  // job within milliseconds). None after 1.5 s means the POST was refused: the host shows why.
+  on('promptQueued', () => setSending(sending, 1_500));
 
   return () => {
     for (const [type, l] of listeners) api.removeEventListener(type, l);

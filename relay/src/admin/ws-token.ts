@@ -33,6 +33,8 @@ function fromBase64Url(value: string): string | undefined {
 
 /** The protocols a browser passes to `new WebSocket(url, protocols)` to authenticate with `token`. */
 export function tokenProtocols(token: string): string[] {
+  // No token: a proxy in front authenticates the upgrade (nginx adds the operator's Bearer token).
+  if (!token) return [WS_PROTOCOL];
   return [WS_PROTOCOL, `${TOKEN_PREFIX}${toBase64Url(token)}`];
 }
 

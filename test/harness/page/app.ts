@@ -8,7 +8,7 @@
 import { LGraph, LGraphCanvas, LiteGraph, type LGraphNode } from '@comfyorg/litegraph';
 import type { ComfyApi, NodeDef } from './api';
 import type { HarnessExtensionManager, SettingParams, Command } from './extension-manager';
-import { isWidgetInput, nodeClassFor, type ImageNode } from './nodes';
+import { applyValueControls, growForImages, isWidgetInput, nodeClassFor, type ImageNode } from './nodes';
 
 type Hook = (...args: unknown[]) => unknown;
 export type Extension = { name: string; settings?: SettingParams[]; commands?: Command[] } & Record<string, unknown>;
@@ -62,6 +62,7 @@ export class ComfyApp {
     this.api.init();
     this.graph = new LGraph();
     this.canvas = new LGraphCanvas(this.canvasEl, this.graph);
+    this.canvas.render_canvas_border = false; // a debug frame the stock frontend does not draw
     const resize = () => {
       const r = this.canvasEl.parentElement!.getBoundingClientRect();
       this.canvas.resize(r.width, r.height);
@@ -111,7 +112,10 @@ export class ComfyApp {
         img.src = this.api.apiURL(`/view?filename=${encodeURIComponent(f.filename)}&type=${f.type}&subfolder=${encodeURIComponent(f.subfolder)}&rand=${Math.random()}`);
         return img;
       });
-      if (images.length) node.imgs = images;
+      if (images.length) {
+        node.imgs = images;
+        growForImages(node);
+      }
       (node as unknown as { onExecuted?: (o: unknown) => void }).onExecuted?.(d.output);
     });
     on('b_preview_with_metadata', (d) => {
@@ -121,6 +125,7 @@ export class ComfyApp {
       img.onload = () => this.canvas.setDirty(true, true);
       img.src = URL.createObjectURL(d.blob as Blob);
       node.previewImg = img;
+      growForImages(node);
     });
     on('execution_error', (d) => {
       this.lastExecutionError = d;
@@ -147,7 +152,9 @@ export class ComfyApp {
       const def = this.nodeDefs[node.type ?? ''];
       if (!def || node.mode !== 0) continue;
       const inputs: Record<string, unknown> = {};
-      for (const w of node.widgets ?? []) inputs[w.name] = w.value;
+      for (const w of node.widgets ?? []) {
+        if ((w.options as { serialize?: boolean } | undefined)?.serialize !== false) inputs[w.name] = w.value;
+      }
       node.inputs.forEach((slot, i) => {
         const link = slot.link != null ? this.graph.links.get(slot.link) : undefined;
         if (link) inputs[slot.name] = [String(link.origin_id), link.origin_slot];
@@ -166,6 +173,7 @@ export class ComfyApp {
         const p = await this.graphToPrompt();
         try {
           await this.api.queuePrompt(number, p);
+          for (const node of this.graph.nodes) applyValueControls(node);
         } catch (err) {
           const body = (err as { response?: { error?: { message?: string } } }).response;
           this.extensionManager.toast.add({ severity: 'error', summary: 'Prompt failed', detail: body?.error?.message ?? String(err), life: 8000 });

@@ -7,6 +7,7 @@ import '@comfyorg/litegraph/style.css';
 import './harness.css';
 import { ComfyApi } from './api';
 import { ComfyApp } from './app';
+import defaultWorkflow from './default-workflow.json';
 import { HarnessExtensionManager } from './extension-manager';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
@@ -31,8 +32,40 @@ api.addEventListener('status', (e) => {
   if (s) $('#active-count').textContent = `${s.exec_info?.queue_remaining ?? 0} active`;
 });
 
+/**
+ * Like the stock frontend on a first visit: an empty canvas gets the default graph (the real
+ * `default_workflow.json`). Combo values the server does not offer (the default's checkpoint is
+ * rarely installed) take the first one it does, so Run works in a rehearsal straight away.
+ */
+async function loadDefaultGraph(): Promise<void> {
+  if (app.graph.nodes.length > 0) return;
+  await app.loadGraphData(structuredClone(defaultWorkflow));
+  for (const node of app.graph.nodes) {
+    for (const widget of node.widgets ?? []) {
+      const values = (widget.options as { values?: unknown } | undefined)?.values;
+      if (widget.type === 'combo' && Array.isArray(values) && values.length && !values.includes(widget.value)) {
+        widget.value = values[0];
+      }
+    }
+  }
+  // Frame the whole graph, leaving room for the banner and the action bar at the top.
+  // From pos/size: boundingRect is only measured once a frame has been drawn.
+  const title = 30;
+  const rects = app.graph.nodes.map((n) => ({ x: n.pos[0], y: n.pos[1] - title, w: n.size[0], h: n.size[1] + title }));
+  const left = Math.min(...rects.map((r) => r.x));
+  const top = Math.min(...rects.map((r) => r.y));
+  const right = Math.max(...rects.map((r) => r.x + r.w));
+  const bottom = Math.max(...rects.map((r) => r.y + r.h));
+  const pad = 60;
+  app.canvas.ds.fitToBounds([left - pad, top - 2 * pad, right - left + 2 * pad, bottom - top + 3 * pad], { zoom: 0.9 });
+  app.canvas.setDirty(true, true);
+}
+
 app.setup().then(
-  () => document.body.setAttribute('data-harness-ready', 'true'),
+  async () => {
+    await loadDefaultGraph();
+    document.body.setAttribute('data-harness-ready', 'true');
+  },
   (err) => {
     console.error('Harness setup failed', err);
     document.body.setAttribute('data-harness-ready', 'error');

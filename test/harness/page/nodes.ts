@@ -26,6 +26,27 @@ export function isWidgetInput(spec: unknown[]): boolean {
 /** Litegraph warns about widgets without a callback; ours need none (values are read at queue time). */
 const noop = (): void => undefined;
 
+/** The stock frontend's "control after generate" modes for seed-like inputs. */
+const CONTROL_MODES = ['fixed', 'increment', 'decrement', 'randomize'];
+
+type Widget = { name: string; value: unknown; options?: Record<string, unknown> };
+
+/**
+ * Applies every value-control widget of the node after a prompt was queued, as the stock
+ * frontend does (so pressing Run again renders a new image instead of a fully cached one).
+ */
+export function applyValueControls(node: LGraphNode): void {
+  for (const w of (node.widgets ?? []) as unknown as Widget[]) {
+    const target = w.options?.controls as Widget | undefined;
+    if (!target || typeof target.value !== 'number') continue;
+    const { min = 0, max = Number.MAX_SAFE_INTEGER } = (target.options ?? {}) as { min?: number; max?: number };
+    const top = Math.min(max, Number.MAX_SAFE_INTEGER);
+    if (w.value === 'randomize') target.value = Math.floor(min + Math.random() * (top - min));
+    else if (w.value === 'increment') target.value = Math.min(top, target.value + 1);
+    else if (w.value === 'decrement') target.value = Math.max(min, target.value - 1);
+  }
+}
+
 function addWidgetFor(node: LGraphNode, name: string, spec: unknown[]): void {
   const [type, rawOpts] = spec;
   const opts = (rawOpts ?? {}) as Record<string, unknown>;
@@ -35,7 +56,11 @@ function addWidgetFor(node: LGraphNode, name: string, spec: unknown[]): void {
     n.addWidget('combo', name, opts.default ?? values[0] ?? '', noop, { values });
   } else if (type === 'INT' || type === 'FLOAT') {
     const precision = type === 'INT' ? 0 : 2;
-    n.addWidget('number', name, opts.default ?? 0, noop, { min: opts.min, max: opts.max, step2: opts.step ?? 1, precision });
+    const target = n.addWidget('number', name, opts.default ?? 0, noop, { min: opts.min, max: opts.max, step2: opts.step ?? 1, precision });
+    if (opts.control_after_generate) {
+      // Saved in widgets_values right after the seed, never sent in the prompt (serialize: false).
+      n.addWidget('combo', 'control_after_generate', 'randomize', noop, { values: CONTROL_MODES, serialize: false, controls: target });
+    }
   } else if (type === 'BOOLEAN') {
     n.addWidget('toggle', name, opts.default ?? false, noop, {});
   } else {
@@ -43,10 +68,20 @@ function addWidgetFor(node: LGraphNode, name: string, spec: unknown[]): void {
   }
 }
 
+/** Where a node's image area starts: below its slots and widgets. */
+const imageTop = (node: LGraphNode) =>
+  (node.widgets?.length ?? 0) * (LiteGraph.NODE_WIDGET_HEIGHT + 4) + 10 + Math.max(node.inputs.length, node.outputs.length) * LiteGraph.NODE_SLOT_HEIGHT;
+
+/** Like the stock frontend, a node that receives images grows to show them (saved graphs keep small sizes). */
+export function growForImages(node: LGraphNode): void {
+  const minHeight = imageTop(node) + 220;
+  if (node.size[1] < minHeight) node.setSize([Math.max(node.size[0], 240), minHeight]);
+}
+
 function drawImages(node: ImageNode, ctx: CanvasRenderingContext2D): void {
   const img = node.imgs?.[0] ?? node.previewImg;
   if (!img || !img.complete || !img.naturalWidth) return;
-  const top = (node.widgets?.length ?? 0) * (LiteGraph.NODE_WIDGET_HEIGHT + 4) + 10 + Math.max(node.inputs.length, node.outputs.length) * LiteGraph.NODE_SLOT_HEIGHT;
+  const top = imageTop(node);
   const w = node.size[0] - 10;
   const h = node.size[1] - top - 18;
   if (h <= 10) return;

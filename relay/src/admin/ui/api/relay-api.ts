@@ -42,7 +42,8 @@ export function createRelayApi(
       response = await fetchImpl(new URL(path, baseUrl), {
         method,
         headers: {
-          authorization: `Bearer ${token}`,
+          // '' = the proxy in front (nginx, basic auth) adds the operator's Bearer token itself.
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

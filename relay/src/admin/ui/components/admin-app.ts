@@ -136,7 +136,25 @@ export class AdminApp extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.token) this.dashboard.start(this.token);
+    if (this.token !== undefined) this.dashboard.start(this.token);
+    else void this.tryProxyAuth();
+  }
+
+  /**
+   * Behind nginx the operator has already signed in with basic auth and nginx adds the relay's
+   * admin token to every request, so asking for the token again would only confuse: try without
+   * one first and show the sign-in only when the relay refuses.
+   */
+  private async tryProxyAuth(): Promise<void> {
+    try {
+      const response = await fetch(new URL('api/queue/status', relayBaseUrl(location.href)), { cache: 'no-store' });
+      if (response.ok && this.token === undefined) {
+        this.token = '';
+        this.dashboard.start('');
+      }
+    } catch {
+      // unreachable: the sign-in form stays; the dashboard reports the relay once started
+    }
   }
 
   private login(event: AdminLoginEvent): void {
@@ -181,7 +199,7 @@ export class AdminApp extends LitElement {
 
   override render() {
     const c = this.dashboard.connection;
-    if (!this.token || c.mode === 'unauthorized') {
+    if (this.token === undefined || c.mode === 'unauthorized') {
       if (c.mode === 'unauthorized' && this.token) sessionStorage.removeItem(TOKEN_KEY);
       return html`<admin-login
         .message=${c.mode === 'unauthorized' ? c.message : ''}

@@ -35,6 +35,10 @@ const commands: Record<string, Command> = {
     summary: 'generate per-user passwords, tokens, nginx config and compose services',
     load: () => import('./commands/users'),
   },
+  bench: {
+    summary: 'measure what the platform adds, as ratios against stock ComfyUI doing the same work',
+    load: () => import('./commands/bench'),
+  },
 };
 
 function usage(): string {

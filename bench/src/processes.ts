@@ -1,0 +1,75 @@
+/**
+ * @fileoverview Product commands as their own processes (`node bin/comfyume.js <command>`, exactly
+ * as deployed) with the memory probe preloaded, for the rows where sharing the bench process's
+ * event loop would distort the number (throughput, memory).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/support/ports';
+import { eventually, userToken, type Dirs } from './rig';
+
+const bin = fileURLToPath(new URL('../../bin/comfyume.js', import.meta.url));
+const probe = new URL('./mem-probe.js', import.meta.url).href;
+
+export type ProductProcess = { child: ChildProcess; stderr: () => string; stop: () => Promise<void> };
+
+export function launch(args: string[], env: Record<string, string>): ProductProcess {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', probe, bin, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  return { child, stderr: () => stderr, stop };
+}
+
+/** Waits until `url` answers GET /api/queue with 200 (a ComfyUI, or a sidecar with its relay up). */
+export async function ready(url: string, what: string, proc: ProductProcess): Promise<void> {
+  await eventually(
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${what} exited (${proc.child.exitCode}): ${proc.stderr().trim()}`);
+      try {
+        const res = await fetch(`${url}/api/queue`);
+        await res.arrayBuffer();
+        return res.status === 200;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+    `${what} to answer GET /api/queue${proc.stderr() ? ` (stderr: ${proc.stderr().trim()})` : ''}`,
+  );
+}
+
+/** `comfyume sidecar` for `userId` in front of the ComfyUI at `comfyUrl` (with its folders), on a free port. */
+export async function startSidecarProcess(options: { dirs: Dirs; userId: string; comfyUrl: string; relayUrl: string }): Promise<ProductProcess & { url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = launch(['sidecar'], {
+    SIDECAR_LISTEN: `127.0.0.1:${port}`,
+    COMFYUI_URL: options.comfyUrl,
+    RELAY_URL: options.relayUrl,
+    USER_ID: options.userId,
+    RELAY_TOKEN: userToken(options.userId),
+    COMFYUI_OUTPUT_DIR: options.dirs.output,
+    COMFYUI_TEMP_DIR: options.dirs.temp,
+    COMFYUI_INPUT_DIR: options.dirs.input,
+    SIDECAR_STATE_DIR: options.dirs.state,
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    await ready(url, 'the sidecar', proc);
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
+  return { ...proc, url };
+}

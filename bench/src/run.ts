@@ -1,0 +1,116 @@
+/**
+ * @fileoverview Runs the selected benchmarks on one rig, in a fixed order, each bounded in count
+ * and time; a benchmark that fails is reported as an error and the others still run. Writes
+ * reports/bench.json and reports/bench.md and returns the report.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startLoadClient, type LoadClient } from './load/child';
+import { BENCHES, markdownTable, toJson, type BenchName, type Report, type Row } from './report';
+import { startRig, type Attendee, type RelayRig, type Rig } from './rig';
+import { admissions, type AdmissionOptions } from './scenarios/admissions';
+import { eventFanout, type EventOptions } from './scenarios/event-fanout';
+import { eventSidecars, type SidecarEventOptions } from './scenarios/event-sidecars';
+import { memory, type MemoryOptions } from './scenarios/memory';
+import { promptLatency, type PromptLatencyOptions } from './scenarios/prompt-latency';
+import { viewThroughput, type ViewOptions } from './scenarios/view-throughput';
+
+export type Sizes = {
+  prompt: PromptLatencyOptions;
+  view: ViewOptions;
+  admissions: AdmissionOptions;
+  memory: MemoryOptions;
+  events: EventOptions;
+  sidecarEvents: SidecarEventOptions;
+};
+
+const size = { width: 512, height: 512, steps: 4 };
+
+export const SIZES: Record<'quick' | 'default', Sizes> = {
+  quick: {
+    prompt: { runs: 6, warmup: 2, size, timeoutMs: 60_000 },
+    view: { concurrency: 8, durationMs: 1_500, rounds: 1, maxRequests: 20_000 },
+    admissions: { count: 200, concurrency: 16, maxMs: 8_000, users: 200, size },
+    memory: { sockets: 20, jobs: 3, samples: 3, size },
+    events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20 },
+    sidecarEvents: { sidecars: 4, tabsPerSidecar: 50, events: 40, intervalMs: 20 },
+  },
+  default: {
+    prompt: { runs: 50, warmup: 5, size, timeoutMs: 120_000 },
+    view: { concurrency: 16, durationMs: 8_000, rounds: 2, maxRequests: 200_000 },
+    admissions: { count: 3_000, concurrency: 32, maxMs: 30_000, users: 200, size },
+    memory: { sockets: 100, jobs: 20, samples: 5, size },
+    events: { users: 200, socketsPerUser: 5, events: 400, intervalMs: 20 },
+    sidecarEvents: { sidecars: 20, tabsPerSidecar: 50, events: 400, intervalMs: 20 },
+  },
+};
+
+export type RunOptions = { mode: 'quick' | 'default'; only?: BenchName[]; reportsDir: string; log?: (line: string) => void };
+
+type Context = { rig: Rig; main: RelayRig; attendee: Attendee; load: LoadClient; sizes: Sizes };
+
+/** Each step produces the rows of one or more benchmarks (rows 1 and 2 share their runs). */
+const STEPS: { label: string; benches: BenchName[]; run: (c: Context) => Promise<Row[]> }[] = [
+  { label: 'prompt runs (first event, visible, finished)', benches: ['first-event', 'visible'], run: (c) => promptLatency(c.main, c.attendee, c.sizes.prompt) },
+  { label: '/view throughput', benches: ['view'], run: (c) => viewThroughput(c.main, c.attendee, c.load, c.sizes.view) },
+  { label: 'admissions', benches: ['admissions'], run: (c) => admissions(c.rig, c.load, c.sizes.admissions) },
+  { label: 'sidecar memory', benches: ['memory'], run: (c) => memory(c.rig, c.main, c.sizes.memory) },
+  { label: 'event latency, relay subscribers', benches: ['events'], run: (c) => eventFanout(c.rig, c.main, c.load, c.sizes.events) },
+  { label: 'event latency, via sidecars', benches: ['events'], run: (c) => eventSidecars(c.rig, c.main, c.load, c.sizes.sidecarEvents) },
+];
+
+export async function runBench(options: RunOptions): Promise<Report> {
+  const log = options.log ?? (() => undefined);
+  const selected = new Set<BenchName>(options.only?.length ? options.only : BENCHES);
+  const startedAt = new Date().toISOString();
+  const rows: Row[] = [];
+  const errors: Report['errors'] = [];
+  const rig = await startRig();
+  let load: LoadClient | undefined;
+  // Ctrl-C mid-run: stop what the rig started (redis-server, servers) rather than orphan it.
+  const interrupt = () => {
+    log('interrupted; stopping everything the benchmark started …');
+    void Promise.allSettled([load?.close(), rig.close()]).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    const main = await rig.startRelay('main');
+    const attendee = await rig.startAttendee(main.url, 'bench-a');
+    load = await startLoadClient();
+    const context: Context = { rig, main, attendee, load, sizes: SIZES[options.mode] };
+    for (const step of STEPS) {
+      const wanted = step.benches.filter((b) => selected.has(b));
+      if (wanted.length === 0) continue;
+      const began = Date.now();
+      log(`running ${step.label} …`);
+      try {
+        const produced = await step.run(context);
+        rows.push(...produced.filter((r) => selected.has(r.bench)));
+        log(`  done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        for (const bench of wanted) errors.push({ bench, message });
+        log(`  failed: ${message}`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await load?.close();
+    await rig.close();
+  }
+  const report: Report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode: options.mode,
+    machine: { cpus: cpus().length, loadavg: loadavg(), node: process.versions.node },
+    rows,
+    errors,
+  };
+  await mkdir(options.reportsDir, { recursive: true });
+  await writeFile(join(options.reportsDir, 'bench.json'), `${toJson(report)}\n`);
+  await writeFile(join(options.reportsDir, 'bench.md'), `${markdownTable(report)}\n`);
+  return report;
+}

@@ -1,0 +1,57 @@
+/**
+ * @fileoverview `comfyume bench`: measures what the platform adds, as ratios against stock ComfyUI
+ * (the simulator) doing the same work in the same run; prints a table and writes
+ * reports/bench.json and reports/bench.md. Measures only: it never judges a number.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCHES, textTable, type BenchName } from '../../../bench/src/report';
+import { runBench } from '../../../bench/src/run';
+
+const USAGE = `Usage: comfyume bench [options]
+
+Starts everything it needs on 127.0.0.1 (redis-server, relay, sidecar, simulated ComfyUIs), runs
+bounded benchmarks and prints platform/stock ratios with p50/p95 and sample counts:
+  first-event  Queue Prompt → first event (execution_start)
+  visible      output file written → image visible (GET /api/view after executed)
+  view         /view throughput for a ~1 MB PNG (direct vs through the sidecar proxy)
+  admissions   relay admissions per second (vs ComfyUI POST /prompt)
+  memory       memory of one sidecar process (vs one idle ComfyUI simulator process)
+  events       event latency with 200 users and 1,000 open sockets
+
+Options:
+  --quick            small counts (well under a minute), as the smoke test uses
+  --only <names>     comma-separated benchmarks from the list above (repeatable)
+  --reports <dir>    where bench.json and bench.md go (default ./reports)
+  -h, --help`;
+
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      reports: { type: 'string', default: './reports' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const only = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const unknown = only.filter((name) => !(BENCHES as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')}; choose from ${BENCHES.join(', ')}`);
+
+  const mode = values.quick ? 'quick' : 'default';
+  const reportsDir = resolve(values.reports);
+  const began = Date.now();
+  const report = await runBench({ mode, only: only as BenchName[], reportsDir, log: (line) => console.error(line) });
+  console.log(`\ncomfyume bench (${mode}) — ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
+  console.log(textTable(report));
+  console.log(`\nreports: ${reportsDir}/bench.json, ${reportsDir}/bench.md`);
+  if (report.errors.length) process.exitCode = 1;
+  // Every server was closed; if a library still holds a handle, do not let it keep the command alive.
+  setTimeout(() => process.exit(), 3_000).unref();
+}

@@ -306,8 +306,9 @@ describe("attendee-start.sh (the container's two processes under tini)", () => {
     }
     return Number(await readFile(file, 'utf8'));
   };
-  const start = () => {
-    for (const f of ['comfy.pid', 'sidecar.pid', 'crash']) void rm(join(tmp, f), { force: true });
+  const start = async () => {
+    // Awaited: a removal still pending when the new processes write their pid files would delete them.
+    for (const f of ['comfy.pid', 'sidecar.pid', 'crash']) await rm(join(tmp, f), { force: true });
     const child = spawn('bash', [join(dockerDir, 'attendee-start.sh')], {
       env: {
         ...process.env,
@@ -325,7 +326,7 @@ describe("attendee-start.sh (the container's two processes under tini)", () => {
   };
 
   it("when ComfyUI dies, the sidecar is stopped and the container exits with ComfyUI's status", async () => {
-    const { exited } = start();
+    const { exited } = await start();
     const comfy = await waitFor(join(tmp, 'comfy.pid'));
     const sidecar = await waitFor(join(tmp, 'sidecar.pid'));
     await writeFile(join(tmp, 'crash'), '');
@@ -334,7 +335,7 @@ describe("attendee-start.sh (the container's two processes under tini)", () => {
   });
 
   it('SIGTERM (docker stop) stops both', async () => {
-    const { child, exited } = start();
+    const { child, exited } = await start();
     const comfy = await waitFor(join(tmp, 'comfy.pid'));
     const sidecar = await waitFor(join(tmp, 'sidecar.pid'));
     child.kill('SIGTERM');

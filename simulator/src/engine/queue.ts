@@ -34,8 +34,13 @@ export class PromptQueue {
     while (this.queue.length === 0) {
       if (signal?.aborted) return undefined;
       await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
+        // One abort listener per wait, removed when the wait ends (else they pile up on the signal).
+        const done = () => {
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        this.waiters.push(done);
+        signal?.addEventListener('abort', done, { once: true });
       });
     }
     const item = heapPop(this.queue, compare) as QueueItem;

@@ -121,11 +121,18 @@ export async function waitForFile(path: string, ms: number, signal: AbortSignal)
 
 /**
  * Ask the GPU to drop the job: `POST /interrupt {prompt_id}` (stops it only on the replica running
- * it) and `POST /queue {delete}` (removes it where it is pending). Each request reaches one replica
- * chosen by the load balancer, so the pair is repeated: with k replicas and n rounds, the one
- * running it is missed with odds (1-1/k)^n. The first round is awaited; the rest run on in the
- * background until `rounds` are done, `confirmed()` says the GPU stopped it, or `signal` ends.
+ * it, a no-op elsewhere) and `POST /queue {delete}` (removes it where it is pending). Each request
+ * reaches one replica chosen by the load balancer. A round-robin balancer defeats plain repetition:
+ * if every round (plus our history polls) is a multiple of k requests, the interrupt lands on the
+ * same wrong replica each time. So each round sends the interrupt INTERRUPT_BURST times back to
+ * back (consecutive requests reach consecutive replicas) and rounds are spaced with jitter; with a
+ * random balancer the odds of missing are (1-1/k)^(burst·rounds). The first round is awaited; the
+ * rest run on in the background until `rounds` are done, `confirmed()` says the GPU stopped it, or
+ * `signal` ends.
  */
+/** Back-to-back interrupts per round (covers up to this many replicas behind a round-robin balancer per round). */
+const INTERRUPT_BURST = 4;
+
 export async function sendCancel(
   endpoint: EndpointClient,
   promptId: string,
@@ -133,20 +140,19 @@ export async function sendCancel(
   options: { signal: AbortSignal; rounds?: number; confirmed?: () => boolean },
 ): Promise<void> {
   const { signal, rounds = CANCEL_ROUNDS, confirmed = () => false } = options;
+  const send = async (path: string, json: unknown) => {
+    await endpoint.request('POST', path, { json, timeoutMs: 5000 }).catch((reason: unknown) => {
+      logger.debug({ reason: String(reason) }, 'cancel request failed');
+    });
+  };
   const round = async () => {
-    const results = await Promise.allSettled([
-      endpoint.request('POST', '/interrupt', { json: { prompt_id: promptId }, timeoutMs: 5000 }),
-      endpoint.request('POST', '/queue', { json: { delete: [promptId] }, timeoutMs: 5000 }),
-    ]);
-    for (const result of results) {
-      if (result.status === 'rejected')
-        logger.debug({ reason: String(result.reason) }, 'cancel request failed');
-    }
+    for (let i = 0; i < INTERRUPT_BURST && !signal.aborted; i++) await send('/interrupt', { prompt_id: promptId });
+    await send('/queue', { delete: [promptId] });
   };
   await round();
   void (async () => {
     for (let i = 1; i < rounds && !signal.aborted && !confirmed(); i++) {
-      await pause(300, signal);
+      await pause(200 + Math.floor(Math.random() * 600), signal); // jitter: never in step with the history polls
       if (!signal.aborted && !confirmed()) await round();
     }
   })();

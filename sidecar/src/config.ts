@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_COMFY_VERSION } from '../../protocol/src/comfy/sequence/version';
 
 const listen = z
   .string()
@@ -46,8 +47,11 @@ const EnvSchema = z.object({
   SIDECAR_PREVIEW_BUFFER_BYTES: positiveInt.default(1024 * 1024),
   SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000),
   SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000),
-  /** How long a job may sit in `running` without ComfyUI messages before the sidecar synthesises them. */
-  SIDECAR_SYNTH_GRACE_MS: positiveInt.default(2_000),
+  COMFYUI_VERSION: z
+    .string()
+    .regex(/^v?\d+\.\d+(\.\d+)?/, 'a ComfyUI version such as 0.8.0 or 0.27.0')
+    .default(DEFAULT_COMFY_VERSION)
+    .describe("The attendee's ComfyUI version, whose WebSocket message sequence the sidecar reproduces (until it is read from the ComfyUI's /system_stats)."),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -67,7 +71,7 @@ export type Config = Readonly<{
   previewBufferBytes: number;
   objectInfoTtlMs: number;
   relayTimeoutMs: number;
-  synthGraceMs: number;
+  comfyVersion: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }>;
 
@@ -114,7 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     previewBufferBytes: e.SIDECAR_PREVIEW_BUFFER_BYTES,
     objectInfoTtlMs: e.SIDECAR_OBJECT_INFO_TTL_MS,
     relayTimeoutMs: e.SIDECAR_RELAY_TIMEOUT_MS,
-    synthGraceMs: e.SIDECAR_SYNTH_GRACE_MS,
+    comfyVersion: e.COMFYUI_VERSION,
     logLevel: e.LOG_LEVEL,
   });
 }

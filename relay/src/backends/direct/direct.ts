@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { BackendKind } from '../../../../protocol/src/index';
+import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
 import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
@@ -36,7 +36,7 @@ function failed(message: string, extra: Partial<NonNullable<RunResult['error']>>
     cachedNodes: [],
     executedNodes: [],
     statusMessages: [],
-    error: { message, nodeId: '', nodeType: '', exceptionType: 'RelayError', exceptionMessage: message, traceback: [], currentInputs: {}, currentOutputs: [], ...extra },
+    error: { ...jobLevelError('RelayError', message), ...extra },
   };
 }
 

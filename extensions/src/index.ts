@@ -5,6 +5,7 @@
 import { app, api } from './comfy';
 import './components/status-banner/status-banner';
 import './components/job-tracker/job-tracker';
+import { announceExtension, type SocketApi } from './controller/hello';
 import { BufferedSink, connectJobFeed } from './controller/job-feed';
 import { BANNER_SETTING, JobStatus } from './controller/job-status';
 
@@ -13,6 +14,7 @@ let status: JobStatus | undefined;
 // to are dropped. The buffer holds them until the worker is connected.
 const feed = new BufferedSink();
 connectJobFeed(api as unknown as EventTarget, feed);
+announceExtension(api as unknown as SocketApi);
 
 app.registerExtension({
   name: 'Comfyume.JobStatus',

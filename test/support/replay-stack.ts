@@ -12,6 +12,7 @@
  *     },
  *   },
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,7 @@ import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
+import { freePort } from './ports';
 import type { TestRedis } from './redis';
 
 const RELAY_SECRET = 'replay-relay-secret-0123456789';
@@ -57,16 +59,60 @@ export const modes = {
 
 export type ModeName = keyof typeof modes;
 
-export type ReplayStack = {
+/** One attendee: a simulated local ComfyUI and its sidecar. */
+export type Attendee = {
   /** The attendee's sidecar, where the browser connects. */
   url: string;
   userId: string;
-  relay: Relay;
+  /** The user's relay token (for reading the relay's record of a job). */
+  token: string;
   local: RunningSimulator;
-  sidecar: Sidecar;
+  /** The sidecar in this process; absent when it runs as its own process (`sidecarProcess`). */
+  sidecar?: Sidecar;
+  /** `comfyume sidecar` as a child process (option `childSidecar`), killable with -9 and restartable on the same port and state. */
+  sidecarProcess?: { kill(): Promise<void>; start(): Promise<void> };
   dirs: { input: string; output: string; temp: string; state: string };
+};
+
+export type AttendeeOptions = { sidecarEnv?: Record<string, string>; childSidecar?: boolean };
+
+/** The platform with its first attendee (its fields at the top level); `attendee()` adds more on the same relay. */
+export type ReplayStack = Attendee & {
+  relayUrl: string;
+  relay: Relay;
+  attendee(userId: string, options?: AttendeeOptions): Promise<Attendee>;
   close(): Promise<void>;
 };
+
+const BIN = join(import.meta.dirname, '../../bin/comfyume.js');
+
+/** `comfyume sidecar` as deployed, one process at a time on `port`; `kill` is SIGKILL (nothing flushed). */
+function sidecarProcess(port: number, env: Record<string, string>) {
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const url = `http://127.0.0.1:${port}`;
+  const kill = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  const start = async () => {
+    stderr = '';
+    const started = spawn(process.execPath, [BIN, 'sidecar'], { env: { ...process.env, ...env, SIDECAR_LISTEN: `127.0.0.1:${port}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = started;
+    started.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + String(chunk)).slice(-4_000)));
+    for (;;) {
+      if (started.exitCode !== null) throw new Error(`the sidecar exited (${started.exitCode}): ${stderr}`);
+      const up = await fetch(`${url}/api/queue`).then((r) => r.ok, () => false);
+      if (up) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return { url, kill, start };
+}
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -78,11 +124,44 @@ async function listen(server: Server): Promise<number> {
 
 const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
+/** A simulated local ComfyUI and its sidecar for `userId`, talking to the relay at `relayUrl`. */
+async function startAttendee(root: string, relayUrl: string, userId: string, options: AttendeeOptions, cleanups: (() => Promise<void>)[]): Promise<Attendee> {
+  const at = join(root, userId);
+  const dirs = { input: join(at, 'input'), output: join(at, 'output'), temp: join(at, 'temp'), state: join(at, 'sidecar') };
+  const local = await startSimulator({ outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20 });
+  cleanups.push(() => local.close());
+  const token = mintUserToken(RELAY_SECRET, userId);
+  const env = {
+    COMFYUI_URL: local.url,
+    RELAY_URL: relayUrl,
+    USER_ID: userId,
+    RELAY_TOKEN: token,
+    COMFYUI_OUTPUT_DIR: dirs.output,
+    COMFYUI_TEMP_DIR: dirs.temp,
+    COMFYUI_INPUT_DIR: dirs.input,
+    SIDECAR_STATE_DIR: dirs.state,
+    LOG_LEVEL: 'silent',
+    ...options.sidecarEnv,
+  };
+  if (options.childSidecar) {
+    const child = sidecarProcess(await freePort(), env);
+    cleanups.push(() => child.kill());
+    await child.start();
+    return { url: child.url, userId, token, local, dirs, sidecarProcess: child };
+  }
+  const sidecar = createSidecar(loadSidecarConfig({ ...env, SIDECAR_LISTEN: '127.0.0.1:0' }));
+  cleanups.push(async () => {
+    await sidecar.close();
+    await closeServer(sidecar.server);
+  });
+  return { url: `http://127.0.0.1:${await listen(sidecar.server)}`, userId, token, local, dirs, sidecar };
+}
+
 /** GPU side + relay + one attendee, all fresh; `stepMs` is the simulated GPU's time per slow step. */
 export async function startReplayStack(
   mode: ReplayMode,
   redis: TestRedis,
-  options: { stepMs: number; userId?: string; sidecarEnv?: Record<string, string> },
+  options: AttendeeOptions & { stepMs: number; userId?: string },
 ): Promise<ReplayStack> {
   const root = await mkdtemp(join(tmpdir(), 'comfyume-replay-'));
   const cleanups: (() => Promise<void>)[] = [() => rm(root, { recursive: true, force: true })];
@@ -108,32 +187,14 @@ export async function startReplayStack(
     cleanups.push(() => relay.close());
     await relay.start();
     const relayUrl = `http://127.0.0.1:${await listen(relay.server)}`;
-
-    const userId = options.userId ?? 'user001';
-    const dirs = { input: join(root, 'local/input'), output: join(root, 'local/output'), temp: join(root, 'local/temp'), state: join(root, 'sidecar') };
-    const local = await startSimulator({ outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20 });
-    cleanups.push(() => local.close());
-    const sidecar = createSidecar(
-      loadSidecarConfig({
-        SIDECAR_LISTEN: '127.0.0.1:0',
-        COMFYUI_URL: local.url,
-        RELAY_URL: relayUrl,
-        USER_ID: userId,
-        RELAY_TOKEN: mintUserToken(RELAY_SECRET, userId),
-        COMFYUI_OUTPUT_DIR: dirs.output,
-        COMFYUI_TEMP_DIR: dirs.temp,
-        COMFYUI_INPUT_DIR: dirs.input,
-        SIDECAR_STATE_DIR: dirs.state,
-        LOG_LEVEL: 'silent',
-        ...options.sidecarEnv,
-      }),
-    );
-    cleanups.push(async () => {
-      await sidecar.close();
-      await closeServer(sidecar.server);
-    });
-    const url = `http://127.0.0.1:${await listen(sidecar.server)}`;
-    return { url, userId, relay, local, sidecar, dirs, close };
+    const first = await startAttendee(root, relayUrl, options.userId ?? 'user001', options, cleanups);
+    return {
+      ...first,
+      relayUrl,
+      relay,
+      attendee: (userId, more = {}) => startAttendee(root, relayUrl, userId, more, cleanups),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -113,9 +113,10 @@ export function createBrowserHub(options: HubOptions) {
   /** The socket that gets a client's job messages: its newest ready one. */
   const current = (clientId: string) => [...sessions].reverse().find((s) => s.ready && !s.superseded && s.clientId === clientId);
 
-  function sendEntry(session: SessionState, seq: number, text: string) {
+  /** Writes an outbox entry to the socket (`text` undefined: it was already sent) and asks for a confirmation soon. */
+  function sendEntry(session: SessionState, seq: number, text: string | undefined) {
     if (session.browser.readyState !== WebSocket.OPEN) return;
-    session.browser.send(text);
+    if (text !== undefined) session.browser.send(text);
     session.sentSeq = Math.max(session.sentSeq, seq);
     session.confirmTimer ??= setTimeout(() => {
       session.confirmTimer = undefined;
@@ -130,7 +131,9 @@ export function createBrowserHub(options: HubOptions) {
     for (const send of session.backlog.splice(0)) send();
     if (!session.clientId) return;
     // What this client id was sent (by an earlier socket, or before a restart) and never confirmed.
-    for (const entry of outbox.unconfirmed(session.clientId)) sendEntry(session, entry.seq, entry.text);
+    for (const entry of outbox.unconfirmed(session.clientId)) {
+      sendEntry(session, entry.seq, entry.type === 'status' ? statusText(options.remoteRemaining()) : entry.text);
+    }
   }
 
   function attach(browser: WebSocket, requestedClientId: string | undefined) {
@@ -244,6 +247,12 @@ export function createBrowserHub(options: HubOptions) {
     broadcastStatus(remote: number) {
       const text = statusText(remote);
       for (const session of sessions) if (session.ready) session.sendText(text);
+      // Among unconfirmed job messages it keeps its place for a replay; a live socket just got it.
+      for (const clientId of outbox.addStatus(Date.now())) {
+        const session = current(clientId);
+        if (session) sendEntry(session, outbox.latest, undefined);
+      }
+      options.onOutboxChange();
     },
     /** One of our `comfyume.*` messages, to the sockets whose page runs our extension. */
     broadcastExtension(text: string) {

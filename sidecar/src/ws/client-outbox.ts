@@ -7,6 +7,8 @@
  * tab has read everything before the ping); confirmed messages are dropped. What stays is
  * compacted as it is added: `progress` is never kept (the next `progress_state` tells more), and a
  * job's newer `progress_state` (cumulative), `executing` or node `executed` replaces the older one.
+ * A `status` broadcast is kept as a marker where it fell among a tab's unconfirmed messages (a
+ * replay writes it with the queue count of the moment): the frontend refetches its jobs on it.
  */
 export type OutboxEntry = { seq: number; jobId: string; type: string; node?: string; text: string };
 type Client = { entries: OutboxEntry[]; seenAt: number };
@@ -39,6 +41,18 @@ export class ClientOutbox {
     client.entries.push(entry);
     if (client.entries.length > MAX_ENTRIES_PER_CLIENT) client.entries.splice(0, client.entries.length - MAX_ENTRIES_PER_CLIENT);
     return seq;
+  }
+
+  /** A `status` went to everyone: a marker in the backlog of each tab that has one. */
+  addStatus(now: number): string[] {
+    const marked: string[] = [];
+    for (const [clientId, client] of this.clients) {
+      if (client.entries.length === 0) continue;
+      client.entries.push({ seq: ++this.seq, jobId: '', type: 'status', text: '' });
+      client.seenAt = Math.max(client.seenAt, now - 1);
+      marked.push(clientId);
+    }
+    return marked;
   }
 
   /** The tab has read everything up to `seq`. */

@@ -12,6 +12,9 @@ import { ClientOutbox } from './client-outbox';
 import { createEventPipeline, encodeMessage, jobMessageText } from './event-pipeline';
 import { createWsJournal, readWsJournal } from './ws-journal';
 
+/** How far back a sidecar without any saved state reads the relay's events (clocks may differ a little). */
+const FIRST_START_LOOKBACK_MS = 60_000;
+
 export type WsMergeOptions = {
   comfyUrl: string;
   /** The attendee's ComfyUI version until it is read from its `/system_stats`. */
@@ -31,7 +34,9 @@ export function createWsMerge(options: WsMergeOptions) {
   const restored = readWsJournal(options.stateDir, journalLog);
   const sequence = new SequenceBook(options.comfyVersion, restored.book);
   const outbox = new ClientOutbox(restored.outbox);
-  let lastEventId = restored.lastEventId ?? options.legacyLastEventId;
+  // A first start still resumes from (shortly before) now: events of jobs queued while the event
+  // socket was still connecting are not lost.
+  let lastEventId = restored.lastEventId ?? options.legacyLastEventId ?? `${Date.now() - FIRST_START_LOOKBACK_MS}-0`;
   const journal = createWsJournal(options.stateDir, () => ({ lastEventId, book: sequence.snapshot(), outbox: outbox.snapshot() }), journalLog);
   let relayConnected = false;
 

@@ -89,7 +89,8 @@ export class DirectBackend implements Backend {
   async run(job: RunnableJob, ctx: RunContext): Promise<RunResult> {
     let tagged: TaggedPrompt;
     try {
-      tagged = tagPrompt(job.prompt, job.id);
+      // Previews stay PreviewImage on the GPU (its temp file is read from the GPU's /view), as in a local run.
+      tagged = tagPrompt(job.prompt, job.id, { previews: 'keep' });
     } catch (error) {
       if (error instanceof TaggingError) return failed(error.message, { nodeId: error.nodeId, nodeType: error.classType, exceptionType: 'path_escape' });
       throw error;

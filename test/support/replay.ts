@@ -7,6 +7,7 @@
  */
 import WebSocket from 'ws';
 import { scrub } from '../../simulator/testing/compare';
+import { postJson } from '../../simulator/testing/recorded';
 import type { InterruptStep, Recording, RecordedRequest, WsMessage } from './replay-recordings';
 import type { ReplayStack } from './replay-stack';
 
@@ -91,20 +92,11 @@ function renamed<T>(value: T, renames: Map<string, string>): T {
   return JSON.parse(text) as T;
 }
 
+/** A POST the recording made (all its requests are POSTs), with recorded ids replaced by ours. */
 async function post(baseUrl: string, request: RecordedRequest, renames: Map<string, string>, headers: Record<string, string> = {}) {
-  const response = await fetch(`${baseUrl}${renamed(request.path, renames)}`, {
-    method: request.method,
-    headers: { 'content-type': 'application/json', origin: baseUrl, ...headers },
-    body: request.body === undefined ? undefined : JSON.stringify(renamed(request.body, renames)),
-  });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json: json as Record<string, unknown> | undefined };
+  const body = request.body === undefined ? '' : renamed(request.body, renames);
+  const res = await postJson(`${baseUrl}${renamed(request.path, renames)}`, body, { origin: baseUrl, ...headers });
+  return { ...res, json: res.json as Record<string, unknown> | undefined };
 }
 
 /** POST /prompt as the recording did; the answered prompt id is mapped to the recorded one. */

@@ -39,6 +39,7 @@ describe('ClientOutbox', () => {
     const box = new ClientOutbox();
     add(box, 'behind', msg('execution_success'));
     expect(box.addStatus(5)).toEqual(['behind']);
+    expect(box.addStatus(6)).toEqual([]); // one marker is enough until something else comes
     add(box, 'behind', msg('executing', { node: null }));
     expect(kinds(box, 'behind')).toEqual(['execution_success', 'status', 'executing']);
   });

@@ -47,7 +47,8 @@ export class ClientOutbox {
   addStatus(now: number): string[] {
     const marked: string[] = [];
     for (const [clientId, client] of this.clients) {
-      if (client.entries.length === 0) continue;
+      // One marker after the last message is enough: a tab long gone does not collect every status.
+      if (client.entries.length === 0 || client.entries.at(-1)?.type === 'status') continue;
       client.entries.push({ seq: ++this.seq, jobId: '', type: 'status', text: '' });
       client.seenAt = Math.max(client.seenAt, now - 1);
       marked.push(clientId);

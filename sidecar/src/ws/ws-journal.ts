@@ -39,7 +39,7 @@ export type WsJournal = {
   close(): Promise<void>;
 };
 
-export function createWsJournal(dir: string, collect: () => JournalData, logger: Logger, debounceMs = 100): WsJournal {
+export function createWsJournal(dir: string, collect: () => JournalData, logger: Logger, debounceMs = 250): WsJournal {
   mkdirSync(dir, { recursive: true });
   const file = fileIn(dir);
   let timer: NodeJS.Timeout | undefined;

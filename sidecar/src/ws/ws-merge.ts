@@ -85,6 +85,10 @@ export function createWsMerge(options: WsMergeOptions) {
     get lastEventId() {
       return lastEventId;
     },
+    /** The attendee's ComfyUI version, once read from its `/system_stats`: the sequence follows it from now on. */
+    setComfyVersion(version: string | undefined) {
+      sequence.setVersion(version ?? options.comfyVersion);
+    },
     /** The relay event socket went up or down: pages with our extension are told. */
     relayConnection(connected: boolean) {
       relayConnected = connected;

@@ -215,11 +215,13 @@ export class JobTimeline {
     return [send({ type: 'progress_state', data: { prompt_id: this.id, nodes: structuredClone(this.state.progress) } })];
   }
 
+  /** Ended: only what keeps replayed events ignored is kept (the state is saved often). */
   private close(): void {
     const s = this.state;
     s.ended = true;
     s.pendingTerminal = undefined;
     s.progress = {};
+    s.executed = [];
     s.runningNode = undefined;
   }
 }

@@ -11,7 +11,7 @@ import { JobTimeline, newTimeline, type Step, type TimelineState } from './job-t
 import { parseComfyVersion, sequenceTraits, type SequenceTraits } from './version';
 
 /** Ended timelines kept (so replayed events of a finished job stay ignored); the oldest go first. */
-const MAX_ENDED = 2_000;
+const MAX_ENDED = 500;
 
 export type BookSnapshot = { timelines: TimelineState[] };
 

@@ -23,7 +23,7 @@ import { mintUserToken } from '../../relay/src/auth';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
-import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
 import { freePort } from './ports';
 import type { TestRedis } from './redis';
 
@@ -74,7 +74,8 @@ export type Attendee = {
   dirs: { input: string; output: string; temp: string; state: string };
 };
 
-export type AttendeeOptions = { sidecarEnv?: Record<string, string>; childSidecar?: boolean };
+/** `local`: options of the attendee's simulated ComfyUI (e.g. `web` to serve a real frontend build). */
+export type AttendeeOptions = { sidecarEnv?: Record<string, string>; childSidecar?: boolean; local?: Partial<SimulatorOptions> };
 
 /** The platform with its first attendee (its fields at the top level); `attendee()` adds more on the same relay. */
 export type ReplayStack = Attendee & {
@@ -128,7 +129,7 @@ const closeServer = (server: Server) => new Promise<void>((resolve) => server.cl
 async function startAttendee(root: string, relayUrl: string, userId: string, options: AttendeeOptions, cleanups: (() => Promise<void>)[]): Promise<Attendee> {
   const at = join(root, userId);
   const dirs = { input: join(at, 'input'), output: join(at, 'output'), temp: join(at, 'temp'), state: join(at, 'sidecar') };
-  const local = await startSimulator({ outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20 });
+  const local = await startSimulator({ outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20, ...options.local });
   cleanups.push(() => local.close());
   const token = mintUserToken(RELAY_SECRET, userId);
   const env = {

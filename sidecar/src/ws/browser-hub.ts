@@ -86,7 +86,7 @@ export function createBrowserHub(options: HubOptions) {
   const { logger, outbox } = options;
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const sessions = new Set<SessionState>();
-  const confirmAfterMs = options.confirmAfterMs ?? 1_000;
+  const confirmAfterMs = options.confirmAfterMs ?? 250;
   let localRemaining = 0;
 
   const statusText = (remote: number, extra?: Record<string, unknown>) =>

@@ -82,7 +82,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  --${i.path.join('.').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${i.message}`);
-    throw new Error(`comfyume simulate: bad options\n${problems.join('\n')}`);
+    throw new Error(`bad options:\n${problems.join('\n')}`);
   }
   const f = parsed.data;
   return {

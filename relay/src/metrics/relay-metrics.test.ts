@@ -25,8 +25,11 @@ describe('createRelayMetrics', () => {
     observe.jobStateChanged('queued', 'cancelled');
     observe.jobFinished('done', 4_000, 12_500, 'gpu-a');
     observe.jobFinished('failed', 250, 0, 'gpu-a');
+    observe.jobFinished('failed', 250, 0, 'gpu-a', 'TimeoutError');
     const text = await registry.metrics();
     expect(sample(text, 'comfyume_relay_jobs_submitted_total')).toBe(2);
+    expect(sample(text, 'comfyume_relay_job_failures_total{reason="TimeoutError",backend="gpu-a"}')).toBe(1);
+    expect(sample(text, 'comfyume_relay_job_failures_total{reason="none",backend="gpu-a"}')).toBe(1);
     expect(text).not.toContain('user001');
     expect(
       sample(

@@ -38,8 +38,11 @@ export type RelayObserve = {
   jobSubmitted(userId: string): void;
   /** A job moved between states on this relay. `backend` is '' while it has none. */
   jobStateChanged(from: string, to: string, backend?: string): void;
-  /** A job reached done/failed/cancelled. `waitMs` created → started (or → finished if it never started). */
-  jobFinished(state: string, waitMs: number, runMs: number, backend?: string): void;
+  /**
+   * A job reached done/failed/cancelled. `waitMs` created → started (or → finished if it never
+   * started). `reason` (failed jobs): the error's exception type, e.g. TimeoutError.
+   */
+  jobFinished(state: string, waitMs: number, runMs: number, backend?: string, reason?: string): void;
   /** Output file written on the GPU side → `executed` sent to the user. */
   outputDelivered(latencyMs: number): void;
   /** How long a GPU took to warm up (warming_up → running). */
@@ -130,6 +133,12 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     name: `${p}jobs_finished_total`,
     help: 'Jobs that reached a final state on this relay',
     labelNames: ['state', 'backend'],
+    registers,
+  });
+  const failures = new Counter({
+    name: `${p}job_failures_total`,
+    help: 'Jobs that failed on this relay, by reason (the exception type: TimeoutError, RelayError, a GPU node error …)',
+    labelNames: ['reason', 'backend'],
     registers,
   });
   const wait = new Histogram({
@@ -256,9 +265,10 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     jobStateChanged(from, to, backend) {
       transitions.inc({ from, to, backend: label(backend) });
     },
-    jobFinished(state, waitMs, runMs, backend) {
+    jobFinished(state, waitMs, runMs, backend, reason) {
       const labels = { state, backend: label(backend) };
       finished.inc(labels);
+      if (state === 'failed') failures.inc({ reason: label(reason).slice(0, 64), backend: label(backend) });
       wait.observe(labels, seconds(waitMs));
       if (runMs > 0) run.observe(labels, seconds(runMs));
     },

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a fresh Debian machine, and nothing twice, showing progress:
-# Debian packages (redis-server, chromium, nginx, htpasswd; prometheus with --monitoring) and the
-# npm packages in package-lock.json.
+# Debian packages (redis-server, chromium, nginx, htpasswd; prometheus with --monitoring), the
+# npm packages in package-lock.json, and the `comfyume` command on PATH.
 #
 #   scripts/setup.sh [--monitoring]
 set -euo pipefail
@@ -37,3 +37,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
   run_step "installing npm packages (npm ci)" npm ci --no-audit --no-fund
   echo "$hash" > "$stamp"
 fi
+
+# The `comfyume` command on PATH, pointing at this checkout, so every command in the README works
+# as printed from any folder: /usr/local/bin when writable (root), else ~/.local/bin.
+target="$PWD/bin/comfyume.js"
+for dir in /usr/local/bin "$HOME/.local/bin"; do
+  [ -d "$dir" ] || [ "$dir" = /usr/local/bin ] || mkdir -p "$dir" 2>/dev/null || continue
+  [ -w "$dir" ] || continue
+  if [ "$(readlink -f "$dir/comfyume" 2>/dev/null)" != "$(readlink -f "$target")" ]; then
+    ln -sfn "$target" "$dir/comfyume"
+    echo "setup: ✔ the comfyume command: $dir/comfyume → $target" >&2
+  fi
+  case ":$PATH:" in
+    *":$dir:"*) ;;
+    *) echo "setup: $dir is not on your PATH: add it to type comfyume (or run node $target)" >&2 ;;
+  esac
+  break
+done

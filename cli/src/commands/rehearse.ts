@@ -11,7 +11,8 @@ import { createProgress } from '../progress';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runPrompt } from '../client/comfy-client';
 import { parseTarget, type Target } from '../client/http';
-import { isApiPrompt, type ApiPrompt } from '../client/graph-to-prompt';
+import { examplePrompt, variant } from '../client/example-prompt';
+import { isApiPrompt } from '../client/graph-to-prompt';
 import { htmlReport, terminalReport } from '../rehearse/report';
 import { summarize, type JobRecord } from '../rehearse/stats';
 import { readStackFile } from '../stack/stack-file';
@@ -34,25 +35,6 @@ Options:
   --reports <dir>    where to write the report (default ./reports)
   --data-dir <dir>   where "comfyume up" keeps its state (default <home>/data)
   -h, --help`;
-
-/** Model-free, so it runs on a real GPU ComfyUI as well as on the simulator. */
-const defaultPrompt: ApiPrompt = {
-  '1': { class_type: 'EmptyImage', inputs: { width: 256, height: 256, batch_size: 1, color: 0 } },
-  '2': { class_type: 'ImageBlur', inputs: { image: ['1', 0], blur_radius: 3, sigma: 1 } },
-  '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'rehearsal' } },
-};
-
-/** A fresh variant per job, so the GPU's cache does not turn the rehearsal into no-ops. */
-function variant(prompt: ApiPrompt): ApiPrompt {
-  const copy = structuredClone(prompt);
-  for (const node of Object.values(copy)) {
-    for (const key of ['seed', 'noise_seed'])
-      if (typeof node.inputs[key] === 'number')
-        node.inputs[key] = Math.floor(Math.random() * 2 ** 32);
-    if (node.class_type === 'EmptyImage') node.inputs.color = Math.floor(Math.random() * 0xffffff);
-  }
-  return copy;
-}
 
 type LiveJob = { submittedAt: number; startedAt?: number; finished?: boolean; ok?: boolean };
 
@@ -91,7 +73,7 @@ export async function main(args: string[]): Promise<void> {
   const thinkMs = intFlag('think-ms', values['think-ms'], 0, 600_000);
   const timeoutMs = intFlag('timeout', values.timeout, 1, 86_400) * 1000;
 
-  let prompt = defaultPrompt;
+  let prompt = examplePrompt;
   if (values.workflow) {
     const json: unknown = JSON.parse(await readFile(values.workflow, 'utf8'));
     if (!isApiPrompt(json))

@@ -9,6 +9,7 @@ import { parseCommandArgs, UsageError } from '../args';
 import { workshopHome } from '../home';
 import { createProgress } from '../progress';
 import { runPrompt, type Progress } from '../client/comfy-client';
+import { examplePrompt, variant } from '../client/example-prompt';
 import { getJson, parseTarget, type Target } from '../client/http';
 import {
   graphToPrompt,
@@ -19,11 +20,14 @@ import {
 import { readStackFile } from '../stack/stack-file';
 
 const help = `Usage: comfyume submit <workflow.json> [options]
+       comfyume submit --example [options]
 
 Queues the workflow (API format, or UI format as saved by ComfyUI) through an attendee's sidecar
-the way the browser does, prints its progress and saves its outputs.
+the way the browser does, prints its progress and saves its outputs. --example queues a small
+model-free workflow instead (EmptyImage → ImageBlur → SaveImage): a job that runs anywhere.
 
 Options:
+  --example          queue the built-in example workflow instead of a file
   --user <id>        attendee (default user001); found in the running "comfyume up"
   --url <url>        the sidecar, or nginx's https://host/user001/ (credentials as https://user:pw@host/...)
   --password <pw>    basic-auth password for --user when --url is behind nginx
@@ -100,6 +104,7 @@ export async function main(args: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       user: { type: 'string', default: 'user001' },
+      example: { type: 'boolean', default: false },
       url: { type: 'string' },
       password: { type: 'string' },
       out: { type: 'string', default: './outputs' },
@@ -114,8 +119,8 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   const file = positionals[0];
-  if (!file || positionals.length > 1)
-    throw new UsageError('give exactly one workflow file (see comfyume submit --help)');
+  if (values.example ? positionals.length > 0 : !file || positionals.length > 1)
+    throw new UsageError('give exactly one workflow file, or --example (see comfyume submit --help)');
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0))
     throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
@@ -126,9 +131,11 @@ export async function main(args: string[]): Promise<void> {
     password: values.password,
     dataDir: resolve(values['data-dir']),
   });
-  const { prompt, workflow, format } = await loadPrompt(resolve(file), target);
+  const { prompt, workflow, format } = file
+    ? await loadPrompt(resolve(file), target)
+    : { prompt: variant(examplePrompt), workflow: undefined, format: 'api' as const };
   console.log(
-    `submitting ${file} (${format} format, ${Object.keys(prompt as object).length} nodes) to ${target.baseUrl} as ${values.user}`,
+    `submitting ${file ?? 'the example workflow'} (${format} format, ${Object.keys(prompt as object).length} nodes) to ${target.baseUrl} as ${values.user}`,
   );
 
   const task = createProgress().start(`job for ${values.user}`);

@@ -8,7 +8,7 @@ import { parseCommandArgs, UsageError } from '../args';
 import { ensureEnvSecrets } from '../env-file';
 import { workshopHome, type WorkshopHome } from '../home';
 import { createProgress, type ProgressTask } from '../progress';
-import { cliBin, repoPath } from '../paths';
+import { cliCommand, repoPath } from '../paths';
 import { findNginx } from '../stack/nginx';
 import { assertPortsFree } from '../stack/port-check';
 import { findPrometheus } from '../stack/prometheus';
@@ -84,7 +84,7 @@ function announce(
     ]);
   if (stack.nginxUrl) rows.push(['admin', `${stack.nginxUrl}/admin/`, 'admin', admin.password]);
   const simulatedUi = stack.attendees.some((_, i) => !config.attendeeComfyUrls[i]);
-  const cli = `node ${shown(cliBin)}`;
+  const cli = cliCommand();
   return [
     '',
     `ComfyuME workshop is up: ${stack.attendees.length} attendee(s), GPU ${gpu}`,
@@ -110,8 +110,8 @@ function announce(
       : []),
     '',
     '  From any folder, in another terminal:',
-    `    ${cli} submit <workflow.json> --user ${stack.attendees[0]?.id ?? 'user001'}    queue one job and save its outputs`,
-    `    ${cli} rehearse --jobs 3                    every attendee queues 3 jobs; prints a report`,
+    `    ${cli} submit --example --user ${stack.attendees[0]?.id ?? 'user001'}   one job through that attendee's sidecar; outputs in ./outputs`,
+    `    ${cli} rehearse --jobs 3                   every attendee queues 3 jobs; a report in ./reports`,
     '',
     'Press Ctrl-C to stop.',
   ].join('\n');
@@ -171,6 +171,12 @@ export async function main(args: string[]): Promise<void> {
   if (config.monitoring && !findPrometheus())
     throw new UsageError('--monitoring needs Prometheus: run ./scripts/setup.sh --monitoring (installs Debian\'s prometheus), or drop --monitoring');
 
+  const existing = await readStackFile(config.dataDir).catch(() => undefined);
+  if (existing)
+    throw new UsageError(
+      `a workshop is already running from ${config.dataDir} (pid ${existing.pid}): stop it with Ctrl-C in its terminal (or kill ${existing.pid}), or give this one another --data-dir`,
+    );
+
   // Every fixed port, before anything starts: a taken one is one line with the fix.
   await assertPortsFree([
     ...(config.nginx ? [{ port: config.nginxPort, host: '127.0.0.1', what: 'nginx (the attendee URLs)', flag: '--port' }] : []),
@@ -179,12 +185,6 @@ export async function main(args: string[]): Promise<void> {
       ? [{ port: config.prometheusPort, host: config.host, what: 'Prometheus', flag: '--prometheus-port' }]
       : []),
   ]);
-  const existing = await readStackFile(config.dataDir).catch(() => undefined);
-  if (existing)
-    throw new UsageError(
-      `a workshop is already running from ${config.dataDir} (pid ${existing.pid}): stop it with Ctrl-C in its terminal (or kill ${existing.pid}), or give this one another --data-dir`,
-    );
-
   const { values: secrets, generated } = await ensureEnvSecrets(home.envFile, ['RELAY_SECRET', 'ADMIN_TOKEN']);
   if (generated.length) progress.line(`generated ${generated.join(', ')} into ${home.envFile}`);
   await mkdir(join(config.dataDir, 'up'), { recursive: true });

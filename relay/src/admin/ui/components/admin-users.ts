@@ -53,7 +53,11 @@ export class AdminUsers extends LitElement {
         font-weight: 600;
       }
       th button {
-        all: inherit;
+        all: unset;
+        font: inherit;
+        color: inherit;
+        letter-spacing: inherit;
+        text-transform: inherit;
         cursor: pointer;
       }
       th button:focus-visible {

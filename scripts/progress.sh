@@ -53,9 +53,15 @@ run_step() {
   return $rc
 }
 
-# apt-get with its machine-readable progress (APT::Status-Fd) turned into percent lines.
+# apt-get with its machine-readable progress (APT::Status-Fd) turned into percent lines. A bash
+# loop, not awk: mawk reads a pipe in large blocks, so the percent would arrive only at the end.
 apt_with_percent() {
-  "$@" -o APT::Status-Fd=3 3> >(awk -F: '
-    /^dlstatus:/ { printf "percent:%d:downloading\n", $3; fflush() }
-    /^pmstatus:/ { printf "percent:%d:%s\n", $3, $4; fflush() }' >>"$STEP_STATUS")
+  "$@" -o APT::Status-Fd=3 3> >(
+    while IFS=: read -r kind _ percent text; do
+      case $kind in
+        dlstatus) echo "percent:${percent%%.*}:downloading" ;;
+        pmstatus) echo "percent:${percent%%.*}:$text" ;;
+      esac
+    done >>"$STEP_STATUS"
+  )
 }

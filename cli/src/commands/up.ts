@@ -3,7 +3,7 @@
  * relay, N attendees, nginx). Prints every URL and credential, stops everything on Ctrl-C.
  */
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseCommandArgs, UsageError } from '../args';
 import { ensureEnvSecrets } from '../env-file';
 import { workshopHome, type WorkshopHome } from '../home';
@@ -58,12 +58,6 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** A path as the operator can type it from here: relative below the current folder, else absolute. */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-}
-
 function announce(
   config: UpConfig,
   stack: Stack,
@@ -99,7 +93,7 @@ function announce(
       : []),
     `  redis      ${stack.redisUrl}`,
     ...(stack.prometheusUrl ? [`  prometheus ${stack.prometheusUrl}  (scraping the relay every 5 s)`] : []),
-    `  logs       ${shown(join(config.dataDir, 'logs'))}/`,
+    `  logs       ${join(config.dataDir, 'logs')}/`,
     ...(simulatedUi
       ? [
           '',

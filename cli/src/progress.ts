@@ -35,6 +35,8 @@ export type ProgressOptions = {
   interactive?: boolean;
   /** Plain mode: least time between two update lines of one task. */
   plainEveryMs?: number;
+  /** Plain mode: a "still running" line after this long without one. */
+  heartbeatMs?: number;
   env?: NodeJS.ProcessEnv;
 };
 
@@ -85,7 +87,7 @@ function spinnerTask(stream: NodeJS.WriteStream, title: string): { task: Progres
   };
 }
 
-function plainTask(write: (line: string) => void, title: string, everyMs: number): ProgressTask {
+function plainTask(write: (line: string) => void, title: string, everyMs: number, heartbeatMs: number): ProgressTask {
   const began = Date.now();
   let lastAt = began;
   let lastTenth = -1;
@@ -97,6 +99,11 @@ function plainTask(write: (line: string) => void, title: string, everyMs: number
     write(line);
   };
   write(`${title} …`);
+  // A step with nothing to report still says it is alive, so a CI log never looks hung.
+  const heartbeat = setInterval(() => {
+    if (Date.now() - lastAt >= heartbeatMs) print(`  ${title}: still running (${seconds(Date.now() - began)})`);
+  }, Math.min(heartbeatMs, 1000));
+  heartbeat.unref();
   return {
     update(detail) {
       if (Date.now() - lastAt >= everyMs) print(`  ${title}: ${detail} (${seconds(Date.now() - began)})`);
@@ -112,9 +119,11 @@ function plainTask(write: (line: string) => void, title: string, everyMs: number
       }
     },
     succeed(text) {
+      clearInterval(heartbeat);
       write(`✔ ${text ?? title} (${seconds(Date.now() - began)})`);
     },
     fail(text) {
+      clearInterval(heartbeat);
       write(`✖ ${text ?? title}`);
     },
   };
@@ -129,7 +138,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   return {
     interactive,
     start(title) {
-      if (!interactive) return plainTask(write, title, everyMs);
+      if (!interactive) return plainTask(write, title, everyMs, options.heartbeatMs ?? 15_000);
       const { task, spinner } = spinnerTask(stream, title);
       current = spinner;
       return task;

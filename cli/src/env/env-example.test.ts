@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EnvSchema as RelayEnvSchema } from '../../../relay/src/config';
 import { EnvSchema as SidecarEnvSchema } from '../../../sidecar/src/config';
-import { envVarDocs } from '../../../protocol/src/env/env-docs';
+import { envHelp, envVarDocs } from '../../../protocol/src/env/env-docs';
 import { repoPath } from '../paths';
 import { allEnvDocs, renderEnvExample } from './env-example';
 
@@ -35,6 +35,8 @@ describe('.env.example and --help, generated from the config schemas', () => {
   it('a variable without .describe() text is refused, naming it', () => {
     const schema = z.object({ GOOD: z.string().describe('fine'), NEW_THING: z.coerce.number().default(3) });
     expect(() => envVarDocs(schema)).toThrow(/NEW_THING has no \.describe/);
+    // A running --help still works, and says so.
+    expect(envHelp(schema)).toContain('NEW_THING  (default 3)\n      (not described yet)');
   });
 
   it('relay --help and sidecar --help list every variable with the words of .env.example', async () => {

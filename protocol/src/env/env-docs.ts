@@ -46,18 +46,23 @@ function written(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** One entry per variable, in schema order. Throws when a variable has no description. */
-export function envVarDocs(schema: z.ZodTypeAny): EnvVarDoc[] {
+/**
+ * One entry per variable, in schema order. A variable without `.describe()` text throws (the
+ * .env.example generator and its test use this), or with `{ strict: false }` (a running
+ * `--help`, which must not crash) reads "(not described yet)".
+ */
+export function envVarDocs(schema: z.ZodTypeAny, options: { strict?: boolean } = {}): EnvVarDoc[] {
+  const strict = options.strict ?? true;
   return Object.entries(objectOf(schema).shape as Record<string, z.ZodTypeAny>).map(
     ([name, field]) => {
       const chain = layers(field);
       const description = chain.find((t) => t.description)?.description?.trim();
-      if (!description) throw new Error(`${name} has no .describe('…') text in its config schema`);
+      if (!description && strict) throw new Error(`${name} has no .describe('…') text in its config schema`);
       const withDefault = chain.find((t): t is z.ZodDefault<z.ZodTypeAny> => t instanceof z.ZodDefault);
       const enumType = chain.find((t): t is z.ZodEnum<[string, ...string[]]> => t instanceof z.ZodEnum);
       return Object.freeze({
         name,
-        description,
+        description: description || '(not described yet)',
         required: !field.isOptional(),
         default: withDefault ? written(withDefault._def.defaultValue()) : undefined,
         choices: enumType ? Object.freeze([...enumType.options]) : undefined,
@@ -90,7 +95,7 @@ export function envVarTags(doc: EnvVarDoc): string {
 
 /** The environment section of a `--help`: each variable, its tags, then its description. */
 export function envHelp(schema: z.ZodTypeAny, width = 100): string {
-  return envVarDocs(schema)
+  return envVarDocs(schema, { strict: false })
     .flatMap((doc) => {
       const tags = envVarTags(doc);
       return [`  ${doc.name}${tags ? `  ${tags}` : ''}`, ...wrapText(doc.description, width, '      ')];

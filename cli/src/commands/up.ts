@@ -214,7 +214,7 @@ export async function main(args: string[]): Promise<void> {
         task?.succeed();
         task = progress.start(message);
       },
-      onAttendeeReady: (ready, total, id) => task?.count(ready, total, `${id} ready`),
+      onAttendeeReady: (ready, total, id) => task?.count(ready, total, id ? `${id} ready` : undefined),
     });
     task?.succeed();
     task = progress.start('checking every URL answers');

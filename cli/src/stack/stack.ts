@@ -210,6 +210,7 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
     step(`starting ${inputs.users.length} attendee(s)`);
     const limit = pLimit(3);
     let ready = 0;
+    inputs.onAttendeeReady?.(0, inputs.users.length, '');
     const attendees = await Promise.all(
       inputs.users.map((user, index) =>
         limit(async (): Promise<RunningAttendee> => {

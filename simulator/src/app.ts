@@ -28,6 +28,8 @@ export type SimulatorOptions = {
   web?: WebOptions;
   /** Logger (defaults to a silent one; the CLI passes its own). */
   logger?: Logger;
+  /** Model files per folder (e.g. `{checkpoints: ['a.safetensors']}`); default: two simulated checkpoints. */
+  models?: Record<string, string[]>;
 };
 
 export type RunningSimulator = { url: string; port: number; replicas: SimulatorReplica[]; close(): Promise<void> };
@@ -60,6 +62,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           gate,
           log,
           web: options.web,
+          models: options.models,
         }),
       );
     }

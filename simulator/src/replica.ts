@@ -31,6 +31,7 @@ export type ReplicaOptions = {
   gate: Gate;
   log: Logger;
   web?: WebOptions;
+  models?: Record<string, string[]>;
 };
 
 export type SimulatorReplica = { index: number; url: string; port: number; context: ReplicaContext };
@@ -66,6 +67,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
     settings: new Map(),
     features: () => ({ ...SERVER_FEATURES }),
     web: options.web ?? {},
+    models: options.models ?? {},
   };
   const router = buildRouter(context);
 

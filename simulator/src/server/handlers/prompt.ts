@@ -10,6 +10,7 @@ import type { ReplicaContext } from '../../context';
 import type { ApiPrompt, ExtraData } from '../../engine/types';
 import { annotatedPath } from '../../nodes/image-nodes';
 import { json, MalformedJson, type Ctx, type Reply } from '../http-kit';
+import { liveObjectInfo } from './models';
 
 const SENSITIVE_EXTRA_DATA_KEYS = ['auth_token_comfy_org', 'api_key_comfy_org'];
 
@@ -46,7 +47,7 @@ export async function postPrompt(ctx: ReplicaContext, http: Ctx): Promise<Reply>
     const path = annotatedPath(name, ctx.dirs);
     return existsSync(path) && statSync(path).isFile();
   };
-  const valid = validatePrompt(data.prompt as Record<string, unknown>, ctx.registry.objectInfo() as never, partial, {
+  const valid = validatePrompt(data.prompt as Record<string, unknown>, liveObjectInfo(ctx) as never, partial, {
     validators: defaultValidators(fileExists),
   });
   if (!valid.ok) return refusal(valid);

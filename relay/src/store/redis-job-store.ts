@@ -25,6 +25,7 @@ const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
 export type NewJob = {
   id: string;
+  promptId?: string;
   userId: string;
   clientId: string;
   prompt: Record<string, unknown>;
@@ -90,6 +91,7 @@ export class RedisJobStore {
         job.userId, hash, this.options.maxQueuedPerUser, now, job.number ?? '', job.id,
         ...encodePatch({
           clientId: job.clientId,
+          promptId: job.promptId,
           prompt: job.prompt,
           extraData: job.extraData,
           outputsToExecute: job.outputsToExecute,
@@ -108,6 +110,44 @@ export class RedisJobStore {
         'user_queue_full',
         `you already have ${this.options.maxQueuedPerUser} jobs waiting, the most one user may queue; wait for one to start or cancel one`,
       );
+    const stored = await this.get(job.id);
+    if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
+    return { job: stored, created: code === 1 };
+  }
+
+  /**
+   * Idempotent create of a job that is finished from the start (answered from ComfyUI's cache, or
+   * failed as ComfyUI would fail it): never queued, never claimed. `facts` holds what it ran.
+   */
+  async createFinished(
+    job: NewJob,
+    state: 'done' | 'failed',
+    facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'>,
+    now = Date.now(),
+  ): Promise<{ job: StoredJob; created: boolean }> {
+    const k = this.keys;
+    const code = Number(
+      await this.run(
+        'addFinishedJob',
+        k.job(job.id), k.jobs, k.userJobs(job.userId), k.seq,
+        job.userId, promptHash(job.prompt, job.outputsToExecute), now, job.number ?? '', job.id, state,
+        ...encodePatch({
+          clientId: job.clientId,
+          promptId: job.promptId,
+          prompt: job.prompt,
+          extraData: job.extraData,
+          outputsToExecute: job.outputsToExecute,
+          inputs: job.inputs,
+          executedNodes: [],
+          cachedNodes: [],
+          outputs: {},
+          statusMessages: [],
+          ...facts,
+        }),
+      ),
+    );
+    if (code === -1)
+      throw new RelayError('conflict', `job id ${job.id} is already used by a different prompt; mint a new job id for a new prompt`);
     const stored = await this.get(job.id);
     if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
     return { job: stored, created: code === 1 };

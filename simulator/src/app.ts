@@ -30,6 +30,8 @@ export type SimulatorOptions = {
   logger?: Logger;
   /** Model files per folder (e.g. `{checkpoints: ['a.safetensors']}`); default: two simulated checkpoints. */
   models?: Record<string, string[]>;
+  /** The ComfyUI version to report and answer POST /prompt errors as ('0.27.0' default; '0.8.0' for the older generation). */
+  version?: string;
 };
 
 export type RunningSimulator = { url: string; port: number; replicas: SimulatorReplica[]; close(): Promise<void> };
@@ -63,6 +65,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           log,
           web: options.web,
           models: options.models,
+          version: options.version,
         }),
       );
     }

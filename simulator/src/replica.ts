@@ -32,6 +32,7 @@ export type ReplicaOptions = {
   log: Logger;
   web?: WebOptions;
   models?: Record<string, string[]>;
+  version?: string;
 };
 
 export type SimulatorReplica = { index: number; url: string; port: number; context: ReplicaContext };
@@ -68,6 +69,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
     features: () => ({ ...SERVER_FEATURES }),
     web: options.web ?? {},
     models: options.models ?? {},
+    version: options.version ?? '0.27.0',
   };
   const router = buildRouter(context);
 

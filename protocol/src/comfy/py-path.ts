@@ -1,4 +1,8 @@
-/** @fileoverview Python `os.path` semantics (normpath, dirname, basename, commonpath) on POSIX paths. */
+/**
+ * @fileoverview Python `os.path` semantics (normpath, dirname, basename, commonpath) on POSIX paths,
+ * as ComfyUI applies them to save prefixes (the simulator saves with them; the sidecar predicts
+ * the failures they cause).
+ */
 import path from 'node:path';
 
 /** `os.path.normpath`: like path.posix.normalize but without a trailing slash ('' → '.'). */

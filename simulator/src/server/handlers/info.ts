@@ -34,7 +34,7 @@ export function getSystemStats(ctx: ReplicaContext): Reply {
       os: 'linux',
       ram_total: total,
       ram_free: free,
-      comfyui_version: '0.27.0',
+      comfyui_version: ctx.version,
       required_frontend_version: REQUIRED_FRONTEND_VERSION,
       installed_templates_version: null,
       required_templates_version: '0.11.2',

@@ -17,6 +17,8 @@ const StateFile = z.object({
   clearedAt: z.number().default(0),
   /** `${jobId}|${type}|${subfolder}|${filename}` → local filename. */
   outputNames: z.record(z.string(), z.string()).default({}),
+  /** The last prompt sent for execution and its cache key (what ComfyUI's cache would hold). */
+  lastRun: z.object({ jobId: z.string(), key: z.string() }).optional(),
 });
 type StateData = z.infer<typeof StateFile>;
 
@@ -71,6 +73,12 @@ export function openStateStore(dir: string, logger: Logger) {
       changed();
       return n;
     },
+    /** Moves the counter past `n` (a number already used by this user's ComfyUI or relay jobs). */
+    numberSeen(n: number) {
+      if (!Number.isFinite(n) || n < data.counter) return;
+      data.counter = Math.floor(n) + 1;
+      changed();
+    },
     isHidden(jobId: string, finishedAt: number | undefined): boolean {
       return hidden.has(jobId) || (finishedAt !== undefined && finishedAt <= data.clearedAt);
     },
@@ -80,6 +88,13 @@ export function openStateStore(dir: string, logger: Logger) {
     },
     clearHistory(now: number) {
       data.clearedAt = now;
+      changed();
+    },
+    get lastRun(): { jobId: string; key: string } | undefined {
+      return data.lastRun;
+    },
+    setLastRun(run: { jobId: string; key: string }) {
+      data.lastRun = run;
       changed();
     },
     outputName(key: string): string | undefined {

@@ -27,6 +27,7 @@ import { createGpuCatalog } from './relay/gpu-catalog';
 import { createRelayClient } from './relay/relay-client';
 import { connectRelayEvents } from './relay/relay-events';
 import { createRelayJobs } from './relay/relay-jobs';
+import { createPromptIds, withPromptIds } from './relay/prompt-ids';
 import { createQueueNumbers } from './state/queue-numbers';
 import { openStateStore } from './state/state-store';
 import { createBrowserHub } from './ws/browser-hub';
@@ -47,7 +48,9 @@ const ACTIVE_STATES = JobState.options.filter((s) => s !== 'done' && s !== 'fail
 export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const logger = deps.logger ?? createLogger(config.logLevel, config.userId);
   const state = openStateStore(config.stateDir, logger.child({ mod: 'state' }));
-  const relay = createRelayClient({ url: config.relayUrl, token: config.relayToken, timeoutMs: config.relayTimeoutMs });
+  // Above this line relay job ids are the client's names for them (relay/prompt-ids.ts).
+  const promptIds = createPromptIds(state);
+  const relay = withPromptIds(createRelayClient({ url: config.relayUrl, token: config.relayToken, timeoutMs: config.relayTimeoutMs }), promptIds);
   const local = createLocalComfy(config.comfyUrl, logger.child({ mod: 'local' }));
   /** The attendee's ComfyUI version (`localVersion.version()` / `.flavor()`): we answer as it would. */
   const localVersion = createLocalVersion(local, logger.child({ mod: 'local' }));
@@ -88,7 +91,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const pipeline = createEventPipeline({ sequencer, hub, outputs, state, logger: logger.child({ mod: 'merge' }) });
 
   const events = connectRelayEvents(
-    { url: config.relayUrl, token: config.relayToken, since: () => state.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }) },
+    { url: config.relayUrl, token: config.relayToken, since: () => state.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }), promptIds },
     {
       onEvent: (event) => void pipeline.onRelayEvent(event),
       onPreview: (frame) => void pipeline.onRelayPreview(frame),

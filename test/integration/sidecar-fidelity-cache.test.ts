@@ -125,7 +125,7 @@ describe('an identical rerun (run2b)', () => {
     // The same LoadImage name with other bytes (re-uploaded): ComfyUI's IS_CHANGED hash differs.
     const upload = async (bytes: Buffer) => {
       const form = new FormData();
-      form.append('image', new Blob([bytes], { type: 'image/png' }), 'again.png');
+      form.append('image', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), 'again.png');
       form.append('overwrite', 'true');
       expect((await fetch(`${alice.url}/api/upload/image`, { method: 'POST', body: form })).status).toBe(200);
     };

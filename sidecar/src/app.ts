@@ -117,14 +117,14 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     uploadInputs: createInputUploader(relay),
     numbers,
     rerun: createRerunCache({ relay, state, dirs: { output: config.outputDir, temp: config.tempDir } }),
-    flavor: () => localVersion.flavor(),
+    flavor: () => localVersion.settled(),
     submitted: (job) => pipeline.submitted(job),
     dirs: { input: config.inputDir, output: config.outputDir, temp: config.tempDir },
     maxBodyBytes: config.maxBodyBytes,
     logger: logger.child({ mod: 'prompt' }),
   });
   const queue = createQueueRoutes({ view, local, state, control, remoteRemaining: () => sequencer.activeCount(), maxBodyBytes: config.maxBodyBytes });
-  const jobs = createJobsRoutes({ view, local, control, flavor: () => localVersion.flavor(), maxBodyBytes: config.maxBodyBytes });
+  const jobs = createJobsRoutes({ view, local, control, flavor: () => localVersion.settled(), maxBodyBytes: config.maxBodyBytes });
   const proxy = createLocalProxy(config.comfyUrl, logger.child({ mod: 'proxy' }));
 
   const handler = createRouter({

@@ -17,6 +17,11 @@ export type LocalVersion = {
   flavor(): ComfyFlavor;
   /** Reads /system_stats now; resolves with the version (or the previous one when it did not answer). */
   refresh(): Promise<string | undefined>;
+  /**
+   * The generation to answer as, waiting (at most `waitMs`) for a first read when none succeeded yet,
+   * so the first answers after a start are already the right version's.
+   */
+  settled(): Promise<ComfyFlavor>;
 };
 
 export type LocalVersionOptions = {
@@ -24,6 +29,8 @@ export type LocalVersionOptions = {
   maxAgeMs?: number;
   /** While unknown, at most one attempt per this interval. */
   retryMs?: number;
+  /** How long `settled()` waits for a first read. */
+  waitMs?: number;
   now?: () => number;
 };
 
@@ -72,5 +79,13 @@ export function createLocalVersion(local: LocalComfy, logger: Logger, options: L
       return comfyFlavor(known);
     },
     refresh,
+    async settled() {
+      if (known === undefined) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), options.waitMs ?? 2_000)));
+        await Promise.race([refresh(), late]).finally(() => clearTimeout(timer));
+      }
+      return comfyFlavor(known);
+    },
   };
 }

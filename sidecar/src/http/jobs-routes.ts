@@ -14,12 +14,12 @@ import type { JobControl } from './job-control';
 import { json, type Reply } from './reply';
 import type { ViewSource } from './view-source';
 
-type Deps = { view: ViewSource; local: LocalComfy; control: JobControl; flavor: () => ComfyFlavor; maxBodyBytes: number };
+type Deps = { view: ViewSource; local: LocalComfy; control: JobControl; flavor: () => Promise<ComfyFlavor>; maxBodyBytes: number };
 
 export function createJobsRoutes(deps: Deps) {
   return {
     async list(req: IncomingMessage): Promise<Reply> {
-      const flavor = deps.flavor();
+      const flavor = await deps.flavor();
       const parsed = parseJobsQueryFor(flavor, new URL(req.url ?? '/', 'http://sidecar').searchParams);
       if (!parsed.ok) return json(parsed.body, 400);
       const view = await deps.view.load();
@@ -28,19 +28,19 @@ export function createJobsRoutes(deps: Deps) {
 
     async detail(id: string): Promise<Reply> {
       const view = await deps.view.load();
-      const job = jobDetailFor(deps.flavor(), id, view);
+      const job = jobDetailFor(await deps.flavor(), id, view);
       return job ? json(job) : json({ error: 'Job not found' }, 404);
     },
 
     /** Ours → the relay; otherwise the local ComfyUI answers (undefined = let the proxy forward it). */
     async cancelOne(id: string): Promise<Reply | undefined> {
-      if (deps.flavor() === '0.8') return undefined;
+      if ((await deps.flavor()) === '0.8') return undefined;
       const cancelled = await deps.control.cancel(id);
       return cancelled === undefined ? undefined : json({ cancelled });
     },
 
     async cancelMany(req: IncomingMessage): Promise<Reply | undefined> {
-      if (deps.flavor() === '0.8') return undefined;
+      if ((await deps.flavor()) === '0.8') return undefined;
       const read = await readJsonBody(req, deps.maxBodyBytes);
       if (!read.ok) return read.reply;
       const parsed = parseCancelJobsRequest(read.body);

@@ -46,7 +46,7 @@ export type PromptRouteDeps = {
   numbers: QueueNumbers;
   rerun: RerunCache;
   /** The attendee's ComfyUI generation, whose answers we give. */
-  flavor: () => ComfyFlavor;
+  flavor: () => Promise<ComfyFlavor>;
   submitted: (job: JobView) => Promise<void>;
   dirs: { input: string; output: string; temp: string };
   maxBodyBytes: number;
@@ -112,7 +112,7 @@ export function createPromptRoute(deps: PromptRouteDeps) {
   return async function postPrompt(req: IncomingMessage): Promise<Reply> {
     const read = await readJsonBody(req, deps.maxBodyBytes);
     if (!read.ok) return read.reply;
-    const flavor = deps.flavor();
+    const flavor = await deps.flavor();
     const checked = checkPromptRequest(read.body, { flavor });
     if (!checked.ok) return rejection(checked);
     const body = checked.request as Record<string, unknown>;

@@ -55,6 +55,14 @@ function failure(code: number, jobId: string, op: string): RelayError {
   }
 }
 
+/** The hash fields of a new job: what was submitted, and what it ran (nothing yet, unless created finished). */
+function newJobFields(job: NewJob, facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'> = {}): string[] {
+  const { clientId, promptId, prompt, extraData, outputsToExecute, inputs } = job;
+  return encodePatch({ clientId, promptId, prompt, extraData, outputsToExecute, inputs, executedNodes: [], cachedNodes: [], outputs: {}, statusMessages: [], ...facts });
+}
+
+const reusedId = (id: string) => new RelayError('conflict', `job id ${id} is already used by a different prompt; mint a new job id for a new prompt`);
+
 export class RedisJobStore {
   readonly keys: Keys;
   private readonly commands: Record<string, Command> = {};
@@ -89,22 +97,10 @@ export class RedisJobStore {
         'addJob',
         k.job(job.id), k.normalLane, k.userQueued, k.userRound, k.round, k.seq, k.jobs, k.userJobs(job.userId),
         job.userId, hash, this.options.maxQueuedPerUser, now, job.number ?? '', job.id,
-        ...encodePatch({
-          clientId: job.clientId,
-          promptId: job.promptId,
-          prompt: job.prompt,
-          extraData: job.extraData,
-          outputsToExecute: job.outputsToExecute,
-          inputs: job.inputs,
-          executedNodes: [],
-          cachedNodes: [],
-          outputs: {},
-          statusMessages: [],
-        }),
+        ...newJobFields(job),
       ),
     );
-    if (code === -1)
-      throw new RelayError('conflict', `job id ${job.id} is already used by a different prompt; mint a new job id for a new prompt`);
+    if (code === -1) throw reusedId(job.id);
     if (code === -2)
       throw new RelayError(
         'user_queue_full',
@@ -131,23 +127,10 @@ export class RedisJobStore {
         'addFinishedJob',
         k.job(job.id), k.jobs, k.userJobs(job.userId), k.seq,
         job.userId, promptHash(job.prompt, job.outputsToExecute), now, job.number ?? '', job.id, state,
-        ...encodePatch({
-          clientId: job.clientId,
-          promptId: job.promptId,
-          prompt: job.prompt,
-          extraData: job.extraData,
-          outputsToExecute: job.outputsToExecute,
-          inputs: job.inputs,
-          executedNodes: [],
-          cachedNodes: [],
-          outputs: {},
-          statusMessages: [],
-          ...facts,
-        }),
+        ...newJobFields(job, facts),
       ),
     );
-    if (code === -1)
-      throw new RelayError('conflict', `job id ${job.id} is already used by a different prompt; mint a new job id for a new prompt`);
+    if (code === -1) throw reusedId(job.id);
     const stored = await this.get(job.id);
     if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
     return { job: stored, created: code === 1 };

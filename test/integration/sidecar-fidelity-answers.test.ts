@@ -66,8 +66,19 @@ describe("the attendee's ComfyUI version decides the answers", () => {
     const recent = await get(alice, query);
     expect(recent.status).toBe(200);
     expect(recent.json()).toMatchObject({ jobs: expect.any(Array), pagination: { offset: 0, limit: 64 } });
-    const bad = readJson<Exchange>('real-0.27.0/api/jobs/bad_status.json');
-    expect((await get(alice, '/api/jobs?status=bogus')).json()).toEqual(bad.response.json);
+  });
+
+  it("every recorded 0.27 jobs-API refusal and no-op, through a 0.27 attendee's sidecar", async () => {
+    const files = ['bad_status', 'bad_limit', 'detail_unknown_id', 'detail_not_uuid', 'cancel_batch_invalid_ids', 'cancel_batch_missing_list', 'cancel_finished_job', 'cancel_batch_finished'];
+    for (const file of files) {
+      const exchange = readJson<Exchange & { request: { method: string; path: string } }>(`real-0.27.0/api/jobs/${file}.json`);
+      const res = await fetch(`${alice.url}${exchange.request.path}`, {
+        method: exchange.request.method,
+        ...(exchange.request.body === undefined ? {} : { body: JSON.stringify(exchange.request.body), headers: { 'content-type': 'application/json' } }),
+      });
+      expect(res.status, file).toBe(exchange.response.status);
+      expect(await res.json(), file).toEqual(exchange.response.json);
+    }
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { eventually, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
 import { fixturesDir } from '../../sidecar/test/recorded-ws';
 
@@ -21,7 +21,7 @@ let alice: Attendee; // 0.27
 let olga: Attendee; // 0.8
 
 beforeAll(async () => {
-  stack = await startStack({ gpu: { models: GPU_MODELS } });
+  stack = await startStack({ gpu: { models: structuredClone(GPU_MODELS) } });
   alice = await stack.attendee('user001', {}, { models: LOCAL_MODELS });
   olga = await stack.attendee('user002', {}, { version: '0.8.0', models: LOCAL_MODELS });
 });
@@ -127,6 +127,34 @@ describe("what you see is what runs: the GPU's models", () => {
     tab.close();
   });
 
+  it("a model the GPU gained after the copies were made: one fresh look at the GPU itself, past the relay's copy", async () => {
+    const tab = await TabSocket.open(alice.url);
+    await get(alice, '/api/object_info'); // the sidecar and the relay hold copies now
+    // The operator copies a new checkpoint onto the GPU (taken away again at the end).
+    const gpuModels = stack.gpu.replicas[0]!.context.models as Record<string, string[]>;
+    gpuModels.checkpoints = [...GPU_MODELS.checkpoints, 'gpu_new.safetensors'];
+    onTestFinished(() => void (gpuModels.checkpoints = GPU_MODELS.checkpoints));
+    const body = {
+      prompt: {
+        '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'gpu_new.safetensors' } },
+        '2': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
+        '3': { class_type: 'CLIPTextEncode', inputs: { text: 'new', clip: ['1', 1] } },
+        '4': { class_type: 'KSampler', inputs: { model: ['1', 0], positive: ['3', 0], negative: ['3', 0], latent_image: ['2', 0], seed: 2, steps: 1, cfg: 7, sampler_name: 'euler', scheduler: 'normal', denoise: 1 } },
+        '5': { class_type: 'VAEDecode', inputs: { samples: ['4', 0], vae: ['1', 2] } },
+        '6': { class_type: 'SaveImage', inputs: { images: ['5', 0], filename_prefix: 'new_model' } },
+      },
+      client_id: tab.sid,
+    };
+    const res = await fetch(`${alice.url}/api/prompt`, { method: 'POST', body: JSON.stringify(body) });
+    const answer = (await res.json()) as { prompt_id: string };
+    expect(res.status, JSON.stringify(answer)).toBe(200);
+    await tab.untilEnd(answer.prompt_id);
+    expect(tab.texts().some((m) => m.type === 'execution_success' && m.data.prompt_id === answer.prompt_id)).toBe(true);
+    const info = (await get(alice, '/api/object_info/CheckpointLoaderSimple')).json() as Record<string, { input: { required: { ckpt_name: [string[]] } } }>;
+    expect(info.CheckpointLoaderSimple?.input.required.ckpt_name[0]).toContain('gpu_new.safetensors');
+    tab.close();
+  });
+
   it('names with path characters: ComfyUI answers (404 empty, {}), nothing outside is read', async () => {
     for (const path of ['/api/models/nope', '/api/models/..%2F..%2Fetc', '/api/experiment/models/..%2Foutput', '/models/.hidden']) {
       const res = await get(alice, path);
@@ -146,7 +174,8 @@ describe("what you see is what runs: the GPU's models", () => {
       const info = (await get(fresh, '/api/object_info/CheckpointLoaderSimple')).json() as Record<string, { input: { required: { ckpt_name: [string[]] } } }>;
       expect(info.CheckpointLoaderSimple?.input.required.ckpt_name[0]).toEqual(LOCAL_MODELS.checkpoints);
       await stack.startRelay();
-      await eventually(async () => JSON.stringify((await get(fresh, '/api/models/checkpoints')).json()) === JSON.stringify(GPU_MODELS.checkpoints), 30_000, "the GPU's list");
+      const gpuList = JSON.stringify(stack.gpu.replicas[0]!.context.models.checkpoints);
+      await eventually(async () => JSON.stringify((await get(fresh, '/api/models/checkpoints')).json()) === gpuList, 30_000, "the GPU's list");
     } finally {
       await stack.startRelay();
     }

@@ -73,9 +73,16 @@ export function queueNumber(body: Record<string, unknown>, next: () => number): 
   return { number, asFloat: false, stored: number };
 }
 
-/** Both generations' "this node class does not exist" refusals (look again before giving it). */
-const isMissingNode = (r: ValidatePromptResult) =>
-  !r.ok && r.status === 400 && (r.body.error.type === 'missing_node_type' || r.body.error.message.startsWith('Cannot execute because node '));
+/**
+ * Refusals the GPU may no longer give: a node class it lacked (both generations' wording) or a value
+ * not in one of its lists (a model added since the copy). Worth one fresh look before refusing.
+ */
+const mayBeStale = (r: ValidatePromptResult) =>
+  !r.ok &&
+  r.status === 400 &&
+  (r.body.error.type === 'missing_node_type' ||
+    r.body.error.message.startsWith('Cannot execute because node ') ||
+    Object.values(r.body.node_errors).some((e) => e.errors.some((x) => x.type === 'value_not_in_list')));
 
 /** The 200 body, byte-for-byte as aiohttp would send it (a given number echoes as a float). */
 export function acceptedBody(promptId: string, number: { number: number; asFloat: boolean }, nodeErrors: Record<string, NodeError>): string {
@@ -122,8 +129,8 @@ export function createPromptRoute(deps: PromptRouteDeps) {
       const prompt = isDict(body.prompt) ? body.prompt : {};
       let nodes = await deps.nodes.get();
       let { refs, info, result } = validate(prompt, nodes.merged, partial, flavor);
-      if (isMissingNode(result)) {
-        // The GPU may have gained nodes since the cached copy: ask it again once before refusing.
+      if (mayBeStale(result)) {
+        // The GPU may have gained nodes or models since the cached copy: ask it again once before refusing.
         nodes = await deps.nodes.get({ fresh: true });
         ({ refs, info, result } = validate(prompt, nodes.merged, partial, flavor));
       }

@@ -48,7 +48,7 @@ const ACTIVE_STATES = JobState.options.filter((s) => s !== 'done' && s !== 'fail
 export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const logger = deps.logger ?? createLogger(config.logLevel, config.userId);
   const state = openStateStore(config.stateDir, logger.child({ mod: 'state' }));
-  // Above this line relay job ids are the client's names for them (relay/prompt-ids.ts).
+  // Everything built on `relay` knows jobs by the names the client gave them (relay/prompt-ids.ts).
   const promptIds = createPromptIds(state);
   const relay = withPromptIds(createRelayClient({ url: config.relayUrl, token: config.relayToken, timeoutMs: config.relayTimeoutMs }), promptIds);
   const local = createLocalComfy(config.comfyUrl, logger.child({ mod: 'local' }));

@@ -70,6 +70,19 @@ const recordedTail = ['execution_success', 'status', 'executing:null'];
 describe('an identical rerun (run2b)', () => {
   const prompt = readJson<{ request: { body: { prompt: Prompt } } }>('real-0.27.0/api/run2b_cached_rerun/post_prompt.json').request.body.prompt;
 
+  it('a 0.8 attendee: the history entry has 0.8 run2b\'s shape', async () => {
+    const tab = await TabSocket.open(olga.url);
+    const old = readJson<{ request: { body: { prompt: Prompt } } }>('real-0.8.0/run2b_cached_rerun/post_prompt.json').request.body.prompt;
+    await run(olga, tab, structuredClone(old));
+    const before = gpuPrompts();
+    const again = await run(olga, tab, structuredClone(old));
+    expect(gpuPrompts()).toBe(before);
+    const history = (await (await fetch(`${olga.url}/history/${again.id}`)).json()) as Record<string, unknown>;
+    const recorded = readJson<{ response: { json: Record<string, unknown> } }>('real-0.8.0/run2b_cached_rerun/history.json').response.json;
+    expect(skeleton(history[again.id])).toEqual(skeleton(Object.values(recorded)[0]));
+    tab.close();
+  });
+
   it('is answered from the previous run, without a GPU slot, as ComfyUI answers it', async () => {
     const tab = await TabSocket.open(alice.url);
     const first = await run(alice, tab, structuredClone(prompt));

@@ -21,6 +21,12 @@ export function createNodeSet(deps: { catalog: GpuCatalog; local: LocalComfy; lo
   let local: { value: unknown; at: number } | undefined;
   let reading: Promise<unknown> | undefined;
   deps.local.onBack(() => (local = undefined));
+  // Merged once per pair of copies: the same objects come back until either copy is refreshed.
+  let memo: { gpu: ObjectInfo; own: unknown; merged: ObjectInfo } | undefined;
+  const merge = (gpu: ObjectInfo, own: unknown) => {
+    if (memo?.gpu !== gpu || memo.own !== own) memo = { gpu, own, merged: mergeObjectInfo(gpu, own) };
+    return memo.merged;
+  };
   const localInfo = () => {
     if (local && now() - local.at < deps.ttlMs) return Promise.resolve(local.value);
     return (reading ??= deps.local
@@ -34,7 +40,7 @@ export function createNodeSet(deps: { catalog: GpuCatalog; local: LocalComfy; lo
   return {
     async get(options = {}) {
       const [gpu, own] = await Promise.all([deps.catalog.objectInfo(options), localInfo()]);
-      if (gpu) return { merged: mergeObjectInfo(gpu, own), gpu };
+      if (gpu) return { merged: merge(gpu, own), gpu };
       if (own && typeof own === 'object') {
         deps.logger.warn('the GPU node set is not available yet; using the attendee ComfyUI own /object_info');
         return { merged: own as ObjectInfo };

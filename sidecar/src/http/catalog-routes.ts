@@ -7,7 +7,8 @@
  */
 import type { NodeSet } from '../comfy/node-set';
 import type { Logger } from '../logger';
-import type { GpuCatalog } from '../relay/gpu-catalog';
+import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
+import type { GpuCatalog, ObjectInfo } from '../relay/gpu-catalog';
 import { json, type Reply } from './reply';
 
 /** ComfyUI's `web.Response(status=404)` for a model folder it does not have: empty, octet-stream. */
@@ -37,6 +38,13 @@ export function createCatalogRoutes(deps: { nodes: NodeSet; catalog: GpuCatalog;
     return listing(`${route}/${folder}`);
   };
 
+  // The whole set is large (≈1.3 MB for ComfyUI 0.27): serialised once per merged copy, not per page load.
+  let serialised: { merged: ObjectInfo; reply: Reply } | undefined;
+  const wholeSet = (merged: ObjectInfo): Reply => {
+    if (serialised?.merged !== merged) serialised = { merged, reply: { status: 200, raw: pyJsonDumps(merged), contentType: 'application/json; charset=utf-8' } };
+    return serialised.reply;
+  };
+
   const nodeSet = async () => {
     try {
       return (await deps.nodes.get()).merged;
@@ -48,7 +56,7 @@ export function createCatalogRoutes(deps: { nodes: NodeSet; catalog: GpuCatalog;
   return {
     async objectInfo(): Promise<Reply | undefined> {
       const merged = await nodeSet();
-      return merged ? json(merged) : undefined;
+      return merged ? wholeSet(merged) : undefined;
     },
     /** ComfyUI answers `{}` for any class it does not have; the name is only ever a key. */
     async objectInfoClass(name: string): Promise<Reply | undefined> {

@@ -86,6 +86,16 @@ function readJson<T>(rel: string): T {
   return JSON.parse(readFileSync(resolve(fixturesDir, rel), 'utf8')) as T;
 }
 
+/** A model-based graph (the simulator's model nodes): Load Checkpoint → … → SaveImage. */
+const txt2img = (ckpt: string, seed: number) => ({
+  '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: ckpt } },
+  '2': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
+  '3': { class_type: 'CLIPTextEncode', inputs: { text: 'a cat', clip: ['1', 1] } },
+  '4': { class_type: 'KSampler', inputs: { model: ['1', 0], positive: ['3', 0], negative: ['3', 0], latent_image: ['2', 0], seed, steps: 1, cfg: 7, sampler_name: 'euler', scheduler: 'normal', denoise: 1 } },
+  '5': { class_type: 'VAEDecode', inputs: { samples: ['4', 0], vae: ['1', 2] } },
+  '6': { class_type: 'SaveImage', inputs: { images: ['5', 0], filename_prefix: 'gpu_model' } },
+});
+
 describe("what you see is what runs: the GPU's models", () => {
   it('object_info, /models, /embeddings and /experiment/models list the GPU files, both spellings', async () => {
     for (const prefix of ['', '/api']) {
@@ -105,17 +115,7 @@ describe("what you see is what runs: the GPU's models", () => {
 
   it("a prompt is checked against the GPU's files: a local-only model is refused as ComfyUI refuses it, a GPU model runs", async () => {
     const tab = await TabSocket.open(alice.url);
-    const prompt = (ckpt: string) => ({
-      prompt: {
-        '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: ckpt } },
-        '2': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
-        '3': { class_type: 'CLIPTextEncode', inputs: { text: 'a cat', clip: ['1', 1] } },
-        '4': { class_type: 'KSampler', inputs: { model: ['1', 0], positive: ['3', 0], negative: ['3', 0], latent_image: ['2', 0], seed: 1, steps: 2, cfg: 7, sampler_name: 'euler', scheduler: 'normal', denoise: 1 } },
-        '5': { class_type: 'VAEDecode', inputs: { samples: ['4', 0], vae: ['1', 2] } },
-        '6': { class_type: 'SaveImage', inputs: { images: ['5', 0], filename_prefix: 'gpu_model' } },
-      },
-      client_id: tab.sid,
-    });
+    const prompt = (ckpt: string) => ({ prompt: txt2img(ckpt, 1), client_id: tab.sid });
     const refused = await fetch(`${alice.url}/api/prompt`, { method: 'POST', body: JSON.stringify(prompt('cpu_only.safetensors')) });
     expect(refused.status).toBe(400);
     const body = (await refused.json()) as { node_errors: Record<string, { errors: { type: string }[] }> };
@@ -134,17 +134,7 @@ describe("what you see is what runs: the GPU's models", () => {
     const gpuModels = stack.gpu.replicas[0]!.context.models as Record<string, string[]>;
     gpuModels.checkpoints = [...GPU_MODELS.checkpoints, 'gpu_new.safetensors'];
     onTestFinished(() => void (gpuModels.checkpoints = GPU_MODELS.checkpoints));
-    const body = {
-      prompt: {
-        '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'gpu_new.safetensors' } },
-        '2': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
-        '3': { class_type: 'CLIPTextEncode', inputs: { text: 'new', clip: ['1', 1] } },
-        '4': { class_type: 'KSampler', inputs: { model: ['1', 0], positive: ['3', 0], negative: ['3', 0], latent_image: ['2', 0], seed: 2, steps: 1, cfg: 7, sampler_name: 'euler', scheduler: 'normal', denoise: 1 } },
-        '5': { class_type: 'VAEDecode', inputs: { samples: ['4', 0], vae: ['1', 2] } },
-        '6': { class_type: 'SaveImage', inputs: { images: ['5', 0], filename_prefix: 'new_model' } },
-      },
-      client_id: tab.sid,
-    };
+    const body = { prompt: txt2img('gpu_new.safetensors', 2), client_id: tab.sid };
     const res = await fetch(`${alice.url}/api/prompt`, { method: 'POST', body: JSON.stringify(body) });
     const answer = (await res.json()) as { prompt_id: string };
     expect(res.status, JSON.stringify(answer)).toBe(200);

@@ -43,6 +43,7 @@ export const EnvSchema = z.object({
   SIDECAR_WS_PING_MS: positiveInt.default(30_000).describe('WebSocket ping interval, so idle browser sockets survive nginx and load balancers.'),
   SIDECAR_PREVIEW_BUFFER_BYTES: positiveInt.default(1024 * 1024).describe('Previews are dropped for a browser socket with more than this many bytes waiting (state messages never are).'),
   SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000).describe("How long the GPU's node list (/object_info) is served before it is refreshed."),
+  SIDECAR_GPU_WAIT_MS: positiveInt.default(4_000).describe("How long the attendee's UI waits for the GPU's node set and model lists (through the relay) the first time; after that the attendee's own ComfyUI answers until the GPU's arrive (ms)."),
   SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one request to the relay.'),
   SIDECAR_SYNTH_GRACE_MS: positiveInt.default(2_000).describe('How long a job may sit in `running` without ComfyUI messages before the sidecar synthesises them.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('How much the services log (JSON lines on stderr).'),
@@ -63,6 +64,7 @@ export type Config = Readonly<{
   wsPingMs: number;
   previewBufferBytes: number;
   objectInfoTtlMs: number;
+  gpuWaitMs: number;
   relayTimeoutMs: number;
   synthGraceMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -110,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wsPingMs: e.SIDECAR_WS_PING_MS,
     previewBufferBytes: e.SIDECAR_PREVIEW_BUFFER_BYTES,
     objectInfoTtlMs: e.SIDECAR_OBJECT_INFO_TTL_MS,
+    gpuWaitMs: e.SIDECAR_GPU_WAIT_MS,
     relayTimeoutMs: e.SIDECAR_RELAY_TIMEOUT_MS,
     synthGraceMs: e.SIDECAR_SYNTH_GRACE_MS,
     logLevel: e.LOG_LEVEL,

@@ -1,9 +1,13 @@
 // One vitest config, four projects: unit tests sit next to their code; test/ holds cross-process suites.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // Tests never read the developer's <checkout>/.env: every `comfyume` child gets an empty home.
+    env: { COMFYUME_HOME: join(tmpdir(), 'comfyume-test-home-unused') },
     projects: [
       {
         extends: true,

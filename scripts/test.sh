@@ -3,7 +3,8 @@
 # (unit, extensions, integration with real Redis and sockets, e2e with headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# Prometheus too: test/integration/ops-monitoring.test.ts runs every dashboard query against it.
+bash scripts/setup.sh --monitoring
 
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== lint"; npx eslint . --max-warnings=0

@@ -46,7 +46,30 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
   },
 };
 
-export type RunOptions = { mode: 'quick' | 'default'; only?: BenchName[]; reportsDir: string; log?: (line: string) => void };
+/** Where progress goes: one task per step (a spinner on a terminal, plain lines in a log). */
+export type StepReporter = {
+  start(title: string): { succeed(text?: string): void; fail(text?: string): void };
+};
+
+export type RunOptions = {
+  mode: 'quick' | 'default';
+  only?: BenchName[];
+  reportsDir: string;
+  log?: (line: string) => void;
+  progress?: StepReporter;
+};
+
+/** Without a reporter, steps are plain `log` lines, as before. */
+function logReporter(log: (line: string) => void): StepReporter {
+  return {
+    start(title) {
+      const began = Date.now();
+      log(`${title} …`);
+      const took = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
+      return { succeed: () => log(`  done in ${took()}`), fail: (text) => log(`  failed: ${text ?? ''}`) };
+    },
+  };
+}
 
 type Context = { rig: Rig; main: RelayRig; attendee: Attendee; load: LoadClient; sizes: Sizes };
 
@@ -62,12 +85,18 @@ const STEPS: { label: string; benches: BenchName[]; run: (c: Context) => Promise
 
 export async function runBench(options: RunOptions): Promise<Report> {
   const log = options.log ?? (() => undefined);
+  const progress = options.progress ?? logReporter(log);
   const selected = new Set<BenchName>(options.only?.length ? options.only : BENCHES);
   const startedAt = new Date().toISOString();
   const rows: Row[] = [];
   const errors: Report['errors'] = [];
-  const rig = await startRig();
+  const rigTask = progress.start('starting the rig (redis-server, relay, sidecar, simulated ComfyUIs)');
+  const rig = await startRig().catch((error: Error) => {
+    rigTask.fail(`could not start the rig: ${error.message}`);
+    throw error;
+  });
   let load: LoadClient | undefined;
+  let rigStarted = false;
   // Ctrl-C mid-run: stop what the rig started (redis-server, servers) rather than orphan it.
   const interrupt = () => {
     log('interrupted; stopping everything the benchmark started …');
@@ -79,22 +108,26 @@ export async function runBench(options: RunOptions): Promise<Report> {
     const main = await rig.startRelay('main');
     const attendee = await rig.startAttendee(main.url, 'bench-a');
     load = await startLoadClient();
+    rigTask.succeed('rig started');
+    rigStarted = true;
     const context: Context = { rig, main, attendee, load, sizes: SIZES[options.mode] };
-    for (const step of STEPS) {
+    const steps = STEPS.filter((step) => step.benches.some((b) => selected.has(b)));
+    for (const [index, step] of steps.entries()) {
       const wanted = step.benches.filter((b) => selected.has(b));
-      if (wanted.length === 0) continue;
-      const began = Date.now();
-      log(`running ${step.label} …`);
+      const task = progress.start(`[${index + 1}/${steps.length}] ${step.label}`);
       try {
         const produced = await step.run(context);
         rows.push(...produced.filter((r) => selected.has(r.bench)));
-        log(`  done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+        task.succeed(`[${index + 1}/${steps.length}] ${step.label}`);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         for (const bench of wanted) errors.push({ bench, message });
-        log(`  failed: ${message}`);
+        task.fail(`[${index + 1}/${steps.length}] ${step.label} failed: ${message}`);
       }
     }
+  } catch (error) {
+    if (!rigStarted) rigTask.fail(`could not start the rig: ${(error as Error).message}`);
+    throw error;
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

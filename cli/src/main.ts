@@ -1,43 +1,68 @@
 /**
  * @fileoverview The `comfyume` command: one entry point, one lazily loaded module per subcommand,
  * so `comfyume token` does not load the relay and `comfyume simulate` does not load Redis.
+ * Commands that read settings get the workshop home's .env first (see home.ts).
  */
+import { UsageError } from './args';
+import { loadHomeEnv, workshopHome } from './home';
 
 type Command = {
   summary: string;
+  /** Reads the workshop's .env before it runs (self-contained rigs like bench and simulate do not). */
+  readsEnv: boolean;
   load: () => Promise<{ main: (args: string[]) => Promise<void> }>;
 };
 
 const commands: Record<string, Command> = {
   up: {
     summary: 'run a whole workshop on this machine (Redis, relay, sidecars, GPU, nginx)',
+    readsEnv: true,
     load: () => import('./commands/up'),
   },
-  simulate: {
-    summary: 'run the ComfyUI simulator (a simulated GPU; --replicas k for a load-balanced endpoint)',
-    load: () => import('../../simulator/src/main'),
-  },
-  relay: { summary: 'run the relay (job queue, GPU backends, event hub)', load: () => import('../../relay/src/main') },
-  sidecar: {
-    summary: "run an attendee's sidecar in front of their ComfyUI",
-    load: () => import('../../sidecar/src/main'),
-  },
-  token: { summary: "print a user's relay token (needs RELAY_SECRET)", load: () => import('./commands/token') },
   submit: {
     summary: 'queue a workflow through an attendee sidecar and save its outputs',
+    readsEnv: true,
     load: () => import('./commands/submit'),
   },
   rehearse: {
     summary: 'simulated attendees submit concurrently; prints a wait/run-time report',
+    readsEnv: true,
     load: () => import('./commands/rehearse'),
   },
   users: {
     summary: 'generate per-user passwords, tokens, nginx config and compose services',
+    readsEnv: true,
     load: () => import('./commands/users'),
+  },
+  token: {
+    summary: "print a user's relay token (from RELAY_SECRET in the workshop's .env)",
+    readsEnv: true,
+    load: () => import('./commands/token'),
+  },
+  relay: {
+    summary: 'run the relay (job queue, GPU backends, event hub)',
+    readsEnv: true,
+    load: () => import('../../relay/src/main'),
+  },
+  sidecar: {
+    summary: "run an attendee's sidecar in front of their ComfyUI",
+    readsEnv: true,
+    load: () => import('../../sidecar/src/main'),
+  },
+  simulate: {
+    summary: 'run the ComfyUI simulator (a simulated GPU; --replicas k for a load-balanced endpoint)',
+    readsEnv: false,
+    load: () => import('../../simulator/src/main'),
   },
   bench: {
     summary: 'measure what the platform adds, as ratios against stock ComfyUI doing the same work',
+    readsEnv: false,
     load: () => import('./commands/bench'),
+  },
+  env: {
+    summary: 'print every setting (the .env.example text, from the config schemas); --write updates .env.example',
+    readsEnv: false,
+    load: () => import('./commands/env'),
   },
 };
 
@@ -46,7 +71,19 @@ function usage(): string {
   const lines = Object.entries(commands).map(
     ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
   );
-  return ['Usage: comfyume <command> [options]', '', 'Commands:', ...lines, '', 'comfyume <command> --help shows its options.'].join('\n');
+  const home = workshopHome();
+  return [
+    'Usage: comfyume <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Every command works on one workshop home: $COMFYUME_HOME if set, else this checkout',
+    `(now ${home.dir}). Settings and secrets: <home>/.env (the environment wins over it);`,
+    'state, logs and credentials: <home>/data/. So any command works from any folder.',
+    '',
+    'comfyume <command> --help shows its options.',
+  ].join('\n');
 }
 
 export async function runCli(argv: string[]): Promise<void> {
@@ -62,12 +99,13 @@ export async function runCli(argv: string[]): Promise<void> {
     return;
   }
   try {
+    if (command.readsEnv) loadHomeEnv(workshopHome());
     const module = await command.load();
     await module.main(rest);
   } catch (error) {
     // Config and usage errors carry a message meant for a person; print it without a stack.
     const message = error instanceof Error ? error.message : String(error);
     console.error(`comfyume ${name}: ${message}`);
-    process.exitCode = process.exitCode || 1;
+    process.exitCode = process.exitCode || (error instanceof UsageError ? 2 : 1);
   }
 }

@@ -97,7 +97,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   });
   const outputs = new OutputStore(config.outputDir, store);
   const inputs = new InputStore(config.inputDir);
-  const metrics = createRelayMetrics({ defaultLabels: { relay: relayId } });
+  const metrics = createRelayMetrics({ defaultLabels: { relay: relayId }, perUserLabels: config.metricsPerUser });
   metrics.observe.queueDepth(() => store.counts().then((c) => c.queued));
   metrics.observe.runningJobs(() => store.counts().then((c) => c.running));
   metrics.observe.backends(async () => {

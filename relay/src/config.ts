@@ -12,38 +12,39 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const url = z.string().url();
 
-const EnvSchema = z
+export const EnvSchema = z
   .object({
-    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'letters, digits, _ . : - only').default('comfyume:'),
-    INFERENCE_MODE: z.enum(['serverless', 'direct', 'simulated']).optional(),
-    SERVERLESS_ENDPOINT: optionalString.pipe(url.optional()),
-    SERVERLESS_API_KEY: optionalString,
-    SFS_OUTPUT_DIR: optionalString,
-    SFS_INPUT_DIR: optionalString,
-    SFS_POLL_MS: int(500, 0),
-    SERVERLESS_HISTORY_POLL_MS: int(1000, 50),
-    SERVERLESS_SETTLE_MS: int(1500, 0),
-    SERVERLESS_CAPACITY: int(4, 1),
-    JOB_TIMEOUT_S: int(600, 1),
-    COLD_START_BUDGET_S: int(300, 0),
-    COMFYUI_GPU_URLS: optionalString,
-    COMFYUI_GPU_CAPACITY: int(1, 1),
-    SIMULATOR_STEP_MS: z.coerce.number().int().min(0).optional(),
-    RELAY_SECRET: z.string({ required_error: 'required (the key user tokens are signed with)' }).min(16, 'at least 16 characters'),
-    ADMIN_TOKEN: z.string({ required_error: 'required (the operator token)' }).min(16, 'at least 16 characters'),
-    RELAY_HOST: z.string().default('0.0.0.0'),
-    RELAY_PORT: int(3000, 0).pipe(z.number().max(65535)),
-    OUTPUT_DIR: z.string().default('data/relay-outputs'),
-    RELAY_INPUT_DIR: optionalString,
-    MAX_QUEUED_PER_USER: int(20, 0),
-    MAX_RUNNING_PER_USER: int(1, 0),
-    RELAY_MAX_BODY_MB: z.coerce.number().positive().default(20),
-    RELAY_MAX_NODES: int(1000, 1),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    RELAY_LEASE_MS: int(10_000, 1000),
-    RELAY_HEARTBEAT_MS: int(3_000, 100),
-    RELAY_EVENTS_MAXLEN: int(10_000, 100),
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis holding every job. `comfyume up` starts its own redis-server (data in <home>/data/redis) when this is unset.'),
+    REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'letters, digits, _ . : - only').default('comfyume:').describe('Key prefix, so several workshops can share one Redis.'),
+    INFERENCE_MODE: z.enum(['serverless', 'direct', 'simulated']).optional().describe('Where jobs run. Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` runs a local simulated GPU).'),
+    SERVERLESS_ENDPOINT: optionalString.pipe(url.optional()).describe('Serverless ComfyUI endpoint behind a load balancer (e.g. https://<id>.serverless.example/). Required when INFERENCE_MODE=serverless.'),
+    SERVERLESS_API_KEY: optionalString.describe('Bearer key for the serverless endpoint.'),
+    SFS_OUTPUT_DIR: optionalString.describe("The GPU replicas' ComfyUI output folder on the shared storage (SFS), as mounted on the relay's machine. Required when INFERENCE_MODE=serverless."),
+    SFS_INPUT_DIR: optionalString.describe("The GPU replicas' ComfyUI input folder on the shared storage, where the relay places uploaded inputs."),
+    SFS_POLL_MS: int(500, 0).describe('Poll interval of the output watcher on the shared storage (inotify sees nothing written by another NFS host); 0 uses inotify.'),
+    SERVERLESS_HISTORY_POLL_MS: int(1000, 50).describe('How often the relay asks /history/{id} on the serverless endpoint (each ask reaches one replica at random).'),
+    SERVERLESS_SETTLE_MS: int(1500, 0).describe('Quiet time after the last output file before outputs alone count as "done" on the serverless endpoint.'),
+    SERVERLESS_CAPACITY: int(4, 1).describe('Jobs in flight at once on the serverless endpoint (its replica count is a good start).'),
+    JOB_TIMEOUT_S: int(600, 1).describe('A job that has not finished after this many seconds is interrupted and fails with a reason.'),
+    COLD_START_BUDGET_S: int(300, 0).describe('How long a GPU scaling from zero may answer 502/503/504 (shown as "GPU warming up") before jobs fail.'),
+    COMFYUI_GPU_URLS: optionalString.describe('Dedicated GPU ComfyUI servers for INFERENCE_MODE=direct, comma-separated http(s) URLs.'),
+    COMFYUI_GPU_CAPACITY: int(1, 1).describe('Jobs run at once on each direct GPU.'),
+    SIMULATOR_STEP_MS: z.coerce.number().int().min(0).optional().describe('Step time of the simulated GPU (ms per sampler step) when INFERENCE_MODE=simulated.'),
+    RELAY_SECRET: z.string({ required_error: 'required (the key user tokens are signed with)' }).min(16, 'at least 16 characters').describe('Key that signs every attendee\'s relay token (HMAC-SHA256); at least 16 characters. Changing it invalidates all tokens. `comfyume up` and `comfyume users` generate it into <home>/.env.'),
+    ADMIN_TOKEN: z.string({ required_error: 'required (the operator token)' }).min(16, 'at least 16 characters').describe("The operator's bearer token for the relay's admin API and dashboard; at least 16 characters. Generated like RELAY_SECRET."),
+    RELAY_HOST: z.string().default('0.0.0.0').describe('Address the relay listens on.'),
+    RELAY_PORT: int(3000, 0).pipe(z.number().max(65535)).describe('Port the relay listens on.'),
+    OUTPUT_DIR: z.string().default('data/relay-outputs').describe("Where the relay keeps each user's delivered outputs."),
+    RELAY_INPUT_DIR: optionalString.describe("Where the relay keeps uploaded inputs (default <OUTPUT_DIR>/.inputs)."),
+    MAX_QUEUED_PER_USER: int(20, 0).describe('Jobs one user may have waiting (0 = unlimited).'),
+    MAX_RUNNING_PER_USER: int(1, 0).describe('Jobs one user may have running at once (0 = unlimited).'),
+    RELAY_MAX_BODY_MB: z.coerce.number().positive().default(20).describe('Largest submitted prompt, in MB.'),
+    RELAY_MAX_NODES: int(1000, 1).describe('Most nodes in one submitted prompt.'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('How much the services log (JSON lines on stderr).'),
+    RELAY_LEASE_MS: int(10_000, 1000).describe('Job lease between relay replicas: a relay that stops renewing loses its jobs to another after this long.'),
+    RELAY_HEARTBEAT_MS: int(3_000, 100).describe('How often a relay renews its leases; must be under half of RELAY_LEASE_MS.'),
+    RELAY_EVENTS_MAXLEN: int(10_000, 100).describe('Events kept per user stream, for sidecars that reconnect.'),
+    RELAY_METRICS_PER_USER: z.enum(['0', '1']).default('1').describe('1 labels the jobs counter on /metrics by user (per-user activity in Grafana); 0 for very large workshops.'),
   })
   .superRefine((env, ctx) => {
     const mode = env.INFERENCE_MODE;
@@ -100,6 +101,7 @@ export type Config = Readonly<{
   leaseMs: number;
   heartbeatMs: number;
   eventsMaxLen: number;
+  metricsPerUser: boolean;
 }>;
 
 /** Parse the environment (or any string map, for tests) into a frozen Config; throws one message listing every problem. */
@@ -147,5 +149,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     leaseMs: e.RELAY_LEASE_MS,
     heartbeatMs: e.RELAY_HEARTBEAT_MS,
     eventsMaxLen: e.RELAY_EVENTS_MAXLEN,
+    metricsPerUser: e.RELAY_METRICS_PER_USER === '1',
   });
 }

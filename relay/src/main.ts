@@ -3,24 +3,23 @@
  * shut down gracefully on SIGTERM/SIGINT (running jobs are handed back, not lost).
  */
 import { parseArgs } from 'node:util';
+import { envHelp } from '../../protocol/src/env/env-docs';
 import { createRelay } from './app';
-import { loadConfig } from './config';
+import { EnvSchema, loadConfig } from './config';
 import { createLogger } from './logger';
 
-const USAGE = `Usage: comfyume relay
+const usage = () => `Usage: comfyume relay
 
-Runs the relay (durable fair job queue on Redis, GPU backends, REST + WebSocket API).
-Configured by environment variables (see .env.example):
-  REDIS_URL, REDIS_PREFIX, INFERENCE_MODE (serverless|direct|simulated), SERVERLESS_ENDPOINT,
-  SERVERLESS_API_KEY, SFS_OUTPUT_DIR, SFS_INPUT_DIR, SFS_POLL_MS, JOB_TIMEOUT_S,
-  COLD_START_BUDGET_S, COMFYUI_GPU_URLS, COMFYUI_GPU_CAPACITY, RELAY_SECRET, ADMIN_TOKEN,
-  RELAY_HOST, RELAY_PORT, OUTPUT_DIR, RELAY_INPUT_DIR, MAX_QUEUED_PER_USER, MAX_RUNNING_PER_USER,
-  RELAY_MAX_BODY_MB, RELAY_MAX_NODES, LOG_LEVEL, RELAY_LEASE_MS, RELAY_HEARTBEAT_MS`;
+Runs the relay (durable fair job queue on Redis, GPU backends, REST + WebSocket API, /metrics).
+Configured by environment variables; \`comfyume\` also reads them from the workshop's .env
+(the environment wins). The same list, with the same words, is in .env.example.
+
+${envHelp(EnvSchema)}`;
 
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
-    console.log(USAGE);
+    console.log(usage());
     return;
   }
   const config = loadConfig(process.env);

@@ -7,7 +7,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { JobState } from '../../protocol/src/relay/job';
 import { createLocalComfy } from './comfy/local-comfy';
+import { createLocalVersion } from './comfy/local-version';
+import { createNodeSet } from './comfy/node-set';
 import type { Config } from './config';
+import { createCatalogRoutes } from './http/catalog-routes';
 import { createJobControl } from './http/job-control';
 import { createJobsRoutes } from './http/jobs-routes';
 import { originRefused } from './http/origin';
@@ -18,11 +21,14 @@ import { createLogger, type Logger } from './logger';
 import { createOutputStore } from './outputs/output-store';
 import { createInputUploader } from './prompt/input-files';
 import { createPromptRoute } from './prompt/prompt-route';
+import { createRerunCache } from './prompt/rerun-cache';
 import { createLocalProxy } from './proxy/proxy';
-import { createObjectInfoCache } from './relay/object-info-cache';
+import { createGpuCatalog } from './relay/gpu-catalog';
 import { createRelayClient } from './relay/relay-client';
 import { connectRelayEvents } from './relay/relay-events';
 import { createRelayJobs } from './relay/relay-jobs';
+import { createPromptIds, withPromptIds } from './relay/prompt-ids';
+import { createQueueNumbers } from './state/queue-numbers';
 import { openStateStore } from './state/state-store';
 import { createWsMerge } from './ws/ws-merge';
 
@@ -40,8 +46,17 @@ const ACTIVE_STATES = JobState.options.filter((s) => s !== 'done' && s !== 'fail
 export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const logger = deps.logger ?? createLogger(config.logLevel, config.userId);
   const state = openStateStore(config.stateDir, logger.child({ mod: 'state' }));
-  const relay = createRelayClient({ url: config.relayUrl, token: config.relayToken, timeoutMs: config.relayTimeoutMs });
+  // Everything built on `relay` knows jobs by the names the client gave them (relay/prompt-ids.ts).
+  const promptIds = createPromptIds(state);
+  const relay = withPromptIds(createRelayClient({ url: config.relayUrl, token: config.relayToken, timeoutMs: config.relayTimeoutMs }), promptIds);
   const local = createLocalComfy(config.comfyUrl, logger.child({ mod: 'local' }));
+  /** The attendee's ComfyUI version (`localVersion.version()` / `.flavor()`): we answer as it would. */
+  const localVersion = createLocalVersion(local, logger.child({ mod: 'local' }));
+  void localVersion.refresh();
+  const numbers = createQueueNumbers({ state, local, logger: logger.child({ mod: 'numbers' }) });
+  void numbers.syncLocal({ full: true });
+  const catalog = createGpuCatalog(relay, { ttlMs: config.objectInfoTtlMs, waitMs: config.gpuWaitMs, logger: logger.child({ mod: 'gpu' }) });
+  const nodes = createNodeSet({ catalog, local, ttlMs: config.objectInfoTtlMs, logger: logger.child({ mod: 'gpu' }) });
   const outputs = createOutputStore({
     relay,
     outputDir: config.outputDir,
@@ -52,6 +67,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const ws = createWsMerge({
     comfyUrl: config.comfyUrl,
     comfyVersion: config.comfyVersion,
+    detectedVersion: () => localVersion.version(),
     stateDir: config.stateDir,
     pingMs: config.wsPingMs,
     previewBufferBytes: config.previewBufferBytes,
@@ -62,7 +78,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const { hub, pipeline, book } = ws;
 
   const events = connectRelayEvents(
-    { url: config.relayUrl, token: config.relayToken, since: () => ws.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }) },
+    { url: config.relayUrl, token: config.relayToken, since: () => ws.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }), promptIds },
     {
       onEvent: (event) => void pipeline.onRelayEvent(event),
       onPreview: (frame) => void pipeline.onRelayPreview(frame),
@@ -80,25 +96,28 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   );
 
   const control = createJobControl(relay, (id) => book.job(id));
-  const view = createViewSource({ relayJobs: createRelayJobs(relay, logger), local, state, outputs, logger });
+  const view = createViewSource({ relayJobs: createRelayJobs(relay, logger), local, state, outputs, numbers, logger });
   const prompt = createPromptRoute({
     relay,
-    objectInfo: createObjectInfoCache(relay, config.objectInfoTtlMs, logger),
+    nodes,
     uploadInputs: createInputUploader(relay),
-    state,
+    numbers,
+    rerun: createRerunCache({ relay, state, dirs: { output: config.outputDir, temp: config.tempDir } }),
+    flavor: () => localVersion.settled(),
     submitted: (job) => pipeline.submitted(job),
     dirs: { input: config.inputDir, output: config.outputDir, temp: config.tempDir },
     maxBodyBytes: config.maxBodyBytes,
     logger: logger.child({ mod: 'prompt' }),
   });
   const queue = createQueueRoutes({ view, local, state, control, remoteRemaining: () => book.activeCount(), maxBodyBytes: config.maxBodyBytes });
-  const jobs = createJobsRoutes({ view, local, control, maxBodyBytes: config.maxBodyBytes });
+  const jobs = createJobsRoutes({ view, local, control, flavor: () => localVersion.settled(), maxBodyBytes: config.maxBodyBytes });
   const proxy = createLocalProxy(config.comfyUrl, logger.child({ mod: 'proxy' }));
 
   const handler = createRouter({
     basePath: config.basePath,
     proxy,
     logger,
+    catalog: createCatalogRoutes({ nodes, catalog, logger: logger.child({ mod: 'gpu' }) }),
     routes: {
       postPrompt: prompt,
       getPrompt: queue.getPrompt,

@@ -29,30 +29,29 @@ const basePath = z
 
 const positiveInt = z.coerce.number().int().positive();
 
-const EnvSchema = z.object({
-  SIDECAR_LISTEN: listen.default('0.0.0.0:8188'),
-  SIDECAR_BASE_PATH: basePath.default(''),
-  COMFYUI_URL: httpUrl.default('http://127.0.0.1:18188'),
-  RELAY_URL: httpUrl,
-  USER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-" (at most 64)'),
-  RELAY_TOKEN: z.string().min(1, 'the user relay token (comfyume token <user>)'),
-  COMFYUI_OUTPUT_DIR: z.string().min(1),
-  COMFYUI_TEMP_DIR: z.string().min(1),
-  COMFYUI_INPUT_DIR: z.string().min(1),
-  /** Where the sidecar keeps its own small state (last relay event id, hidden history, output names). */
-  SIDECAR_STATE_DIR: z.string().min(1).optional(),
-  SIDECAR_MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
-  SIDECAR_WS_PING_MS: positiveInt.default(30_000),
-  /** Previews are dropped for a browser socket with more than this many bytes waiting. */
-  SIDECAR_PREVIEW_BUFFER_BYTES: positiveInt.default(1024 * 1024),
-  SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000),
-  SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000),
+export const EnvSchema = z.object({
+  SIDECAR_LISTEN: listen.default('0.0.0.0:8188').describe("host:port the sidecar listens on: where the attendee's ComfyUI used to listen."),
+  SIDECAR_BASE_PATH: basePath.default('').describe('A URL prefix to strip (e.g. /user001) when the proxy in front does not strip it.'),
+  COMFYUI_URL: httpUrl.default('http://127.0.0.1:18188').describe("The attendee's own CPU ComfyUI, which serves everything but the job routes."),
+  RELAY_URL: httpUrl.describe('The relay as the sidecar reaches it (QUEUE_MANAGER_URL is accepted as its old name).'),
+  USER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-" (at most 64)').describe("This attendee's user id, e.g. user001. Set per container by compose.users.yaml and `comfyume up`."),
+  RELAY_TOKEN: z.string().min(1, 'the user relay token (comfyume token <user>)').describe("This attendee's relay token (`comfyume token user001`). Set per container, from data/users/env/<user>.env."),
+  COMFYUI_OUTPUT_DIR: z.string().min(1).describe("The attendee ComfyUI's output folder: outputs are copied there before the browser hears of them."),
+  COMFYUI_TEMP_DIR: z.string().min(1).describe("The attendee ComfyUI's temp folder (previews)."),
+  COMFYUI_INPUT_DIR: z.string().min(1).describe("The attendee ComfyUI's input folder (uploaded images travel with the job)."),
+  SIDECAR_STATE_DIR: z.string().min(1).optional().describe("Where the sidecar keeps its small state (last relay event id, hidden history, output names); default ~/.comfyume/sidecar-<USER_ID>."),
+  SIDECAR_MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024).describe('Largest request body the sidecar accepts, in bytes.'),
+  SIDECAR_WS_PING_MS: positiveInt.default(30_000).describe('WebSocket ping interval, so idle browser sockets survive nginx and load balancers.'),
+  SIDECAR_PREVIEW_BUFFER_BYTES: positiveInt.default(1024 * 1024).describe('Previews are dropped for a browser socket with more than this many bytes waiting (state messages never are).'),
+  SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000).describe("How long the GPU's node list (/object_info) is served before it is refreshed."),
+  SIDECAR_GPU_WAIT_MS: positiveInt.default(4_000).describe("How long the attendee's UI waits for the GPU's node set and model lists (through the relay) the first time; after that the attendee's own ComfyUI answers until the GPU's arrive (ms)."),
+  SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one request to the relay.'),
   COMFYUI_VERSION: z
     .string()
     .regex(/^v?\d+\.\d+(\.\d+)?/, 'a ComfyUI version such as 0.8.0 or 0.27.0')
     .default(DEFAULT_COMFY_VERSION)
-    .describe("The attendee's ComfyUI version, whose WebSocket message sequence the sidecar reproduces (until it is read from the ComfyUI's /system_stats)."),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    .describe("The attendee's ComfyUI version the WebSocket message sequence follows until it is read from that ComfyUI's /system_stats."),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('How much the services log (JSON lines on stderr).'),
 });
 
 export type Config = Readonly<{
@@ -70,6 +69,7 @@ export type Config = Readonly<{
   wsPingMs: number;
   previewBufferBytes: number;
   objectInfoTtlMs: number;
+  gpuWaitMs: number;
   relayTimeoutMs: number;
   comfyVersion: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -117,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wsPingMs: e.SIDECAR_WS_PING_MS,
     previewBufferBytes: e.SIDECAR_PREVIEW_BUFFER_BYTES,
     objectInfoTtlMs: e.SIDECAR_OBJECT_INFO_TTL_MS,
+    gpuWaitMs: e.SIDECAR_GPU_WAIT_MS,
     relayTimeoutMs: e.SIDECAR_RELAY_TIMEOUT_MS,
     comfyVersion: e.COMFYUI_VERSION,
     logLevel: e.LOG_LEVEL,

@@ -36,7 +36,8 @@ export type Stack = {
   relayPort: number;
   relay: Relay;
   root: string;
-  attendee(userId: string, env?: Record<string, string>): Promise<Attendee>;
+  /** `local`: options of the attendee's own (simulated) ComfyUI, e.g. `{ version: '0.8.0' }`. */
+  attendee(userId: string, env?: Record<string, string>, local?: Partial<SimulatorOptions>): Promise<Attendee>;
   stopRelay(): Promise<void>;
   startRelay(): Promise<void>;
   close(): Promise<void>;
@@ -89,10 +90,10 @@ export async function startStack(options: { gpu?: Partial<SimulatorOptions> } = 
       return relay;
     },
     root,
-    async attendee(userId, env = {}) {
+    async attendee(userId, env = {}, localOptions = {}) {
       const base = join(root, userId);
       const dirs = { input: join(base, 'input'), output: join(base, 'output'), temp: join(base, 'temp'), state: join(base, 'state') };
-      const local = await startSimulator({ port: 0, outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20 });
+      const local = await startSimulator({ port: 0, outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20, ...localOptions });
       const config = loadConfig({
         SIDECAR_LISTEN: '127.0.0.1:0',
         COMFYUI_URL: local.url,

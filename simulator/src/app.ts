@@ -28,6 +28,10 @@ export type SimulatorOptions = {
   web?: WebOptions;
   /** Logger (defaults to a silent one; the CLI passes its own). */
   logger?: Logger;
+  /** Model files per folder (e.g. `{checkpoints: ['a.safetensors']}`); default: two simulated checkpoints. */
+  models?: Record<string, string[]>;
+  /** The ComfyUI version to report and answer POST /prompt errors as ('0.27.0' default; '0.8.0' for the older generation). */
+  version?: string;
 };
 
 export type RunningSimulator = { url: string; port: number; replicas: SimulatorReplica[]; close(): Promise<void> };
@@ -60,6 +64,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           gate,
           log,
           web: options.web,
+          models: options.models,
+          version: options.version,
         }),
       );
     }

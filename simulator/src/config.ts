@@ -28,7 +28,7 @@ Options:
 
 const Flags = z.object({
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.coerce.number().int().min(0).max(65535).default(8188),
+  port: z.coerce.number({ invalid_type_error: 'a port number from 0 to 65535' }).int().min(0).max(65535).default(8188),
   outputDir: z.string().min(1).default('./data/simulator/output'),
   inputDir: z.string().min(1).default('./data/simulator/input'),
   tempDir: z.string().min(1).default('./data/simulator/temp'),
@@ -82,7 +82,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  --${i.path.join('.').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${i.message}`);
-    throw new Error(`comfyume simulate: bad options\n${problems.join('\n')}`);
+    throw new Error(`bad options:\n${problems.join('\n')}`);
   }
   const f = parsed.data;
   return {

@@ -22,6 +22,10 @@ export type ReplicaContext = {
   features: () => Record<string, unknown>;
   /** Static web root and custom-node web directories, when serving a UI. */
   web: WebOptions;
+  /** The ComfyUI version it reports (/system_stats) and whose prompt error bodies it gives. */
+  version: string;
+  /** Model files per folder (`checkpoints` → names) this ComfyUI "has"; absent folders use the defaults. */
+  models: Readonly<Record<string, readonly string[]>>;
 };
 
 export const SERVER_FEATURES = {

@@ -31,6 +31,8 @@ export type ReplicaOptions = {
   gate: Gate;
   log: Logger;
   web?: WebOptions;
+  models?: Record<string, string[]>;
+  version?: string;
 };
 
 export type SimulatorReplica = { index: number; url: string; port: number; context: ReplicaContext };
@@ -66,6 +68,8 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
     settings: new Map(),
     features: () => ({ ...SERVER_FEATURES }),
     web: options.web ?? {},
+    models: options.models ?? {},
+    version: options.version ?? '0.27.0',
   };
   const router = buildRouter(context);
 

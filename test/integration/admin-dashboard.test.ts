@@ -275,7 +275,9 @@ describe('admin dashboard', () => {
     );
     expect(text).toContain('process_resident_memory_bytes');
     // The relay's own observe hooks counted what this suite did: submits, a failure, a cancel.
-    const count = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    // Summed over every series (submissions are labelled per user, outcomes per backend).
+    const count = (pattern: RegExp) =>
+      [...text.matchAll(new RegExp(pattern.source, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
     expect(count(/^comfyume_relay_jobs_submitted_total\{[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(5);
     expect(count(/^comfyume_relay_jobs_finished_total\{state="failed"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(count(/^comfyume_relay_jobs_finished_total\{state="cancelled"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);

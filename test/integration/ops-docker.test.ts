@@ -12,7 +12,9 @@ import { DCLinter } from 'dclint';
 import { validate as validateDockerfile } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readEnvFile } from '../../cli/src/env-file';
+import { allEnvDocs } from '../../cli/src/env/env-example';
+import { localScrapeConfig } from '../../cli/src/stack/prometheus';
+import { readDashboard } from '../support/dashboard';
 import { bcryptjsHasher } from '../../cli/src/users/credentials';
 import { generateUsers } from '../../cli/src/users/generate';
 
@@ -61,13 +63,6 @@ function mergeCompose(base: Obj, override: Obj): Obj {
 const interpolated = (text: string) =>
   [...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!);
 
-/** Keys of the `EnvSchema = z.object({...})` in a runtime's config.ts. */
-async function configEnvNames(file: string): Promise<string[]> {
-  const text = await readFile(join(root, file), 'utf8');
-  const body = text.slice(text.indexOf('EnvSchema'));
-  return [...body.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
-}
-
 describe('compose files', () => {
   let tmp: string;
   let outDir: string;
@@ -115,9 +110,10 @@ describe('compose files', () => {
     const services = users.services as Record<string, Service>;
     expect(Object.keys(services).sort()).toEqual(['nginx', 'user001', 'user002', 'user003']);
     for (const id of ['user001', 'user002', 'user003']) {
-      const { environment, env_file, volumes, hostname, ...rest } = services[id]!;
-      const { environment: templateEnv, ...templateRest } = template;
+      const { environment, env_file, volumes, hostname, labels, ...rest } = services[id]!;
+      const { environment: templateEnv, labels: templateLabels, ...templateRest } = template;
       expect(rest).toEqual(templateRest);
+      expect(labels).toEqual({ ...(templateLabels as Obj), 'com.comfyume.user': id });
       expect(environment).toEqual({ ...(templateEnv as Obj), USER_ID: id });
       expect(hostname).toBe(id);
       expect(volumes).toEqual([`${id}-data:/data`]);
@@ -142,6 +138,8 @@ describe('compose files', () => {
         expect(Object.keys(services), `${name} depends on ${dep}`).toContain(dep);
       for (const volume of service.volumes ?? []) {
         const source = volume.split(':')[0]!;
+        // The log shipper reads the Docker daemon's socket (read-only); it exists on any Docker host.
+        if (source === '/var/run/docker.sock') continue;
         if (source.startsWith('.') || source.startsWith('/')) {
           // Bind mounts resolve against the first compose file's folder.
           expect(existsSync(resolve(dockerDir, source)), `${name} mounts ${source}`).toBe(true);
@@ -155,22 +153,125 @@ describe('compose files', () => {
     expect((services.redis!.command as string[]).join(' ')).toContain('--appendonly yes');
   });
 
-  it('.env.example lists every variable the compose files, relay and sidecar read', async () => {
-    const example = await readEnvFile(join(root, '.env.example'));
+  it('.env.example documents every variable the compose files interpolate (relay and sidecar ones come from their schemas)', async () => {
     const composeText =
       (await readFile(join(dockerDir, 'compose.yaml'), 'utf8')) +
       (await readFile(join(outDir, 'compose.users.yaml'), 'utf8'));
-    const wanted = new Set([
-      ...interpolated(composeText),
-      ...(await configEnvNames('relay/src/config.ts')),
-      ...(await configEnvNames('sidecar/src/config.ts')),
-    ]);
-    // Set per attendee by the generator, documented as comments in .env.example.
-    for (const perUser of ['USER_ID', 'RELAY_TOKEN']) wanted.delete(perUser);
-    expect(wanted.size).toBeGreaterThan(20);
-    expect([...wanted].filter((name) => !(name in example))).toEqual([]);
+    const documented = new Set(allEnvDocs().flatMap((s) => s.docs.map((d) => d.name)));
+    const example = await readFile(join(root, '.env.example'), 'utf8');
+    const wanted = new Set(interpolated(composeText));
+    expect(wanted.size).toBeGreaterThan(10);
+    expect([...wanted].filter((name) => !documented.has(name))).toEqual([]);
+    for (const name of wanted) expect(example, name).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
   });
 });
+
+describe('compose profile "monitoring"', () => {
+  let base: Obj;
+  let services: Record<string, Service & { profiles?: string[]; labels?: Obj; ports?: string[] }>;
+  let tmp: string;
+  const monitoringDir = join(dockerDir, 'monitoring');
+  beforeAll(async () => {
+    base = parse(await readFile(join(dockerDir, 'compose.yaml'), 'utf8'), { merge: true }) as Obj;
+    services = base.services as typeof services;
+    tmp = await mkdtemp(join(tmpdir(), 'comfyume-ops-monitoring-'));
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it('adds Prometheus, Grafana, Loki and Alloy only under the profile, on loopback by default', () => {
+    const inProfile = Object.entries(services)
+      .filter(([, s]) => s.profiles?.includes('monitoring'))
+      .map(([name]) => name)
+      .sort();
+    expect(inProfile).toEqual(['alloy', 'grafana', 'loki', 'prometheus']);
+    for (const name of ['redis', 'relay', 'nginx']) expect(services[name]!.profiles).toBeUndefined();
+    for (const name of ['prometheus', 'grafana'])
+      expect(services[name]!.ports!.join(' ')).toMatch(/^\$\{MONITORING_BIND:-127\.0\.0\.1\}:/);
+  });
+
+  it('prometheus.yml passes promtool and scrapes every relay replica with the operator token', async () => {
+    const text = await readFile(join(monitoringDir, 'prometheus.yml'), 'utf8');
+    const config = parse(text) as { scrape_configs: Obj[] };
+    const job = config.scrape_configs.find((j) => j.job_name === 'comfyume-relay') as Obj & {
+      dns_sd_configs: { names: string[]; port: number }[];
+      authorization: { type: string; credentials_file: string };
+    };
+    // DNS of the compose service: one address per replica (`--scale relay=N`), on the relay's port.
+    expect(job.dns_sd_configs[0]!.names).toEqual(['relay']);
+    expect(services.relay!.expose).toContain(String(job.dns_sd_configs[0]!.port));
+    expect(job.authorization.type).toBe('Bearer');
+    const secretPath = job.authorization.credentials_file;
+    expect(secretPath).toBe('/run/secrets/metrics_token');
+    expect(services.prometheus!.secrets).toContain('metrics_token');
+    expect((base.secrets as Obj).metrics_token).toEqual({ environment: 'ADMIN_TOKEN' });
+    // promtool checks the token file exists: check a copy whose token path is a real file.
+    const token = join(tmp, 'metrics_token');
+    await writeFile(token, 'a-token');
+    const copy = join(tmp, 'prometheus.yml');
+    await writeFile(copy, text.replace(secretPath, token));
+    expect(await promtool(['check', 'config', copy])).toMatchObject({ code: 0 });
+  });
+
+  it('the config `comfyume up --monitoring` writes passes promtool too', async () => {
+    const token = join(tmp, 'local-token');
+    await writeFile(token, 'a-token');
+    const file = join(tmp, 'local.yml');
+    await writeFile(file, localScrapeConfig({ relayTargets: ['127.0.0.1:3000'], tokenFile: token, scrapeIntervalS: 5 }));
+    expect(await promtool(['check', 'config', file])).toMatchObject({ code: 0 });
+  });
+
+  it('Grafana provisions both data sources at the services and the ComfyuME dashboard that uses them', async () => {
+    const sources = parse(await readFile(join(monitoringDir, 'grafana/provisioning/datasources/comfyume.yaml'), 'utf8')) as {
+      datasources: { uid: string; type: string; url: string }[];
+    };
+    const byType = Object.fromEntries(sources.datasources.map((d) => [d.type, d]));
+    expect(byType.prometheus!.url).toBe('http://prometheus:9090');
+    expect(byType.loki!.url).toBe('http://loki:3100');
+    const providers = parse(await readFile(join(monitoringDir, 'grafana/provisioning/dashboards/comfyume.yaml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
+    const dashboardMount = (services.grafana!.volumes ?? []).find((v) => v.startsWith('./monitoring/grafana/dashboards:'))!;
+    expect(dashboardMount.split(':')[1]).toBe(providers.providers[0]!.options.path);
+
+    const dashboard = await readDashboard();
+    const panels = dashboard.panels.filter((p) => p.type !== 'row');
+    expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
+    for (const panel of panels) {
+      expect(panel.datasource?.uid, panel.title).toBe(byType.prometheus!.uid);
+      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+      for (const t of panel.targets ?? []) expect(t.expr, panel.title).toMatch(/comfyume_relay_|up\{/);
+      expect(panel.gridPos.x + panel.gridPos.w, panel.title).toBeLessThanOrEqual(24);
+    }
+    const topics = panels.map((p) => p.title.toLowerCase()).join(' | ');
+    for (const topic of ['queued', 'wait', 'run time', 'failures by reason', 'cold starts', 'gpu backends', 'per attendee'])
+      expect(topics).toContain(topic);
+  });
+
+  it('Alloy ships logs to the Loki service with labels the compose services carry', async () => {
+    const alloy = await readFile(join(monitoringDir, 'alloy/config.alloy'), 'utf8');
+    const loki = parse(await readFile(join(monitoringDir, 'loki.yaml'), 'utf8')) as { server: { http_listen_port: number } };
+    expect(alloy).toContain(`url = "http://loki:${loki.server.http_listen_port}/loki/api/v1/push"`);
+    expect(services.loki!.expose).toContain(String(loki.server.http_listen_port));
+    for (const [name, service] of Object.entries(services))
+      expect(service.labels?.['com.comfyume.service'], `${name} is labelled for Loki`).toBeTruthy();
+    expect((base['x-attendee'] as Service & { labels: Obj }).labels['com.comfyume.service']).toBe('attendee');
+    for (const label of ['com.comfyume.service', 'com.comfyume.user'])
+      expect(alloy).toContain(`__meta_docker_container_label_${label.replace(/\./g, '_')}`);
+    // Balanced braces: a cheap guard against a truncated River file (no Alloy binary here).
+    expect((alloy.match(/\{/g) ?? []).length).toBe((alloy.match(/\}/g) ?? []).length);
+  });
+});
+
+function promtool(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn('promtool', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', (error) => reject(new Error(`promtool is not installed (./scripts/setup.sh --monitoring): ${error.message}`)));
+    child.once('exit', (code) => resolveRun({ code, output }));
+  });
+}
 
 type Instruction = { keyword: string; args: string; line: number };
 

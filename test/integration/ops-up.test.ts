@@ -1,15 +1,22 @@
 /**
  * @fileoverview The README's main job, end to end through the CLI as an organiser runs it:
  * `comfyume up` (Redis, simulated serverless GPU, relay, attendee ComfyUIs + sidecars, with and
- * without nginx) as a child process, `comfyume submit` of recorded workflows writing PNGs,
- * `comfyume rehearse` writing its report, and Ctrl-C leaving no process behind.
+ * without nginx, with Prometheus) as a child process, then — from ANOTHER folder, finding the
+ * workshop through its home — the README's own commands exactly as printed, `comfyume submit` of
+ * recorded workflows writing PNGs, `comfyume rehearse` writing its report, `comfyume token`, and
+ * Ctrl-C leaving no process behind. Start-up mistakes (a taken port, a bad flag) are one line
+ * each, before anything starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseDotenv } from 'dotenv';
+import { mintUserToken } from '../../relay/src/auth';
 import { StackFile } from '../../cli/src/stack/stack-file';
 import { freePort } from '../support/ports';
 
@@ -20,39 +27,37 @@ const recorded = resolve(root, '../shared/fixtures/comfyui/real-0.8.0');
 type Up = {
   child: ChildProcess;
   output: () => string;
+  /** The workshop home (COMFYUME_HOME): .env and data/ live here. */
   dir: string;
+  /** Another folder, where the operator types the other commands. */
+  elsewhere: string;
   stack: StackFile;
   exited: Promise<number | null>;
 };
 
+/** The environment of a shell on the operator's machine: this workshop's home, no stray settings. */
+const operatorEnv = (home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  COMFYUME_HOME: home,
+  REDIS_URL: '',
+  INFERENCE_MODE: '',
+  SERVERLESS_ENDPOINT: '',
+  COMFYUI_GPU_URLS: '',
+  RELAY_SECRET: '',
+  ADMIN_TOKEN: '',
+  ...extra,
+});
+
 async function startUp(extra: string[]): Promise<Up> {
   const dir = await mkdtemp(join(tmpdir(), 'comfyume-up-'));
+  const elsewhere = join(dir, 'somewhere', 'else');
+  await mkdir(elsewhere, { recursive: true });
   let output = '';
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'up',
-      '--data-dir',
-      join(dir, 'data'),
-      '--dotenv',
-      join(dir, '.env'),
-      '--step-ms',
-      '20',
-      ...extra,
-    ],
-    {
-      cwd: dir,
-      env: {
-        ...process.env,
-        REDIS_URL: '',
-        INFERENCE_MODE: '',
-        SERVERLESS_ENDPOINT: '',
-        COMFYUI_GPU_URLS: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [bin, 'up', '--step-ms', '20', ...extra], {
+    cwd: elsewhere,
+    env: operatorEnv(dir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -65,16 +70,21 @@ async function startUp(extra: string[]): Promise<Up> {
   const stack = StackFile.parse(
     JSON.parse(await readFile(join(dir, 'data', 'up', 'stack.json'), 'utf8')),
   );
-  return { child, output: () => output, dir, stack, exited };
+  return { child, output: () => output, dir, elsewhere, stack, exited };
 }
 
-function cli(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/** `comfyume <args>` typed in another folder of the operator's machine, for the workshop in `up`. */
+function cli(args: string[], up: Pick<Up, 'dir' | 'elsewhere'>): Promise<Run> {
+  return run(process.execPath, [bin, ...args], up.elsewhere, operatorEnv(up.dir));
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(command, args, {
       cwd,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -108,7 +118,7 @@ async function readPng(path: string): Promise<PNG> {
   return PNG.sync.read(await readFile(path));
 }
 
-describe('comfyume up --no-nginx, submit, rehearse, Ctrl-C', () => {
+describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', () => {
   let up: Up;
   beforeAll(async () => {
     up = await startUp(['--users', '4', '--no-nginx']);
@@ -118,35 +128,54 @@ describe('comfyume up --no-nginx, submit, rehearse, Ctrl-C', () => {
     if (up) await rm(up.dir, { recursive: true, force: true });
   });
 
-  it('prints every attendee URL and records the running stack', () => {
+  it('shows each start-up step, counts attendees, and prints every URL once they answer', () => {
     expect(up.stack.attendees.map((a) => a.id)).toEqual([
       'user001',
       'user002',
       'user003',
       'user004',
     ]);
-    for (const a of up.stack.attendees) expect(up.output()).toContain(a.sidecarUrl);
-    expect(up.output()).toContain(up.stack.relayUrl);
+    const output = up.output();
+    for (const a of up.stack.attendees) expect(output).toContain(a.sidecarUrl);
+    expect(output).toContain(up.stack.relayUrl);
+    // Plain progress lines (no terminal here): n of N while attendees start, ✔ per step.
+    expect(output).toMatch(/starting 4 attendee\(s\): 0\/4[\s\S]*starting 4 attendee\(s\): 4\/4/);
+    expect(output).toMatch(/✔ starting the relay/);
+    expect(output.indexOf('✔ every URL answers')).toBeLessThan(output.indexOf('ComfyuME workshop is up'));
+    // Settings in the home, whatever folder up was started from.
+    expect(existsSync(join(up.dir, '.env'))).toBe(true);
+    expect(existsSync(join(up.elsewhere, '.env'))).toBe(false);
+  });
+
+  it("the README's commands work exactly as printed, from another folder", async () => {
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const block = /While it runs, from any folder[\s\S]*?```bash\n([\s\S]*?)```/.exec(readme)![1]!;
+    const commands = block.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    expect(commands.length).toBeGreaterThanOrEqual(3);
+    // `comfyume` on PATH, as scripts/setup.sh links it.
+    const pathDir = join(up.dir, 'bin');
+    await mkdir(pathDir, { recursive: true });
+    await symlink(bin, join(pathDir, 'comfyume'));
+    const env = operatorEnv(up.dir, { PATH: `${pathDir}:${process.env.PATH}` });
+    const secret = parseDotenv(await readFile(join(up.dir, '.env'), 'utf8')).RELAY_SECRET!;
+    for (const command of commands) {
+      const result = await run('bash', ['-c', command], up.elsewhere, env);
+      expect(result.code, `${command}\n${result.stdout}\n${result.stderr}`).toBe(0);
+      if (command.includes(' token ')) expect(result.stdout.trim()).toBe(mintUserToken(secret, 'user001'));
+      if (command.includes(' rehearse ')) expect(result.stderr).toMatch(/rehearsal: 12\/12/);
+    }
+    expect((await readdir(join(up.elsewhere, 'outputs'))).some((f) => f.endsWith('.png'))).toBe(true);
+    expect((await readdir(join(up.elsewhere, 'reports'))).some((f) => f.endsWith('.html'))).toBe(true);
   });
 
   it('submit of a recorded API workflow writes its PNG', async () => {
     const out = join(up.dir, 'out-api');
-    const run = await cli(
-      [
-        'submit',
-        join(recorded, 'workflows/run1_empty_save.api.json'),
-        '--user',
-        'user001',
-        '--data-dir',
-        join(up.dir, 'data'),
-        '--out',
-        out,
-      ],
-      up.dir,
+    const result = await cli(
+      ['submit', join(recorded, 'workflows/run1_empty_save.api.json'), '--user', 'user001', '--out', out],
+      up,
     );
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/running/);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/job for user001: running/); // a line per phase in a log
     const files = (await readdir(out)).filter((f) => f.endsWith('.png'));
     expect(files).toHaveLength(1);
     const png = await readPng(join(out, files[0]!));
@@ -159,12 +188,9 @@ describe('comfyume up --no-nginx, submit, rehearse, Ctrl-C', () => {
     const file = join(up.dir, 'ui-workflow.json');
     await writeFile(file, JSON.stringify(body.extra_data.extra_pnginfo.workflow));
     const out = join(up.dir, 'out-ui');
-    const run = await cli(
-      ['submit', file, '--user', 'user002', '--data-dir', join(up.dir, 'data'), '--out', out],
-      up.dir,
-    );
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('ui format');
+    const result = await cli(['submit', file, '--user', 'user002', '--out', out], up);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('ui format');
     const files = (await readdir(out)).filter((f) => f.startsWith('realcomfy_frontend'));
     expect(files).toHaveLength(1);
     const png = await readPng(join(out, files[0]!));
@@ -172,76 +198,86 @@ describe('comfyume up --no-nginx, submit, rehearse, Ctrl-C', () => {
   });
 
   it('submit exits non-zero with the reason when the job cannot run', async () => {
-    const run = await cli(
-      [
-        'submit',
-        join(recorded, 'workflows/run3_execution_error.api.json'),
-        '--user',
-        'user003',
-        '--data-dir',
-        join(up.dir, 'data'),
-      ],
-      up.dir,
+    const result = await cli(
+      ['submit', join(recorded, 'workflows/run3_execution_error.api.json'), '--user', 'user003'],
+      up,
     );
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/escape|outside the output folder/);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/escape|outside the output folder/);
   });
 
-  it('rehearse --users 4 --jobs 2 finishes by itself and writes its report', async () => {
+  it('rehearse uses every running attendee by default, shows progress and writes its report', async () => {
     const reports = join(up.dir, 'reports');
-    const run = await cli(
-      [
-        'rehearse',
-        '--users',
-        '4',
-        '--jobs',
-        '2',
-        '--think-ms',
-        '100',
-        '--data-dir',
-        join(up.dir, 'data'),
-        '--reports',
-        reports,
-      ],
-      up.dir,
-    );
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/throughput\s+\d/);
+    const result = await cli(['rehearse', '--jobs', '2', '--think-ms', '100', '--reports', reports], up);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('every attendee that is running');
+    expect(result.stdout).toMatch(/throughput\s+\d/);
+    expect(result.stderr).toMatch(/rehearsal: \d+\/8 · \d+ running · \d+ waiting/);
+    expect(result.stderr).toContain('✔ rehearsal: 8 of 8 jobs done');
     const files = await readdir(reports);
-    const html = await readFile(
-      join(
-        reports,
-        files.find((f) => f.endsWith('.html'))!,
-      ),
-      'utf8',
-    );
+    const html = await readFile(join(reports, files.find((f) => f.endsWith('.html'))!), 'utf8');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained
     const { summary } = JSON.parse(
-      await readFile(
-        join(
-          reports,
-          files.find((f) => f.endsWith('.json'))!,
-        ),
-        'utf8',
-      ),
+      await readFile(join(reports, files.find((f) => f.endsWith('.json'))!), 'utf8'),
     );
     expect(summary).toMatchObject({ users: 4, jobs: 8, ok: 8, failed: 0 });
     expect(summary.fairness.jainWait).toBeGreaterThan(0);
   });
 
-  it('rehearse refuses more attendees than are running', async () => {
-    const run = await cli(
-      ['rehearse', '--users', '9', '--jobs', '1', '--data-dir', join(up.dir, 'data')],
-      up.dir,
-    );
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('comfyume up --users 9');
+  it('rehearse refuses more attendees than are running, and says how to start more', async () => {
+    const result = await cli(['rehearse', '--users', '9', '--jobs', '1'], up);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('only 4 attendee(s) are running');
+    expect(result.stderr).toContain('comfyume up --users 9');
+  });
+
+  it('a second up on the same home says one is running, and starts nothing', async () => {
+    const result = await cli(['up', '--no-nginx'], up);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`pid ${up.stack.pid}`);
   });
 
   it('Ctrl-C stops everything and leaves no process behind', async () => {
     await interruptAndCheck(up);
+    const after = await cli(['submit', '--example'], up);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toMatch(/no workshop is running from .*: start one with "comfyume up"/);
+  });
+});
+
+describe('comfyume up refuses bad start-up input in one line, before starting anything', () => {
+  let home: string;
+  let holder: Server;
+  let taken: number;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'comfyume-up-refuse-'));
+    holder = createServer();
+    taken = await new Promise<number>((r) =>
+      holder.listen(0, '127.0.0.1', () => r((holder.address() as { port: number }).port)),
+    );
+  });
+  afterAll(async () => {
+    await new Promise((r) => holder.close(r));
+    await rm(home, { recursive: true, force: true });
+  });
+
+  const up = (args: string[]) => run(process.execPath, [bin, 'up', ...args], home, operatorEnv(home));
+
+  it('a taken port names the flag that moves it', async () => {
+    const result = await up(['--port', String(taken), '--users', '1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`port ${taken} on 127.0.0.1 is already in use`);
+    expect(result.stderr).toMatch(/--port \d+/);
+    expect(existsSync(join(home, 'data'))).toBe(false); // nothing was started or written
+    expect(existsSync(join(home, '.env'))).toBe(false);
+  });
+
+  it('--users -1 says what is allowed, not how the parser works', async () => {
+    const result = await up(['--users', '-1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('comfyume up: --users: a whole number from 1 to 200, got "-1"');
   });
 });
 
@@ -250,7 +286,7 @@ describe('comfyume up with nginx', () => {
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    up = await startUp(['--users', '2', '--port', String(port)]);
+    up = await startUp(['--users', '2', '--port', String(port), '--monitoring', '--prometheus-port', String(await freePort())]);
   });
   afterAll(async () => {
     if (up?.child.exitCode === null) up.child.kill('SIGKILL');
@@ -264,18 +300,11 @@ describe('comfyume up with nginx', () => {
     expect(up.output()).toContain(user001.password);
     const url = `http://user001:${encodeURIComponent(user001.password)}@127.0.0.1:${port}/user001/`;
     const out = join(up.dir, 'out-nginx');
-    const run = await cli(
-      [
-        'submit',
-        join(recorded, 'workflows/run2_invert_preview_save.api.json'),
-        '--url',
-        url,
-        '--out',
-        out,
-      ],
-      up.dir,
+    const result = await cli(
+      ['submit', join(recorded, 'workflows/run2_invert_preview_save.api.json'), '--url', url, '--out', out],
+      up,
     );
-    expect(run.code).toBe(0);
+    expect(result.code).toBe(0);
     const files = (await readdir(out)).filter((f) => f.startsWith('realcomfy_run2'));
     expect(files).toHaveLength(1);
     expect((await readPng(join(out, files[0]!))).width).toBe(64);
@@ -307,8 +336,23 @@ describe('comfyume up with nginx', () => {
     expect(await admin.json()).toHaveProperty('backends');
   });
 
-  it('Ctrl-C stops nginx too', async () => {
+  it('--monitoring runs Prometheus, scraping the relay with the operator token', async () => {
+    const prometheus = up.stack.prometheusUrl!;
+    expect(up.output()).toContain(`prometheus ${prometheus}`);
+    const deadline = Date.now() + 60_000;
+    let targets: { health: string; labels: { job: string } }[] = [];
+    while (Date.now() < deadline) {
+      const body = (await (await fetch(`${prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: typeof targets } };
+      targets = body.data.activeTargets;
+      if (targets.some((t) => t.health === 'up')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(targets.map((t) => [t.labels.job, t.health])).toEqual([['comfyume-relay', 'up']]);
+  });
+
+  it('Ctrl-C stops nginx and Prometheus too', async () => {
     await interruptAndCheck(up);
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    await expect(fetch(`${up.stack.prometheusUrl}/-/ready`)).rejects.toThrow();
   });
 });

@@ -13,19 +13,6 @@ import { modes, startReplayStack, type ModeName } from '../support/replay-stack'
 
 const MODES: ModeName[] = ['direct', 'simulated'];
 
-/**
- * Recordings that need helper "fidelity"'s part of issue 9 (the escape prefix accepted and failed the
- * way ComfyUI does; an identical rerun answered from the relay's cache). They run as expected
- * failures (`it.fails`) until that part is merged; then they pass, `it.fails` reports it, and they
- * leave this list.
- */
-export const AWAITING_FIDELITY = new Set([
-  'real-0.8.0/run3_execution_error',
-  'real-0.27.0/api/run3_execution_error',
-  'real-0.8.0/run2b_cached_rerun',
-  'real-0.27.0/api/run2b_cached_rerun',
-]);
-
 /** Run4 must still be inside its node 2 (a blur of 4 megapixels: 5 steps) while its pending jobs come and go. */
 const stepMsFor = (recording: Recording) => (recording.script.kind === 'interrupt' ? 1_000 : 5);
 
@@ -39,9 +26,9 @@ afterAll(async () => {
 
 describe.each(MODES)('replay through the platform, %s mode', (mode) => {
   for (const recording of allRecordings()) {
-    const test = AWAITING_FIDELITY.has(recording.name) ? it.fails : it;
-    test(recording.name, async () => {
-      const stack = await startReplayStack(modes[mode], redis, { stepMs: stepMsFor(recording) });
+    it(recording.name, async () => {
+      // The attendee's own ComfyUI is the recording's generation: the sidecar answers as that version.
+      const stack = await startReplayStack(modes[mode], redis, { stepMs: stepMsFor(recording), local: { version: recording.generation } });
       try {
         const result = await replay(stack, recording);
         const why = result.notes.join('; ');

@@ -72,7 +72,7 @@ describe('accepted prompts', () => {
     tab.close();
   });
 
-  it('queue numbers as ComfyUI: a counter for batch count, float echo when given, negative for front', async () => {
+  it('queue numbers as ComfyUI: a counter for batch count, float echo when given (the job keeps a counter value), negative for front', async () => {
     const tab = await TabSocket.open(alice.url);
     const prompt = (color: number) => ({
       '1': { class_type: 'EmptyImage', inputs: { width: 32, height: 32, batch_size: 1, color } },
@@ -87,7 +87,8 @@ describe('accepted prompts', () => {
     const given = await post(alice, JSON.stringify({ prompt: prompt(4), client_id: tab.sid, number: 5 }), '/api/prompt');
     expect(given.text).toMatch(/"number": 5\.0,/);
     const front = JSON.parse((await post(alice, JSON.stringify({ prompt: prompt(5), client_id: tab.sid, front: true }), '/api/prompt')).text) as { number: number; prompt_id: string };
-    expect(front.number).toBe(-(numbers[2]! + 1));
+    // The forged 5 is echoed, but its job took the next counter value so it cannot hide later jobs.
+    expect(front.number).toBe(-(numbers[2]! + 2));
     for (const id of [...batch.map((b) => b.prompt_id), front.prompt_id, (JSON.parse(given.text) as { prompt_id: string }).prompt_id]) {
       await tab.untilEnd(id);
       expect(tab.texts().some((m) => m.type === 'execution_success' && m.data.prompt_id === id)).toBe(true);
@@ -95,6 +96,7 @@ describe('accepted prompts', () => {
     const list = (await (await fetch(`${alice.url}/api/jobs?status=completed&limit=64&offset=0`)).json()) as { jobs: { id: string; priority: number }[] };
     expect(ComfyJobsListResponse.safeParse(list).success).toBe(true);
     expect(list.jobs.find((j) => j.id === front.prompt_id)?.priority).toBe(front.number);
+    expect(list.jobs.find((j) => j.id === (JSON.parse(given.text) as { prompt_id: string }).prompt_id)?.priority).toBe(numbers[2]! + 1);
     tab.close();
   });
 

@@ -171,12 +171,20 @@ function canonical(value: unknown): string {
 /**
  * What honestly differs between two runs, removed: ids (mapped before), times, temp suffixes, folder
  * paths, Python-set orders (scrub); the attendee's own ComfyUI answers `feature_flags` (not ours to
- * shape); a traceback is compared as a list of strings (its lines name the machine's files).
+ * shape); a traceback is compared as a list of strings (its lines name the machine's files), a
+ * failed node's current_inputs by name and value type (a tensor's printed repr is the machine's).
  */
 function normalise(message: WsMessage): WsMessage {
   const scrubbed = scrub(message) as WsMessage;
   if (message.type === 'feature_flags') return { type: 'feature_flags', data: { '<answered by the attendee ComfyUI>': true } };
   if (Array.isArray(scrubbed.data.traceback)) scrubbed.data.traceback = ['<traceback lines>'];
+  // The inputs of a failed node are printed Python values (a tensor's repr): compared by name and type.
+  const inputs = scrubbed.data.current_inputs;
+  if (inputs && typeof inputs === 'object' && !Array.isArray(inputs)) {
+    scrubbed.data.current_inputs = Object.fromEntries(
+      Object.entries(inputs).map(([name, values]) => [name, Array.isArray(values) ? values.map((v) => (v === null ? 'null' : typeof v)) : typeof values]),
+    );
+  }
   return scrubbed;
 }
 
@@ -208,7 +216,17 @@ export function compare(recording: Recording, result: ReplayResult): Comparison 
     binaryCount: { recorded: recording.binaryCount, ours: result.binaryCount },
   };
   if (recording.history) {
-    const status = (doc: Record<string, unknown>, id: string) => scrub((doc[id] as { status?: unknown } | undefined)?.status ?? null);
+    type HistoryStatus = { status_str: string; completed: boolean; messages: [string, Record<string, unknown>][] };
+    // The same normalisation as the socket's messages: history keeps the same payloads.
+    const status = (doc: Record<string, unknown>, id: string) => {
+      const found = (doc[id] as { status?: HistoryStatus } | undefined)?.status;
+      if (!found) return null;
+      const messages = found.messages.map(([type, data]) => {
+        const { data: normal } = normalise({ type, data });
+        return [type, normal];
+      });
+      return scrub({ ...found, messages });
+    };
     comparison.historyStatus = {
       recorded: status(renamed(recording.history, result.renames), result.promptId),
       ours: status(result.history, result.promptId),

@@ -4,7 +4,8 @@
  * reports/bench.json and reports/bench.md. Measures only: it never judges a number.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, UsageError } from '../args';
+import { createProgress } from '../progress';
 import { BENCHES, textTable, type BenchName } from '../../../bench/src/report';
 import { runBench } from '../../../bench/src/run';
 
@@ -26,9 +27,8 @@ Options:
   -h, --help`;
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('bench', {
     args,
-    strict: true,
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
@@ -42,12 +42,12 @@ export async function main(args: string[]): Promise<void> {
   }
   const only = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const unknown = only.filter((name) => !(BENCHES as readonly string[]).includes(name));
-  if (unknown.length) throw new Error(`unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')}; choose from ${BENCHES.join(', ')}`);
+  if (unknown.length) throw new UsageError(`unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')}; choose from ${BENCHES.join(', ')}`);
 
   const mode = values.quick ? 'quick' : 'default';
   const reportsDir = resolve(values.reports);
   const began = Date.now();
-  const report = await runBench({ mode, only: only as BenchName[], reportsDir, log: (line) => console.error(line) });
+  const report = await runBench({ mode, only: only as BenchName[], reportsDir, progress: createProgress() });
   console.log(`\ncomfyume bench (${mode}) — ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
   console.log(textTable(report));
   console.log(`\nreports: ${reportsDir}/bench.json, ${reportsDir}/bench.md`);

@@ -5,70 +5,62 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { intFlag, parseCommandArgs, UsageError } from '../args';
+import { workshopHome } from '../home';
+import { createProgress } from '../progress';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runPrompt } from '../client/comfy-client';
 import { parseTarget, type Target } from '../client/http';
-import { isApiPrompt, type ApiPrompt } from '../client/graph-to-prompt';
+import { examplePrompt, variant } from '../client/example-prompt';
+import { isApiPrompt } from '../client/graph-to-prompt';
 import { htmlReport, terminalReport } from '../rehearse/report';
 import { summarize, type JobRecord } from '../rehearse/stats';
 import { readStackFile } from '../stack/stack-file';
 
 const help = `Usage: comfyume rehearse [options]
 
-Against a running "comfyume up" (or --urls), each simulated attendee queues --jobs jobs through
-its own sidecar, as the browser does, and the run ends by itself. Prints per-user wait and run
-times, throughput and fairness, and writes reports/rehearsal-<time>.html and .json.
+Against the running "comfyume up" (found from any folder through the workshop home, or --urls),
+each simulated attendee queues --jobs jobs through its own sidecar, as the browser does, and the
+run ends by itself. Shows jobs done of total and the live waits while it runs, then per-user wait
+and run times, throughput and fairness, and writes reports/rehearsal-<time>.html and .json.
 
 Options:
-  --users <n>        attendees taking part (default 20; the stack must have that many)
+  --users <n>        attendees taking part (default: every attendee that is running; to rehearse
+                     more, start them with "comfyume up --users <n>")
   --jobs <n>         jobs per attendee (default 3)
   --workflow <file>  API-format prompt to queue (default: a model-free image pipeline)
   --think-ms <n>     up to this long (random) between an attendee's clicks (default 500)
   --timeout <s>      per-job limit (default 600)
   --urls <list>      sidecar URLs, comma-separated, instead of the running stack's
   --reports <dir>    where to write the report (default ./reports)
-  --data-dir <dir>   where "comfyume up" keeps its state (default ./data)
+  --data-dir <dir>   where "comfyume up" keeps its state (default <home>/data)
   -h, --help`;
 
-/** Model-free, so it runs on a real GPU ComfyUI as well as on the simulator. */
-const defaultPrompt: ApiPrompt = {
-  '1': { class_type: 'EmptyImage', inputs: { width: 256, height: 256, batch_size: 1, color: 0 } },
-  '2': { class_type: 'ImageBlur', inputs: { image: ['1', 0], blur_radius: 3, sigma: 1 } },
-  '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'rehearsal' } },
-};
+type LiveJob = { submittedAt: number; startedAt?: number; finished?: boolean; ok?: boolean };
 
-/** A fresh variant per job, so the GPU's cache does not turn the rehearsal into no-ops. */
-function variant(prompt: ApiPrompt): ApiPrompt {
-  const copy = structuredClone(prompt);
-  for (const node of Object.values(copy)) {
-    for (const key of ['seed', 'noise_seed'])
-      if (typeof node.inputs[key] === 'number')
-        node.inputs[key] = Math.floor(Math.random() * 2 ** 32);
-    if (node.class_type === 'EmptyImage') node.inputs.color = Math.floor(Math.random() * 0xffffff);
-  }
-  return copy;
+/** "12/60 done · 3 running · 45 waiting (longest 12.3 s) · 1 failed", from the jobs so far. */
+export function liveLine(jobs: readonly LiveJob[], now: number): string {
+  const waiting = jobs.filter((j) => !j.finished && j.startedAt === undefined);
+  const running = jobs.filter((j) => !j.finished && j.startedAt !== undefined).length;
+  const failed = jobs.filter((j) => j.finished && !j.ok).length;
+  const longest = Math.max(0, ...waiting.map((j) => now - j.submittedAt));
+  const parts = [`${running} running`, `${waiting.length} waiting${waiting.length ? ` (longest ${(longest / 1000).toFixed(1)} s)` : ''}`];
+  if (failed) parts.push(`${failed} failed`);
+  return parts.join(' · ');
 }
 
-const int = (name: string, value: string, min: number, max: number) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`--${name} must be an integer ${min}..${max}, got "${value}"`);
-  return n;
-};
-
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('rehearse', {
     args,
     options: {
-      users: { type: 'string', default: '20' },
+      users: { type: 'string' },
       jobs: { type: 'string', default: '3' },
       workflow: { type: 'string' },
       'think-ms': { type: 'string', default: '500' },
       timeout: { type: 'string', default: '600' },
       urls: { type: 'string' },
       reports: { type: 'string', default: './reports' },
-      'data-dir': { type: 'string', default: './data' },
+      'data-dir': { type: 'string', default: workshopHome().dataDir },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -76,12 +68,12 @@ export async function main(args: string[]): Promise<void> {
     console.log(help);
     return;
   }
-  const users = int('users', values.users, 1, 500);
-  const jobs = int('jobs', values.jobs, 1, 100);
-  const thinkMs = int('think-ms', values['think-ms'], 0, 600_000);
-  const timeoutMs = int('timeout', values.timeout, 1, 86_400) * 1000;
+  const wanted = values.users === undefined ? undefined : intFlag('users', values.users, 1, 500);
+  const jobs = intFlag('jobs', values.jobs, 1, 100);
+  const thinkMs = intFlag('think-ms', values['think-ms'], 0, 600_000);
+  const timeoutMs = intFlag('timeout', values.timeout, 1, 86_400) * 1000;
 
-  let prompt = defaultPrompt;
+  let prompt = examplePrompt;
   if (values.workflow) {
     const json: unknown = JSON.parse(await readFile(values.workflow, 'utf8'));
     if (!isApiPrompt(json))
@@ -101,24 +93,45 @@ export async function main(args: string[]): Promise<void> {
     const stack = await readStackFile(resolve(values['data-dir']));
     targets = stack.attendees.map((a) => ({ user: a.id, target: parseTarget(a.sidecarUrl) }));
   }
-  if (targets.length < users)
-    throw new Error(
-      `--users ${users} but only ${targets.length} attendee(s) are running: start the stack with "comfyume up --users ${users}"`,
+  if (wanted !== undefined && targets.length < wanted)
+    throw new UsageError(
+      `--users ${wanted} but only ${targets.length} attendee(s) are running: leave out --users to rehearse with those ${targets.length}, ` +
+        `or stop the workshop (Ctrl-C) and start more with "comfyume up --users ${wanted}"`,
     );
+  const users = wanted ?? targets.length;
   targets = targets.slice(0, users);
 
-  console.log(`rehearsal: ${users} attendee(s) × ${jobs} job(s), through their sidecars`);
+  console.log(
+    `rehearsal: ${users} attendee(s) × ${jobs} job(s), through their sidecars` +
+      (wanted === undefined ? ` (every attendee that is running; "comfyume up --users <n>" starts more)` : ''),
+  );
   const records: JobRecord[] = [];
+  const live: LiveJob[] = [];
   let done = 0;
   const total = users * jobs;
+  const task = createProgress().start('rehearsal');
+  const refresh = () => task.count(done, total, liveLine(live, Date.now()));
+  const ticker = setInterval(refresh, 1000);
+  ticker.unref();
   const attendee = async ({ user, target }: (typeof targets)[number]) => {
     // Each attendee clicks Queue `jobs` times, a little apart, without waiting for results.
     const runs: Promise<void>[] = [];
     for (let index = 0; index < jobs; index++) {
       if (thinkMs) await sleep(Math.random() * thinkMs);
       const submittedAt = Date.now();
+      const mine: LiveJob = { submittedAt };
+      live.push(mine);
+      refresh();
       runs.push(
-        runPrompt(target, variant(prompt), { timeoutMs })
+        runPrompt(target, variant(prompt), {
+          timeoutMs,
+          onProgress: (p) => {
+            if (p.phase === 'running' && mine.startedAt === undefined) {
+              mine.startedAt = Date.now();
+              refresh();
+            }
+          },
+        })
           .then((r): JobRecord => ({
             user,
             index,
@@ -139,15 +152,20 @@ export async function main(args: string[]): Promise<void> {
           }))
           .then((record) => {
             records.push(record);
+            mine.finished = true;
+            mine.ok = record.ok;
             done++;
-            if (process.stdout.isTTY) process.stdout.write(`\r  ${done}/${total} jobs finished`);
+            refresh();
           }),
       );
     }
     await Promise.all(runs);
   };
   await Promise.all(targets.map(attendee));
-  if (process.stdout.isTTY) process.stdout.write('\n');
+  clearInterval(ticker);
+  const failedCount = records.filter((r) => !r.ok).length;
+  if (failedCount) task.fail(`rehearsal: ${total - failedCount} of ${total} jobs done, ${failedCount} failed`);
+  else task.succeed(`rehearsal: ${total} of ${total} jobs done`);
 
   records.sort((a, b) => a.user.localeCompare(b.user) || a.index - b.index);
   const summary = summarize(records);

@@ -5,8 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, UsageError } from '../args';
+import { workshopHome } from '../home';
+import { createProgress } from '../progress';
 import { runPrompt, type Progress } from '../client/comfy-client';
+import { examplePrompt, variant } from '../client/example-prompt';
 import { getJson, parseTarget, type Target } from '../client/http';
 import {
   graphToPrompt,
@@ -17,18 +20,22 @@ import {
 import { readStackFile } from '../stack/stack-file';
 
 const help = `Usage: comfyume submit <workflow.json> [options]
+       comfyume submit --example [options]
 
 Queues the workflow (API format, or UI format as saved by ComfyUI) through an attendee's sidecar
-the way the browser does, prints its progress and saves its outputs.
+the way the browser does, prints its progress and saves its outputs. --example queues a small
+model-free workflow instead (EmptyImage → ImageBlur → SaveImage): a job that runs anywhere.
 
 Options:
+  --example          queue the built-in example workflow instead of a file
   --user <id>        attendee (default user001); found in the running "comfyume up"
   --url <url>        the sidecar, or nginx's https://host/user001/ (credentials as https://user:pw@host/...)
   --password <pw>    basic-auth password for --user when --url is behind nginx
   --out <dir>        where to save outputs (default ./outputs)
   --previews         also save temp (preview) images
   --timeout <s>      give up after this many seconds (default 600)
-  --data-dir <dir>   where "comfyume up" keeps its state (default ./data)
+  --data-dir <dir>   where "comfyume up" keeps its state (default <home>/data: $COMFYUME_HOME, else
+                     this checkout, so it finds the running workshop from any folder)
   -h, --help`;
 
 export async function loadPrompt(
@@ -92,17 +99,18 @@ export async function resolveTarget(opts: {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('submit', {
     args,
     allowPositionals: true,
     options: {
       user: { type: 'string', default: 'user001' },
+      example: { type: 'boolean', default: false },
       url: { type: 'string' },
       password: { type: 'string' },
       out: { type: 'string', default: './outputs' },
       previews: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '600' },
-      'data-dir': { type: 'string', default: './data' },
+      'data-dir': { type: 'string', default: workshopHome().dataDir },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -111,11 +119,11 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   const file = positionals[0];
-  if (!file || positionals.length > 1)
-    throw new Error('give exactly one workflow file (see --help)');
+  if (values.example ? positionals.length > 0 : !file || positionals.length > 1)
+    throw new UsageError('give exactly one workflow file, or --example (see comfyume submit --help)');
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0))
-    throw new Error(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
+    throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
 
   const target = await resolveTarget({
     url: values.url,
@@ -123,13 +131,15 @@ export async function main(args: string[]): Promise<void> {
     password: values.password,
     dataDir: resolve(values['data-dir']),
   });
-  const { prompt, workflow, format } = await loadPrompt(resolve(file), target);
+  const { prompt, workflow, format } = file
+    ? await loadPrompt(resolve(file), target)
+    : { prompt: variant(examplePrompt), workflow: undefined, format: 'api' as const };
   console.log(
-    `submitting ${file} (${format} format, ${Object.keys(prompt as object).length} nodes) to ${target.baseUrl} as ${values.user}`,
+    `submitting ${file ?? 'the example workflow'} (${format} format, ${Object.keys(prompt as object).length} nodes) to ${target.baseUrl} as ${values.user}`,
   );
 
-  const tty = process.stdout.isTTY;
-  let last = '';
+  const task = createProgress().start(`job for ${values.user}`);
+  let phase = '';
   const result = await runPrompt(target, prompt, {
     workflow,
     outDir: resolve(values.out),
@@ -137,22 +147,23 @@ export async function main(args: string[]): Promise<void> {
     timeoutMs: timeoutS * 1000,
     onProgress: (progress) => {
       const line = describeProgress(progress);
-      if (line === last) return;
-      last = line;
-      if (tty) process.stdout.write(`\r\x1b[2K  ${line}`);
-      else console.log(`  ${line}`);
+      // A new phase is worth a line in a CI log; sampler steps only refresh the spinner.
+      if (progress.phase !== phase) task.mark(line);
+      else task.update(line);
+      phase = progress.phase;
     },
   });
-  if (tty) process.stdout.write('\n');
   const waited = result.startedAt
     ? ((result.startedAt - result.submittedAt) / 1000).toFixed(1)
     : '?';
   const ran = result.startedAt ? ((result.finishedAt - result.startedAt) / 1000).toFixed(1) : '?';
   if (!result.ok) {
+    task.fail(`job ${result.promptId} failed`);
     process.exitCode = 1;
     console.error(`job ${result.promptId} failed: ${result.error}`);
     return;
   }
+  task.succeed(`job ${result.promptId} done`);
   console.log(`job ${result.promptId} done: waited ${waited} s, ran ${ran} s`);
   if (result.files.length === 0) console.log('  (the workflow produced no output files)');
   for (const f of result.files) console.log(`  saved ${f.path} (${f.bytes} bytes, ${f.type})`);

@@ -1,25 +1,59 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintUserToken, verifyToken } from '../../../relay/src/auth';
 
 const run = promisify(execFile);
-const repo = resolve(import.meta.dirname, '../../..');
+const bin = resolve(import.meta.dirname, '../../../bin/comfyume.js');
 
 describe('comfyume token', () => {
+  let home: string;
+  let elsewhere: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'comfyume-token-home-'));
+    elsewhere = await mkdtemp(join(tmpdir(), 'comfyume-token-cwd-'));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+
+  const envWithout = (extra: Record<string, string>) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    delete env.RELAY_SECRET;
+    return env;
+  };
+
   it("prints the user's relay token from RELAY_SECRET", async () => {
     const secret = 'a-secret-for-the-token-test';
-    const { stdout } = await run(process.execPath, ['bin/comfyume.js', 'token', 'user007'], { cwd: repo, env: { ...process.env, RELAY_SECRET: secret } });
+    const { stdout } = await run(process.execPath, [bin, 'token', 'user007'], { cwd: elsewhere, env: { ...process.env, RELAY_SECRET: secret } });
     expect(stdout.trim()).toBe(mintUserToken(secret, 'user007'));
     expect(verifyToken(stdout.trim(), secret, 'x'.repeat(16))).toEqual({ kind: 'user', userId: 'user007' });
   });
 
-  it('says what is missing', async () => {
-    const env = { ...process.env };
-    delete env.RELAY_SECRET;
-    const failed = await run(process.execPath, ['bin/comfyume.js', 'token', 'user007'], { cwd: repo, env }).catch((e: { stderr: string; code: number }) => e);
+  it("reads RELAY_SECRET from the workshop home's .env, from any folder", async () => {
+    const secret = 'secret-written-by-up-0123456789';
+    await writeFile(join(home, '.env'), `# generated\nRELAY_SECRET=${secret}\nADMIN_TOKEN=\n`);
+    const { stdout } = await run(process.execPath, [bin, 'token', 'user001'], { cwd: elsewhere, env: envWithout({ COMFYUME_HOME: home }) });
+    expect(stdout.trim()).toBe(mintUserToken(secret, 'user001'));
+  });
+
+  it('says what is missing and where it looked', async () => {
+    const empty = join(home, 'nothing-here');
+    const failed = await run(process.execPath, [bin, 'token', 'user007'], { cwd: elsewhere, env: envWithout({ COMFYUME_HOME: empty }) }).catch(
+      (e: { stderr: string; code: number }) => e,
+    );
     expect((failed as { code: number }).code).toBe(1);
     expect((failed as { stderr: string }).stderr).toMatch(/RELAY_SECRET is not set/);
+    expect((failed as { stderr: string }).stderr).toContain(join(empty, '.env'));
+  });
+
+  it('a usage mistake is one line and exit code 2', async () => {
+    const failed = await run(process.execPath, [bin, 'token', '--bogus'], { cwd: elsewhere }).catch((e: { stderr: string; code: number }) => e);
+    expect((failed as { code: number }).code).toBe(2);
+    expect((failed as { stderr: string }).stderr.trim()).toBe('comfyume token: unknown option --bogus (see comfyume token --help)');
   });
 });

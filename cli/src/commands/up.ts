@@ -3,31 +3,42 @@
  * relay, N attendees, nginx). Prints every URL and credential, stops everything on Ctrl-C.
  */
 import { mkdir } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { config as loadDotenv } from 'dotenv';
+import { join } from 'node:path';
+import { parseCommandArgs, UsageError } from '../args';
 import { ensureEnvSecrets } from '../env-file';
-import { repoPath } from '../paths';
+import { workshopHome, type WorkshopHome } from '../home';
+import { createProgress, type ProgressTask } from '../progress';
+import { cliCommand, repoPath } from '../paths';
 import { findNginx } from '../stack/nginx';
+import { assertPortsFree } from '../stack/port-check';
+import { findPrometheus } from '../stack/prometheus';
+import { verifyPrintedUrls } from '../stack/verify';
 import { prepareWorkshopUi } from '../stack/workshop-ui';
 import { startStack, type Stack } from '../stack/stack';
-import { removeStackFile, writeStackFile } from '../stack/stack-file';
+import { readStackFile, removeStackFile, writeStackFile } from '../stack/stack-file';
 import { parseUpConfig, type UpConfig } from '../stack/up-config';
 import { generateUsers } from '../users/generate';
 
-const help = `Usage: comfyume up [options]
+const help = (home: WorkshopHome) => `Usage: comfyume up [options]
 
 Runs a whole workshop on this machine: Redis (when REDIS_URL is unset; data in <data>/redis),
 the relay, N attendees (each a ComfyUI — the simulator unless --comfyui is given — plus its
 sidecar), the GPU (simulated unless .env configures SERVERLESS_ENDPOINT or COMFYUI_GPU_URLS) and
-nginx in front (/userNNN/ and /admin/ with passwords) when nginx is installed. Ctrl-C stops it all.
+nginx in front (/userNNN/ and /admin/ with passwords) when nginx is installed. Every port is
+checked before anything starts; the URLs are printed once each of them answers. Ctrl-C stops it all.
+
+The workshop home is ${home.dir}
+(${home.source === 'COMFYUME_HOME' ? 'from COMFYUME_HOME' : 'this checkout; set COMFYUME_HOME to use another folder'}): settings and secrets in
+<home>/.env (RELAY_SECRET and ADMIN_TOKEN are generated into it), state in <home>/data. Every
+comfyume command finds this workshop there, from any folder.
 
 Options:
-  --users <n>             attendees (default 3)
+  --users <n>             attendees (default 3, at most 200)
   --port <n>              nginx port (default 8080)
   --no-nginx              no nginx: use the printed sidecar URLs directly
-  --data-dir <dir>        state, logs, credentials (default ./data)
-  --dotenv <file>         settings and secrets (default ./.env; RELAY_SECRET/ADMIN_TOKEN generated into it)
+  --monitoring            also run Prometheus (Debian's prometheus package) scraping the relay
+  --prometheus-port <n>   Prometheus port with --monitoring (default 9099)
+  --data-dir <dir>        state, logs, credentials (default <home>/data)
   --comfyui <urls>        real attendee ComfyUI URLs, comma-separated, in user order
   --step-ms <n>           simulated step time (default 100)
   --cold-start-ms <n>     simulated GPU cold start (default 0)
@@ -67,6 +78,7 @@ function announce(
     ]);
   if (stack.nginxUrl) rows.push(['admin', `${stack.nginxUrl}/admin/`, 'admin', admin.password]);
   const simulatedUi = stack.attendees.some((_, i) => !config.attendeeComfyUrls[i]);
+  const cli = cliCommand();
   return [
     '',
     `ComfyuME workshop is up: ${stack.attendees.length} attendee(s), GPU ${gpu}`,
@@ -80,30 +92,36 @@ function announce(
         ]
       : []),
     `  redis      ${stack.redisUrl}`,
-    `  logs       ${relative(process.cwd(), join(config.dataDir, 'logs')) || '.'}/`,
+    ...(stack.prometheusUrl ? [`  prometheus ${stack.prometheusUrl}  (scraping the relay every 5 s)`] : []),
+    `  logs       ${join(config.dataDir, 'logs')}/`,
     ...(simulatedUi
       ? [
           '',
           '  The attendee ComfyUIs here are simulated: each page is a minimal ComfyUI (canvas, Run, the ComfyuME banner',
           '  and job tracker), not the stock frontend. Give real ComfyUIs with --comfyui http://127.0.0.1:8188,... (or a',
-          '  frontend build with --web-root) for the full UI. Queue from a terminal with',
-          '    node bin/comfyume.js submit <workflow.json> --user user001',
+          '  frontend build with --web-root) for the full UI.',
         ]
       : []),
+    '',
+    '  From any folder, in another terminal:',
+    `    ${cli} submit --example --user ${stack.attendees[0]?.id ?? 'user001'}   one job through that attendee's sidecar; outputs in ./outputs`,
+    `    ${cli} rehearse --jobs 3                   every attendee queues 3 jobs; a report in ./reports`,
     '',
     'Press Ctrl-C to stop.',
   ].join('\n');
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const home = workshopHome();
+  const { values } = parseCommandArgs('up', {
     args,
     options: {
       users: { type: 'string', default: '3' },
       port: { type: 'string', default: '8080' },
       'no-nginx': { type: 'boolean', default: false },
-      'data-dir': { type: 'string', default: './data' },
-      dotenv: { type: 'string', default: './.env' },
+      monitoring: { type: 'boolean', default: false },
+      'prometheus-port': { type: 'string', default: '9099' },
+      'data-dir': { type: 'string', default: home.dataDir },
       comfyui: { type: 'string' },
       'step-ms': { type: 'string', default: '100' },
       'cold-start-ms': { type: 'string', default: '0' },
@@ -117,11 +135,9 @@ export async function main(args: string[]): Promise<void> {
     },
   });
   if (values.help) {
-    console.log(help);
+    console.log(help(home));
     return;
   }
-  const envFile = resolve(values.dotenv);
-  loadDotenv({ path: envFile, quiet: true });
   const wantNginx = !values['no-nginx'];
   let config = parseUpConfig(
     {
@@ -138,19 +154,33 @@ export async function main(args: string[]): Promise<void> {
       relayPort: values['relay-port'],
       webRoot: values['web-root'],
       verbose: values.verbose,
+      monitoring: values.monitoring,
+      prometheusPort: values['prometheus-port'],
     },
     process.env,
   );
+  const progress = createProgress();
   if (wantNginx && !config.nginx)
-    console.log(
-      'nginx is not installed: attendees are served by their sidecars directly (apt-get install nginx-light)',
+    progress.line('nginx is not installed: attendees are served by their sidecars directly (apt-get install nginx-light)');
+  if (config.monitoring && !findPrometheus())
+    throw new UsageError('--monitoring needs Prometheus: run ./scripts/setup.sh --monitoring (installs Debian\'s prometheus), or drop --monitoring');
+
+  const existing = await readStackFile(config.dataDir).catch(() => undefined);
+  if (existing)
+    throw new UsageError(
+      `a workshop is already running from ${config.dataDir} (pid ${existing.pid}): stop it with Ctrl-C in its terminal (or kill ${existing.pid}), or give this one another --data-dir`,
     );
 
-  const { values: secrets, generated } = await ensureEnvSecrets(envFile, [
-    'RELAY_SECRET',
-    'ADMIN_TOKEN',
+  // Every fixed port, before anything starts: a taken one is one line with the fix.
+  await assertPortsFree([
+    ...(config.nginx ? [{ port: config.nginxPort, host: '127.0.0.1', what: 'nginx (the attendee URLs)', flag: '--port' }] : []),
+    { port: config.relayPort, host: config.host, what: 'the relay', flag: '--relay-port' },
+    ...(config.monitoring
+      ? [{ port: config.prometheusPort, host: config.host, what: 'Prometheus', flag: '--prometheus-port' }]
+      : []),
   ]);
-  if (generated.length) console.log(`generated ${generated.join(', ')} into ${envFile}`);
+  const { values: secrets, generated } = await ensureEnvSecrets(home.envFile, ['RELAY_SECRET', 'ADMIN_TOKEN']);
+  if (generated.length) progress.line(`generated ${generated.join(', ')} into ${home.envFile}`);
   await mkdir(join(config.dataDir, 'up'), { recursive: true });
   const usersDir = join(config.dataDir, 'users');
   const creds = await generateUsers({
@@ -163,22 +193,53 @@ export async function main(args: string[]): Promise<void> {
   });
 
   if (!config.webRoot && config.attendeeComfyUrls.length < config.users) {
-    config = { ...config, webRoot: await prepareWorkshopUi(config.dataDir, (m) => console.log(`… ${m}`)) };
+    const task = progress.start('preparing the workshop page');
+    const webRoot = await prepareWorkshopUi(config.dataDir, (m) => task.mark(m)).catch((error: Error) => {
+      task.fail('could not build the workshop page');
+      throw error;
+    });
+    config = { ...config, webRoot };
+    task.succeed('workshop page ready');
   }
-  const stack = await startStack({
-    config,
-    relaySecret: secrets.RELAY_SECRET!,
-    adminToken: secrets.ADMIN_TOKEN!,
-    users: creds.users,
-    usersDir,
-    onStep: (message) => console.log(`… ${message}`),
-  });
+  let task: ProgressTask | undefined;
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      config,
+      relaySecret: secrets.RELAY_SECRET!,
+      adminToken: secrets.ADMIN_TOKEN!,
+      users: creds.users,
+      usersDir,
+      onStep: (message) => {
+        task?.succeed();
+        task = progress.start(message);
+      },
+      onAttendeeReady: (ready, total, id) => task?.count(ready, total, id ? `${id} ready` : undefined),
+    });
+    task?.succeed();
+    task = progress.start('checking every URL answers');
+    await verifyPrintedUrls({
+      relayUrl: stack.relayUrl,
+      nginx: stack.nginxUrl
+        ? { url: stack.nginxUrl, attendees: stack.attendees, adminPassword: creds.admin.password }
+        : undefined,
+      prometheusUrl: stack.prometheusUrl,
+    }).catch(async (error: Error) => {
+      await stack.stop();
+      throw error;
+    });
+    task.succeed('every URL answers');
+  } catch (error) {
+    task?.fail();
+    throw error;
+  }
   await writeStackFile(config.dataDir, {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     relayUrl: stack.relayUrl,
     redisUrl: stack.redisUrl,
     nginxUrl: stack.nginxUrl,
+    prometheusUrl: stack.prometheusUrl,
     admin: { user: 'admin', password: creds.admin.password, token: secrets.ADMIN_TOKEN! },
     attendees: stack.attendees,
     processes: stack.processes.map((p) => ({ name: p.name, pid: p.pid })),

@@ -2,8 +2,9 @@
  * @fileoverview `comfyume users --count 20 [--out ./data/users] [--domain host]`: credentials,
  * relay tokens, nginx config and compose services for a workshop (see users/generate.ts).
  */
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import { intFlag, parseCommandArgs } from '../args';
+import { workshopHome } from '../home';
 import { ensureEnvSecrets } from '../env-file';
 import { repoPath } from '../paths';
 import { generateUsers } from '../users/generate';
@@ -13,27 +14,27 @@ const help = `Usage: comfyume users [options]
 Writes, under --out: htpasswd/<user> (one user per file) and htpasswd/admin, env/<user>.env
 (USER_ID, RELAY_TOKEN), users.csv and credentials.txt (for the organiser, keep private),
 nginx/comfyume.conf and compose.users.yaml (for docker/compose.yaml). RELAY_SECRET and
-ADMIN_TOKEN are taken from the environment or --dotenv (not --env-file: Node 20 takes that flag for itself), and generated into it when absent.
+ADMIN_TOKEN are taken from the environment or the workshop's .env (<home>/.env: $COMFYUME_HOME,
+else this checkout), and generated into it when absent.
 Existing passwords in --out/users.csv are kept unless --rotate.
 
 Options:
   --count <n>       number of attendees (default 20)
-  --out <dir>       output folder (default ./data/users)
+  --out <dir>       output folder (default <home>/data/users)
   --domain <host>   public host name (URLs become https://<host>/userNNN/)
   --port <n>        port in the printed local URLs when no --domain (default 8080)
-  --dotenv <file>   env file holding RELAY_SECRET and ADMIN_TOKEN (default ./.env)
   --rotate          new passwords for everyone
   -h, --help`;
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const home = workshopHome();
+  const { values } = parseCommandArgs('users', {
     args,
     options: {
       count: { type: 'string', default: '20' },
-      out: { type: 'string', default: './data/users' },
+      out: { type: 'string', default: join(home.dataDir, 'users') },
       domain: { type: 'string' },
       port: { type: 'string', default: '8080' },
-      dotenv: { type: 'string', default: './.env' },
       rotate: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -42,14 +43,10 @@ export async function main(args: string[]): Promise<void> {
     console.log(help);
     return;
   }
-  const count = Number(values.count);
-  const localPort = Number(values.port);
-  if (!Number.isInteger(count) || count < 1 || count > 999)
-    throw new Error(`--count must be an integer 1..999, got "${values.count}"`);
-  if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535)
-    throw new Error(`--port must be a port number, got "${values.port}"`);
+  const count = intFlag('count', values.count, 1, 999);
+  const localPort = intFlag('port', values.port, 1, 65535);
 
-  const envFile = resolve(values.dotenv);
+  const envFile = home.envFile;
   const { values: secrets, generated } = await ensureEnvSecrets(envFile, [
     'RELAY_SECRET',
     'ADMIN_TOKEN',

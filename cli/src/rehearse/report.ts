@@ -77,7 +77,9 @@ export function timelineSvg(jobs: readonly JobRecord[]): string {
   );
   const ticks = Array.from({ length: 6 }, (_, i) => {
     const t = t0 + (span * i) / 5;
-    return `<line x1="${x(t)}" x2="${x(t)}" y1="0" y2="${height - 24}" stroke="#ddd"/><text x="${x(t)}" y="${height - 8}" font-size="11" text-anchor="middle">${s(t - t0)} s</text>`;
+    // The last label ends at its tick: centred, it would run past the right edge and be clipped.
+    const anchor = i === 5 ? 'end' : 'middle';
+    return `<line x1="${x(t)}" x2="${x(t)}" y1="0" y2="${height - 24}" stroke="#ddd"/><text x="${x(t)}" y="${height - 8}" font-size="11" text-anchor="${anchor}">${s(t - t0)} s</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="sans-serif" role="img" aria-label="job timeline">${ticks.join('')}${labels.join('')}${bars.join('')}</svg>`;
 }

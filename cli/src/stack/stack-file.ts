@@ -21,6 +21,7 @@ export const StackFile = z.object({
   relayUrl: z.string(),
   redisUrl: z.string(),
   nginxUrl: z.string().optional(),
+  prometheusUrl: z.string().optional(),
   admin: z.object({ user: z.string(), password: z.string(), token: z.string() }),
   attendees: z.array(StackAttendee),
   /** Every child process, so an operator (or a test) can see that Ctrl-C left none behind. */
@@ -43,6 +44,14 @@ export async function removeStackFile(dataDir: string): Promise<void> {
   await rm(stackFilePath(dataDir), { force: true });
 }
 
+/** No `comfyume up` runs from that data folder. */
+export class NoWorkshopError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoWorkshopError';
+  }
+}
+
 /** The running stack, or a message saying how to start one. */
 export async function readStackFile(dataDir: string): Promise<StackFile> {
   const path = stackFilePath(dataDir);
@@ -50,16 +59,17 @@ export async function readStackFile(dataDir: string): Promise<StackFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new Error(
-      `no running workshop found (${path} is missing): start one with "comfyume up", or pass --url`,
+    throw new NoWorkshopError(
+      `no workshop is running from ${dataDir} (${path} is missing): start one with "comfyume up" ` +
+        `(it uses the same workshop home: $COMFYUME_HOME or else this checkout), or pass --data-dir/--url`,
     );
   }
   const stack = StackFile.parse(JSON.parse(text));
   try {
     process.kill(stack.pid, 0);
   } catch {
-    throw new Error(
-      `the workshop in ${path} is not running any more (pid ${stack.pid}): start it with "comfyume up", or pass --url`,
+    throw new NoWorkshopError(
+      `the workshop in ${dataDir} is not running any more (its "comfyume up", pid ${stack.pid}, has exited): start it again with "comfyume up", or pass --url`,
     );
   }
   return stack;

@@ -1,7 +1,7 @@
 /**
  * @fileoverview The whole workshop on one machine, each part a child process started through the
- * product's own CLI: Redis → (simulated GPU) → relay → per attendee a ComfyUI (the simulator unless
- * a real one is given) and its sidecar → nginx. Each is health-waited before the next depends on
+ * product's own CLI: Redis → (simulated GPU) → relay → (Prometheus) → per attendee a ComfyUI (the
+ * simulator unless a real one is given) and its sidecar → nginx. Each is health-waited before the next depends on
  * it; stop() takes them down in reverse order and waits for every one to exit.
  */
 import { existsSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { cliBin, repoPath } from '../paths';
 import { relayToken } from '../users/credentials';
 import type { WorkshopUser } from '../users/generate';
 import { localNginxOptions, startLocalNginx } from './nginx';
+import { startLocalPrometheus } from './prometheus';
 import { freePort } from './ports';
 import { httpOk, portOpen, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import type { UpConfig } from './up-config';
@@ -29,6 +30,7 @@ export type Stack = {
   relayUrl: string;
   gpuUrl?: string;
   nginxUrl?: string;
+  prometheusUrl?: string;
   attendees: RunningAttendee[];
   processes: ManagedProcess[];
   /** Resolves with the first process that exits on its own (a crash), for `up` to report. */
@@ -42,7 +44,10 @@ export type StackInputs = {
   adminToken: string;
   users: readonly WorkshopUser[];
   usersDir: string;
+  /** A new step begins (the previous one is done). */
   onStep?: (message: string) => void;
+  /** Attendee start-up: `ready` of `total` answer, the last one being `id`. */
+  onAttendeeReady?: (ready: number, total: number, id: string) => void;
 };
 
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -67,6 +72,12 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
   const firstExit = new Promise<ManagedProcess>((resolve) => (reportExit = resolve));
   const echo = config.verbose ? process.stdout : undefined;
 
+  const watch = (proc: ManagedProcess) => {
+    processes.push(proc);
+    void proc.exited.then(() => {
+      if (!stopping) reportExit(proc);
+    });
+  };
   const launch = (
     name: string,
     command: string,
@@ -78,10 +89,7 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
       logFile: join(logs, `${name}.log`),
       echo,
     });
-    processes.push(proc);
-    void proc.exited.then(() => {
-      if (!stopping) reportExit(proc);
-    });
+    watch(proc);
     return proc;
   };
   const cli = (name: string, args: string[], env: Record<string, string> = {}) =>
@@ -181,9 +189,28 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
       timeoutMs: STARTUP_TIMEOUT_MS,
     });
 
+    // Prometheus, scraping the relay (and so filling the dashboard while attendees start).
+    let prometheusUrl: string | undefined;
+    if (config.monitoring) {
+      step(`starting Prometheus on ${config.host}:${config.prometheusPort}`);
+      const prometheus = await startLocalPrometheus({
+        host: config.host,
+        port: config.prometheusPort,
+        relayTargets: [new URL(relayUrl).host],
+        metricsToken: inputs.adminToken,
+        dir: join(config.dataDir, 'prometheus'),
+        logFile: join(logs, 'prometheus.log'),
+        echo,
+      });
+      watch(prometheus.process);
+      prometheusUrl = prometheus.url;
+    }
+
     // Attendees: a few at a time, so 20 Node processes do not all compile TypeScript at once on 2 cores.
     step(`starting ${inputs.users.length} attendee(s)`);
     const limit = pLimit(3);
+    let ready = 0;
+    inputs.onAttendeeReady?.(0, inputs.users.length, '');
     const attendees = await Promise.all(
       inputs.users.map((user, index) =>
         limit(async (): Promise<RunningAttendee> => {
@@ -235,6 +262,7 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
             process: sidecar,
             timeoutMs: STARTUP_TIMEOUT_MS,
           });
+          inputs.onAttendeeReady?.(++ready, inputs.users.length, user.id);
           return { id: user.id, sidecarUrl, comfyuiUrl, password: user.password };
         }),
       ),
@@ -255,14 +283,11 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
         join(config.dataDir, 'up', 'nginx'),
         { logFile: join(logs, 'nginx.log'), echo },
       );
-      processes.push(nginx.process);
-      void nginx.process.exited.then(() => {
-        if (!stopping) reportExit(nginx.process);
-      });
+      watch(nginx.process);
       nginxUrl = `http://localhost:${config.nginxPort}`;
       for (const a of attendees) a.nginxUrl = `${nginxUrl}/${a.id}/`;
     }
-    return { redisUrl, relayUrl, gpuUrl, nginxUrl, attendees, processes, firstExit, stop };
+    return { redisUrl, relayUrl, gpuUrl, nginxUrl, prometheusUrl, attendees, processes, firstExit, stop };
   } catch (error) {
     await stop();
     throw error;

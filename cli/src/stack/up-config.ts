@@ -3,7 +3,10 @@
  * with zod into a frozen object; every bad value is reported in one message.
  */
 import { resolve } from 'node:path';
+import { UsageError } from '../args';
 import { z } from 'zod';
+import { envVarDocs } from '../../../protocol/src/env/env-docs';
+import { EnvSchema as RelayEnvSchema } from '../../../relay/src/config';
 
 export type GpuMode = 'simulated' | 'serverless' | 'direct';
 
@@ -26,24 +29,35 @@ export type UpConfig = Readonly<{
   /** A ComfyUI frontend build the simulated attendee ComfyUIs serve at / (ComfyUI's web root). */
   webRoot?: string;
   verbose: boolean;
+  /** Run Debian's Prometheus scraping the relay (`--monitoring`), on this port. */
+  monitoring: boolean;
+  prometheusPort: number;
   /** Environment passed to the relay (from .env): backend settings, limits. */
   relayEnv: Readonly<Record<string, string>>;
 }>;
 
+/** A whole number in [min, max], with one message for every way to miss (text, fraction, range). */
+const whole = (min: number, max: number) => {
+  const message = `a whole number from ${min} to ${max}`;
+  return z.coerce.number({ invalid_type_error: message }).int(message).min(min, message).max(max, message);
+};
+
 const Flags = z.object({
-  users: z.coerce.number().int().min(1, 'at least 1').max(200, 'at most 200 on one machine'),
+  users: whole(1, 200),
   nginx: z.boolean(),
-  port: z.coerce.number().int().min(1).max(65535),
+  port: whole(1, 65535),
   dataDir: z.string().min(1),
   host: z.string().min(1),
-  stepMs: z.coerce.number().int().min(0).max(60_000),
-  coldStartMs: z.coerce.number().int().min(0),
-  replicas: z.coerce.number().int().min(1).max(16),
+  stepMs: whole(0, 60_000),
+  coldStartMs: whole(0, 3_600_000),
+  replicas: whole(1, 16),
   simulatedVia: z.enum(['serverless', 'direct']),
   comfyui: z.string().optional(),
-  relayPort: z.coerce.number().int().min(0).max(65535),
+  relayPort: whole(0, 65535),
   webRoot: z.string().min(1).optional(),
   verbose: z.boolean(),
+  monitoring: z.boolean(),
+  prometheusPort: whole(1, 65535),
 });
 
 const Env = z.object({
@@ -53,30 +67,8 @@ const Env = z.object({
   COMFYUI_GPU_URLS: z.string().optional(),
 });
 
-/** Relay settings an operator may put in .env that `up` passes through unchanged. */
-const RELAY_PASSTHROUGH = [
-  'SERVERLESS_ENDPOINT',
-  'SERVERLESS_API_KEY',
-  'SERVERLESS_CAPACITY',
-  'SERVERLESS_HISTORY_POLL_MS',
-  'SERVERLESS_SETTLE_MS',
-  'SFS_OUTPUT_DIR',
-  'SFS_INPUT_DIR',
-  'SFS_POLL_MS',
-  'COMFYUI_GPU_URLS',
-  'COMFYUI_GPU_CAPACITY',
-  'JOB_TIMEOUT_S',
-  'COLD_START_BUDGET_S',
-  'MAX_QUEUED_PER_USER',
-  'MAX_RUNNING_PER_USER',
-  'RELAY_MAX_BODY_MB',
-  'RELAY_MAX_NODES',
-  'REDIS_PREFIX',
-  'LOG_LEVEL',
-  'RELAY_LEASE_MS',
-  'RELAY_HEARTBEAT_MS',
-  'RELAY_EVENTS_MAXLEN',
-] as const;
+/** Relay settings an operator may put in .env that `up` passes through: every relay variable. */
+const RELAY_PASSTHROUGH = envVarDocs(RelayEnvSchema).map((doc) => doc.name);
 
 export function parseUpConfig(
   flags: Record<string, unknown>,
@@ -91,14 +83,16 @@ export function parseUpConfig(
   const problems = [
     ...(f.success
       ? []
-      : f.error.issues.map(
-          (i) =>
-            `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`,
-        )),
+      : f.error.issues.map((i) => {
+          const key = String(i.path[0]);
+          return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}, got ${JSON.stringify(flags[key])}`;
+        })),
     ...(e.success ? [] : e.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)),
   ];
   if (!f.success || !e.success)
-    throw new Error(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    throw new UsageError(
+      problems.length === 1 ? problems[0]! : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   const flagsOk = f.data;
   const envOk = e.data;
   const gpu: GpuMode =
@@ -137,6 +131,8 @@ export function parseUpConfig(
     relayPort: flagsOk.relayPort,
     webRoot: flagsOk.webRoot ? resolve(flagsOk.webRoot) : undefined,
     verbose: flagsOk.verbose,
+    monitoring: flagsOk.monitoring,
+    prometheusPort: flagsOk.prometheusPort,
     relayEnv: Object.freeze(relayEnv),
   });
 }

@@ -13,7 +13,8 @@ export async function prepareWorkshopUi(dataDir: string, log: (message: string) 
   const { build } = await import('vite');
   if (!existsSync(repoPath('dist', 'comfyume-extension', 'web'))) {
     log('building the ComfyuME extension (vite build)');
-    await build({ configFile: repoPath('vite.config.ts'), logLevel: 'warn' });
+    // root: relative paths in vite.config.ts are the checkout's, whatever folder up runs from.
+    await build({ configFile: repoPath('vite.config.ts'), root: repoPath(), logLevel: 'warn' });
   }
   const webRoot = join(dataDir, 'web');
   if (!existsSync(join(webRoot, 'index.html'))) {

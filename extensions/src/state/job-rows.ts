@@ -80,7 +80,8 @@ export function jobRow(job: TrackedJob, now: number, nodeTitle?: (id: string) =>
   return {
     id: job.id,
     state: job.state,
-    label: `${labels[job.state]}${job.number !== undefined ? ` · #${job.number}` : ''}`,
+    // ComfyUI's queue number counts from 0; people count from 1, so an attendee's first job is #1.
+    label: `${labels[job.state]}${job.number !== undefined ? ` · #${job.number + 1}` : ''}`,
     line: parts.join(' · '),
     error: job.state === 'failed' ? `${e?.message || 'the job failed'}${where}` : undefined,
     thumb: firstImage(job),

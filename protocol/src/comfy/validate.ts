@@ -18,6 +18,19 @@ export { comboListFileExists, defaultValidators, loadImageValidator } from './va
 
 export type ComfyFlavor = '0.27' | '0.8';
 
+/**
+ * Which recorded generation a ComfyUI version answers like: releases before 0.9 (the 0.8 line:
+ * `invalid_prompt` "Cannot execute because node X does not exist.", a jobs API without
+ * `cancelled`, prompt_id accepted verbatim) as 0.8; every later one as 0.27. An unknown or
+ * unreadable version answers as the newest.
+ */
+export function comfyFlavor(version: string | undefined): ComfyFlavor {
+  const match = /^v?(\d+)\.(\d+)/.exec(version?.trim() ?? '');
+  if (!match) return '0.27';
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major === 0 && minor < 9 ? '0.8' : '0.27';
+}
+
 export interface ServerCrash {
   ok: false;
   status: 500;

@@ -5,19 +5,22 @@
  * `<userId>.<base64url HMAC-SHA256(RELAY_SECRET, userId)>` and the admin token is ADMIN_TOKEN.
  *
  *   POST   /api/jobs                      SubmitJobRequest → 201 {job} (200 {job} when the id exists with the same prompt)
+ *                                        (`cachedFrom`/`failure`: the job is created finished and never reaches a GPU)
  *   GET    /api/jobs?state=a,b&user=u&limit=&offset=&full=1   → JobList (own jobs; admin: all, `user` filters)
  *   GET    /api/jobs/:id                  → {job} (full)
  *   DELETE /api/jobs/:id                  → {job} (queued → cancelled and removed from the queue; running → interrupted on the GPU)
  *   PATCH  /api/jobs/:id/priority         {lane} (admin) → {job}
  *   PUT    /api/inputs/:sha256            raw bytes of an input file (content-addressed; 204 when stored)
  *   GET    /api/view?filename=&subfolder=&type=output|temp   → the file from the caller's own output store
- *   GET    /api/object_info               → the GPU's /object_info (cached), for validation in the sidecar
+ *   GET    /api/object_info[?fresh=1]     → the GPU's /object_info (cached; fresh=1 asks the GPU now, bounded)
+ *   GET    /api/gpu/{models,models/:folder,embeddings,experiment/models,experiment/models/:folder}
+ *                                        → the GPU's own answer to that ComfyUI route (cached like object_info)
  *   GET    /api/queue/status              → QueueStatus
  *   GET    /health, /api/health           → Health (no auth)
  *   WS     /api/events?since=<eventId>    → RelayEvent frames (see events.ts); Bearer token in the upgrade
  */
 import { z } from 'zod';
-import { BackendKind, JobId, JobState, JobView, Lane } from './job';
+import { BackendKind, JobError, JobId, JobState, JobView, Lane } from './job';
 
 /** An input file referenced by the prompt (e.g. LoadImage `image: "sub/cat.png"`), uploaded first via PUT /api/inputs. */
 export const JobInput = z.object({
@@ -27,16 +30,38 @@ export const JobInput = z.object({
 });
 export type JobInput = z.infer<typeof JobInput>;
 
-export const SubmitJobRequest = z.object({
-  jobId: JobId, // minted by the sidecar: a retried submit with the same id is one job
-  clientId: z.string().default(''),
-  prompt: z.record(z.string(), z.unknown()), // ComfyUI API prompt, already validated
-  extraData: z.record(z.string(), z.unknown()).default({}), // extra_pnginfo (workflow), preview_method …
-  outputsToExecute: z.array(z.string()).optional(), // validated output node ids; all outputs when absent
-  number: z.number().optional(), // the queue number the sidecar answered to the browser
-  front: z.boolean().optional(),
-  inputs: z.array(JobInput).default([]),
+/** A run-time failure ComfyUI would have before any GPU work (a save prefix outside the output folder). */
+export const SubmitFailure = z.object({
+  /** ComfyUI's execution_error, as the attendee's version words it. */
+  error: JobError,
+  /** The nodes ComfyUI runs, in order, before the failing one. */
+  executedNodes: z.array(z.string()),
 });
+export type SubmitFailure = z.infer<typeof SubmitFailure>;
+
+export const SubmitJobRequest = z
+  .object({
+    jobId: JobId, // minted by the sidecar: a retried submit with the same id is one job
+    /** The id the attendee's client chose for it (POST /prompt `prompt_id`), when it chose one. */
+    promptId: z.string().min(1).max(256).optional(),
+    clientId: z.string().default(''),
+    prompt: z.record(z.string(), z.unknown()), // ComfyUI API prompt, already validated
+    extraData: z.record(z.string(), z.unknown()).default({}), // extra_pnginfo (workflow), preview_method …
+    outputsToExecute: z.array(z.string()).optional(), // validated output node ids; all outputs when absent
+    number: z.number().optional(), // the queue number the sidecar answered to the browser
+    front: z.boolean().optional(),
+    inputs: z.array(JobInput).default([]),
+    /**
+     * Answer it from ComfyUI's cache: a finished job of the same user with the same prompt and inputs
+     * whose outputs are still stored. The job is created done (every node cached, that job's
+     * outputs) and never reaches a GPU. When that job is not the caller's, not done, another prompt,
+     * or its outputs are gone, this is ignored and the job runs.
+     */
+    cachedFrom: JobId.optional(),
+    /** Create the job failed with this error, as ComfyUI would fail it, without reaching a GPU. */
+    failure: SubmitFailure.optional(),
+  })
+  .refine((r) => !(r.cachedFrom && r.failure), { message: 'cachedFrom and failure exclude each other', path: ['failure'] });
 export type SubmitJobRequest = z.input<typeof SubmitJobRequest>;
 
 export const JobResponse = z.object({ job: JobView });

@@ -60,6 +60,8 @@ export const StatusMessage = z.tuple([z.string(), z.record(z.string(), z.unknown
 
 export const JobView = z.object({
   id: JobId,
+  /** The id the attendee's client chose (POST /prompt `prompt_id`); absent when the sidecar minted `id`. */
+  promptId: z.string().optional(),
   userId: z.string(),
   clientId: z.string(), // the browser tab's ComfyUI sid that queued it ('' when none)
   state: JobState,

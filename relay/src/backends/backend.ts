@@ -87,5 +87,10 @@ export interface Backend {
   cancel(jobId: string): Promise<void>;
   /** The GPU's /object_info, for validating prompts before they are queued. */
   objectInfo(): Promise<Record<string, unknown>>;
+  /**
+   * A read-only GET of the GPU's ComfyUI (`/object_info`, `/models/checkpoints`, `/embeddings` …),
+   * uncached, for what the attendee's UI lists. Backends that cannot do it leave it out.
+   */
+  readComfy?(path: string): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }

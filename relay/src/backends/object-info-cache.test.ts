@@ -64,3 +64,49 @@ it('says which GPU failed when there is no copy and no GPU answers', async () =>
   const cache = new ObjectInfoCache({ redis, key: `${server.prefix()}object_info`, backends: [broken], logger: pino({ level: 'silent' }) });
   await expect(cache.get()).rejects.toMatchObject({ code: 'backend_unavailable', message: expect.stringContaining('gpu-a: connect ECONNREFUSED') });
 });
+
+/** A GPU answering listings through readComfy, counting what it was asked. */
+function listingGpu(answers: Record<string, unknown>) {
+  const asked: string[] = [];
+  let slow: Promise<void> | undefined;
+  const backend = {
+    name: 'gpu',
+    objectInfo: async () => {
+      asked.push('objectInfo()');
+      return answers['/object_info'];
+    },
+    readComfy: async (path: string) => {
+      asked.push(path);
+      await slow;
+      return path in answers ? { status: 200, body: answers[path] } : { status: 404, body: undefined };
+    },
+  } as unknown as Backend;
+  return { backend, asked, answers, hang: () => (slow = new Promise<void>(() => undefined)) };
+}
+
+it('a fresh read asks the GPU itself (not its cached copy), and is bounded when the GPU is slow', async () => {
+  const g = listingGpu({ '/object_info': { SaveImage: {} } });
+  const cache = new ObjectInfoCache({ redis, key: `${server.prefix()}object_info`, backends: [g.backend], logger: pino({ level: 'silent' }), freshWaitMs: 200 });
+  expect(Object.keys(await cache.get())).toEqual(['SaveImage']);
+  expect(g.asked).toEqual(['objectInfo()']); // plain reads may use the backend's own short-lived copy
+  g.answers['/object_info'] = { SaveImage: {}, GpuOnlyNode: {} };
+  expect(Object.keys(await cache.get({ fresh: true }))).toContain('GpuOnlyNode');
+  expect(g.asked).toEqual(['objectInfo()', '/object_info']);
+  g.hang();
+  g.answers['/object_info'] = { Other: {} };
+  expect(Object.keys(await cache.get({ fresh: true }))).toContain('GpuOnlyNode'); // the copy, after at most freshWaitMs
+});
+
+it('model listings: folders the GPU lists are read and kept; any other folder is a 404 without asking', async () => {
+  const g = listingGpu({ '/models': ['checkpoints', 'loras'], '/models/checkpoints': ['gpu.safetensors'], '/embeddings': ['neg'] });
+  const key = `${server.prefix()}object_info`;
+  const cache = new ObjectInfoCache({ redis, key, backends: [g.backend], logger: pino({ level: 'silent' }) });
+  expect(await cache.read('/models/checkpoints')).toEqual(['gpu.safetensors']);
+  expect(await cache.read('/embeddings')).toEqual(['neg']);
+  expect(JSON.parse((await redis.get(`${key}:/models/checkpoints`)) ?? '{}').value).toEqual(['gpu.safetensors']);
+  await expect(cache.read('/models/nope')).rejects.toMatchObject({ code: 'not_found' });
+  expect(g.asked).not.toContain('/models/nope');
+  for (const bad of ['/models/..', '/models/../x', '/object_info/SaveImage', '/view', '/models/a/b']) {
+    await expect(cache.read(bad), bad).rejects.toMatchObject({ code: 'bad_request' });
+  }
+});

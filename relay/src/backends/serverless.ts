@@ -137,6 +137,11 @@ export function createServerlessBackend(
       return objectInfo.value;
     },
 
+    async readComfy(path: string): Promise<{ status: number; body: unknown }> {
+      const reply = await endpoint.withColdStart(path, () => endpoint.request('GET', path), { budgetMs: config.coldStartBudgetMs, signal: closing.signal });
+      return { status: reply.status, body: reply.body };
+    },
+
     async close(): Promise<void> {
       closing.abort();
       await watcher.close();

@@ -1,7 +1,7 @@
 /** @fileoverview The relay's route table (paths kept from the original system; see protocol/src/relay/api.ts). */
 import { cancelJob, getJob, listJobs, setPriority, submitJob } from './handlers/jobs';
 import { putInput, view } from './handlers/files';
-import { objectInfo, queueStatus } from './handlers/status';
+import { gpuListing, objectInfo, queueStatus } from './handlers/status';
 import type { Handler } from './types';
 
 export type Route = { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string; body: 'json' | 'raw' | 'none'; handler: Handler };
@@ -15,5 +15,10 @@ export const routes: Route[] = [
   { method: 'put', path: '/api/inputs/:sha256', body: 'raw', handler: putInput },
   { method: 'get', path: '/api/view', body: 'none', handler: view },
   { method: 'get', path: '/api/object_info', body: 'none', handler: objectInfo },
+  { method: 'get', path: '/api/gpu/models', body: 'none', handler: gpuListing('/models') },
+  { method: 'get', path: '/api/gpu/models/:folder', body: 'none', handler: gpuListing('/models') },
+  { method: 'get', path: '/api/gpu/embeddings', body: 'none', handler: gpuListing('/embeddings') },
+  { method: 'get', path: '/api/gpu/experiment/models', body: 'none', handler: gpuListing('/experiment/models') },
+  { method: 'get', path: '/api/gpu/experiment/models/:folder', body: 'none', handler: gpuListing('/experiment/models') },
   { method: 'get', path: '/api/queue/status', body: 'none', handler: queueStatus },
 ];

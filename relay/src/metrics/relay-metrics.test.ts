@@ -1,7 +1,7 @@
 /** @fileoverview createRelayMetrics: series after observations, scrape-time gauges, the HTTP handler (real server). */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRelayMetrics } from './relay-metrics';
+import { createRelayMetrics, failureReason } from './relay-metrics';
 
 /** The value of one sample line, e.g. `comfyume_relay_queue_depth 7`. */
 function sample(text: string, series: string): number | undefined {
@@ -25,8 +25,19 @@ describe('createRelayMetrics', () => {
     observe.jobStateChanged('queued', 'cancelled');
     observe.jobFinished('done', 4_000, 12_500, 'gpu-a');
     observe.jobFinished('failed', 250, 0, 'gpu-a');
+    observe.jobFinished('failed', 250, 0, 'gpu-a', 'TimeoutError');
     const text = await registry.metrics();
     expect(sample(text, 'comfyume_relay_jobs_submitted_total')).toBe(2);
+    expect(sample(text, 'comfyume_relay_job_failures_total{reason="timeout"}')).toBe(1);
+    expect(sample(text, 'comfyume_relay_job_failures_total{reason="relay_error"}')).toBe(1);
+    // Present at 0 before any failure, so PromQL's increase() sees a reason's first failure.
+    expect(sample(text, 'comfyume_relay_job_failures_total{reason="out_of_memory"}')).toBe(0);
+    expect(['torch.OutOfMemoryError', 'RuntimeError', 'prompt_invalid', undefined].map(failureReason)).toEqual([
+      'out_of_memory',
+      'gpu_error',
+      'invalid_prompt',
+      'relay_error',
+    ]);
     expect(text).not.toContain('user001');
     expect(
       sample(

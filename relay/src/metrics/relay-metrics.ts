@@ -38,8 +38,12 @@ export type RelayObserve = {
   jobSubmitted(userId: string): void;
   /** A job moved between states on this relay. `backend` is '' while it has none. */
   jobStateChanged(from: string, to: string, backend?: string): void;
-  /** A job reached done/failed/cancelled. `waitMs` created → started (or → finished if it never started). */
-  jobFinished(state: string, waitMs: number, runMs: number, backend?: string): void;
+  /**
+   * A job reached done/failed/cancelled. `waitMs` created → started (or → finished if it never
+   * started). `reason` (failed jobs): the error's exception type, e.g. TimeoutError (counted by
+   * failureReason's category).
+   */
+  jobFinished(state: string, waitMs: number, runMs: number, backend?: string, reason?: string): void;
   /** Output file written on the GPU side → `executed` sent to the user. */
   outputDelivered(latencyMs: number): void;
   /** How long a GPU took to warm up (warming_up → running). */
@@ -70,6 +74,20 @@ const deliveryBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 const coldBuckets = [1, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
+
+/** Why jobs fail, as a small fixed set (a label per exception type would grow without bound). */
+export const failureReasons = ['timeout', 'out_of_memory', 'gpu_error', 'invalid_prompt', 'relay_error'] as const;
+export type FailureReason = (typeof failureReasons)[number];
+
+/** The reason for a failed job's error exception type (JobError.exceptionType). */
+export function failureReason(exceptionType: string | undefined): FailureReason {
+  const type = exceptionType ?? '';
+  if (/^Timeout(Error)?$/.test(type)) return 'timeout';
+  if (/OutOfMemory/i.test(type)) return 'out_of_memory';
+  if (/^(prompt_invalid|path_escape|PathEscape|prompt_outputs_failed_validation)$/.test(type)) return 'invalid_prompt';
+  if (type === '' || /^(RelayError|OutputStore)$/.test(type)) return 'relay_error';
+  return 'gpu_error'; // the workflow raised on the GPU (RuntimeError, ValueError, …)
+}
 const label = (value: string | undefined) => (value === undefined || value === '' ? 'none' : value);
 
 /**
@@ -132,6 +150,14 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     labelNames: ['state', 'backend'],
     registers,
   });
+  const failures = new Counter({
+    name: `${p}job_failures_total`,
+    help: `Jobs that failed on this relay, by reason (${failureReasons.join(', ')})`,
+    labelNames: ['reason'],
+    registers,
+  });
+  // Every reason exists from the start at 0, so increase() in PromQL counts a reason's first failure.
+  for (const reason of failureReasons) failures.inc({ reason }, 0);
   const wait = new Histogram({
     name: `${p}job_wait_seconds`,
     help: 'Created → started (queue + submit + cold start), per finished job',
@@ -248,6 +274,7 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     },
   });
 
+  const seenBackends = new Set<string>();
   const observe: RelayObserve = {
     jobSubmitted(userId) {
       if (options.perUserLabels) submitted.inc({ user: userId });
@@ -255,10 +282,18 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     },
     jobStateChanged(from, to, backend) {
       transitions.inc({ from, to, backend: label(backend) });
+      // A backend's outcome series exist at 0 from its first job on, so PromQL's rate() and
+      // increase() count the first failure (a series born at 1 shows no increase).
+      const name = label(backend);
+      if (!seenBackends.has(name)) {
+        seenBackends.add(name);
+        for (const state of ['done', 'failed', 'cancelled']) finished.inc({ state, backend: name }, 0);
+      }
     },
-    jobFinished(state, waitMs, runMs, backend) {
+    jobFinished(state, waitMs, runMs, backend, reason) {
       const labels = { state, backend: label(backend) };
       finished.inc(labels);
+      if (state === 'failed') failures.inc({ reason: failureReason(reason) });
       wait.observe(labels, seconds(waitMs));
       if (runMs > 0) run.observe(labels, seconds(runMs));
     },

@@ -167,7 +167,7 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
   if (finalState) {
     const now = Date.now();
     deps.observe?.jobStateChanged(currentState, finalState, backend.name);
-    deps.observe?.jobFinished(finalState, (startedAt ?? now) - job.createdAt, startedAt !== undefined ? now - startedAt : 0, backend.name);
+    deps.observe?.jobFinished(finalState, (startedAt ?? now) - job.createdAt, startedAt !== undefined ? now - startedAt : 0, backend.name, result.error?.exceptionType);
   }
 }
 

@@ -46,6 +46,7 @@ const numberFields = [
 /** Fields a caller may set, encoded for HSET (undefined → '' which reads back as absent). */
 export type JobPatch = Partial<{
   clientId: string;
+  promptId: string;
   backend: string;
   backendRef: string;
   submittedAt: number;
@@ -91,6 +92,7 @@ export function decodeJob(hash: Record<string, string>): StoredJob | undefined {
   const state = hash.state as JobState;
   return {
     id: hash.id,
+    promptId: hash.promptId || undefined,
     userId: hash.userId ?? '',
     clientId: hash.clientId ?? '',
     state,
@@ -130,6 +132,7 @@ export function toView(
 ): JobView {
   const view: JobView = {
     id: job.id,
+    promptId: job.promptId,
     userId: job.userId,
     clientId: job.clientId,
     state: job.state,

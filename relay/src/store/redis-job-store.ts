@@ -25,6 +25,7 @@ const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
 export type NewJob = {
   id: string;
+  promptId?: string;
   userId: string;
   clientId: string;
   prompt: Record<string, unknown>;
@@ -53,6 +54,14 @@ function failure(code: number, jobId: string, op: string): RelayError {
       return new RelayError('internal', `${op} on job ${jobId} returned code ${code}`);
   }
 }
+
+/** The hash fields of a new job: what was submitted, and what it ran (nothing yet, unless created finished). */
+function newJobFields(job: NewJob, facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'> = {}): string[] {
+  const { clientId, promptId, prompt, extraData, outputsToExecute, inputs } = job;
+  return encodePatch({ clientId, promptId, prompt, extraData, outputsToExecute, inputs, executedNodes: [], cachedNodes: [], outputs: {}, statusMessages: [], ...facts });
+}
+
+const reusedId = (id: string) => new RelayError('conflict', `job id ${id} is already used by a different prompt; mint a new job id for a new prompt`);
 
 export class RedisJobStore {
   readonly keys: Keys;
@@ -88,26 +97,40 @@ export class RedisJobStore {
         'addJob',
         k.job(job.id), k.normalLane, k.userQueued, k.userRound, k.round, k.seq, k.jobs, k.userJobs(job.userId),
         job.userId, hash, this.options.maxQueuedPerUser, now, job.number ?? '', job.id,
-        ...encodePatch({
-          clientId: job.clientId,
-          prompt: job.prompt,
-          extraData: job.extraData,
-          outputsToExecute: job.outputsToExecute,
-          inputs: job.inputs,
-          executedNodes: [],
-          cachedNodes: [],
-          outputs: {},
-          statusMessages: [],
-        }),
+        ...newJobFields(job),
       ),
     );
-    if (code === -1)
-      throw new RelayError('conflict', `job id ${job.id} is already used by a different prompt; mint a new job id for a new prompt`);
+    if (code === -1) throw reusedId(job.id);
     if (code === -2)
       throw new RelayError(
         'user_queue_full',
         `you already have ${this.options.maxQueuedPerUser} jobs waiting, the most one user may queue; wait for one to start or cancel one`,
       );
+    const stored = await this.get(job.id);
+    if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
+    return { job: stored, created: code === 1 };
+  }
+
+  /**
+   * Idempotent create of a job that is finished from the start (answered from ComfyUI's cache, or
+   * failed as ComfyUI would fail it): never queued, never claimed. `facts` holds what it ran.
+   */
+  async createFinished(
+    job: NewJob,
+    state: 'done' | 'failed',
+    facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'>,
+    now = Date.now(),
+  ): Promise<{ job: StoredJob; created: boolean }> {
+    const k = this.keys;
+    const code = Number(
+      await this.run(
+        'addFinishedJob',
+        k.job(job.id), k.jobs, k.userJobs(job.userId), k.seq,
+        job.userId, promptHash(job.prompt, job.outputsToExecute), now, job.number ?? '', job.id, state,
+        ...newJobFields(job, facts),
+      ),
+    );
+    if (code === -1) throw reusedId(job.id);
     const stored = await this.get(job.id);
     if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
     return { job: stored, created: code === 1 };

@@ -10,20 +10,43 @@ export type LocalComfy = {
   getJson(path: string): Promise<unknown>;
   /** Forwards a JSON POST (queue/history mutations, interrupt, cancel); undefined when it did not answer. */
   post(path: string, body: unknown): Promise<{ status: number; json: unknown } | undefined>;
+  /**
+   * Called when the local ComfyUI answers again after it could not be reached (it restarted, maybe
+   * as another version): what was read from it before may be stale.
+   */
+  onBack(listener: () => void): void;
   close(): Promise<void>;
 };
 
 export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 10_000): LocalComfy {
   const pool = new Pool(new URL(comfyUrl).origin, { connections: 8, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const listeners: (() => void)[] = [];
+  let lost = false;
+  const reached = () => {
+    if (!lost) return;
+    lost = false;
+    for (const listener of listeners) listener();
+  };
+  const unreachable = (error: unknown, path: string) => {
+    lost = true;
+    logger.debug({ err: error, path }, 'local ComfyUI did not answer');
+  };
   return {
     async getJson(path) {
+      let response;
       try {
-        const response = await pool.request({ method: 'GET', path, headers: { accept: 'application/json' } });
+        response = await pool.request({ method: 'GET', path, headers: { accept: 'application/json' } });
+      } catch (error) {
+        unreachable(error, path);
+        return undefined;
+      }
+      reached();
+      try {
         const text = await response.body.text();
         if (response.statusCode !== 200) return undefined;
         return JSON.parse(text) as unknown;
       } catch (error) {
-        logger.debug({ err: error, path }, 'local ComfyUI did not answer');
+        logger.debug({ err: error, path }, 'local ComfyUI answered something that is not JSON');
         return undefined;
       }
     },
@@ -35,6 +58,7 @@ export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 1
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
         });
+        reached();
         const text = await response.body.text();
         let json: unknown;
         try {
@@ -44,9 +68,12 @@ export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 1
         }
         return { status: response.statusCode, json };
       } catch (error) {
-        logger.debug({ err: error, path }, 'local ComfyUI did not answer');
+        unreachable(error, path);
         return undefined;
       }
+    },
+    onBack(listener) {
+      listeners.push(listener);
     },
     async close() {
       await pool.close().catch(() => pool.destroy());

@@ -2,13 +2,15 @@
  * @fileoverview The sidecar's HTTP request path, in order:
  *   1. base path (optional `SIDECAR_BASE_PATH`: `/user001` → 301 to `/user001/`, prefix stripped)
  *   2. ComfyUI's origin check (403, as ComfyUI would)
- *   3. the routes the sidecar answers itself (prompt, queue, history, interrupt, jobs), both spellings
+ *   3. the routes the sidecar answers itself (prompt, queue, history, interrupt, jobs, and what the
+ *      GPU has: object_info, models, embeddings), both spellings
  *   4. everything else → the local ComfyUI (proxy)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../logger';
 import type { LocalProxy } from '../proxy/proxy';
+import type { CatalogRoutes } from './catalog-routes';
 import { originRefused } from './origin';
 import { errorReply, send, type Reply } from './reply';
 
@@ -24,7 +26,7 @@ export type Routes = {
   listJobs(req: IncomingMessage): Promise<Reply>;
   jobDetail(id: string): Promise<Reply>;
   cancelJob(id: string): Promise<Reply | undefined>;
-  cancelJobs(req: IncomingMessage): Promise<Reply>;
+  cancelJobs(req: IncomingMessage): Promise<Reply | undefined>;
 };
 
 /** Strips `basePath` from a URL; `redirect` when the URL is the bare prefix (the UI needs the slash). */
@@ -39,8 +41,8 @@ export function stripBasePath(url: string, basePath: string): { url: string } | 
 /** `/x` and `/api/x`: ComfyUI registers every route under both (§1.1). */
 const both = (path: string) => [path, `/api${path}`];
 
-export function createRouter(options: { basePath: string; routes: Routes; proxy: LocalProxy; logger: Logger }) {
-  const { routes, logger } = options;
+export function createRouter(options: { basePath: string; routes: Routes; catalog: CatalogRoutes; proxy: LocalProxy; logger: Logger }) {
+  const { routes, catalog, logger } = options;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -64,7 +66,7 @@ export function createRouter(options: { basePath: string; routes: Routes; proxy:
     if (reply) send(res, reply);
     else next();
   };
-  const param = (req: Request) => String(req.params.id);
+  const param = (req: Request, name = 'id') => String(req.params[name]);
 
   app.post(both('/prompt'), handle(routes.postPrompt));
   app.get(both('/prompt'), handle(routes.getPrompt));
@@ -79,6 +81,13 @@ export function createRouter(options: { basePath: string; routes: Routes; proxy:
   app.post('/api/jobs/cancel', handle(routes.cancelJobs));
   app.get('/api/jobs/:id', handle((req) => routes.jobDetail(param(req))));
   app.post('/api/jobs/:id/cancel', handle((req) => routes.cancelJob(param(req))));
+  app.get(both('/object_info'), handle(catalog.objectInfo));
+  app.get(both('/object_info/:name'), handle((req) => catalog.objectInfoClass(param(req, 'name'))));
+  app.get(both('/models'), handle(catalog.models));
+  app.get(both('/models/:folder'), handle((req) => catalog.modelFolder(param(req, 'folder'))));
+  app.get(both('/embeddings'), handle(catalog.embeddings));
+  app.get(both('/experiment/models'), handle(catalog.experimentModels));
+  app.get(both('/experiment/models/:folder'), handle((req) => catalog.experimentModelFolder(param(req, 'folder'))));
 
   app.use((req: Request, res: Response, next: NextFunction) => options.proxy.web(req, res, next));
 

@@ -1,12 +1,14 @@
 /**
  * @fileoverview Gathers what the queue/history/jobs routes answer from: this user's relay jobs and
  * the local ComfyUI's own queue and history, fetched in parallel and merged by shapes/sources.ts.
+ * Every queue number seen on the way keeps the remote numbering above the local one.
  */
 import type { LocalComfy } from '../comfy/local-comfy';
 import type { Logger } from '../logger';
 import type { OutputStore } from '../outputs/output-store';
 import type { RelayJobs } from '../relay/relay-jobs';
 import { buildUserView, type UserView } from '../shapes/sources';
+import { historyNumbers, queueNumbers, type QueueNumbers } from '../state/queue-numbers';
 import type { StateStore } from '../state/state-store';
 
 export type ViewSource = { load(): Promise<UserView> };
@@ -16,6 +18,8 @@ export function createViewSource(deps: {
   local: LocalComfy;
   state: StateStore;
   outputs: OutputStore;
+  /** Every number seen here moves the queue counter past it (local and remote share one sequence). */
+  numbers: QueueNumbers;
   logger: Logger;
 }): ViewSource {
   return {
@@ -25,6 +29,7 @@ export function createViewSource(deps: {
         deps.local.getJson('/queue'),
         deps.local.getJson('/history'),
       ]);
+      deps.numbers.observe([...queueNumbers(localQueue), ...historyNumbers(localHistory), ...relay.jobs.map((job) => job.number)]);
       const view = buildUserView({
         relayJobs: relay.jobs,
         isHidden: (id, finishedAt) => deps.state.isHidden(id, finishedAt),

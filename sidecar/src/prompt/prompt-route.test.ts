@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { acceptedBody, queueNumber } from './prompt-route';
 
-describe('queueNumber (server.py post_prompt)', () => {
+describe('queueNumber (server.py post_prompt), never hiding jobs', () => {
   const counter = () => {
     let n = 7;
     return () => n++;
   };
   it('uses the counter, negated for front', () => {
     const next = counter();
-    expect(queueNumber({}, next)).toEqual({ number: 7, asFloat: false });
-    expect(queueNumber({ front: true }, next)).toEqual({ number: -8, asFloat: false });
-    expect(queueNumber({ front: false }, next)).toEqual({ number: 9, asFloat: false });
+    expect(queueNumber({}, next)).toEqual({ number: 7, asFloat: false, stored: 7 });
+    expect(queueNumber({ front: true }, next)).toEqual({ number: -8, asFloat: false, stored: -8 });
+    expect(queueNumber({ front: false }, next)).toEqual({ number: 9, asFloat: false, stored: 9 });
   });
-  it('echoes a given number as a float without touching the counter', () => {
-    let calls = 0;
-    expect(queueNumber({ number: '5' }, () => calls++)).toEqual({ number: 5, asFloat: true });
-    expect(calls).toBe(0);
+  it('echoes a forged number as a float, but the job keeps the next counter value', () => {
+    const next = counter();
+    expect(queueNumber({ number: '5' }, next)).toEqual({ number: 5, asFloat: true, stored: 7 });
+    expect(queueNumber({ number: 1e18 }, next)).toEqual({ number: 1e18, asFloat: true, stored: 8 });
+    expect(queueNumber({}, next).stored).toBe(9);
   });
 });
 

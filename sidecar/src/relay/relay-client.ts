@@ -22,7 +22,10 @@ export type RelayClient = {
   getJob(id: string): Promise<JobView | undefined>;
   cancelJob(id: string): Promise<JobView | undefined>;
   putInput(sha256: string, bytes: Buffer): Promise<void>;
-  objectInfo(): Promise<Record<string, unknown>>;
+  /** The GPU's /object_info (the relay's copy; `fresh` asks the GPU now, bounded by the relay). */
+  objectInfo(options?: { fresh?: boolean }): Promise<Record<string, unknown>>;
+  /** The GPU's answer to a ComfyUI listing route (`/models/checkpoints` …); undefined = the GPU has no such route. */
+  gpuListing(path: string): Promise<unknown>;
   view(params: { filename: string; subfolder: string; type: string }): Promise<ViewResponse>;
   close(): Promise<void>;
 };
@@ -116,11 +119,12 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     async putInput(sha256, bytes) {
       await call('PUT', `/api/inputs/${sha256}`, bytes, 'application/octet-stream');
     },
-    async objectInfo() {
-      const body = await json('GET', '/api/object_info');
+    async objectInfo(options = {}) {
+      const body = await json('GET', options.fresh ? '/api/object_info?fresh=1' : '/api/object_info');
       if (!body || typeof body !== 'object') throw new RelayUnavailableError(new Error('object_info is not an object'));
       return body as Record<string, unknown>;
     },
+    gpuListing: (path) => orUndefinedOn404(json('GET', `/api/gpu${path}`)),
     async view(params) {
       const query = new URLSearchParams(params);
       // A file download is streamed, so it is not wrapped in p-retry; the output fetcher retries it.

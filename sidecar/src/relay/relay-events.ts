@@ -7,6 +7,7 @@
 import { WebSocket, type RawData } from 'ws';
 import { RelayEvent } from '../../../protocol/src/relay/events';
 import type { Logger } from '../logger';
+import type { PromptIds } from './prompt-ids';
 
 export type RelayEventsHandlers = {
   onEvent(event: RelayEvent): void;
@@ -21,6 +22,8 @@ export type RelayEventsOptions = {
   since: () => string | undefined;
   pingMs: number;
   logger: Logger;
+  /** Client-chosen prompt ids: events and previews are passed on with the client's names. */
+  promptIds?: PromptIds;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 };
@@ -74,7 +77,7 @@ export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayE
       alive = true;
       const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       if (isBinary) {
-        handlers.onPreview(bytes);
+        handlers.onPreview(options.promptIds ? options.promptIds.preview(bytes) : bytes);
         return;
       }
       let json: unknown;
@@ -89,7 +92,7 @@ export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayE
         logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'relay event does not match the contract; ignored');
         return;
       }
-      handlers.onEvent(parsed.data);
+      handlers.onEvent(options.promptIds ? options.promptIds.event(parsed.data) : parsed.data);
     });
     ws.on('unexpected-response', (_req, res) => {
       logger.warn({ status: res.statusCode }, 'relay refused the event socket');

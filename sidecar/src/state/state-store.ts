@@ -1,7 +1,8 @@
 /**
  * @fileoverview The sidecar's own persisted state: the last relay event id (so a restart resumes
- * the event stream), ComfyUI's queue-number counter, history entries the user hid, and the local
- * names given to fetched outputs. One small JSON file, written atomically and debounced.
+ * the event stream), ComfyUI's queue-number counter, history entries the user hid, the local names
+ * given to fetched outputs, the last run (ComfyUI's cache) and client-chosen prompt ids. One small
+ * JSON file, written atomically and debounced.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
@@ -17,6 +18,10 @@ const StateFile = z.object({
   clearedAt: z.number().default(0),
   /** `${jobId}|${type}|${subfolder}|${filename}` → local filename. */
   outputNames: z.record(z.string(), z.string()).default({}),
+  /** The last prompt sent for execution and its cache key (what ComfyUI's cache would hold). */
+  lastRun: z.object({ jobId: z.string(), key: z.string() }).optional(),
+  /** Relay job id → the prompt_id the client chose for it (oldest first, bounded). */
+  promptIds: z.record(z.string(), z.string()).default({}),
 });
 type StateData = z.infer<typeof StateFile>;
 
@@ -24,6 +29,9 @@ export type StateStore = ReturnType<typeof openStateStore>;
 
 export const outputKey = (jobId: string, type: string, subfolder: string, filename: string) =>
   `${jobId}|${type}|${subfolder}|${filename}`;
+
+/** How many client-chosen prompt ids are remembered (the relay lists them again when needed). */
+const MAX_PROMPT_IDS = 2_000;
 
 export function openStateStore(dir: string, logger: Logger) {
   mkdirSync(dir, { recursive: true });
@@ -71,6 +79,12 @@ export function openStateStore(dir: string, logger: Logger) {
       changed();
       return n;
     },
+    /** Moves the counter past `n` (a number already used by this user's ComfyUI or relay jobs). */
+    numberSeen(n: number) {
+      if (!Number.isFinite(n) || n < data.counter) return;
+      data.counter = Math.floor(n) + 1;
+      changed();
+    },
     isHidden(jobId: string, finishedAt: number | undefined): boolean {
       return hidden.has(jobId) || (finishedAt !== undefined && finishedAt <= data.clearedAt);
     },
@@ -80,6 +94,22 @@ export function openStateStore(dir: string, logger: Logger) {
     },
     clearHistory(now: number) {
       data.clearedAt = now;
+      changed();
+    },
+    get promptIds(): Readonly<Record<string, string>> {
+      return data.promptIds;
+    },
+    setPromptId(jobId: string, promptId: string) {
+      data.promptIds[jobId] = promptId;
+      const ids = Object.keys(data.promptIds);
+      for (const old of ids.slice(0, Math.max(0, ids.length - MAX_PROMPT_IDS))) delete data.promptIds[old];
+      changed();
+    },
+    get lastRun(): { jobId: string; key: string } | undefined {
+      return data.lastRun;
+    },
+    setLastRun(run: { jobId: string; key: string }) {
+      data.lastRun = run;
       changed();
     },
     outputName(key: string): string | undefined {

@@ -20,6 +20,8 @@ export type JobSnapshot = JobRecord;
 
 type Deps = {
   book: SequenceBook;
+  /** The attendee's ComfyUI version now: the sequence follows it (a ComfyUI upgraded under us too). */
+  version?: () => string | undefined;
   hub: BrowserHub;
   outputs: OutputStore;
   logger: Logger;
@@ -38,11 +40,16 @@ export function encodeMessage(message: ComfyMessage, logger?: Logger): string {
 
 export const jobMessageText = (job: JobRecord) => JSON.stringify({ type: 'comfyume.job', data: job });
 
-export function createEventPipeline({ book, hub, outputs, logger, handled }: Deps) {
+export function createEventPipeline({ book, hub, outputs, logger, handled, version }: Deps) {
   let chain: Promise<void> = Promise.resolve();
 
   const enqueue = (task: () => Promise<void> | void) => {
-    chain = chain.then(task).catch((error: unknown) => logger.error({ err: error }, 'event pipeline task failed'));
+    chain = chain
+      .then(() => {
+        if (version) book.setVersion(version());
+        return task();
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'event pipeline task failed'));
     return chain;
   };
 

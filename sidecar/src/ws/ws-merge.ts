@@ -19,6 +19,8 @@ export type WsMergeOptions = {
   comfyUrl: string;
   /** The attendee's ComfyUI version until it is read from its `/system_stats`. */
   comfyVersion: string;
+  /** The version read from the attendee's ComfyUI, when known (asked before each fact is applied). */
+  detectedVersion?: () => string | undefined;
   stateDir: string;
   pingMs: number;
   previewBufferBytes: number;
@@ -68,6 +70,7 @@ export function createWsMerge(options: WsMergeOptions) {
 
   const pipeline = createEventPipeline({
     book: sequence,
+    version: () => options.detectedVersion?.() ?? options.comfyVersion,
     hub,
     outputs: options.outputs,
     logger: logger.child({ mod: 'merge' }),

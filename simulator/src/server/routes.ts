@@ -1,7 +1,9 @@
 /** @fileoverview The replica's route table: ComfyUI 0.27's paths (bare and /api), jobs only under /api, /internal only bare. */
 import type { ReplicaContext } from '../context';
 import { getHistory, getHistoryItem, postHistory } from './handlers/history';
-import { getFeatures, getExtensions, getEmbeddings, getModelFolder, getModels, getObjectInfo, getObjectInfoClass, getSetting, getSettings, getSystemStats, getUsers, postSetting, postSettings } from './handlers/info';
+import { getGlobalSubgraphs, getI18n, getNodeReplacements, getWorkflowTemplates } from './handlers/frontend';
+import { getFeatures, getExtensions, getObjectInfo, getObjectInfoClass, getSetting, getSettings, getSystemStats, getUsers, postSetting, postSettings } from './handlers/info';
+import { getEmbeddings, getExperimentModelFolder, getExperimentModels, getFolderPaths, getModelFolder, getModels } from './handlers/models';
 import { internalFiles, uploadImage, view } from './handlers/files';
 import { cancelJob, cancelJobs, getJob, listJobsHandler } from './handlers/jobs';
 import { postPrompt } from './handlers/prompt';
@@ -32,6 +34,12 @@ export function buildRouter(ctx: ReplicaContext): Router {
     .both('GET', '/embeddings', h(getEmbeddings))
     .both('GET', '/models', h(getModels))
     .both('GET', '/models/{folder}', h(getModelFolder))
+    .both('GET', '/experiment/models', h(getExperimentModels))
+    .both('GET', '/experiment/models/{folder}', h(getExperimentModelFolder))
+    .both('GET', '/i18n', h(getI18n))
+    .both('GET', '/workflow_templates', h(getWorkflowTemplates))
+    .both('GET', '/global_subgraphs', h(getGlobalSubgraphs))
+    .both('GET', '/node_replacements', h(getNodeReplacements))
     .both('GET', '/users', h(getUsers))
     .both('GET', '/settings', h(getSettings))
     .both('POST', '/settings', h(postSettings))
@@ -43,6 +51,7 @@ export function buildRouter(ctx: ReplicaContext): Router {
     .add('GET', '/api/jobs/{id}', h(getJob))
     .add('POST', '/api/jobs/{id}/cancel', h(cancelJob))
     // An aiohttp sub-app: never under /api.
-    .add('GET', '/internal/files/{type}', h(internalFiles));
+    .add('GET', '/internal/files/{type}', h(internalFiles))
+    .add('GET', '/internal/folder_paths', h(getFolderPaths));
   return router;
 }

@@ -41,7 +41,8 @@ describe('<comfyume-job-tracker>', () => {
     ]);
     const rows = [...el.shadowRoot!.querySelectorAll('li')];
     expect(rows.map((r) => r.dataset.jobId)).toEqual(['q', 'd', 'f']);
-    expect(rows[0]!.querySelector('.label')!.textContent).toBe('Queued · #4');
+    expect(rows[0]!.querySelector('.label')!.textContent).toBe('Queued · #5'); // number 4 is the fifth job
+    expect(rows[1]!.querySelector('.label')!.textContent).toMatch(/^Done · #4/);
     expect(rows[0]!.querySelector('.line')!.textContent).toContain('position 2 of 3 · starts in ~30 s');
     expect(rows[0]!.querySelector('button.cancel')).not.toBeNull();
     expect(rows[1]!.querySelector('img')!.getAttribute('src')).toBe('/api/view?filename=out.png&type=output&subfolder=comfyume');

@@ -20,6 +20,8 @@ type NodeProgress = { value: number; max: number; state: 'running' | 'finished';
 export type TimelineState = {
   jobId: string;
   clientId: string;
+  /** ComfyUI's enqueue `status` went out (the job counts in queue_remaining from there). */
+  announced?: boolean;
   started: boolean;
   cachedSent: boolean;
   ended: boolean;
@@ -55,6 +57,16 @@ export class JobTimeline {
 
   private get id() {
     return this.state.jobId;
+  }
+
+  /**
+   * ComfyUI announces a prompt once, when it is queued: the first time this user's job is known
+   * (its submit, or its record if the relay's word arrived first — a job the relay finished at once).
+   */
+  enqueue(): Step[] {
+    if (this.state.announced) return [];
+    this.state.announced = true;
+    return [{ kind: 'status', selfActive: true }];
   }
 
   /** A message the GPU sent for this job. */

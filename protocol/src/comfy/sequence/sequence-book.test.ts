@@ -95,6 +95,20 @@ describe('SequenceBook', () => {
     expect(frames(out)).toEqual(['status(1)', 'status(1)', 'execution_start', 'execution_cached', 'execution_error', 'status(0)', 'executing:null']);
   });
 
+  it("announces a job once, first, even when the relay's record of it (finished at once) comes before the submit", () => {
+    const book = new SequenceBook();
+    const error = { ...jobLevelError('Exception', 'Saving image outside the output folder is not allowed.'), nodeId: '2', nodeType: 'SaveImage' };
+    const out = feed(book, [
+      { kind: 'record', job: record({ state: 'failed', startedAt: 2, finishedAt: 3, executedNodes: ['1'], error }) },
+      { kind: 'submitted', job: record({ state: 'failed', startedAt: 2, finishedAt: 3, executedNodes: ['1'], error }) },
+    ]);
+    expect(frames(out)).toEqual([
+      'status(1)', 'status(1)', 'execution_start', 'execution_cached',
+      'PS{1:r}', 'executing:1', 'PS{1:f}', 'PS{1:f,2:r}', 'executing:2',
+      'execution_error', 'status(0)', 'executing:null',
+    ]);
+  });
+
   it('a pending job deleted: status only, twice when it was the last one waiting (ComfyUI wipes the queue)', () => {
     const book = new SequenceBook();
     feed(book, [

@@ -69,11 +69,11 @@ export class SequenceBook {
     switch (input.kind) {
       case 'submitted':
         this.jobs.set(jobId, input.job);
-        steps = [{ kind: 'status', selfActive: true }];
+        steps = timeline.enqueue();
         break;
       case 'record':
         this.jobs.set(jobId, input.job);
-        steps = timeline.end(input.job, this.pendingBesides(jobId));
+        steps = [...timeline.enqueue(), ...timeline.end(input.job, this.pendingBesides(jobId))];
         break;
       case 'gpu':
         steps = timeline.gpu(input.message, record);

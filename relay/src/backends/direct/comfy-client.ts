@@ -74,6 +74,11 @@ export class ComfyClient {
     await this.call('/queue', { body: { delete: [promptId] } });
   }
 
+  /** Any read-only GET (listings for the attendee's UI): status and parsed body. */
+  async getJson(path: string): Promise<{ status: number; body: unknown }> {
+    return this.call(path);
+  }
+
   async objectInfo(): Promise<Record<string, unknown>> {
     const { status, body } = await this.call('/object_info');
     if (status !== 200 || !body || typeof body !== 'object') throw new ComfyUnavailable(`${this.baseUrl}/object_info answered HTTP ${status}`, status);

@@ -223,6 +223,10 @@ export class DirectBackend implements Backend {
     return value;
   }
 
+  readComfy(path: string): Promise<{ status: number; body: unknown }> {
+    return this.client.getJson(path);
+  }
+
   async close(): Promise<void> {
     this.socket.close();
     for (const socket of this.borrowed.values()) socket.close();

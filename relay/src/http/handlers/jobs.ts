@@ -9,6 +9,7 @@ import { RelayError } from '../../errors';
 import { safeSubfolder } from '../../outputs/output-store';
 import type { StoredJob } from '../../store/job-record';
 import type { Handler, HandlerContext, Services } from '../types';
+import { cachedRerun, failedRun, type FinishedFacts } from './finished-jobs';
 
 export function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
@@ -25,7 +26,7 @@ async function ownJob(ctx: HandlerContext, services: Services): Promise<StoredJo
   return job;
 }
 
-function validatePrompt(prompt: Record<string, unknown>, jobId: string, maxNodes: number): void {
+function validatePrompt(prompt: Record<string, unknown>, jobId: string, maxNodes: number, checkPrefixes: boolean): void {
   const ids = Object.keys(prompt);
   if (ids.length === 0) throw new RelayError('bad_request', 'the prompt has no nodes');
   if (ids.length > maxNodes) throw new RelayError('too_many_nodes', `the prompt has ${ids.length} nodes; this relay accepts at most ${maxNodes} (RELAY_MAX_NODES)`);
@@ -34,6 +35,7 @@ function validatePrompt(prompt: Record<string, unknown>, jobId: string, maxNodes
     if (!n || typeof n !== 'object' || typeof n.class_type !== 'string' || (n.inputs !== undefined && (typeof n.inputs !== 'object' || n.inputs === null)))
       throw new RelayError('bad_request', `node ${id} must be an object with a string class_type and an inputs object (ComfyUI API format)`);
   }
+  if (!checkPrefixes) return; // a job created failed never reaches a GPU
   try {
     tagPrompt(prompt, jobId); // refuses prefixes that would escape, before anything is queued
   } catch (error) {
@@ -48,14 +50,15 @@ export const submitJob: Handler = async (ctx, services) => {
   if (ctx.body === undefined || ctx.body === null || typeof ctx.body !== 'object')
     throw new RelayError('bad_request', 'send the job as a JSON object with Content-Type: application/json');
   const req = parse(SubmitJobRequest, ctx.body, 'job');
-  validatePrompt(req.prompt, req.jobId, services.config.maxNodes);
+  validatePrompt(req.prompt, req.jobId, services.config.maxNodes, !req.failure);
   for (const input of req.inputs) {
     safeSubfolder(input.path);
     if (!(await services.inputs.has(userId, input.sha256)))
       throw new RelayError('bad_request', `input ${input.path} (sha256 ${input.sha256}) was not uploaded; PUT its bytes to /api/inputs/${input.sha256} first`);
   }
-  const { job, created } = await services.store.create({
+  const newJob = {
     id: req.jobId,
+    promptId: req.promptId,
     userId,
     clientId: req.clientId,
     prompt: req.prompt,
@@ -63,7 +66,14 @@ export const submitJob: Handler = async (ctx, services) => {
     outputsToExecute: req.outputsToExecute ?? [],
     number: req.number,
     inputs: req.inputs,
-  });
+  };
+  const finished: FinishedFacts | undefined = req.failure
+    ? failedRun(req.failure)
+    : req.cachedFrom
+      ? await cachedRerun(services, userId, { ...newJob, cachedFrom: req.cachedFrom })
+      : undefined;
+  if (finished) return submitFinished(services, newJob, finished);
+  const { job, created } = await services.store.create(newJob);
   if (created) {
     services.observe?.jobSubmitted(userId);
     const announced = await services.scheduler.announcePositions().catch(() => new Set<string>());
@@ -75,6 +85,17 @@ export const submitJob: Handler = async (ctx, services) => {
   }
   return { status: 200, body: { job: services.queue.view(job) } };
 };
+
+/** A job created finished (cache answer or ComfyUI-shaped failure): announced, never scheduled. */
+async function submitFinished(services: Services, newJob: Parameters<Services['store']['createFinished']>[0], finished: FinishedFacts) {
+  const { job, created } = await services.store.createFinished(newJob, finished.state, finished.facts);
+  if (created) {
+    services.observe?.jobSubmitted(job.userId);
+    services.observe?.jobFinished(finished.state, 0, 0);
+    await services.publisher.job(job).catch(() => undefined);
+  }
+  return { status: created ? 201 : 200, body: { job: services.queue.view(job) } };
+}
 
 export const listJobs: Handler = async (ctx, services) => {
   const q = parse(ListJobsQuery, ctx.query, 'query');

@@ -36,5 +36,15 @@ export async function health(services: Services): Promise<{ status: number; body
   return { status: ok ? 200 : 503, body };
 }
 
+const fresh = (query: Record<string, string | undefined>) => query.fresh === '1' || query.fresh === 'true';
+
 /** The GPU's node set, from the relay's stale-while-revalidate copy (backends/object-info-cache). */
-export const objectInfo: Handler = async (_ctx, services) => ({ status: 200, body: await services.objectInfo.get() });
+export const objectInfo: Handler = async (ctx, services) => ({ status: 200, body: await services.objectInfo.get({ fresh: fresh(ctx.query) }) });
+
+/** `GET /api/gpu/<ComfyUI listing route>`: the GPU's models and embeddings, kept like object_info. */
+export function gpuListing(route: string): Handler {
+  return async (ctx, services) => {
+    const path = ctx.params.folder === undefined ? route : `${route}/${ctx.params.folder}`;
+    return { status: 200, body: await services.objectInfo.read(path, { fresh: fresh(ctx.query) }) };
+  };
+}

@@ -1,22 +1,28 @@
 /**
- * @fileoverview Read-mostly endpoints: object_info, system_stats, features, extensions, embeddings, models,
- * users and settings (in memory, single-user mode).
+ * @fileoverview Read-mostly endpoints: object_info, system_stats, features, extensions, users and
+ * settings (in memory, single-user mode). Model listings are in models.ts.
  */
 import os from 'node:os';
 import type { ReplicaContext } from '../../context';
-import { SIMULATED_CHECKPOINTS } from '../../nodes/model-nodes';
 import { empty, json, type Ctx, type Reply } from '../http-kit';
+import { liveObjectInfo } from './models';
 import { listExtensionScripts } from './static';
 
-/** Folder names ComfyUI 0.27 lists at GET /models (recorded). */
-const MODEL_FOLDERS = ['checkpoints', 'configs', 'loras', 'vae', 'text_encoders', 'diffusion_models', 'clip_vision', 'style_models', 'embeddings', 'diffusers', 'vae_approx', 'controlnet', 'gligen', 'upscale_models', 'latent_upscale_models', 'custom_nodes', 'hypernetworks', 'photomaker', 'classifiers', 'model_patches', 'audio_encoders', 'background_removal', 'frame_interpolation', 'geometry_estimation', 'optical_flow', 'detection'];
+/**
+ * The frontend version this simulator asks for. The stock frontend warns when the running frontend is
+ * older than `required_frontend_version` (versionCompatibilityStore: `gt(required, running)`), so this
+ * is the oldest generation we support (ComfyUI 0.8.0 pins 1.35.9): 1.35.9 and 1.45.x load without a
+ * compatibility warning.
+ */
+export const REQUIRED_FRONTEND_VERSION = '1.35.9';
 
-export const getObjectInfo = (ctx: ReplicaContext): Reply => json(ctx.registry.objectInfo());
+export const getObjectInfo = (ctx: ReplicaContext): Reply => json(liveObjectInfo(ctx));
 
+/** `{}` for a class this ComfyUI does not have, whatever the name (no path is ever read from it). */
 export function getObjectInfoClass(ctx: ReplicaContext, http: Ctx): Reply {
   const name = http.params.node_class ?? '';
-  const def = ctx.registry.definition(name);
-  return json(def ? { [name]: def } : {});
+  const info = liveObjectInfo(ctx);
+  return json(Object.prototype.hasOwnProperty.call(info, name) ? { [name]: info[name] } : {});
 }
 
 export function getSystemStats(ctx: ReplicaContext): Reply {
@@ -28,12 +34,12 @@ export function getSystemStats(ctx: ReplicaContext): Reply {
       os: 'linux',
       ram_total: total,
       ram_free: free,
-      comfyui_version: '0.27.0',
-      required_frontend_version: '1.45.20',
+      comfyui_version: ctx.version,
+      required_frontend_version: REQUIRED_FRONTEND_VERSION,
       installed_templates_version: null,
       required_templates_version: '0.11.2',
       comfy_package_versions: [
-        { name: 'comfyui-frontend-package', installed: '1.45.20', required: '1.45.20' },
+        { name: 'comfyui-frontend-package', installed: null, required: REQUIRED_FRONTEND_VERSION },
         { name: 'comfyui-workflow-templates', installed: null, required: '0.11.2' },
         { name: 'comfyui-embedded-docs', installed: null, required: '0.5.6' },
         { name: 'comfy-kitchen', installed: null, required: '0.2.16' },
@@ -54,15 +60,6 @@ export function getSystemStats(ctx: ReplicaContext): Reply {
 export const getFeatures = (ctx: ReplicaContext): Reply => json(ctx.features());
 /** Every `*.js` of the custom-node web directories the simulator was given (none by default). */
 export const getExtensions = (ctx: ReplicaContext): Reply => listExtensionScripts(ctx.web);
-export const getEmbeddings = (): Reply => json([]);
-export const getModels = (): Reply => json(MODEL_FOLDERS);
-
-export function getModelFolder(_ctx: ReplicaContext, http: Ctx): Reply {
-  const folder = http.params.folder ?? '';
-  if (!MODEL_FOLDERS.includes(folder)) return { status: 404, text: '404: Not Found', contentType: 'text/plain; charset=utf-8' };
-  return json(folder === 'checkpoints' ? SIMULATED_CHECKPOINTS : []);
-}
-
 export const getUsers = (): Reply => json({ storage: 'server', migrated: true });
 
 export function getSettings(ctx: ReplicaContext): Reply {

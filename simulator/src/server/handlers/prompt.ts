@@ -5,11 +5,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { checkPromptRequest, defaultValidators, malformedJsonResponse, toHttpResponse, validatePrompt } from '../../../../protocol/src/comfy/validate';
+import { checkPromptRequest, comfyFlavor, defaultValidators, malformedJsonResponse, toHttpResponse, validatePrompt } from '../../../../protocol/src/comfy/validate';
 import type { ReplicaContext } from '../../context';
 import type { ApiPrompt, ExtraData } from '../../engine/types';
 import { annotatedPath } from '../../nodes/image-nodes';
 import { json, MalformedJson, type Ctx, type Reply } from '../http-kit';
+import { liveObjectInfo } from './models';
 
 const SENSITIVE_EXTRA_DATA_KEYS = ['auth_token_comfy_org', 'api_key_comfy_org'];
 
@@ -26,7 +27,8 @@ export async function postPrompt(ctx: ReplicaContext, http: Ctx): Promise<Reply>
     if (error instanceof MalformedJson) return refusal(malformedJsonResponse());
     throw error;
   }
-  const checked = checkPromptRequest(body);
+  const flavor = comfyFlavor(ctx.version);
+  const checked = checkPromptRequest(body, { flavor });
   // ComfyUI computes `number` (and bumps its counter) before looking at the prompt.
   let number: number;
   const data = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -40,13 +42,15 @@ export async function postPrompt(ctx: ReplicaContext, http: Ctx): Promise<Reply>
   } else return refusal(checked);
   if (!checked.ok) return refusal(checked);
 
-  const promptId = typeof data.prompt_id === 'string' ? data.prompt_id : randomUUID();
+  // 0.8 takes any prompt_id verbatim (str() of it); 0.25+ only accepts canonical UUIDs (checked above).
+  const promptId = data.prompt_id !== undefined && data.prompt_id !== null ? String(data.prompt_id) : randomUUID();
   const partial = Array.isArray(data.partial_execution_targets) ? (data.partial_execution_targets as string[]) : null;
   const fileExists = (name: string) => {
     const path = annotatedPath(name, ctx.dirs);
     return existsSync(path) && statSync(path).isFile();
   };
-  const valid = validatePrompt(data.prompt as Record<string, unknown>, ctx.registry.objectInfo() as never, partial, {
+  const valid = validatePrompt(data.prompt as Record<string, unknown>, liveObjectInfo(ctx) as never, partial, {
+    flavor,
     validators: defaultValidators(fileExists),
   });
   if (!valid.ok) return refusal(valid);

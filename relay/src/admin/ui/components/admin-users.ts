@@ -1,14 +1,15 @@
 /**
  * @fileoverview <admin-users>: one row per attendee (queued, running, done, failed, last
- * activity, mean wait). Clicking a user filters the job list to them.
+ * activity, mean wait), sorted by user id; a column header sorts by that column (again: the other
+ * way). Clicking a user filters the job list to them.
  *
  * @event admin-user-select - `detail.userId`, or undefined to clear the filter.
  */
 import { LitElement, css, html } from 'lit';
-import { property } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { formatAgo, formatDuration } from '../state/format';
-import type { UserRow } from '../state/view-model';
+import { defaultSortDir, sortUserRows, type UserRow, type UserSort, type UserSortKey } from '../state/view-model';
 import { defineElement } from './define';
 import { themeStyles } from './theme.styles';
 
@@ -51,12 +52,40 @@ export class AdminUsers extends LitElement {
         color: var(--bad);
         font-weight: 600;
       }
+      th button {
+        all: unset;
+        font: inherit;
+        color: inherit;
+        letter-spacing: inherit;
+        text-transform: inherit;
+        cursor: pointer;
+      }
+      th button:focus-visible {
+        outline: 2px solid var(--accent);
+      }
     `,
   ];
 
   @property({ attribute: false }) rows: UserRow[] = [];
   @property({ attribute: false }) selected: string | undefined;
   @property({ attribute: false }) now = Date.now();
+  @state() private sort: UserSort = { key: 'userId', dir: 'asc' };
+
+  private sortBy(key: UserSortKey): void {
+    this.sort =
+      this.sort.key === key
+        ? { key, dir: this.sort.dir === 'asc' ? 'desc' : 'asc' }
+        : { key, dir: defaultSortDir(key) };
+  }
+
+  private th(key: UserSortKey, label: string, numeric = true) {
+    const sorted = this.sort.key === key;
+    const aria = sorted ? (this.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none';
+    const arrow = sorted ? (this.sort.dir === 'asc' ? ' ▲' : ' ▼') : '';
+    return html`<th class=${numeric ? 'num' : ''} aria-sort=${aria} data-sort=${key}>
+      <button type="button" @click=${() => this.sortBy(key)}>${label}${arrow}</button>
+    </th>`;
+  }
 
   private select(userId: string): void {
     const next = this.selected === userId ? undefined : userId;
@@ -83,18 +112,15 @@ export class AdminUsers extends LitElement {
               <table>
                 <thead>
                   <tr>
-                    <th>User</th>
-                    <th class="num">Queued</th>
-                    <th class="num">Running</th>
-                    <th class="num">Done</th>
-                    <th class="num">Failed</th>
-                    <th>Last activity</th>
-                    <th class="num">Mean wait</th>
+                    ${this.th('userId', 'User', false)} ${this.th('queued', 'Queued')}
+                    ${this.th('running', 'Running')} ${this.th('done', 'Done')}
+                    ${this.th('failed', 'Failed')} ${this.th('lastActivity', 'Last activity', false)}
+                    ${this.th('meanWaitMs', 'Mean wait')}
                   </tr>
                 </thead>
                 <tbody>
                   ${repeat(
-                    this.rows,
+                    sortUserRows(this.rows, this.sort),
                     (r) => r.userId,
                     (r) =>
                       html`<tr

@@ -41,7 +41,11 @@ export function describeError(error: JobError | undefined): string | undefined {
   return `${where}${text}`;
 }
 
-function jobRow(job: TrackedJob, now: number): JobRow {
+/**
+ * `queued`: the relay's live count of waiting jobs (the Queued tile's number), so "#1 of N" agrees
+ * with the tile; a job's own queueLength is from the moment its last event was sent.
+ */
+function jobRow(job: TrackedJob, now: number, queued: number | undefined): JobRow {
   const etaLeft = job.etaMs === undefined ? undefined : job.etaMs - (now - job.seenAt);
   let eta = '';
   let elapsed: string;
@@ -50,8 +54,10 @@ function jobRow(job: TrackedJob, now: number): JobRow {
     case 'queued':
       elapsed = `waiting ${formatDuration(now - job.createdAt)}`;
       if (etaLeft !== undefined) eta = `starts in ~${formatDuration(Math.max(0, etaLeft))}`;
-      if (job.position !== undefined)
-        detail = `#${job.position}${job.queueLength ? ` of ${job.queueLength}` : ''} in queue`;
+      if (job.position !== undefined) {
+        const length = Math.max(job.position, queued ?? job.queueLength ?? 0);
+        detail = `#${job.position}${length ? ` of ${length}` : ''} in queue`;
+      }
       break;
     case 'warming_up':
       elapsed = `cold start ${formatDuration(now - (job.coldStartSince ?? job.submittedAt ?? job.createdAt))}`;
@@ -118,5 +124,5 @@ export function jobRows(
         return (a.position ?? Infinity) - (b.position ?? Infinity) || a.createdAt - b.createdAt;
       return (b.finishedAt ?? b.createdAt) - (a.finishedAt ?? a.createdAt);
     });
-  return jobs.slice(0, limit).map((job) => jobRow(job, now));
+  return jobs.slice(0, limit).map((job) => jobRow(job, now, data.status?.queued));
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyData, upsertJob, type DashboardData } from './jobs-model';
 import { job } from './test-jobs';
 import { describeError, jobRows } from './job-rows';
-import { backendRows, failureRows, summarize, userRows } from './view-model';
+import { backendRows, failureRows, sortUserRows, summarize, userRows } from './view-model';
 
 const MIN = 60_000;
 const NOW = 100 * MIN;
@@ -83,7 +83,7 @@ describe('summarize', () => {
 });
 
 describe('userRows', () => {
-  it('counts per user, uses the relay counts for queued/running, busiest first', () => {
+  it('counts per user, uses the relay counts for queued/running, sorted by user id', () => {
     const d = data([
       job({ userId: 'amy', state: 'done', createdAt: 0, startedAt: 4_000, finishedAt: 9_000 }),
       job({
@@ -97,7 +97,8 @@ describe('userRows', () => {
       job({ userId: 'cat', state: 'running', createdAt: 5_000, startedAt: 6_000 }),
     ]);
     let rows = userRows(d);
-    expect(rows.map((r) => r.userId)).toEqual(['bob', 'cat', 'amy']);
+    expect(rows.map((r) => r.userId)).toEqual(['amy', 'bob', 'cat']);
+    expect(userRows(d, { key: 'running', dir: 'desc' }).map((r) => r.userId)).toEqual(['cat', 'amy', 'bob']);
     expect(rows.find((r) => r.userId === 'amy')).toEqual({
       userId: 'amy',
       queued: 0,
@@ -114,13 +115,23 @@ describe('userRows', () => {
       backends: [],
       byUser: { bob: { queued: 2, running: 0 }, dan: { queued: 1, running: 0 } },
     };
-    rows = userRows(d);
+    rows = userRows(d, { key: 'queued', dir: 'desc' });
     expect(rows.map((r) => [r.userId, r.queued, r.running])).toEqual([
       ['bob', 2, 0],
       ['dan', 1, 0],
       ['amy', 0, 0],
       ['cat', 0, 0],
     ]);
+  });
+
+  it('sorts user ids as people read them, and any column both ways with blanks last', () => {
+    const row = (userId: string, meanWaitMs?: number) =>
+      ({ userId, queued: 0, running: 0, done: 0, failed: 0, lastActivity: undefined, meanWaitMs }) as const;
+    const rows = [row('user010', 5), row('user2'), row('user001', 9), row('user100', 5)];
+    expect(sortUserRows(rows, { key: 'userId', dir: 'asc' }).map((r) => r.userId)).toEqual(['user001', 'user2', 'user010', 'user100']);
+    expect(sortUserRows(rows, { key: 'userId', dir: 'desc' }).map((r) => r.userId)).toEqual(['user100', 'user010', 'user2', 'user001']);
+    expect(sortUserRows(rows, { key: 'meanWaitMs', dir: 'desc' }).map((r) => r.userId)).toEqual(['user001', 'user010', 'user100', 'user2']);
+    expect(sortUserRows(rows, { key: 'meanWaitMs', dir: 'asc' }).map((r) => r.userId)).toEqual(['user010', 'user100', 'user001', 'user2']);
   });
 });
 
@@ -153,6 +164,15 @@ describe('jobRows', () => {
     ]);
     expect(jobRows(d, NOW, { view: 'failed' }).map((r) => r.id)).toEqual([recent.id]);
     expect(jobRows(d, NOW, { view: 'all', user: 'bob' }).map((r) => r.id)).toEqual([second.id]);
+  });
+
+  it('says "#1 of N" with the same N as the Queued tile (the live status), not a stale snapshot', () => {
+    const first = job({ state: 'queued', position: 1, queueLength: 29 });
+    const d = data([first]);
+    expect(jobRows(d, NOW, { view: 'all' })[0]!.detail).toBe('#1 of 29 in queue');
+    d.status = { queued: 31, running: 0, backends: [] };
+    expect(jobRows(d, NOW, { view: 'all' })[0]!.detail).toBe('#1 of 31 in queue');
+    expect(summarize(d, NOW).queued).toBe(31);
   });
 
   it('describes each state with position, ETA, elapsed, progress and actions', () => {
@@ -249,11 +269,13 @@ describe('backendRows', () => {
       backends: [
         { name: 'h200', kind: 'serverless', state: 'warming_up', running: 3, capacity: 4 },
         { name: 'gpu-b', kind: 'direct', state: 'down', running: 0, capacity: 0 },
+        { name: 'serverless', kind: 'serverless', state: 'ready', running: 0, capacity: 4 },
       ],
     };
-    expect(backendRows(d).map((b) => [b.name, b.label, b.tone, b.load])).toEqual([
-      ['h200', 'Warming up', 'warn', 0.75],
-      ['gpu-b', 'Down', 'bad', 0],
+    expect(backendRows(d).map((b) => [b.name, b.kind, b.label, b.tone, b.load])).toEqual([
+      ['h200', 'serverless', 'Warming up', 'warn', 0.75],
+      ['gpu-b', 'direct', 'Down', 'bad', 0],
+      ['serverless', '', 'Ready', 'ok', 0], // not "serverless serverless"
     ]);
   });
 });

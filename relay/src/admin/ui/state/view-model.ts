@@ -92,7 +92,8 @@ const backendLabels = {
 export function backendRows(data: DashboardData): BackendRow[] {
   return (data.status?.backends ?? []).map((b) => ({
     name: b.name,
-    kind: b.kind,
+    // The default backend is named after its kind ("serverless"): say it once.
+    kind: b.kind === b.name ? '' : b.kind,
     label: backendLabels[b.state][0],
     tone: backendLabels[b.state][1],
     running: b.running,
@@ -111,8 +112,31 @@ export type UserRow = {
   meanWaitMs: number | undefined;
 };
 
-/** One row per user seen in the status or the jobs; busiest first, then most recently active. */
-export function userRows(data: DashboardData): UserRow[] {
+export type UserSortKey = 'userId' | 'queued' | 'running' | 'done' | 'failed' | 'lastActivity' | 'meanWaitMs';
+export type UserSort = { key: UserSortKey; dir: 'asc' | 'desc' };
+
+/** Where a click on a column starts: names A→Z, numbers and times largest/newest first. */
+export const defaultSortDir = (key: UserSortKey): UserSort['dir'] => (key === 'userId' ? 'asc' : 'desc');
+
+const byName = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Rows in `sort` order; ties (and missing values, always last) fall back to the user id. */
+export function sortUserRows(rows: readonly UserRow[], sort: UserSort): UserRow[] {
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    if (sort.key !== 'userId') {
+      const x = a[sort.key];
+      const y = b[sort.key];
+      if (x === undefined || y === undefined) {
+        if (x !== y) return x === undefined ? 1 : -1;
+      } else if (x !== y) return sign * (x - y);
+    }
+    return (sort.key === 'userId' ? sign : 1) * byName.compare(a.userId, b.userId);
+  });
+}
+
+/** One row per user seen in the status or the jobs, in `sort` order (default: user001, user002 …). */
+export function userRows(data: DashboardData, sort: UserSort = { key: 'userId', dir: 'asc' }): UserRow[] {
   const rows = new Map<string, UserRow & { waits: number[] }>();
   const row = (userId: string) => {
     let r = rows.get(userId);
@@ -151,14 +175,10 @@ export function userRows(data: DashboardData): UserRow[] {
     r.queued = counts.queued;
     r.running = counts.running;
   }
-  return [...rows.values()]
-    .map(({ waits, ...r }) => ({ ...r, meanWaitMs: mean(waits) }))
-    .sort(
-      (a, b) =>
-        b.running + b.queued - (a.running + a.queued) ||
-        (b.lastActivity ?? 0) - (a.lastActivity ?? 0) ||
-        a.userId.localeCompare(b.userId),
-    );
+  return sortUserRows(
+    [...rows.values()].map(({ waits, ...r }) => ({ ...r, meanWaitMs: mean(waits) })),
+    sort,
+  );
 }
 
 export type FailureRow = {

@@ -1,0 +1,62 @@
+/**
+ * The GPU listings cache: a TTL with stale-while-revalidate, `fresh` passed to the relay, a bounded
+ * wait when there is no copy (the fetch goes on and fills the cache), and 404s kept as "no such route".
+ */
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createGpuCatalog } from './gpu-catalog';
+import type { RelayClient } from './relay-client';
+
+function fakeRelay() {
+  const calls: string[] = [];
+  let hold: Promise<void> | undefined;
+  let info: Record<string, unknown> = { SaveImage: {} };
+  const relay = {
+    async objectInfo(options: { fresh?: boolean } = {}) {
+      calls.push(options.fresh ? 'object_info?fresh' : 'object_info');
+      await hold;
+      return info;
+    },
+    async gpuListing(path: string) {
+      calls.push(path);
+      await hold;
+      return path === '/models' ? ['checkpoints'] : undefined;
+    },
+  } as unknown as RelayClient;
+  let release = () => undefined as void;
+  return {
+    relay,
+    calls,
+    set: (next: Record<string, unknown>) => (info = next),
+    hold: () => (hold = new Promise<void>((resolve) => (release = resolve))),
+    release: () => release(),
+  };
+}
+
+describe('createGpuCatalog', () => {
+  it('serves its copy within the TTL, then refreshes in the background; fresh asks the relay with fresh=1', async () => {
+    let clock = 0;
+    const r = fakeRelay();
+    const catalog = createGpuCatalog(r.relay, { ttlMs: 1_000, waitMs: 50, logger: pino({ level: 'silent' }), now: () => clock });
+    expect(await catalog.objectInfo()).toEqual({ SaveImage: {} });
+    expect(await catalog.objectInfo()).toEqual({ SaveImage: {} });
+    expect(r.calls).toEqual(['object_info']);
+    r.set({ SaveImage: {}, New: {} });
+    expect(Object.keys((await catalog.objectInfo({ fresh: true }))!)).toContain('New');
+    expect(r.calls).toEqual(['object_info', 'object_info?fresh']);
+    clock = 5_000;
+    r.set({ Later: {} });
+    expect(Object.keys((await catalog.objectInfo())!)).toContain('New'); // stale copy at once…
+    await expect.poll(async () => Object.keys((await catalog.objectInfo())!)).toEqual(['Later']); // …replaced by the refresh
+  });
+
+  it('without a copy it waits at most waitMs, and the late answer fills the cache', async () => {
+    const r = fakeRelay();
+    const catalog = createGpuCatalog(r.relay, { ttlMs: 60_000, waitMs: 30, logger: pino({ level: 'silent' }) });
+    r.hold();
+    expect(await catalog.listing('/models')).toBeUndefined();
+    r.release();
+    await expect.poll(() => catalog.listing('/models')).toEqual({ found: true, body: ['checkpoints'] });
+    expect(await catalog.listing('/models/nope')).toEqual({ found: false });
+  });
+});

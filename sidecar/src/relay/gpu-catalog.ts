@@ -1,0 +1,77 @@
+/**
+ * @fileoverview What the GPU has, as the relay keeps it: `/object_info` and the model listings
+ * (`/models[/{folder}]`, `/embeddings`, `/experiment/models[/{folder}]`), cached here for a TTL with
+ * single-flight refreshes per route. A failed refresh keeps the stale copy. With no copy yet (a
+ * cold GPU, the relay away) a caller waits at most `waitMs` and gets `undefined` — the fetch goes
+ * on in the background and fills the cache — so nothing the attendee does waits on a GPU.
+ */
+import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
+import type { Logger } from '../logger';
+import type { RelayClient } from './relay-client';
+
+export type ObjectInfo = Record<string, ComfyNodeDef>;
+
+/** `found: false`: the GPU has no such route (e.g. a model folder it does not know). */
+export type Listing = { found: true; body: unknown } | { found: false };
+
+export type GpuCatalog = {
+  /** The GPU's object_info; `fresh` asks the GPU again now (bounded). */
+  objectInfo(options?: { fresh?: boolean }): Promise<ObjectInfo | undefined>;
+  /** The GPU's answer to a listing route, or undefined when none arrived in time. */
+  listing(path: string): Promise<Listing | undefined>;
+};
+
+type Entry = { value?: Listing; fetchedAt: number; inFlight?: Promise<Listing> };
+
+export function createGpuCatalog(
+  relay: RelayClient,
+  options: { ttlMs: number; waitMs: number; logger: Logger; now?: () => number },
+): GpuCatalog {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+
+  const fetchFrom = async (path: string, fresh: boolean): Promise<Listing> => {
+    if (path === '/object_info') return { found: true, body: await relay.objectInfo({ fresh }) };
+    const body = await relay.gpuListing(path);
+    return body === undefined ? { found: false } : { found: true, body };
+  };
+
+  const refresh = (path: string, entry: Entry, fresh: boolean): Promise<Listing> =>
+    (entry.inFlight ??= fetchFrom(path, fresh)
+      .then((value) => {
+        entry.value = value;
+        entry.fetchedAt = now();
+        return value;
+      })
+      .catch((error: unknown) => {
+        const stale = entry.value;
+        options.logger.warn({ err: error instanceof Error ? error.message : error, path, stale: stale !== undefined }, 'GPU listing not refreshed from the relay');
+        if (stale) return stale;
+        throw error;
+      })
+      .finally(() => (entry.inFlight = undefined)));
+
+  async function get(path: string, fresh = false): Promise<Listing | undefined> {
+    let entry = entries.get(path);
+    if (!entry) entries.set(path, (entry = { fetchedAt: 0 }));
+    const age = now() - entry.fetchedAt;
+    if (entry.value && !fresh && age < options.ttlMs) return entry.value;
+    const flight = refresh(path, entry, fresh);
+    if (entry.value && !fresh) {
+      flight.catch(() => undefined); // stale-while-revalidate: logged in refresh
+      return entry.value;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), options.waitMs)));
+    const value = await Promise.race([flight.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+    return value ?? entry.value;
+  }
+
+  return {
+    async objectInfo(opts = {}) {
+      const listing = await get('/object_info', opts.fresh);
+      return listing?.found && listing.body && typeof listing.body === 'object' ? (listing.body as ObjectInfo) : undefined;
+    },
+    listing: (path) => get(path),
+  };
+}

@@ -28,6 +28,17 @@ describe('jobsReducer', () => {
     expect(job.outputs['9']?.images).toHaveLength(1);
   });
 
+  it('queues a prompt the server accepted at once, and never lets that undo newer news', () => {
+    const s = run([{ type: 'accepted', id: 'p1', number: 7, at: 100 }]);
+    expect(s.jobs.p1).toMatchObject({ state: 'queued', number: 7, createdAt: 100 });
+    const base = snapshot({ id: 'p2' });
+    const later = run([
+      { type: 'snapshot', job: { ...base, state: 'running', startedAt: 50 }, at: 60 },
+      { type: 'accepted', id: 'p2', number: 1, at: 70 }, // the POST answer arrived after the job's first events
+    ]);
+    expect(later.jobs.p2).toMatchObject({ state: 'running', source: 'relay' });
+  });
+
   it('never revives a finished job from a late snapshot', () => {
     const base = snapshot();
     const s = run([

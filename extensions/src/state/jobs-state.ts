@@ -56,6 +56,8 @@ export type PolledJob = {
 
 export type JobsAction =
   | { type: 'snapshot'; job: JobSnapshot; at: number }
+  /** The server accepted a prompt this tab posted (POST /prompt answered with its id). */
+  | { type: 'accepted'; id: string; number?: number; at: number }
   | { type: 'comfy'; message: { type: string; data: Record<string, unknown> }; at: number }
   | { type: 'poll'; active: PolledJob[]; finished: PolledJob[]; at: number }
   | { type: 'relay'; connected: boolean; message?: string }
@@ -85,6 +87,9 @@ export function jobsReducer(state: JobsState, action: JobsAction): JobsState {
   switch (action.type) {
     case 'snapshot':
       return withJob(state, fromSnapshot(action.job, action.at, state.jobs[action.job.id]));
+    case 'accepted':
+      // Queued from the moment the server took it; anything already known about it is newer.
+      return state.jobs[action.id] ? state : advance(state, action.id, 'queued', action.at, { number: action.number });
     case 'comfy':
       return applyComfy(state, action.message, action.at);
     case 'poll':

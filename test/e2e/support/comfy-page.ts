@@ -1,7 +1,9 @@
 /**
  * @fileoverview Page object for a ComfyUI tab with our extension: everything goes through the
- * ComfyApp JavaScript API (`window.app`), the litegraph canvas and our custom elements, so the
- * same code drives the harness and a live stock frontend (`BASE_URL`).
+ * ComfyApp JavaScript API (`window.app`), the Run control, the litegraph canvas and our custom
+ * elements, so the same code drives the harness and a live stock frontend of either generation
+ * (`E2E_BASE_URL`): 1.45's Run is `<button data-testid="queue-button">`, 1.35's is the first
+ * `<button>` inside the SplitButton root that carries that test id.
  */
 import type { Page } from 'playwright-core';
 
@@ -13,6 +15,8 @@ export class ComfyPage {
   readonly bannerDetail = this.page.locator('comfyume-status-banner .detail');
   readonly tracker = this.page.locator('comfyume-job-tracker');
   readonly toasts = this.page.locator('.p-toast-message');
+  /** Run in either generation (a SplitButton's own dropdown button comes second). */
+  readonly runButton = this.page.locator('button[data-testid="queue-button"], [data-testid="queue-button"] > button:first-child').first();
 
   constructor(readonly page: Page) {}
 
@@ -31,6 +35,29 @@ export class ComfyPage {
       undefined,
       { timeout: 60_000 },
     );
+    await this.closeDialogs();
+  }
+
+  /** The frontend version the page reports (`undefined` for the legacy UI). */
+  frontendVersion(): Promise<string | undefined> {
+    return this.page.evaluate(() => (window as unknown as { __COMFYUI_FRONTEND_VERSION__?: string }).__COMFYUI_FRONTEND_VERSION__);
+  }
+
+  /**
+   * Closes modal dialogs the way a user does (Escape): a real frontend opens its templates
+   * browser on a first visit, and both open an error dialog for a refused prompt.
+   */
+  async closeDialogs(): Promise<void> {
+    const masks = this.page.locator('.p-dialog-mask');
+    for (let i = 0; i < 5 && (await masks.count()) > 0; i++) {
+      await this.page.keyboard.press('Escape');
+      await masks.first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+    }
+  }
+
+  /** Sets one of the host's settings, as the settings dialog does. */
+  setSetting(id: string, value: unknown): Promise<void> {
+    return this.page.evaluate(([k, v]) => (window as unknown as W).app.extensionManager.setting.set(k, v), [id, value] as const);
   }
 
   /** The WebSocket client id (sid) the server gave this tab. */
@@ -47,9 +74,9 @@ export class ComfyPage {
     return this.page.evaluate((p) => (window as unknown as W).app.loadApiJson(p, 'comfyume-e2e.json'), prompt);
   }
 
-  /** Presses Run the way a user does (both frontends have `data-testid="queue-button"`). */
+  /** Presses Run the way a user does. */
   async run(): Promise<void> {
-    await this.page.click('[data-testid="queue-button"]');
+    await this.runButton.click();
   }
 
   /** Presses Run and returns the prompt id the server answered. */

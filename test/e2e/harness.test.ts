@@ -99,6 +99,8 @@ describe('extension in the harness', () => {
   });
 
   it('shows every banner phase the sidecar reports, and a summary of several jobs', async () => {
+    // The page plays frontend 1.45.0, which draws its own step progress: ask the banner for it too.
+    await comfy.setSetting('Comfyume.Banner.Progress', 'always');
     sidecar.promptDelayMs = 1_500;
     const before = sidecar.prompts.length;
     const sent = comfy.run();
@@ -241,6 +243,7 @@ describe('extension in the harness', () => {
     const sidA = await comfy.clientId();
     const sidB = await second.waitForClientId();
     expect(sidB).not.toBe(sidA);
+    await second.setSetting('Comfyume.Banner.Progress', 'always');
     const id = await queueWorkflow();
     // Targeted native events, as ComfyUI sends them to the queueing tab only.
     sidecar.sendTo(sidA, { type: 'execution_start', data: { prompt_id: id, timestamp: Date.now() } });

@@ -122,6 +122,8 @@ describe('direct GPU with step progress and a failing node', () => {
   });
 
   it('names the running node from the graph and counts its steps', async () => {
+    // Frontends from 1.32.7 on draw step progress themselves; the setting asks the banner for it too.
+    await comfy.setSetting('Comfyume.Banner.Progress', 'always');
     await comfy.loadApiWorkflow(txt2img(20, Date.now() % 1_000_000));
     const before = await comfy.nodeImagePixel(9);
     await comfy.run();

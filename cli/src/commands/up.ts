@@ -2,12 +2,14 @@
  * @fileoverview `comfyume up`: a whole workshop on this machine (Redis, simulated or real GPU,
  * relay, N attendees, nginx). Prints every URL and credential, stops everything on Ctrl-C.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { config as loadDotenv } from 'dotenv';
 import { ensureEnvSecrets } from '../env-file';
 import { repoPath } from '../paths';
+import { frontendNote, sniffFrontendVersion, type ServedFrontend } from '../stack/frontend-note';
 import { findNginx } from '../stack/nginx';
 import { prepareWorkshopUi } from '../stack/workshop-ui';
 import { startStack, type Stack } from '../stack/stack';
@@ -52,6 +54,7 @@ function announce(
   stack: Stack,
   admin: { password: string },
   adminToken: string,
+  served: ServedFrontend,
 ): string {
   const gpu =
     config.gpu === 'simulated'
@@ -66,7 +69,7 @@ function announce(
       stack.nginxUrl ? a.password : '',
     ]);
   if (stack.nginxUrl) rows.push(['admin', `${stack.nginxUrl}/admin/`, 'admin', admin.password]);
-  const simulatedUi = stack.attendees.some((_, i) => !config.attendeeComfyUrls[i]);
+  const simulatedUi = stack.attendees.filter((_, i) => !config.attendeeComfyUrls[i]).length;
   return [
     '',
     `ComfyuME workshop is up: ${stack.attendees.length} attendee(s), GPU ${gpu}`,
@@ -81,15 +84,7 @@ function announce(
       : []),
     `  redis      ${stack.redisUrl}`,
     `  logs       ${relative(process.cwd(), join(config.dataDir, 'logs')) || '.'}/`,
-    ...(simulatedUi
-      ? [
-          '',
-          '  The attendee ComfyUIs here are simulated: each page is a minimal ComfyUI (canvas, Run, the ComfyuME banner',
-          '  and job tracker), not the stock frontend. Give real ComfyUIs with --comfyui http://127.0.0.1:8188,... (or a',
-          '  frontend build with --web-root) for the full UI. Queue from a terminal with',
-          '    node bin/comfyume.js submit <workflow.json> --user user001',
-        ]
-      : []),
+    ...frontendNote(simulatedUi, served, existsSync(repoPath('dist', 'comfyume-extension', 'web'))),
     '',
     'Press Ctrl-C to stop.',
   ].join('\n');
@@ -162,6 +157,10 @@ export async function main(args: string[]): Promise<void> {
     localPort: config.nginxPort,
   });
 
+  // Decided before the harness may become the web root: only a build the organiser gave is "theirs".
+  const served: ServedFrontend = config.webRoot
+    ? { kind: 'build', dir: config.webRoot, version: await sniffFrontendVersion(config.webRoot) }
+    : { kind: 'harness' };
   if (!config.webRoot && config.attendeeComfyUrls.length < config.users) {
     config = { ...config, webRoot: await prepareWorkshopUi(config.dataDir, (m) => console.log(`… ${m}`)) };
   }
@@ -183,7 +182,7 @@ export async function main(args: string[]): Promise<void> {
     attendees: stack.attendees,
     processes: stack.processes.map((p) => ({ name: p.name, pid: p.pid })),
   });
-  console.log(announce(config, stack, creds.admin, secrets.ADMIN_TOKEN!));
+  console.log(announce(config, stack, creds.admin, secrets.ADMIN_TOKEN!, served));
 
   const reason = await new Promise<string>((resolveReason) => {
     process.once('SIGINT', () => resolveReason('SIGINT'));

@@ -33,11 +33,18 @@ const GENERATIONS = ['1.35.9', '1.45.0'] as const;
 type Gen = (typeof GENERATIONS)[number];
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const recordedPost = JSON.parse(readFileSync(path.resolve(repo, '../shared/fixtures/comfyui/real-0.27.0/frontend/post_prompt_1.json'), 'utf8')) as {
+const recordedPost = JSON.parse(
+  readFileSync(
+    path.resolve(repo, '../shared/fixtures/comfyui/real-0.27.0/frontend/post_prompt_1.json'),
+    'utf8',
+  ),
+) as {
   request: { body: { prompt: Record<string, unknown> } };
 };
 const workflow = recordedPost.request.body.prompt; // EmptyImage → ImageInvert(2) → PreviewImage + SaveImage(4)
-const output = { '4': { images: [{ filename: 'ComfyUI_00001_.png', subfolder: '', type: 'output' }] } };
+const output = {
+  '4': { images: [{ filename: 'ComfyUI_00001_.png', subfolder: '', type: 'output' }] },
+};
 
 type W = { app: any; comfyAPI: any; __slot: unknown[][]; __events: unknown[][] }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -93,7 +100,13 @@ async function queue(comfy: ComfyPage): Promise<string> {
 }
 
 const toggle = (comfy: ComfyPage, tab: string) =>
-  comfy.page.evaluate((id) => (window as unknown as W).app.extensionManager.command.execute(`Workspace.ToggleSidebarTab.${id}`), tab);
+  comfy.page.evaluate(
+    (id) =>
+      (window as unknown as W).app.extensionManager.command.execute(
+        `Workspace.ToggleSidebarTab.${id}`,
+      ),
+    tab,
+  );
 
 const shot = async (comfy: ComfyPage, name: string) => {
   const file = screenPath(name);
@@ -126,7 +139,8 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
         });
       }
     });
-    for (const tab of ['probe-a', 'probe-b', 'node-library', 'probe-a', 'probe-a', 'probe-a']) await toggle(comfy, tab);
+    for (const tab of ['probe-a', 'probe-b', 'node-library', 'probe-a', 'probe-a', 'probe-a'])
+      await toggle(comfy, tab);
     await comfy.page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
     expect(await comfy.page.evaluate(() => (window as unknown as W).__slot)).toEqual([
       ['render', 'probe-a', false, false], // opened: detached
@@ -147,7 +161,9 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
       const el = document.querySelector('[data-testid="queue-button"]')!;
       return { tag: el.localName, buttons: el.querySelectorAll('button').length };
     });
-    expect(dom).toEqual(gen === '1.45.0' ? { tag: 'button', buttons: 0 } : { tag: 'div', buttons: 2 });
+    expect(dom).toEqual(
+      gen === '1.45.0' ? { tag: 'button', buttons: 0 } : { tag: 'div', buttons: 2 },
+    );
     await queue(comfy); // the page object's locator presses Run in both
   });
 
@@ -156,25 +172,40 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
     await comfy.page.evaluate(() => {
       const w = window as unknown as W;
       w.__events = [];
-      for (const type of ['promptQueueing', 'promptQueued']) w.comfyAPI.api.api.addEventListener(type, (e: CustomEvent) => w.__events.push([type, e.detail]));
+      for (const type of ['promptQueueing', 'promptQueued'])
+        w.comfyAPI.api.api.addEventListener(type, (e: CustomEvent) =>
+          w.__events.push([type, e.detail]),
+        );
     });
     const events = () => comfy.page.evaluate(() => (window as unknown as W).__events);
     await queue(comfy);
     await expect.poll(events).toContainEqual(['promptQueued', expect.anything()]);
     expect(await events()).toEqual(
       gen === '1.45.0'
-        ? [['promptQueueing', { requestId: 1, batchCount: 1 }], ['promptQueued', { number: 0, batchCount: 1, requestId: 1 }]]
+        ? [
+            ['promptQueueing', { requestId: 1, batchCount: 1 }],
+            ['promptQueued', { number: 0, batchCount: 1, requestId: 1 }],
+          ]
         : [['promptQueued', { number: 0, batchCount: 1 }]],
     );
     await comfy.page.evaluate(() => ((window as unknown as W).__events = []));
     sidecar.refusePrompts = true;
     await comfy.run();
-    const shown = gen === '1.45.0' ? comfy.page.getByTestId('error-overlay-messages') : comfy.page.locator('.p-dialog-content');
+    const shown =
+      gen === '1.45.0'
+        ? comfy.page.getByTestId('error-overlay-messages')
+        : comfy.page.locator('.p-dialog-content');
     await expect.poll(() => shown.textContent()).toBe('Prompt outputs failed validation');
     // 1.35.9 announces the end of the loop anyway; 1.45.0 only announced the start.
-    expect(await events()).toEqual(gen === '1.45.0' ? [['promptQueueing', { requestId: 2, batchCount: 1 }]] : [['promptQueued', { number: 0, batchCount: 1 }]]);
+    expect(await events()).toEqual(
+      gen === '1.45.0'
+        ? [['promptQueueing', { requestId: 2, batchCount: 1 }]]
+        : [['promptQueued', { number: 0, batchCount: 1 }]],
+    );
     // Whatever the events, "Sending…" must not outlive the refusal.
-    await comfy.page.locator('comfyume-status-banner .banner[data-phase="sending"]').waitFor({ state: 'detached', timeout: 5_000 });
+    await comfy.page
+      .locator('comfyume-status-banner .banner[data-phase="sending"]')
+      .waitFor({ state: 'detached', timeout: 5_000 });
     await comfy.closeDialogs();
   });
 
@@ -198,8 +229,12 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     const comfy = await openPage(gen);
     await comfy.openTracker();
     const first = await queue(comfy);
-    sidecar.send(jobMessage(jobSnapshot(first, { state: 'done', finishedAt: Date.now(), outputs: output })));
-    await expect.poll(() => comfy.trackerRow(first).getAttribute('data-state'), { timeout: 20_000 }).toBe('done');
+    sidecar.send(
+      jobMessage(jobSnapshot(first, { state: 'done', finishedAt: Date.now(), outputs: output })),
+    );
+    await expect
+      .poll(() => comfy.trackerRow(first).getAttribute('data-state'), { timeout: 20_000 })
+      .toBe('done');
     await toggle(comfy, 'comfyume-jobs'); // close
     await toggle(comfy, 'comfyume-jobs'); // open: a new detached element
     await comfy.trackerRow(first).waitFor();
@@ -207,9 +242,13 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     const second = await queue(comfy);
     sidecar.send(jobMessage(jobSnapshot(second, { state: 'running', startedAt: Date.now() })));
     await toggle(comfy, 'comfyume-jobs'); // back: a new connected element
-    await expect.poll(() => comfy.trackerRow(second).getAttribute('data-state'), { timeout: 20_000 }).toBe('running');
+    await expect
+      .poll(() => comfy.trackerRow(second).getAttribute('data-state'), { timeout: 20_000 })
+      .toBe('running');
     expect(await comfy.tracker.count()).toBe(1);
-    expect(await comfy.trackerRow(first).locator('img').getAttribute('src')).toContain('/api/view?filename=ComfyUI_00001_.png');
+    expect(await comfy.trackerRow(first).locator('img').getAttribute('src')).toContain(
+      '/api/view?filename=ComfyUI_00001_.png',
+    );
     await shot(comfy, `harness-${gen}-tracker`);
   });
 
@@ -219,7 +258,8 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     sidecar.promptDelayMs = 800;
     const phases = await comfy.recordPhases();
     const id = await comfy.runAndGetId(); // the server answered: the job exists
-    const send = (over: Parameters<typeof jobSnapshot>[1]) => sidecar.send(jobMessage(jobSnapshot(id, over)));
+    const send = (over: Parameters<typeof jobSnapshot>[1]) =>
+      sidecar.send(jobMessage(jobSnapshot(id, over)));
     send({ state: 'queued', position: 2, queueLength: 3, etaMs: 30_000 });
     await comfy.waitForPhase('queued');
     send({ state: 'running', startedAt: Date.now(), progress: { nodeId: '2', value: 3, max: 20 } });
@@ -227,15 +267,38 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     send({ state: 'done', finishedAt: Date.now(), outputs: output });
     await comfy.waitForPhase('done');
     expect(await phases()).toEqual(['sending', 'queued', 'running', 'done']);
-    await comfy.page.locator('comfyume-status-banner .banner[data-phase="done"][data-compact]').waitFor({ timeout: 10_000 });
+    await comfy.page
+      .locator('comfyume-status-banner .banner[data-phase="done"][data-compact]')
+      .waitFor({ timeout: 10_000 });
     await shot(comfy, `harness-${gen}-banner-settled`);
 
     const failed = await queue(comfy);
-    sidecar.send(jobMessage(jobSnapshot(failed, { state: 'failed', finishedAt: Date.now(), error: { message: 'CUDA out of memory', nodeId: '2', nodeType: 'ImageInvert', exceptionType: 'OutOfMemoryError', exceptionMessage: '', traceback: [], currentInputs: {}, currentOutputs: [] } })));
+    sidecar.send(
+      jobMessage(
+        jobSnapshot(failed, {
+          state: 'failed',
+          finishedAt: Date.now(),
+          error: {
+            message: 'CUDA out of memory',
+            nodeId: '2',
+            nodeType: 'ImageInvert',
+            exceptionType: 'OutOfMemoryError',
+            exceptionMessage: '',
+            traceback: [],
+            currentInputs: {},
+            currentOutputs: [],
+          },
+        }),
+      ),
+    );
     await comfy.waitForPhase('failed');
     // Twice the settle time later (by the page's clock), the failure is still there in full.
     await comfy.page.evaluate(() => new Promise((r) => setTimeout(r, 2_200)));
-    expect(await comfy.page.locator('comfyume-status-banner .banner[data-phase="failed"]:not([data-compact])').count()).toBe(1);
+    expect(
+      await comfy.page
+        .locator('comfyume-status-banner .banner[data-phase="failed"]:not([data-compact])')
+        .count(),
+    ).toBe(1);
     await comfy.page.locator('comfyume-status-banner .close').click();
     await comfy.page.reload();
     await comfy.ready();
@@ -247,13 +310,24 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
   it('leaves step progress to the frontend’s own panel, and shows it when asked to', async () => {
     const comfy = await openPage(gen);
     const id = await queue(comfy);
-    sidecar.send(jobMessage(jobSnapshot(id, { state: 'running', startedAt: Date.now(), etaMs: 40_000, progress: { nodeId: '2', value: 3, max: 20 } })));
+    sidecar.send(
+      jobMessage(
+        jobSnapshot(id, {
+          state: 'running',
+          startedAt: Date.now(),
+          etaMs: 40_000,
+          progress: { nodeId: '2', value: 3, max: 20 },
+        }),
+      ),
+    );
     sidecar.send({ type: 'execution_start', data: { prompt_id: id, timestamp: Date.now() } });
     sidecar.send({ type: 'progress', data: { prompt_id: id, node: '2', value: 3, max: 20 } });
     await comfy.waitForPhase('running');
     expect(await comfy.bannerTitle.textContent()).toBe('Running on the GPU');
     expect(await comfy.page.locator('comfyume-status-banner .bar').count()).toBe(0);
-    await expect.poll(() => comfy.page.locator('#queue-progress').textContent()).toBe('Invert Image Colors · 3/20');
+    await expect
+      .poll(() => comfy.page.locator('#queue-progress').textContent())
+      .toBe('Invert Image Colors · 3/20');
     await shot(comfy, `harness-${gen}-running`);
     await comfy.setSetting('Comfyume.Banner.Progress', 'always');
     await expect.poll(() => comfy.bannerTitle.textContent()).toBe('Running Invert Image Colors');
@@ -263,15 +337,23 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
   it('lists the jobs after a reload and in a second tab', async () => {
     const comfy = await openPage(gen);
     const id = await queue(comfy);
-    sidecar.send(jobMessage(jobSnapshot(id, { state: 'done', number: 42, finishedAt: Date.now(), outputs: output })));
+    sidecar.send(
+      jobMessage(
+        jobSnapshot(id, { state: 'done', number: 42, finishedAt: Date.now(), outputs: output }),
+      ),
+    );
     await comfy.waitForPhase('done');
     await comfy.page.reload();
     await comfy.ready();
     await comfy.openTracker();
-    await expect.poll(() => comfy.trackerRow(id).locator('.label').textContent(), { timeout: 20_000 }).toBe('Done · #42');
+    await expect
+      .poll(() => comfy.trackerRow(id).locator('.label').textContent(), { timeout: 20_000 })
+      .toBe('Done · #42');
     const second = await openPage(gen, await browser.context.newPage());
     await second.openTracker();
-    await expect.poll(() => second.trackerRow(id).getAttribute('data-state'), { timeout: 20_000 }).toBe('done');
+    await expect
+      .poll(() => second.trackerRow(id).getAttribute('data-state'), { timeout: 20_000 })
+      .toBe('done');
     await shot(second, `harness-${gen}-second-tab`);
   });
 });

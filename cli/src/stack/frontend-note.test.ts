@@ -27,7 +27,11 @@ describe('frontendNote', () => {
   });
 
   it('names the frontend build given with --web-root and its version, never "minimal"', () => {
-    const text = frontendNote(2, { kind: 'build', dir: '/srv/fe/dist', version: '1.35.9' }, true).join('\n');
+    const text = frontendNote(
+      2,
+      { kind: 'build', dir: '/srv/fe/dist', version: '1.35.9' },
+      true,
+    ).join('\n');
     expect(text).toContain('each page is ComfyUI frontend 1.35.9 from /srv/fe/dist');
     expect(text).toContain('with the ComfyuME extension');
     expect(text).not.toMatch(/minimal|not the stock/);
@@ -43,7 +47,11 @@ describe('frontendNote', () => {
 
 describe('sniffFrontendVersion', () => {
   it('reads the version a frontend bundle defines, and gives up quietly elsewhere', async () => {
-    const real = await webRoot({ 'index.html': '<div id="vue-app">', 'assets/vendor-a.js': 'x=1', 'assets/index-b.js': 'const c={app_version: "1.45.0",x:1}' });
+    const real = await webRoot({
+      'index.html': '<div id="vue-app">',
+      'assets/vendor-a.js': 'x=1',
+      'assets/index-b.js': 'const c={app_version: "1.45.0",x:1}',
+    });
     expect(await sniffFrontendVersion(real)).toBe('1.45.0');
     expect(await sniffFrontendVersion(await webRoot({ 'index.html': '<html>' }))).toBeUndefined();
     expect(await sniffFrontendVersion('/nonexistent/web/root')).toBeUndefined();

@@ -7,9 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export type ServedFrontend =
-  | { kind: 'harness' }
-  | { kind: 'build'; dir: string; version?: string };
+export type ServedFrontend = { kind: 'harness' } | { kind: 'build'; dir: string; version?: string };
 
 /**
  * The frontend version a ComfyUI frontend build carries: its bundle defines
@@ -17,7 +15,9 @@ export type ServedFrontend =
  */
 export async function sniffFrontendVersion(webRoot: string): Promise<string | undefined> {
   const assets = join(webRoot, 'assets');
-  const files = (await readdir(assets).catch(() => [] as string[])).filter((f) => f.endsWith('.js'));
+  const files = (await readdir(assets).catch(() => [] as string[])).filter((f) =>
+    f.endsWith('.js'),
+  );
   for (const file of files) {
     const text = await readFile(join(assets, file), 'utf8').catch(() => '');
     const match = /app_version:\s*"(\d+\.\d+\.\d+[^"]*)"/.exec(text);
@@ -27,9 +27,16 @@ export async function sniffFrontendVersion(webRoot: string): Promise<string | un
 }
 
 /** The lines `up` prints about the simulated attendees' pages (none when every attendee is real). */
-export function frontendNote(simulatedAttendees: number, served: ServedFrontend, extensionBuilt: boolean): string[] {
+export function frontendNote(
+  simulatedAttendees: number,
+  served: ServedFrontend,
+  extensionBuilt: boolean,
+): string[] {
   if (simulatedAttendees === 0) return [];
-  const queueHint = ['  Queue from a terminal with', '    node bin/comfyume.js submit <workflow.json> --user user001'];
+  const queueHint = [
+    '  Queue from a terminal with',
+    '    node bin/comfyume.js submit <workflow.json> --user user001',
+  ];
   if (served.kind === 'harness') {
     return [
       '',
@@ -40,7 +47,9 @@ export function frontendNote(simulatedAttendees: number, served: ServedFrontend,
       ...queueHint,
     ];
   }
-  const which = served.version ? `ComfyUI frontend ${served.version}` : 'the ComfyUI frontend build';
+  const which = served.version
+    ? `ComfyUI frontend ${served.version}`
+    : 'the ComfyUI frontend build';
   return [
     '',
     `  The attendee ComfyUIs here are simulated: each page is ${which} from ${served.dir},`,

@@ -1,6 +1,14 @@
 /** The ComfyuME settings as the settings dialog stores them, and the host-progress detection. */
 import { describe, expect, it } from 'vitest';
-import { bannerSettings, BANNER_SETTING, hostShowsProgress, leaveProgressToHost, PROGRESS_SETTING, readBannerPrefs, SETTLE_SETTING } from './banner-settings';
+import {
+  bannerSettings,
+  BANNER_SETTING,
+  hostShowsProgress,
+  leaveProgressToHost,
+  PROGRESS_SETTING,
+  readBannerPrefs,
+  SETTLE_SETTING,
+} from './banner-settings';
 
 describe('banner settings', () => {
   it('are listed under a ComfyuME category and all report changes', () => {
@@ -15,9 +23,14 @@ describe('banner settings', () => {
   it('read defaults, stored values and junk', () => {
     const from = (values: Record<string, unknown>) => readBannerPrefs((id) => values[id]);
     expect(from({})).toEqual({ enabled: true, settleMs: 5_000, progress: 'auto' });
-    expect(from({ [BANNER_SETTING]: false, [SETTLE_SETTING]: 12, [PROGRESS_SETTING]: 'always' })).toEqual({ enabled: false, settleMs: 12_000, progress: 'always' });
+    expect(
+      from({ [BANNER_SETTING]: false, [SETTLE_SETTING]: 12, [PROGRESS_SETTING]: 'always' }),
+    ).toEqual({ enabled: false, settleMs: 12_000, progress: 'always' });
     expect(from({ [SETTLE_SETTING]: 0 }).settleMs).toBe(Infinity);
-    expect(from({ [SETTLE_SETTING]: 'lots', [PROGRESS_SETTING]: 'sometimes' })).toMatchObject({ settleMs: Infinity, progress: 'auto' });
+    expect(from({ [SETTLE_SETTING]: 'lots', [PROGRESS_SETTING]: 'sometimes' })).toMatchObject({
+      settleMs: Infinity,
+      progress: 'auto',
+    });
     expect(from({ [SETTLE_SETTING]: 99_999 }).settleMs).toBe(600_000);
   });
 });

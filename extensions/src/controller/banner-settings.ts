@@ -37,7 +37,10 @@ export function readBannerPrefs(get: (id: string) => unknown): BannerPrefs {
   const progress = get(PROGRESS_SETTING);
   return {
     enabled: get(BANNER_SETTING) !== false,
-    settleMs: !Number.isFinite(seconds) || seconds <= 0 ? Infinity : Math.min(seconds, MAX_SETTLE_SECONDS) * 1000,
+    settleMs:
+      !Number.isFinite(seconds) || seconds <= 0
+        ? Infinity
+        : Math.min(seconds, MAX_SETTLE_SECONDS) * 1000,
     progress: progress === 'always' || progress === 'never' ? progress : 'auto',
   };
 }
@@ -61,7 +64,8 @@ export function bannerSettings(changed: () => void): SettingDef[] {
       defaultValue: 5,
       attrs: { min: 0, max: MAX_SETTLE_SECONDS, step: 1 },
       category: [CATEGORY, 'Status banner', 'Shrink'],
-      tooltip: 'A finished job shows in full this long, then as a small chip. Failures stay until you close them.',
+      tooltip:
+        'A finished job shows in full this long, then as a small chip. Failures stay until you close them.',
       onChange: changed,
     },
     {
@@ -75,7 +79,8 @@ export function bannerSettings(changed: () => void): SettingDef[] {
         { text: 'Never', value: 'never' },
       ],
       category: [CATEGORY, 'Status banner', 'Progress'],
-      tooltip: 'ComfyUI frontends from 1.32.7 on show run progress under the Run button; the banner then adds only what ComfyUI cannot know.',
+      tooltip:
+        'ComfyUI frontends from 1.32.7 on show run progress under the Run button; the banner then adds only what ComfyUI cannot know.',
       onChange: changed,
     },
   ];

@@ -13,8 +13,21 @@ import { mountInSlot } from './host-slot';
 import { bindWhileConnected, LiveValue } from './live-value';
 import type { TrackerModel } from './job-status';
 
-const job = (id: string): TrackedJob => ({ id, state: 'done', createdAt: 1, finishedAt: 2, outputs: {}, updatedAt: 2, source: 'relay' });
-const model = (ids: string[]): TrackerModel => ({ jobs: ids.map(job), now: 10, status: 'live · 0 active', statusBad: false });
+const job = (id: string): TrackedJob => ({
+  id,
+  state: 'done',
+  createdAt: 1,
+  finishedAt: 2,
+  outputs: {},
+  updatedAt: 2,
+  source: 'relay',
+});
+const model = (ids: string[]): TrackerModel => ({
+  jobs: ids.map(job),
+  now: 10,
+  status: 'live · 0 active',
+  statusBad: false,
+});
 
 function setup() {
   const source = new LiveValue<TrackerModel>(model([]));

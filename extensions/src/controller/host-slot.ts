@@ -11,7 +11,11 @@
  */
 
 /** Returns the element of `tag` that `slot` already holds, or puts a new one from `create` in it. */
-export function mountInSlot<E extends HTMLElement>(slot: HTMLElement, tag: string, create: () => E): E {
+export function mountInSlot<E extends HTMLElement>(
+  slot: HTMLElement,
+  tag: string,
+  create: () => E,
+): E {
   const only = slot.childElementCount === 1 ? slot.firstElementChild : null;
   if (only && only.localName === tag) return only as E;
   const element = create();

@@ -4,7 +4,12 @@
  * (no promptQueueing); 1.45.0 sends promptQueueing first and promptQueued only after a success.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { connectPromptSending, SendingCounter, watchPromptPosts, type Accepted } from './prompt-sending';
+import {
+  connectPromptSending,
+  SendingCounter,
+  watchPromptPosts,
+  type Accepted,
+} from './prompt-sending';
 
 type Answer = { prompt_id: string; number: number; node_errors: Record<string, never> };
 
@@ -34,7 +39,10 @@ describe('watchPromptPosts', () => {
   it('keeps this, arguments, result and error, and reports each POST', async () => {
     const api = new FakeApi();
     const seen: (string | undefined)[] = [];
-    const unwrap = watchPromptPosts(api, { started: () => seen.push('start'), ended: (a) => seen.push(a?.promptId) });
+    const unwrap = watchPromptPosts(api, {
+      started: () => seen.push('start'),
+      ended: (a) => seen.push(a?.promptId),
+    });
     api.answers = [answer('p1'), new Error('Prompt outputs failed validation')];
     await expect(api.queuePrompt(0, { a: 1 })).resolves.toEqual(answer('p1'));
     await expect(api.queuePrompt(-1, { b: 2 })).rejects.toThrow('failed validation');
@@ -56,7 +64,10 @@ describe('watchPromptPosts', () => {
       return original.apply(this, args);
     };
     const theirs = api.queuePrompt;
-    const unwrap = watchPromptPosts(api, { started: () => order.push('ours'), ended: () => undefined });
+    const unwrap = watchPromptPosts(api, {
+      started: () => order.push('ours'),
+      ended: () => undefined,
+    });
     api.answers = [answer('p1')];
     await api.queuePrompt(0, {});
     expect(order).toEqual(['ours', 'other']);
@@ -115,7 +126,11 @@ describe('SendingCounter', () => {
 });
 
 describe('connectPromptSending', () => {
-  async function run(generation: '1.35.9' | '1.45.0', answers: (Answer | Error)[], batchCount: number) {
+  async function run(
+    generation: '1.35.9' | '1.45.0',
+    answers: (Answer | Error)[],
+    batchCount: number,
+  ) {
     const api = new FakeApi();
     api.answers = answers;
     const counts: number[] = [];
@@ -133,24 +148,34 @@ describe('connectPromptSending', () => {
         break;
       }
     }
-    if (generation === '1.35.9' || queued > 0) api.fire('promptQueued', { number: 0, batchCount: generation === '1.35.9' ? batchCount : queued });
+    if (generation === '1.35.9' || queued > 0)
+      api.fire('promptQueued', {
+        number: 0,
+        batchCount: generation === '1.35.9' ? batchCount : queued,
+      });
     return { c, counts, accepted, stop };
   }
 
-  it.each(['1.35.9', '1.45.0'] as const)('shows Sending on %s and hands over accepted ids', async (generation) => {
-    const { c, counts, accepted, stop } = await run(generation, [answer('x'), answer('y')], 2);
-    expect(counts[0]).toBeGreaterThan(0);
-    expect(accepted.map((a) => a.promptId)).toEqual(['x', 'y']);
-    expect(c.count).toBe(2); // both accepted, waiting to show up
-    c.seen('x');
-    c.seen('y');
-    expect(c.count).toBe(0);
-    stop();
-  });
+  it.each(['1.35.9', '1.45.0'] as const)(
+    'shows Sending on %s and hands over accepted ids',
+    async (generation) => {
+      const { c, counts, accepted, stop } = await run(generation, [answer('x'), answer('y')], 2);
+      expect(counts[0]).toBeGreaterThan(0);
+      expect(accepted.map((a) => a.promptId)).toEqual(['x', 'y']);
+      expect(c.count).toBe(2); // both accepted, waiting to show up
+      c.seen('x');
+      c.seen('y');
+      expect(c.count).toBe(0);
+      stop();
+    },
+  );
 
-  it.each(['1.35.9', '1.45.0'] as const)('clears Sending on %s when the server refuses the prompt', async (generation) => {
-    const { c, accepted } = await run(generation, [new Error('400')], 3);
-    expect(accepted).toEqual([]);
-    expect(c.count).toBe(0);
-  });
+  it.each(['1.35.9', '1.45.0'] as const)(
+    'clears Sending on %s when the server refuses the prompt',
+    async (generation) => {
+      const { c, accepted } = await run(generation, [new Error('400')], 3);
+      expect(accepted).toEqual([]);
+      expect(c.count).toBe(0);
+    },
+  );
 });

@@ -46,7 +46,8 @@ export function showErrorOverlay(messages: string[]): void {
   overlay.dataset.testid = 'error-overlay';
   const list = document.createElement('ul');
   list.dataset.testid = 'error-overlay-messages';
-  for (const message of messages) list.append(Object.assign(document.createElement('li'), { textContent: message }));
+  for (const message of messages)
+    list.append(Object.assign(document.createElement('li'), { textContent: message }));
   const dismiss = Object.assign(document.createElement('button'), { textContent: 'Dismiss' });
   dismiss.dataset.testid = 'error-overlay-dismiss';
   dismiss.addEventListener('click', () => overlay.remove());

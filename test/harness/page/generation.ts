@@ -58,7 +58,11 @@ export const generations: Record<GenerationId, Generation> = {
     runButton: 'button',
     refusedPrompt: 'error-overlay',
     featureFlagsEvent: true,
-    clientFeatureFlags: { supports_preview_metadata: true, supports_manager_v4_ui: true, supports_progress_text_metadata: true },
+    clientFeatureFlags: {
+      supports_preview_metadata: true,
+      supports_manager_v4_ui: true,
+      supports_progress_text_metadata: true,
+    },
   },
 };
 

@@ -6,7 +6,11 @@
  */
 import type { ComfyApi } from './api';
 
-export function mountProgressPanel(api: ComfyApi, panel: HTMLElement, nodeTitle: (id: string) => string | undefined): void {
+export function mountProgressPanel(
+  api: ComfyApi,
+  panel: HTMLElement,
+  nodeTitle: (id: string) => string | undefined,
+): void {
   const label = document.createElement('span');
   const bar = document.createElement('div');
   bar.className = 'queue-progress-bar';
@@ -18,14 +22,17 @@ export function mountProgressPanel(api: ComfyApi, panel: HTMLElement, nodeTitle:
   };
   const hide = () => (panel.hidden = true);
   const on = (type: string, fn: (d: Record<string, unknown>) => void) =>
-    api.addEventListener(type, (e) => fn(((e as CustomEvent).detail ?? {}) as Record<string, unknown>));
+    api.addEventListener(type, (e) =>
+      fn(((e as CustomEvent).detail ?? {}) as Record<string, unknown>),
+    );
   on('execution_start', () => show('Running', 0));
   on('progress', (d) => {
     const value = Number(d.value);
     const max = Number(d.max) || 1;
     show(`${nodeTitle(String(d.node)) ?? `#${String(d.node)}`} · ${value}/${max}`, value / max);
   });
-  for (const type of ['execution_success', 'execution_error', 'execution_interrupted']) on(type, hide);
+  for (const type of ['execution_success', 'execution_error', 'execution_interrupted'])
+    on(type, hide);
   api.addEventListener('executing', (e) => {
     if ((e as CustomEvent).detail === null) hide();
   });

@@ -7,9 +7,17 @@
  */
 import type { Generation } from './generation';
 
-export type RunControl = { root: HTMLElement; runButton: HTMLButtonElement; batchInput: HTMLInputElement };
+export type RunControl = {
+  root: HTMLElement;
+  runButton: HTMLButtonElement;
+  batchInput: HTMLInputElement;
+};
 
-function el<K extends 'div' | 'button' | 'input'>(tag: K, props: Record<string, string>, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
+function el<K extends 'div' | 'button' | 'input'>(
+  tag: K,
+  props: Record<string, string>,
+  attrs: Record<string, string> = {},
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   Object.assign(node, props);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -18,16 +26,40 @@ function el<K extends 'div' | 'button' | 'input'>(tag: K, props: Record<string, 
 
 export function buildRunControl(generation: Generation): RunControl {
   const root = el('div', { className: 'queue-button-group' });
-  const batchInput = el('input', { id: 'batch', type: 'number', value: '1', min: '1' }, { 'aria-label': 'Batch count' });
+  const batchInput = el(
+    'input',
+    { id: 'batch', type: 'number', value: '1', min: '1' },
+    { 'aria-label': 'Batch count' },
+  );
   if (generation.runButton === 'button') {
-    const runButton = el('button', { id: 'run', textContent: '▶ Run' }, { 'data-testid': 'queue-button' });
-    const menu = el('button', { className: 'queue-mode-trigger', textContent: '▾' }, { 'data-testid': 'queue-mode-menu-trigger', 'aria-label': 'Run' });
+    const runButton = el(
+      'button',
+      { id: 'run', textContent: '▶ Run' },
+      { 'data-testid': 'queue-button' },
+    );
+    const menu = el(
+      'button',
+      { className: 'queue-mode-trigger', textContent: '▾' },
+      { 'data-testid': 'queue-mode-menu-trigger', 'aria-label': 'Run' },
+    );
     root.append(batchInput, runButton, menu);
     return { root, runButton, batchInput };
   }
-  const split = el('div', { className: 'p-splitbutton p-component comfyui-queue-button' }, { 'data-testid': 'queue-button', 'data-pc-name': 'splitbutton' });
-  const runButton = el('button', { id: 'run', type: 'button', className: 'p-button p-splitbutton-button', textContent: '▶ Run' }, { 'aria-label': 'Run' });
-  const dropdown = el('button', { type: 'button', className: 'p-splitbutton-dropdown', textContent: '▾' }, { 'aria-haspopup': 'true' });
+  const split = el(
+    'div',
+    { className: 'p-splitbutton p-component comfyui-queue-button' },
+    { 'data-testid': 'queue-button', 'data-pc-name': 'splitbutton' },
+  );
+  const runButton = el(
+    'button',
+    { id: 'run', type: 'button', className: 'p-button p-splitbutton-button', textContent: '▶ Run' },
+    { 'aria-label': 'Run' },
+  );
+  const dropdown = el(
+    'button',
+    { type: 'button', className: 'p-splitbutton-dropdown', textContent: '▾' },
+    { 'aria-haspopup': 'true' },
+  );
   split.append(runButton, dropdown);
   root.append(split, batchInput);
   return { root, runButton, batchInput };

@@ -8,9 +8,10 @@ import './components/job-tracker/job-tracker';
 import { BufferedSink, connectJobFeed } from './controller/job-feed';
 import { JobStatus } from './controller/job-status';
 import { connectPromptSending, SendingCounter } from './controller/prompt-sending';
-import { bannerSettings } from './controller/banner-settings';
+import { bannerSettings, settingReader } from './controller/banner-settings';
 
 let status: JobStatus | undefined;
+const settings = settingReader((id) => (app.extensionManager?.setting as { get(id: string): unknown } | undefined)?.get(id));
 // Listen now, not in setup(): the socket is already open by then and custom frames nobody listened
 // to are dropped. The buffer holds them until the worker is connected.
 const feed = new BufferedSink();
@@ -24,7 +25,10 @@ connectPromptSending(api as unknown as Parameters<typeof connectPromptSending>[0
 app.registerExtension({
   name: 'Comfyume.JobStatus',
   // Third-party setting ids are not in the frontend's typed union of known settings.
-  settings: bannerSettings(() => status?.settingsChanged()) as never,
+  settings: bannerSettings((id, value) => {
+    settings.changed(id, value);
+    status?.settingsChanged();
+  }) as never,
   commands: [
     {
       id: 'Comfyume.Jobs.Toggle',
@@ -34,7 +38,7 @@ app.registerExtension({
     },
   ],
   async setup() {
-    status = new JobStatus(app, api, feed, sending);
+    status = new JobStatus(app, api, feed, sending, settings.read);
     app.extensionManager.registerSidebarTab({
       id: 'comfyume-jobs',
       icon: 'pi pi-server',

@@ -11,6 +11,7 @@
  * | `promptQueueing {requestId, batchCount}` before posting | absent | app.ts:1561 |
  * | `promptQueued` | app.ts:1407, always, `{number, batchCount}` | app.ts:1722, only after a success, `{number, batchCount, requestId}` |
  * | refused prompt → modal error dialog / non-modal error overlay (ShowErrorsTab on by default) | app.ts:1384-1387 | app.ts:1664-1671, ErrorOverlay.vue |
+ * | a setting's `onChange(new, old)` runs before the value is stored | settingStore.ts:64-77 | settingStore.ts:99-125 |
  * | server `feature_flags` → api event | no (api.ts:669-676) | api.ts:758 |
  * | `window.__COMFYUI_FRONTEND_VERSION__` before extensions load | App.vue:51 | App.vue:62 |
  *
@@ -207,6 +208,34 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
       .locator('comfyume-status-banner .banner[data-phase="sending"]')
       .waitFor({ state: 'detached', timeout: 5_000 });
     await comfy.closeDialogs();
+  });
+
+  it('calls a setting’s onChange before it stores the value (settingStore.ts set)', async () => {
+    const comfy = await openPage(gen);
+    const seen = await comfy.page.evaluate(async () => {
+      const app = (window as unknown as W).app;
+      const log: unknown[][] = [];
+      app.registerExtension({
+        name: 'Probe.Settings',
+        settings: [
+          {
+            id: 'Probe.Value',
+            name: 'probe',
+            type: 'number',
+            defaultValue: 1,
+            onChange: (value: unknown, old: unknown) =>
+              log.push([value, old, app.extensionManager.setting.get('Probe.Value')]),
+          },
+        ],
+      });
+      await app.extensionManager.setting.set('Probe.Value', 2);
+      await app.extensionManager.setting.set('Probe.Value', 2); // unchanged: no onChange
+      return log;
+    });
+    expect(seen).toEqual([
+      [1, undefined, 1], // addSetting reports the current value
+      [2, 1, 1], // set: get() still answers the old value inside onChange
+    ]);
   });
 
   it(`forwards the server's feature_flags as an event ${gen === '1.45.0' ? 'like' : 'unlike'} 1.45.0 api.ts:758`, async () => {

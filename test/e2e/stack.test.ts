@@ -4,7 +4,7 @@
  * (see README.md); the cold start needs the local stack.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser } from './support/browser';
+import { extensionErrors, launchBrowser, type Browser } from './support/browser';
 import { ComfyPage } from './support/comfy-page';
 import { screenPath } from './support/screens';
 import { blurWorkflow, INVERTED_RGB, invertWorkflow, txt2img } from './support/workflows';
@@ -99,8 +99,8 @@ describe('serverless GPU with a cold start', () => {
     await shot(comfy, 'stack-tracker-after-reload');
   });
 
-  it('had no console errors', () => {
-    expect(browser.errors).toEqual([]);
+  it('had no console errors (on a live stock frontend: none from our extension)', () => {
+    expect(stack.live ? extensionErrors(browser.errors) : browser.errors).toEqual([]);
   });
 });
 
@@ -117,6 +117,8 @@ describe('direct GPU with step progress and a failing node', () => {
     await comfy.waitForClientId();
   });
   afterAll(async () => {
+    // The setting persists on a live deployment: give the attendee their default back.
+    await comfy?.setSetting('Comfyume.Banner.Progress', 'auto').catch(() => undefined);
     await browser?.close();
     await stack?.close();
   });
@@ -170,7 +172,7 @@ describe('direct GPU with step progress and a failing node', () => {
     await second.page.close();
   });
 
-  it('had no console errors', () => {
-    expect(browser.errors).toEqual([]);
+  it('had no console errors (on a live stock frontend: none from our extension)', () => {
+    expect(stack.live ? extensionErrors(browser.errors) : browser.errors).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import {
   leaveProgressToHost,
   PROGRESS_SETTING,
   readBannerPrefs,
+  settingReader,
   SETTLE_SETTING,
 } from './banner-settings';
 
@@ -32,6 +33,23 @@ describe('banner settings', () => {
       progress: 'auto',
     });
     expect(from({ [SETTLE_SETTING]: 99_999 }).settleMs).toBe(600_000);
+  });
+});
+
+describe('settingReader', () => {
+  it('answers the value onChange reported, which the frontend stores only after onChange returns', () => {
+    const stored: Record<string, unknown> = { [PROGRESS_SETTING]: 'auto' };
+    const settings = settingReader((id) => stored[id]);
+    const seen: unknown[] = [];
+    const [, , progress] = bannerSettings((id, value) => {
+      settings.changed(id, value);
+      seen.push(settings.read(id)); // what the extension re-reads inside onChange
+    });
+    progress!.onChange?.('always'); // settingStore.set: onChange(new), then store
+    expect(seen).toEqual(['always']);
+    expect(settings.read(SETTLE_SETTING)).toBeUndefined(); // never reported: the stored value
+    stored[PROGRESS_SETTING] = 'always';
+    expect(settings.read(PROGRESS_SETTING)).toBe('always');
   });
 });
 

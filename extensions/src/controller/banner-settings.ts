@@ -32,6 +32,18 @@ export type SettingDef = {
 const CATEGORY = 'ComfyuME';
 const MAX_SETTLE_SECONDS = 600;
 
+/** Reads a setting: the value its onChange last reported, else the frontend's stored one. */
+export function settingReader(stored: (id: string) => unknown): {
+  read: (id: string) => unknown;
+  changed: (id: string, value: unknown) => void;
+} {
+  const reported = new Map<string, unknown>();
+  return {
+    read: (id) => (reported.has(id) ? reported.get(id) : stored(id)),
+    changed: (id, value) => void reported.set(id, value),
+  };
+}
+
 export function readBannerPrefs(get: (id: string) => unknown): BannerPrefs {
   const seconds = Number(get(SETTLE_SETTING) ?? 5);
   const progress = get(PROGRESS_SETTING);
@@ -45,8 +57,12 @@ export function readBannerPrefs(get: (id: string) => unknown): BannerPrefs {
   };
 }
 
-/** The setting definitions to register; `changed` runs after any of them changes. */
-export function bannerSettings(changed: () => void): SettingDef[] {
+/**
+ * The setting definitions to register. `changed(id, value)` runs when one changes, with the new
+ * value: the frontend calls `onChange` before it stores the value (settingStore.ts `set`, 1.35.9
+ * :74-75, 1.45.0 :111-112), so `setting.get(id)` still answers the old one at that moment.
+ */
+export function bannerSettings(changed: (id: string, value: unknown) => void): SettingDef[] {
   return [
     {
       id: BANNER_SETTING,
@@ -55,7 +71,7 @@ export function bannerSettings(changed: () => void): SettingDef[] {
       defaultValue: true,
       category: [CATEGORY, 'Status banner', 'Show'],
       tooltip: 'Queue position, GPU warm-up and the outcome of your jobs on the remote GPU.',
-      onChange: changed,
+      onChange: (value) => changed(BANNER_SETTING, value),
     },
     {
       id: SETTLE_SETTING,
@@ -66,7 +82,7 @@ export function bannerSettings(changed: () => void): SettingDef[] {
       category: [CATEGORY, 'Status banner', 'Shrink'],
       tooltip:
         'A finished job shows in full this long, then as a small chip. Failures stay until you close them.',
-      onChange: changed,
+      onChange: (value) => changed(SETTLE_SETTING, value),
     },
     {
       id: PROGRESS_SETTING,
@@ -81,7 +97,7 @@ export function bannerSettings(changed: () => void): SettingDef[] {
       category: [CATEGORY, 'Status banner', 'Progress'],
       tooltip:
         'ComfyUI frontends from 1.32.7 on show run progress under the Run button; the banner then adds only what ComfyUI cannot know.',
-      onChange: changed,
+      onChange: (value) => changed(PROGRESS_SETTING, value),
     },
   ];
 }

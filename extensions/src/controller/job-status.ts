@@ -49,6 +49,7 @@ export class JobStatus {
     private readonly api: ComfyApi,
     private readonly feed: BufferedSink,
     private readonly sending: SendingCounter,
+    private readonly readSetting: (id: string) => unknown,
   ) {
     this.prefs = this.readPrefs();
     bindWhileConnected(this.banner, this.bannerView, (banner, view) => {
@@ -99,8 +100,7 @@ export class JobStatus {
   }
 
   private readPrefs(): BannerPrefs {
-    const setting = this.app.extensionManager?.setting as { get(id: string): unknown } | undefined;
-    return readBannerPrefs((id) => setting?.get(id));
+    return readBannerPrefs(this.readSetting);
   }
 
   /** A sidebar tab's `render(el)`: idempotent, whatever the host does with `el` afterwards. */

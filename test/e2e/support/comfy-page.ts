@@ -74,9 +74,21 @@ export class ComfyPage {
     return this.page.evaluate((p) => (window as unknown as W).app.loadApiJson(p, 'comfyume-e2e.json'), prompt);
   }
 
-  /** Presses Run the way a user does. */
+  /**
+   * Presses Run the way a user does, closing a dialog in the way first as they would. A real
+   * frontend opens its templates browser a moment after a first visit's load, possibly between
+   * our look and our click: a click the dialog's mask swallowed is retried once it is closed.
+   */
   async run(): Promise<void> {
-    await this.runButton.click();
+    for (let attempt = 1; ; attempt++) {
+      await this.closeDialogs();
+      try {
+        await this.runButton.click({ timeout: 5_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 4 || (await this.page.locator('.p-dialog-mask').count()) === 0) throw err;
+      }
+    }
   }
 
   /** Presses Run and returns the prompt id the server answered. */

@@ -45,10 +45,13 @@ export class HarnessExtensionManager {
 
   readonly setting = {
     get: (id: string): unknown => (id in this.values ? this.values[id] : this.settingsDefs.get(id)?.defaultValue),
+    /** settingStore.ts `set` (1.35.9 :64-77, 1.45.0 :99-125): unchanged values are skipped, and
+     *  onChange(new, old) runs before the new value is stored, so get() inside it answers the old one. */
     set: async (id: string, value: unknown): Promise<void> => {
       const old = this.setting.get(id);
-      this.values[id] = value;
+      if (value === old) return;
       this.settingsDefs.get(id)?.onChange?.(value, old);
+      this.values[id] = value;
       await this.api
         .fetchApi(`/settings/${encodeURIComponent(id)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) })
         .catch(() => undefined);

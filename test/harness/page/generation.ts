@@ -85,6 +85,8 @@ export function currentGeneration(search = location.search): Generation {
  * - app.ts setup order (1.35.9 :765/:711/:859/:864): load extensions → api.init() (socket) →
  *   init → node defs → setup; `window.app` is assigned after setup (GraphCanvas.vue 1.35.9:440,
  *   1.45.0:533).
+ * - settingStore.ts `set` (1.35.9 :64-77, 1.45.0 :99-125): a setting's onChange(new, old) runs
+ *   before the value is stored (get() inside it answers the old value); unchanged values are skipped.
  * - api.ts (1.35.9 :678, 1.45.0 :761): a WS message of an unknown type reaches listeners only if
  *   one was registered with addEventListener; otherwise it is reported once and dropped.
  */

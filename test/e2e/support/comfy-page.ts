@@ -20,8 +20,13 @@ export class ComfyPage {
 
   constructor(readonly page: Page) {}
 
-  /** Opens the UI and waits until the app is set up and our extension registered. */
+  /**
+   * Opens the UI and waits until the app is set up and our extension registered. Like the stock
+   * frontend's own browser tests, it first marks the tutorial done (a setting the first visit
+   * stores anyway), so a real frontend does not open its templates browser over the canvas.
+   */
   async open(url: string): Promise<void> {
+    await this.page.request.post(new URL('api/settings/Comfy.TutorialCompleted', url).href, { data: true }).catch(() => undefined);
     await this.page.goto(url);
     await this.ready();
   }
@@ -44,14 +49,24 @@ export class ComfyPage {
   }
 
   /**
-   * Closes modal dialogs the way a user does (Escape): a real frontend opens its templates
-   * browser on a first visit, and both open an error dialog for a refused prompt.
+   * Closes modal dialogs the way a user does: Escape inside the dialog, else its close button.
+   * A real frontend opens its templates browser on a first visit (while a toast may hold the
+   * focus, where Escape does nothing), and both open an error dialog for a refused prompt.
    */
   async closeDialogs(): Promise<void> {
     const masks = this.page.locator('.p-dialog-mask');
-    for (let i = 0; i < 5 && (await masks.count()) > 0; i++) {
+    for (let i = 0; i < 4 && (await masks.count()) > 0; i++) {
+      const dialog = masks.first().locator('.p-dialog, [role="dialog"]').first();
+      await dialog.evaluate((el: HTMLElement) => el.focus()).catch(() => undefined);
       await this.page.keyboard.press('Escape');
-      await masks.first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+      const closed = await masks.first().waitFor({ state: 'detached', timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (closed) continue;
+      const close = dialog.locator('button[aria-label="Close"], .p-dialog-close-button, .p-dialog-header-close').first();
+      if (await close.count()) await close.click({ force: true }).catch(() => undefined);
+      await masks.first().waitFor({ state: 'detached', timeout: 3_000 }).catch(() => undefined);
     }
   }
 
@@ -157,6 +172,39 @@ export class ComfyPage {
       await this.page.waitForTimeout(200);
     }
     throw new Error(`node ${nodeId} shows ${last.join(',')}, expected ~${rgb.join(',')}`);
+  }
+
+  /**
+   * The colour at the centre of the image a node shows (its `imgs[0]`, which both the harness and
+   * the stock frontend set from `executed` and draw on the canvas). For a live stock frontend,
+   * whose node layout the canvas-pixel check cannot know. Waits until it is close to `rgb`.
+   */
+  async waitForNodeImageColour(nodeId: string | number, rgb: [number, number, number], tol = 12, timeout = 30_000): Promise<number[]> {
+    const handle = await this.page.waitForFunction(
+      ([id, want, tolerance]) => {
+        const node = (window as unknown as W).app.graph.getNodeById(Number(id));
+        const img = node?.imgs?.[0] as HTMLImageElement | undefined;
+        if (!img?.complete || !img.naturalWidth) return false;
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth;
+        c.height = img.naturalHeight;
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        const px = [...ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data];
+        return want.every((v, i) => Math.abs(v - px[i]!) <= tolerance) ? px : false;
+      },
+      [String(nodeId), rgb, tol] as const,
+      { timeout, polling: 250 },
+    );
+    return (await handle.jsonValue()) as number[];
+  }
+
+  /** The URL of the image a node shows once loaded (`imgs[0]`), or '' while it shows none. */
+  nodeImageSrc(nodeId: string | number): Promise<string> {
+    return this.page.evaluate((id) => {
+      const img = (window as unknown as W).app.graph.getNodeById(Number(id))?.imgs?.[0] as HTMLImageElement | undefined;
+      return img?.complete && img.naturalWidth ? img.src : '';
+    }, String(nodeId));
   }
 
   async screenshot(file: string): Promise<void> {

@@ -120,6 +120,9 @@ function withJob(state: JobsState, job: TrackedJob | undefined): JobsState {
 function fromSnapshot(s: JobSnapshot, at: number, prev: TrackedJob | undefined): TrackedJob | undefined {
   // A terminal job is final; a late snapshot (e.g. replayed after a reconnect) cannot revive it.
   if (prev && isFinal(prev.state) && !isFinal(s.state)) return undefined;
+  // Native events are what this tab saw happen; a snapshot taken before them (it can arrive after
+  // them) must not move the job back, e.g. Running → Starting → Running.
+  if (prev?.source === 'comfy' && !isFinal(s.state) && rank[s.state] < rank[prev.state]) return undefined;
   return {
     id: s.id,
     state: s.state,

@@ -19,52 +19,35 @@
  * frontends, because the tracker was dropped when `render(el)` got a detached element; the old
  * harness connected `el` first and hid it.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../harness/server';
-import { launchBrowser, type Browser } from './support/browser';
+import type { Browser } from './support/browser';
 import { ComfyPage } from './support/comfy-page';
 import { jobMessage, jobSnapshot } from './support/job-snapshot';
 import { screenPath } from './support/screens';
-import { startScriptedSidecar, type ScriptedSidecar } from './support/scripted-sidecar';
-import { buildExtension } from './stack';
+import { resetBrowser, startHarnessRig, type HarnessRig } from './support/harness-rig';
+import type { ScriptedSidecar } from './support/scripted-sidecar';
+import { invertWorkflow } from './support/workflows';
 
 const GENERATIONS = ['1.35.9', '1.45.0'] as const;
 type Gen = (typeof GENERATIONS)[number];
 
-const repo = path.resolve(import.meta.dirname, '../..');
-const recordedPost = JSON.parse(
-  readFileSync(
-    path.resolve(repo, '../shared/fixtures/comfyui/real-0.27.0/frontend/post_prompt_1.json'),
-    'utf8',
-  ),
-) as {
-  request: { body: { prompt: Record<string, unknown> } };
-};
-const workflow = recordedPost.request.body.prompt; // EmptyImage → ImageInvert(2) → PreviewImage + SaveImage(4)
+const workflow = invertWorkflow(); // EmptyImage → ImageInvert(2) → PreviewImage + SaveImage(4)
 const output = {
   '4': { images: [{ filename: 'ComfyUI_00001_.png', subfolder: '', type: 'output' }] },
 };
 
 type W = { app: any; comfyAPI: any; __slot: unknown[][]; __events: unknown[][] }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+let rig: HarnessRig;
 let sidecar: ScriptedSidecar;
-let harness: Harness;
 let browser: Browser;
 
 beforeAll(async () => {
-  buildExtension();
-  sidecar = await startScriptedSidecar();
-  harness = await startHarness({ sidecarUrl: sidecar.url });
-  browser = await launchBrowser();
+  rig = await startHarnessRig();
+  ({ sidecar, browser } = rig);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-  await sidecar?.close();
-});
+afterAll(() => rig?.close());
 
 beforeEach(() => {
   sidecar.jobs = { active: [], finished: [] };
@@ -72,22 +55,11 @@ beforeEach(() => {
   sidecar.refusePrompts = false;
 });
 
-afterEach(async () => {
-  const pages = browser.context.pages();
-  // No stored jobs, dismissals or settings carry over to the next test.
-  await pages[0]?.evaluate(async () => {
-    localStorage.clear();
-    await new Promise((r) => {
-      const q = indexedDB.deleteDatabase('comfyume');
-      q.onsuccess = q.onerror = q.onblocked = () => r(null);
-    });
-  });
-  for (const page of pages) await page.close();
-});
+afterEach(() => resetBrowser(browser));
 
 async function openPage(gen: Gen, page?: ComfyPage['page']): Promise<ComfyPage> {
   const comfy = new ComfyPage(page ?? (await browser.newPage()));
-  await comfy.open(`${harness.url}?frontend=${gen}`);
+  await comfy.open(`${rig.harness.url}?frontend=${gen}`);
   await comfy.loadApiWorkflow(workflow);
   await comfy.waitForClientId();
   return comfy;

@@ -115,7 +115,7 @@ describe('describeBanner in a room', () => {
   it('leaves step progress to a host that draws its own, and says where the job runs and how long is left', () => {
     const running = job({ state: 'running', startedAt: NOW - 12_000, etaAt: NOW + 31_000, progress: { nodeId: '3', nodeType: 'KSamplerAdvanced', value: 7, max: 20 } });
     const v = say([running], { hostShowsProgress: true })!;
-    expect(v).toMatchObject({ phase: 'running', title: 'Running on the GPU', detail: '12 s · about ~30 s left' });
+    expect(v).toMatchObject({ phase: 'running', title: 'Running on the GPU', detail: '12 s · ~30 s left' });
     expect(v.progress).toBeUndefined();
     const summary = say([running, job({ id: 'q', position: 1, etaAt: NOW + 40_000 })], { hostShowsProgress: true })!;
     expect(summary.progress).toBeUndefined();

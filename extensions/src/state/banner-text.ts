@@ -109,7 +109,7 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
     case 'running': {
       if (input.hostShowsProgress) {
         const parts = [since(job.startedAt)];
-        if (job.etaAt !== undefined && job.etaAt > now) parts.push(`about ${formatEta(job.etaAt - now)} left`);
+        if (job.etaAt !== undefined && job.etaAt > now) parts.push(`${formatEta(job.etaAt - now)} left`);
         return { phase: 'running', tone: 'progress', title: 'Running on the GPU', detail: parts.join(' · '), key };
       }
       const p = job.progress;
@@ -117,7 +117,7 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
       const parts: string[] = [];
       if (p && p.max > 1) parts.push(`step ${p.value} of ${p.max}`);
       parts.push(since(job.startedAt));
-      if (job.etaAt !== undefined && job.etaAt > now) parts.push(`about ${formatEta(job.etaAt - now)} left`);
+      if (job.etaAt !== undefined && job.etaAt > now) parts.push(`${formatEta(job.etaAt - now)} left`);
       const detail = parts.join(' · ');
       const progress = p && p.max > 0 ? Math.min(1, p.value / p.max) : undefined;
       return { phase: 'running', tone: 'progress', title, detail: detail[0]!.toUpperCase() + detail.slice(1), progress, key };

@@ -90,13 +90,13 @@ export function bannerSettings(changed: (id: string, value: unknown) => void): S
       type: 'combo',
       defaultValue: 'auto',
       options: [
-        { text: 'Only when ComfyUI shows none', value: 'auto' },
+        { text: 'Auto', value: 'auto' },
         { text: 'Always', value: 'always' },
         { text: 'Never', value: 'never' },
       ],
       category: [CATEGORY, 'Status banner', 'Progress'],
       tooltip:
-        'ComfyUI frontends from 1.32.7 on show run progress under the Run button; the banner then adds only what ComfyUI cannot know.',
+        'ComfyUI frontends from 1.32.7 on show run progress under the Run button. Auto: the banner then adds only what ComfyUI cannot know.',
       onChange: (value) => changed(PROGRESS_SETTING, value),
     },
   ];

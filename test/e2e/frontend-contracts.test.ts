@@ -1,7 +1,10 @@
 /**
  * The extension API contracts the stock frontend keeps, each with the line of ComfyUI_frontend it
  * mirrors (tag v1.35.9, and 5948002de "1.45.0"; details in test/harness/page/generation.ts), checked
- * on the harness page playing each generation; then our extension under those contracts.
+ * on the harness page playing each generation. Seen in real builds of both tags too (a probe
+ * extension): the sidebar slot, the Run control, the events of an accepted prompt, the version, and
+ * the onChange order (through its effect on our setting); the rest is read from the source.
+ * extension-in-frontends.test.ts runs our extension under them.
  *
  * | contract | 1.35.9 | 1.45.0 |
  * |---|---|---|
@@ -14,86 +17,22 @@
  * | a setting's `onChange(new, old)` runs before the value is stored | settingStore.ts:64-77 | settingStore.ts:99-125 |
  * | server `feature_flags` → api event | no (api.ts:669-676) | api.ts:758 |
  * | `window.__COMFYUI_FRONTEND_VERSION__` before extensions load | App.vue:51 | App.vue:62 |
- *
- * The regression this file guards: at 0f8200f the "GPU jobs" tab stayed empty in both real
- * frontends, because the tracker was dropped when `render(el)` got a detached element; the old
- * harness connected `el` first and hid it.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser } from './support/browser';
-import { ComfyPage } from './support/comfy-page';
-import { jobMessage, jobSnapshot } from './support/job-snapshot';
-import { screenPath } from './support/screens';
-import { resetBrowser, startHarnessRig, type HarnessRig } from './support/harness-rig';
-import type { ScriptedSidecar } from './support/scripted-sidecar';
-import { invertWorkflow } from './support/workflows';
-
-const GENERATIONS = ['1.35.9', '1.45.0'] as const;
-type Gen = (typeof GENERATIONS)[number];
-
-const workflow = invertWorkflow(); // EmptyImage → ImageInvert(2) → PreviewImage + SaveImage(4)
-const output = {
-  '4': { images: [{ filename: 'ComfyUI_00001_.png', subfolder: '', type: 'output' }] },
-};
+import { describe, expect, it } from 'vitest';
+import { GENERATIONS, useGenerationRig } from './support/generation-rig';
 
 type W = { app: any; comfyAPI: any; __slot: unknown[][]; __events: unknown[][] }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-let rig: HarnessRig;
-let sidecar: ScriptedSidecar;
-let browser: Browser;
-
-beforeAll(async () => {
-  rig = await startHarnessRig();
-  ({ sidecar, browser } = rig);
-});
-
-afterAll(() => rig?.close());
-
-beforeEach(() => {
-  sidecar.jobs = { active: [], finished: [] };
-  sidecar.promptDelayMs = 0;
-  sidecar.refusePrompts = false;
-});
-
-afterEach(() => resetBrowser(browser));
-
-async function openPage(gen: Gen, page?: ComfyPage['page']): Promise<ComfyPage> {
-  const comfy = new ComfyPage(page ?? (await browser.newPage()));
-  await comfy.open(`${rig.harness.url}?frontend=${gen}`);
-  await comfy.loadApiWorkflow(workflow);
-  await comfy.waitForClientId();
-  return comfy;
-}
-
-async function queue(comfy: ComfyPage): Promise<string> {
-  const before = sidecar.prompts.length;
-  await comfy.run();
-  await expect.poll(() => sidecar.prompts.length, { timeout: 20_000 }).toBe(before + 1);
-  return sidecar.prompts.at(-1)!.promptId;
-}
-
-const toggle = (comfy: ComfyPage, tab: string) =>
-  comfy.page.evaluate(
-    (id) =>
-      (window as unknown as W).app.extensionManager.command.execute(
-        `Workspace.ToggleSidebarTab.${id}`,
-      ),
-    tab,
-  );
-
-const shot = async (comfy: ComfyPage, name: string) => {
-  const file = screenPath(name);
-  if (file) await comfy.screenshot(file);
-};
+const t = useGenerationRig();
 
 describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
   it('reports its version before extensions load (App.vue onMounted)', async () => {
-    const comfy = await openPage(gen);
+    const comfy = await t.open(gen);
     expect(await comfy.frontendVersion()).toBe(gen);
   });
 
   it('renders a custom sidebar tab into a detached element, and calls destroy only on close (ExtensionSlot.vue)', async () => {
-    const comfy = await openPage(gen);
+    const comfy = await t.open(gen);
     await comfy.page.evaluate(() => {
       const w = window as unknown as W & { __last?: HTMLElement };
       w.__slot = [];
@@ -113,7 +52,7 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
       }
     });
     for (const tab of ['probe-a', 'probe-b', 'node-library', 'probe-a', 'probe-a', 'probe-a'])
-      await toggle(comfy, tab);
+      await t.toggleTab(comfy, tab);
     await comfy.page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
     expect(await comfy.page.evaluate(() => (window as unknown as W).__slot)).toEqual([
       ['render', 'probe-a', false, false], // opened: detached
@@ -129,7 +68,7 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
   });
 
   it('has the Run control of its generation (ComfyQueueButton.vue)', async () => {
-    const comfy = await openPage(gen);
+    const comfy = await t.open(gen);
     const dom = await comfy.page.evaluate(() => {
       const el = document.querySelector('[data-testid="queue-button"]')!;
       return { tag: el.localName, buttons: el.querySelectorAll('button').length };
@@ -137,11 +76,11 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
     expect(dom).toEqual(
       gen === '1.45.0' ? { tag: 'button', buttons: 0 } : { tag: 'div', buttons: 2 },
     );
-    await queue(comfy); // the page object's locator presses Run in both
+    await t.queue(comfy); // the page object's locator presses Run in both
   });
 
   it('fires the queue events its app.ts fires, for an accepted and a refused prompt', async () => {
-    const comfy = await openPage(gen);
+    const comfy = await t.open(gen);
     await comfy.page.evaluate(() => {
       const w = window as unknown as W;
       w.__events = [];
@@ -151,7 +90,7 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
         );
     });
     const events = () => comfy.page.evaluate(() => (window as unknown as W).__events);
-    await queue(comfy);
+    await t.queue(comfy);
     await expect.poll(events).toContainEqual(['promptQueued', expect.anything()]);
     expect(await events()).toEqual(
       gen === '1.45.0'
@@ -162,7 +101,7 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
         : [['promptQueued', { number: 0, batchCount: 1 }]],
     );
     await comfy.page.evaluate(() => ((window as unknown as W).__events = []));
-    sidecar.refusePrompts = true;
+    t.sidecar.refusePrompts = true;
     await comfy.run();
     const shown =
       gen === '1.45.0'
@@ -183,7 +122,7 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
   });
 
   it('calls a setting’s onChange before it stores the value (settingStore.ts set)', async () => {
-    const comfy = await openPage(gen);
+    const comfy = await t.open(gen);
     const seen = await comfy.page.evaluate(async () => {
       const app = (window as unknown as W).app;
       const log: unknown[][] = [];
@@ -211,7 +150,7 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
   });
 
   it(`forwards the server's feature_flags as an event ${gen === '1.45.0' ? 'like' : 'unlike'} 1.45.0 api.ts:758`, async () => {
-    const comfy = await openPage(gen);
+    const comfy = await t.open(gen);
     const got = await comfy.page.evaluate(async () => {
       const api = (window as unknown as W).comfyAPI.api.api;
       const seen: unknown[] = [];
@@ -222,139 +161,5 @@ describe.each(GENERATIONS)('the harness plays frontend %s', (gen) => {
       return { seen: seen.length, stored: Object.keys(api.serverFeatureFlags).length > 0 };
     });
     expect(got).toEqual({ seen: gen === '1.45.0' ? 1 : 0, stored: true });
-  });
-});
-
-describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
-  it('lists the jobs in a tracker the frontend mounted detached, after close/reopen and a tab switch', async () => {
-    const comfy = await openPage(gen);
-    await comfy.openTracker();
-    const first = await queue(comfy);
-    sidecar.send(
-      jobMessage(jobSnapshot(first, { state: 'done', finishedAt: Date.now(), outputs: output })),
-    );
-    await expect
-      .poll(() => comfy.trackerRow(first).getAttribute('data-state'), { timeout: 20_000 })
-      .toBe('done');
-    await toggle(comfy, 'comfyume-jobs'); // close
-    await toggle(comfy, 'comfyume-jobs'); // open: a new detached element
-    await comfy.trackerRow(first).waitFor();
-    await toggle(comfy, 'node-library'); // switch away: no destroy
-    const second = await queue(comfy);
-    sidecar.send(jobMessage(jobSnapshot(second, { state: 'running', startedAt: Date.now() })));
-    await toggle(comfy, 'comfyume-jobs'); // back: a new connected element
-    await expect
-      .poll(() => comfy.trackerRow(second).getAttribute('data-state'), { timeout: 20_000 })
-      .toBe('running');
-    expect(await comfy.tracker.count()).toBe(1);
-    expect(await comfy.trackerRow(first).locator('img').getAttribute('src')).toContain(
-      '/api/view?filename=ComfyUI_00001_.png',
-    );
-    await shot(comfy, `harness-${gen}-tracker`);
-  });
-
-  it('goes Sending → Queued → Running → Done, settles to a chip, and keeps a failure until it is closed', async () => {
-    const comfy = await openPage(gen);
-    await comfy.setSetting('Comfyume.Banner.SettleSeconds', 1);
-    sidecar.promptDelayMs = 800;
-    const phases = await comfy.recordPhases();
-    const id = await comfy.runAndGetId(); // the server answered: the job exists
-    const send = (over: Parameters<typeof jobSnapshot>[1]) =>
-      sidecar.send(jobMessage(jobSnapshot(id, over)));
-    send({ state: 'queued', position: 2, queueLength: 3, etaMs: 30_000 });
-    await comfy.waitForPhase('queued');
-    send({ state: 'running', startedAt: Date.now(), progress: { nodeId: '2', value: 3, max: 20 } });
-    await comfy.waitForPhase('running');
-    send({ state: 'done', finishedAt: Date.now(), outputs: output });
-    await comfy.waitForPhase('done');
-    expect(await phases()).toEqual(['sending', 'queued', 'running', 'done']);
-    await comfy.page
-      .locator('comfyume-status-banner .banner[data-phase="done"][data-compact]')
-      .waitFor({ timeout: 10_000 });
-    await shot(comfy, `harness-${gen}-banner-settled`);
-
-    const failed = await queue(comfy);
-    sidecar.send(
-      jobMessage(
-        jobSnapshot(failed, {
-          state: 'failed',
-          finishedAt: Date.now(),
-          error: {
-            message: 'CUDA out of memory',
-            nodeId: '2',
-            nodeType: 'ImageInvert',
-            exceptionType: 'OutOfMemoryError',
-            exceptionMessage: '',
-            traceback: [],
-            currentInputs: {},
-            currentOutputs: [],
-          },
-        }),
-      ),
-    );
-    await comfy.waitForPhase('failed');
-    // Twice the settle time later (by the page's clock), the failure is still there in full.
-    await comfy.page.evaluate(() => new Promise((r) => setTimeout(r, 2_200)));
-    expect(
-      await comfy.page
-        .locator('comfyume-status-banner .banner[data-phase="failed"]:not([data-compact])')
-        .count(),
-    ).toBe(1);
-    await comfy.page.locator('comfyume-status-banner .close').click();
-    await comfy.page.reload();
-    await comfy.ready();
-    await comfy.openTracker();
-    await comfy.trackerRow(failed).waitFor();
-    expect(await comfy.banner.count()).toBe(0); // dismissed stays dismissed after a reload
-  });
-
-  it('leaves step progress to the frontend’s own panel, and shows it when asked to', async () => {
-    const comfy = await openPage(gen);
-    const id = await queue(comfy);
-    sidecar.send(
-      jobMessage(
-        jobSnapshot(id, {
-          state: 'running',
-          startedAt: Date.now(),
-          etaMs: 40_000,
-          progress: { nodeId: '2', value: 3, max: 20 },
-        }),
-      ),
-    );
-    sidecar.send({ type: 'execution_start', data: { prompt_id: id, timestamp: Date.now() } });
-    sidecar.send({ type: 'progress', data: { prompt_id: id, node: '2', value: 3, max: 20 } });
-    await comfy.waitForPhase('running');
-    expect(await comfy.bannerTitle.textContent()).toBe('Running on the GPU');
-    expect(await comfy.page.locator('comfyume-status-banner .bar').count()).toBe(0);
-    await expect
-      .poll(() => comfy.page.locator('#queue-progress').textContent())
-      .toBe('Invert Image Colors · 3/20');
-    await shot(comfy, `harness-${gen}-running`);
-    await comfy.setSetting('Comfyume.Banner.Progress', 'always');
-    await expect.poll(() => comfy.bannerTitle.textContent()).toBe('Running Invert Image Colors');
-    expect(await comfy.bannerDetail.textContent()).toMatch(/^Step 3 of 20 · \d+ s/);
-  });
-
-  it('lists the jobs after a reload and in a second tab', async () => {
-    const comfy = await openPage(gen);
-    const id = await queue(comfy);
-    sidecar.send(
-      jobMessage(
-        jobSnapshot(id, { state: 'done', number: 42, finishedAt: Date.now(), outputs: output }),
-      ),
-    );
-    await comfy.waitForPhase('done');
-    await comfy.page.reload();
-    await comfy.ready();
-    await comfy.openTracker();
-    await expect
-      .poll(() => comfy.trackerRow(id).locator('.label').textContent(), { timeout: 20_000 })
-      .toBe('Done · #42');
-    const second = await openPage(gen, await browser.context.newPage());
-    await second.openTracker();
-    await expect
-      .poll(() => second.trackerRow(id).getAttribute('data-state'), { timeout: 20_000 })
-      .toBe('done');
-    await shot(second, `harness-${gen}-second-tab`);
   });
 });

@@ -10,7 +10,6 @@
  * harness connected `el` first and hid it. With 0f8200f's extension these tests fail.
  */
 import { describe, expect, it } from 'vitest';
-import { jobMessage, jobSnapshot } from './support/job-snapshot';
 import { GENERATIONS, savedOutput, useGenerationRig } from './support/generation-rig';
 
 const t = useGenerationRig();
@@ -20,11 +19,7 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     const comfy = await t.open(gen);
     await comfy.openTracker();
     const first = await t.queue(comfy);
-    t.sidecar.send(
-      jobMessage(
-        jobSnapshot(first, { state: 'done', finishedAt: Date.now(), outputs: savedOutput }),
-      ),
-    );
+    t.report(first, { state: 'done', finishedAt: Date.now(), outputs: savedOutput });
     await expect
       .poll(() => comfy.trackerRow(first).getAttribute('data-state'), { timeout: 20_000 })
       .toBe('done');
@@ -33,7 +28,7 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     await comfy.trackerRow(first).waitFor();
     await t.toggleTab(comfy, 'node-library'); // switch away: no destroy
     const second = await t.queue(comfy);
-    t.sidecar.send(jobMessage(jobSnapshot(second, { state: 'running', startedAt: Date.now() })));
+    t.report(second, { state: 'running', startedAt: Date.now() });
     await t.toggleTab(comfy, 'comfyume-jobs'); // back: a new connected element
     await expect
       .poll(() => comfy.trackerRow(second).getAttribute('data-state'), { timeout: 20_000 })
@@ -51,8 +46,7 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     t.sidecar.promptDelayMs = 800;
     const phases = await comfy.recordPhases();
     const id = await comfy.runAndGetId(); // the server answered: the job exists
-    const send = (over: Parameters<typeof jobSnapshot>[1]) =>
-      t.sidecar.send(jobMessage(jobSnapshot(id, over)));
+    const send = (over: Parameters<typeof t.report>[1]) => t.report(id, over);
     send({ state: 'queued', position: 2, queueLength: 3, etaMs: 30_000 });
     await comfy.waitForPhase('queued');
     send({ state: 'running', startedAt: Date.now(), progress: { nodeId: '2', value: 3, max: 20 } });
@@ -66,24 +60,20 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     await t.shot(comfy, `harness-${gen}-banner-settled`);
 
     const failed = await t.queue(comfy);
-    t.sidecar.send(
-      jobMessage(
-        jobSnapshot(failed, {
-          state: 'failed',
-          finishedAt: Date.now(),
-          error: {
-            message: 'CUDA out of memory',
-            nodeId: '2',
-            nodeType: 'ImageInvert',
-            exceptionType: 'OutOfMemoryError',
-            exceptionMessage: '',
-            traceback: [],
-            currentInputs: {},
-            currentOutputs: [],
-          },
-        }),
-      ),
-    );
+    t.report(failed, {
+      state: 'failed',
+      finishedAt: Date.now(),
+      error: {
+        message: 'CUDA out of memory',
+        nodeId: '2',
+        nodeType: 'ImageInvert',
+        exceptionType: 'OutOfMemoryError',
+        exceptionMessage: '',
+        traceback: [],
+        currentInputs: {},
+        currentOutputs: [],
+      },
+    });
     await comfy.waitForPhase('failed');
     // Twice the settle time later (by the page's clock), the failure is still there in full.
     await comfy.page.evaluate(() => new Promise((r) => setTimeout(r, 2_200)));
@@ -103,16 +93,12 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
   it('leaves step progress to the frontend’s own panel, and shows it when asked to', async () => {
     const comfy = await t.open(gen);
     const id = await t.queue(comfy);
-    t.sidecar.send(
-      jobMessage(
-        jobSnapshot(id, {
-          state: 'running',
-          startedAt: Date.now(),
-          etaMs: 40_000,
-          progress: { nodeId: '2', value: 3, max: 20 },
-        }),
-      ),
-    );
+    t.report(id, {
+      state: 'running',
+      startedAt: Date.now(),
+      etaMs: 40_000,
+      progress: { nodeId: '2', value: 3, max: 20 },
+    });
     t.sidecar.send({ type: 'execution_start', data: { prompt_id: id, timestamp: Date.now() } });
     t.sidecar.send({ type: 'progress', data: { prompt_id: id, node: '2', value: 3, max: 20 } });
     await comfy.waitForPhase('running');
@@ -130,16 +116,12 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
   it('lists the jobs after a reload and in a second tab', async () => {
     const comfy = await t.open(gen);
     const id = await t.queue(comfy);
-    t.sidecar.send(
-      jobMessage(
-        jobSnapshot(id, {
-          state: 'done',
-          number: 42,
-          finishedAt: Date.now(),
-          outputs: savedOutput,
-        }),
-      ),
-    );
+    t.report(id, {
+      state: 'done',
+      number: 42,
+      finishedAt: Date.now(),
+      outputs: savedOutput,
+    });
     await comfy.waitForPhase('done');
     await comfy.page.reload();
     await comfy.ready();

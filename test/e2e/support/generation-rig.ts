@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Browser } from './browser';
 import { ComfyPage } from './comfy-page';
 import { resetBrowser, startHarnessRig, type HarnessRig } from './harness-rig';
+import { jobMessage, jobSnapshot, type JobSnapshot } from './job-snapshot';
 import { screenPath } from './screens';
 import type { ScriptedSidecar } from './scripted-sidecar';
 import { invertWorkflow } from './workflows';
@@ -30,6 +31,8 @@ export type GenerationRig = {
   open(gen: Generation, page?: ComfyPage['page']): Promise<ComfyPage>;
   /** Presses Run and returns the id of the prompt the sidecar received. */
   queue(comfy: ComfyPage): Promise<string>;
+  /** Sends the tabs a `comfyume.job` snapshot of job `id`, as the sidecar reports a job. */
+  report(id: string, over: Partial<JobSnapshot>): void;
   toggleTab(comfy: ComfyPage, tab: string): Promise<void>;
   shot(comfy: ComfyPage, name: string): Promise<void>;
 };
@@ -66,6 +69,7 @@ export function useGenerationRig(): GenerationRig {
       await expect.poll(() => rig.sidecar.prompts.length, { timeout: 20_000 }).toBe(before + 1);
       return rig.sidecar.prompts.at(-1)!.promptId;
     },
+    report: (id, over) => rig.sidecar.send(jobMessage(jobSnapshot(id, over))),
     toggleTab: (comfy, tab) =>
       comfy.page.evaluate(
         (id) =>

@@ -7,29 +7,30 @@ import './components/status-banner/status-banner';
 import './components/job-tracker/job-tracker';
 import { announceExtension, type SocketApi } from './controller/hello';
 import { BufferedSink, connectJobFeed } from './controller/job-feed';
-import { BANNER_SETTING, JobStatus } from './controller/job-status';
+import { JobStatus } from './controller/job-status';
+import { connectPromptSending, SendingCounter } from './controller/prompt-sending';
+import { bannerSettings, settingReader } from './controller/banner-settings';
 
 let status: JobStatus | undefined;
+const settings = settingReader((id) => (app.extensionManager?.setting as { get(id: string): unknown } | undefined)?.get(id));
 // Listen now, not in setup(): the socket is already open by then and custom frames nobody listened
 // to are dropped. The buffer holds them until the worker is connected.
 const feed = new BufferedSink();
-connectJobFeed(api as unknown as EventTarget, feed);
+const sending = new SendingCounter((count) => status?.setSending(count));
+connectJobFeed(api as unknown as EventTarget, feed, { seen: (id) => sending.seen(id) });
 announceExtension(api as unknown as SocketApi);
+// Every generation posts through api.queuePrompt; only newer ones also announce promptQueueing.
+connectPromptSending(api as unknown as Parameters<typeof connectPromptSending>[0], sending, ({ promptId, number }) =>
+  feed.dispatch({ type: 'accepted', id: promptId, number, at: Date.now() }),
+);
 
 app.registerExtension({
   name: 'Comfyume.JobStatus',
-  settings: [
-    {
-      // Third-party setting ids are not in the frontend's typed union of known settings.
-      id: BANNER_SETTING as never,
-      name: 'Show the GPU job status banner',
-      type: 'boolean',
-      defaultValue: true,
-      category: ['Comfyume', 'Banner', 'Enabled'],
-      tooltip: 'Queue position, GPU warm-up, progress and the outcome of your jobs on the remote GPU.',
-      onChange: (value: unknown) => status?.setBannerEnabled(value !== false),
-    },
-  ],
+  // Third-party setting ids are not in the frontend's typed union of known settings.
+  settings: bannerSettings((id, value) => {
+    settings.changed(id, value);
+    status?.settingsChanged();
+  }) as never,
   commands: [
     {
       id: 'Comfyume.Jobs.Toggle',
@@ -39,16 +40,18 @@ app.registerExtension({
     },
   ],
   async setup() {
-    status = new JobStatus(app, api, feed);
+    status = new JobStatus(app, api, feed, sending, settings.read);
     app.extensionManager.registerSidebarTab({
       id: 'comfyume-jobs',
       icon: 'pi pi-server',
       title: 'GPU jobs',
       tooltip: 'Your jobs on the remote GPU',
       type: 'custom',
+      // No destroy: the frontend does not call it when the user switches tabs, and a tracker
+      // that leaves the document lets go of its subscription by itself (host-slot.ts).
       render: (el: HTMLElement) => status?.mountTracker(el),
-      destroy: () => status?.unmountTracker(),
     });
+    if (sending.count) status.setSending(sending.count);
     await status.start();
   },
 });

@@ -4,23 +4,19 @@
  * output drawn on the canvas, the tracker's cancel / re-run, failure toasts, reload, the polling
  * fallback, both server generations, and two tabs sharing one worker.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../harness/server';
-import { launchBrowser, type Browser } from './support/browser';
+import type { Harness } from '../harness/server';
+import type { Browser } from './support/browser';
 import { ComfyPage } from './support/comfy-page';
+import { resetBrowser, startHarnessRig, type HarnessRig } from './support/harness-rig';
 import { jobMessage, jobSnapshot } from './support/job-snapshot';
 import { screenPath } from './support/screens';
-import { startScriptedSidecar, type ScriptedSidecar } from './support/scripted-sidecar';
+import type { ScriptedSidecar } from './support/scripted-sidecar';
+import { invertWorkflow } from './support/workflows';
 
-const repo = path.resolve(import.meta.dirname, '../..');
-const recordedPost = JSON.parse(readFileSync(path.resolve(repo, '../shared/fixtures/comfyui/real-0.27.0/frontend/post_prompt_1.json'), 'utf8')) as {
-  request: { body: { prompt: Record<string, { inputs: Record<string, unknown>; class_type: string; _meta: { title: string } }> } };
-};
-const workflow = recordedPost.request.body.prompt; // EmptyImage → ImageInvert → PreviewImage + SaveImage(4)
+const workflow = invertWorkflow(); // EmptyImage → ImageInvert → PreviewImage + SaveImage(4)
 
+let rig: HarnessRig;
 let sidecar: ScriptedSidecar;
 let harness: Harness;
 let browser: Browser;
@@ -40,18 +36,11 @@ async function queueWorkflow(): Promise<string> {
 }
 
 beforeAll(async () => {
-  // NODE_ENV: vitest sets "test", which would make Vite pick Lit's development build.
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: repo, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
-  sidecar = await startScriptedSidecar();
-  harness = await startHarness({ sidecarUrl: sidecar.url });
-  browser = await launchBrowser();
+  rig = await startHarnessRig();
+  ({ sidecar, harness, browser } = rig);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-  await sidecar?.close();
-});
+afterAll(() => rig?.close());
 
 beforeEach(async () => {
   sidecar.jobs = { active: [], finished: [] };
@@ -64,11 +53,8 @@ beforeEach(async () => {
   await comfy.waitForClientId();
 });
 
-afterEach(async () => {
-  // Each test starts from a clean slate: no stored jobs, no shared worker left with state.
-  await comfy.page.evaluate(() => new Promise((r) => { const q = indexedDB.deleteDatabase('comfyume'); q.onsuccess = q.onerror = q.onblocked = () => r(null); }));
-  for (const page of browser.context.pages()) await page.close();
-});
+// Each test starts from a clean slate: no stored jobs, no shared worker left with state.
+afterEach(() => resetBrowser(browser));
 
 describe('extension in the harness', () => {
   it('loads from /extensions with no console errors and registers its parts', async () => {
@@ -99,6 +85,8 @@ describe('extension in the harness', () => {
   });
 
   it('shows every banner phase the sidecar reports, and a summary of several jobs', async () => {
+    // The page plays frontend 1.45.0, which draws its own step progress: ask the banner for it too.
+    await comfy.setSetting('Comfyume.Banner.Progress', 'always');
     sidecar.promptDelayMs = 1_500;
     const before = sidecar.prompts.length;
     const sent = comfy.run();
@@ -241,6 +229,7 @@ describe('extension in the harness', () => {
     const sidA = await comfy.clientId();
     const sidB = await second.waitForClientId();
     expect(sidB).not.toBe(sidA);
+    await second.setSetting('Comfyume.Banner.Progress', 'always');
     const id = await queueWorkflow();
     // Targeted native events, as ComfyUI sends them to the queueing tab only.
     sidecar.sendTo(sidA, { type: 'execution_start', data: { prompt_id: id, timestamp: Date.now() } });

@@ -2,6 +2,7 @@
  * @fileoverview `comfyume up`: a whole workshop on this machine (Redis, simulated or real GPU,
  * relay, N attendees, nginx). Prints every URL and credential, stops everything on Ctrl-C.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCommandArgs, UsageError } from '../args';
@@ -9,6 +10,7 @@ import { ensureEnvSecrets } from '../env-file';
 import { workshopHome, type WorkshopHome } from '../home';
 import { createProgress, type ProgressTask } from '../progress';
 import { cliCommand, repoPath } from '../paths';
+import { frontendNote, sniffFrontendVersion, type ServedFrontend } from '../stack/frontend-note';
 import { findNginx } from '../stack/nginx';
 import { assertPortsFree } from '../stack/port-check';
 import { findPrometheus } from '../stack/prometheus';
@@ -63,6 +65,7 @@ function announce(
   stack: Stack,
   admin: { password: string },
   adminToken: string,
+  served: ServedFrontend,
 ): string {
   const gpu =
     config.gpu === 'simulated'
@@ -77,7 +80,7 @@ function announce(
       stack.nginxUrl ? a.password : '',
     ]);
   if (stack.nginxUrl) rows.push(['admin', `${stack.nginxUrl}/admin/`, 'admin', admin.password]);
-  const simulatedUi = stack.attendees.some((_, i) => !config.attendeeComfyUrls[i]);
+  const simulatedUi = stack.attendees.filter((_, i) => !config.attendeeComfyUrls[i]).length;
   const cli = cliCommand();
   return [
     '',
@@ -94,14 +97,7 @@ function announce(
     `  redis      ${stack.redisUrl}`,
     ...(stack.prometheusUrl ? [`  prometheus ${stack.prometheusUrl}  (scraping the relay every 5 s)`] : []),
     `  logs       ${join(config.dataDir, 'logs')}/`,
-    ...(simulatedUi
-      ? [
-          '',
-          '  The attendee ComfyUIs here are simulated: each page is a minimal ComfyUI (canvas, Run, the ComfyuME banner',
-          '  and job tracker), not the stock frontend. Give real ComfyUIs with --comfyui http://127.0.0.1:8188,... (or a',
-          '  frontend build with --web-root) for the full UI.',
-        ]
-      : []),
+    ...frontendNote(simulatedUi, served, existsSync(repoPath('dist', 'comfyume-extension', 'web'))),
     '',
     '  From any folder, in another terminal:',
     `    ${cli} submit --example --user ${stack.attendees[0]?.id ?? 'user001'}   one job through that attendee's sidecar; outputs in ./outputs`,
@@ -192,6 +188,10 @@ export async function main(args: string[]): Promise<void> {
     localPort: config.nginxPort,
   });
 
+  // Decided before the harness may become the web root: only a build the organiser gave is "theirs".
+  const served: ServedFrontend = config.webRoot
+    ? { kind: 'build', dir: config.webRoot, version: await sniffFrontendVersion(config.webRoot) }
+    : { kind: 'harness' };
   if (!config.webRoot && config.attendeeComfyUrls.length < config.users) {
     const task = progress.start('preparing the workshop page');
     const webRoot = await prepareWorkshopUi(config.dataDir, (m) => task.mark(m)).catch((error: Error) => {
@@ -244,7 +244,7 @@ export async function main(args: string[]): Promise<void> {
     attendees: stack.attendees,
     processes: stack.processes.map((p) => ({ name: p.name, pid: p.pid })),
   });
-  console.log(announce(config, stack, creds.admin, secrets.ADMIN_TOKEN!));
+  console.log(announce(config, stack, creds.admin, secrets.ADMIN_TOKEN!, served));
 
   const reason = await new Promise<string>((resolveReason) => {
     process.once('SIGINT', () => resolveReason('SIGINT'));

@@ -7,10 +7,10 @@ function setup() {
   const api = new EventTarget();
   const actions: JobsAction[] = [];
   const sockets: boolean[] = [];
-  const sending: number[] = [];
-  const stop = connectJobFeed(api, { dispatch: (a) => actions.push(a), setSocket: (o) => sockets.push(o), sending: (n) => sending.push(n) }, () => 42);
+  const seen: string[] = [];
+  const stop = connectJobFeed(api, { dispatch: (a) => actions.push(a), setSocket: (o) => sockets.push(o) }, { now: () => 42, seen: (id) => seen.push(id) });
   const fire = (type: string, detail?: unknown) => api.dispatchEvent(new CustomEvent(type, { detail }));
-  return { actions, sockets, sending, stop, fire };
+  return { actions, sockets, seen, stop, fire };
 }
 
 describe('connectJobFeed', () => {
@@ -42,19 +42,15 @@ describe('connectJobFeed', () => {
     expect(f.sockets).toEqual([true, false, false, true]);
   });
 
-  it('counts prompts being sent until their jobs show up (not just until the POST returns)', () => {
+  it('reports the id of every job an event names, and nothing after it is stopped', () => {
     const f = setup();
-    f.fire('comfyume.job', { id: 'old', state: 'done' });
-    f.fire('promptQueueing', { batchCount: 2 });
-    f.fire('promptQueued', { number: 0, batchCount: 2 });
-    expect(f.sending.at(-1)).toBe(2);
-    f.fire('comfyume.job', { id: 'old', state: 'done' }); // a known job does not count
-    f.fire('comfyume.job', { id: 'new1', state: 'queued' });
-    f.fire('execution_start', { prompt_id: 'new2' });
-    expect(f.sending.at(-1)).toBe(0);
+    f.fire('comfyume.job', { id: 'j1', state: 'queued' });
+    f.fire('execution_start', { prompt_id: 'p2' });
+    f.fire('progress', { node: '3', value: 1, max: 2 }); // no prompt id: nothing to report
+    expect(f.seen).toEqual(['j1', 'p2']);
     f.stop();
-    f.fire('promptQueueing', { batchCount: 1 });
-    expect(f.sending.at(-1)).toBe(0);
+    f.fire('execution_start', { prompt_id: 'p3' });
+    expect(f.seen).toEqual(['j1', 'p2']);
   });
 });
 
@@ -63,11 +59,11 @@ describe('BufferedSink', () => {
     const { BufferedSink } = await import('./job-feed');
     const buffer = new BufferedSink();
     const api = new EventTarget();
-    connectJobFeed(api, buffer, () => 1);
+    connectJobFeed(api, buffer, { now: () => 1 });
     api.dispatchEvent(new CustomEvent('status', { detail: { exec_info: { queue_remaining: 0 } } }));
     api.dispatchEvent(new CustomEvent('comfyume.relay', { detail: { connected: true } }));
     const got: unknown[] = [];
-    buffer.attach({ dispatch: (a) => got.push(a.type), setSocket: (o) => got.push(`socket:${o}`), sending: () => undefined });
+    buffer.attach({ dispatch: (a) => got.push(a.type), setSocket: (o) => got.push(`socket:${o}`) });
     api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: 'p' } }));
     expect(got).toEqual(['socket:true', 'relay', 'comfy']);
   });

@@ -1,30 +1,44 @@
 /**
- * @fileoverview Wires the shared job state to this tab: mounts the banner, feeds the worker,
- * re-renders once a second (elapsed times), renders the tracker tab, toasts new failures.
+ * @fileoverview Wires the shared job state to this tab: feeds the worker, turns its state into
+ * what the banner and every tracker show (re-computed once a second for elapsed times), toasts new
+ * failures, and carries out the tracker's cancel / re-run.
+ *
+ * The banner and the trackers are not pushed to: each subscribes to a LiveValue while it is in
+ * the document (live-value.ts), so a tracker the host mounts late, moves, or mounts again is
+ * always current, and one it threw away is released.
  */
 import type { ComfyApi, ComfyApp } from '@comfyorg/comfyui-frontend-types';
-import { describeBanner } from '../state/banner-text';
-import { isFinal, jobList, type JobsState } from '../state/jobs-state';
+import { describeBanner, type BannerView } from '../state/banner-text';
+import { isFinal, jobList, type JobsState, type TrackedJob } from '../state/jobs-state';
 import type { ThumbFile } from '../state/job-rows';
 import { Comlink, startJobWorker, type JobHubHandle } from '../worker/jobs-client';
 import type { BufferedSink } from './job-feed';
 import { cancelJob, requeueJob } from './job-actions';
-import type { StatusBanner } from '../components/status-banner/status-banner';
+import { bindWhileConnected, LiveValue } from './live-value';
+import { mountInSlot } from './host-slot';
+import type { SendingCounter } from './prompt-sending';
+import { leaveProgressToHost, readBannerPrefs, type BannerPrefs } from './banner-settings';
 import type { JobTracker } from '../components/job-tracker/job-tracker';
 
-export const BANNER_SETTING = 'Comfyume.Banner.Enabled';
+/** What every mounted tracker shows. */
+export type TrackerModel = { jobs: TrackedJob[]; now: number; status: string; statusBad: boolean };
+
+const DISMISSED_KEY = 'comfyume.banner.dismissed';
 
 declare global {
   interface Window {
-    comfyumeJobs?: { shared: boolean; tabCount: () => Promise<number>; jobs: () => Promise<ReturnType<typeof jobList>> };
+    comfyumeJobs?: { shared: boolean; tabCount: () => Promise<number>; jobs: () => Promise<TrackedJob[]> };
+    __COMFYUI_FRONTEND_VERSION__?: string;
   }
 }
 
 export class JobStatus {
   private state: JobsState | undefined;
-  private sending = 0;
-  private readonly banner: StatusBanner;
-  private readonly trackers = new Set<JobTracker>();
+  private sendingCount = 0;
+  private prefs: BannerPrefs;
+  readonly bannerView = new LiveValue<BannerView | null>(null);
+  readonly trackerModel = new LiveValue<TrackerModel>({ jobs: [], now: Date.now(), status: '', statusBad: false });
+  private readonly banner = document.createElement('comfyume-status-banner');
   private readonly tabId = crypto.randomUUID();
   private readonly worker: JobHubHandle;
   private readonly toasted = new Set<string>();
@@ -34,30 +48,28 @@ export class JobStatus {
     private readonly app: ComfyApp,
     private readonly api: ComfyApi,
     private readonly feed: BufferedSink,
+    private readonly sending: SendingCounter,
+    private readonly readSetting: (id: string) => unknown,
   ) {
-    this.banner = document.createElement('comfyume-status-banner');
+    this.prefs = this.readPrefs();
+    bindWhileConnected(this.banner, this.bannerView, (banner, view) => {
+      banner.view = view;
+      banner.hidden = !this.prefs.enabled;
+    });
+    // A dismissal survives a reload: a failure stays until the attendee closed it, once.
+    this.banner.dismissedKey = localStorage.getItem(DISMISSED_KEY) ?? undefined;
+    this.banner.addEventListener('comfyume-banner-dismiss', (e) => localStorage.setItem(DISMISSED_KEY, e.detail.key));
     this.worker = startJobWorker();
   }
 
   async start(): Promise<void> {
     document.body.append(this.banner);
-    this.setBannerEnabled(this.app.extensionManager?.setting?.get(BANNER_SETTING) !== false);
     const hub = this.worker.hub;
     // Absolute URL: the worker resolves relative URLs against its own script URL.
     const apiBase = new URL(this.api.apiURL(''), location.href).href.replace(/\/$/, '');
     const user = (this.api as { user?: string }).user;
     await hub.configure({ apiBase, headers: user ? { 'Comfy-User': user } : {} });
-    this.feed.attach({
-      dispatch: (action) => hub.dispatch(action),
-      setSocket: (open) => hub.setSocket(this.tabId, open),
-      sending: (n) => {
-        const more = n > this.sending;
-        this.sending = n;
-        // Fewer: the job that ended "Sending" is on its way back from the worker, and its state
-        // update renders; rendering now would flash the previous outcome for a moment.
-        if (more || n === 0) this.renderSoon(more);
-      },
-    });
+    this.feed.attach({ dispatch: (action) => hub.dispatch(action), setSocket: (open) => hub.setSocket(this.tabId, open) });
     const initial = await hub.attach(this.tabId, Comlink.proxy((s: JobsState) => this.onState(s)));
     // Failures already known before this tab opened were toasted where they happened.
     for (const job of Object.values(initial.jobs)) if (job.state === 'failed') this.toasted.add(job.id);
@@ -74,26 +86,38 @@ export class JobStatus {
     this.ticker = setInterval(() => this.render(), 1000);
   }
 
-  setBannerEnabled(on: boolean): void {
-    this.banner.hidden = !on;
+  /** Prompts this tab is handing to the server right now (prompt-sending.ts). */
+  setSending(count: number): void {
+    this.sendingCount = count;
+    this.render();
   }
 
-  /** Renders the tracker into a sidebar tab's element. */
+  /** Re-reads the ComfyuME settings (their onChange). */
+  settingsChanged(): void {
+    this.prefs = this.readPrefs();
+    this.banner.hidden = !this.prefs.enabled;
+    this.render();
+  }
+
+  private readPrefs(): BannerPrefs {
+    return readBannerPrefs(this.readSetting);
+  }
+
+  /** A sidebar tab's `render(el)`: idempotent, whatever the host does with `el` afterwards. */
   mountTracker(el: HTMLElement): void {
+    mountInSlot(el, 'comfyume-job-tracker', () => this.createTracker());
+    el.style.height = '100%';
+  }
+
+  private createTracker(): JobTracker {
     const tracker = document.createElement('comfyume-job-tracker');
     tracker.thumbUrl = (f: ThumbFile) =>
       this.api.apiURL(`/view?filename=${encodeURIComponent(f.filename)}&type=${encodeURIComponent(f.type)}&subfolder=${encodeURIComponent(f.subfolder)}`);
     tracker.nodeTitle = (id) => this.nodeTitle(id);
     tracker.addEventListener('comfyume-job-cancel', (e) => void this.cancel(e.detail.id));
     tracker.addEventListener('comfyume-job-requeue', (e) => void this.requeue(e.detail.id));
-    el.replaceChildren(tracker);
-    el.style.height = '100%';
-    this.trackers.add(tracker);
-    this.render();
-  }
-
-  unmountTracker(): void {
-    this.trackers.clear();
+    bindWhileConnected(tracker, this.trackerModel, (t, model) => Object.assign(t, model));
+    return tracker;
   }
 
   private nodeTitle(id: string): string | undefined {
@@ -105,6 +129,7 @@ export class JobStatus {
   private onState(state: JobsState): void {
     this.state = state;
     for (const job of Object.values(state.jobs)) {
+      this.sending.seen(job.id);
       if (job.state !== 'failed' || this.toasted.has(job.id)) continue;
       this.toasted.add(job.id);
       const where = job.error?.nodeId ? ` (in ${this.nodeTitle(job.error.nodeId) ?? job.error.nodeType} #${job.error.nodeId})` : '';
@@ -118,33 +143,29 @@ export class JobStatus {
     this.render();
   }
 
-  private renderTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** Renders now, or after the worker's next state (at most 1 s later) when `now` is false. */
-  private renderSoon(now: boolean): void {
-    if (now) return this.render();
-    clearTimeout(this.renderTimer);
-    this.renderTimer = setTimeout(() => this.render(), 1_000);
-  }
-
   private render(): void {
-    clearTimeout(this.renderTimer);
     const state = this.state;
     if (!state) return;
     const now = Date.now();
     const jobs = jobList(state);
-    this.banner.view = describeBanner({ jobs, now, sending: this.sending, relay: state.relay, nodeTitle: (id) => this.nodeTitle(id) });
+    this.bannerView.set(
+      describeBanner({
+        jobs,
+        now,
+        sending: this.sendingCount,
+        relay: state.relay,
+        nodeTitle: (id) => this.nodeTitle(id),
+        settleMs: this.prefs.settleMs,
+        hostShowsProgress: leaveProgressToHost(this.prefs.progress, window.__COMFYUI_FRONTEND_VERSION__),
+      }),
+    );
     const active = jobs.filter((j) => !isFinal(j.state)).length;
-    for (const tracker of this.trackers) {
-      if (!tracker.isConnected) {
-        this.trackers.delete(tracker);
-        continue;
-      }
-      tracker.jobs = jobs;
-      tracker.now = now;
-      tracker.status = state.socketOpen ? `live · ${active} active` : 'socket down · polling';
-      tracker.statusBad = !state.socketOpen;
-    }
+    this.trackerModel.set({
+      jobs,
+      now,
+      status: state.socketOpen ? `live · ${active} active` : 'socket down · polling',
+      statusBad: !state.socketOpen,
+    });
   }
 
   private async cancel(id: string): Promise<void> {
@@ -158,11 +179,17 @@ export class JobStatus {
     void this.worker.hub.poll();
   }
 
+  /** Re-run posts the job's prompt itself, so it goes through "Sending…" like Run does. */
   private async requeue(id: string): Promise<void> {
+    this.sending.postStarted();
+    let promptId: string | undefined;
     try {
-      await requeueJob(this.api, id);
+      promptId = await requeueJob(this.api, id);
+      void this.worker.hub.dispatch({ type: 'accepted', id: promptId, at: Date.now() });
     } catch (err) {
       this.app.extensionManager?.toast?.add({ severity: 'error', summary: 'Re-run failed', detail: String(err), life: 5000 });
+    } finally {
+      this.sending.postEnded(promptId ? { promptId } : undefined);
     }
     void this.worker.hub.poll();
   }

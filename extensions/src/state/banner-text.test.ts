@@ -92,6 +92,39 @@ describe('describeBanner', () => {
   });
 });
 
+describe('describeBanner in a room', () => {
+  it('settles "Done" and "Cancelled" to a compact chip after the settle time, from when the tab learnt it', () => {
+    const done = job({ state: 'done', createdAt: NOW - 20_000, finishedAt: NOW - 4_000, updatedAt: NOW - 4_000 });
+    const fresh = say([done], { settleMs: 5_000 })!;
+    expect(fresh.title).toBe('Done in 16 s');
+    expect(fresh.compact).toBeUndefined();
+    const settled = say([{ ...done, updatedAt: NOW - 5_000 }], { settleMs: 5_000 })!;
+    expect(settled).toMatchObject({ phase: 'done', title: 'Done in 16 s', compact: true, detail: undefined });
+    expect(settled.key).toBe(say([done])!.key); // a dismissed Done stays dismissed when it settles
+    expect(say([job({ state: 'cancelled', updatedAt: NOW - 6_000 })])).toMatchObject({ compact: true });
+    expect(say([{ ...done, updatedAt: NOW - 60_000 }], { settleMs: Infinity })!.compact).toBeUndefined();
+  });
+
+  it('keeps a failure in full until dismissed, however old', () => {
+    const failed = job({ state: 'failed', finishedAt: NOW - 3 * 3_600_000, updatedAt: NOW - 3 * 3_600_000, error: { message: 'boom', nodeId: '', nodeType: '' } });
+    const v = say([failed], { settleMs: 1_000 })!;
+    expect(v).toMatchObject({ phase: 'failed', title: 'Failed: boom' });
+    expect(v.compact).toBeUndefined();
+  });
+
+  it('leaves step progress to a host that draws its own, and says where the job runs and how long is left', () => {
+    const running = job({ state: 'running', startedAt: NOW - 12_000, etaAt: NOW + 31_000, progress: { nodeId: '3', nodeType: 'KSamplerAdvanced', value: 7, max: 20 } });
+    const v = say([running], { hostShowsProgress: true })!;
+    expect(v).toMatchObject({ phase: 'running', title: 'Running on the GPU', detail: '12 s · ~30 s left' });
+    expect(v.progress).toBeUndefined();
+    const summary = say([running, job({ id: 'q', position: 1, etaAt: NOW + 40_000 })], { hostShowsProgress: true })!;
+    expect(summary.progress).toBeUndefined();
+    // What the host cannot know is still said: queue position, warm-up.
+    expect(say([job({ position: 2, queueLength: 4 })], { hostShowsProgress: true })!.title).toBe('Queued — position 2 of 4');
+    expect(say([job({ state: 'warming_up', coldStartSince: NOW - 9_000 })], { hostShowsProgress: true })!.title).toBe('GPU warming up');
+  });
+});
+
 describe('formatting', () => {
   it('formats durations and estimates', () => {
     expect(formatDuration(72_400)).toBe('72 s');

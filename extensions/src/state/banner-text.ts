@@ -29,6 +29,8 @@ export type BannerView = {
   progress?: number;
   /** Dismissal key: a dismissed banner comes back when this changes (a new job, or the outcome). */
   key: string;
+  /** A settled outcome: shown small, title only, so a room's screens are not full of "Done". */
+  compact?: boolean;
 };
 
 export type BannerInput = {
@@ -39,9 +41,20 @@ export type BannerInput = {
   relay?: { connected: boolean; message?: string } | null;
   /** The node's title in the open graph, when the graph has that node. */
   nodeTitle?: (nodeId: string) => string | undefined;
-  /** How long a finished job keeps the banner (ms). */
+  /** How long a finished (not failed) job keeps the banner at all (ms). */
   keepFinishedMs?: number;
+  /** How long "Done" / "Cancelled" stays full size before it settles to a compact chip (ms). */
+  settleMs?: number;
+  /**
+   * The host frontend draws its own run progress (ComfyUI frontend ≥ 1.32.7 has a progress panel
+   * under Run): then the banner adds only what it cannot know (where the job is, queue position,
+   * ETA, GPU warm-up), never a second progress bar or step count.
+   */
+  hostShowsProgress?: boolean;
 };
+
+/** How long "Done" stays full size unless the attendee's setting says otherwise. */
+export const DEFAULT_SETTLE_MS = 5_000;
 
 /** "45 s", "72 s", "2 min 5 s", "1 h 3 min" (seconds up to 100: easier to compare at a glance). */
 export function formatDuration(ms: number): string {
@@ -94,12 +107,17 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
         key,
       };
     case 'running': {
+      if (input.hostShowsProgress) {
+        const parts = [since(job.startedAt)];
+        if (job.etaAt !== undefined && job.etaAt > now) parts.push(`${formatEta(job.etaAt - now)} left`);
+        return { phase: 'running', tone: 'progress', title: 'Running on the GPU', detail: parts.join(' · '), key };
+      }
       const p = job.progress;
       const title = p ? `Running ${nodeLabel(job, p.nodeId, p.nodeType, input)}` : 'Running';
       const parts: string[] = [];
       if (p && p.max > 1) parts.push(`step ${p.value} of ${p.max}`);
       parts.push(since(job.startedAt));
-      if (job.etaAt !== undefined && job.etaAt > now) parts.push(`about ${formatEta(job.etaAt - now)} left`);
+      if (job.etaAt !== undefined && job.etaAt > now) parts.push(`${formatEta(job.etaAt - now)} left`);
       const detail = parts.join(' · ');
       const progress = p && p.max > 0 ? Math.min(1, p.value / p.max) : undefined;
       return { phase: 'running', tone: 'progress', title, detail: detail[0]!.toUpperCase() + detail.slice(1), progress, key };
@@ -168,6 +186,13 @@ export function describeBanner(input: BannerInput): BannerView | null {
   const last = input.jobs
     .filter((j) => isFinal(j.state))
     .sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt))[0];
-  if (!last || input.now - Math.max(last.updatedAt, last.finishedAt ?? 0) > keep) return null;
-  return single(last, input);
+  if (!last) return null;
+  // A failure stays until the attendee dismisses it (or a newer job takes the banner).
+  if (last.state === 'failed') return single(last, input);
+  const finalFor = input.now - Math.max(last.updatedAt, last.finishedAt ?? 0);
+  if (finalFor > keep) return null;
+  const view = single(last, input);
+  // Settling counts from when this tab learnt the outcome (local clock), not the server's timestamp.
+  const settled = input.now - last.updatedAt >= (input.settleMs ?? DEFAULT_SETTLE_MS);
+  return settled ? { ...view, detail: undefined, compact: true } : view;
 }

@@ -28,6 +28,29 @@ describe('jobsReducer', () => {
     expect(job.outputs['9']?.images).toHaveLength(1);
   });
 
+  it('queues a prompt the server accepted at once, and never lets that undo newer news', () => {
+    const s = run([{ type: 'accepted', id: 'p1', number: 7, at: 100 }]);
+    expect(s.jobs.p1).toMatchObject({ state: 'queued', number: 7, createdAt: 100 });
+    const base = snapshot({ id: 'p2' });
+    const later = run([
+      { type: 'snapshot', job: { ...base, state: 'running', startedAt: 50 }, at: 60 },
+      { type: 'accepted', id: 'p2', number: 1, at: 70 }, // the POST answer arrived after the job's first events
+    ]);
+    expect(later.jobs.p2).toMatchObject({ state: 'running', source: 'relay' });
+  });
+
+  it('does not let a snapshot older than the native events move a running job back', () => {
+    const base = snapshot();
+    const s = run([
+      { type: 'snapshot', job: { ...base, state: 'queued', position: 1 }, at: 1 },
+      { type: 'comfy', message: { type: 'execution_start', data: { prompt_id: base.id, timestamp: 5 } }, at: 2 },
+      { type: 'snapshot', job: { ...base, state: 'submitting' }, at: 3 }, // sent before the start, arrived after
+    ]);
+    expect(s.jobs[base.id]!.state).toBe('running');
+    const later = run([{ type: 'snapshot', job: { ...base, state: 'running', startedAt: 5, progress: { nodeId: '3', value: 2, max: 9 } }, at: 4 }], s);
+    expect(later.jobs[base.id]).toMatchObject({ state: 'running', source: 'relay', progress: { value: 2 } });
+  });
+
   it('never revives a finished job from a late snapshot', () => {
     const base = snapshot();
     const s = run([

@@ -56,6 +56,8 @@ export type PolledJob = {
 
 export type JobsAction =
   | { type: 'snapshot'; job: JobSnapshot; at: number }
+  /** The server accepted a prompt this tab posted (POST /prompt answered with its id). */
+  | { type: 'accepted'; id: string; number?: number; at: number }
   | { type: 'comfy'; message: { type: string; data: Record<string, unknown> }; at: number }
   | { type: 'poll'; active: PolledJob[]; finished: PolledJob[]; at: number }
   | { type: 'relay'; connected: boolean; message?: string }
@@ -85,6 +87,9 @@ export function jobsReducer(state: JobsState, action: JobsAction): JobsState {
   switch (action.type) {
     case 'snapshot':
       return withJob(state, fromSnapshot(action.job, action.at, state.jobs[action.job.id]));
+    case 'accepted':
+      // Queued from the moment the server took it; anything already known about it is newer.
+      return state.jobs[action.id] ? state : advance(state, action.id, 'queued', action.at, { number: action.number });
     case 'comfy':
       return applyComfy(state, action.message, action.at);
     case 'poll':
@@ -115,6 +120,9 @@ function withJob(state: JobsState, job: TrackedJob | undefined): JobsState {
 function fromSnapshot(s: JobSnapshot, at: number, prev: TrackedJob | undefined): TrackedJob | undefined {
   // A terminal job is final; a late snapshot (e.g. replayed after a reconnect) cannot revive it.
   if (prev && isFinal(prev.state) && !isFinal(s.state)) return undefined;
+  // Native events are what this tab saw happen; a snapshot taken before them (it can arrive after
+  // them) must not move the job back, e.g. Running → Starting → Running.
+  if (prev?.source === 'comfy' && !isFinal(s.state) && rank[s.state] < rank[prev.state]) return undefined;
   return {
     id: s.id,
     state: s.state,

@@ -38,9 +38,11 @@ export async function launchBrowser(opts: { httpCredentials?: { username: string
   const errors: string[] = [];
   const watch = (page: Page) => {
     page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+      if (msg.type() !== 'error') return;
+      const at = msg.location().url;
+      errors.push(`console: ${msg.text()}${at ? ` (at ${at})` : ''}`);
     });
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}${err.stack ? `\n${err.stack}` : ''}`));
   };
   context.on('page', watch);
   for (const page of context.pages()) watch(page);
@@ -56,4 +58,12 @@ export async function launchBrowser(opts: { httpCredentials?: { username: string
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The errors our extension caused (its module URL or name in the message or stack). A live stock
+ * frontend logs errors of its own (templates it cannot fetch, a version warning): not ours to assert.
+ */
+export function extensionErrors(errors: string[]): string[] {
+  return errors.filter((e) => /comfyume/i.test(e));
 }

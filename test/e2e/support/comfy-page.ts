@@ -1,7 +1,9 @@
 /**
  * @fileoverview Page object for a ComfyUI tab with our extension: everything goes through the
- * ComfyApp JavaScript API (`window.app`), the litegraph canvas and our custom elements, so the
- * same code drives the harness and a live stock frontend (`BASE_URL`).
+ * ComfyApp JavaScript API (`window.app`), the Run control, the litegraph canvas and our custom
+ * elements, so the same code drives the harness and a live stock frontend of either generation
+ * (`E2E_BASE_URL`): 1.45's Run is `<button data-testid="queue-button">`, 1.35's is the first
+ * `<button>` inside the SplitButton root that carries that test id.
  */
 import type { Page } from 'playwright-core';
 
@@ -13,11 +15,18 @@ export class ComfyPage {
   readonly bannerDetail = this.page.locator('comfyume-status-banner .detail');
   readonly tracker = this.page.locator('comfyume-job-tracker');
   readonly toasts = this.page.locator('.p-toast-message');
+  /** Run in either generation (a SplitButton's own dropdown button comes second). */
+  readonly runButton = this.page.locator('button[data-testid="queue-button"], [data-testid="queue-button"] > button:first-child').first();
 
   constructor(readonly page: Page) {}
 
-  /** Opens the UI and waits until the app is set up and our extension registered. */
+  /**
+   * Opens the UI and waits until the app is set up and our extension registered. Like the stock
+   * frontend's own browser tests, it first marks the tutorial done (a setting the first visit
+   * stores anyway), so a real frontend does not open its templates browser over the canvas.
+   */
   async open(url: string): Promise<void> {
+    await this.page.request.post(new URL('api/settings/Comfy.TutorialCompleted', url).href, { data: true }).catch(() => undefined);
     await this.page.goto(url);
     await this.ready();
   }
@@ -31,6 +40,39 @@ export class ComfyPage {
       undefined,
       { timeout: 60_000 },
     );
+    await this.closeDialogs();
+  }
+
+  /** The frontend version the page reports (`undefined` for the legacy UI). */
+  frontendVersion(): Promise<string | undefined> {
+    return this.page.evaluate(() => (window as unknown as { __COMFYUI_FRONTEND_VERSION__?: string }).__COMFYUI_FRONTEND_VERSION__);
+  }
+
+  /**
+   * Closes modal dialogs the way a user does: Escape inside the dialog, else its close button.
+   * A real frontend opens its templates browser on a first visit (while a toast may hold the
+   * focus, where Escape does nothing), and both open an error dialog for a refused prompt.
+   */
+  async closeDialogs(): Promise<void> {
+    const masks = this.page.locator('.p-dialog-mask');
+    for (let i = 0; i < 4 && (await masks.count()) > 0; i++) {
+      const dialog = masks.first().locator('.p-dialog, [role="dialog"]').first();
+      await dialog.evaluate((el: HTMLElement) => el.focus()).catch(() => undefined);
+      await this.page.keyboard.press('Escape');
+      const closed = await masks.first().waitFor({ state: 'detached', timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (closed) continue;
+      const close = dialog.locator('button[aria-label="Close"], .p-dialog-close-button, .p-dialog-header-close').first();
+      if (await close.count()) await close.click({ force: true }).catch(() => undefined);
+      await masks.first().waitFor({ state: 'detached', timeout: 3_000 }).catch(() => undefined);
+    }
+  }
+
+  /** Sets one of the host's settings, as the settings dialog does. */
+  setSetting(id: string, value: unknown): Promise<void> {
+    return this.page.evaluate(([k, v]) => (window as unknown as W).app.extensionManager.setting.set(k, v), [id, value] as const);
   }
 
   /** The WebSocket client id (sid) the server gave this tab. */
@@ -47,9 +89,21 @@ export class ComfyPage {
     return this.page.evaluate((p) => (window as unknown as W).app.loadApiJson(p, 'comfyume-e2e.json'), prompt);
   }
 
-  /** Presses Run the way a user does (both frontends have `data-testid="queue-button"`). */
+  /**
+   * Presses Run the way a user does, closing a dialog in the way first as they would. A real
+   * frontend opens its templates browser a moment after a first visit's load, possibly between
+   * our look and our click: a click the dialog's mask swallowed is retried once it is closed.
+   */
   async run(): Promise<void> {
-    await this.page.click('[data-testid="queue-button"]');
+    for (let attempt = 1; ; attempt++) {
+      await this.closeDialogs();
+      try {
+        await this.runButton.click({ timeout: 5_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 4 || (await this.page.locator('.p-dialog-mask').count()) === 0) throw err;
+      }
+    }
   }
 
   /** Presses Run and returns the prompt id the server answered. */
@@ -118,6 +172,39 @@ export class ComfyPage {
       await this.page.waitForTimeout(200);
     }
     throw new Error(`node ${nodeId} shows ${last.join(',')}, expected ~${rgb.join(',')}`);
+  }
+
+  /**
+   * The colour at the centre of the image a node shows (its `imgs[0]`, which both the harness and
+   * the stock frontend set from `executed` and draw on the canvas). For a live stock frontend,
+   * whose node layout the canvas-pixel check cannot know. Waits until it is close to `rgb`.
+   */
+  async waitForNodeImageColour(nodeId: string | number, rgb: [number, number, number], tol = 12, timeout = 30_000): Promise<number[]> {
+    const handle = await this.page.waitForFunction(
+      ([id, want, tolerance]) => {
+        const node = (window as unknown as W).app.graph.getNodeById(Number(id));
+        const img = node?.imgs?.[0] as HTMLImageElement | undefined;
+        if (!img?.complete || !img.naturalWidth) return false;
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth;
+        c.height = img.naturalHeight;
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        const px = [...ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data];
+        return want.every((v, i) => Math.abs(v - px[i]!) <= tolerance) ? px : false;
+      },
+      [String(nodeId), rgb, tol] as const,
+      { timeout, polling: 250 },
+    );
+    return (await handle.jsonValue()) as number[];
+  }
+
+  /** The URL of the image a node shows once loaded (`imgs[0]`), or '' while it shows none. */
+  nodeImageSrc(nodeId: string | number): Promise<string> {
+    return this.page.evaluate((id) => {
+      const img = (window as unknown as W).app.graph.getNodeById(Number(id))?.imgs?.[0] as HTMLImageElement | undefined;
+      return img?.complete && img.naturalWidth ? img.src : '';
+    }, String(nodeId));
   }
 
   async screenshot(file: string): Promise<void> {

@@ -36,6 +36,8 @@ export type ScriptedSidecar = {
   sendTo: (clientId: string, message: { type: string; data: unknown }) => void;
   /** Holds `POST /prompt` answers this long (to see the "Sending" phase). */
   promptDelayMs: number;
+  /** Answer `POST /prompt` with ComfyUI's 400 (validation failed) while true. */
+  refusePrompts: boolean;
   sockets: () => number;
   /** Closes every browser socket (the tabs reconnect after 300 ms). */
   dropSockets: () => void;
@@ -71,6 +73,7 @@ export async function startScriptedSidecar(opts: { image?: Buffer } = {}): Promi
     queue: { queue_running: [], queue_pending: [] },
     history: {},
     refuseSockets: false,
+    refusePrompts: false,
     send: (message) => {
       const text = JSON.stringify(message);
       for (const ws of wss.clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
@@ -111,6 +114,10 @@ export async function startScriptedSidecar(opts: { image?: Buffer } = {}): Promi
       if (req.method === 'GET' && route === '/object_info') return json(res, 200, objectInfo);
       if (req.method === 'GET' && route === '/extensions') return json(res, 200, []);
       if (route === '/settings' || route.startsWith('/settings/')) return json(res, 200, req.method === 'GET' ? {} : null);
+      if (req.method === 'POST' && route === '/prompt' && state.refusePrompts) {
+        const error = { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} };
+        return setTimeout(() => json(res, 400, { error, node_errors: {} }), state.promptDelayMs);
+      }
       if (req.method === 'POST' && route === '/prompt') {
         const promptId = randomUUID();
         state.prompts.push({ body: body as Record<string, unknown>, promptId });

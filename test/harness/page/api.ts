@@ -6,10 +6,9 @@
  * same body as the real frontend.
  */
 
-export type PromptBody = { output: Record<string, unknown>; workflow: unknown };
+import type { Generation } from './generation';
 
-/** Exactly what FE 1.45 announces (`src/config/clientFeatureFlags.json`). */
-const CLIENT_FEATURE_FLAGS = { supports_preview_metadata: true, supports_manager_v4_ui: true, supports_progress_text_metadata: true };
+export type PromptBody = { output: Record<string, unknown>; workflow: unknown };
 
 const BUILTIN_TYPES = new Set([
   'status',
@@ -43,6 +42,10 @@ export class ComfyApi extends EventTarget {
   serverFeatureFlags: Record<string, unknown> = {};
   private readonly registered = new Set<string>();
   private readonly warned = new Set<string>();
+
+  constructor(private readonly generation: Pick<Generation, 'featureFlagsEvent' | 'clientFeatureFlags'>) {
+    super();
+  }
 
   apiURL(route: string): string {
     return `${this.api_base}/api${route}`;
@@ -89,7 +92,7 @@ export class ComfyApi extends EventTarget {
     this.socket = socket;
     socket.addEventListener('open', () => {
       opened = true;
-      socket.send(JSON.stringify({ type: 'feature_flags', data: CLIENT_FEATURE_FLAGS }));
+      socket.send(JSON.stringify({ type: 'feature_flags', data: this.generation.clientFeatureFlags }));
       if (isReconnect) this.dispatchCustomEvent('reconnected');
     });
     socket.addEventListener('error', () => {
@@ -125,7 +128,7 @@ export class ComfyApi extends EventTarget {
         return;
       case 'feature_flags':
         this.serverFeatureFlags = msg.data;
-        this.dispatchCustomEvent('feature_flags', msg.data);
+        if (this.generation.featureFlagsEvent) this.dispatchCustomEvent('feature_flags', msg.data);
         return;
       default:
         if (BUILTIN_TYPES.has(msg.type) || this.registered.has(msg.type)) {

@@ -2,12 +2,15 @@
  * @fileoverview The harness's `app` (stand-in for `src/scripts/app.ts`, comfyui-protocol.md §5.1):
  * `registerExtension`, the setup lifecycle (load `/extensions` by dynamic import → socket → graph
  * → init → beforeRegisterNodeDef per `/object_info` def → setup → graph load with nodeCreated /
- * loadedGraphNode / afterConfigureGraph), `graphToPrompt`, `queuePrompt`, `loadGraphData`,
- * `loadApiJson`, and the api handlers that draw outputs and highlight running nodes.
+ * loadedGraphNode / afterConfigureGraph), `graphToPrompt`, `queuePrompt` with the events of the
+ * generation the page plays (generation.ts), `loadGraphData`, `loadApiJson`, and the api handlers
+ * that draw outputs and highlight running nodes.
  */
 import { LGraph, LGraphCanvas, LiteGraph, type LGraphNode } from '@comfyorg/litegraph';
 import type { ComfyApi, NodeDef } from './api';
 import type { HarnessExtensionManager, SettingParams, Command } from './extension-manager';
+import { showErrorDialog, showErrorOverlay } from './dialogs';
+import type { Generation } from './generation';
 import { applyValueControls, growForImages, isWidgetInput, nodeClassFor, type ImageNode } from './nodes';
 
 type Hook = (...args: unknown[]) => unknown;
@@ -22,11 +25,15 @@ export class ComfyApp {
   nodeOutputs: Record<string, unknown> = {};
   lastExecutionError: Record<string, unknown> | null = null;
   private runningIds = new Set<string>();
+  private readonly queueItems: { number: number; batchCount: number; requestId: number }[] = [];
+  private processingQueue = false;
+  private nextQueueRequestId = 1;
 
   constructor(
     readonly api: ComfyApi,
     readonly extensionManager: HarnessExtensionManager,
     private readonly canvasEl: HTMLCanvasElement,
+    readonly generation: Generation,
   ) {}
 
   registerExtension(ext: Extension): void {
@@ -37,17 +44,37 @@ export class ComfyApp {
     for (const c of ext.commands ?? []) this.extensionManager.registerCommand(c);
   }
 
-  /** Calls a hook on every extension; one broken extension must not stop the others. */
-  private async invoke(method: string, ...args: unknown[]): Promise<void> {
+  private call(ext: Extension, method: string, args: unknown[]): unknown {
+    const fn = ext[method] as Hook | undefined;
+    return typeof fn === 'function' ? fn.call(ext, ...args, this) : undefined;
+  }
+
+  private report(ext: Extension, method: string, err: unknown): void {
+    console.error(`Error calling extension '${ext.name}' method '${method}'`, err);
+  }
+
+  /** `invokeExtensions`: each extension in turn, synchronously; one broken extension must not stop the others. */
+  private invokeSync(method: string, ...args: unknown[]): void {
     for (const ext of this.extensions) {
-      const fn = ext[method] as Hook | undefined;
-      if (typeof fn !== 'function') continue;
       try {
-        await fn.call(ext, ...args, this);
+        this.call(ext, method, args);
       } catch (err) {
-        console.error(`Error calling extension '${ext.name}' method '${method}'`, err);
+        this.report(ext, method, err);
       }
     }
+  }
+
+  /** `invokeExtensionsAsync`: every extension's hook at once (Promise.all), each error caught. */
+  private async invoke(method: string, ...args: unknown[]): Promise<void> {
+    await Promise.all(
+      this.extensions.map(async (ext) => {
+        try {
+          await this.call(ext, method, args);
+        } catch (err) {
+          this.report(ext, method, err);
+        }
+      }),
+    );
   }
 
   async setup(): Promise<void> {
@@ -165,33 +192,55 @@ export class ComfyApp {
     return { output, workflow: this.graph.serialize() };
   }
 
-  /** The Run button: `promptQueueing` → POST per batch → `promptQueued` (events extensions listen to). */
+  /**
+   * The Run button, as the generation's `app.queuePrompt` does it (generation.ts): queue items
+   * processed last-in first-out by one loop, one `api.queuePrompt` per batch item, a refused
+   * prompt shown as that generation shows it and ending that item, and the generation's events.
+   */
   async queuePrompt(number: number, batchCount = 1): Promise<boolean> {
-    this.api.dispatchCustomEvent('promptQueueing', { batchCount });
+    const requestId = this.nextQueueRequestId++;
+    this.queueItems.push({ number, batchCount, requestId });
+    if (this.generation.promptQueueing) this.api.dispatchCustomEvent('promptQueueing', { requestId, batchCount });
+    if (this.processingQueue) return false;
+    this.processingQueue = true;
+    let refused = false;
     try {
-      for (let i = 0; i < batchCount; i++) {
-        const p = await this.graphToPrompt();
-        try {
-          await this.api.queuePrompt(number, p);
+      while (this.queueItems.length) {
+        const item = this.queueItems.pop()!;
+        let queuedCount = 0;
+        for (let i = 0; i < item.batchCount; i++) {
+          const p = await this.graphToPrompt();
+          try {
+            await this.api.queuePrompt(item.number, p);
+          } catch (err) {
+            refused = true;
+            const body = (err as { response?: { error?: { message?: string } | string } }).response;
+            const message = typeof body?.error === 'string' ? body.error : (body?.error?.message ?? String(err));
+            if (this.generation.refusedPrompt === 'dialog') showErrorDialog('Prompt execution failed', message);
+            else showErrorOverlay([message]);
+            console.error(err);
+            break;
+          }
+          queuedCount++;
           for (const node of this.graph.nodes) applyValueControls(node);
-        } catch (err) {
-          const body = (err as { response?: { error?: { message?: string } } }).response;
-          this.extensionManager.toast.add({ severity: 'error', summary: 'Prompt failed', detail: body?.error?.message ?? String(err), life: 8000 });
-          return false;
+        }
+        if (this.generation.promptQueued === 'after-success' && queuedCount > 0) {
+          this.api.dispatchCustomEvent('promptQueued', { number: item.number, batchCount: queuedCount, requestId: item.requestId });
         }
       }
     } finally {
-      this.api.dispatchCustomEvent('promptQueued', { number, batchCount });
+      this.processingQueue = false;
     }
-    return true;
+    if (this.generation.promptQueued === 'always') this.api.dispatchCustomEvent('promptQueued', { number, batchCount });
+    return !refused;
   }
 
   async loadGraphData(workflow: unknown): Promise<void> {
     await this.invoke('beforeConfigureGraph', workflow, []);
     this.graph.clear();
     this.graph.configure(workflow as Parameters<LGraph['configure']>[0]);
-    for (const node of this.graph.nodes) await this.invoke('nodeCreated', node);
-    for (const node of this.graph.nodes) await this.invoke('loadedGraphNode', node);
+    for (const node of this.graph.nodes) this.invokeSync('nodeCreated', node);
+    for (const node of this.graph.nodes) this.invokeSync('loadedGraphNode', node);
     await this.invoke('afterConfigureGraph', []);
     this.canvas.setDirty(true, true);
   }
@@ -230,7 +279,7 @@ export class ComfyApp {
         if (from && slot >= 0) from.connect(Number(value[1]), node, slot);
       }
     }
-    for (const node of this.graph.nodes) await this.invoke('nodeCreated', node);
+    for (const node of this.graph.nodes) this.invokeSync('nodeCreated', node);
     await this.invoke('afterConfigureGraph', []);
     this.canvas.setDirty(true, true);
   }

@@ -1,7 +1,8 @@
 /**
- * @fileoverview Harness entry (the stock frontend's main bundle): publishes `window.comfyAPI`
- * before any extension is imported, builds the chrome (tabs, sidebar, action bar with Run,
- * toasts) and runs `app.setup()`.
+ * @fileoverview Harness entry (the stock frontend's main bundle): picks the generation to play
+ * (`?frontend=`, generation.ts), publishes `window.comfyAPI` and the frontend version before any
+ * extension is imported, builds the chrome (tabs, sidebar, action bar with that generation's Run
+ * control, its progress panel, toasts) and runs `app.setup()`.
  */
 import '@comfyorg/litegraph/style.css';
 import './harness.css';
@@ -9,23 +10,33 @@ import { ComfyApi } from './api';
 import { ComfyApp } from './app';
 import defaultWorkflow from './default-workflow.json';
 import { HarnessExtensionManager } from './extension-manager';
+import { currentGeneration } from './generation';
+import { mountProgressPanel } from './progress-panel';
+import { buildRunControl } from './run-control';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 
-const api = new ComfyApi();
+const generation = currentGeneration();
+const api = new ComfyApi(generation);
 const manager = new HarnessExtensionManager(api, $('#sidebar-bar'), $('#sidebar-panel'), $('#toasts'));
-const app = new ComfyApp(api, manager, $<HTMLCanvasElement>('#graph-canvas'));
+const app = new ComfyApp(api, manager, $<HTMLCanvasElement>('#graph-canvas'), generation);
 
 // What the production build's shim modules read (`/scripts/app.js` → window.comfyAPI.app.app).
 (window as unknown as { comfyAPI: unknown }).comfyAPI = {
   app: { app, ComfyApp },
   api: { api, ComfyApi },
 };
+// App.vue sets it on mount, before the extensions are imported.
+(window as unknown as { __COMFYUI_FRONTEND_VERSION__: string }).__COMFYUI_FRONTEND_VERSION__ = generation.version;
+document.body.dataset.frontend = generation.version;
 
-$('#run').addEventListener('click', () => {
-  const count = Number($<HTMLInputElement>('#batch').value) || 1;
+const run = buildRunControl(generation);
+$('#actionbar').prepend(run.root);
+run.runButton.addEventListener('click', () => {
+  const count = Number(run.batchInput.value) || 1;
   void app.queuePrompt(0, count);
 });
+mountProgressPanel(api, $('#queue-progress'), (id) => app.graph?.getNodeById(Number(id))?.title);
 $('#interrupt').addEventListener('click', () => void api.interrupt());
 api.addEventListener('status', (e) => {
   const s = (e as CustomEvent).detail as { exec_info?: { queue_remaining?: number } } | null;

@@ -31,6 +31,8 @@ export class StatusBanner extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('view')) {
+      // On the host too, so its fixed-width box can shrink with the chip.
+      this.toggleAttribute('compact', Boolean(this.view?.compact));
       const title = this.view && this.view.key !== this.dismissedKey ? this.view.title : '';
       if (title && title !== this.announcement) this.announcement = title;
     }
@@ -55,7 +57,7 @@ export class StatusBanner extends LitElement {
     return html`
       <div class="sr-only" aria-live=${failed ? 'assertive' : 'polite'} aria-atomic="true">${this.announcement}</div>
       ${show
-        ? html`<div class="banner" part="base" data-phase=${v.phase} data-tone=${v.tone} role=${failed ? 'alert' : 'status'}>
+        ? html`<div class="banner" part="base" data-phase=${v.phase} data-tone=${v.tone} ?data-compact=${v.compact} role=${failed ? 'alert' : 'status'}>
             <span class="icon" aria-hidden="true">
               ${v.tone === 'progress' || v.tone === 'warning' ? html`<span class="spinner"></span>` : v.phase === 'queued' ? stateIcons.queued : v.phase === 'cancelled' ? stateIcons.cancelled : toneIcons[v.tone]}
             </span>

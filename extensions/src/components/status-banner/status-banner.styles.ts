@@ -25,6 +25,9 @@ export const bannerStyles = css`
       max-width: calc(100vw - 300px);
     }
   }
+  :host([compact]) {
+    min-width: 0;
+  }
   :host([hidden]),
   .banner[hidden] {
     display: none;
@@ -42,6 +45,25 @@ export const bannerStyles = css`
     box-shadow: 0 4px 16px rgb(0 0 0 / 0.35);
     overflow: hidden;
     line-height: 1.3;
+    transition:
+      opacity 0.6s ease,
+      padding 0.6s ease,
+      font-size 0.6s ease;
+  }
+  /* A settled outcome ("Done in 12 s"): small and quiet, so a room's screens are not full of it. */
+  .banner[data-compact] {
+    padding: 3px 4px 3px 10px;
+    font-size: 12px;
+    opacity: 0.75;
+    box-shadow: none;
+  }
+  .banner[data-compact]:hover {
+    opacity: 1;
+  }
+  .banner[data-compact] .close {
+    width: 18px;
+    height: 18px;
+    font-size: 13px;
   }
   .banner[data-tone='warning'] {
     border-color: color-mix(in srgb, var(--comfyume-warning) 55%, var(--comfyume-border));

@@ -71,6 +71,16 @@ describe('<comfyume-status-banner>', () => {
     expect(el.shadowRoot!.querySelector('.bar')).toBeNull();
   });
 
+  it('marks a settled outcome compact, on the banner and its host, and grows again for the next job', async () => {
+    const el = await mount(view({ phase: 'done', tone: 'success', title: 'Done in 12 s', key: 'j1:done', detail: undefined, progress: undefined, compact: true }));
+    expect(el.shadowRoot!.querySelector('.banner')!.hasAttribute('data-compact')).toBe(true);
+    expect(el.hasAttribute('compact')).toBe(true);
+    el.view = view({ key: 'j2:active' });
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('.banner')!.hasAttribute('data-compact')).toBe(false);
+    expect(el.hasAttribute('compact')).toBe(false);
+  });
+
   it('shows nothing for a null view', async () => {
     const el = await mount(null);
     expect(el.shadowRoot!.querySelector('.banner')).toBeNull();

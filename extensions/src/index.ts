@@ -5,6 +5,7 @@
 import { app, api } from './comfy';
 import './components/status-banner/status-banner';
 import './components/job-tracker/job-tracker';
+import { announceExtension, type SocketApi } from './controller/hello';
 import { BufferedSink, connectJobFeed } from './controller/job-feed';
 import { JobStatus } from './controller/job-status';
 import { connectPromptSending, SendingCounter } from './controller/prompt-sending';
@@ -17,6 +18,7 @@ const settings = settingReader((id) => (app.extensionManager?.setting as { get(i
 const feed = new BufferedSink();
 const sending = new SendingCounter((count) => status?.setSending(count));
 connectJobFeed(api as unknown as EventTarget, feed, { seen: (id) => sending.seen(id) });
+announceExtension(api as unknown as SocketApi);
 // Every generation posts through api.queuePrompt; only newer ones also announce promptQueueing.
 connectPromptSending(api as unknown as Parameters<typeof connectPromptSending>[0], sending, ({ promptId, number }) =>
   feed.dispatch({ type: 'accepted', id: promptId, number, at: Date.now() }),

@@ -10,3 +10,9 @@ export * from './comfy/ws-binary';
 export * from './comfy/http';
 export * from './comfy/validate';
 export * from './comfy/jobs';
+export * from './relay/stream-id';
+// The browser's message sequence (one owner for what ComfyUI would send the tab).
+export * from './comfy/sequence/facts';
+export * from './comfy/sequence/terminal';
+export * from './comfy/sequence/version';
+export * from './comfy/sequence/sequence-book';

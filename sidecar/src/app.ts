@@ -30,9 +30,7 @@ import { createRelayJobs } from './relay/relay-jobs';
 import { createPromptIds, withPromptIds } from './relay/prompt-ids';
 import { createQueueNumbers } from './state/queue-numbers';
 import { openStateStore } from './state/state-store';
-import { createBrowserHub } from './ws/browser-hub';
-import { createEventPipeline } from './ws/event-pipeline';
-import { JobSequencer } from './ws/job-sequencer';
+import { createWsMerge } from './ws/ws-merge';
 
 export type SidecarDeps = { logger?: Logger };
 
@@ -66,39 +64,27 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     state,
     logger: logger.child({ mod: 'outputs' }),
   });
-  const sequencer = new JobSequencer({ synthGraceMs: config.synthGraceMs, terminalHoldMs: config.synthGraceMs * 2 });
-
-  let relayConnected = false;
-  const relayStatusText = () =>
-    JSON.stringify({
-      type: 'comfyume.relay',
-      data: relayConnected
-        ? { connected: true }
-        : { connected: false, message: 'The GPU queue service is unreachable; reconnecting. Your ComfyUI still works.' },
-    });
-
-  const hub = createBrowserHub({
+  const ws = createWsMerge({
     comfyUrl: config.comfyUrl,
+    comfyVersion: config.comfyVersion,
+    detectedVersion: () => localVersion.version(),
+    stateDir: config.stateDir,
     pingMs: config.wsPingMs,
     previewBufferBytes: config.previewBufferBytes,
-    logger: logger.child({ mod: 'ws' }),
-    remoteRemaining: () => sequencer.activeCount(),
-    onReady: (session) => {
-      session.sendText(relayStatusText());
-      if (session.clientId) void pipeline.snapshotFor(session.clientId);
-    },
+    outputs,
+    logger,
+    legacyLastEventId: state.lastEventId,
   });
-  const pipeline = createEventPipeline({ sequencer, hub, outputs, state, logger: logger.child({ mod: 'merge' }) });
+  const { hub, pipeline, book } = ws;
 
   const events = connectRelayEvents(
-    { url: config.relayUrl, token: config.relayToken, since: () => state.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }), promptIds },
+    { url: config.relayUrl, token: config.relayToken, since: () => ws.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }), promptIds },
     {
       onEvent: (event) => void pipeline.onRelayEvent(event),
       onPreview: (frame) => void pipeline.onRelayPreview(frame),
       onConnection: (connected, reason) => {
-        relayConnected = connected;
         logger.info({ connected, reason }, connected ? 'relay events connected' : 'relay events disconnected');
-        hub.broadcastText(relayStatusText());
+        ws.relayConnection(connected);
         if (connected) {
           relay
             .listJobs({ state: ACTIVE_STATES })
@@ -109,7 +95,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     },
   );
 
-  const control = createJobControl(relay, (id) => sequencer.job(id));
+  const control = createJobControl(relay, (id) => book.job(id));
   const view = createViewSource({ relayJobs: createRelayJobs(relay, logger), local, state, outputs, numbers, logger });
   const prompt = createPromptRoute({
     relay,
@@ -123,7 +109,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     maxBodyBytes: config.maxBodyBytes,
     logger: logger.child({ mod: 'prompt' }),
   });
-  const queue = createQueueRoutes({ view, local, state, control, remoteRemaining: () => sequencer.activeCount(), maxBodyBytes: config.maxBodyBytes });
+  const queue = createQueueRoutes({ view, local, state, control, remoteRemaining: () => book.activeCount(), maxBodyBytes: config.maxBodyBytes });
   const jobs = createJobsRoutes({ view, local, control, flavor: () => localVersion.settled(), maxBodyBytes: config.maxBodyBytes });
   const proxy = createLocalProxy(config.comfyUrl, logger.child({ mod: 'proxy' }));
 
@@ -172,12 +158,11 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   return {
     server,
     get relayConnected() {
-      return relayConnected;
+      return ws.relayConnected;
     },
     async close() {
       events.close();
-      hub.close();
-      await pipeline.close();
+      await ws.close();
       await Promise.all([relay.close(), local.close(), state.close()]);
       server.closeAllConnections?.();
     },

@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_COMFY_VERSION } from '../../protocol/src/comfy/sequence/version';
 
 const listen = z
   .string()
@@ -45,7 +46,11 @@ export const EnvSchema = z.object({
   SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000).describe("How long the GPU's node list (/object_info) is served before it is refreshed."),
   SIDECAR_GPU_WAIT_MS: positiveInt.default(4_000).describe("How long the attendee's UI waits for the GPU's node set and model lists (through the relay) the first time; after that the attendee's own ComfyUI answers until the GPU's arrive (ms)."),
   SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one request to the relay.'),
-  SIDECAR_SYNTH_GRACE_MS: positiveInt.default(2_000).describe('How long a job may sit in `running` without ComfyUI messages before the sidecar synthesises them.'),
+  COMFYUI_VERSION: z
+    .string()
+    .regex(/^v?\d+\.\d+(\.\d+)?/, 'a ComfyUI version such as 0.8.0 or 0.27.0')
+    .default(DEFAULT_COMFY_VERSION)
+    .describe("The attendee's ComfyUI version the WebSocket message sequence follows until it is read from that ComfyUI's /system_stats."),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('How much the services log (JSON lines on stderr).'),
 });
 
@@ -66,7 +71,7 @@ export type Config = Readonly<{
   objectInfoTtlMs: number;
   gpuWaitMs: number;
   relayTimeoutMs: number;
-  synthGraceMs: number;
+  comfyVersion: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }>;
 
@@ -114,7 +119,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     objectInfoTtlMs: e.SIDECAR_OBJECT_INFO_TTL_MS,
     gpuWaitMs: e.SIDECAR_GPU_WAIT_MS,
     relayTimeoutMs: e.SIDECAR_RELAY_TIMEOUT_MS,
-    synthGraceMs: e.SIDECAR_SYNTH_GRACE_MS,
+    comfyVersion: e.COMFYUI_VERSION,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -20,6 +20,7 @@ import { createSimulatedBackends } from '../../relay/src/backends/simulated';
 import { loadConfig } from '../../relay/src/config';
 import { OutputStore, type StoredIndex } from '../../relay/src/outputs/output-store';
 import { startSimulator } from '../../simulator/src/app';
+import { RenderedSequence } from '../support/rendered-sequence';
 import { until } from './relay-gate-backend';
 import { ADMIN, SECRET } from './relay-harness';
 
@@ -105,7 +106,10 @@ const entries: Entry[] = [
 type Recorder = {
   ctx: RunContext;
   abort: AbortController;
+  /** The GPU's own messages the backend forwarded. */
   emitted: { type: string; data: Record<string, unknown> }[];
+  /** What the tab sees of the run (the sidecar's sequence over the backend's messages, evidence and result). */
+  sequence: RenderedSequence;
   phases: string[];
   marks: { attempted?: string; submitted?: string; attemptedAt?: number; submittedAt?: number };
   missingAtEmit: string[];
@@ -113,7 +117,16 @@ type Recorder = {
 
 function recorder(store: OutputStore, userId: string, jobId: string): Recorder {
   const abort = new AbortController();
-  const rec: Recorder = { abort, emitted: [], phases: [], marks: {}, missingAtEmit: [], ctx: undefined as unknown as RunContext };
+  const rec: Recorder = { abort, emitted: [], sequence: new RenderedSequence(), phases: [], marks: {}, missingAtEmit: [], ctx: undefined as unknown as RunContext };
+  const checkStored = (output: unknown) => {
+    for (const items of Object.values((output ?? {}) as Record<string, unknown[]>)) {
+      for (const item of items as { filename?: string; subfolder?: string; type?: 'output' | 'temp' }[]) {
+        if (!item?.filename) continue;
+        const file = join(store.userDir(userId, item.type ?? 'output'), item.subfolder ?? '', item.filename);
+        if (!existsSync(file)) rec.missingAtEmit.push(file);
+      }
+    }
+  };
   rec.ctx = {
     signal: abort.signal,
     logger: silent,
@@ -121,16 +134,13 @@ function recorder(store: OutputStore, userId: string, jobId: string): Recorder {
     markSubmitAttempted: async (ref) => void Object.assign(rec.marks, { attempted: ref, attemptedAt: Date.now() }),
     markSubmitted: async (ref) => void Object.assign(rec.marks, { submitted: ref, submittedAt: Date.now() }),
     emit: async (message) => {
-      if (message.type === 'executed') {
-        for (const items of Object.values((message.data.output ?? {}) as Record<string, unknown[]>)) {
-          for (const item of items as { filename?: string; subfolder?: string; type?: 'output' | 'temp' }[]) {
-            if (!item?.filename) continue;
-            const file = join(store.userDir(userId, item.type ?? 'output'), item.subfolder ?? '', item.filename);
-            if (!existsSync(file)) rec.missingAtEmit.push(file);
-          }
-        }
-      }
+      if (message.type === 'executed') checkStored(message.data.output);
       rec.emitted.push(message);
+      rec.sequence.gpu(message);
+    },
+    evidence: async (fact) => {
+      if (fact.kind === 'output') checkStored(fact.output);
+      rec.sequence.evidence(fact);
     },
     preview: () => undefined,
     storeOutput: (found) => store.store(userId, jobId, found),
@@ -192,8 +202,9 @@ describe.each(entries)('Backend conformance: $name', (entry) => {
     expect(existsSync(join(store.userDir('u1', 'output'), 'conf', 'img_00001_.png'))).toBe(true);
     expect(existsSync(join(store.userDir('u1', 'temp'), preview.filename))).toBe(true);
     expect(rec.missingAtEmit).toEqual([]);
-    expect(rec.emitted.every((m) => m.data.prompt_id === j.id)).toBe(true);
-    const types = rec.emitted.map((m) => m.type);
+    const seen = rec.sequence.messages(result, j.id);
+    expect(seen.every((m) => m.data.prompt_id === j.id)).toBe(true);
+    const types = seen.map((m) => m.type);
     expect(types).toContain('execution_success');
     expect(types.filter((t) => t === 'executed')).toHaveLength(2);
     expect(rec.marks.attemptedAt).toBeLessThanOrEqual(rec.marks.submittedAt!);
@@ -215,7 +226,7 @@ describe.each(entries)('Backend conformance: $name', (entry) => {
     expect(result.error).toMatchObject({ nodeId: '2', nodeType: 'ImageInvert' });
     expect(result.error!.message).toMatch(/ImageInvert/);
     expect(result.error!.exceptionMessage).toMatch(/Simulated failure/);
-    const error = rec.emitted.find((m) => m.type === 'execution_error');
+    const error = rec.sequence.messages(result, j.id).find((m) => m.type === 'execution_error');
     expect(error?.data).toMatchObject({ node_id: '2', node_type: 'ImageInvert', prompt_id: j.id });
   });
 
@@ -249,7 +260,7 @@ describe.each(entries)('Backend conformance: $name', (entry) => {
     const result = await (await g.resumeBackend()).run(resumed, second.ctx);
     expect(result.status).toBe('success');
     expect(result.outputs['9']!.images).toEqual([{ filename: expect.stringMatching(/^out_\d{5}_\.png$/), subfolder: 'slow', type: 'output' }]);
-    expect(second.emitted.some((m) => m.type === 'execution_success')).toBe(true);
+    expect(second.sequence.messages(result, j.id).some((m) => m.type === 'execution_success')).toBe(true);
     expect(second.marks.attemptedAt).toBeUndefined();
     expect(g.submits()).toBe(1);
   });

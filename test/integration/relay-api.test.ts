@@ -159,6 +159,8 @@ describe('relay API', () => {
     await first.opened;
     const j1 = (await new RelayClient(harness.url, userToken('carol')).submit(prompt)).body.job.id as string;
     await first.waitFor(() => first.comfy(j1).some((m) => m.type === 'executing' && m.data.node === null));
+    // The GPU's last message comes before the record is finished: wait for that too, so j2 starts from an idle GPU.
+    await first.waitFor((all) => all.some((e) => e.type === 'job' && e.job.id === j1 && e.job.state === 'done'));
     const lastSeen = first.events.at(-1)!.id;
     first.close();
     const j2 = (await new RelayClient(harness.url, userToken('carol')).submit(prompt)).body.job.id as string;

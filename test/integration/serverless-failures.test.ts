@@ -90,14 +90,15 @@ describe('serverless backend: failures', () => {
     expect(result.status).toBe('error');
     expect(result.error).toMatchObject({ nodeId: '4', nodeType: 'ImageInvert' });
     expect(result.error?.message).toMatch(/node 4 \(ImageInvert\)/);
-    const error = rec.messages.find((m) => m.type === 'execution_error');
+    const seen = rec.sequence.messages(result, job.id);
+    const error = seen.find((m) => m.type === 'execution_error');
     expect(error?.data).toMatchObject({
       prompt_id: job.id,
       node_id: '4',
       node_type: 'ImageInvert',
     });
-    expect(ending(rec)).toEqual(['execution_error', 'executing:null']);
-    expect(rec.messages.some((m) => m.type === 'execution_success')).toBe(false);
+    expect(ending(rec, result)).toEqual(['execution_error', 'executing:null']);
+    expect(seen.some((m) => m.type === 'execution_success')).toBe(false);
     expect(backend.metrics().gpuErrorToJobErrorMs.count).toBe(1);
     console.info(
       '[serverless GPU error → JobError]',
@@ -133,7 +134,7 @@ describe('serverless backend: failures', () => {
     expect(result.error?.message).toMatch(/^GPU endpoint unavailable: POST \/prompt: HTTP 503/);
     expect(rec.phases).toContain('warming_up');
     expect(rec.submitted).toEqual([]);
-    expect(ending(rec)).toEqual(['execution_error', 'executing:null']);
+    expect(ending(rec, result)).toEqual(['execution_error', 'executing:null']);
     expect(backend.state()).toBe('down');
   });
 

@@ -10,12 +10,19 @@ import { dirname, extname, join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import pLimit from 'p-limit';
 import pino, { type Logger } from 'pino';
-import type { FoundOutput, RunContext } from '../../relay/src/backends/backend';
+import type { JobFact } from '../../protocol/src/index';
+import type { FoundOutput, RunContext, RunResult } from '../../relay/src/backends/backend';
+import { RenderedSequence } from '../support/rendered-sequence';
 
 export type Recorded = {
   ctx: RunContext;
   controller: AbortController;
+  /** What the backend forwarded as the GPU's own messages. */
   messages: { type: string; data: Record<string, unknown> }[];
+  /** What the backend established itself. */
+  facts: JobFact[];
+  /** The tab's messages for the run (the sidecar's sequence over messages, facts and the result). */
+  sequence: RenderedSequence;
   phases: string[];
   attempted: string[];
   submitted: string[];
@@ -56,6 +63,8 @@ export function recordingContext(storeDir: string, logger: Logger): Recorded {
   const rec: Recorded = {
     controller,
     messages: [],
+    facts: [],
+    sequence: new RenderedSequence(),
     phases: [],
     attempted: [],
     submitted: [],
@@ -70,7 +79,14 @@ export function recordingContext(storeDir: string, logger: Logger): Recorded {
     phase: async (state) => void rec.phases.push(state),
     markSubmitAttempted: async (ref) => void rec.attempted.push(ref),
     markSubmitted: async (ref) => void rec.submitted.push(ref),
-    emit: async (message) => void rec.messages.push(structuredClone(message)),
+    emit: async (message) => {
+      rec.messages.push(structuredClone(message));
+      rec.sequence.gpu(message);
+    },
+    evidence: async (fact) => {
+      rec.facts.push(structuredClone(fact));
+      rec.sequence.evidence(fact);
+    },
     preview: () => {},
     storeOutput: (found) =>
       serial(async () => {
@@ -172,8 +188,9 @@ export async function until(
 export const ext = (name: string) => extname(name);
 export const parent = (path: string) => dirname(path);
 
-/** The last two messages of a run: its terminal message, then ComfyUI's end-of-prompt `executing null`. */
-export const ending = (rec: Recorded): string[] =>
-  rec.messages
+/** The last two messages the tab sees: the terminal message, then ComfyUI's end-of-prompt `executing null`. */
+export const ending = (rec: Recorded, result: RunResult, jobId?: string): string[] =>
+  rec.sequence
+    .messages(result, jobId)
     .slice(-2)
     .map((m) => (m.type === 'executing' ? `executing:${String(m.data.node)}` : m.type));

@@ -89,8 +89,8 @@ describe('serverless backend: cancel', () => {
     await backend.cancel(j.id);
     const result = await running;
     expect(result.status).toBe('interrupted');
-    expect(ending(rec)).toEqual(['execution_interrupted', 'executing:null']);
-    expect(result.statusMessages.at(-1)?.[0]).toBe('execution_interrupted');
+    expect(ending(rec, result)).toEqual(['execution_interrupted', 'executing:null']);
+    expect(rec.sequence.history(result, j.id).at(-1)?.[0]).toBe('execution_interrupted');
     // The GPU really stopped it: no replica still runs or queues it.
     await until(
       async () => {

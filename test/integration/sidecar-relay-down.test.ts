@@ -34,6 +34,9 @@ const post = async (prompt: unknown, clientId: string) => {
 describe('relay unreachable', () => {
   it('clear error on queue, the rest works, reconnects and queues again when it returns', async () => {
     const tab = await TabSocket.open(alice.url);
+    // The page runs our extension: it says so, and only then gets our comfyume.* messages.
+    tab.ws.send(JSON.stringify({ type: 'comfyume.hello', data: { extension: 'comfyume' } }));
+    await tab.until(() => tab.texts().some((m) => m.type === 'comfyume.relay'));
     const ok = await post(body.prompt, tab.sid);
     expect(ok.status).toBe(200);
     await tab.untilEnd(String(ok.json.prompt_id));
@@ -68,7 +71,8 @@ describe('relay unreachable', () => {
 
     await stack.startRelay();
     await eventually(() => alice.sidecar.relayConnected, 60_000, 'sidecar reconnects');
-    await tab.until(() => tab.texts().some((m) => m.type === 'comfyume.relay' && m.data.connected === true && tab.texts().indexOf(m) > 0));
+    const down = tab.texts().findIndex((m) => m.type === 'comfyume.relay' && m.data.connected === false);
+    await tab.until(() => tab.texts().some((m, i) => i > down && m.type === 'comfyume.relay' && m.data.connected === true));
     const prompt = structuredClone(body.prompt) as Record<string, { inputs: Record<string, unknown> }>;
     prompt['1']!.inputs.color = 12345;
     const again = await eventually(async () => {

@@ -7,7 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { fetchOutputs } from './outputs';
+import type { ComfyumeHello } from '../../../protocol/src/relay/events';
 import { request, SubmitError, type SavedFile, type Target } from './http';
+
+/** Announces our client on the socket (a plain ComfyUI ignores it; a sidecar sends `comfyume.*` after it). */
+const CLI_HELLO: ComfyumeHello = { type: 'comfyume.hello', data: { extension: 'comfyume-cli' } };
 
 export type JobPhase =
   | 'submitted'
@@ -75,14 +79,16 @@ export async function openSocket(target: Target, clientId: string): Promise<WebS
       clearTimeout(timer);
       reject(new SubmitError(`cannot open ${target.baseUrl}/ws: ${error.message}`));
     });
-    ws.once('open', () =>
+    ws.once('open', () => {
       ws.send(
         JSON.stringify({
           type: 'feature_flags',
           data: { supports_preview_metadata: true, supports_manager_v4_ui: true },
         }),
-      ),
-    );
+      );
+      // As our extension does: the sidecar then sends this socket `comfyume.job` (queue position, phases).
+      ws.send(JSON.stringify(CLI_HELLO));
+    });
     const onMessage = (raw: WebSocket.RawData, binary: boolean) => {
       if (binary) return;
       const message = JSON.parse(raw.toString()) as WsMessage;

@@ -10,6 +10,7 @@
  * metadata `prompt_id` is the job id. Previews may be dropped under back-pressure; text never is.
  */
 import { z } from 'zod';
+import { JobFact } from '../comfy/sequence/facts';
 import { JobId, JobView } from './job';
 
 /** A job snapshot after any change: state, queue position, ETA, cold start, progress. */
@@ -20,10 +21,10 @@ export const JobEvent = z.object({
 });
 
 /**
- * A native ComfyUI WS message of the job, ready to send to the browser tab `clientId`:
- * `prompt_id` is the job id, node ids are the user's, and any files named in `executed` are
- * already in the user's output store (GET /api/view). `status` frames are not sent here: the
- * sidecar computes queue_remaining for its own user.
+ * A ComfyUI WS message the GPU itself sent for the job (verbatim, but `prompt_id` is the job id,
+ * node ids are the user's, and files named in `executed` are already in the user's output store).
+ * The relay never makes these up: the sidecar's sequence (protocol/comfy/sequence) writes what the
+ * GPU did not say from the job record and `fact` events, and computes `status` for its own user.
  */
 export const ComfyEvent = z.object({
   id: z.string(),
@@ -33,14 +34,24 @@ export const ComfyEvent = z.object({
   message: z.object({ type: z.string(), data: z.record(z.string(), z.unknown()) }),
 });
 
-export const RelayEvent = z.discriminatedUnion('type', [JobEvent, ComfyEvent]);
+/** Evidence the relay established about the job without a GPU message (serverless without its agent). */
+export const FactEvent = z.object({
+  id: z.string(),
+  type: z.literal('fact'),
+  jobId: JobId,
+  clientId: z.string(),
+  fact: JobFact,
+});
+
+export const RelayEvent = z.discriminatedUnion('type', [JobEvent, ComfyEvent, FactEvent]);
 export type RelayEvent = z.infer<typeof RelayEvent>;
 export type JobEvent = z.infer<typeof JobEvent>;
 export type ComfyEvent = z.infer<typeof ComfyEvent>;
+export type FactEvent = z.infer<typeof FactEvent>;
 
 /**
- * Messages the sidecar adds to the browser socket beside ComfyUI's own, for our extensions.
- * ComfyUI forwards unknown types only to extensions that listen for them.
+ * Messages the sidecar adds to the browser socket beside ComfyUI's own, for our extensions: only
+ * to sockets whose page announced itself with `comfyume.hello` (a stock page never gets them).
  */
 export const ComfyumeJobMessage = z.object({
   type: z.literal('comfyume.job'),
@@ -52,3 +63,14 @@ export const ComfyumeConnectionMessage = z.object({
 });
 export const ComfyumeMessage = z.discriminatedUnion('type', [ComfyumeJobMessage, ComfyumeConnectionMessage]);
 export type ComfyumeMessage = z.infer<typeof ComfyumeMessage>;
+
+/**
+ * Sent by a page running our extension on its ComfyUI socket after each (re)connect. The sidecar then
+ * sends that socket our `comfyume.*` messages (a stock page never receives them) and never forwards
+ * this frame to ComfyUI.
+ */
+export const ComfyumeHello = z.object({
+  type: z.literal('comfyume.hello'),
+  data: z.object({ extension: z.string().max(64) }),
+});
+export type ComfyumeHello = z.infer<typeof ComfyumeHello>;

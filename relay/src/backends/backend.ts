@@ -5,7 +5,7 @@
  * Every implementation passes test/integration/backends.conformance.test.ts.
  */
 import type { Logger } from 'pino';
-import type { BackendKind, JobError, NodeUiOutput } from '../../../protocol/src/index';
+import type { BackendKind, JobError, JobFact, NodeUiOutput } from '../../../protocol/src/index';
 
 export type BackendState = 'ready' | 'warming_up' | 'degraded' | 'down';
 
@@ -43,8 +43,14 @@ export type RunContext = {
   /** Persist that the GPU may have the job now (called right before the POST) and that it has it (after 200). */
   markSubmitAttempted(backendRef: string): Promise<void>;
   markSubmitted(backendRef: string): Promise<void>;
-  /** Forward a native ComfyUI message of this job (prompt_id already the job id, node ids the user's). */
+  /**
+   * Forward a ComfyUI message the GPU itself sent for this job, verbatim except prompt_id = job id,
+   * node ids the user's and files renamed to the user's store. Never a message the relay made up:
+   * what the GPU did not say is reported with `evidence` or ends up in the RunResult.
+   */
   emit(message: { type: string; data: Record<string, unknown> }): Promise<void>;
+  /** Something the relay established without a GPU message (the job started, a node runs, an output is stored). */
+  evidence(fact: JobFact): Promise<void>;
   /**
    * A live preview image (JPEG/PNG bytes) of a node; dropped when nobody can take it. `meta`
    * (optional) carries the GPU's own type-4 metadata ids (display/parent/real node) to keep them.

@@ -164,8 +164,10 @@ export function taggedPrefix(jobId: string, nodeId: string, prefix: string): str
 /**
  * Rewrite every output node of `prompt` (a deep copy; the input is not touched). A node is tagged
  * when it is a known saver or preview, or has a `filename_prefix` input (unknown custom savers).
+ * `previews: 'keep'` leaves preview nodes as they are: a backend that reads the GPU's own /view
+ * (direct) fetches their temp files itself, and the GPU then runs the class the user placed.
  */
-export function tagPrompt(prompt: Record<string, unknown>, jobId: string): TaggedPrompt {
+export function tagPrompt(prompt: Record<string, unknown>, jobId: string, options: { previews?: 'tag' | 'keep' } = {}): TaggedPrompt {
   if (!JOB_ID.test(jobId))
     throw new TaggingError(`job id "${jobId}" is not a canonical UUID`, '', '');
   const out = structuredClone(prompt);
@@ -185,6 +187,7 @@ export function tagPrompt(prompt: Record<string, unknown>, jobId: string): Tagge
         classType,
       );
     }
+    if (preview && options.previews === 'keep') continue;
     if (preview) {
       const originalPrefix = tempPrefix(jobId, nodeId);
       node.class_type = preview.saver;

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RelayEvent } from '../../../protocol/src/index';
 import type { Principal } from '../auth';
-import { compareStreamIds, STREAM_ID } from './stream-id';
+import { compareStreamIds, STREAM_ID } from '../../../protocol/src/relay/stream-id';
 
 export type HubOptions = {
   authenticate(req: IncomingMessage): Principal | undefined;

@@ -1,8 +1,8 @@
 /**
- * @fileoverview Turns job changes and ComfyUI messages into durable relay events (job snapshots
- * with position/ETA, native comfy messages) in the user's stream.
+ * @fileoverview Turns a job's facts into durable relay events in the user's stream: record
+ * snapshots (with position/ETA), the GPU's own ComfyUI messages, and evidence the relay established.
  */
-import type { ComfyEvent } from '../../../protocol/src/index';
+import type { ComfyEvent, JobFact } from '../../../protocol/src/index';
 import type { QueueInfo } from '../scheduler/queue-info';
 import type { StoredJob } from '../store/job-record';
 import type { RedisJobStore } from '../store/redis-job-store';
@@ -25,5 +25,9 @@ export class Publisher {
 
   async comfy(job: Pick<StoredJob, 'id' | 'userId' | 'clientId'>, message: ComfyEvent['message']): Promise<void> {
     await this.log.append(job.userId, { type: 'comfy', jobId: job.id, clientId: job.clientId, message });
+  }
+
+  async fact(job: Pick<StoredJob, 'id' | 'userId' | 'clientId'>, fact: JobFact): Promise<void> {
+    await this.log.append(job.userId, { type: 'fact', jobId: job.id, clientId: job.clientId, fact });
   }
 }

@@ -1,11 +1,13 @@
 /**
  * @fileoverview Runs one claimed job through its backend: builds the narrow RunContext (phases,
- * submit markers, native messages, previews, output storage), persists every step before it is
- * announced, and finishes the job in Redis before its terminal ComfyUI message goes out — so a
- * client that sees `execution_success` already finds the job done, with outputs, in the API.
+ * submit markers, the GPU's own messages, evidence, previews, output storage), persists every step
+ * before it is announced, and finishes the job record in Redis. It makes up no ComfyUI message:
+ * the sidecar's sequence (protocol/comfy/sequence) writes what the GPU did not say from the record
+ * and the evidence, and holds the GPU's ending until the record has ended — so a client that sees
+ * `execution_success` already finds the job done, with outputs, in the API.
  */
 import type { Logger } from 'pino';
-import { encodePreviewWithMetadata, type JobError, type NodeUiOutput } from '../../../protocol/src/index';
+import { encodePreviewWithMetadata, jobLevelError, type JobError, type NodeUiOutput } from '../../../protocol/src/index';
 import type { Backend, RunContext, RunResult, RunnableJob } from '../backends/backend';
 import type { Bus } from '../events/bus';
 import type { Publisher } from '../events/publisher';
@@ -31,8 +33,6 @@ export type RunDeps = {
 /** Why a local run was stopped: the user cancelled, the relay shuts down, or another relay owns it now. */
 export type StopReason = 'cancel' | 'shutdown' | 'lost' | 'timeout';
 
-const TERMINAL = new Set(['execution_success', 'execution_error', 'execution_interrupted']);
-
 /** Retry a Redis write while Redis is briefly away (the run goes on); give up after `budgetMs`. */
 async function persist<T>(work: () => Promise<T>, signal: AbortSignal, budgetMs = 30_000): Promise<T> {
   const deadline = Date.now() + budgetMs;
@@ -46,16 +46,13 @@ async function persist<T>(work: () => Promise<T>, signal: AbortSignal, budgetMs 
   }
 }
 
-export function jobErrorFrom(message: string, exceptionType = 'RelayError'): JobError {
-  return { message, nodeId: '', nodeType: '', exceptionType, exceptionMessage: message, traceback: [], currentInputs: {}, currentOutputs: [] };
-}
+/** A failure the relay established (no node): see protocol's jobLevelError. */
+export const jobErrorFrom = (message: string, exceptionType = 'RelayError'): JobError => jobLevelError(exceptionType, message);
 
 export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, abort: AbortController, resume: boolean): Promise<void> {
   const { store, publisher, owner } = deps;
   const signal = abort.signal;
   const logger = deps.logger.child({ jobId: job.id, userId: job.userId, backend: backend.name });
-  const held: { type: string; data: Record<string, unknown> }[] = [];
-  let terminalSeen = false;
   let startedAt = job.startedAt;
   const cached = new Set(job.cachedNodes);
   const outputs: Record<string, NodeUiOutput> = { ...job.outputs };
@@ -65,6 +62,13 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
   const update = async (state: StoredJob['state'] | '', patch: JobPatch) => {
     await persist(() => store.update(job.id, owner, state, patch), signal);
   };
+  const classOf = (nodeId: string) => {
+    const node = job.prompt[nodeId] as { class_type?: unknown } | undefined;
+    return typeof node?.class_type === 'string' ? node.class_type : undefined;
+  };
+  /** The node running now, as the record shows it (an interrupted job ends at it). */
+  const running = (nodeId: string, value = 0, max = 1) =>
+    void store.update(job.id, owner, '', { progress: { nodeId, nodeType: classOf(nodeId), value, max } }).catch(() => undefined); // best effort
 
   const ctx: RunContext = {
     signal,
@@ -95,16 +99,21 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
         // Outputs are visible in GET /api/jobs/:id while the job still runs (and survive a takeover).
         outputs[String(data.node)] = data.output as NodeUiOutput;
         await update('', { outputs }).catch(() => undefined);
+      } else if (message.type === 'executing' && typeof data.node === 'string') {
+        running(data.node);
       } else if (message.type === 'progress') {
-        const progress = { nodeId: String(data.node ?? ''), value: Number(data.value ?? 0), max: Number(data.max ?? 0) };
-        void store.update(job.id, owner, '', { progress }).catch(() => undefined); // best effort, per step
-      }
-      if (terminalSeen || TERMINAL.has(message.type)) {
-        terminalSeen = true;
-        held.push({ type: message.type, data });
-        return;
+        running(String(data.node ?? ''), Number(data.value ?? 0), Number(data.max ?? 0));
       }
       await persist(() => publisher.comfy(job, { type: message.type, data }), signal);
+    },
+    async evidence(fact) {
+      if (fact.kind === 'output') {
+        outputs[fact.nodeId] = fact.output;
+        await update('', { outputs }).catch(() => undefined);
+      } else if (fact.kind === 'node_running') {
+        running(fact.nodeId);
+      }
+      await persist(() => publisher.fact(job, fact), signal);
     },
     preview(nodeId, image, mime, meta) {
       const frame = encodePreviewWithMetadata(image, {
@@ -154,7 +163,7 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
       result = { status: 'error', outputs: {}, cachedNodes: [...cached], executedNodes: [], statusMessages: [], error: jobErrorFrom(message, reason === 'timeout' ? 'TimeoutError' : 'RelayError') };
     }
   }
-  const finalState = await finish(deps, job, result, held, terminalSeen, startedAt, logger);
+  const finalState = await finish(deps, job, result, startedAt, logger);
   if (finalState) {
     const now = Date.now();
     deps.observe?.jobStateChanged(currentState, finalState, backend.name);
@@ -166,43 +175,16 @@ async function finish(
   deps: RunDeps,
   job: StoredJob,
   result: RunResult,
-  held: { type: string; data: Record<string, unknown> }[],
-  terminalSeen: boolean,
   startedAt: number | undefined,
   logger: Logger,
 ): Promise<'done' | 'failed' | 'cancelled' | undefined> {
   const now = Date.now();
   const state = result.status === 'success' ? 'done' : result.status === 'interrupted' ? 'cancelled' : 'failed';
-  if (!terminalSeen) {
-    // The backend ended without ComfyUI's own terminal message (relay-side failure, early cancel): make one.
-    const base = { prompt_id: job.id, timestamp: now };
-    const failure = result.error;
-    if (state === 'done') held.push({ type: 'execution_success', data: base });
-    else if (state === 'cancelled')
-      held.push({ type: 'execution_interrupted', data: { ...base, node_id: '', node_type: '', executed: result.executedNodes } });
-    else
-      held.push({
-        type: 'execution_error',
-        data: {
-          ...base,
-          node_id: failure?.nodeId ?? '',
-          node_type: failure?.nodeType ?? '',
-          executed: result.executedNodes,
-          exception_message: failure?.exceptionMessage ?? failure?.message ?? 'unknown error',
-          exception_type: failure?.exceptionType ?? 'RelayError',
-          traceback: failure?.traceback ?? [],
-          current_inputs: failure?.currentInputs ?? {},
-          current_outputs: failure?.currentOutputs ?? [],
-        },
-      });
-    held.push({ type: 'executing', data: { node: null, prompt_id: job.id } });
-  }
-  const statusMessages = result.statusMessages.length ? result.statusMessages : held.filter((m) => TERMINAL.has(m.type)).map((m) => [m.type, m.data] as [string, Record<string, unknown>]);
   const patch: JobPatch = {
     outputs: result.outputs,
     cachedNodes: result.cachedNodes,
     executedNodes: result.executedNodes,
-    statusMessages,
+    statusMessages: result.statusMessages, // what the GPU said; the rest is derived from the record
     progress: undefined,
     coldStartSince: undefined,
   };
@@ -217,6 +199,5 @@ async function finish(
   }
   logger.info({ state, runMs, outputs: Object.keys(result.outputs).length }, 'job finished');
   await deps.publisher.job(job.id).catch(() => undefined);
-  for (const message of held) await deps.publisher.comfy(job, message).catch(() => undefined);
   return state;
 }

@@ -6,7 +6,7 @@
 import { isTerminal, type JobState, type JobView } from '../../../protocol/src/relay/job';
 import { RelayRefusedError } from '../errors';
 import type { RelayClient } from '../relay/relay-client';
-import type { JobSnapshot } from '../ws/job-sequencer';
+import type { JobSnapshot } from '../ws/event-pipeline';
 
 const RUNNING_STATES: JobState[] = ['submitting', 'warming_up', 'running', 'fetching_outputs'];
 

@@ -57,6 +57,7 @@ export function createPromptIds(state: StateStore): PromptIds {
       if (event.type === 'job') return { ...event, job: view(event.job) };
       const name = clientFacing(event.jobId);
       if (name === event.jobId) return event;
+      if (event.type === 'fact') return { ...event, jobId: name };
       return { ...event, jobId: name, message: { ...event.message, data: rename(event.message.data, event.jobId, name) } } as RelayEvent;
     },
     preview(frame) {

@@ -1,30 +1,36 @@
 /**
- * @fileoverview Runs the merge: relay events go through one serial queue into the JobSequencer,
- * and its actions are performed in order — outputs fetched into the local folders before an
- * `executed` is delivered, `status` recomputed when it is sent, timers fed back into the queue,
- * and the event id persisted only after the event was fully handled (so a restart resumes there).
+ * @fileoverview Runs the merge: relay events go through one serial queue into the user's
+ * SequenceBook (protocol/comfy/sequence), and what it emits is delivered in order — outputs fetched
+ * into the local folders before an `executed` goes out, `status` with this user's count, job
+ * messages to their tab — and the journal saved after each event, so a restart resumes there.
+ * Our `comfyume.job` snapshots go to the pages that run our extension.
  */
 import { ComfyWsMessage } from '../../../protocol/src/comfy/ws';
 import { decodeBinaryFrame } from '../../../protocol/src/comfy/ws-binary';
 import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
+import type { ComfyMessage, Emission, JobRecord } from '../../../protocol/src/comfy/sequence/facts';
+import type { SequenceBook } from '../../../protocol/src/comfy/sequence/sequence-book';
 import type { RelayEvent } from '../../../protocol/src/relay/events';
 import type { JobView } from '../../../protocol/src/relay/job';
 import type { Logger } from '../logger';
 import type { OutputStore } from '../outputs/output-store';
-import type { StateStore } from '../state/state-store';
 import type { BrowserHub } from './browser-hub';
-import type { Action, JobSequencer, JobSnapshot, WsMessage } from './job-sequencer';
+
+export type JobSnapshot = JobRecord;
 
 type Deps = {
-  sequencer: JobSequencer;
+  book: SequenceBook;
+  /** The attendee's ComfyUI version now: the sequence follows it (a ComfyUI upgraded under us too). */
+  version?: () => string | undefined;
   hub: BrowserHub;
   outputs: OutputStore;
-  state: StateStore;
   logger: Logger;
+  /** A relay event was fully handled (its id is where the event stream resumes). */
+  handled: (eventId: string) => void;
 };
 
 /** ComfyUI's bytes for a message (Python json.dumps); strictly checked when it is a core type. */
-export function encodeMessage(message: WsMessage, logger?: Logger): string {
+export function encodeMessage(message: ComfyMessage, logger?: Logger): string {
   const strict = ComfyWsMessage.safeParse(message);
   if (!strict.success && logger) {
     logger.debug({ type: message.type, issues: strict.error.issues.slice(0, 2) }, 'forwarding a non-core message shape');
@@ -32,92 +38,78 @@ export function encodeMessage(message: WsMessage, logger?: Logger): string {
   return pyJsonDumps({ type: message.type, data: message.data });
 }
 
-export function createEventPipeline({ sequencer, hub, outputs, state, logger }: Deps) {
+export const jobMessageText = (job: JobRecord) => JSON.stringify({ type: 'comfyume.job', data: job });
+
+export function createEventPipeline({ book, hub, outputs, logger, handled, version }: Deps) {
   let chain: Promise<void> = Promise.resolve();
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
 
   const enqueue = (task: () => Promise<void> | void) => {
-    chain = chain.then(task).catch((error: unknown) => logger.error({ err: error }, 'event pipeline task failed'));
+    chain = chain
+      .then(() => {
+        if (version) book.setVersion(version());
+        return task();
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'event pipeline task failed'));
     return chain;
   };
 
-  async function perform(actions: Action[]): Promise<void> {
-    for (const action of actions) {
-      switch (action.kind) {
-        case 'status':
-          hub.broadcastStatus();
-          break;
-        case 'comfyume':
-          hub.broadcastText(JSON.stringify(action.message));
-          break;
-        case 'preview':
-          hub.deliverPreview(action.clientId, action.frame);
-          break;
-        case 'timer': {
-          if (closed) break;
-          const timer = setTimeout(() => {
-            timers.delete(timer);
-            void enqueue(() => perform(sequencer.onTimer(action.jobId, action.timer, action.token)));
-          }, action.ms);
-          timers.add(timer);
-          break;
-        }
-        case 'message': {
-          let message = action.message;
-          if (message.type === 'executed' && message.data.output) {
-            message = { ...message, data: { ...message.data, output: await outputs.localize(action.jobId, message.data.output) } };
-          }
-          hub.deliverText(message.type, action.clientId, encodeMessage(message, logger));
-          break;
-        }
+  async function perform(emissions: Emission[]): Promise<void> {
+    for (const emission of emissions) {
+      if (emission.kind === 'status') {
+        hub.broadcastStatus(emission.remoteRemaining);
+        continue;
       }
+      let message = emission.message;
+      if (message.type === 'executed' && message.data.output) {
+        message = { ...message, data: { ...message.data, output: await outputs.localize(emission.jobId, message.data.output) } };
+      }
+      hub.deliverJobMessage(emission.clientId, emission.jobId, message, encodeMessage(message, logger));
     }
   }
 
   return {
     onRelayEvent(event: RelayEvent) {
       return enqueue(async () => {
-        const actions =
-          event.type === 'job'
-            ? sequencer.onJob(event.job)
-            : sequencer.onComfy(event.jobId, event.clientId, event.message as WsMessage);
-        await perform(actions);
-        state.setLastEventId(event.id);
+        if (event.type === 'job') {
+          hub.broadcastExtension(jobMessageText(event.job));
+          await perform(book.apply({ kind: 'record', job: event.job }, event.id));
+        } else if (event.type === 'comfy') {
+          await perform(book.apply({ kind: 'gpu', jobId: event.jobId, clientId: event.clientId, message: event.message }, event.id));
+        } else {
+          await perform(book.apply({ kind: 'evidence', jobId: event.jobId, clientId: event.clientId, fact: event.fact }, event.id));
+        }
+        handled(event.id);
       });
     },
     onRelayPreview(frame: Uint8Array) {
       const decoded = decodeBinaryFrame(frame);
       if (decoded.kind !== 'preview_with_metadata') return chain;
-      return enqueue(() => perform(sequencer.onPreview(String(decoded.meta.prompt_id), frame)));
+      const jobId = String(decoded.meta.prompt_id);
+      return enqueue(() => {
+        const clientId = book.liveClient(jobId);
+        if (clientId !== undefined) hub.deliverPreview(clientId, frame);
+      });
     },
     /**
      * A job this sidecar just submitted: counted at once, so the enqueue `status` shows it. Not
      * queued behind a slow output download: it only sends `status`, whose order does not matter.
      */
     submitted(job: JobView) {
-      return perform(sequencer.submitted(job));
+      const { prompt: _p, extraData: _e, ...record } = job;
+      hub.broadcastExtension(jobMessageText(record));
+      return perform(book.apply({ kind: 'submitted', job: record }));
     },
     /** The relay's active jobs after a (re)connect; a `status` goes out when the count changed. */
     seed(active: JobSnapshot[]) {
       return enqueue(() => {
-        const before = sequencer.activeCount();
-        sequencer.seed(active);
-        if (sequencer.activeCount() !== before) hub.broadcastStatus();
+        const before = book.activeCount();
+        book.seed(active);
+        if (book.activeCount() !== before) hub.broadcastStatus(book.activeCount());
       });
-    },
-    /** Reconnecting tab: its running job's current node and progress. */
-    snapshotFor(clientId: string) {
-      return perform(sequencer.snapshotFor(clientId));
     },
     /** Waits until everything queued so far has been handled. */
     idle: () => chain,
-    close() {
-      closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return chain;
-    },
+    close: () => chain,
   };
 }
 

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { BackendKind } from '../../../../protocol/src/index';
+import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
 import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
@@ -36,7 +36,7 @@ function failed(message: string, extra: Partial<NonNullable<RunResult['error']>>
     cachedNodes: [],
     executedNodes: [],
     statusMessages: [],
-    error: { message, nodeId: '', nodeType: '', exceptionType: 'RelayError', exceptionMessage: message, traceback: [], currentInputs: {}, currentOutputs: [], ...extra },
+    error: { ...jobLevelError('RelayError', message), ...extra },
   };
 }
 
@@ -89,7 +89,8 @@ export class DirectBackend implements Backend {
   async run(job: RunnableJob, ctx: RunContext): Promise<RunResult> {
     let tagged: TaggedPrompt;
     try {
-      tagged = tagPrompt(job.prompt, job.id);
+      // Previews stay PreviewImage on the GPU (its temp file is read from the GPU's /view), as in a local run.
+      tagged = tagPrompt(job.prompt, job.id, { previews: 'keep' });
     } catch (error) {
       if (error instanceof TaggingError) return failed(error.message, { nodeId: error.nodeId, nodeType: error.classType, exceptionType: 'path_escape' });
       throw error;

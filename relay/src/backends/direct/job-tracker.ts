@@ -1,35 +1,17 @@
 /**
  * @fileoverview Follows one prompt on a direct ComfyUI: its WebSocket messages in order (outputs
  * fetched into the user's store before `executed` is forwarded), or — when messages were missed
- * (socket drop, relay restart) — its /history entry. Produces the job's RunResult.
+ * (socket drop, relay restart) — its /history entry: outputs stored, the GPU's own ending
+ * forwarded, the rest left to the record. Produces the job's RunResult; makes up no message.
  */
 import { basename, extname } from 'node:path';
-import type { JobError, NodeUiOutput } from '../../../../protocol/src/index';
+import { isTerminalType, jobErrorFromExecutionError, jobLevelError, type NodeUiOutput } from '../../../../protocol/src/index';
 import type { FoundOutput, RunContext, RunResult, RunnableJob } from '../backend';
 import { untag, type OutputNode } from '../tagging';
 import type { ComfyClient, HistoryEntry } from './comfy-client';
 import type { SocketEvent } from './comfy-socket';
 
 type Message = { type: string; data: Record<string, unknown> };
-const TERMINAL = new Set(['execution_success', 'execution_error', 'execution_interrupted']);
-
-export function jobErrorFromComfy(data: Record<string, unknown>): JobError {
-  const nodeId = data.node_id == null ? '' : String(data.node_id);
-  const nodeType = String(data.node_type ?? '');
-  const exceptionType = String(data.exception_type ?? 'Exception');
-  const exceptionMessage = String(data.exception_message ?? '');
-  const where = nodeId ? `${nodeType || 'node'} (node ${nodeId})` : 'the workflow';
-  return {
-    message: `${where} failed on the GPU: ${exceptionType}: ${exceptionMessage.split('\n')[0]}`,
-    nodeId,
-    nodeType,
-    exceptionType,
-    exceptionMessage,
-    traceback: Array.isArray(data.traceback) ? data.traceback.map(String) : [],
-    currentInputs: (data.current_inputs as Record<string, unknown>) ?? {},
-    currentOutputs: Array.isArray(data.current_outputs) ? data.current_outputs.map(String) : [],
-  };
-}
 
 export class JobTracker {
   readonly result: Promise<RunResult>;
@@ -112,7 +94,7 @@ export class JobTracker {
       this.executed.add(nodeId);
       await this.ctx.emit({ type, data: { ...data, output } });
       return;
-    } else if (TERMINAL.has(type)) {
+    } else if (isTerminalType(type)) {
       this.terminal = message;
       this.statusMessages.push([type, data]);
       await this.ctx.emit(message);
@@ -152,30 +134,42 @@ export class JobTracker {
     return { ...item, ...stored };
   }
 
-  /** Complete from the GPU's history entry: deliver outputs not yet seen, then the terminal message. */
+  /**
+   * Complete from the GPU's history entry (its messages were missed): outputs not seen yet are
+   * stored, the GPU's own ending (if history kept it) is forwarded, and the record carries the rest.
+   */
   finishFromHistory(entry: HistoryEntry): void {
     this.enqueue(async () => {
       if (this.ended || this.terminal) return;
       const messages = entry.status?.messages ?? [];
       for (const [type, data] of messages) {
-        if ((type === 'execution_start' && !this.started) || (type === 'execution_cached' && this.cached.size === 0)) {
-          await this.handle({ type, data: { ...data } });
+        if (type === 'execution_start' && !this.started) this.statusMessages.push([type, data]);
+        if (type === 'execution_cached' && this.cached.size === 0) {
+          for (const node of (data.nodes as unknown[]) ?? []) this.cached.add(String(node));
+          this.statusMessages.push([type, data]);
         }
       }
       await this.ctx.phase('fetching_outputs');
       for (const [nodeId, output] of Object.entries(entry.outputs ?? {})) {
         if (this.outputs[nodeId]) continue;
-        await this.handle({ type: 'executed', data: { node: nodeId, display_node: nodeId, output, prompt_id: this.job.id } });
+        const stored = await this.rewrite(nodeId, output);
+        if (stored) this.outputs[nodeId] = stored;
       }
-      const last = messages.find(([type]) => TERMINAL.has(type));
-      const terminal: Message = last
-        ? { type: last[0], data: last[1] }
-        : { type: entry.status?.status_str === 'success' ? 'execution_success' : 'execution_error', data: { prompt_id: this.job.id, timestamp: Date.now() } };
-      this.terminal = terminal;
-      this.statusMessages.push([terminal.type, terminal.data]);
-      await this.ctx.emit(terminal);
-      await this.ctx.emit({ type: 'executing', data: { node: null, prompt_id: this.job.id } });
-      this.end();
+      const last = messages.find(([type]) => isTerminalType(type));
+      const success = last ? last[0] === 'execution_success' : entry.status?.status_str === 'success';
+      if (last) {
+        this.terminal = { type: last[0], data: last[1] };
+        this.statusMessages.push([last[0], last[1]]);
+        await this.ctx.emit(this.terminal);
+      }
+      this.ended = true;
+      const result = this.build(success ? 'success' : last?.[0] === 'execution_interrupted' ? 'interrupted' : 'error');
+      if (result.status === 'error') {
+        result.error = last
+          ? jobErrorFromExecutionError(last[1])
+          : jobLevelError('ExecutionError', 'the GPU reports the job failed but kept no error message in its history');
+      }
+      this.resolve(result);
     });
   }
 
@@ -199,7 +193,7 @@ export class JobTracker {
     const type = this.terminal.type;
     const status = type === 'execution_success' ? 'success' : type === 'execution_interrupted' ? 'interrupted' : 'error';
     const result = this.build(status);
-    if (status === 'error') result.error = jobErrorFromComfy(this.terminal.data);
+    if (status === 'error') result.error = jobErrorFromExecutionError(this.terminal.data);
     this.resolve(result);
   }
 

@@ -1,13 +1,14 @@
 /**
  * @fileoverview A serverless job's outputs as they arrive: each file is taken once (by path),
- * stored for the user, then announced with ComfyUI's own messages for its node, and every
- * message of the job goes out in one order — the final one after every `executed`.
+ * stored for the user, then reported as evidence (its node runs; its output is stored) in one
+ * order with the GPU's own messages learned from history. The sidecar's sequence turns that into
+ * ComfyUI's messages; nothing here writes a ComfyUI message of its own.
  */
 import pLimit from 'p-limit';
 import type { JobError } from '../../../../protocol/src/index';
 import type { RunContext } from '../backend';
 import { outputKey, untag, type OutputNode, type Untagged } from '../tagging';
-import { executed, executing, jobLevelError, NodeProgress, type ComfyMessage } from './messages';
+import { jobLevelError, type ComfyMessage } from './messages';
 import type { Metrics } from './metrics';
 
 export type FileStat = { mtimeMs: number; seenAt: number };
@@ -22,7 +23,7 @@ export class Deliveries {
   failure: JobError | null = null;
   private readonly files = new Map<string, Promise<void>>();
   private readonly serial = pLimit(1);
-  private readonly progress: NodeProgress;
+  private readonly announced = new Set<string>();
 
   constructor(
     private readonly jobId: string,
@@ -30,9 +31,7 @@ export class Deliveries {
     private readonly metrics: Metrics,
     /** Called whenever a delivery ends (the run re-checks its evidence). */
     private readonly changed: () => void,
-  ) {
-    this.progress = new NodeProgress(jobId);
-  }
+  ) {}
 
   get count(): number {
     return this.files.size;
@@ -70,33 +69,35 @@ export class Deliveries {
     await Promise.all(this.files.values());
   }
 
+  /** Forward a message the GPU said (learned from its history), in order with the evidence. */
   emit(message: ComfyMessage): Promise<void> {
     return this.serial(() => this.ctx.emit(message));
   }
 
-  /** Set a node's UI output (history extras such as text) and announce it. */
+  /** The GPU has the job and works on it. */
+  started(): Promise<void> {
+    return this.serial(() => this.ctx.evidence({ kind: 'started', at: Date.now() }));
+  }
+
+  /** Set a node's UI output (history extras such as text) and report it. */
   async announce(nodeId: string, output: Record<string, unknown[]>): Promise<void> {
     this.outputs.set(nodeId, output);
-    await this.emit(executed(this.jobId, nodeId, output));
+    await this.serial(() => this.ctx.evidence({ kind: 'output', nodeId, output }));
   }
 
   /**
-   * End the job's messages: every node still running finished, the terminal message, then
-   * ComfyUI's end-of-prompt `executing {node: null}`.
+   * The job's end: the GPU's own ending when its history kept one (forwarded after every output);
+   * otherwise nothing — the record says how it ended.
    */
-  async end(terminal: ComfyMessage): Promise<void> {
-    const finished = this.progress.finishAll();
-    if (finished) await this.emit(finished);
-    await this.emit(terminal);
-    await this.emit({ type: 'executing', data: { node: null, prompt_id: this.jobId } });
+  async end(gpuEnding?: ComfyMessage): Promise<void> {
+    if (gpuEnding) await this.emit(gpuEnding);
   }
 
   private async deliver(path: string, tag: Untagged, node: OutputNode | undefined, stat: FileStat) {
-    // ComfyUI runs one node at a time: this node is running now, and one seen before has finished.
-    const started = this.progress.start(tag.nodeId);
-    if (started) {
-      await this.ctx.emit(started);
-      await this.ctx.emit(executing(this.jobId, tag.nodeId));
+    // ComfyUI runs one node at a time: this node is running now (and one seen before has finished).
+    if (!this.announced.has(tag.nodeId)) {
+      this.announced.add(tag.nodeId);
+      await this.ctx.evidence({ kind: 'node_running', nodeId: tag.nodeId });
     }
     const key = outputKey(node, tag.extension);
     const item = await this.ctx.storeOutput({
@@ -115,7 +116,7 @@ export class Deliveries {
     if (node?.animated) output.animated = [true];
     this.outputs.set(tag.nodeId, output);
     // Cumulative: a batch's later files re-send the node's whole list, as ComfyUI's single executed holds it.
-    await this.ctx.emit(executed(this.jobId, tag.nodeId, structuredClone(output)));
+    await this.ctx.evidence({ kind: 'output', nodeId: tag.nodeId, output: structuredClone(output) });
     this.metrics.output(stat.mtimeMs, stat.seenAt, storedAt, Date.now());
   }
 }

@@ -22,14 +22,7 @@ import {
   type Polls,
 } from './evidence';
 import type { HistoryEvidence } from './history';
-import {
-  jobErrorFromPayload,
-  jobLevelError,
-  relayErrorPayload,
-  stamped,
-  upstreamOf,
-  type ComfyMessage,
-} from './messages';
+import { jobErrorFromPayload, jobLevelError, stamped, upstreamOf } from './messages';
 import type { Metrics } from './metrics';
 import { submitOnce, type SubmitConfig } from './submission';
 
@@ -117,7 +110,7 @@ export class JobRun {
       this.expected = this.expected.filter((id) => !submitted.rejectedNodes.includes(id));
       if (this.cancelAt) void this.askToStop();
       await this.ctx.phase('running');
-      await this.out.emit(stamped('execution_start', this.job.id));
+      await this.out.started();
       void this.pollHistory();
       return await this.finish(await this.waitForEvidence());
     } catch (error) {
@@ -283,54 +276,29 @@ export class JobRun {
     return { ...this.result('error', h.cachedNodes, messages, executedNodes), error };
   }
 
+  // The endings below are the relay's own findings: the record carries them (state, error), and the
+  // sidecar's sequence writes ComfyUI's ending and history messages from it. Only history's (the
+  // GPU's) messages are passed on as they were said.
   private async succeed(
     cached: string[],
     messages: [string, Record<string, unknown>][],
   ): Promise<RunResult> {
-    const success = stamped('execution_success', this.job.id);
-    await this.out.end(success);
-    return this.result(
-      'success',
-      cached,
-      messages.length ? messages : this.synthesized(cached, success),
-    );
+    await this.out.end();
+    return this.result('success', cached, messages);
   }
 
   private async fail(error: JobError, cached: string[] = []): Promise<RunResult> {
     const executedNodes = [...this.out.outputs.keys()];
-    const payload = relayErrorPayload(this.job.id, error, executedNodes);
-    await this.out.end({ type: 'execution_error', data: payload });
+    await this.out.end();
     this.log.warn({ reason: error.message }, 'serverless job failed');
-    return {
-      ...this.result(
-        'error',
-        cached,
-        this.synthesized(cached, { type: 'execution_error', data: payload }),
-        executedNodes,
-      ),
-      error,
-    };
+    return { ...this.result('error', cached, [], executedNodes), error };
   }
 
   private async interrupted(reason: string): Promise<RunResult> {
     const executedNodes = [...this.out.outputs.keys()];
-    const message = stamped('execution_interrupted', this.job.id, {
-      node_id: '',
-      node_type: '',
-      executed: executedNodes,
-    });
-    await this.out.end(message);
+    await this.out.end();
     this.log.info({ reason }, 'serverless job interrupted');
-    return this.result('interrupted', [], this.synthesized([], message), executedNodes);
-  }
-
-  private synthesized(cached: string[], last: ComfyMessage): [string, Record<string, unknown>][] {
-    const at = this.acceptedAt || Date.now();
-    return [
-      ['execution_start', { prompt_id: this.job.id, timestamp: at }],
-      ['execution_cached', { nodes: cached, prompt_id: this.job.id, timestamp: at }],
-      [last.type, last.data],
-    ];
+    return this.result('interrupted', [], [], executedNodes);
   }
 
   private result(

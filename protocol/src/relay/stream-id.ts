@@ -1,4 +1,4 @@
-/** @fileoverview Redis stream ids ("<ms>-<seq>"): validation and ordering, for resume-after-`since`. */
+/** @fileoverview Redis stream ids (relay event ids) ("<ms>-<seq>"): validation and ordering, for resume-after-`since`. */
 export const STREAM_ID = /^\d{1,20}(-\d{1,20})?$/;
 
 /** Negative when a < b. Ids compare by ms, then sequence. */

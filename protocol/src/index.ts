@@ -10,3 +10,6 @@ export * from './comfy/ws-binary';
 export * from './comfy/http';
 export * from './comfy/validate';
 export * from './comfy/jobs';
+// The GPU agent's journal, heartbeat and cancel marker on the shared output volume.
+export * from './agent/journal';
+export * from './agent/paths';

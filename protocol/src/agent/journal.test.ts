@@ -1,8 +1,22 @@
 // The agent's file formats against the shared fixture (the Python agent's tests read the same file).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CancelMarker, Heartbeat, JournalBatch, JournalRecord, PromptMarker, ReplicaId } from './journal';
-import { batchFileName, batchSeq, cancelPath, heartbeatPath, journalPath, parseJournalDir } from './paths';
+import {
+  CancelMarker,
+  Heartbeat,
+  JournalBatch,
+  JournalRecord,
+  PromptMarker,
+  ReplicaId,
+} from './journal';
+import {
+  batchFileName,
+  batchSeq,
+  cancelPath,
+  heartbeatPath,
+  journalPath,
+  parseJournalDir,
+} from './paths';
 
 type Fixture = {
   jobId: string;
@@ -37,9 +51,12 @@ describe('agent journal format', () => {
   });
 
   it('refuses bad replica ids, records and batches', () => {
-    for (const id of fixture.invalid.replicaIds) expect(ReplicaId.safeParse(id).success, id).toBe(false);
-    for (const record of fixture.invalid.records) expect(JournalRecord.safeParse(record).success).toBe(false);
-    for (const batch of fixture.invalid.batches) expect(JournalBatch.safeParse(batch).success).toBe(false);
+    for (const id of fixture.invalid.replicaIds)
+      expect(ReplicaId.safeParse(id).success, id).toBe(false);
+    for (const record of fixture.invalid.records)
+      expect(JournalRecord.safeParse(record).success).toBe(false);
+    for (const batch of fixture.invalid.batches)
+      expect(JournalBatch.safeParse(batch).success).toBe(false);
   });
 
   it('builds the same paths the fixture lists', () => {

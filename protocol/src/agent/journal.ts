@@ -22,7 +22,10 @@ export const AGENT_FORMAT_VERSION = 1;
 /** A replica id names a file: letters, digits, `_ . -`, not starting with a dot, at most 64. */
 export const ReplicaId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", ".", "-" (at most 64, no leading dot)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'letters, digits, "_", ".", "-" (at most 64, no leading dot)',
+  );
 
 /** Attempt n of a job: 1 for the first submit, 2 after a resubmit because a replica died. */
 export const Attempt = z.number().int().min(1).max(99);

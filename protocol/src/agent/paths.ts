@@ -22,7 +22,8 @@ export function batchSeq(name: string): number | undefined {
 }
 
 /** `<attempt>-<replicaId>`: one journal folder per attempt and replica. */
-export const journalDirName = (attempt: number, replicaId: string): string => `${attempt}-${replicaId}`;
+export const journalDirName = (attempt: number, replicaId: string): string =>
+  `${attempt}-${replicaId}`;
 
 /** Attempt and replica of a journal folder name, or undefined when it is not one. */
 export function parseJournalDir(name: string): { attempt: number; replica: string } | undefined {
@@ -31,7 +32,8 @@ export function parseJournalDir(name: string): { attempt: number; replica: strin
   return { attempt: Number(match[1]), replica: match[2] as string };
 }
 
-export const heartbeatPath = (replicaId: string): string => `${AGENT_ROOT}/${REPLICAS_DIR}/${replicaId}.json`;
+export const heartbeatPath = (replicaId: string): string =>
+  `${AGENT_ROOT}/${REPLICAS_DIR}/${replicaId}.json`;
 export const jobAgentPath = (jobId: string): string => `${AGENT_ROOT}/${jobId}/${JOB_AGENT_DIR}`;
 export const cancelPath = (jobId: string): string => `${jobAgentPath(jobId)}/${CANCEL_FILE}`;
 export const journalPath = (jobId: string, attempt: number, replicaId: string): string =>

@@ -1,16 +1,30 @@
 /**
  * @fileoverview startSimulator: k replicas (each a full simulated ComfyUI 0.27), shared folders and gate,
- * and with k > 1 a round-robin balancer on the public port.
+ * and with k > 1 a round-robin balancer on the public port. With `agent`, every replica runs the GPU
+ * agent and lives in its own process (so one can be killed like a real replica), always behind the
+ * balancer, which then also holds the gate.
  */
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { abspath } from './files/py-path';
 import { Gate } from './gate';
-import { startBalancer } from './balancer';
+import { startBalancer, type Balancer } from './balancer';
 import { startReplica, type SimulatorReplica } from './replica';
+import { startReplicaProcess, type ReplicaProcess } from './replica-processes';
 import type { WebOptions } from './server/handlers/static';
 
 export type { SimulatorReplica } from './replica';
+export type { ReplicaProcess } from './replica-processes';
+
+/** The GPU agent's settings in `simulate --agent` (the Python agent's COMFYUME_* variables). */
+export type SimulatorAgentOptions = {
+  heartbeatMs?: number;
+  flushMs?: number;
+  previewBudgetBytes?: number;
+  maxPreviewBytes?: number;
+  /** Replica ids: `<prefix><index>` (default "sim-gpu-"). */
+  replicaIdPrefix?: string;
+};
 
 export type SimulatorOptions = {
   host?: string;
@@ -28,9 +42,23 @@ export type SimulatorOptions = {
   web?: WebOptions;
   /** Logger (defaults to a silent one; the CLI passes its own). */
   logger?: Logger;
+  /** Every replica runs the GPU agent, each in its own process (`simulate --agent`). */
+  agent?: boolean | SimulatorAgentOptions;
+  /** Log level of replica processes (default "silent"). */
+  replicaLogLevel?: string;
 };
 
-export type RunningSimulator = { url: string; port: number; replicas: SimulatorReplica[]; close(): Promise<void> };
+export type RunningSimulator = {
+  url: string;
+  port: number;
+  /** In-process replicas (empty with `agent`). */
+  replicas: SimulatorReplica[];
+  /** Replica processes (with `agent`). */
+  processes: ReplicaProcess[];
+  /** The round-robin balancer, when there is one. */
+  balancer?: Balancer;
+  close(): Promise<void>;
+};
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const host = options.host ?? '127.0.0.1';
@@ -40,6 +68,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const dirs = { output: abspath(options.outputDir), input: abspath(options.inputDir), temp: abspath(options.tempDir) };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const gate = new Gate({ coldStartMs: options.coldStartMs ?? 0, apiKey: options.apiKey, http5xxBurst: options.failures?.http5xxBurst });
+  if (options.agent) return startAgentReplicas(options, count, host, dirs, gate, log);
 
   const started: Array<Awaited<ReturnType<typeof startReplica>>> = [];
   const closeAll = async () => {
@@ -66,7 +95,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const replicas = started.map((r) => r.replica);
     if (count === 1) {
       const only = replicas[0] as SimulatorReplica;
-      return { url: only.url, port: only.port, replicas, close: closeAll };
+      return { url: only.url, port: only.port, replicas, processes: [], close: closeAll };
     }
     const balancer = await startBalancer(host, options.port ?? 0, replicas.map((r) => r.url));
     log.info({ url: balancer.url, replicas: count }, 'simulator listening');
@@ -74,6 +103,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       url: balancer.url,
       port: balancer.port,
       replicas,
+      processes: [],
+      balancer,
       close: async () => {
         await balancer.close();
         await closeAll();
@@ -81,6 +112,65 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     };
   } catch (error) {
     await closeAll();
+    throw error;
+  }
+}
+
+async function startAgentReplicas(
+  options: SimulatorOptions,
+  count: number,
+  host: string,
+  dirs: { output: string; input: string; temp: string },
+  gate: Gate,
+  log: Logger,
+): Promise<RunningSimulator> {
+  const agent = typeof options.agent === 'object' ? options.agent : {};
+  const processes: ReplicaProcess[] = [];
+  const stopAll = () => Promise.all(processes.map((p) => p.stop()));
+  try {
+    const results = await Promise.allSettled(
+      Array.from({ length: count }, (_, index) =>
+        startReplicaProcess({
+          index,
+          host,
+          port: 0,
+          dirs,
+          stepMs: options.stepMs ?? 20,
+          previewMethod: options.previewMethod ?? 'auto',
+          failNodeTypes: options.failures?.failNodeTypes ?? [],
+          dropSocketsAfterMs: options.failures?.dropSocketsAfterMs,
+          web: options.web,
+          logLevel: options.replicaLogLevel ?? 'silent',
+          agent: {
+            root: dirs.output,
+            replicaId: `${agent.replicaIdPrefix ?? 'sim-gpu-'}${index}`,
+            heartbeatMs: agent.heartbeatMs ?? 2000,
+            flushMs: agent.flushMs ?? 100,
+            previewBudgetBytes: agent.previewBudgetBytes ?? 8 << 20,
+            maxPreviewBytes: agent.maxPreviewBytes ?? 1 << 20,
+          },
+        }),
+      ),
+    );
+    for (const result of results) if (result.status === 'fulfilled') processes.push(result.value);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const started = [...processes].sort((a, b) => a.index - b.index);
+    const balancer = await startBalancer(host, options.port ?? 0, started.map((p) => p.url), gate);
+    log.info({ url: balancer.url, replicas: count, pids: started.map((p) => p.pid) }, 'simulator listening (replicas with the GPU agent, one process each)');
+    return {
+      url: balancer.url,
+      port: balancer.port,
+      replicas: [],
+      processes: started,
+      balancer,
+      close: async () => {
+        await balancer.close();
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
     throw error;
   }
 }

@@ -24,6 +24,8 @@ export type SimulatorAgentOptions = {
   maxPreviewBytes?: number;
   /** Replica ids: `<prefix><index>` (default "sim-gpu-"). */
   replicaIdPrefix?: string;
+  /** Indices of replicas that run without the agent (a mixed fleet). */
+  without?: number[];
 };
 
 export type SimulatorOptions = {
@@ -36,7 +38,11 @@ export type SimulatorOptions = {
   coldStartMs?: number;
   apiKey?: string;
   previewMethod?: 'none' | 'auto';
-  failures?: { failNodeTypes?: string[]; http5xxBurst?: { status: 502 | 503; count: number }; dropSocketsAfterMs?: number };
+  failures?: {
+    failNodeTypes?: string[];
+    http5xxBurst?: { status: 502 | 503; count: number };
+    dropSocketsAfterMs?: number;
+  };
   replicas?: number;
   /** A UI to serve at `/` and custom-node web dirs at `/extensions/<name>/` (ComfyUI's static routes). */
   web?: WebOptions;
@@ -65,9 +71,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const count = Math.max(1, options.replicas ?? 1);
   const log = options.logger ?? pino({ level: 'silent' });
   // ComfyUI works with absolute folders (its escape check compares against them).
-  const dirs = { output: abspath(options.outputDir), input: abspath(options.inputDir), temp: abspath(options.tempDir) };
+  const dirs = {
+    output: abspath(options.outputDir),
+    input: abspath(options.inputDir),
+    temp: abspath(options.tempDir),
+  };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-  const gate = new Gate({ coldStartMs: options.coldStartMs ?? 0, apiKey: options.apiKey, http5xxBurst: options.failures?.http5xxBurst });
+  const gate = new Gate({
+    coldStartMs: options.coldStartMs ?? 0,
+    apiKey: options.apiKey,
+    http5xxBurst: options.failures?.http5xxBurst,
+  });
   if (options.agent) return startAgentReplicas(options, count, host, dirs, gate, log);
 
   const started: Array<Awaited<ReturnType<typeof startReplica>>> = [];
@@ -97,7 +111,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const only = replicas[0] as SimulatorReplica;
       return { url: only.url, port: only.port, replicas, processes: [], close: closeAll };
     }
-    const balancer = await startBalancer(host, options.port ?? 0, replicas.map((r) => r.url));
+    const balancer = await startBalancer(
+      host,
+      options.port ?? 0,
+      replicas.map((r) => r.url),
+    );
     log.info({ url: balancer.url, replicas: count }, 'simulator listening');
     return {
       url: balancer.url,
@@ -141,14 +159,16 @@ async function startAgentReplicas(
           dropSocketsAfterMs: options.failures?.dropSocketsAfterMs,
           web: options.web,
           logLevel: options.replicaLogLevel ?? 'silent',
-          agent: {
-            root: dirs.output,
-            replicaId: `${agent.replicaIdPrefix ?? 'sim-gpu-'}${index}`,
-            heartbeatMs: agent.heartbeatMs ?? 2000,
-            flushMs: agent.flushMs ?? 100,
-            previewBudgetBytes: agent.previewBudgetBytes ?? 8 << 20,
-            maxPreviewBytes: agent.maxPreviewBytes ?? 1 << 20,
-          },
+          agent: agent.without?.includes(index)
+            ? undefined
+            : {
+                root: dirs.output,
+                replicaId: `${agent.replicaIdPrefix ?? 'sim-gpu-'}${index}`,
+                heartbeatMs: agent.heartbeatMs ?? 2000,
+                flushMs: agent.flushMs ?? 100,
+                previewBudgetBytes: agent.previewBudgetBytes ?? 8 << 20,
+                maxPreviewBytes: agent.maxPreviewBytes ?? 1 << 20,
+              },
         }),
       ),
     );
@@ -156,8 +176,16 @@ async function startAgentReplicas(
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     const started = [...processes].sort((a, b) => a.index - b.index);
-    const balancer = await startBalancer(host, options.port ?? 0, started.map((p) => p.url), gate);
-    log.info({ url: balancer.url, replicas: count, pids: started.map((p) => p.pid) }, 'simulator listening (replicas with the GPU agent, one process each)');
+    const balancer = await startBalancer(
+      host,
+      options.port ?? 0,
+      started.map((p) => p.url),
+      gate,
+    );
+    log.info(
+      { url: balancer.url, replicas: count, pids: started.map((p) => p.pid) },
+      'simulator listening (replicas with the GPU agent, one process each)',
+    );
     return {
       url: balancer.url,
       port: balancer.port,

@@ -161,7 +161,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
   return {
     replica,
     close: async () => {
-      agent?.stop();
+      await agent?.stop();
       stop.abort();
       executor.interrupt();
       hub.dropAll();

@@ -9,9 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../support/redis';
 import { compare, replay } from '../support/replay';
 import { allRecordings, type Recording } from '../support/replay-recordings';
-import { modes, startReplayStack, type ModeName } from '../support/replay-stack';
+import { startSimulator } from '../../simulator/src/app';
+import { gpuDirs, modes, startReplayStack, type ReplayMode } from '../support/replay-stack';
 
-const MODES: ModeName[] = ['direct', 'simulated'];
+/** Serverless with the GPU agent (issue 10): 3 replicas, a process each, behind a round-robin balancer. */
+const serverlessAgent: ReplayMode = {
+  async start(root, stepMs) {
+    const dirs = gpuDirs(root);
+    const gpu = await startSimulator({ ...dirs, replicas: 3, agent: true, stepMs });
+    const env = { INFERENCE_MODE: 'serverless', SERVERLESS_ENDPOINT: gpu.url, SFS_OUTPUT_DIR: dirs.outputDir, SFS_INPUT_DIR: dirs.inputDir, SFS_POLL_MS: '100' };
+    return { env, close: () => gpu.close() };
+  },
+};
+const MODES: Record<string, ReplayMode> = { direct: modes.direct, simulated: modes.simulated, 'serverless-agent': serverlessAgent };
 
 /**
  * Recordings that need helper "fidelity"'s part of issue 9 (the escape prefix accepted and failed the
@@ -37,11 +47,11 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe.each(MODES)('replay through the platform, %s mode', (mode) => {
+describe.each(Object.keys(MODES))('replay through the platform, %s mode', (mode) => {
   for (const recording of allRecordings()) {
     const test = AWAITING_FIDELITY.has(recording.name) ? it.fails : it;
     test(recording.name, async () => {
-      const stack = await startReplayStack(modes[mode], redis, { stepMs: stepMsFor(recording) });
+      const stack = await startReplayStack(MODES[mode]!, redis, { stepMs: stepMsFor(recording) });
       try {
         const result = await replay(stack, recording);
         const why = result.notes.join('; ');

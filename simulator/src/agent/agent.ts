@@ -3,12 +3,13 @@
  * simulator, writing the same files in its --output-dir: a journal per job attempt of every
  * prompt carrying the relay's marker, a heartbeat, and obeying cancel markers. It sees the replica
  * the way the Python agent sees ComfyUI: every message as it leaves (attach.ts), the queue, the
- * running prompt and the interrupt flag, through a narrow view.
+ * running prompt and the interrupt flag, through a narrow view. The heartbeat is written by its
+ * own thread (heartbeat-thread.mjs), as the Python agent's is.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { writeFileAtomic } from '../../../protocol/src/agent/atomic-file';
 import { AGENT_FORMAT_VERSION, CancelMarker, MARKER_KEY, PromptMarker } from '../../../protocol/src/agent/journal';
 import { cancelPath, heartbeatPath } from '../../../protocol/src/agent/paths';
 import { decodeBinaryFrame } from '../../../protocol/src/comfy/ws-binary';
@@ -49,7 +50,8 @@ export class SimAgent {
   readonly startedAt = Date.now();
   private readonly held = new Map<string, Held>();
   private running: string | undefined;
-  private beatCount = 0;
+  private heartbeat: Worker | undefined;
+  private lastState = '';
   private timers: NodeJS.Timeout[] = [];
   private readonly warned = new Set<string>();
 
@@ -155,42 +157,60 @@ export class SimAgent {
     }
   }
 
-  beat(): void {
-    this.beatCount += 1;
+  /** The heartbeat's content now (the heartbeat thread adds `at` and `beat` and writes it). */
+  state(): Record<string, unknown> {
     let running = null;
     const pending = [];
     for (const held of this.held.values()) {
       if (held.state === 'running') running = { job: held.job, attempt: held.attempt, node: held.node, progress: held.progress };
       else if (held.state === 'pending') pending.push({ job: held.job, attempt: held.attempt });
     }
-    const payload = {
+    return {
       v: AGENT_FORMAT_VERSION,
       replica: this.config.replicaId,
       startedAt: this.startedAt,
-      at: Date.now(),
-      beat: this.beatCount,
       comfyui: this.comfy.version,
       agent: AGENT_VERSION,
       intervalS: this.config.heartbeatMs / 1000,
       running,
       pending,
     };
-    this.guard('heartbeat', () => writeFileAtomic(this.path(heartbeatPath(this.config.replicaId)), JSON.stringify(payload)));
   }
 
   start(): void {
-    this.beat();
+    const state = this.state();
+    this.lastState = JSON.stringify(state);
+    this.heartbeat = new Worker(new URL('./heartbeat-thread.mjs', import.meta.url), {
+      workerData: { path: this.path(heartbeatPath(this.config.replicaId)), intervalMs: this.config.heartbeatMs, state },
+    });
+    this.heartbeat.on('error', (error) => this.log.warn({ err: error.message }, 'agent: heartbeat thread failed'));
     this.timers = [
-      setInterval(() => (this.obeyCancels(), this.flush()), this.config.flushMs),
-      setInterval(() => (this.reconcile(), this.beat()), this.config.heartbeatMs),
+      setInterval(() => {
+        this.obeyCancels();
+        this.flush();
+        this.postState();
+      }, this.config.flushMs),
+      setInterval(() => this.reconcile(), this.config.heartbeatMs),
     ];
   }
 
+  private postState(): void {
+    const state = this.state();
+    const text = JSON.stringify(state);
+    if (text === this.lastState) return;
+    this.lastState = text;
+    this.heartbeat?.postMessage({ type: 'state', state });
+  }
+
   /** A clean stop: journals written, heartbeat removed (a kill -9 leaves it to go stale). */
-  stop(): void {
+  async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.flush();
-    rmSync(this.path(heartbeatPath(this.config.replicaId)), { force: true });
+    const heartbeat = this.heartbeat;
+    if (!heartbeat) return;
+    const exited = new Promise<void>((resolve) => heartbeat.once('exit', () => resolve()));
+    heartbeat.postMessage({ type: 'stop' });
+    await exited;
   }
 
   private finish(promptId: string): void {

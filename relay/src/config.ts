@@ -25,6 +25,14 @@ const EnvSchema = z
     SERVERLESS_HISTORY_POLL_MS: int(1000, 50),
     SERVERLESS_SETTLE_MS: int(1500, 0),
     SERVERLESS_CAPACITY: int(4, 1),
+    AGENT_ENABLED: z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .describe('follow GPU replicas that run the ComfyuME agent through their journals and heartbeats on SFS (false: history polls and the folder only)'),
+    AGENT_POLL_MS: int(200, 20).describe('how often a running job reads its replica journal on SFS (ms)'),
+    AGENT_STALE_S: int(6, 1).describe('a GPU replica whose heartbeat has not changed for this long is dead; its job is resubmitted (s)'),
+    AGENT_CLAIM_MS: int(3000, 0).describe('how long an agent has to claim a job the GPU accepted before the relay follows it from history and files instead (ms)'),
+    AGENT_MAX_RESUBMITS: int(1, 0).pipe(z.number().max(5)).describe('resubmits of a job whose GPU replica died holding it (0: fail it with the reason)'),
     JOB_TIMEOUT_S: int(600, 1),
     COLD_START_BUDGET_S: int(300, 0),
     COMFYUI_GPU_URLS: optionalString,
@@ -80,6 +88,7 @@ export type Config = Readonly<{
     historyPollMs: number;
     settleMs: number;
     capacity: number;
+    agent: Readonly<{ enabled: boolean; pollMs: number; staleMs: number; claimMs: number; maxResubmits: number }>;
   }>;
   jobTimeoutMs: number;
   coldStartBudgetMs: number;
@@ -127,6 +136,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       historyPollMs: e.SERVERLESS_HISTORY_POLL_MS,
       settleMs: e.SERVERLESS_SETTLE_MS,
       capacity: e.SERVERLESS_CAPACITY,
+      agent: Object.freeze({
+        enabled: e.AGENT_ENABLED === 'true' || e.AGENT_ENABLED === '1',
+        pollMs: e.AGENT_POLL_MS,
+        staleMs: e.AGENT_STALE_S * 1000,
+        claimMs: e.AGENT_CLAIM_MS,
+        maxResubmits: e.AGENT_MAX_RESUBMITS,
+      }),
     }),
     jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
     coldStartBudgetMs: e.COLD_START_BUDGET_S * 1000,

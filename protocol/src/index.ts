@@ -13,3 +13,4 @@ export * from './comfy/jobs';
 // The GPU agent's journal, heartbeat and cancel marker on the shared output volume.
 export * from './agent/journal';
 export * from './agent/paths';
+export * from './agent/admin';

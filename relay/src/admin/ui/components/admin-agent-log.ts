@@ -39,7 +39,7 @@ export class AdminAgentLog extends LitElement {
       }
       li {
         display: grid;
-        grid-template-columns: 56px 130px 1fr;
+        grid-template-columns: 48px 150px 1fr;
         gap: 8px;
         padding: 2px 0;
         border-bottom: 1px solid var(--border);
@@ -50,10 +50,19 @@ export class AdminAgentLog extends LitElement {
       .detail {
         word-break: break-word;
       }
+      .marker {
+        margin-top: 8px;
+        font-size: 12px;
+      }
     `,
   ];
 
   @property({ attribute: false }) log: AgentLogResponse | undefined;
+
+  /** The newest lines are what the operator came for: keep each list scrolled to its end. */
+  protected override updated(): void {
+    for (const list of this.renderRoot.querySelectorAll('ol')) list.scrollTop = list.scrollHeight;
+  }
 
   override render() {
     const log = this.log;
@@ -75,7 +84,7 @@ export class AdminAgentLog extends LitElement {
         </ol>
       </section>`;
     })}
-    ${log.cancel ? html`<div class="muted">Cancel marker: attempt ≤ ${log.cancel.attempt} (${log.cancel.reason}).</div>` : null}`;
+    ${log.cancel ? html`<div class="muted marker">Cancel marker: attempt ≤ ${log.cancel.attempt} (${log.cancel.reason}).</div>` : null}`;
   }
 }
 

@@ -42,6 +42,7 @@ function describe(record: JournalRecord): Pick<AgentLogEntry, 'what' | 'detail'>
       if (record.type === 'execution_error')
         return { what: record.type, detail: `node ${String(node)} (${String(d.node_type)}): ${String(d.exception_type)}: ${String(d.exception_message).split('\n')[0]}` };
       if (record.type === 'execution_cached') return { what: record.type, detail: `nodes ${JSON.stringify(d.nodes)}` };
+      if (record.type === 'executing' && d.node === null) return { what: record.type, detail: 'end of prompt (node null)' };
       return { what: record.type, detail: node === undefined ? '' : `node ${String(node)}` };
     }
   }

@@ -66,6 +66,20 @@ export type RunningSimulator = {
   close(): Promise<void>;
 };
 
+type Dirs = { output: string; input: string; temp: string };
+
+/** What every replica gets, in-process or in its own process. */
+const replicaBase = (options: SimulatorOptions, index: number, host: string, dirs: Dirs) => ({
+  index,
+  host,
+  dirs,
+  stepMs: options.stepMs ?? 20,
+  previewMethod: options.previewMethod ?? 'auto',
+  failNodeTypes: options.failures?.failNodeTypes ?? [],
+  dropSocketsAfterMs: options.failures?.dropSocketsAfterMs,
+  web: options.web,
+});
+
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const host = options.host ?? '127.0.0.1';
   const count = Math.max(1, options.replicas ?? 1);
@@ -92,17 +106,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     for (let index = 0; index < count; index++) {
       started.push(
         await startReplica({
-          index,
-          host,
+          ...replicaBase(options, index, host, dirs),
           port: count === 1 ? (options.port ?? 0) : 0,
-          dirs,
-          stepMs: options.stepMs ?? 20,
-          previewMethod: options.previewMethod ?? 'auto',
-          failNodeTypes: options.failures?.failNodeTypes ?? [],
-          dropSocketsAfterMs: options.failures?.dropSocketsAfterMs,
           gate,
           log,
-          web: options.web,
         }),
       );
     }
@@ -138,7 +145,7 @@ async function startAgentReplicas(
   options: SimulatorOptions,
   count: number,
   host: string,
-  dirs: { output: string; input: string; temp: string },
+  dirs: Dirs,
   gate: Gate,
   log: Logger,
 ): Promise<RunningSimulator> {
@@ -149,15 +156,8 @@ async function startAgentReplicas(
     const results = await Promise.allSettled(
       Array.from({ length: count }, (_, index) =>
         startReplicaProcess({
-          index,
-          host,
+          ...replicaBase(options, index, host, dirs),
           port: 0,
-          dirs,
-          stepMs: options.stepMs ?? 20,
-          previewMethod: options.previewMethod ?? 'auto',
-          failNodeTypes: options.failures?.failNodeTypes ?? [],
-          dropSocketsAfterMs: options.failures?.dropSocketsAfterMs,
-          web: options.web,
           logLevel: options.replicaLogLevel ?? 'silent',
           agent: agent.without?.includes(index)
             ? undefined

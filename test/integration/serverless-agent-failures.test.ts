@@ -44,18 +44,23 @@ async function holderOf(r: AgentRig, jobId: string) {
   return r.sim.processes.find((p) => p.replicaId === replica)!;
 }
 
+/** Runs a sampler job, kills the replica holding it with SIGKILL once it steps; the run's end and when. */
+async function runAndKill(r: AgentRig, backend: ReturnType<AgentRig['backend']>, steps: number, store: string) {
+  const job = agentJob(samplerPrompt(steps));
+  const rec = recordingWithPreviews(join(dir, store), memoryLogger().logger);
+  const running = backend.run(job, rec.ctx);
+  const victim = await holderOf(r, job.id);
+  await until(() => rec.messages.some((m) => m.type === 'progress'), 60_000, 'the sampler to step');
+  const killedAt = Date.now();
+  victim.kill('SIGKILL');
+  return { job, rec, running, victim, killedAt };
+}
+
 describe('a replica killed with kill -9 mid-job', () => {
   it('is noticed within seconds: the job is resubmitted once on a live replica and done, outputs from the new attempt only', async () => {
     // Timeline printed below; on an idle machine the whole job is done ~8 s after the kill.
     const { rig: r } = await rig('kill');
-    const backend = r.backend();
-    const job = agentJob(samplerPrompt(30));
-    const rec = recordingWithPreviews(join(dir, 'store-kill'), memoryLogger().logger);
-    const running = backend.run(job, rec.ctx);
-    const victim = await holderOf(r, job.id);
-    await until(() => rec.messages.some((m) => m.type === 'progress'), 60_000, 'the sampler to step');
-    const killedAt = Date.now();
-    victim.kill('SIGKILL');
+    const { job, rec, running, victim, killedAt } = await runAndKill(r, r.backend(), 30, 'store-kill');
     let resubmittedAt = 0;
     let restartedAt = 0;
     void until(() => rec.attempted.length === 2, 60_000).then(() => (resubmittedAt = Date.now()), () => {});
@@ -86,14 +91,7 @@ describe('a replica killed with kill -9 mid-job', () => {
 
   it('fails with the reason when it may not be resubmitted', async () => {
     const { rig: r } = await rig('kill-fail');
-    const backend = r.backend({ agent: { maxResubmits: 0 } });
-    const job = agentJob(samplerPrompt(300));
-    const rec = recordingWithPreviews(join(dir, 'store-kill-fail'), memoryLogger().logger);
-    const running = backend.run(job, rec.ctx);
-    const victim = await holderOf(r, job.id);
-    await until(() => rec.messages.some((m) => m.type === 'progress'), 60_000, 'the sampler to step');
-    const killedAt = Date.now();
-    victim.kill('SIGKILL');
+    const { job, rec, running, victim, killedAt } = await runAndKill(r, r.backend({ agent: { maxResubmits: 0 } }), 300, 'store-kill-fail');
     const result = await running;
     expect((Date.now() - killedAt) / 1000).toBeLessThan(15);
     expect(result.status).toBe('error');

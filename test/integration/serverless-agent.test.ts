@@ -137,3 +137,34 @@ describe('serverless with the GPU agent: cancel', () => {
     expect(await historyCount(rig.sim, waiting.id)).toBe(0);
   });
 });
+
+describe('serverless with the GPU agent: a relay restart mid-job', () => {
+  it('takes over without resending what the dead relay forwarded, and forwards the rest', async () => {
+    const first = rig.backend();
+    const job = agentJob(samplerPrompt(60));
+    const before = recordingWithPreviews(join(dir, 'store-takeover'), log.logger);
+    const dying = first.run(job, before.ctx);
+    await until(() => before.messages.filter((m) => m.type === 'progress').length >= 3, 60_000, 'the sampler to step');
+    before.controller.abort(new Error('relay shutting down'));
+    await expect(dying).rejects.toThrow('relay shutting down');
+    await first.close();
+    const after = recordingWithPreviews(join(dir, 'store-takeover'), log.logger);
+    const result = await rig.backend().run(
+      { ...job, resume: { submittedAt: Date.now() - 1000, submitAttemptedAt: Date.now() - 1100, backendRef: job.id } },
+      after.ctx,
+    );
+    expect(result.status).toBe('success');
+    expect(after.attempted).toEqual([]); // never posted again
+    const types = typesOf(after.messages);
+    expect(types).not.toContain('execution_start');
+    expect(types.slice(-2)).toEqual(['execution_success', 'executing:null']);
+    const steps = (list: typeof before.messages) => list.filter((m) => m.type === 'progress').map((m) => Number(m.data.value));
+    // Between them the two relays forwarded the run once; what the dead one had sent is not sent again.
+    const seen = [...steps(before.messages), ...steps(after.messages)];
+    expect(Math.max(...steps(before.messages))).toBeLessThan(Math.min(...steps(after.messages)));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(result.outputs['9']!.images).toHaveLength(1);
+    expect(result.statusMessages.map(([t]) => t)).toEqual(['execution_start', 'execution_cached', 'execution_success']);
+    expect(await historyCount(rig.sim, job.id)).toBe(1);
+  });
+});

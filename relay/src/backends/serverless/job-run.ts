@@ -155,6 +155,8 @@ export class JobRun {
         metrics: this.deps.metrics,
         logger: this.log,
         signal: this.deps.closing,
+        // Only a relay that had the GPU's answer was following the journal before it died.
+        catchUp: submitted.resumed && Boolean(resume?.submittedAt),
       });
       const attempt = new AgentAttempt(follow, fleet, this.job.id, this.attempt, this.ctx, {
         pollMs: config.agent.pollMs,

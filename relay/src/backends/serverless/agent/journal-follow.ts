@@ -28,6 +28,12 @@ export type FollowDeps = Omit<OutputDeps, 'logger'> & {
   reader: JournalReader;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * A relay taking over a job (resume): what the journal already holds was forwarded by the relay
+   * that died, so it is taken in silently (outputs stored, state rebuilt) — except the end, which
+   * that relay cannot have sent (it finishes the job in Redis first).
+   */
+  catchUp?: boolean;
 };
 
 export class JournalFollow {
@@ -42,9 +48,11 @@ export class JournalFollow {
   private readonly executed = new Set<string>();
   private readonly statusMessages: [string, Record<string, unknown>][] = [];
   private readonly outputNodes: Map<string, OutputNode>;
+  private catchingUp: boolean;
 
   constructor(private readonly deps: FollowDeps) {
     this.outputNodes = deps.outputNodes;
+    this.catchingUp = deps.catchUp ?? false;
   }
 
   get ctx(): RunContext {
@@ -63,16 +71,20 @@ export class JournalFollow {
   /** Read what is new and forward it; sets `outcome` once the attempt has ended. */
   async step(): Promise<void> {
     if (this.outcome) return;
-    for (const record of await this.deps.reader.read()) {
+    const silent = this.catchingUp;
+    const records = await this.deps.reader.read();
+    if (this.deps.reader.found) this.catchingUp = false; // caught up with what was there at the takeover
+    for (const record of records) {
       this.lastRecordAt = Date.now();
-      await this.handle(record);
+      await this.handle(record, silent);
       if (this.outcome) return;
     }
     if (this.terminal && !this.endMarker && Date.now() - this.terminal.at >= END_MARKER_WAIT_MS) this.end();
   }
 
-  private async handle(record: JournalRecord): Promise<void> {
+  private async handle(record: JournalRecord, silent: boolean): Promise<void> {
     if (record.kind === 'preview') {
+      if (silent) return;
       const { node_id, display_node_id, parent_node_id, real_node_id } = record.meta;
       this.ctx.preview(node_id, Buffer.from(record.image, 'base64'), record.mime, { display_node_id, parent_node_id, real_node_id });
       return;
@@ -85,7 +97,7 @@ export class JournalFollow {
     const { type } = record;
     const data = { ...record.data };
     if (type === 'execution_start') {
-      if (!this.started) await this.ctx.phase('running');
+      if (!this.started && !silent) await this.ctx.phase('running');
       this.started = true;
       this.statusMessages.push([type, data]);
     } else if (type === 'execution_cached') {
@@ -106,7 +118,8 @@ export class JournalFollow {
       this.statusMessages.push([type, data]);
       if (type === 'execution_error' && typeof data.timestamp === 'number') this.deps.metrics.gpuError(data.timestamp, Date.now());
     }
-    await this.ctx.emit({ type, data });
+    const end = TERMINAL.has(type) || (type === 'executing' && data.node == null);
+    if (!silent || end) await this.ctx.emit({ type, data });
     if (type === 'executing' && data.node == null && this.terminal) {
       this.endMarker = true;
       this.end();

@@ -21,11 +21,13 @@ export type ReplicaProcess = {
 };
 
 const ENTRY = fileURLToPath(new URL('./replica-process.ts', import.meta.url));
+/** tsx's loader, resolved from here: the child's working folder may be anywhere (`comfyume up` runs from any cwd). */
+const TSX = import.meta.resolve('tsx');
 const START_TIMEOUT_MS = 60_000;
 
 export async function startReplicaProcess(options: ChildOptions): Promise<ReplicaProcess> {
   const child: ChildProcess = fork(ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', TSX],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

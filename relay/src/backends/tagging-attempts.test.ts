@@ -14,7 +14,7 @@ const prefixOf = (tagged: Record<string, unknown>, id: string) =>
 describe('attempts in tags', () => {
   it('attempt 1 keeps the plain tag; attempt 2 writes under @2 with the same user prefix', () => {
     expect(prefixOf(tagPrompt(prompt, JOB).prompt, '2')).toBe(`comfyume/${JOB}/2/renders/cat`);
-    const second = tagPrompt(prompt, JOB, 2);
+    const second = tagPrompt(prompt, JOB, { attempt: 2 });
     expect(prefixOf(second.prompt, '2')).toBe(`comfyume/${JOB}/@2/2/renders/cat`);
     expect(prefixOf(second.prompt, '3')).toMatch(
       new RegExp(`^comfyume/${JOB}/@2/3/ComfyUI_temp_[a-z]{5}$`),
@@ -44,7 +44,7 @@ describe('attempts in tags', () => {
   });
 
   it('refuses an attempt outside 1…99', () => {
-    expect(() => tagPrompt(prompt, JOB, 0)).toThrow(TaggingError);
-    expect(() => tagPrompt(prompt, JOB, 100)).toThrow(TaggingError);
+    expect(() => tagPrompt(prompt, JOB, { attempt: 0 })).toThrow(TaggingError);
+    expect(() => tagPrompt(prompt, JOB, { attempt: 100 })).toThrow(TaggingError);
   });
 });

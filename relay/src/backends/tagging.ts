@@ -173,12 +173,14 @@ export function taggedPrefix(jobId: string, nodeId: string, prefix: string, atte
 /**
  * Rewrite every output node of `prompt` (a deep copy; the input is not touched). A node is tagged
  * when it is a known saver or preview, or has a `filename_prefix` input (unknown custom savers).
+ * `attempt` (≥ 2 after a resubmit) puts the files under `@<attempt>/`.
  */
 export function tagPrompt(
   prompt: Record<string, unknown>,
   jobId: string,
-  attempt = 1,
+  options: { attempt?: number } = {},
 ): TaggedPrompt {
+  const attempt = options.attempt ?? 1;
   if (!JOB_ID.test(jobId))
     throw new TaggingError(`job id "${jobId}" is not a canonical UUID`, '', '');
   if (!Number.isInteger(attempt) || attempt < 1 || attempt > 99)

@@ -115,7 +115,7 @@ export class JobRun {
     this.current = { kind: 'undecided', files: [] };
     let tagged: TaggedPrompt;
     try {
-      tagged = tagPrompt(this.job.prompt, this.job.id, this.attempt);
+      tagged = tagPrompt(this.job.prompt, this.job.id, { attempt: this.attempt });
     } catch (error) {
       if (!(error instanceof TaggingError)) throw error;
       const run = this.evidenceRun({ prompt: this.job.prompt, outputNodes: [] });

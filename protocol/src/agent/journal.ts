@@ -9,9 +9,10 @@
  *   <jobId>/.agent/<attempt>-<replicaId>/<seq>.json  journal batches 1, 2, 3 … of one attempt
  *   <jobId>/.agent/cancel.json                       cancel marker (relay → replica)
  *
- * Every file is written whole to a dot-named temporary file, fsynced, then renamed into place, so
- * a reader on another NFS host sees either nothing or a complete file — never a partial record.
- * Dot-named folders are never outputs: the relay's watcher skips them and untag() refuses them.
+ * Every file is written whole to a temporary file in the same folder, fsynced, then renamed into
+ * place, so a reader on another NFS host sees either nothing or a complete file — never a partial
+ * record; readers take only the exact names above. The `.agent` folder is never an output: the
+ * relay's watcher skips dot-named folders and untag() refuses them.
  */
 import { z } from 'zod';
 import { JobId } from '../relay/job';

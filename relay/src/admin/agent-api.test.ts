@@ -2,11 +2,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
+import { writeAtomic } from '../../../test/support/write-atomic';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLogResponse, ReplicasResponse, journalPath } from '../../../protocol/src/index';
-import { writeFileAtomic } from '../../../protocol/src/agent/atomic-file';
 import { mintUserToken } from '../auth';
 import type { Backend } from '../backends/backend';
 import { createAgentApi } from './agent-api';
@@ -24,8 +24,8 @@ let url: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'comfyume-agent-api-'));
   const journal = join(dir, ...journalPath(fixture.jobId, 1, fixture.replica).split('/'));
-  fixture.batches.forEach((batch, i) => writeFileAtomic(join(journal, `0000000${i + 1}.json`), JSON.stringify(batch)));
-  writeFileAtomic(join(dir, 'comfyume', fixture.jobId, '.agent', 'cancel.json'), JSON.stringify(fixture.cancel));
+  fixture.batches.forEach((batch, i) => writeAtomic(join(journal, `0000000${i + 1}.json`), JSON.stringify(batch)));
+  writeAtomic(join(dir, 'comfyume', fixture.jobId, '.agent', 'cancel.json'), JSON.stringify(fixture.cancel));
   const backend = {
     name: 'serverless',
     replicas: () => [{ ...fixture.heartbeat, state: 'live', lastSeenAt: Date.now() }],

@@ -3,14 +3,14 @@
  * (gpu-agent/comfyume_agent/agent.py): a replica busy in a long node keeps beating, as a real
  * ComfyUI does while a node computes; only a dead process stops. The replica's thread posts the
  * heartbeat's content when it changes; this thread stamps `at` and `beat` and writes the file
- * whole (temporary file, fsync, rename) every `intervalMs`. Plain JavaScript: a worker runs
- * without the CLI's TypeScript loader.
+ * whole (write-file-atomic: temporary file, fsync, rename) every `intervalMs`. Plain JavaScript:
+ * a worker runs without the CLI's TypeScript loader.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import process from 'node:process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
+import writeFileAtomic from 'write-file-atomic';
 
 const { path, intervalMs } = workerData;
 let state = workerData.state;
@@ -18,20 +18,11 @@ let beat = 0;
 
 function write() {
   beat += 1;
-  const folder = dirname(path);
-  const temp = join(folder, `.${basename(path)}.${process.pid}.hb.tmp`);
   try {
-    mkdirSync(folder, { recursive: true });
-    const fd = openSync(temp, 'w');
-    try {
-      writeFileSync(fd, JSON.stringify({ ...state, at: Date.now(), beat }));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic.sync(path, JSON.stringify({ ...state, at: Date.now(), beat }));
   } catch {
-    rmSync(temp, { force: true }); // the volume is away: the next beat tries again
+    // The volume is away: the next beat tries again.
   }
 }
 

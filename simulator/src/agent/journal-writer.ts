@@ -5,8 +5,9 @@
  * over `maxPreviewBytes` dropped, and none once `previewBudgetBytes` were written — each drop
  * journaled as one `previews_thinned` record per batch.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../../protocol/src/agent/atomic-file';
+import writeFileAtomic from 'write-file-atomic';
 import { AGENT_FORMAT_VERSION, type PreviewRecord } from '../../../protocol/src/agent/journal';
 import { batchFileName, journalPath } from '../../../protocol/src/agent/paths';
 
@@ -91,7 +92,9 @@ export class JournalWriter {
       }),
     };
     try {
-      writeFileAtomic(join(this.folder, batchFileName(this.seq + 1)), JSON.stringify(batch));
+      // Whole files only (temporary file, fsync, rename): a reader on another host never sees half a batch.
+      mkdirSync(this.folder, { recursive: true });
+      writeFileAtomic.sync(join(this.folder, batchFileName(this.seq + 1)), JSON.stringify(batch));
     } catch (error) {
       // The volume is away: keep the records for the next flush (numbering resumes where it was).
       const last = records[records.length - 1];

@@ -5,8 +5,9 @@
  * attempt: a marker written before a resubmit stops the dead attempt's replica (should it be alive
  * after all) and leaves the new attempt alone.
  */
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../../../../protocol/src/agent/atomic-file';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { AGENT_FORMAT_VERSION, cancelPath, type CancelMarker } from '../../../../../protocol/src/index';
 
 export function writeCancelMarker(
@@ -16,5 +17,7 @@ export function writeCancelMarker(
   reason: CancelMarker['reason'],
 ): void {
   const marker: CancelMarker = { v: AGENT_FORMAT_VERSION, job: jobId, attempt, reason, at: Date.now() };
-  writeFileAtomic(join(outputDir, ...cancelPath(jobId).split('/')), JSON.stringify(marker));
+  const path = join(outputDir, ...cancelPath(jobId).split('/'));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic.sync(path, JSON.stringify(marker)); // whole or not at all, as the replica reads it
 }

@@ -1,11 +1,11 @@
 // Reading a journal on a real folder: in order, each record once, gaps waited for then passed, bad files refused.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { writeAtomic } from '../../../../../test/support/write-atomic';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../../../../protocol/src/agent/atomic-file';
 import { batchFileName, journalPath } from '../../../../../protocol/src/index';
 import { JournalReader } from './journal-reader';
 
@@ -16,7 +16,7 @@ let reader: JournalReader;
 
 const record = (n: number, type = 'progress') => ({ n, at: n, kind: 'message', type, data: { prompt_id: JOB, value: n } });
 const batch = (seq: number, records: unknown[], replica = 'gpu-a', patch: Record<string, unknown> = {}) =>
-  writeFileAtomic(
+  writeAtomic(
     join(dir, ...journalPath(JOB, 1, replica).split('/'), batchFileName(seq)),
     JSON.stringify({ v: 1, job: JOB, attempt: 1, replica, seq, records, ...patch }),
   );

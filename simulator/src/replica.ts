@@ -62,7 +62,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
   if (options.agent) {
     agent = new SimAgent(options.agent, comfyView(queue, executor, '0.27.0'), log);
     attachAgent(agent, hub, queue);
-    agent.start();
+    await agent.start(); // beating before the replica takes prompts
   }
   const context: ReplicaContext = {
     index: options.index,

@@ -149,13 +149,17 @@ describe('journal lines that are not to be trusted', () => {
     expect(typesOf(rec.messages)).toEqual(['execution_start', 'execution_success', 'executing:null']);
     expect(rec.messages.every((m) => m.data.prompt_id === job.id)).toBe(true);
     expect(rec.previews).toEqual([{ nodeId: '3', bytes: 4, mime: 'image/jpeg', meta: expect.any(Object) }]);
-    const lines = log.lines.map((line) => JSON.parse(line) as { msg: string; issue?: string; file?: string });
+    const parsed = () => log.lines.map((line) => JSON.parse(line) as { msg: string; issue?: string; file?: string });
+    const evil = () => parsed().filter((l) => l.msg === 'ignoring a replica heartbeat file' && l.file === 'evil.json');
+    await until(() => evil().length > 0, 10_000, 'the fleet to read the evil heartbeat'); // it polls every 500 ms
+    await new Promise((r) => setTimeout(r, 1200)); // two more polls: still one line
+    const lines = parsed();
     const refused = lines.filter((l) => l.msg === 'journal record refused; not forwarded').map((l) => l.issue);
     expect(refused).toHaveLength(3);
     expect(refused[0]).toContain(`message for prompt ${other.id}`);
     expect(refused[1]).toMatch(/^data/);
     expect(refused[2]).toMatch(/a preview of \d+ bytes/);
-    expect(lines.filter((l) => l.msg === 'ignoring a replica heartbeat file' && l.file === 'evil.json')).toHaveLength(1);
+    expect(evil()).toHaveLength(1);
     // The relay carries on: the next job runs on a real replica as usual.
     const next = agentJob(threeOutputPrompt('after', 1, 5));
     expect((await backend.run(next, recordingWithPreviews(join(dir, 'store-after'), log.logger).ctx)).status).toBe('success');

@@ -177,13 +177,17 @@ export class SimAgent {
     };
   }
 
-  start(): void {
+  /** Starts the heartbeat thread and the journal loop; resolves once the first heartbeat is written. */
+  async start(): Promise<void> {
     const state = this.state();
     this.lastState = JSON.stringify(state);
-    this.heartbeat = new Worker(new URL('./heartbeat-thread.mjs', import.meta.url), {
+    // Plain JavaScript: no TypeScript loader in the thread, so it beats soon after the process starts.
+    const heartbeat = new Worker(new URL('./heartbeat-thread.mjs', import.meta.url), {
       workerData: { path: this.path(heartbeatPath(this.config.replicaId)), intervalMs: this.config.heartbeatMs, state },
+      execArgv: [],
     });
-    this.heartbeat.on('error', (error) => this.log.warn({ err: error.message }, 'agent: heartbeat thread failed'));
+    this.heartbeat = heartbeat;
+    heartbeat.on('error', (error) => this.log.warn({ err: error.message }, 'agent: heartbeat thread failed'));
     this.timers = [
       setInterval(() => {
         this.obeyCancels();
@@ -192,6 +196,10 @@ export class SimAgent {
       }, this.config.flushMs),
       setInterval(() => this.reconcile(), this.config.heartbeatMs),
     ];
+    await new Promise<void>((resolve, reject) => {
+      heartbeat.once('message', () => resolve());
+      heartbeat.once('error', reject);
+    });
   }
 
   private postState(): void {

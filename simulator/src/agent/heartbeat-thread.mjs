@@ -27,6 +27,7 @@ function write() {
 }
 
 write();
+parentPort.postMessage({ type: 'beating' }); // the replica says it is ready only once it beats
 const timer = setInterval(write, intervalMs);
 parentPort.on('message', (message) => {
   if (message.type === 'state') state = message.state;

@@ -180,7 +180,8 @@ describe('a mixed fleet (one replica without the agent)', () => {
     expect(journaled.filter((j) => !j).length).toBeGreaterThanOrEqual(1);
     for (const [i, res] of results.entries()) {
       expect(Object.keys(res.outputs).sort(), `job ${i}`).toEqual(['2', '3', '5']);
-      expect(typesOf(recs[i]!.messages).slice(-2)).toEqual(['execution_success', 'executing:null']);
+      // A replica with the agent said how the job ended; without it the record says (the sidecar's sequence writes the end).
+      if (journaled[i]) expect(typesOf(recs[i]!.messages).slice(-2)).toEqual(['execution_success', 'executing:null']);
     }
   });
 });

@@ -25,14 +25,11 @@ const EnvSchema = z
     SERVERLESS_HISTORY_POLL_MS: int(1000, 50),
     SERVERLESS_SETTLE_MS: int(1500, 0),
     SERVERLESS_CAPACITY: int(4, 1),
-    AGENT_ENABLED: z
-      .enum(['true', 'false', '1', '0'])
-      .default('true')
-      .describe('follow GPU replicas that run the ComfyuME agent through their journals and heartbeats on SFS (false: history polls and the folder only)'),
-    AGENT_POLL_MS: int(200, 20).describe('how often a running job reads its replica journal on SFS (ms)'),
-    AGENT_STALE_S: int(6, 1).describe('a GPU replica whose heartbeat has not changed for this long is dead; its job is resubmitted (s)'),
-    AGENT_CLAIM_MS: int(3000, 0).describe('how long an agent has to claim a job the GPU accepted before the relay follows it from history and files instead (ms)'),
-    AGENT_MAX_RESUBMITS: int(1, 0).pipe(z.number().max(5)).describe('resubmits of a job whose GPU replica died holding it (0: fail it with the reason)'),
+    AGENT_ENABLED: z.enum(['true', 'false', '1', '0']).default('true').describe('Follow GPU replicas that run the ComfyuME agent (gpu-agent/) through their journals and heartbeats on the shared storage; false: history polls and the output folder only.'),
+    AGENT_POLL_MS: int(200, 20).describe("How often a running job reads its GPU replica's journal on the shared storage (ms)."),
+    AGENT_STALE_S: int(6, 1).describe('A GPU replica whose heartbeat has not changed for this long is dead: the job it held is resubmitted (s).'),
+    AGENT_CLAIM_MS: int(3000, 0).describe('How long an agent has to claim a job the GPU accepted before the relay follows it from history and files instead (ms).'),
+    AGENT_MAX_RESUBMITS: int(1, 0).pipe(z.number().max(5)).describe('Resubmits of a job whose GPU replica died holding it (0: the job fails with the reason).'),
     JOB_TIMEOUT_S: int(600, 1),
     COLD_START_BUDGET_S: int(300, 0),
     COMFYUI_GPU_URLS: optionalString,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { JournalBatch, JournalRecord, jobAgentPath, parseJournalDir } from '../../protocol/src/index';
+import { JournalBatch, JournalRecord, batchSeq, jobAgentPath, parseJournalDir } from '../../protocol/src/index';
 import type { RunnableJob } from '../../relay/src/backends/backend';
 import { createServerlessBackend, type ServerlessBackend, type ServerlessConfig } from '../../relay/src/backends/serverless';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
@@ -96,7 +96,8 @@ export async function journalsOf(sfs: string, jobId: string): Promise<JournalSee
     const parsed = parseJournalDir(name);
     if (!parsed) continue;
     const records: JournalRecord[] = [];
-    for (const file of (await readdir(join(agentDir, name))).filter((f) => !f.startsWith('.')).sort()) {
+    // Batch files only: a write in progress is a temporary file beside them.
+    for (const file of (await readdir(join(agentDir, name))).filter((f) => batchSeq(f) !== undefined).sort()) {
       const batch = JournalBatch.parse(JSON.parse(await readFile(join(agentDir, name, file), 'utf8')));
       for (const raw of batch.records) records.push(JournalRecord.parse(raw));
     }

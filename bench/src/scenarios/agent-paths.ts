@@ -107,10 +107,14 @@ async function holder(gpu: RunningSimulator, id: string) {
   return undefined;
 }
 
-/** Frames that say the job is alive or over: the resubmitted run's first steps, or its end. */
-const NEWS = new Set([...END, 'execution_cached', 'executing', 'progress_state', 'progress']);
-/** Frames already on their way when the replica died (journaled before it) arrive within this. */
-const IN_FLIGHT_MS = 1500;
+/**
+ * A frame that says the job runs again or is over — never one of the dead run's frames still on
+ * their way: its end, a new start (execution_start, execution_cached), or a step counted again
+ * from the beginning (a step below the last one seen before the kill).
+ */
+const newsOf = (id: string, lastStep: number) => (f: Frame) =>
+  f.data.prompt_id === id &&
+  (END.has(f.type) || f.type === 'execution_cached' || (f.type === 'progress' && Number(f.data.value) < lastStep));
 
 async function death(side: Side, seed: number, o: AgentPathOptions): Promise<number> {
   if (!side.path) {
@@ -123,10 +127,12 @@ async function death(side: Side, seed: number, o: AgentPathOptions): Promise<num
     return (await closed) - t0;
   }
   const { id, replica: victim } = await longRunning(side, seed, o);
+  // Where the sampler was (paths that forward steps): a later step below it is the rerun's.
+  const step = await side.tab.next(forPrompt('progress', id, (f) => Number(f.data.value) >= 3), 5_000).catch(() => undefined);
   side.tab.clear();
   const t0 = monoMs();
   victim.kill('SIGKILL');
-  const heard: Frame = await side.tab.next((f) => f.data.prompt_id === id && NEWS.has(f.type) && f.at - t0 > IN_FLIGHT_MS, o.timeoutMs + side.path.jobTimeoutS * 1000);
+  const heard: Frame = await side.tab.next(newsOf(id, step ? Number(step.data.value) : 0), o.timeoutMs + side.path.jobTimeoutS * 1000);
   await ended(side, id, { ...o, timeoutMs: o.timeoutMs + side.path.jobTimeoutS * 1000 });
   side.tab.clear();
   return heard.at - t0;
@@ -167,7 +173,7 @@ export async function agentPaths(paths: GpuPath[], stockGpus: { main: RunningSim
     executing: ['Queue Prompt → first executing', 'POST /api/prompt sent → the first `executing` (a node id) for that prompt on the tab: when node highlighting can start'],
     error: ['GPU node error → tab', "the GPU's own execution_error timestamp → execution_error received on the tab (a node set to fail on the GPU)"],
     cancel: ['cancel → execution_interrupted', 'POST /api/interrupt {prompt_id} (the cancel button) while the sampler steps → execution_interrupted on the tab'],
-    death: ['replica death → tab', `SIGKILL of the replica process running the job → the tab hears of the job again (the resubmitted run's first messages, or the job's end; frames in flight during the first ${IN_FLIGHT_MS} ms ignored); stock: the tab's socket closes`],
+    death: ['replica death → tab', "SIGKILL of the replica process running the job → the tab hears of the job again: the resubmitted run's start or first step, or the job's end (the dead run's frames still on their way are not counted); stock: the tab's socket closes"],
   } as const;
   for (const kind of ['executing', 'error', 'death', 'cancel'] as const) {
     for (const path of paths) {

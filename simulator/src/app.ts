@@ -68,6 +68,22 @@ export type RunningSimulator = {
 
 type Dirs = { output: string; input: string; temp: string };
 
+/** A simulator whose replicas sit behind the balancer; closing stops the balancer first. */
+const behind = (
+  balancer: Balancer,
+  replicas: Pick<RunningSimulator, 'replicas' | 'processes'>,
+  stopReplicas: () => Promise<void>,
+): RunningSimulator => ({
+  url: balancer.url,
+  port: balancer.port,
+  ...replicas,
+  balancer,
+  close: async () => {
+    await balancer.close();
+    await stopReplicas();
+  },
+});
+
 /** What every replica gets, in-process or in its own process. */
 const replicaBase = (options: SimulatorOptions, index: number, host: string, dirs: Dirs) => ({
   index,
@@ -124,17 +140,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       replicas.map((r) => r.url),
     );
     log.info({ url: balancer.url, replicas: count }, 'simulator listening');
-    return {
-      url: balancer.url,
-      port: balancer.port,
-      replicas,
-      processes: [],
-      balancer,
-      close: async () => {
-        await balancer.close();
-        await closeAll();
-      },
-    };
+    return behind(balancer, { replicas, processes: [] }, closeAll);
   } catch (error) {
     await closeAll();
     throw error;
@@ -186,17 +192,7 @@ async function startAgentReplicas(
       { url: balancer.url, replicas: count, pids: started.map((p) => p.pid) },
       'simulator listening (replicas with the GPU agent, one process each)',
     );
-    return {
-      url: balancer.url,
-      port: balancer.port,
-      replicas: [],
-      processes: started,
-      balancer,
-      close: async () => {
-        await balancer.close();
-        await stopAll();
-      },
-    };
+    return behind(balancer, { replicas: [], processes: started }, async () => void (await stopAll()));
   } catch (error) {
     await stopAll();
     throw error;

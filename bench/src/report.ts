@@ -4,7 +4,7 @@
  */
 import { ratio, round, type Ratio, type Side } from './stats';
 
-export const BENCHES = ['first-event', 'visible', 'view', 'admissions', 'memory', 'events'] as const;
+export const BENCHES = ['first-event', 'visible', 'view', 'admissions', 'memory', 'events', 'agent'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 export type Row = {

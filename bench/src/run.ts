@@ -10,6 +10,7 @@ import { startLoadClient, type LoadClient } from './load/child';
 import { BENCHES, markdownTable, toJson, type BenchName, type Report, type Row } from './report';
 import { startRig, type Attendee, type RelayRig, type Rig } from './rig';
 import { admissions, type AdmissionOptions } from './scenarios/admissions';
+import { agentBench, type AgentPathOptions } from './scenarios/agent-paths';
 import { eventFanout, type EventOptions } from './scenarios/event-fanout';
 import { eventSidecars, type SidecarEventOptions } from './scenarios/event-sidecars';
 import { memory, type MemoryOptions } from './scenarios/memory';
@@ -23,6 +24,7 @@ export type Sizes = {
   memory: MemoryOptions;
   events: EventOptions;
   sidecarEvents: SidecarEventOptions;
+  agent: AgentPathOptions;
 };
 
 const size = { width: 512, height: 512, steps: 4 };
@@ -35,6 +37,7 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     memory: { sockets: 20, jobs: 3, samples: 3, size },
     events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20 },
     sidecarEvents: { sidecars: 4, tabsPerSidecar: 50, events: 40, intervalMs: 20 },
+    agent: { runs: 3, deaths: 1, size: { width: 64, height: 64, steps: 4 }, longSteps: 400, timeoutMs: 60_000, stepMs: 20, jobTimeoutS: 20 },
   },
   default: {
     prompt: { runs: 50, warmup: 5, size, timeoutMs: 120_000 },
@@ -43,6 +46,7 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     memory: { sockets: 100, jobs: 20, samples: 5, size },
     events: { users: 200, socketsPerUser: 5, events: 400, intervalMs: 20 },
     sidecarEvents: { sidecars: 20, tabsPerSidecar: 50, events: 400, intervalMs: 20 },
+    agent: { runs: 10, deaths: 2, size: { width: 64, height: 64, steps: 4 }, longSteps: 400, timeoutMs: 120_000, stepMs: 20, jobTimeoutS: 60 },
   },
 };
 
@@ -81,12 +85,14 @@ const STEPS: { label: string; benches: BenchName[]; run: (c: Context) => Promise
   { label: 'sidecar memory', benches: ['memory'], run: (c) => memory(c.rig, c.main, c.sizes.memory) },
   { label: 'event latency, relay subscribers', benches: ['events'], run: (c) => eventFanout(c.rig, c.main, c.load, c.sizes.events) },
   { label: 'event latency, via sidecars', benches: ['events'], run: (c) => eventSidecars(c.rig, c.main, c.load, c.sizes.sidecarEvents) },
+  { label: 'GPU paths: serverless + agent vs no agent vs direct', benches: ['agent'], run: (c) => agentBench(c.rig, c.sizes.agent) },
 ];
 
 export async function runBench(options: RunOptions): Promise<Report> {
   const log = options.log ?? (() => undefined);
   const progress = options.progress ?? logReporter(log);
-  const selected = new Set<BenchName>(options.only?.length ? options.only : BENCHES);
+  // `agent` kills GPU replicas and waits out a job timeout: in --quick only when asked for by name.
+  const selected = new Set<BenchName>(options.only?.length ? options.only : BENCHES.filter((b) => options.mode === 'default' || b !== 'agent'));
   const startedAt = new Date().toISOString();
   const rows: Row[] = [];
   const errors: Report['errors'] = [];

@@ -16,3 +16,7 @@ export * from './comfy/sequence/facts';
 export * from './comfy/sequence/terminal';
 export * from './comfy/sequence/version';
 export * from './comfy/sequence/sequence-book';
+// The GPU agent's journal, heartbeat and cancel marker on the shared output volume.
+export * from './agent/journal';
+export * from './agent/paths';
+export * from './agent/admin';

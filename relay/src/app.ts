@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { createAgentApi, replicasOf } from './admin/agent-api';
 import { createAdminStatic } from './admin/serve';
 import { adoptProtocolToken } from './admin/ws-token';
 import { bearer, verifyToken } from './auth';
@@ -23,6 +24,7 @@ import type { Services } from './http/types';
 import { InputStore } from './inputs/input-store';
 import { createLogger } from './logger';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
+import { registerReplicaMetrics } from './metrics/replica-metrics';
 import { OutputStore } from './outputs/output-store';
 import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
@@ -105,6 +107,8 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     return backends.map((b) => ({ name: b.name, state: b.state(), running: running[b.name] ?? 0, capacity: b.capacity() }));
   });
   metrics.observe.eventSockets(() => hub.size);
+  const agentApi = createAgentApi({ backends, relaySecret: config.relaySecret, adminToken: config.adminToken, logger: log.child({ mod: 'agent-api' }) });
+  registerReplicaMetrics(metrics.registry, () => replicasOf(backends));
   const scheduler: Scheduler = new Scheduler(
     { store, publisher, bus, outputs, inputs, owner: relayId, logger: log, observe: metrics.observe },
     backends,
@@ -140,6 +144,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   const admin = createAdminStatic(deps.adminDistDir ?? fileURLToPath(new URL('../../dist/admin', import.meta.url)));
   const server = createServer((req, res) => {
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) return void metrics.handler(req, res);
+    if (agentApi(req, res)) return; // /api/admin/replicas, /api/admin/jobs/:id/agent-log
     admin(req, res, () => api(req, res)); // /admin and /admin/* only; everything else is the API
   });
   server.on('upgrade', (req, socket, head) => {

@@ -25,6 +25,11 @@ export const EnvSchema = z
     SERVERLESS_HISTORY_POLL_MS: int(1000, 50).describe('How often the relay asks /history/{id} on the serverless endpoint (each ask reaches one replica at random).'),
     SERVERLESS_SETTLE_MS: int(1500, 0).describe('Quiet time after the last output file before outputs alone count as "done" on the serverless endpoint.'),
     SERVERLESS_CAPACITY: int(4, 1).describe('Jobs in flight at once on the serverless endpoint (its replica count is a good start).'),
+    AGENT_ENABLED: z.enum(['true', 'false', '1', '0']).default('true').describe('Follow GPU replicas that run the ComfyuME agent (gpu-agent/) through their journals and heartbeats on the shared storage; false: history polls and the output folder only.'),
+    AGENT_POLL_MS: int(200, 20).describe("How often a running job reads its GPU replica's journal on the shared storage (ms)."),
+    AGENT_STALE_S: int(6, 1).describe('A GPU replica whose heartbeat has not changed for this long is dead: the job it held is resubmitted (s).'),
+    AGENT_CLAIM_MS: int(3000, 0).describe('How long an agent has to claim a job the GPU accepted before the relay follows it from history and files instead (ms).'),
+    AGENT_MAX_RESUBMITS: int(1, 0).pipe(z.number().max(5)).describe('Resubmits of a job whose GPU replica died holding it (0: the job fails with the reason).'),
     JOB_TIMEOUT_S: int(600, 1).describe('A job that has not finished after this many seconds is interrupted and fails with a reason.'),
     COLD_START_BUDGET_S: int(300, 0).describe('How long a GPU scaling from zero may answer 502/503/504 (shown as "GPU warming up") before jobs fail.'),
     COMFYUI_GPU_URLS: optionalString.describe('Dedicated GPU ComfyUI servers for INFERENCE_MODE=direct, comma-separated http(s) URLs.'),
@@ -81,6 +86,7 @@ export type Config = Readonly<{
     historyPollMs: number;
     settleMs: number;
     capacity: number;
+    agent: Readonly<{ enabled: boolean; pollMs: number; staleMs: number; claimMs: number; maxResubmits: number }>;
   }>;
   jobTimeoutMs: number;
   coldStartBudgetMs: number;
@@ -129,6 +135,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       historyPollMs: e.SERVERLESS_HISTORY_POLL_MS,
       settleMs: e.SERVERLESS_SETTLE_MS,
       capacity: e.SERVERLESS_CAPACITY,
+      agent: Object.freeze({
+        enabled: e.AGENT_ENABLED === 'true' || e.AGENT_ENABLED === '1',
+        pollMs: e.AGENT_POLL_MS,
+        staleMs: e.AGENT_STALE_S * 1000,
+        claimMs: e.AGENT_CLAIM_MS,
+        maxResubmits: e.AGENT_MAX_RESUBMITS,
+      }),
     }),
     jobTimeoutMs: e.JOB_TIMEOUT_S * 1000,
     coldStartBudgetMs: e.COLD_START_BUDGET_S * 1000,

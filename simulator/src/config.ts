@@ -22,6 +22,9 @@ Options:
   --api-key <key>        require "Authorization: Bearer <key>" (or env SIMULATOR_API_KEY)
   --fail-node <Class>    make this node class fail at run time (repeatable)
   --replicas <k>         k independent instances behind one round-robin port (default 1)
+  --agent                every replica runs the GPU agent (journals, heartbeats, cancel markers in
+                         --output-dir) in its own process, behind the round-robin port
+  --agent-heartbeat-ms <n>  the agent's heartbeat interval (default 2000)
   --web-root <dir>       serve this folder at / like ComfyUI serves its frontend
   --extension <name=dir> serve a custom node's web directory at /extensions/<name>/ (repeatable)
   --help                 show this help`;
@@ -37,6 +40,8 @@ const Flags = z.object({
   apiKey: z.string().min(1).optional(),
   failNode: z.array(z.string().min(1)).default([]),
   replicas: z.coerce.number().int().min(1).max(64).default(1),
+  agent: z.boolean().default(false),
+  agentHeartbeatMs: z.coerce.number().int().min(200).max(60_000).default(2000),
   webRoot: z.string().min(1).optional(),
   extension: z
     .array(z.string().regex(/^[^=/]+=.+$/, 'expected <name>=<dir>'))
@@ -60,6 +65,8 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       'api-key': { type: 'string' },
       'fail-node': { type: 'string', multiple: true },
       replicas: { type: 'string' },
+      agent: { type: 'boolean' },
+      'agent-heartbeat-ms': { type: 'string' },
       'web-root': { type: 'string' },
       extension: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -77,6 +84,8 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     apiKey: values['api-key'] ?? (env.SIMULATOR_API_KEY || undefined),
     failNode: values['fail-node'],
     replicas: values.replicas,
+    agent: values.agent,
+    agentHeartbeatMs: values['agent-heartbeat-ms'],
     webRoot: values['web-root'],
     extension: values.extension,
   });
@@ -98,6 +107,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       apiKey: f.apiKey,
       failures: { failNodeTypes: f.failNode },
       replicas: f.replicas,
+      ...(f.agent ? { agent: { heartbeatMs: f.agentHeartbeatMs }, replicaLogLevel: 'info' } : {}),
       web: {
         webRoot: f.webRoot ? path.resolve(f.webRoot) : undefined,
         extensionDirs: Object.fromEntries(

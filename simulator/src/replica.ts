@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { SimAgent, type AgentConfig } from './agent/agent';
+import { attachAgent, comfyView } from './agent/attach';
 import { SERVER_FEATURES, type ReplicaContext } from './context';
 import { Executor } from './engine/executor';
 import { PromptQueue } from './engine/queue';
@@ -33,6 +35,8 @@ export type ReplicaOptions = {
   web?: WebOptions;
   models?: Record<string, string[]>;
   version?: string;
+  /** Run the GPU agent in this replica (`simulate --agent`): journals, heartbeat, cancel markers. */
+  agent?: AgentConfig;
 };
 
 export type SimulatorReplica = { index: number; url: string; port: number; context: ReplicaContext };
@@ -56,6 +60,12 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
   });
   const executor = new Executor({ hub, registry, dirs: options.dirs, stepMs: options.stepMs, previewMethod: options.previewMethod, failNodeTypes: new Set(options.failNodeTypes) });
   Object.assign(late, { hub, executor });
+  let agent: SimAgent | undefined;
+  if (options.agent) {
+    agent = new SimAgent(options.agent, comfyView(queue, executor, '0.27.0'), log);
+    attachAgent(agent, hub, queue);
+    await agent.start(); // beating before the replica takes prompts
+  }
   const context: ReplicaContext = {
     index: options.index,
     dirs: options.dirs,
@@ -155,6 +165,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
   return {
     replica,
     close: async () => {
+      await agent?.stop();
       stop.abort();
       executor.interrupt();
       hub.dropAll();

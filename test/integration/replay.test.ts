@@ -11,7 +11,7 @@ import { compare, replay } from '../support/replay';
 import { allRecordings, type Recording } from '../support/replay-recordings';
 import { modes, startReplayStack, type ModeName } from '../support/replay-stack';
 
-const MODES: ModeName[] = ['direct', 'simulated'];
+const MODES: ModeName[] = ['direct', 'simulated', 'serverless-agent'];
 
 /** Run4 must still be inside its node 2 (a blur of 4 megapixels: 5 steps) while its pending jobs come and go. */
 const stepMsFor = (recording: Recording) => (recording.script.kind === 'interrupt' ? 1_000 : 5);

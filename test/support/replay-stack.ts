@@ -55,6 +55,15 @@ export const modes = {
       return { env: { INFERENCE_MODE: 'simulated', SIMULATOR_STEP_MS: String(stepMs) }, close: async () => {} };
     },
   },
+  /** Serverless with the GPU agent (issue 10): 3 replicas, a process each, behind a round-robin balancer. */
+  'serverless-agent': {
+    async start(root, stepMs) {
+      const dirs = gpuDirs(root);
+      const gpu = await startSimulator({ ...dirs, replicas: 3, agent: true, stepMs });
+      const env = { INFERENCE_MODE: 'serverless', SERVERLESS_ENDPOINT: gpu.url, SFS_OUTPUT_DIR: dirs.outputDir, SFS_INPUT_DIR: dirs.inputDir, SFS_POLL_MS: '100' };
+      return { env, close: () => gpu.close() };
+    },
+  },
 } satisfies Record<string, ReplayMode>;
 
 export type ModeName = keyof typeof modes;

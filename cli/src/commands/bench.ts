@@ -19,6 +19,8 @@ bounded benchmarks and prints platform/stock ratios with p50/p95 and sample coun
   admissions   relay admissions per second (vs ComfyUI POST /prompt)
   memory       memory of one sidecar process (vs one idle ComfyUI simulator process)
   events       event latency with 200 users and 1,000 open sockets
+  agent        serverless + GPU agent vs no agent vs direct: first executing, GPU error,
+               replica death (SIGKILL), cancel → tab (in --quick only with --only agent)
 
 Options:
   --quick            small counts (well under a minute), as the smoke test uses

@@ -139,6 +139,7 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
       );
       const gpu = cli('gpu', [
         'simulate',
+        '--agent', // every replica runs the GPU agent (journals, heartbeats, cancel markers), as in production
         '--host',
         config.host,
         '--port',

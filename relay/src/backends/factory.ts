@@ -38,6 +38,7 @@ export async function createBackends(config: Config, deps: BackendDeps): Promise
           jobTimeoutMs: config.jobTimeoutMs,
           coldStartBudgetMs: config.coldStartBudgetMs,
           capacity: s.capacity,
+          agent: s.agent,
         },
         { logger },
       );

@@ -118,6 +118,7 @@ describe('untag', () => {
   it('recovers job, node, subfolder and prefix from a tagged file path', () => {
     expect(untag(`comfyume/${JOB}/2/renders/cat_00012_.png`)).toEqual({
       jobId: JOB,
+      attempt: 1,
       nodeId: '2',
       subfolder: 'renders',
       originalPrefix: 'renders/cat',

@@ -1,13 +1,17 @@
 /**
  * @fileoverview The serverless backend: jobs run on a load-balanced ComfyUI endpoint (Bearer
- * key) whose replicas share an output volume (SFS). Delivery follows DESIGN.md §3: tagged output
- * prefixes, a chokidar watcher on the shared folder, history polling that reads `{}` as "not
- * here", completion from evidence, inputs staged before submit, cold starts as a visible state.
+ * key) whose replicas share an output volume (SFS). Replicas with the GPU agent speak through
+ * that volume (DESIGN.md §3.7): their journals are forwarded, their heartbeats watched, cancels
+ * written as markers. For the others delivery follows DESIGN.md §3.1–3.6: tagged output prefixes,
+ * a chokidar watcher on the shared folder, history polling that reads `{}` as "not here",
+ * completion from evidence, inputs staged before submit, cold starts as a visible state.
  */
 import pino, { type Logger } from 'pino';
 import type { Backend, RunContext, RunnableJob, RunResult } from './backend';
 import { createOutputWatcher } from '../outputs/watcher';
 import { createEndpointClient, EndpointError } from './serverless/endpoint';
+import { writeCancelMarker } from './serverless/agent/cancel-marker';
+import { AgentFleet, type ReplicaView } from './serverless/agent/fleet';
 import { sendCancel } from './serverless/evidence';
 import { JobRun, type RunConfig } from './serverless/job-run';
 import { Metrics, type ServerlessMetrics } from './serverless/metrics';
@@ -40,11 +44,27 @@ export type ServerlessConfig = {
   writeStableMs?: number;
   /** client_id sent with prompts; no socket listens for it (default "comfyume-relay"). */
   clientId?: string;
+  /** The GPU agent (replicas that journal on SFS); defaults in parentheses. `enabled: false` = evidence only. */
+  agent?: {
+    enabled?: boolean;
+    /** Journal and heartbeat reads (200 ms). */
+    pollMs?: number;
+    /** A heartbeat unchanged this long means its replica died (6000 ms). */
+    staleMs?: number;
+    /** How long an agent has to claim an accepted job before the evidence path is taken (3000 ms). */
+    claimMs?: number;
+    /** Resubmits after a replica died holding the job (1). */
+    maxResubmits?: number;
+  };
 };
 
 export type ServerlessBackend = Backend & {
   /** Latencies measured by this backend (file written → stored → executed; GPU error → reported). */
   metrics(): ServerlessMetrics;
+  /** The replicas whose agent heartbeats are on SFS (empty when the agent is off). */
+  replicas(): ReplicaView[];
+  /** The GPU output folder this backend reads (journals live under it). */
+  readonly sfsOutputDir: string;
 };
 
 const OBJECT_INFO_TTL_MS = 5 * 60_000;
@@ -78,7 +98,24 @@ export function createServerlessBackend(
     cancelGraceMs: config.cancelGraceMs ?? 5000,
     missingOutputGraceMs: config.missingOutputGraceMs ?? Math.max(10_000, 5 * config.pollMs),
     clientId: config.clientId ?? 'comfyume-relay',
+    agent: {
+      pollMs: config.agent?.pollMs ?? 200,
+      claimMs: config.agent?.claimMs ?? 3000,
+      staleMs: config.agent?.staleMs ?? 6000,
+      maxResubmits: config.agent?.maxResubmits ?? 1,
+    },
   };
+  const fleet =
+    config.agent?.enabled === false
+      ? undefined
+      : new AgentFleet({
+          outputDir: config.sfsOutputDir,
+          // Heartbeats change every ~2 s: reading them more often than every 500 ms buys nothing.
+          pollMs: Math.max(500, runConfig.agent.pollMs),
+          staleMs: runConfig.agent.staleMs,
+          logger: logger.child({ mod: 'agent-fleet' }),
+        });
+  fleet?.start();
   const metrics = new Metrics();
   const runs = new Map<string, JobRun>();
   const closing = new AbortController();
@@ -90,6 +127,8 @@ export function createServerlessBackend(
     capacity: () => config.capacity,
     state: () => endpoint.state(),
     metrics: () => metrics.snapshot(),
+    replicas: () => fleet?.replicas() ?? [],
+    sfsOutputDir: config.sfsOutputDir,
 
     async run(job: RunnableJob, ctx: RunContext): Promise<RunResult> {
       const run = new JobRun(job, ctx, {
@@ -99,6 +138,7 @@ export function createServerlessBackend(
         metrics,
         logger,
         closing: closing.signal,
+        fleet,
       });
       runs.set(job.id, run);
       try {
@@ -110,9 +150,18 @@ export function createServerlessBackend(
 
     async cancel(jobId: string): Promise<void> {
       const run = runs.get(jobId);
-      // Not running here (another relay runs it, or it is between owners): still ask the GPU.
-      if (run) await run.cancel();
-      else await sendCancel(endpoint, jobId, logger, { signal: closing.signal });
+      if (run) return run.cancel();
+      // Not running here (another relay runs it, or it is between owners): still ask the GPU —
+      // a marker for every attempt (a replica with the agent obeys it), bursts unless one holds it.
+      if (fleet) {
+        try {
+          writeCancelMarker(config.sfsOutputDir, jobId, 99, 'user');
+        } catch (error) {
+          logger.warn({ jobId, err: (error as Error).message }, 'could not write the cancel marker');
+        }
+        if ([1, 2, 3].some((attempt) => fleet.holderOf(jobId, attempt))) return;
+      }
+      await sendCancel(endpoint, jobId, logger, { signal: closing.signal });
     },
 
     async objectInfo(): Promise<Record<string, unknown>> {
@@ -144,6 +193,7 @@ export function createServerlessBackend(
 
     async close(): Promise<void> {
       closing.abort();
+      fleet?.close();
       await watcher.close();
     },
   };

@@ -4,6 +4,8 @@
  *
  * On a shared output volume written by k load-balanced GPU replicas, the path is the only thing
  * that reliably says which job and node a file belongs to: history lands on one replica only.
+ * A job resubmitted because its replica died runs again under the same job id; its later attempts
+ * write under `comfyume/<jobId>/@<attempt>/<nodeId>/…`, so files of the dead attempt are told apart.
  * PreviewImage (and PreviewAudio) write to the GPU's private temp folder, so they become tagged
  * savers whose files are delivered to the user as `type: "temp"`. Nothing a user sends may leave
  * the job's folder: absolute prefixes, `..` escapes and odd node ids are refused before submit.
@@ -35,6 +37,8 @@ export type TaggedPrompt = { prompt: Record<string, unknown>; outputNodes: Outpu
 
 export type Untagged = {
   jobId: string;
+  /** 1, or n for files under `@<n>/` (a resubmit after the first attempt's replica died). */
+  attempt: number;
   nodeId: string;
   /** Folder part of the user's prefix ('' at top level), e.g. "renders". */
   subfolder: string;
@@ -156,20 +160,33 @@ function literalPrefix(
   );
 }
 
-/** `comfyume/<jobId>/<nodeId>/<prefix>`: the prefix submitted to the GPU. */
-export function taggedPrefix(jobId: string, nodeId: string, prefix: string): string {
-  return `${TAG_ROOT}/${jobId}/${nodeId}/${prefix}`;
+/** The folder segment of attempt n ≥ 2 ('@' cannot start a node id, so it is never mistaken for one). */
+const attemptSegment = (attempt: number) => `@${attempt}`;
+const ATTEMPT = /^@([2-9]|[1-9]\d)$/;
+
+/** `comfyume/<jobId>/<nodeId>/<prefix>` (attempt 1) or `comfyume/<jobId>/@<n>/<nodeId>/<prefix>`: the prefix submitted to the GPU. */
+export function taggedPrefix(jobId: string, nodeId: string, prefix: string, attempt = 1): string {
+  const folder = attempt > 1 ? `${jobId}/${attemptSegment(attempt)}` : jobId;
+  return `${TAG_ROOT}/${folder}/${nodeId}/${prefix}`;
 }
 
 /**
  * Rewrite every output node of `prompt` (a deep copy; the input is not touched). A node is tagged
  * when it is a known saver or preview, or has a `filename_prefix` input (unknown custom savers).
- * `previews: 'keep'` leaves preview nodes as they are: a backend that reads the GPU's own /view
- * (direct) fetches their temp files itself, and the GPU then runs the class the user placed.
+ * `attempt` (≥ 2 after a resubmit) puts the files under `@<attempt>/`. `previews: 'keep'` leaves
+ * preview nodes as they are: a backend that reads the GPU's own /view (direct) fetches their temp
+ * files itself, and the GPU then runs the class the user placed.
  */
-export function tagPrompt(prompt: Record<string, unknown>, jobId: string, options: { previews?: 'tag' | 'keep' } = {}): TaggedPrompt {
+export function tagPrompt(
+  prompt: Record<string, unknown>,
+  jobId: string,
+  options: { attempt?: number; previews?: 'tag' | 'keep' } = {},
+): TaggedPrompt {
+  const attempt = options.attempt ?? 1;
   if (!JOB_ID.test(jobId))
     throw new TaggingError(`job id "${jobId}" is not a canonical UUID`, '', '');
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 99)
+    throw new TaggingError(`attempt ${attempt} is not 1…99`, '', '');
   const out = structuredClone(prompt);
   const outputNodes: OutputNode[] = [];
   for (const [nodeId, rawNode] of Object.entries(out)) {
@@ -191,7 +208,10 @@ export function tagPrompt(prompt: Record<string, unknown>, jobId: string, option
     if (preview) {
       const originalPrefix = tempPrefix(jobId, nodeId);
       node.class_type = preview.saver;
-      node.inputs = { ...inputs, filename_prefix: taggedPrefix(jobId, nodeId, originalPrefix) };
+      node.inputs = {
+        ...inputs,
+        filename_prefix: taggedPrefix(jobId, nodeId, originalPrefix, attempt),
+      };
       outputNodes.push({
         nodeId,
         classType,
@@ -209,7 +229,10 @@ export function tagPrompt(prompt: Record<string, unknown>, jobId: string, option
       nodeId,
       classType,
     );
-    node.inputs = { ...inputs, filename_prefix: taggedPrefix(jobId, nodeId, originalPrefix) };
+    node.inputs = {
+      ...inputs,
+      filename_prefix: taggedPrefix(jobId, nodeId, originalPrefix, attempt),
+    };
     outputNodes.push({
       nodeId,
       classType,
@@ -238,8 +261,9 @@ export function outputKey(node: Pick<OutputNode, 'key'> | undefined, extension: 
 }
 
 /**
- * Inverse of the tag: a path relative to the GPU output folder (`comfyume/<job>/<node>/…/name_00001_.png`,
- * POSIX or Windows separators) → job, node, the user's subfolder and prefix. Null when it is not tagged.
+ * Inverse of the tag: a path relative to the GPU output folder (`comfyume/<job>/[@<n>/]<node>/…/name_00001_.png`,
+ * POSIX or Windows separators) → job, attempt, node, the user's subfolder and prefix. Null when it
+ * is not tagged (the agent's dot-named folders included: a dot cannot start a node id).
  */
 export function untag(path: string): Untagged | null {
   const parts = path
@@ -248,7 +272,14 @@ export function untag(path: string): Untagged | null {
     .filter((p) => p !== '' && p !== '.');
   const at = parts.indexOf(TAG_ROOT);
   if (at < 0) return null;
-  const [jobId, nodeId, ...rest] = parts.slice(at + 1);
+  const tail = parts.slice(at + 1);
+  let attempt = 1;
+  const marker = ATTEMPT.exec(tail[1] ?? '');
+  if (marker) {
+    attempt = Number(marker[1]);
+    tail.splice(1, 1);
+  }
+  const [jobId, nodeId, ...rest] = tail;
   if (!jobId || !nodeId || rest.length === 0 || !JOB_ID.test(jobId) || !NODE_ID.test(nodeId))
     return null;
   if (rest.includes('..')) return null;
@@ -258,6 +289,7 @@ export function untag(path: string): Untagged | null {
   const stem = file.slice(0, file.length - extension.length).replace(/_\d{5,}_$/, '');
   return {
     jobId,
+    attempt,
     nodeId,
     subfolder,
     originalPrefix: subfolder ? `${subfolder}/${stem}` : stem,

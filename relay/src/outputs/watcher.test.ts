@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cancelPath, heartbeatPath, journalPath } from '../../../protocol/src/index';
 import { createOutputWatcher, type OutputWatcher, type WatchedFile } from './watcher';
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -91,5 +92,20 @@ describe.each([
     await put(join(watcher.jobDir(watched), '1', 'late_00001_.png'), 'x');
     await new Promise((r) => setTimeout(r, 600));
     expect(seen.map((f) => f.rel.split('/').pop())).toEqual(['marker_00001_.png']);
+  });
+
+  it('never takes the GPU agent’s journals, cancel marker or heartbeats for outputs', async () => {
+    const job = randomUUID();
+    const seen: WatchedFile[] = [];
+    await watcher.watchJob(job, (f) => seen.push(f));
+    const at = (rel: string) => join(dir, ...rel.split('/'));
+    await put(at(`${journalPath(job, 1, 'gpu-a')}/00000001.json`), '{}');
+    await put(at(`${journalPath(job, 1, 'gpu-a')}/00000002.json.51f3a2`), '{'); // a write in progress
+    await put(at(cancelPath(job)), '{}');
+    await put(at(heartbeatPath('gpu-a')), '{}');
+    await put(join(watcher.jobDir(job), '9', 'cat_00001_.png'), 'png');
+    await until(() => seen.some((f) => f.rel.endsWith('cat_00001_.png')));
+    await new Promise((r) => setTimeout(r, 600)); // two reconcile scans more: still only the output
+    expect(seen.map((f) => f.rel)).toEqual([`comfyume/${job}/9/cat_00001_.png`]);
   });
 });

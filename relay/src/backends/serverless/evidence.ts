@@ -4,6 +4,7 @@
  * repeated because each one reaches a single replica.
  */
 import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { EndpointClient } from './endpoint';
 import { queueHas, readHistory, type HistoryEvidence } from './history';
@@ -73,9 +74,10 @@ export type ProbeOptions = {
   onHistory: (evidence: HistoryEvidence) => void;
 };
 
+/** Any output file in the job's folder (the agent's dot-named folder, our own cancel marker included, is not one). */
 async function hasFiles(dir: string): Promise<boolean> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.some((entry) => entry.isFile());
+  return entries.some((entry) => entry.isFile() && !relative(dir, join(entry.parentPath, entry.name)).split(sep).some((part) => part.startsWith('.')));
 }
 
 /** Look for the job on the GPU for up to `ms`: in a history, in a queue, or by its files. */

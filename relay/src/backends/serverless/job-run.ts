@@ -1,38 +1,44 @@
 /**
- * @fileoverview One serverless job from submit to its end (DESIGN.md §3): files arriving in the
- * job's SFS folder are stored and announced as they come, history is polled on the side, and
- * the end is decided from evidence — history says done, or every output node delivered and the
- * folder stayed quiet, or the timeout, with a message that says what was and was not seen.
+ * @fileoverview One serverless job from submit to its end, attempt by attempt.
+ *
+ * Each attempt is tagged (attempt ≥ 2 under `@<n>/`), submitted with the agent's marker in
+ * `extra_data`, then followed one of two ways, chosen per job without any operator flag:
+ * - the replica has the agent (its journal appears, or a heartbeat lists the job): its own stream
+ *   is forwarded (agent/journal-follow.ts) and its heartbeat watched; if it dies holding the job,
+ *   the job is resubmitted once under the same id (the dead attempt's files told apart by their
+ *   tag, its replica told to stop by a marker) or fails with the reason;
+ * - no agent (none alive, or none claimed the job within AGENT_CLAIM_MS): the evidence path
+ *   (evidence-run.ts) — watcher, history polls, settle, timeout.
  */
-import { posix, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { JobError, NodeUiOutput } from '../../../../protocol/src/index';
-import type { OutputWatcher } from '../../outputs/watcher';
+import { MARKER_KEY, type JobError } from '../../../../protocol/src/index';
+import type { OutputWatcher, WatchedFile } from '../../outputs/watcher';
 import type { RunContext, RunnableJob, RunResult } from '../backend';
-import { TAG_ROOT, TaggingError, tagPrompt, untag } from '../tagging';
-import { Deliveries } from './delivery';
+import { TaggingError, tagPrompt, untag, type TaggedPrompt } from '../tagging';
+import { AgentAttempt } from './agent/agent-attempt';
+import { writeCancelMarker } from './agent/cancel-marker';
+import type { AgentFleet } from './agent/fleet';
+import { JournalFollow } from './agent/journal-follow';
+import { JournalReader } from './agent/journal-reader';
 import type { EndpointClient } from './endpoint';
-import {
-  evidenceFromHistory,
-  pause,
-  probeForJob,
-  sendCancel,
-  timeoutMessage,
-  waitForFile,
-  type Polls,
-} from './evidence';
-import type { HistoryEvidence } from './history';
-import { jobErrorFromPayload, jobLevelError, stamped, upstreamOf } from './messages';
+import { pause, probeForJob } from './evidence';
+import { EvidenceRun, type EvidenceConfig } from './evidence-run';
+import { jobLevelError } from './messages';
 import type { Metrics } from './metrics';
 import { submitOnce, type SubmitConfig } from './submission';
 
-export type RunConfig = SubmitConfig & {
-  sfsOutputDir: string;
-  settleMs: number;
-  jobTimeoutMs: number;
-  cancelGraceMs: number;
-  missingOutputGraceMs: number;
+export type AgentRunConfig = {
+  /** How often a job's journal is read. */
+  pollMs: number;
+  /** How long after the GPU accepted a job an agent has to claim it before the evidence path is taken. */
+  claimMs: number;
+  /** A replica whose heartbeat did not change for this long is dead. */
+  staleMs: number;
+  /** Resubmits after a replica died holding the job (the issue's "once"). */
+  maxResubmits: number;
 };
+
+export type RunConfig = SubmitConfig & EvidenceConfig & { agent: AgentRunConfig };
 
 export type RunDeps = {
   config: RunConfig;
@@ -42,23 +48,25 @@ export type RunDeps = {
   logger: Logger;
   /** Aborted when the backend closes. */
   closing: AbortSignal;
+  /** The replicas with the agent; absent = the evidence path only. */
+  fleet?: AgentFleet;
 };
 
-type Ending = 'history' | 'settled' | 'timeout' | 'cancelled' | 'failed';
+/** `backendRef` keeps the attempt: the job id for attempt 1, `<id>#<n>` after a resubmit. */
+export const backendRefOf = (jobId: string, attempt: number) => (attempt > 1 ? `${jobId}#${attempt}` : jobId);
+export function attemptOf(backendRef: string | undefined): number {
+  const n = Number(backendRef?.split('#')[1] ?? 1);
+  return Number.isInteger(n) && n >= 1 && n <= 99 ? n : 1;
+}
+
+type Current = { kind: 'undecided'; files: WatchedFile[] } | { kind: 'evidence'; run: EvidenceRun } | { kind: 'agent'; attempt: AgentAttempt };
+type Ended = { kind: 'result'; result: RunResult } | { kind: 'died'; replica: string; why: string };
 
 export class JobRun {
   private readonly log: Logger;
-  private readonly out: Deliveries;
-  private readonly stop = new AbortController(); // our own requests, independent of ctx.signal: cancel must still talk
-  private expected: string[] = [];
-  private prompt: Record<string, unknown> = {};
-  private promptId: string;
-  private acceptedAt = 0;
-  private submitted = false;
+  private attempt: number;
+  private current: Current = { kind: 'undecided', files: [] };
   private cancelAt = 0;
-  private history: HistoryEvidence | null = null;
-  private readonly polls: Polls = { count: 0, misses: 0, errors: 0, lastError: '' };
-  private wake: () => void = () => {};
 
   constructor(
     private readonly job: RunnableJob,
@@ -66,251 +74,193 @@ export class JobRun {
     private readonly deps: RunDeps,
   ) {
     this.log = ctx.logger.child({ backend: 'serverless' });
-    this.out = new Deliveries(job.id, ctx, deps.metrics, () => this.wake());
-    this.promptId = job.resume?.backendRef ?? job.id;
+    this.attempt = attemptOf(job.resume?.backendRef);
   }
 
   async run(): Promise<RunResult> {
+    const unwatch = await this.deps.watcher.watchJob(this.job.id, (file) => this.onFile(file));
     try {
-      const tagged = tagPrompt(this.job.prompt, this.job.id);
-      this.prompt = tagged.prompt;
-      this.out.nodes = new Map(tagged.outputNodes.map((n) => [n.nodeId, n]));
-      const targets = this.job.outputsToExecute;
-      this.expected = tagged.outputNodes
-        .filter((n) => n.deliverFiles && (targets.length === 0 || targets.includes(n.nodeId)))
-        .map((n) => n.nodeId);
-    } catch (error) {
-      if (!(error instanceof TaggingError)) throw error;
-      return this.fail({
-        ...jobLevelError('PathEscape', error.message),
-        nodeId: error.nodeId,
-        nodeType: error.classType,
-      });
-    }
-    const unwatch = await this.deps.watcher.watchJob(this.job.id, (file) =>
-      this.out.accept(file.path, file.rel, file),
-    );
-    try {
-      const submitted = await submitOnce({
-        job: this.job,
-        ctx: this.ctx,
-        taggedPrompt: this.prompt,
-        endpoint: this.deps.endpoint,
-        config: this.deps.config,
-        logger: this.log,
-        sighted: (ms) => this.sighted(ms),
-        cancelled: () => this.cancelAt > 0,
-      });
-      if (submitted.kind === 'failed') return this.fail(submitted.error);
-      if (submitted.kind === 'cancelled')
-        return this.interrupted('cancelled before it reached the GPU');
-      this.submitted = true;
-      this.promptId = submitted.promptId;
-      this.acceptedAt = submitted.acceptedAt;
-      this.expected = this.expected.filter((id) => !submitted.rejectedNodes.includes(id));
-      if (this.cancelAt) void this.askToStop();
-      await this.ctx.phase('running');
-      await this.out.started();
-      void this.pollHistory();
-      return await this.finish(await this.waitForEvidence());
-    } catch (error) {
-      if (this.cancelAt && !this.submitted)
-        return this.interrupted('cancelled before it reached the GPU');
-      throw error;
+      let resume = this.job.resume;
+      // A resubmit whose POST may not have landed: decide like any unconfirmed submit.
+      if (resume?.submittedAt && (resume.submitAttemptedAt ?? 0) > resume.submittedAt) resume = { ...resume, submittedAt: undefined };
+      const deaths: string[] = [];
+      for (;;) {
+        const ended = await this.runAttempt(resume);
+        if (ended.kind === 'result') return ended.result;
+        deaths.push(`attempt ${this.attempt} on replica ${ended.replica}: ${ended.why}`);
+        this.log.warn({ attempt: this.attempt, replica: ended.replica, why: ended.why }, 'the GPU replica holding the job died');
+        this.stopAttempt('superseded');
+        if (this.attempt > this.deps.config.agent.maxResubmits) return this.failed(this.deathError(deaths));
+        this.attempt += 1;
+        resume = undefined;
+      }
     } finally {
-      this.stop.abort();
       await unwatch();
     }
   }
 
-  /** Ask the GPU to stop the job; the run ends `interrupted` when history confirms or after a grace. */
+  /** Stop the job: a marker for a replica with the agent, interrupt bursts for one without. */
   async cancel(): Promise<void> {
     if (!this.cancelAt) this.cancelAt = Date.now();
-    this.wake();
-    if (this.submitted) await this.askToStop();
+    const current = this.current;
+    if (current.kind === 'evidence') await current.run.cancel();
+    else {
+      if (this.deps.fleet?.anyLive()) this.stopAttempt('user');
+      if (current.kind === 'agent') current.attempt.cancel();
+    }
   }
 
-  /** Interrupt/dequeue on the GPU; repeats outlive this run (bounded), since the run may end before they land. */
-  private askToStop(): Promise<void> {
-    return sendCancel(this.deps.endpoint, this.promptId, this.log, {
-      signal: this.deps.closing,
-      confirmed: () => this.history !== null,
+  private async runAttempt(resume: RunnableJob['resume']): Promise<Ended> {
+    const { config, fleet } = this.deps;
+    this.current = { kind: 'undecided', files: [] };
+    let tagged: TaggedPrompt;
+    try {
+      tagged = tagPrompt(this.job.prompt, this.job.id, { attempt: this.attempt });
+    } catch (error) {
+      if (!(error instanceof TaggingError)) throw error;
+      const run = this.evidenceRun({ prompt: this.job.prompt, outputNodes: [] });
+      const failure = { ...jobLevelError('PathEscape', error.message), nodeId: error.nodeId, nodeType: error.classType };
+      return { kind: 'result', result: await run.fail(failure) };
+    }
+    const evidence = this.evidenceRun(tagged);
+    const reader = new JournalReader(config.sfsOutputDir, this.job.id, this.attempt, this.log);
+    let probed: Parameters<EvidenceRun['seed']>[0] = null;
+    const submitted = await submitOnce({
+      job: { ...this.job, resume },
+      ctx: this.ctx,
+      taggedPrompt: tagged.prompt,
+      extraData: { ...this.job.extraData, [MARKER_KEY]: { job: this.job.id, attempt: this.attempt } },
+      backendRef: backendRefOf(this.job.id, this.attempt),
+      endpoint: this.deps.endpoint,
+      config,
+      logger: this.log,
+      sighted: async (ms) => (await reader.locate()) || this.probe(ms, (h) => (probed = h)),
+      cancelled: () => this.cancelAt > 0,
+    }).catch(async (error: unknown) => {
+      if (this.cancelAt) return { kind: 'cancelled' as const };
+      throw error;
     });
+    if (submitted.kind === 'failed') return { kind: 'result', result: await evidence.fail(submitted.error) };
+    if (submitted.kind === 'cancelled') return { kind: 'result', result: await evidence.interrupted('cancelled before it reached the GPU') };
+
+    if (fleet && (await this.claimedByAgent(reader, fleet))) {
+      const follow = new JournalFollow({
+        reader,
+        jobId: this.job.id,
+        attempt: this.attempt,
+        ctx: this.ctx,
+        outputNodes: new Map(tagged.outputNodes.map((n) => [n.nodeId, n])),
+        sfsOutputDir: config.sfsOutputDir,
+        missingOutputGraceMs: config.missingOutputGraceMs,
+        metrics: this.deps.metrics,
+        logger: this.log,
+        signal: this.deps.closing,
+        // Only a relay that had the GPU's answer was following the journal before it died.
+        catchUp: submitted.resumed && Boolean(resume?.submittedAt),
+      });
+      const attempt = new AgentAttempt(follow, fleet, this.job.id, this.attempt, this.ctx, {
+        pollMs: config.agent.pollMs,
+        staleMs: config.agent.staleMs,
+        cancelGraceMs: config.cancelGraceMs,
+        jobTimeoutMs: config.jobTimeoutMs,
+      });
+      this.current = { kind: 'agent', attempt };
+      if (this.cancelAt) {
+        this.stopAttempt('user');
+        attempt.cancel();
+      }
+      return this.agentEnded(await attempt.run(submitted.acceptedAt), attempt);
+    }
+    const files = this.current.kind === 'undecided' ? this.current.files : [];
+    this.current = { kind: 'evidence', run: evidence };
+    evidence.seed(probed);
+    for (const file of files) evidence.accept(file.path, file.rel, file);
+    if (this.cancelAt) void evidence.cancel();
+    return { kind: 'result', result: await evidence.follow(submitted.acceptedAt, submitted.rejectedNodes) };
   }
 
-  private sighted(ms: number): Promise<boolean> {
+  private async agentEnded(end: Awaited<ReturnType<AgentAttempt['run']>>, attempt: AgentAttempt): Promise<Ended> {
+    const replica = attempt.replica ?? 'unknown';
+    switch (end.kind) {
+      case 'result':
+      case 'died':
+        return end;
+      case 'dequeued':
+        this.log.info({ replica }, 'the GPU replica took the cancelled job out of its queue');
+        return { kind: 'result', result: this.bare('interrupted') };
+      case 'cancel_unconfirmed':
+        this.log.warn({ replica }, `cancelled; the GPU replica did not confirm within ${Math.round(this.deps.config.cancelGraceMs / 1000)} s`);
+        return { kind: 'result', result: this.bare('interrupted') };
+      case 'timeout': {
+        this.stopAttempt('timeout');
+        const seconds = Math.round(this.deps.config.jobTimeoutMs / 1000);
+        const message = `the job did not finish within ${seconds} s (JOB_TIMEOUT_S) on GPU replica ${replica}, which is alive; it was asked to stop`;
+        return { kind: 'result', result: this.failed(jobLevelError('Timeout', message)) };
+      }
+    }
+  }
+
+  /** Whether a replica with the agent has this attempt (its journal, or a heartbeat naming it). */
+  private async claimedByAgent(reader: JournalReader, fleet: AgentFleet): Promise<boolean> {
+    const deadline = Date.now() + this.deps.config.agent.claimMs;
+    for (;;) {
+      if (await reader.locate()) return true;
+      if (fleet.holderOf(this.job.id, this.attempt)) return true;
+      if (!fleet.anyLive() || Date.now() >= deadline || this.ctx.signal.aborted) return false;
+      await pause(this.deps.config.agent.pollMs, this.ctx.signal);
+    }
+  }
+
+  private onFile(file: WatchedFile): void {
+    const tag = untag(file.rel);
+    if (!tag || tag.attempt !== this.attempt) return; // a dead attempt's files are not this one's
+    if (this.current.kind === 'evidence') this.current.run.accept(file.path, file.rel, file);
+    else if (this.current.kind === 'undecided') this.current.files.push(file);
+    // With the agent, `executed` in the journal says which files to store.
+  }
+
+  private probe(ms: number, onHistory: Parameters<typeof probeForJob>[0]['onHistory']): Promise<boolean> {
     return probeForJob({
       endpoint: this.deps.endpoint,
-      promptId: this.promptId,
+      promptId: this.job.id,
       ms,
       pollMs: this.deps.config.historyPollMs,
-      signal: this.stop.signal,
-      filesSeen: () => this.out.count > 0,
+      signal: this.deps.closing,
+      filesSeen: () => false,
       dir: this.deps.watcher.jobDir(this.job.id),
-      onHistory: (h) => (this.history = h),
+      onHistory,
     });
   }
 
-  private async pollHistory(): Promise<void> {
-    const { endpoint, config, metrics } = this.deps;
-    while (!this.stop.signal.aborted && !this.history) {
-      const started = Date.now();
-      this.history = await evidenceFromHistory(
-        endpoint,
-        this.promptId,
-        this.polls,
-        metrics,
-        this.stop.signal,
-      );
-      if (this.history) this.wake();
-      else
-        await pause(Math.max(0, config.historyPollMs - (Date.now() - started)), this.stop.signal);
+  private stopAttempt(reason: 'user' | 'superseded' | 'timeout'): void {
+    try {
+      writeCancelMarker(this.deps.config.sfsOutputDir, this.job.id, this.attempt, reason);
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'could not write the cancel marker on the shared volume');
     }
   }
 
-  private async waitForEvidence(): Promise<Ending> {
-    const { settleMs, jobTimeoutMs, cancelGraceMs } = this.deps.config;
-    // A resumed job whose deadline passed while the relay was down still gets one probe's worth of looking.
-    const deadline = Math.max(
-      this.acceptedAt + jobTimeoutMs,
-      Date.now() + Math.min(jobTimeoutMs, this.deps.config.resumeProbeMs),
-    );
-    for (;;) {
-      const now = Date.now();
-      if (this.ctx.signal.aborted && !this.cancelAt) {
-        const reason: unknown = this.ctx.signal.reason;
-        throw reason instanceof Error ? reason : new Error(`run stopped (${String(reason)})`);
-      }
-      if (this.history) return 'history';
-      if (this.out.failure) return 'failed';
-      if (this.cancelAt) {
-        if (now - this.cancelAt >= cancelGraceMs) return 'cancelled';
-      } else if (
-        this.expected.length > 0 &&
-        this.out.pending === 0 &&
-        now - this.out.lastFileAt >= settleMs &&
-        this.expected.every((id) => this.out.outputs.has(id))
-      )
-        return 'settled';
-      if (now >= deadline) return 'timeout';
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(250, Math.max(20, settleMs / 4)));
-        this.wake = () => (clearTimeout(timer), resolve());
-      });
-    }
+  private evidenceRun(tagged: Pick<TaggedPrompt, 'prompt' | 'outputNodes'>): EvidenceRun {
+    const targets = this.job.outputsToExecute;
+    const expected = tagged.outputNodes
+      .filter((n) => n.deliverFiles && (targets.length === 0 || targets.includes(n.nodeId)))
+      .map((n) => n.nodeId);
+    const deps = { config: this.deps.config, endpoint: this.deps.endpoint, metrics: this.deps.metrics, log: this.log, closing: this.deps.closing };
+    return new EvidenceRun(this.job, this.ctx, deps, tagged.prompt, tagged.outputNodes, expected, this.job.id);
   }
 
-  private async finish(ending: Ending): Promise<RunResult> {
-    if (ending === 'history' && this.history) return this.fromHistory(this.history);
-    await this.out.drain();
-    if (this.out.failure) return this.fail(this.out.failure);
-    if (ending === 'settled') return this.succeed([], []);
-    if (ending === 'cancelled') {
-      return this.interrupted(
-        `cancelled; the GPU was asked to stop and did not confirm within ${Math.round(this.deps.config.cancelGraceMs / 1000)} s`,
-      );
-    }
-    void this.askToStop();
-    const delivered = [...this.out.outputs.keys()];
-    const missing = this.expected.filter((id) => !this.out.outputs.has(id));
-    const seconds = Math.round((Date.now() - this.acceptedAt) / 1000);
-    return this.fail(
-      jobLevelError('Timeout', timeoutMessage(this.polls, delivered, missing, seconds)),
-    );
+  private deathError(deaths: string[]): JobError {
+    const tried = this.attempt === 1 ? 'it was not resubmitted (AGENT_MAX_RESUBMITS=0)' : `it was resubmitted ${this.attempt - 1} time(s)`;
+    return jobLevelError('ReplicaDied', `the GPU replica running this job stopped responding and ${tried}: ${deaths.join('; ')}`);
   }
 
-  private async fromHistory(h: HistoryEvidence): Promise<RunResult> {
-    const { sfsOutputDir, missingOutputGraceMs } = this.deps.config;
-    const missing: string[] = [];
-    const ours = `${TAG_ROOT}/${this.job.id}/`;
-    const listed = h.files.filter(
-      (f) => f.type === 'output' && posix.join(f.subfolder, f.filename).startsWith(ours),
-    );
-    // History can be ahead of the watcher (NFS attribute caches, polling): take listed files straight from disk.
-    for (const file of listed) {
-      const rel = posix.join(file.subfolder, file.filename);
-      if (!untag(rel)) continue;
-      const path = resolve(sfsOutputDir, ...rel.split('/'));
-      if (this.out.has(path)) continue;
-      if (missing.length === 0) await this.ctx.phase('fetching_outputs');
-      const stat = await waitForFile(path, missingOutputGraceMs, this.stop.signal);
-      if (stat) this.out.accept(path, rel, { mtimeMs: stat.mtimeMs, seenAt: Date.now() });
-      else missing.push(rel);
-    }
-    await this.out.drain();
-    if (this.out.failure) return this.fail(this.out.failure);
-    // Outputs that are not files (text …) exist only in history: announce them now.
-    for (const [nodeId, extra] of Object.entries(h.extras)) {
-      const output = { ...(this.out.outputs.get(nodeId) ?? {}), ...extra };
-      if (h.files.some((f) => f.nodeId === nodeId)) this.out.outputs.set(nodeId, output);
-      else await this.out.announce(nodeId, output);
-    }
-    if (h.cachedNodes.length)
-      await this.out.emit(stamped('execution_cached', this.job.id, { nodes: h.cachedNodes }));
-    const messages = h.messages.map(([type, data]): [string, Record<string, unknown>] => [
-      type,
-      { ...data, prompt_id: this.job.id },
-    ]);
-    if (h.outcome === 'success' && missing.length === 0)
-      return this.succeed(h.cachedNodes, messages);
-    if (h.outcome === 'success') {
-      const error = jobLevelError(
-        'OutputsMissing',
-        `the GPU finished but ${missing.length} output file(s) never appeared in SFS_OUTPUT_DIR (${missing.slice(0, 3).join(', ')}); is it the GPU's output folder?`,
-      );
-      return this.fail(error, h.cachedNodes);
-    }
-    const terminal: Record<string, unknown> = { ...(h.terminal ?? {}), prompt_id: this.job.id };
-    const nodeId = terminal.node_id == null ? '' : String(terminal.node_id);
-    const userClass = this.out.nodes.get(nodeId)?.classType;
-    if (userClass) terminal.node_type = userClass; // PreviewImage ran as SaveImage; the user knows it as PreviewImage
-    if (h.outcome === 'interrupted') {
-      await this.out.end({ type: 'execution_interrupted', data: terminal });
-      return this.result('interrupted', h.cachedNodes, messages);
-    }
-    const error = jobErrorFromPayload(terminal, (id) => this.out.nodes.get(id)?.classType);
-    await this.out.end({ type: 'execution_error', data: terminal });
-    if (typeof terminal.timestamp === 'number')
-      this.deps.metrics.gpuError(terminal.timestamp, Date.now());
-    const executedNodes = Array.isArray(terminal.executed) ? terminal.executed.map(String) : [];
-    return { ...this.result('error', h.cachedNodes, messages, executedNodes), error };
-  }
-
-  // The endings below are the relay's own findings: the record carries them (state, error), and the
-  // sidecar's sequence writes ComfyUI's ending and history messages from it. Only history's (the
-  // GPU's) messages are passed on as they were said.
-  private async succeed(
-    cached: string[],
-    messages: [string, Record<string, unknown>][],
-  ): Promise<RunResult> {
-    await this.out.end();
-    return this.result('success', cached, messages);
-  }
-
-  private async fail(error: JobError, cached: string[] = []): Promise<RunResult> {
-    const executedNodes = [...this.out.outputs.keys()];
-    await this.out.end();
+  /** A failure with no ComfyUI message of ours: the scheduler ends the job in ComfyUI's shape. */
+  private failed(error: JobError): RunResult {
     this.log.warn({ reason: error.message }, 'serverless job failed');
-    return { ...this.result('error', cached, [], executedNodes), error };
+    return { ...this.bare('error'), error };
   }
 
-  private async interrupted(reason: string): Promise<RunResult> {
-    const executedNodes = [...this.out.outputs.keys()];
-    await this.out.end();
-    this.log.info({ reason }, 'serverless job interrupted');
-    return this.result('interrupted', [], [], executedNodes);
-  }
-
-  private result(
-    status: RunResult['status'],
-    cachedNodes: string[],
-    statusMessages: [string, Record<string, unknown>][],
-    executedNodes?: string[],
-  ): RunResult {
-    const outputs: Record<string, NodeUiOutput> = Object.fromEntries(this.out.outputs);
-    const ran =
-      executedNodes ??
-      upstreamOf(this.prompt, this.expected).filter((id) => !cachedNodes.includes(id));
-    return { status, outputs, cachedNodes, executedNodes: ran, statusMessages };
+  private bare(status: RunResult['status']): RunResult {
+    return { status, outputs: {}, cachedNodes: [], executedNodes: [], statusMessages: [] };
   }
 }

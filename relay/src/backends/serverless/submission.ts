@@ -22,6 +22,10 @@ export type SubmitDeps = {
   job: RunnableJob;
   ctx: RunContext;
   taggedPrompt: Record<string, unknown>;
+  /** `extra_data` to submit: the job's, plus the agent's marker `{comfyume: {job, attempt}}`. */
+  extraData: Record<string, unknown>;
+  /** What the job record keeps as its backendRef (the job id, with the attempt after a resubmit). */
+  backendRef: string;
   endpoint: EndpointClient;
   config: SubmitConfig;
   logger: Logger;
@@ -103,7 +107,7 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
     );
     return {
       kind: 'submitted',
-      promptId: resume.backendRef ?? job.id,
+      promptId: job.id,
       acceptedAt: resume.submittedAt,
       resumed: true,
       rejectedNodes: [],
@@ -112,7 +116,7 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
   if (resume?.submitAttemptedAt) {
     if (await deps.sighted(config.resumeProbeMs)) {
       logger.info('resumed: the earlier submit reached the GPU; watching, not resubmitting');
-      await ctx.markSubmitted(job.id);
+      await ctx.markSubmitted(deps.backendRef);
       return {
         kind: 'submitted',
         promptId: job.id,
@@ -168,10 +172,10 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
     prompt: deps.taggedPrompt,
     prompt_id: job.id, // history is keyed by our id, so any replica's history can be asked for it
     client_id: config.clientId,
-    extra_data: job.extraData,
+    extra_data: deps.extraData,
     ...(job.outputsToExecute.length ? { partial_execution_targets: job.outputsToExecute } : {}),
   };
-  await ctx.markSubmitAttempted(job.id);
+  await ctx.markSubmitAttempted(deps.backendRef);
   let reply: Reply;
   try {
     reply = await endpoint.withColdStart(
@@ -205,7 +209,7 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
   };
   const promptId =
     typeof answer.prompt_id === 'string' && answer.prompt_id ? answer.prompt_id : job.id;
-  await ctx.markSubmitted(promptId);
+  await ctx.markSubmitted(deps.backendRef);
   const rejectedNodes = Object.keys(answer.node_errors ?? {});
   if (rejectedNodes.length)
     logger.warn(

@@ -13,6 +13,7 @@ import { backendRows, failureRows, summarize, userRows } from '../state/view-mod
 import './admin-jobs';
 import './admin-login';
 import './admin-overview';
+import './admin-replicas';
 import './admin-side';
 import './admin-users';
 import type { AdminJobActionEvent, AdminJobFilterEvent } from './admin-jobs';
@@ -249,6 +250,7 @@ export class AdminApp extends LitElement {
           ></admin-jobs>
           <div class="side">
             <admin-backends .rows=${backendRows(data)}></admin-backends>
+            <admin-replicas .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-replicas>
             <admin-failures .rows=${failureRows(data)} .now=${now}></admin-failures>
           </div>
         </div>

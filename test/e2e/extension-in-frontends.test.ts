@@ -128,7 +128,7 @@ describe.each(GENERATIONS)('our extension in frontend %s', (gen) => {
     await comfy.openTracker();
     await expect
       .poll(() => comfy.trackerRow(id).locator('.label').textContent(), { timeout: 20_000 })
-      .toBe('Done · #42');
+      .toBe('Done · #43');
     const second = await t.open(gen, await t.browser.context.newPage());
     await second.openTracker();
     await expect

@@ -201,7 +201,7 @@ describe('extension in the harness', () => {
     await comfy.page.reload();
     await comfy.ready();
     await comfy.openTracker();
-    await expect.poll(() => comfy.trackerRow(id).locator('.label').textContent(), { timeout: 20_000 }).toBe('Done · #42');
+    await expect.poll(() => comfy.trackerRow(id).locator('.label').textContent(), { timeout: 20_000 }).toBe('Done · #43');
     await shot('tracker-after-reload');
   });
 

@@ -234,7 +234,8 @@ describe('admin dashboard', () => {
 
     const failure = page.locator(`admin-failures li[data-job="${ids.carolFail}"]`);
     await failure.waitFor({ timeout: 30_000 });
-    expect(await failure.textContent()).toMatch(/ImageInvert \(node #?4\)/);
+    // The relay names the node in its message ("GPU error in node 4 (ImageInvert): …"), one owner for that wording.
+    expect(await failure.textContent()).toMatch(/node 4 \(ImageInvert\)/);
     expect(await failure.textContent()).toContain('user003');
     await page.locator('admin-jobs .empty').waitFor({ timeout: 30_000 });
     await expect

@@ -63,7 +63,9 @@ describe('admin dashboard with the GPU agent', () => {
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(3);
     const running = page.locator(`admin-replicas tr[data-job="${jobId}"]`);
     await expect.poll(() => running.count(), { timeout: 30_000 }).toBe(1);
-    expect(await running.textContent()).toMatch(new RegExp(`${jobId.slice(0, 8)} · node 3 · \\d+/400`));
+    // The panel polls heartbeats: a beat written between `executing` and the first `progress` shows
+    // the node without a step, so wait for the state rather than read the first render.
+    await expect.poll(() => running.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`${jobId.slice(0, 8)} · node 3 · \\d+/400`));
     await running.click();
     const log = page.locator('admin-agent-log section[data-attempt="1"] li');
     await expect.poll(() => log.count(), { timeout: 15_000 }).toBeGreaterThan(5);

@@ -3,12 +3,10 @@
  * per replica), serverless backends on it, jobs, a recording context that also keeps previews,
  * and readers for what the replicas journaled and ran.
  */
-import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { JournalBatch, JournalRecord, batchSeq, jobAgentPath, parseJournalDir } from '../../protocol/src/index';
-import type { RunnableJob } from '../../relay/src/backends/backend';
 import { createServerlessBackend, type ServerlessBackend, type ServerlessConfig } from '../../relay/src/backends/serverless';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
 import { recordingContext, type Recorded } from './serverless-harness';
@@ -66,15 +64,7 @@ export async function startAgentRig(
   };
 }
 
-export const agentJob = (prompt: Record<string, unknown>, extra: Partial<RunnableJob> = {}): RunnableJob => ({
-  id: randomUUID(),
-  userId: 'user001',
-  prompt,
-  extraData: {},
-  outputsToExecute: [],
-  inputs: [],
-  ...extra,
-});
+export { runnableJob as agentJob } from './serverless-harness';
 
 export type PreviewSeen = { nodeId: string; bytes: number; mime: string; meta?: Record<string, unknown> };
 

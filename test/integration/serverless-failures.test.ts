@@ -1,5 +1,4 @@
 // Serverless failures against the real simulator (3 replicas): GPU errors, cold starts, timeouts, bad prefixes, lost files.
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import {
   threeOutputPrompt,
   until,
   ending,
+  runnableJob,
 } from './serverless-harness';
 
 let dir: string;
@@ -65,15 +65,7 @@ async function setup(
     await simulator.close();
   });
   const run = async (prompt: Record<string, unknown>, extra: Partial<RunnableJob> = {}) => {
-    const job: RunnableJob = {
-      id: randomUUID(),
-      userId: 'user001',
-      prompt,
-      extraData: {},
-      outputsToExecute: [],
-      inputs: [],
-      ...extra,
-    };
+    const job = runnableJob(prompt, extra);
     const rec = recordingContext(join(root, 'store', job.id), log.logger);
     const result = await backend.run(job, rec.ctx);
     return { job, rec, result };

@@ -4,14 +4,14 @@
  * of every message, phase and mark, prompts for the simulator, and a real pino log captured in
  * memory (to prove the API key never reaches it).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import pLimit from 'p-limit';
 import pino, { type Logger } from 'pino';
 import type { JobFact } from '../../protocol/src/index';
-import type { FoundOutput, RunContext, RunResult } from '../../relay/src/backends/backend';
+import type { FoundOutput, RunContext, RunResult, RunnableJob } from '../../relay/src/backends/backend';
 import { RenderedSequence } from '../support/rendered-sequence';
 
 export type Recorded = {
@@ -194,3 +194,14 @@ export const ending = (rec: Recorded, result: RunResult, jobId?: string): string
     .messages(result, jobId)
     .slice(-2)
     .map((m) => (m.type === 'executing' ? `executing:${String(m.data.node)}` : m.type));
+
+/** A job as the scheduler hands it to a backend: user001's, a fresh id, nothing else unless given. */
+export const runnableJob = (prompt: Record<string, unknown>, extra: Partial<RunnableJob> = {}): RunnableJob => ({
+  id: randomUUID(),
+  userId: 'user001',
+  prompt,
+  extraData: {},
+  outputsToExecute: [],
+  inputs: [],
+  ...extra,
+});

@@ -1,5 +1,4 @@
 // Cancel and relay-restart resume of the serverless backend against the real simulator (3 replicas).
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import {
   samplerPrompt,
   until,
   ending,
+  runnableJob,
 } from './serverless-harness';
 
 let dir: string;
@@ -53,15 +53,8 @@ async function historyCount(id: string): Promise<number> {
   return answers.filter((a: Record<string, unknown>) => id in a).length;
 }
 
-const job = (prompt: Record<string, unknown>, resume?: RunnableJob['resume']): RunnableJob => ({
-  id: randomUUID(),
-  userId: 'user001',
-  prompt,
-  extraData: {},
-  outputsToExecute: [],
-  inputs: [],
-  ...(resume ? { resume } : {}),
-});
+const job = (prompt: Record<string, unknown>, resume?: RunnableJob['resume']): RunnableJob =>
+  runnableJob(prompt, resume ? { resume } : {});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'comfyume-sl-lifecycle-'));

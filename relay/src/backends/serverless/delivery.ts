@@ -100,15 +100,7 @@ export class Deliveries {
       await this.ctx.evidence({ kind: 'node_running', nodeId: tag.nodeId });
     }
     const key = outputKey(node, tag.extension);
-    const item = await this.ctx.storeOutput({
-      nodeId: tag.nodeId,
-      key,
-      type: node?.deliverAs ?? 'output',
-      originalPrefix: tag.originalPrefix,
-      source: { path },
-      extension: tag.extension,
-      ...(node?.animated ? { extra: { animated: true } } : {}),
-    });
+    const item = await storeTaggedFile(this.ctx, path, tag, node, key);
     const storedAt = Date.now();
     const output = this.outputs.get(tag.nodeId) ?? {};
     const list = (output[key] ??= []);
@@ -119,4 +111,17 @@ export class Deliveries {
     await this.ctx.evidence({ kind: 'output', nodeId: tag.nodeId, output: structuredClone(output) });
     this.metrics.output(stat.mtimeMs, stat.seenAt, storedAt, Date.now());
   }
+}
+
+/** One tagged file on the shared volume, stored for the user under its node's output key (history and agent paths alike). */
+export function storeTaggedFile(ctx: RunContext, path: string, tag: Untagged, node: OutputNode | undefined, key: string) {
+  return ctx.storeOutput({
+    nodeId: tag.nodeId,
+    key,
+    type: node?.deliverAs ?? 'output',
+    originalPrefix: tag.originalPrefix,
+    source: { path },
+    extension: tag.extension,
+    ...(node?.animated ? { extra: { animated: true } } : {}),
+  });
 }

@@ -11,6 +11,7 @@ import { posix, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { RunContext } from '../../backend';
 import { untag, type OutputNode } from '../../tagging';
+import { storeTaggedFile } from '../delivery';
 import { waitForFile } from '../evidence';
 import type { Metrics } from '../metrics';
 
@@ -70,15 +71,7 @@ async function storeItem(key: string, item: FileItem, deps: OutputDeps) {
   if (!found?.isFile()) return skip(`it did not appear on the shared volume within ${deps.missingOutputGraceMs} ms`);
   const seenAt = Date.now();
   const node = deps.outputNodes.get(tag.nodeId);
-  const stored = await deps.ctx.storeOutput({
-    nodeId: tag.nodeId,
-    key,
-    type: node?.deliverAs ?? 'output',
-    originalPrefix: tag.originalPrefix,
-    source: { path },
-    extension: tag.extension,
-    ...(node?.animated ? { extra: { animated: true } } : {}),
-  });
+  const stored = await storeTaggedFile(deps.ctx, path, tag, node, key);
   const storedAt = Date.now();
   deps.metrics.output(found.mtimeMs, seenAt, storedAt, storedAt);
   return { ...item, ...stored };

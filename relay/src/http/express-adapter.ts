@@ -46,6 +46,11 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
       next(new RelayError('unauthorized', token ? 'the relay token is not valid (check RELAY_SECRET and the user id)' : 'send Authorization: Bearer <token> (comfyume token <user> prints one)'));
       return;
     }
+    const revoked = services.revocations?.refusal(principal);
+    if (revoked) {
+      next(new RelayError('unauthorized', revoked));
+      return;
+    }
     res.locals.principal = principal;
     next();
   };

@@ -92,6 +92,10 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     logger: log.child({ mod: 'events' }),
     heartbeatMs: deps.socketHeartbeatMs,
   });
+  revocations.onChange(() => {
+    const closed = hub.disconnect((principal) => revocations.refusal(principal));
+    if (closed) log.info({ closed }, 'closed event sockets of revoked tokens');
+  });
   const eventLog = new EventLog(store, tailRedis, log, (userId, event) => hub.publish(userId, event));
   const publisher = new Publisher(store, eventLog, queue);
   const bus = new Bus(redis, subRedis, store.keys, log, {

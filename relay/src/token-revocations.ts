@@ -22,6 +22,7 @@ export class TokenRevocations {
   private revokedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly redis: Redis,
@@ -36,12 +37,19 @@ export class TokenRevocations {
       const all = await this.redis.hgetall(this.key);
       const next = new Map<string, number>();
       for (const [userId, at] of Object.entries(all)) if (Number.isFinite(Number(at))) next.set(userId, Number(at));
+      const changed = next.size !== this.revokedAt.size || [...next].some(([userId, at]) => this.revokedAt.get(userId) !== at);
       this.revokedAt = next;
       this.failing = false;
+      if (changed) for (const listener of this.listeners) listener();
     } catch (error) {
       if (!this.failing) this.logger.warn({ err: error instanceof Error ? error.message : error }, 'token revocations not re-read (redis); the last list read stays in force');
       this.failing = true;
     }
+  }
+
+  /** Called after a re-read that changed the list (e.g. to close the event sockets of revoked tokens). */
+  onChange(listener: () => void): void {
+    this.listeners.add(listener);
   }
 
   async start(): Promise<void> {

@@ -14,6 +14,7 @@ import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { mintUserToken } from '../../relay/src/auth';
 import { ADMIN_TOKEN, eventually, RELAY_SECRET, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
 import { fixturesDir } from '../../sidecar/test/recorded-ws';
@@ -255,6 +256,9 @@ describe('the relay refuses bad input with {error:{code,message}}', () => {
     const old = await issued();
     const legacy = mintUserToken(RELAY_SECRET, 'user004');
     expect((await relay('GET', '/api/jobs', old)).status).toBe(200);
+    const socket = new WebSocket(`${stack.relayUrl.replace(/^http/, 'ws')}/api/events`, { headers: { authorization: `Bearer ${old}` } });
+    const closedWith = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     const revoked = await run(process.execPath, [bin, 'token', '--revoke', 'user004'], { env });
     expect(revoked.stdout).toMatch(/revoked: tokens of user004/);
     const refused = await eventually(async () => {
@@ -263,6 +267,7 @@ describe('the relay refuses bad input with {error:{code,message}}', () => {
     }, 15_000, 'the revocation seen by the relay');
     expect(refused.json.error).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/revoked by the operator.*comfyume token user004/) });
     expect((await relay('GET', '/api/jobs', legacy)).status).toBe(401);
+    expect(await closedWith).toBe(4401); // its open event stream is closed too
     const fresh = await issued();
     expect((await relay('GET', '/api/jobs', fresh)).status).toBe(200);
     expect((await relay('POST', '/api/jobs', fresh, job())).status).toBe(201);

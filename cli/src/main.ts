@@ -35,7 +35,7 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/users'),
   },
   token: {
-    summary: "print a user's relay token (from RELAY_SECRET in the workshop's .env)",
+    summary: "print a user's relay token (from RELAY_SECRET in the workshop's .env), or --revoke a user's tokens",
     readsEnv: true,
     load: () => import('./commands/token'),
   },

@@ -8,6 +8,7 @@ export const errorCodes = [
   'bad_request', // malformed or missing fields
   'invalid_json', // the body is not JSON
   'body_too_large', // over the configured body limit
+  'too_deep', // JSON nested deeper than the limit (protocol/src/json-depth.ts)
   'too_many_nodes', // prompt over the node-count limit
   'path_escape', // a prefix, filename or subfolder that would leave its folder
   'unauthorized', // no or bad token

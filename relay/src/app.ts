@@ -23,12 +23,14 @@ import { createExpressApp } from './http/express-adapter';
 import type { Services } from './http/types';
 import { InputStore } from './inputs/input-store';
 import { createLogger } from './logger';
+import { metricsAllowed } from './metrics/metrics-gate';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
 import { registerReplicaMetrics } from './metrics/replica-metrics';
 import { OutputStore } from './outputs/output-store';
 import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
 import { createRedis, waitReady } from './store/redis';
+import { revocationsKey, TokenRevocations } from './token-revocations';
 import { RedisJobStore } from './store/redis-job-store';
 
 export type RelayDeps = {
@@ -78,15 +80,21 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   const backends = backendSet.backends;
   const queue = new QueueInfo(store, () => backends.reduce((n, b) => n + b.capacity(), 0));
 
+  const revocations = new TokenRevocations(redis, revocationsKey(config.redisPrefix), log.child({ mod: 'auth' }));
   // Closures below refer to objects built a few lines later; they only run after start().
   const hub: EventHub = new EventHub({
     authenticate: (req) => {
       const token = bearer(req.headers.authorization);
-      return token ? verifyToken(token, config.relaySecret, config.adminToken) : undefined;
+      const principal = token ? verifyToken(token, config.relaySecret, config.adminToken) : undefined;
+      return principal && !revocations.refusal(principal) ? principal : undefined;
     },
     replay: (userId, since) => eventLog.replay(userId, since),
     logger: log.child({ mod: 'events' }),
     heartbeatMs: deps.socketHeartbeatMs,
+  });
+  revocations.onChange(() => {
+    const closed = hub.disconnect((principal) => revocations.refusal(principal));
+    if (closed) log.info({ closed }, 'closed event sockets of revoked tokens');
   });
   const eventLog = new EventLog(store, tailRedis, log, (userId, event) => hub.publish(userId, event));
   const publisher = new Publisher(store, eventLog, queue);
@@ -131,6 +139,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     startedAt: Date.now(),
     version,
     observe: metrics.observe,
+    revocations,
     redisUp: () =>
       Promise.race([
         redis.ping().then(
@@ -143,7 +152,10 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   const api = createExpressApp(services, log);
   const admin = createAdminStatic(deps.adminDistDir ?? fileURLToPath(new URL('../../dist/admin', import.meta.url)));
   const server = createServer((req, res) => {
-    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) return void metrics.handler(req, res);
+    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
+      if (metricsAllowed(req, res, { public: config.metricsPublic, relaySecret: config.relaySecret, adminToken: config.adminToken })) void metrics.handler(req, res);
+      return;
+    }
     if (agentApi(req, res)) return; // /api/admin/replicas, /api/admin/jobs/:id/agent-log
     admin(req, res, () => api(req, res)); // /admin and /admin/* only; everything else is the API
   });
@@ -164,11 +176,13 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       started = true;
       const ready = await Promise.all([redis, tailRedis, subRedis].map((r) => waitReady(r, 5_000)));
       if (!ready.every(Boolean)) log.warn({ redisUrl: config.redisUrl }, 'redis is not reachable yet; the relay answers 503 until it is');
+      await revocations.start();
       eventLog.start();
       scheduler.start();
       log.info({ mode: config.inferenceMode, backends: backends.map((b) => b.name) }, 'relay started');
     },
     async close() {
+      revocations.stop();
       await scheduler.close();
       await hub.close();
       await new Promise<void>((resolve) => {

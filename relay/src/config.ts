@@ -50,6 +50,7 @@ export const EnvSchema = z
     RELAY_HEARTBEAT_MS: int(3_000, 100).describe('How often a relay renews its leases; must be under half of RELAY_LEASE_MS.'),
     RELAY_EVENTS_MAXLEN: int(10_000, 100).describe('Events kept per user stream, for sidecars that reconnect.'),
     RELAY_METRICS_PER_USER: z.enum(['0', '1']).default('1').describe('1 labels the jobs counter on /metrics by user (per-user activity in Grafana); 0 for very large workshops.'),
+    METRICS_PUBLIC: z.enum(['0', '1']).default('0').describe("1 serves the relay's /metrics without a token (only on a private network); by default it needs ADMIN_TOKEN as a bearer token, which the shipped Prometheus configs send."),
   })
   .superRefine((env, ctx) => {
     const mode = env.INFERENCE_MODE;
@@ -108,6 +109,7 @@ export type Config = Readonly<{
   heartbeatMs: number;
   eventsMaxLen: number;
   metricsPerUser: boolean;
+  metricsPublic: boolean; // /metrics without the admin token
 }>;
 
 /** Parse the environment (or any string map, for tests) into a frozen Config; throws one message listing every problem. */
@@ -163,5 +165,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatMs: e.RELAY_HEARTBEAT_MS,
     eventsMaxLen: e.RELAY_EVENTS_MAXLEN,
     metricsPerUser: e.RELAY_METRICS_PER_USER === '1',
+    metricsPublic: e.METRICS_PUBLIC === '1',
   });
 }

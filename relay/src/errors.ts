@@ -8,6 +8,7 @@ const statusByCode: Record<ErrorCode, number> = {
   bad_request: 400,
   invalid_json: 400,
   body_too_large: 413,
+  too_deep: 400,
   too_many_nodes: 400,
   path_escape: 400,
   unauthorized: 401,

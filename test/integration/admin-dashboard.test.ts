@@ -104,7 +104,7 @@ beforeAll(async () => {
     logger,
     { failures: { failNodeTypes: ['ImageInvert'] } },
   );
-  // The relay's own wiring (relay/src/app.ts): /admin/ and /metrics before the API, the browser's
+  // The relay's own wiring (relay/src/app.ts): /admin/ and /metrics (operator token) before the API, the browser's
   // token subprotocol adopted before the event hub authenticates.
   harness = await startHarness(redis, { env, backends, logger, adminDistDir: distDir });
   url = harness.url;
@@ -268,8 +268,9 @@ describe('admin dashboard', () => {
     await shot('after');
   });
 
-  it('exposes Prometheus metrics on the same server', async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+  it('exposes Prometheus metrics on the same server, to the operator token only', async () => {
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
     expect(text).toMatch(/^comfyume_relay_queue_depth\{relay="relay-[0-9a-f]+"\} 0$/m);
     expect(text).toMatch(
       /^comfyume_relay_backend_state\{backend="simulated:\d+",state="ready",relay="relay-[0-9a-f]+"\} 1$/m,

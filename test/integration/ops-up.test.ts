@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseDotenv } from 'dotenv';
-import { mintUserToken } from '../../relay/src/auth';
+import { verifyToken } from '../../relay/src/auth';
 import { StackFile } from '../../cli/src/stack/stack-file';
 import { freePort } from '../support/ports';
 
@@ -161,7 +161,7 @@ describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', 
     for (const command of commands) {
       const result = await run('bash', ['-c', command], up.elsewhere, env);
       expect(result.code, `${command}\n${result.stdout}\n${result.stderr}`).toBe(0);
-      if (command.includes(' token ')) expect(result.stdout.trim()).toBe(mintUserToken(secret, 'user001'));
+      if (command.includes(' token ')) expect(verifyToken(result.stdout.trim(), secret, 'unused-admin-token')).toMatchObject({ kind: 'user', userId: 'user001' });
       if (command.includes(' rehearse ')) expect(result.stderr).toMatch(/rehearsal: 12\/12/);
     }
     expect((await readdir(join(up.elsewhere, 'outputs'))).some((f) => f.endsWith('.png'))).toBe(true);

@@ -107,7 +107,7 @@ describe('relay queue', () => {
     expect((await a.call('GET', '/api/queue/status')).body.byUser).toBeUndefined();
   });
 
-  it('makes submit idempotent per job id and refuses the id with another prompt', async () => {
+  it('makes submit idempotent per job id, refuses the id with another prompt, and answers 404 to another user', async () => {
     const gpu = new GateBackend('gate', 1);
     harness = await startHarness(redis, { backends: gpu.asSet() });
     const a = client('a');
@@ -120,7 +120,9 @@ describe('relay queue', () => {
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('conflict');
     const stolen = await client('b').submit(prompt('one'), { jobId });
-    expect(stolen.status).toBe(409);
+    expect([stolen.status, stolen.body.error.code]).toEqual([404, 'not_found']); // as on every route: no existence oracle
+    const stolenOther = await client('b').submit(prompt('two'), { jobId });
+    expect(stolenOther.status).toBe(404);
     expect((await a.call('GET', '/api/jobs')).body.total).toBe(1);
     await until(() => gpu.started.length === 1, 10_000, 'the one job started');
     gpu.release(jobId);

@@ -77,7 +77,7 @@ describe('admin dashboard with the GPU agent', () => {
     const shot = screenPath('agent-admin-replicas');
     if (shot) await page.screenshot({ path: shot, fullPage: true });
 
-    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
     expect(metrics).toMatch(/comfyume_relay_gpu_replicas\{state="live"[^}]*\} 3/);
     expect(metrics).toMatch(/comfyume_relay_gpu_replica_jobs\{replica="sim-gpu-\d",kind="running"[^}]*\} 1/);
 

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { mintUserToken, verifyToken } from '../../../relay/src/auth';
+import { revocationsKey } from '../../../relay/src/token-revocations';
+import { startRedis } from '../../../test/support/redis';
 
 const run = promisify(execFile);
 const bin = resolve(import.meta.dirname, '../../../bin/comfyume.js');
@@ -27,18 +30,47 @@ describe('comfyume token', () => {
     return env;
   };
 
-  it("prints the user's relay token from RELAY_SECRET", async () => {
+  it("prints the user's relay token from RELAY_SECRET, carrying its issue time", async () => {
     const secret = 'a-secret-for-the-token-test';
+    const before = Date.now();
     const { stdout } = await run(process.execPath, [bin, 'token', 'user007'], { cwd: elsewhere, env: { ...process.env, RELAY_SECRET: secret } });
-    expect(stdout.trim()).toBe(mintUserToken(secret, 'user007'));
-    expect(verifyToken(stdout.trim(), secret, 'x'.repeat(16))).toEqual({ kind: 'user', userId: 'user007' });
+    const principal = verifyToken(stdout.trim(), secret, 'x'.repeat(16));
+    expect(principal).toEqual({ kind: 'user', userId: 'user007', issuedAt: expect.any(Number) });
+    const issuedAt = (principal as { issuedAt: number }).issuedAt;
+    expect(issuedAt).toBeGreaterThanOrEqual(before);
+    expect(stdout.trim()).toBe(mintUserToken(secret, 'user007', issuedAt));
+  });
+
+  it('--revoke writes the revocation time into Redis, where the relays read it', async () => {
+    const redis = await startRedis();
+    const prefix = redis.prefix();
+    try {
+      const before = Date.now();
+      const { stdout } = await run(process.execPath, [bin, 'token', '--revoke', 'user007'], { cwd: elsewhere, env: { ...process.env, REDIS_URL: redis.url, REDIS_PREFIX: prefix } });
+      expect(stdout).toMatch(/revoked: tokens of user007 issued before .* are refused/);
+      const client = new Redis(redis.url);
+      const at = Number(await client.hget(revocationsKey(prefix), 'user007'));
+      client.disconnect();
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('--revoke says which Redis it could not reach', async () => {
+    const failed = await run(process.execPath, [bin, 'token', '--revoke', 'user007'], { cwd: elsewhere, env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' } }).catch(
+      (e: { stderr: string; code: number }) => e,
+    );
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stderr: string }).stderr).toMatch(/cannot reach the relay's Redis at redis:\/\/127\.0\.0\.1:1/);
   });
 
   it("reads RELAY_SECRET from the workshop home's .env, from any folder", async () => {
     const secret = 'secret-written-by-up-0123456789';
     await writeFile(join(home, '.env'), `# generated\nRELAY_SECRET=${secret}\nADMIN_TOKEN=\n`);
     const { stdout } = await run(process.execPath, [bin, 'token', 'user001'], { cwd: elsewhere, env: envWithout({ COMFYUME_HOME: home }) });
-    expect(stdout.trim()).toBe(mintUserToken(secret, 'user001'));
+    expect(verifyToken(stdout.trim(), secret, 'x'.repeat(16))).toMatchObject({ kind: 'user', userId: 'user001' });
   });
 
   it('says what is missing and where it looked', async () => {

@@ -1,21 +1,35 @@
 /**
- * @fileoverview `comfyume token <user>`: print a user's relay token, the HMAC of the user id under
- * RELAY_SECRET (the relay verifies it without a token table). RELAY_SECRET comes from the
- * environment or the workshop home's .env, where `up` and `users` write it.
+ * @fileoverview `comfyume token <user>`: print a user's relay token, signed under RELAY_SECRET with
+ * its issue time (the relay verifies it without a token table). `comfyume token --revoke <user>`
+ * refuses that user's tokens issued until now, on every relay within a second (a list in Redis;
+ * relay/src/token-revocations.ts). RELAY_SECRET and REDIS_URL come from the environment or the
+ * workshop home's .env, where `up` and `users` write the secret.
  */
-import { mintUserToken } from '../../../relay/src/auth';
+import { mintUserToken, USER_ID_PATTERN } from '../../../relay/src/auth';
 import { parseCommandArgs, UsageError } from '../args';
 import { describeHome, workshopHome } from '../home';
 
 const USAGE = `Usage: comfyume token <user>
+       comfyume token --revoke <user>
 
-Prints the relay token for <user>, signed with RELAY_SECRET: from the environment, or else from
-the workshop's .env (<home>/.env, where "comfyume up" and "comfyume users" generate it).`;
+Prints a relay token for <user>, signed with RELAY_SECRET and carrying its issue time: from the
+environment, or else from the workshop's .env (<home>/.env, where "comfyume up" and "comfyume users"
+generate it). Tokens never expire; each one printed stays valid alongside the earlier ones.
+
+--revoke <user>  refuse every token of <user> issued until now (401 "revoked by the operator"),
+                 on every relay within a second; a token printed afterwards works. The list lives
+                 in the relay's Redis: REDIS_URL (default redis://127.0.0.1:6379) and REDIS_PREFIX,
+                 from the environment or the workshop's .env. Give the attendee's sidecar the new
+                 token (RELAY_TOKEN) and restart it.
+
+Tokens of the original format (<user>.<signature>, no issue time; e.g. written by "comfyume users")
+are refused by a revocation of their user too, and otherwise work until the operator rotates
+RELAY_SECRET, which invalidates every user's tokens at once.`;
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs('token', {
     args,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: { help: { type: 'boolean', short: 'h' }, revoke: { type: 'boolean' } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -24,6 +38,8 @@ export async function main(args: string[]): Promise<void> {
   }
   const [user, ...extra] = positionals;
   if (!user || extra.length) throw new UsageError(`give exactly one user id\n\n${USAGE}`);
+  if (!USER_ID_PATTERN.test(user)) throw new UsageError(`user id "${user}" must be 1-64 of A-Z a-z 0-9 _ -`);
+  if (values.revoke) return revoke(user);
   const secret = process.env.RELAY_SECRET;
   if (!secret) {
     const home = workshopHome();
@@ -32,5 +48,23 @@ export async function main(args: string[]): Promise<void> {
         'Run "comfyume up" or "comfyume users" once to generate it, or set COMFYUME_HOME to the workshop that has it.',
     );
   }
-  console.log(mintUserToken(secret, user));
+  console.log(mintUserToken(secret, user, Date.now()));
+}
+
+async function revoke(user: string): Promise<void> {
+  const [{ Redis }, { revokeUserTokens }] = await Promise.all([import('ioredis'), import('../../../relay/src/token-revocations')]);
+  const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const rawPrefix = process.env.REDIS_PREFIX || 'comfyume:';
+  const prefix = rawPrefix.endsWith(':') ? rawPrefix : `${rawPrefix}:`;
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  redis.on('error', () => undefined); // reported by connect() below
+  try {
+    await redis.connect().catch((error: Error) => {
+      throw new Error(`cannot reach the relay's Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${error.message}); set REDIS_URL to the Redis the relay uses`);
+    });
+    const at = await revokeUserTokens(redis, prefix, user);
+    console.log(`revoked: tokens of ${user} issued before ${new Date(at).toISOString()} are refused; "comfyume token ${user}" prints a new one`);
+  } finally {
+    redis.disconnect();
+  }
 }

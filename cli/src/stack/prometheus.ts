@@ -1,7 +1,7 @@
 /**
  * @fileoverview Debian's Prometheus as an ordinary user process for `comfyume up --monitoring`:
- * a config scraping every relay given, sending the admin token as a bearer token (ready for a
- * /metrics that requires it), data in the workshop's data folder, health-waited on /-/ready.
+ * a config scraping every relay given, sending the admin token as a bearer token (the relay's
+ * /metrics requires it unless METRICS_PUBLIC=1), data in the workshop's data folder, health-waited on /-/ready.
  * The Docker deployment's scrape config (docker/monitoring/prometheus.yml) differs only in how
  * it finds the relays (DNS of the compose service) and where the token file lives.
  */

@@ -121,6 +121,18 @@ export class EventHub {
     return this.clients.size;
   }
 
+  /** Closes the sockets whose token is no longer accepted (a revocation), with code 4401 and why. */
+  disconnect(refusal: (principal: Principal) => string | undefined): number {
+    let closed = 0;
+    for (const client of this.clients) {
+      if (!refusal(client.principal)) continue;
+      client.ws.close(4401, 'token revoked by the operator');
+      this.clients.delete(client);
+      closed++;
+    }
+    return closed;
+  }
+
   private heartbeat(): void {
     for (const client of this.clients) {
       if (!client.alive) {

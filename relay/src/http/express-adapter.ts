@@ -1,13 +1,14 @@
 /**
  * @fileoverview Mounts the route table on express 5: auth, body limits, and the one place where
  * errors become `{error:{code,message}}` JSON (RelayError → its code; body-parser's → body_too_large
- * / invalid_json; anything else → internal, or redis_unavailable when Redis is the cause).
+ * / invalid_json / too_deep; anything else → internal, or redis_unavailable when Redis is the cause).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { ErrorBody } from '../../../protocol/src/index';
 import { bearer, verifyToken, type Principal } from '../auth';
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../protocol/src/json-depth';
 import { RelayError } from '../errors';
 import { health } from './handlers/status';
 import { routes } from './routes';
@@ -45,12 +46,25 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
       next(new RelayError('unauthorized', token ? 'the relay token is not valid (check RELAY_SECRET and the user id)' : 'send Authorization: Bearer <token> (comfyume token <user> prints one)'));
       return;
     }
+    const revoked = services.revocations?.refusal(principal);
+    if (revoked) {
+      next(new RelayError('unauthorized', revoked));
+      return;
+    }
     res.locals.principal = principal;
     next();
   };
   const limit = services.config.maxBodyBytes;
   const parsers = {
-    json: express.json({ limit, strict: true, type: () => true }),
+    json: express.json({
+      limit,
+      strict: true,
+      type: () => true,
+      // Before JSON.parse: a body nested too deep would overflow the stack when the job is stored.
+      verify: (_req, _res, buf) => {
+        if (nestsDeeperThan(buf, MAX_JSON_DEPTH)) throw new RelayError('too_deep', tooDeepMessage(MAX_JSON_DEPTH));
+      },
+    }),
     raw: express.raw({ limit, type: () => true }),
     none: (_req: Request, _res: Response, next: NextFunction) => next(),
   };

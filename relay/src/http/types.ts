@@ -11,6 +11,7 @@ import type { QueueInfo } from '../scheduler/queue-info';
 import type { RelayObserve } from '../metrics/relay-metrics';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { RedisJobStore } from '../store/redis-job-store';
+import type { TokenRevocations } from '../token-revocations';
 
 export type HandlerContext = {
   principal: Principal;
@@ -40,6 +41,8 @@ export type Services = {
   startedAt: number;
   version: string;
   redisUp(): Promise<boolean>;
+  /** Users whose older tokens are refused (absent in tests that build services by hand). */
+  revocations?: TokenRevocations;
   /** Metrics hooks (absent in tests that build services by hand). */
   observe?: RelayObserve;
 };

@@ -5,9 +5,9 @@
  * GPU's node set, whose combo lists name the GPU's files, not the attendee's.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, sep } from 'node:path';
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
 import type { JobInput } from '../../../protocol/src/relay/api';
 import type { RelayClient } from '../relay/relay-client';
@@ -22,15 +22,28 @@ export function stripAnnotation(value: string): { name: string; folder: 'input' 
   return match ? { name: value.slice(0, match.index), folder: match[1] as 'input' | 'output' | 'temp' } : { name: value, folder: 'input' };
 }
 
-/** `sub/cat.png` (no annotation) → its file in the input folder, if it is a file there. */
-export function inputFilePath(inputDir: string, name: string): string | undefined {
-  const path = confinedPath(inputDir, dirname(name) === '.' ? '' : dirname(name), basename(name));
+/**
+ * `sub/cat.png` in `base` → the real path of that file, only if it is a file that really lies inside
+ * `base`. The lexical check refuses `../`; resolving symlinks (realpath) refuses a link in the folder
+ * that points outside it, which stat alone would follow and the upload would then read.
+ * `anyEntry`: any existing entry counts (ComfyUI's os.path.exists for `[output]`/`[temp]` names).
+ */
+export function confinedFile(base: string, name: string, options: { anyEntry?: boolean } = {}): string | undefined {
+  const path = confinedPath(base, dirname(name) === '.' ? '' : dirname(name), basename(name));
   if (!path) return undefined;
   try {
-    return statSync(path).isFile() ? path : undefined;
+    const real = realpathSync(path);
+    const root = realpathSync(base);
+    if (!real.startsWith(root + sep)) return undefined;
+    return options.anyEntry || statSync(real).isFile() ? real : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** `sub/cat.png` (no annotation) → its file in the input folder (real path), if it is a file there. */
+export function inputFilePath(inputDir: string, name: string): string | undefined {
+  return confinedFile(inputDir, name);
 }
 
 function isComboSpec(spec: unknown): boolean {

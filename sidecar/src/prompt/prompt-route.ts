@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { existsSync } from 'node:fs';
 import type { ComfyNodeDef, NodeError } from '../../../protocol/src/comfy/http';
 import { pyJsonDumps, pyNumber, pyStr } from '../../../protocol/src/comfy/py-format';
 import { isDict, pyFloat, PyError, pyTruthy } from '../../../protocol/src/comfy/py-values';
@@ -30,11 +29,10 @@ import { readJsonBody } from '../http/body';
 import { promptFailure, type Reply } from '../http/reply';
 import type { NodeSet } from '../comfy/node-set';
 import type { Logger } from '../logger';
-import { confinedPath } from '../outputs/naming';
 import type { RelayClient } from '../relay/relay-client';
 import { withoutLocalOnly } from '../shapes/node-set';
 import type { QueueNumbers } from '../state/queue-numbers';
-import { findInputFiles, inputFilePath, stripAnnotation, withLocalInputs, type InputRef } from './input-files';
+import { confinedFile, findInputFiles, inputFilePath, stripAnnotation, withLocalInputs, type InputRef } from './input-files';
 import { onlyKnownNodes, runKey, type RerunCache } from './rerun-cache';
 import { predictSaveEscape } from './save-escape';
 
@@ -96,10 +94,8 @@ export function createPromptRoute(deps: PromptRouteDeps) {
   const localFileExists = (annotated: string) => {
     const { name, folder } = stripAnnotation(annotated);
     if (folder === 'input') return inputFilePath(dirs.input, name) !== undefined;
-    const base = folder === 'output' ? dirs.output : dirs.temp;
-    const slash = name.lastIndexOf('/');
-    const path = confinedPath(base, slash < 0 ? '' : name.slice(0, slash), name.slice(slash + 1));
-    return path !== undefined && existsSync(path);
+    // A symlink out of the folder counts as no file, as for inputs (input-files.ts confinedFile).
+    return confinedFile(folder === 'output' ? dirs.output : dirs.temp, name, { anyEntry: true }) !== undefined;
   };
   const validators = defaultValidators(localFileExists);
 

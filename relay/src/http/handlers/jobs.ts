@@ -1,6 +1,7 @@
 /**
  * @fileoverview Job routes: submit (idempotent), list, read, cancel, operator priority. A user
- * token only ever sees its own jobs: another user's job id answers 404, as if it did not exist.
+ * token only ever sees its own jobs: another user's job id answers 404, as if it did not exist —
+ * also when submitted again as a new job's id.
  */
 import type { z } from 'zod';
 import { ListJobsQuery, PriorityRequest, SubmitJobRequest } from '../../../../protocol/src/index';
@@ -24,6 +25,22 @@ async function ownJob(ctx: HandlerContext, services: Services): Promise<StoredJo
   const job = await services.store.get(id);
   if (!job || (ctx.principal.kind === 'user' && job.userId !== ctx.principal.userId)) throw new RelayError('not_found', `job ${id} was not found`);
   return job;
+}
+
+/**
+ * Runs an idempotent create; a job id held by another user answers 404 like every other route
+ * (the store's 409 "already used" would confirm that someone has a job with that id).
+ */
+async function createOwn<T>(services: Services, userId: string, jobId: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if (error instanceof RelayError && error.code === 'conflict') {
+      const holder = await services.store.get(jobId);
+      if (holder && holder.userId !== userId) throw new RelayError('not_found', `job ${jobId} was not found among your jobs; a new prompt needs a new job id`);
+    }
+    throw error;
+  }
 }
 
 function validatePrompt(prompt: Record<string, unknown>, jobId: string, maxNodes: number, checkPrefixes: boolean): void {
@@ -73,7 +90,7 @@ export const submitJob: Handler = async (ctx, services) => {
       ? await cachedRerun(services, userId, { ...newJob, cachedFrom: req.cachedFrom })
       : undefined;
   if (finished) return submitFinished(services, newJob, finished);
-  const { job, created } = await services.store.create(newJob);
+  const { job, created } = await createOwn(services, userId, newJob.id, () => services.store.create(newJob));
   if (created) {
     services.observe?.jobSubmitted(userId);
     const announced = await services.scheduler.announcePositions().catch(() => new Set<string>());
@@ -88,7 +105,7 @@ export const submitJob: Handler = async (ctx, services) => {
 
 /** A job created finished (cache answer or ComfyUI-shaped failure): announced, never scheduled. */
 async function submitFinished(services: Services, newJob: Parameters<Services['store']['createFinished']>[0], finished: FinishedFacts) {
-  const { job, created } = await services.store.createFinished(newJob, finished.state, finished.facts);
+  const { job, created } = await createOwn(services, newJob.userId, newJob.id, () => services.store.createFinished(newJob, finished.state, finished.facts));
   if (created) {
     services.observe?.jobSubmitted(job.userId);
     services.observe?.jobFinished(finished.state, 0, 0);

@@ -232,6 +232,17 @@ describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', 
     expect(result.stderr).toContain('comfyume up --users 9');
   });
 
+  it("token --revoke finds the running workshop's Redis by itself; that user's earlier token is then refused", async () => {
+    const minted = await cli(['token', 'user009'], up);
+    expect(minted.code, minted.stderr).toBe(0);
+    const asUser = () => fetch(`${up.stack.relayUrl}/api/jobs`, { headers: { authorization: `Bearer ${minted.stdout.trim()}` } }).then((r) => r.status);
+    expect(await asUser()).toBe(200);
+    const revoked = await cli(['token', '--revoke', 'user009'], up); // REDIS_URL is empty here: up chose the port
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(/revoked: tokens of user009/);
+    await expect.poll(asUser, { timeout: 15_000 }).toBe(401);
+  });
+
   it('a second up on the same home says one is running, and starts nothing', async () => {
     const result = await cli(['up', '--no-nginx'], up);
     expect(result.code).toBe(2);

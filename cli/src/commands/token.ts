@@ -8,6 +8,7 @@
 import { mintUserToken, USER_ID_PATTERN } from '../../../relay/src/auth';
 import { parseCommandArgs, UsageError } from '../args';
 import { describeHome, workshopHome } from '../home';
+import { readStackFile } from '../stack/stack-file';
 
 const USAGE = `Usage: comfyume token <user>
        comfyume token --revoke <user>
@@ -18,8 +19,9 @@ generate it). Tokens never expire; each one printed stays valid alongside the ea
 
 --revoke <user>  refuse every token of <user> issued until now (401 "revoked by the operator"),
                  on every relay within a second; a token printed afterwards works. The list lives
-                 in the relay's Redis: REDIS_URL (default redis://127.0.0.1:6379) and REDIS_PREFIX,
-                 from the environment or the workshop's .env. Give the attendee's sidecar the new
+                 in the relay's Redis: REDIS_URL and REDIS_PREFIX from the environment or the
+                 workshop's .env, else the Redis of the workshop "comfyume up" runs from this home,
+                 else redis://127.0.0.1:6379. Give the attendee's sidecar the new
                  token (RELAY_TOKEN) and restart it.
 
 Tokens of the original format (<user>.<signature>, no issue time; e.g. written by "comfyume users")
@@ -53,7 +55,7 @@ export async function main(args: string[]): Promise<void> {
 
 async function revoke(user: string): Promise<void> {
   const [{ Redis }, { revokeUserTokens }] = await Promise.all([import('ioredis'), import('../../../relay/src/token-revocations')]);
-  const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const url = process.env.REDIS_URL || (await runningWorkshopRedis()) || 'redis://127.0.0.1:6379';
   const rawPrefix = process.env.REDIS_PREFIX || 'comfyume:';
   const prefix = rawPrefix.endsWith(':') ? rawPrefix : `${rawPrefix}:`;
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
@@ -67,4 +69,12 @@ async function revoke(user: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** The Redis of the workshop `comfyume up` is running from this home (its port is chosen at start). */
+async function runningWorkshopRedis(): Promise<string | undefined> {
+  return readStackFile(workshopHome().dataDir).then(
+    (stack) => stack.redisUrl,
+    () => undefined,
+  );
 }

@@ -7,6 +7,7 @@ import { envHelp } from '../../protocol/src/env/env-docs';
 import { createRelay } from './app';
 import { EnvSchema, loadConfig } from './config';
 import { createLogger } from './logger';
+import { guardUnhandledRejections } from './process-guard';
 
 const usage = () => `Usage: comfyume relay
 
@@ -24,6 +25,7 @@ export async function main(args: string[]): Promise<void> {
   }
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
+  guardUnhandledRejections(logger);
   const relay = await createRelay(config, { logger });
   await relay.start();
   await new Promise<void>((resolve, reject) => {

@@ -37,6 +37,16 @@ export function redisFailure(error: unknown): RelayError {
   return new RedisUnavailableError(error);
 }
 
+/**
+ * Whether an error thrown by an ioredis call means "Redis is not reachable" (a command refused
+ * while the connection is down or lost mid-flight), as opposed to a bug or a Redis reply error.
+ */
+export function isRedisConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|connect ETIMEDOUT/.test(error.message);
+}
+
 export async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();

@@ -29,6 +29,7 @@ import { OutputStore } from './outputs/output-store';
 import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
 import { createRedis, waitReady } from './store/redis';
+import { RedisDurability } from './store/redis-durability';
 import { RedisJobStore } from './store/redis-job-store';
 
 export type RelayDeps = {
@@ -73,6 +74,14 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     maxQueuedPerUser: config.maxQueuedPerUser,
     maxRunningPerUser: config.maxRunningPerUser,
     eventsMaxLen: config.eventsMaxLen,
+  });
+  const durability = new RedisDurability({
+    redis,
+    markerKey: store.keys.marker,
+    relayId,
+    volatileOk: config.redisVolatileOk,
+    logger: log.child({ mod: 'redis-durability' }),
+    checkMs: Math.max(1_000, config.heartbeatMs * 2), // one GET every two heartbeats
   });
   const backendSet = deps.backends ?? (await createBackends(config, { logger: log }));
   const backends = backendSet.backends;
@@ -131,6 +140,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     startedAt: Date.now(),
     version,
     observe: metrics.observe,
+    redisDurability: () => durability.status(),
     redisUp: () =>
       Promise.race([
         redis.ping().then(
@@ -164,11 +174,13 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       started = true;
       const ready = await Promise.all([redis, tailRedis, subRedis].map((r) => waitReady(r, 5_000)));
       if (!ready.every(Boolean)) log.warn({ redisUrl: config.redisUrl }, 'redis is not reachable yet; the relay answers 503 until it is');
+      await durability.start(); // throws VolatileRedisError on a Redis without persistence (unless REDIS_VOLATILE_OK)
       eventLog.start();
       scheduler.start();
       log.info({ mode: config.inferenceMode, backends: backends.map((b) => b.name) }, 'relay started');
     },
     async close() {
+      durability.stop();
       await scheduler.close();
       await hub.close();
       await new Promise<void>((resolve) => {

@@ -27,7 +27,12 @@ export async function main(args: string[]): Promise<void> {
   const logger = createLogger(config.logLevel);
   guardUnhandledRejections(logger);
   const relay = await createRelay(config, { logger });
-  await relay.start();
+  try {
+    await relay.start();
+  } catch (error) {
+    await relay.close().catch(() => undefined); // let the process exit: Redis connections keep it alive
+    throw error;
+  }
   await new Promise<void>((resolve, reject) => {
     relay.server.once('error', reject);
     relay.server.listen(config.port, config.host, () => resolve());

@@ -35,7 +35,14 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export type StartRedisOptions = {
+  /** false: no AOF and no snapshots, like an operator's Redis without persistence (default: AOF, as in production). */
+  persistence?: boolean;
+  /** More redis-server arguments (e.g. `--rename-command CONFIG ""`, as managed services do). */
+  args?: string[];
+};
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'comfyume-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -43,7 +50,10 @@ export async function startRedis(): Promise<TestRedis> {
   const launch = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'],
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', options.persistence === false ? 'no' : 'yes'],
+        ...['--save', '', '--protected-mode', 'no', ...(options.args ?? [])],
+      ],
       { stdio: 'ignore' },
     );
     await waitForPort(port, 10_000);

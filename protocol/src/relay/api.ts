@@ -116,6 +116,10 @@ export const Health = z.object({
   queueDepth: z.number(),
   uptimeS: z.number(),
   version: z.string(),
+  /** Redis's persistence as last checked (`unknown`: CONFIG refused, as on managed services). */
+  redisPersistence: z.enum(['aof', 'rdb', 'none', 'unknown']).optional(),
+  /** Set once this relay saw Redis lose its data (the workshop marker key vanished): what happened and what to do. */
+  redisDataLost: z.object({ detectedAt: z.number(), message: z.string() }).optional(),
 });
 export type Health = z.infer<typeof Health>;
 

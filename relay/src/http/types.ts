@@ -10,6 +10,7 @@ import type { OutputStore } from '../outputs/output-store';
 import type { QueueInfo } from '../scheduler/queue-info';
 import type { RelayObserve } from '../metrics/relay-metrics';
 import type { Scheduler } from '../scheduler/scheduler';
+import type { DurabilityStatus } from '../store/redis-durability';
 import type { RedisJobStore } from '../store/redis-job-store';
 
 export type HandlerContext = {
@@ -40,6 +41,8 @@ export type Services = {
   startedAt: number;
   version: string;
   redisUp(): Promise<boolean>;
+  /** Redis's persistence and whether it lost its data (store/redis-durability). */
+  redisDurability(): DurabilityStatus;
   /** Metrics hooks (absent in tests that build services by hand). */
   observe?: RelayObserve;
 };

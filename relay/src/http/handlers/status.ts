@@ -33,6 +33,9 @@ export async function health(services: Services): Promise<{ status: number; body
     uptimeS: Math.round((Date.now() - services.startedAt) / 1000),
     version: services.version,
   };
+  const durability = services.redisDurability();
+  if (durability.persistence) body.redisPersistence = durability.persistence;
+  if (durability.dataLost) body.redisDataLost = durability.dataLost;
   return { status: ok ? 200 : 503, body };
 }
 

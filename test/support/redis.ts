@@ -17,6 +17,10 @@ export type TestRedis = {
   prefix: () => string;
   stop: () => Promise<void>;
   restart: () => Promise<void>;
+  /** Kill redis-server (SIGKILL; the AOF keeps what it wrote), keeping its port and data for `up`. */
+  down: () => Promise<void>;
+  /** Start it again on the same port and data after `down`. */
+  up: () => Promise<void>;
 };
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -79,6 +83,11 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
     },
     restart: async () => {
       await kill();
+      await launch();
+    },
+    down: kill,
+    up: async () => {
+      if (child && child.exitCode === null) return;
       await launch();
     },
   };

@@ -126,7 +126,8 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
       });
       deps.bus.preview(job.userId, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
     },
-    storeOutput: (found) => deps.outputs.store(job.userId, job.id, found),
+    // Storing is idempotent (the chosen name is recorded in Redis before the copy), so it is retried through a short outage.
+    storeOutput: (found) => persist(() => deps.outputs.store(job.userId, job.id, found), signal),
   };
 
   const runnable: RunnableJob = {

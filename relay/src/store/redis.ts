@@ -14,7 +14,7 @@ export function createRedis(url: string, logger: Logger, role: string, offlineQu
     maxRetriesPerRequest: 1,
     lazyConnect: false,
     connectTimeout: 3_000,
-    retryStrategy: (times) => Math.min(100 * times, 1_000),
+    retryStrategy: (times) => Math.min(100 * times, 500), // a Redis that returns is used within half a second
   });
   let down = false;
   redis.on('error', (error: Error) => {

@@ -149,7 +149,9 @@ describe('Redis outages during a run of jobs', () => {
     for (const user of users) {
       const mine = jobs.filter((j) => j.userId === user);
       const named = mine.map((j) => (j.outputs['9']!.images as { filename: string }[])[0]!.filename).sort();
-      expect(await files(join(outputDir, user))).toEqual(named);
+      const stored = await files(join(outputDir, user));
+      if (stored.join() !== named.join()) console.log(`[redis-outage] ${user}: files ${stored.join(' ')}; job outputs ${mine.map((j) => `${j.id.slice(0, 8)}=${(j.outputs['9']!.images as { filename: string }[])[0]!.filename}`).join(' ')}`);
+      expect(stored).toEqual(named);
       expect(new Set(named).size).toBe(mine.length);
     }
     // 6. Each success reached the event stream once.
@@ -162,6 +164,7 @@ describe('Redis outages during a run of jobs', () => {
     console.log(
       `[redis-outage] ${STOPS} Redis stops: relay deaths 0, unhandled rejections 0; ${ids.length} jobs accepted, ${lost.length} lost, ` +
         `${gpuPosts() - ids.length} run twice; ${refusals.length} submissions refused 503 (per outage ${outages.map((o) => o.refused).join('/')}); ` +
+        `jobs taken over after a lease expired ${(log.match(/taking over a job whose relay stopped/g) ?? []).length}; ` +
         `Redis back → a job on the GPU: median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted[sorted.length - 1]} ms (${recoveries.join(', ')})`,
     );
     relay.kill('SIGTERM');

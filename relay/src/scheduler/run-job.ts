@@ -152,6 +152,12 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
       logger.info({ reason: reason ?? 'lost', err: (error as Error).message }, 'run stopped; the job stays claimed for whoever resumes it');
       return;
     }
+    if (error instanceof RedisUnavailableError && !reason) {
+      // Redis stayed away longer than persist() waits. Failing the job would lose it for nothing: its lease
+      // expires while Redis is away, and once Redis returns a relay takes it over and resumes it (never resubmitting blindly).
+      logger.warn({ err: error.message }, 'run stopped: Redis is unreachable; the job is resumed when it returns');
+      return;
+    }
     if (reason === 'cancel') result = { status: 'interrupted', outputs: {}, cachedNodes: [...cached], executedNodes: [], statusMessages: [] };
     else {
       const message =

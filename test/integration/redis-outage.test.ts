@@ -79,6 +79,9 @@ describe('Redis outages during a run of jobs', () => {
       return entry;
     };
 
+    // A socket open through the whole drill: the live stream must carry on across the outages.
+    const live = new EventCollector(url, ADMIN);
+    await live.opened;
     // Attendees keep queueing through the whole drill.
     let drilling = true;
     const submitter = (async () => {
@@ -154,7 +157,12 @@ describe('Redis outages during a run of jobs', () => {
       expect(stored).toEqual(named);
       expect(new Set(named).size).toBe(mine.length);
     }
-    // 6. Each success reached the event stream once.
+    // 6. The socket open all along saw every job end, live (no reconnect, no replay).
+    const endedLive = (id: string) => live.events.some((e) => e.type === 'job' && e.job.id === id && e.job.state === 'done');
+    await until(() => ids.every(endedLive), 30_000, `every job's end on the live socket (missing: ${ids.filter((id) => !endedLive(id)).join(', ')})`);
+    expect(live.closed).toBe(false);
+    live.close();
+    // 7. Each success reached the event stream once.
     const events = new EventCollector(url, ADMIN, '0-0');
     await events.waitFor(() => ids.every((id) => events.comfy(id).some((m) => m.type === 'execution_success')), 30_000);
     for (const id of ids) expect(events.comfy(id).filter((m) => m.type === 'execution_success')).toHaveLength(1);

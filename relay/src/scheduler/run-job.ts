@@ -205,6 +205,9 @@ async function finish(
     return undefined;
   }
   logger.info({ state, runMs, outputs: Object.keys(result.outputs).length }, 'job finished');
-  await deps.publisher.job(job.id).catch(() => undefined);
+  // The ended record is what lets the sidecar end the job in the tab: it must not be lost to a short outage either.
+  await persist(() => deps.publisher.job(job.id), new AbortController().signal).catch((error: Error) =>
+    logger.warn({ err: error.message }, 'the job-ended event was not published; sidecars see the ended record on their next reconnect'),
+  );
   return state;
 }

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../support/redis';
 import { GateBackend, until } from './relay-gate-backend';
-import { finished, RelayClient, relayEnv, startHarness, userToken, type Harness } from './relay-harness';
+import { ADMIN, finished, RelayClient, relayEnv, startHarness, userToken, type Harness } from './relay-harness';
 
 const repo = resolve(import.meta.dirname, '../..');
 const prompt = { '1': { class_type: 'EmptyImage', inputs: {} }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } } };
@@ -90,6 +90,7 @@ describe('Redis data loss', () => {
     const redis = await redisServer();
     const { h } = await harness(redis);
     const client = new Redis(redis.url);
+    client.on('error', () => undefined); // this test restarts Redis under it
     cleanups.push(async () => void client.disconnect());
     const marker = JSON.parse((await client.get(`${h.config.redisPrefix}marker`))!) as { createdAt: number; relayId: string };
     expect(marker.relayId).toBe(h.relay.relayId);
@@ -129,8 +130,13 @@ describe('Redis data loss', () => {
     const redis = await redisServer();
     const { h } = await harness(redis, { REDIS_VOLATILE_OK: '1' });
     const client = new Redis(redis.url);
+    client.on('error', () => undefined); // this test restarts Redis under it
     cleanups.push(async () => void client.disconnect());
     await client.flushall();
     await until(async () => (await health(h.url)).redisDataLost !== undefined, 30_000, 'redisDataLost after FLUSHALL');
+    // The dashboard's status poll carries it for the operator; attendees' status does not.
+    const status = await new RelayClient(h.url, ADMIN).call('GET', '/api/queue/status');
+    expect(status.body.redisDataLost.message).toMatch(/Redis lost its data/);
+    expect((await new RelayClient(h.url, userToken('a')).call('GET', '/api/queue/status')).body.redisDataLost).toBeUndefined();
   });
 });

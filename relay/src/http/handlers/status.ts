@@ -15,7 +15,11 @@ export const queueStatus: Handler = async (ctx, services) => {
     backends: await backendStates(services),
   };
   if (services.queue.typicalRunMs !== undefined) body.typicalRunMs = services.queue.typicalRunMs;
-  if (ctx.principal.kind === 'admin') body.byUser = counts.byUser;
+  if (ctx.principal.kind === 'admin') {
+    body.byUser = counts.byUser;
+    const lost = services.redisDurability().dataLost;
+    if (lost) body.redisDataLost = lost;
+  }
   return { status: 200, body };
 };
 

@@ -77,6 +77,18 @@ describe('Redis persistence check', () => {
     expect(body.redisDataLost).toBeUndefined();
   });
 
+  it('re-checks on reconnect: a Redis that lost its persistence is logged and shown on /health, and the relay keeps serving', async () => {
+    const redis = await redisServer();
+    const { h, logs } = await harness(redis);
+    const client = new Redis(redis.url);
+    cleanups.push(async () => void client.disconnect());
+    await client.config('SET', 'appendonly', 'no');
+    await client.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'); // the relay reconnects
+    await until(async () => (await health(h.url)).redisPersistence === 'none', 20_000, 'persistence none on /health');
+    expect(logs.join('')).toMatch(/"level":50[^\n]*Redis has no persistence[^\n]*seen after a reconnect; the relay keeps serving/);
+    expect((await new RelayClient(h.url, userToken('a')).submit(prompt)).status).toBe(201);
+  });
+
   it('starts when CONFIG is refused (managed services), logging that it could not check', async () => {
     const redis = await redisServer({ persistence: false, args: ['--rename-command', 'CONFIG', ''] });
     const { h, logs } = await harness(redis);

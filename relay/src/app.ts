@@ -31,6 +31,7 @@ import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
 import { createRedis, waitReady } from './store/redis';
 import { revocationsKey, TokenRevocations } from './token-revocations';
+import { RedisDurability } from './store/redis-durability';
 import { RedisJobStore } from './store/redis-job-store';
 
 export type RelayDeps = {
@@ -75,6 +76,14 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     maxQueuedPerUser: config.maxQueuedPerUser,
     maxRunningPerUser: config.maxRunningPerUser,
     eventsMaxLen: config.eventsMaxLen,
+  });
+  const durability = new RedisDurability({
+    redis,
+    markerKey: store.keys.marker,
+    relayId,
+    volatileOk: config.redisVolatileOk,
+    logger: log.child({ mod: 'redis-durability' }),
+    checkMs: Math.max(1_000, config.heartbeatMs * 2), // one GET every two heartbeats
   });
   const backendSet = deps.backends ?? (await createBackends(config, { logger: log }));
   const backends = backendSet.backends;
@@ -140,6 +149,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     version,
     observe: metrics.observe,
     revocations,
+    redisDurability: () => durability.status(),
     redisUp: () =>
       Promise.race([
         redis.ping().then(
@@ -176,6 +186,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       started = true;
       const ready = await Promise.all([redis, tailRedis, subRedis].map((r) => waitReady(r, 5_000)));
       if (!ready.every(Boolean)) log.warn({ redisUrl: config.redisUrl }, 'redis is not reachable yet; the relay answers 503 until it is');
+      await durability.start(); // throws VolatileRedisError on a Redis without persistence (unless REDIS_VOLATILE_OK)
       await revocations.start();
       eventLog.start();
       scheduler.start();
@@ -183,6 +194,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     },
     async close() {
       revocations.stop();
+      durability.stop();
       await scheduler.close();
       await hub.close();
       await new Promise<void>((resolve) => {

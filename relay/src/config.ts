@@ -15,6 +15,7 @@ const url = z.string().url();
 export const EnvSchema = z
   .object({
     REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis holding every job. `comfyume up` starts its own redis-server (data in <home>/data/redis) when this is unset.'),
+    REDIS_VOLATILE_OK: z.enum(['0', '1', 'true', 'false']).default('0').describe('1: start even when Redis has no persistence (no AOF, no snapshots), knowing a Redis restart loses every queued and running job. Otherwise the relay refuses to start on such a Redis.'),
     REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'letters, digits, _ . : - only').default('comfyume:').describe('Key prefix, so several workshops can share one Redis.'),
     INFERENCE_MODE: z.enum(['serverless', 'direct', 'simulated']).optional().describe('Where jobs run. Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` runs a local simulated GPU).'),
     SERVERLESS_ENDPOINT: optionalString.pipe(url.optional()).describe('Serverless ComfyUI endpoint behind a load balancer (e.g. https://<id>.serverless.example/). Required when INFERENCE_MODE=serverless.'),
@@ -77,6 +78,7 @@ export type InferenceMode = 'serverless' | 'direct' | 'simulated';
 export type Config = Readonly<{
   redisUrl: string;
   redisPrefix: string;
+  redisVolatileOk: boolean;
   inferenceMode: InferenceMode;
   serverless: Readonly<{
     endpoint?: string;
@@ -127,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX.endsWith(':') ? e.REDIS_PREFIX : `${e.REDIS_PREFIX}:`,
+    redisVolatileOk: e.REDIS_VOLATILE_OK === '1' || e.REDIS_VOLATILE_OK === 'true',
     inferenceMode,
     serverless: Object.freeze({
       endpoint: e.SERVERLESS_ENDPOINT?.replace(/\/+$/, ''),

@@ -29,16 +29,22 @@ export class RelayError extends Error {
   readonly code: ErrorCode;
   readonly httpStatus: number;
   readonly details?: unknown;
+  /** Seconds a client should wait before retrying (sent as Retry-After), for refusals that pass by themselves. */
+  readonly retryAfterS?: number;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: unknown; retryAfterS?: number } = {}) {
     super(message, { cause: options.cause });
     this.name = this.constructor.name;
     this.code = code;
     this.httpStatus = statusByCode[code];
     this.details = options.details;
+    this.retryAfterS = options.retryAfterS;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }
+
+/** What a refused client is told to wait while Redis is away: ioredis retries every second at most. */
+export const REDIS_RETRY_AFTER_S = 3;
 
 /** Redis could not be reached; the relay keeps running and recovers when it returns. */
 export class RedisUnavailableError extends RelayError {
@@ -47,7 +53,7 @@ export class RedisUnavailableError extends RelayError {
       'redis_unavailable',
       'The relay cannot reach Redis (its job store), so it cannot accept or read jobs right now. ' +
         'Nothing already accepted is lost; retry in a few seconds, and if this persists check REDIS_URL and that Redis is running.',
-      { cause },
+      { cause, retryAfterS: REDIS_RETRY_AFTER_S },
     );
   }
 }

@@ -7,6 +7,7 @@ import { envHelp } from '../../protocol/src/env/env-docs';
 import { createRelay } from './app';
 import { EnvSchema, loadConfig } from './config';
 import { createLogger } from './logger';
+import { guardUnhandledRejections } from './process-guard';
 
 const usage = () => `Usage: comfyume relay
 
@@ -24,8 +25,14 @@ export async function main(args: string[]): Promise<void> {
   }
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
+  guardUnhandledRejections(logger);
   const relay = await createRelay(config, { logger });
-  await relay.start();
+  try {
+    await relay.start();
+  } catch (error) {
+    await relay.close().catch(() => undefined); // let the process exit: Redis connections keep it alive
+    throw error;
+  }
   await new Promise<void>((resolve, reject) => {
     relay.server.once('error', reject);
     relay.server.listen(config.port, config.host, () => resolve());

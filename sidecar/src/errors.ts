@@ -30,5 +30,21 @@ export class RelayUnavailableError extends SidecarError {
   }
 }
 
+/**
+ * The relay is up but its job store (Redis) is not, for a moment: said so, so the attendee knows
+ * to simply queue again (the relay's own message is for the operator).
+ */
+export class RelayStoreDownError extends SidecarError {
+  constructor(cause?: unknown) {
+    super(
+      'redis_unavailable',
+      'The GPU queue cannot store jobs for a moment (its database is restarting), so this prompt was not queued. ' +
+        'Nothing queued before is lost; press Queue Prompt again in a few seconds.',
+      503,
+      { cause },
+    );
+  }
+}
+
 /** The relay answered with an error body of its own (quota, bad request, not found…). */
 export class RelayRefusedError extends SidecarError {}

@@ -7,6 +7,7 @@ import { envHelp } from '../../protocol/src/env/env-docs';
 import { createSidecar } from './app';
 import { ConfigError, EnvSchema, loadConfig } from './config';
 import { createLogger } from './logger';
+import { guardUnhandledRejections } from './process-guard';
 
 const help = () => `Usage: comfyume sidecar
 
@@ -34,6 +35,7 @@ export async function main(args: string[]): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, config.userId);
+  guardUnhandledRejections(logger);
   const sidecar = createSidecar(config, { logger });
   await new Promise<void>((resolve, reject) => {
     sidecar.server.once('error', reject);
@@ -49,10 +51,13 @@ export async function main(args: string[]): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     sidecar.server.close();
-    void sidecar.close().then(() => {
-      clearTimeout(force);
-      logger.flush?.();
-    });
+    sidecar.close().then(
+      () => {
+        clearTimeout(force);
+        logger.flush?.();
+      },
+      (error: Error) => logger.error({ err: error.message }, 'sidecar close failed'),
+    );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

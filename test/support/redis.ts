@@ -17,6 +17,10 @@ export type TestRedis = {
   prefix: () => string;
   stop: () => Promise<void>;
   restart: () => Promise<void>;
+  /** Kill redis-server (SIGKILL; the AOF keeps what it wrote), keeping its port and data for `up`. */
+  down: () => Promise<void>;
+  /** Start it again on the same port and data after `down`. */
+  up: () => Promise<void>;
 };
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -35,7 +39,14 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export type StartRedisOptions = {
+  /** false: no AOF and no snapshots, like an operator's Redis without persistence (default: AOF, as in production). */
+  persistence?: boolean;
+  /** More redis-server arguments (e.g. `--rename-command CONFIG ""`, as managed services do). */
+  args?: string[];
+};
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'comfyume-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -43,7 +54,10 @@ export async function startRedis(): Promise<TestRedis> {
   const launch = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'],
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', options.persistence === false ? 'no' : 'yes'],
+        ...['--save', '', '--protected-mode', 'no', ...(options.args ?? [])],
+      ],
       { stdio: 'ignore' },
     );
     await waitForPort(port, 10_000);
@@ -69,6 +83,11 @@ export async function startRedis(): Promise<TestRedis> {
     },
     restart: async () => {
       await kill();
+      await launch();
+    },
+    down: kill,
+    up: async () => {
+      if (child && child.exitCode === null) return;
       await launch();
     },
   };

@@ -96,6 +96,8 @@ export const QueueStatus = z.object({
   byUser: z.record(z.string(), z.object({ queued: z.number(), running: z.number() })).optional(), // admin only
   /** Median measured run time used for ETAs; absent until a job has finished. */
   typicalRunMs: z.number().optional(),
+  /** Admin only: set once this relay saw Redis lose its data (as on /health), for the dashboard's alert. */
+  redisDataLost: z.object({ detectedAt: z.number(), message: z.string() }).optional(),
   backends: z.array(
     z.object({
       name: z.string(),
@@ -116,6 +118,10 @@ export const Health = z.object({
   queueDepth: z.number(),
   uptimeS: z.number(),
   version: z.string(),
+  /** Redis's persistence as last checked (`unknown`: CONFIG refused, as on managed services). */
+  redisPersistence: z.enum(['aof', 'rdb', 'none', 'unknown']).optional(),
+  /** Set once this relay saw Redis lose its data (the workshop marker key vanished): what happened and what to do. */
+  redisDataLost: QueueStatus.shape.redisDataLost,
 });
 export type Health = z.infer<typeof Health>;
 

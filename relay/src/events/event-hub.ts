@@ -59,7 +59,12 @@ export class EventHub {
       return true;
     }
     const wantsPreviews = url.searchParams.get('previews') !== '0';
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, principal, since || undefined, wantsPreviews));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.accept(ws, principal, since || undefined, wantsPreviews).catch((error: Error) => {
+        this.options.logger.warn({ err: error.message }, 'event socket setup failed');
+        ws.close(1011, 'the relay could not set up this event socket; reconnect with the same since');
+      }),
+    );
     return true;
   }
 

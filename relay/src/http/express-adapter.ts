@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { ErrorBody } from '../../../protocol/src/index';
 import { bearer, verifyToken, type Principal } from '../auth';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../protocol/src/json-depth';
-import { RelayError } from '../errors';
+import { RedisUnavailableError, RelayError } from '../errors';
+import { isRedisConnectionError } from '../store/redis';
 import { health } from './handlers/status';
 import { routes } from './routes';
 import type { Services } from './types';
@@ -17,6 +18,7 @@ import type { Services } from './types';
 function sendError(res: Response, error: RelayError): void {
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   if (error.details !== undefined) body.error.details = error.details;
+  if (error.retryAfterS !== undefined) res.setHeader('Retry-After', String(error.retryAfterS));
   res.status(error.httpStatus).json(body);
 }
 
@@ -105,6 +107,7 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
     if (type === 'entity.parse.failed')
       return sendError(res, new RelayError('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`));
     if (error instanceof RelayError) return sendError(res, error);
+    if (isRedisConnectionError(error)) return sendError(res, new RedisUnavailableError(error));
     req.log?.error({ err: error }, 'unhandled error');
     sendError(res, new RelayError('internal', 'the relay failed unexpectedly; the error is in its log'));
   });

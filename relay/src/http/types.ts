@@ -10,6 +10,7 @@ import type { OutputStore } from '../outputs/output-store';
 import type { QueueInfo } from '../scheduler/queue-info';
 import type { RelayObserve } from '../metrics/relay-metrics';
 import type { Scheduler } from '../scheduler/scheduler';
+import type { DurabilityStatus } from '../store/redis-durability';
 import type { RedisJobStore } from '../store/redis-job-store';
 import type { TokenRevocations } from '../token-revocations';
 
@@ -43,6 +44,8 @@ export type Services = {
   redisUp(): Promise<boolean>;
   /** Users whose older tokens are refused (absent in tests that build services by hand). */
   revocations?: TokenRevocations;
+  /** Redis's persistence and whether it lost its data (store/redis-durability). */
+  redisDurability(): DurabilityStatus;
   /** Metrics hooks (absent in tests that build services by hand). */
   observe?: RelayObserve;
 };

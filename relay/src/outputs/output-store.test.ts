@@ -52,6 +52,24 @@ describe('OutputStore', () => {
     expect(await readdir(join(s.userDir('u3', 'output'), 'once'))).toEqual([x.filename]);
   });
 
+  it('never shares a name another job took while ours was recorded but not yet placed (a Redis outage in between)', async () => {
+    const s = store();
+    const [mine, theirs] = [randomUUID(), randomUUID()];
+    const key = `9|output|${source}`;
+    // Our name was recorded, then Redis went away before the link; meanwhile another job linked that name.
+    index.set(`${mine}|${key}`, JSON.stringify({ filename: 'race_00001_.png', subfolder: '', type: 'output' }));
+    const other = join(dir, 'other.png');
+    await writeFile(other, 'other job bytes');
+    expect((await s.store('u5', theirs, found('race', other))).filename).toBe('race_00001_.png');
+    const item = await s.store('u5', mine, found('race'));
+    expect(item.filename).toBe('race_00002_.png');
+    const folder = s.userDir('u5', 'output');
+    expect(await readFile(join(folder, 'race_00001_.png'), 'utf8')).toBe('other job bytes');
+    expect(await readFile(join(folder, 'race_00002_.png'), 'utf8')).toBe('png bytes');
+    expect(await store().store('u5', mine, found('race'))).toEqual(item); // and it stays ours
+    expect((await readdir(folder)).sort()).toEqual(['race_00001_.png', 'race_00002_.png']);
+  });
+
   it("resolves /view requests inside the user's folder only", async () => {
     const s = store();
     const item = await s.store('u4', randomUUID(), found('v/pic'));

@@ -5,12 +5,13 @@
  *
  * Exactly once per source file, across relay restarts: the chosen name is recorded in Redis
  * before the file is linked into place, so a relay killed in between finishes the same name on
- * resume instead of making a second copy. Files are written to a hidden temp name and then
+ * resume instead of making a second copy — unless the file under that name holds other bytes (another
+ * job linked it while ours waited, e.g. on a Redis outage): then a new name is chosen. Files are written to a hidden temp name and then
  * hard-linked to their final name (link fails if the name is taken: atomic, also across processes).
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
@@ -91,6 +92,7 @@ export class OutputStore {
     await mkdir(dir, { recursive: true });
 
     const recorded = await this.index.storedOutput(jobId, key);
+    let fetched: string | undefined;
     if (recorded) {
       const item = JSON.parse(recorded) as StoredItem;
       const target = join(dir, item.filename);
@@ -98,11 +100,18 @@ export class OutputStore {
         // Killed after choosing the name and before placing the file: finish that same name.
         const tmp = await this.fetchToTemp(dir, found);
         await rename(tmp, target);
+        return item;
       }
-      return item;
+      // The name is taken: by our own copy, or by another job that linked it while our link was pending
+      // (Redis went away between recording the name and a retry). Only our own bytes make it ours.
+      fetched = await this.fetchToTemp(dir, found).catch(() => undefined);
+      if (!fetched || (await sameBytes(fetched, target))) {
+        if (fetched) await unlink(fetched).catch(() => undefined);
+        return item;
+      }
     }
 
-    const tmp = await this.fetchToTemp(dir, found);
+    const tmp = fetched ?? (await this.fetchToTemp(dir, found));
     try {
       const ext =
         found.extension.startsWith('.') || found.extension === ''
@@ -176,6 +185,14 @@ export class OutputStore {
       );
     return file;
   }
+}
+
+/** Whether two files hold the same bytes (outputs are images and short videos: read whole). */
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+  if (sa.size !== sb.size) return false;
+  const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
+  return ba.equals(bb);
 }
 
 async function exists(path: string): Promise<boolean> {

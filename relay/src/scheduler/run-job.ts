@@ -126,7 +126,8 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
       });
       deps.bus.preview(job.userId, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
     },
-    storeOutput: (found) => deps.outputs.store(job.userId, job.id, found),
+    // Storing is idempotent (the chosen name is recorded in Redis before the copy), so it is retried through a short outage.
+    storeOutput: (found) => persist(() => deps.outputs.store(job.userId, job.id, found), signal),
   };
 
   const runnable: RunnableJob = {
@@ -149,6 +150,12 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
     const reason = signal.reason as StopReason | undefined;
     if (error instanceof LeaseLostError || reason === 'lost' || reason === 'shutdown') {
       logger.info({ reason: reason ?? 'lost', err: (error as Error).message }, 'run stopped; the job stays claimed for whoever resumes it');
+      return;
+    }
+    if (error instanceof RedisUnavailableError && !reason) {
+      // Redis stayed away longer than persist() waits. Failing the job would lose it for nothing: its lease
+      // expires while Redis is away, and once Redis returns a relay takes it over and resumes it (never resubmitting blindly).
+      logger.warn({ err: error.message }, 'run stopped: Redis is unreachable; the job is resumed when it returns');
       return;
     }
     if (reason === 'cancel') result = { status: 'interrupted', outputs: {}, cachedNodes: [...cached], executedNodes: [], statusMessages: [] };
@@ -198,6 +205,9 @@ async function finish(
     return undefined;
   }
   logger.info({ state, runMs, outputs: Object.keys(result.outputs).length }, 'job finished');
-  await deps.publisher.job(job.id).catch(() => undefined);
+  // The ended record is what lets the sidecar end the job in the tab: it must not be lost to a short outage either.
+  await persist(() => deps.publisher.job(job.id), new AbortController().signal).catch((error: Error) =>
+    logger.warn({ err: error.message }, 'the job-ended event was not published; sidecars see the ended record on their next reconnect'),
+  );
   return state;
 }

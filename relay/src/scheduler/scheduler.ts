@@ -105,7 +105,8 @@ export class Scheduler {
         this.running.delete(jobId);
         if (!this.closed) {
           this.kick();
-          void this.announcePositions();
+          // Redis may be away right now; the next heartbeat announces positions again.
+          this.announcePositions().catch((error: Error) => this.logger.debug({ jobId, err: error.message }, 'announcing queue positions failed; the heartbeat retries'));
         }
       });
   }

@@ -23,6 +23,7 @@ export function redisKeys(prefix: string) {
     previewChannel: (userId: string) => `${prefix}preview:${userId}`,
     previewPattern: `${prefix}preview:*`,
     controlChannel: `${prefix}control`, // cancel requests and queue changes, between relays
+    marker: `${prefix}marker`, // the workshop marker: its absence on a known Redis means the data was lost (store/redis-durability)
     objectInfo: `${prefix}object_info`, // the GPU's last good /object_info (JSON), survives cold starts and restarts
   };
 }

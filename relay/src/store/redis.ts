@@ -14,7 +14,7 @@ export function createRedis(url: string, logger: Logger, role: string, offlineQu
     maxRetriesPerRequest: 1,
     lazyConnect: false,
     connectTimeout: 3_000,
-    retryStrategy: (times) => Math.min(100 * times, 1_000),
+    retryStrategy: (times) => Math.min(100 * times, 500), // a Redis that returns is used within half a second
   });
   let down = false;
   redis.on('error', (error: Error) => {
@@ -35,6 +35,16 @@ export function redisFailure(error: unknown): RelayError {
     return new RelayError('internal', `redis refused a command: ${error.message}`, { cause: error });
   }
   return new RedisUnavailableError(error);
+}
+
+/**
+ * Whether an error thrown by an ioredis call means "Redis is not reachable" (a command refused
+ * while the connection is down or lost mid-flight), as opposed to a bug or a Redis reply error.
+ */
+export function isRedisConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|connect ETIMEDOUT/.test(error.message);
 }
 
 export async function guard<T>(work: () => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import { Pool } from 'undici';
 import { ErrorBody } from '../../../protocol/src/errors';
 import { JobList, JobResponse, type SubmitJobRequest } from '../../../protocol/src/relay/api';
 import type { JobView } from '../../../protocol/src/relay/job';
-import { RelayRefusedError, RelayUnavailableError } from '../errors';
+import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
 
 export type RelayClientOptions = { url: string; token: string; timeoutMs: number; retries?: number };
 
@@ -84,7 +84,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return await pRetry(run, { retries, minTimeout: 150, maxTimeout: 1_000 });
     } catch (error) {
       if (error instanceof RelayHttpError) throw refused(error);
-      if (error instanceof RelayUnavailableError) throw error;
+      if (error instanceof RelayUnavailableError) throw storeDown(error) ?? error;
       throw new RelayUnavailableError(error);
     }
   }
@@ -152,6 +152,14 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The relay's 503 `redis_unavailable` (after the retries): the relay is reachable, its job store is not. */
+function storeDown(error: RelayUnavailableError): RelayStoreDownError | undefined {
+  const cause = error.cause;
+  if (!(cause instanceof RelayHttpError) || cause.status !== 503) return undefined;
+  const parsed = ErrorBody.safeParse(cause.body);
+  return parsed.success && parsed.data.error.code === 'redis_unavailable' ? new RelayStoreDownError(error) : undefined;
 }
 
 function refused(error: RelayHttpError): RelayRefusedError {

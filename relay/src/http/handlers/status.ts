@@ -15,7 +15,11 @@ export const queueStatus: Handler = async (ctx, services) => {
     backends: await backendStates(services),
   };
   if (services.queue.typicalRunMs !== undefined) body.typicalRunMs = services.queue.typicalRunMs;
-  if (ctx.principal.kind === 'admin') body.byUser = counts.byUser;
+  if (ctx.principal.kind === 'admin') {
+    body.byUser = counts.byUser;
+    const lost = services.redisDurability().dataLost;
+    if (lost) body.redisDataLost = lost;
+  }
   return { status: 200, body };
 };
 
@@ -33,6 +37,9 @@ export async function health(services: Services): Promise<{ status: number; body
     uptimeS: Math.round((Date.now() - services.startedAt) / 1000),
     version: services.version,
   };
+  const durability = services.redisDurability();
+  if (durability.persistence) body.redisPersistence = durability.persistence;
+  if (durability.dataLost) body.redisDataLost = durability.dataLost;
   return { status: ok ? 200 : 503, body };
 }
 

@@ -191,6 +191,12 @@ export class AdminApp extends LitElement {
         <button @click=${() => this.dashboard.retryNow()}>Retry now</button>
       </div>`;
     }
+    const lost = this.dashboard.data.status?.redisDataLost;
+    if (lost)
+      return html`<div class="alert" role="alert" data-tone="bad" data-alert="redis-data-lost">
+        <strong>Redis lost its data ${formatAgo(lost.detectedAt, this.dashboard.now)}</strong>
+        <span class="muted">${lost.message}</span>
+      </div>`;
     if (c.mode === 'polling')
       return html`<div class="alert" role="status" data-tone="warn" data-alert="polling">
         <strong>${c.message}</strong>

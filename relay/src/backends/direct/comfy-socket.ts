@@ -23,6 +23,9 @@ export class ComfySocket {
   connected = false;
   /** Called on every (re)connect, so jobs can re-check history for anything missed meanwhile. */
   onReconnect: (() => void) | undefined;
+  /** Called on every open and every close (a failed connect included): the GPU's health follows it. */
+  onOpen: (() => void) | undefined;
+  onClose: (() => void) | undefined;
 
   constructor(
     private readonly baseUrl: string,
@@ -41,6 +44,7 @@ export class ComfySocket {
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
       this.connected = true;
       this.retryMs = 250;
+      this.onOpen?.();
       if (this.openedOnce) this.onReconnect?.();
       this.openedOnce = true;
     });
@@ -49,6 +53,7 @@ export class ComfySocket {
     ws.on('close', () => {
       this.connected = false;
       if (this.closed) return;
+      this.onClose?.();
       setTimeout(() => this.connect(), this.retryMs).unref();
       this.retryMs = Math.min(this.retryMs * 2, 2_000);
     });

@@ -20,10 +20,10 @@ import type { Logger } from 'pino';
 import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
 import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
-import { attemptOf, backendRefOf } from '../attempt-ref';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
 import { ComfyClient, ComfyUnavailable } from './comfy-client';
 import { ComfySocket } from './comfy-socket';
+import { parseRef, refOf } from './direct-ref';
 import { GpuHealth } from './gpu-health';
 import { JobTracker } from './job-tracker';
 import { DirectPeers } from './peers';
@@ -44,19 +44,6 @@ export type DirectOptions = {
 
 /** How one attempt on one GPU ended: a result, or the GPU died holding the job. */
 type AttemptEnd = { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
-
-/** backendRef of a direct job: the socket's sid (attempt 1), `<sid>#<n>@<gpu name>` after a resubmit. */
-function refOf(sid: string, attempt: number, gpu: string): string {
-  return attempt > 1 ? `${backendRefOf(sid, attempt)}@${gpu}` : sid;
-}
-
-function parseRef(ref: string | undefined): { sid?: string; attempt: number; gpu?: string } {
-  if (!ref) return { attempt: 1 };
-  const hash = ref.indexOf('#');
-  if (hash < 0) return { sid: ref, attempt: 1 };
-  const at = ref.indexOf('@', hash);
-  return { sid: ref.slice(0, hash), attempt: attemptOf(ref), gpu: at > 0 ? ref.slice(at + 1) : undefined };
-}
 
 function failed(message: string, extra: Partial<NonNullable<RunResult['error']>> = {}): RunResult {
   return {

@@ -162,6 +162,27 @@ describe('a direct GPU that dies mid-job', () => {
     await relayAlive(harness.url);
   });
 
+  it('finishes a moved job once when the relay is killed (kill -9) while attempt 2 runs on the other GPU', async () => {
+    const [a, b] = await Promise.all([startGpu('gpu-c', ['--step-ms', '300']), startGpu('gpu-d', ['--step-ms', '300'])]);
+    const outputDir = join(dir, 'moved-out');
+    const env = relayEnv(redis, outputDir, { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: `${a.url},${b.url}` });
+    const first = await spawnRelay(env, children);
+    const { id, victim } = await killMidJob(new RelayClient(first.url, userToken('alice')), new Map([[a.name, a], [b.name, b]]));
+    const survivor = victim === a ? b : a;
+    await until(async () => (await runsOn(survivor.url, id)) > 0, 60_000, 'attempt 2 on the surviving GPU');
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const second = await spawnRelay(env, children);
+    const job = await new RelayClient(second.url, userToken('alice')).waitFor(id, finished, 120_000);
+    console.log(`[reliability] relay kill -9 during a moved job's attempt 2: ${job.state}, runs on the survivor ${await runsOn(survivor.url, id)}`);
+    expect(job.state).toBe('done');
+    expect(await runsOn(survivor.url, id)).toBe(1);
+    expect(second.log()).toMatch(/taking over a job whose relay stopped/);
+    await assertDeliveredOnce(second.url, outputDir, [job]);
+    await relayAlive(second.url);
+    second.child.kill('SIGTERM');
+  });
+
   it('fails the job with the reason within 10 s when no other GPU is alive', async () => {
     const only = await startGpu('gpu-only', ['--step-ms', '150']);
     const { harness, alice } = await directRelay('alone', [only.url]);

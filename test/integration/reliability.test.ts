@@ -183,6 +183,41 @@ describe('a direct GPU that dies mid-job', () => {
     second.child.kill('SIGTERM');
   });
 
+  it('moves the job off a frozen GPU (SIGSTOP) and, once it thaws, drops it there: one success in all', async () => {
+    // Frozen, the GPU keeps its TCP connections open: only the socket's pings notice it.
+    const [a, b] = await Promise.all([startGpu('gpu-e', ['--step-ms', '400']), startGpu('gpu-f', ['--step-ms', '400'])]);
+    const { harness, alice } = await directRelay('frozen', [a.url, b.url]);
+    const submitted = await alice.submit(await samplerPrompt(3));
+    const id = submitted.body.job.id as string;
+    const running = await alice.waitFor(id, (j) => (j.progress?.value ?? 0) >= 2 || finished(j), 60_000);
+    expect(running.state).toBe('running');
+    const victim = running.backend === a.name ? a : b;
+    const survivor = victim === a ? b : a;
+    process.kill(-victim.proc.pid, 'SIGSTOP');
+    const frozenAt = Date.now();
+    let movedAt = 0;
+    try {
+      await until(async () => (await runsOn(survivor.url, id)) > 0, 60_000, 'the job on the other GPU');
+      movedAt = Date.now();
+    } finally {
+      process.kill(-victim.proc.pid, 'SIGCONT');
+    }
+    const job = await alice.waitFor(id, finished, 120_000);
+    expect(job.state).toBe('done');
+    expect(await runsOn(survivor.url, id)).toBe(1);
+    // Thawed, the GPU was told to drop its copy: not queued there, and never a second success.
+    let status = '';
+    await until(async () => {
+      const entry = ((await (await fetch(`${victim.url}/history/${id}`)).json()) as Record<string, { status?: { status_str?: string } }>)[id];
+      status = entry?.status?.status_str ?? 'no trace';
+      return (await runsOn(victim.url, id)) === (entry ? 1 : 0);
+    }, 60_000, 'the thawed GPU to drop the job');
+    console.log(`[reliability] frozen GPU (SIGSTOP): moved ${((movedAt - frozenAt) / 1000).toFixed(1)} s after the freeze; on the thawed GPU: ${status}`);
+    expect(status).not.toBe('success');
+    await assertDeliveredOnce(harness.url, harness.outputDir, [job]);
+    await relayAlive(harness.url);
+  });
+
   it('fails the job with the reason within 10 s when no other GPU is alive', async () => {
     const only = await startGpu('gpu-only', ['--step-ms', '150']);
     const { harness, alice } = await directRelay('alone', [only.url]);

@@ -3,6 +3,8 @@
  * `?clientId=<sid>` (the client_id our prompts carry, so ComfyUI sends their events here), sends
  * `feature_flags` with supports_preview_metadata first (so previews come as type 4, tagged with
  * their prompt_id), and routes text and preview frames to the job whose prompt_id they carry.
+ * It pings the GPU (aiohttp and ws answer pings by themselves): a socket that stays silent past
+ * PONG_TIMEOUT_MS is closed, so a frozen or cut-off GPU gets its health checked like a closed one.
  */
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
@@ -13,6 +15,10 @@ export type SocketEvent =
   | { kind: 'preview'; meta: PreviewMetadata; image: Buffer };
 
 type Listener = (event: SocketEvent) => void;
+
+const PING_MS = 2_000;
+/** No pong (nor any frame) for this long: the connection is treated as closed. */
+const PONG_TIMEOUT_MS = 5_000;
 
 export class ComfySocket {
   private ws: WebSocket | undefined;
@@ -40,7 +46,16 @@ export class ComfySocket {
     const url = `${this.baseUrl.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(this.sid)}`;
     const ws = new WebSocket(url, { perMessageDeflate: false });
     this.ws = ws;
+    let heardAt = Date.now();
+    const pinger = setInterval(() => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - heardAt > PONG_TIMEOUT_MS) ws.terminate();
+      else ws.ping();
+    }, PING_MS);
+    pinger.unref();
+    ws.on('pong', () => (heardAt = Date.now()));
     ws.on('open', () => {
+      heardAt = Date.now();
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
       this.connected = true;
       this.retryMs = 250;
@@ -48,9 +63,13 @@ export class ComfySocket {
       if (this.openedOnce) this.onReconnect?.();
       this.openedOnce = true;
     });
-    ws.on('message', (raw: Buffer, isBinary: boolean) => this.dispatch(raw, isBinary));
+    ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      heardAt = Date.now();
+      this.dispatch(raw, isBinary);
+    });
     ws.on('error', (error) => this.logger.debug({ url: this.baseUrl, err: error.message }, 'GPU socket error'));
     ws.on('close', () => {
+      clearInterval(pinger);
       this.connected = false;
       if (this.closed) return;
       this.onClose?.();

@@ -86,6 +86,8 @@ export class DirectBackend implements Backend {
   /** Prompts moved to another GPU after this one died: dropped here should it come back. */
   private readonly superseded = new Set<string>();
   private readonly health: GpuHealth;
+  /** The same GPU with the health check's short timeout (GPU_HEALTH_TIMEOUT_MS). */
+  private readonly checks: ComfyClient;
   private readonly peers: DirectPeers<DirectBackend>;
   private readonly maxResubmits: number;
   private objectInfoCache: { at: number; value: Record<string, unknown> } | undefined;
@@ -95,10 +97,10 @@ export class DirectBackend implements Backend {
     this.name = options.name ?? `direct:${url.host}${url.pathname.replace(/\/+$/, '')}`;
     this.kind = options.kind ?? 'direct';
     this.client = new ComfyClient(options.url.replace(/\/+$/, ''));
-    const checks = new ComfyClient(this.client.baseUrl, options.health?.timeoutMs ?? 2_000);
+    this.checks = new ComfyClient(this.client.baseUrl, options.health?.timeoutMs ?? 2_000);
     this.health = new GpuHealth(
       this.name,
-      async () => void (await checks.getJson('/queue')),
+      async () => void (await this.checks.getJson('/queue')),
       { deadAfterMs: options.health?.deadAfterMs ?? 3_000, pollMs: options.health?.pollMs ?? 1_000 },
       options.logger,
     );
@@ -230,8 +232,8 @@ export class DirectBackend implements Backend {
   /** Whether this GPU has the prompt (queued, running or done), does not know it, or does not answer. */
   private async lookFor(jobId: string): Promise<'has' | 'unknown' | 'unreachable'> {
     try {
-      if (await this.client.history(jobId)) return 'has';
-      return (await this.client.inQueue(jobId)) ? 'has' : 'unknown';
+      if (await this.checks.history(jobId)) return 'has';
+      return (await this.checks.inQueue(jobId)) ? 'has' : 'unknown';
     } catch {
       return 'unreachable';
     }

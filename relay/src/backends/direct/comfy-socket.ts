@@ -17,8 +17,8 @@ export type SocketEvent =
 type Listener = (event: SocketEvent) => void;
 
 const PING_MS = 2_000;
-/** No pong (nor any frame) for this long: the connection is treated as closed. */
-const PONG_TIMEOUT_MS = 5_000;
+/** No pong (nor any frame) for this long: the connection is treated as closed (well above an event-loop stall of a busy relay; a false alarm only costs a reconnect, the health check decides). */
+const PONG_TIMEOUT_MS = 8_000;
 
 export class ComfySocket {
   private ws: WebSocket | undefined;

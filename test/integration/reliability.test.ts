@@ -162,6 +162,22 @@ describe('a direct GPU that dies mid-job', () => {
     await relayAlive(harness.url);
   });
 
+  it('cancels a moved job on the GPU that runs it now', async () => {
+    const [a, b] = await Promise.all([startGpu('gpu-g', ['--step-ms', '300']), startGpu('gpu-h', ['--step-ms', '300'])]);
+    const { alice } = await directRelay('cancel-moved', [a.url, b.url]);
+    const { id, victim } = await killMidJob(alice, new Map([[a.name, a], [b.name, b]]));
+    const survivor = victim === a ? b : a;
+    await until(async () => (await runsOn(survivor.url, id)) > 0, 60_000, 'attempt 2 on the surviving GPU');
+    expect((await alice.call('DELETE', `/api/jobs/${id}`)).status).toBeLessThan(300);
+    const job = await alice.waitFor(id, finished, 60_000);
+    expect(job.state).toBe('cancelled');
+    // The survivor was asked: its run ended interrupted, not done.
+    await until(async () => {
+      const entry = ((await (await fetch(`${survivor.url}/history/${id}`)).json()) as Record<string, { status?: { status_str?: string } }>)[id];
+      return entry === undefined ? (await runsOn(survivor.url, id)) === 0 : entry.status?.status_str === 'error';
+    }, 30_000, 'the surviving GPU to stop the job');
+  });
+
   it('finishes a moved job once when the relay is killed (kill -9) while attempt 2 runs on the other GPU', async () => {
     const [a, b] = await Promise.all([startGpu('gpu-c', ['--step-ms', '300']), startGpu('gpu-d', ['--step-ms', '300'])]);
     const outputDir = join(dir, 'moved-out');

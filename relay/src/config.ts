@@ -35,6 +35,10 @@ export const EnvSchema = z
     COLD_START_BUDGET_S: int(300, 0).describe('How long a GPU scaling from zero may answer 502/503/504 (shown as "GPU warming up") before jobs fail.'),
     COMFYUI_GPU_URLS: optionalString.describe('Dedicated GPU ComfyUI servers for INFERENCE_MODE=direct, comma-separated http(s) URLs.'),
     COMFYUI_GPU_CAPACITY: int(1, 1).describe('Jobs run at once on each direct GPU.'),
+    GPU_DEAD_AFTER_MS: int(3000, 500).describe('A direct GPU whose WebSocket closed and whose health check (GET /queue) has failed for this long is dead: the job it ran is resubmitted to another direct GPU or fails with the reason (ms). A closed socket alone is a network blip: the relay reconnects and keeps following.'),
+    GPU_HEALTH_POLL_MS: int(1000, 100).describe("How often the relay checks the health of a direct GPU whose WebSocket closed (ms)."),
+    GPU_HEALTH_TIMEOUT_MS: int(2000, 100).describe('How long one health check of a direct GPU may take before it counts as failed (ms).'),
+    GPU_MAX_RESUBMITS: int(1, 0).pipe(z.number().max(5)).describe('Resubmits of a job whose direct GPU died running it, each to another live direct GPU (0: the job fails with the reason).'),
     SIMULATOR_STEP_MS: z.coerce.number().int().min(0).optional().describe('Step time of the simulated GPU (ms per sampler step) when INFERENCE_MODE=simulated.'),
     RELAY_SECRET: z.string({ required_error: 'required (the key user tokens are signed with)' }).min(16, 'at least 16 characters').describe('Key that signs every attendee\'s relay token (HMAC-SHA256); at least 16 characters. Changing it invalidates all tokens. `comfyume up` and `comfyume users` generate it into <home>/.env.'),
     ADMIN_TOKEN: z.string({ required_error: 'required (the operator token)' }).min(16, 'at least 16 characters').describe("The operator's bearer token for the relay's admin API and dashboard; at least 16 characters. Generated like RELAY_SECRET."),
@@ -95,6 +99,8 @@ export type Config = Readonly<{
   coldStartBudgetMs: number;
   gpuUrls: readonly string[];
   gpuCapacity: number;
+  /** Dead direct GPUs: socket closed and health failing for `deadAfterMs`. */
+  gpuHealth: Readonly<{ deadAfterMs: number; pollMs: number; timeoutMs: number; maxResubmits: number }>;
   simulatorStepMs?: number;
   relaySecret: string;
   adminToken: string;
@@ -152,6 +158,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     coldStartBudgetMs: e.COLD_START_BUDGET_S * 1000,
     gpuUrls: Object.freeze(gpuUrls),
     gpuCapacity: e.COMFYUI_GPU_CAPACITY,
+    gpuHealth: Object.freeze({
+      deadAfterMs: e.GPU_DEAD_AFTER_MS,
+      pollMs: e.GPU_HEALTH_POLL_MS,
+      timeoutMs: e.GPU_HEALTH_TIMEOUT_MS,
+      maxResubmits: e.GPU_MAX_RESUBMITS,
+    }),
     simulatorStepMs: e.SIMULATOR_STEP_MS,
     relaySecret: e.RELAY_SECRET,
     adminToken: e.ADMIN_TOKEN,

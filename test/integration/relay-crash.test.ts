@@ -3,19 +3,18 @@
  * running jobs loses nothing and submits nothing twice once restarted; two relays on one Redis
  * run each of 50 jobs exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../protocol/src/index';
 import { startSimulator } from '../../simulator/src/app';
-import { freePort } from '../support/ports';
 import { startRedis, type TestRedis } from '../support/redis';
+import { spawnRelay } from '../support/relay-child';
 import { until } from './relay-gate-backend';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, startHarness, userToken } from './relay-harness';
 
-const repo = resolve(import.meta.dirname, '../..');
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
 let redis: TestRedis;
@@ -28,18 +27,6 @@ async function simulator(stepMs: number): Promise<Sim> {
   const sim = await startSimulator({ port: 0, outputDir: join(root, 'out'), inputDir: join(root, 'in'), tempDir: join(root, 'tmp'), stepMs, previewMethod: 'none' });
   sims.push(sim);
   return sim;
-}
-
-async function spawnRelay(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; log: () => string }> {
-  const port = await freePort();
-  let log = '';
-  const child = spawn(process.execPath, ['bin/comfyume.js', 'relay'], { cwd: repo, env: { ...process.env, ...env, RELAY_PORT: String(port), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${url}/health`).then((r) => r.ok, () => false)), 60_000, `relay child on ${port} (log: ${log.slice(-500)})`);
-  return { child, url, log: () => log };
 }
 
 beforeAll(async () => {
@@ -64,7 +51,7 @@ describe('relay durability', () => {
     const sim = await simulator(60);
     const outputDir = join(dir, 'crash-out');
     const env = relayEnv(redis, outputDir, { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: sim.url, COMFYUI_GPU_CAPACITY: '2' });
-    const first = await spawnRelay(env);
+    const first = await spawnRelay(env, children);
     const prompt = await fixturePrompt('api-workflow-txt2img.json');
     const users = ['u1', 'u2', 'u3'];
     const ids: { user: string; id: string }[] = [];
@@ -85,7 +72,7 @@ describe('relay durability', () => {
     const stateAtKill = Object.fromEntries(before.map((j) => [j.id, j.state]));
     expect(Object.values(stateAtKill)).toContain('running');
 
-    const second = await spawnRelay(env);
+    const second = await spawnRelay(env, children);
     const admin = new RelayClient(second.url, ADMIN);
     for (const { id } of ids) await admin.waitFor(id, finished, 120_000);
     const jobs = await Promise.all(ids.map(({ id }) => admin.job(id)));

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Backend } from './backend';
 import { DirectBackend } from './direct/direct';
+import { DirectPeers } from './direct/peers';
 import { createSimulatedBackends } from './simulated';
 
 export type BackendDeps = { logger: Logger };
@@ -15,8 +16,10 @@ export async function createBackends(config: Config, deps: BackendDeps): Promise
   const logger = deps.logger.child({ mod: 'backend' });
   switch (config.inferenceMode) {
     case 'direct': {
+      // One set of peers: a job whose GPU died is resubmitted to another of them.
+      const peers = new DirectPeers<DirectBackend>();
       const backends = config.gpuUrls.map(
-        (url) => new DirectBackend({ url, capacity: config.gpuCapacity, coldStartBudgetMs: config.coldStartBudgetMs, logger }),
+        (url) => new DirectBackend({ url, capacity: config.gpuCapacity, coldStartBudgetMs: config.coldStartBudgetMs, logger, health: config.gpuHealth, peers }),
       );
       return { backends, close: async () => void (await Promise.all(backends.map((b) => b.close()))) };
     }

@@ -37,6 +37,7 @@ export async function createSimulatedBackends(
     kind: 'simulated',
     capacity: config.gpuCapacity,
     coldStartBudgetMs: config.coldStartBudgetMs,
+    health: config.gpuHealth,
     logger: logger.child({ backend: 'simulated' }),
   });
   return {

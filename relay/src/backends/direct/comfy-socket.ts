@@ -3,6 +3,8 @@
  * `?clientId=<sid>` (the client_id our prompts carry, so ComfyUI sends their events here), sends
  * `feature_flags` with supports_preview_metadata first (so previews come as type 4, tagged with
  * their prompt_id), and routes text and preview frames to the job whose prompt_id they carry.
+ * It pings the GPU (aiohttp and ws answer pings by themselves): a socket that stays silent past
+ * PONG_TIMEOUT_MS is closed, so a frozen or cut-off GPU gets its health checked like a closed one.
  */
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
@@ -14,6 +16,10 @@ export type SocketEvent =
 
 type Listener = (event: SocketEvent) => void;
 
+const PING_MS = 2_000;
+/** No pong (nor any frame) for this long: the connection is treated as closed (well above an event-loop stall of a busy relay; a false alarm only costs a reconnect, the health check decides). */
+const PONG_TIMEOUT_MS = 8_000;
+
 export class ComfySocket {
   private ws: WebSocket | undefined;
   private readonly listeners = new Map<string, Listener>();
@@ -23,6 +29,9 @@ export class ComfySocket {
   connected = false;
   /** Called on every (re)connect, so jobs can re-check history for anything missed meanwhile. */
   onReconnect: (() => void) | undefined;
+  /** Called on every open and every close (a failed connect included): the GPU's health follows it. */
+  onOpen: (() => void) | undefined;
+  onClose: (() => void) | undefined;
 
   constructor(
     private readonly baseUrl: string,
@@ -37,18 +46,33 @@ export class ComfySocket {
     const url = `${this.baseUrl.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(this.sid)}`;
     const ws = new WebSocket(url, { perMessageDeflate: false });
     this.ws = ws;
+    let heardAt = Date.now();
+    const pinger = setInterval(() => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - heardAt > PONG_TIMEOUT_MS) ws.terminate();
+      else ws.ping();
+    }, PING_MS);
+    pinger.unref();
+    ws.on('pong', () => (heardAt = Date.now()));
     ws.on('open', () => {
+      heardAt = Date.now();
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
       this.connected = true;
       this.retryMs = 250;
+      this.onOpen?.();
       if (this.openedOnce) this.onReconnect?.();
       this.openedOnce = true;
     });
-    ws.on('message', (raw: Buffer, isBinary: boolean) => this.dispatch(raw, isBinary));
+    ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      heardAt = Date.now();
+      this.dispatch(raw, isBinary);
+    });
     ws.on('error', (error) => this.logger.debug({ url: this.baseUrl, err: error.message }, 'GPU socket error'));
     ws.on('close', () => {
+      clearInterval(pinger);
       this.connected = false;
       if (this.closed) return;
+      this.onClose?.();
       setTimeout(() => this.connect(), this.retryMs).unref();
       this.retryMs = Math.min(this.retryMs * 2, 2_000);
     });

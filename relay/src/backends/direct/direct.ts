@@ -8,6 +8,12 @@
  * history → finish from it; queue → attach (re-using the dead relay's sid so ComfyUI sends its
  * events here); nowhere and never confirmed → the POST never landed, submit; nowhere but
  * confirmed → fail with a clear message rather than run it twice.
+ *
+ * A GPU that dies while it holds the job (its socket closed and its health failing, gpu-health.ts;
+ * or it came back without the prompt) is looked at once more (/history, /queue: back with the
+ * prompt → keep following); then the job is resubmitted once to the least busy other live direct
+ * GPU, as attempt 2 (files under `@2/`, backendRef `<sid>#2@<gpu>`), or fails with the reason. The
+ * dead GPU is told to drop the prompt should it come back, so the job never runs twice on a live GPU.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -17,7 +23,10 @@ import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
 import { ComfyClient, ComfyUnavailable } from './comfy-client';
 import { ComfySocket } from './comfy-socket';
+import { parseRef, refOf } from './direct-ref';
+import { GpuHealth } from './gpu-health';
 import { JobTracker } from './job-tracker';
+import { DirectPeers } from './peers';
 
 export type DirectOptions = {
   url: string;
@@ -27,7 +36,14 @@ export type DirectOptions = {
   coldStartBudgetMs: number;
   logger: Logger;
   pollMs?: number;
+  /** Dead-GPU detection (config GPU_*): socket closed and health failing for deadAfterMs. Defaults 3000/1000/2000/1. */
+  health?: Partial<{ deadAfterMs: number; pollMs: number; timeoutMs: number; maxResubmits: number }>;
+  /** This relay's direct GPUs, to resubmit to when this one dies (none: the job fails with the reason). */
+  peers?: DirectPeers<DirectBackend>;
 };
+
+/** How one attempt on one GPU ended: a result, or the GPU died holding the job. */
+type AttemptEnd = { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
 
 function failed(message: string, extra: Partial<NonNullable<RunResult['error']>> = {}): RunResult {
   return {
@@ -65,6 +81,15 @@ export class DirectBackend implements Backend {
   private readonly socket: ComfySocket;
   private readonly borrowed = new Map<string, ComfySocket>();
   private readonly active = new Map<string, JobTracker>();
+  /** Jobs this backend was handed by the scheduler, by the GPU that holds them now (another after a resubmit). */
+  private readonly holders = new Map<string, DirectBackend>();
+  /** Prompts moved to another GPU after this one died: dropped here should it come back. */
+  private readonly superseded = new Set<string>();
+  private readonly health: GpuHealth;
+  /** The same GPU with the health check's short timeout (GPU_HEALTH_TIMEOUT_MS). */
+  private readonly checks: ComfyClient;
+  private readonly peers: DirectPeers<DirectBackend>;
+  private readonly maxResubmits: number;
   private objectInfoCache: { at: number; value: Record<string, unknown> } | undefined;
 
   constructor(private readonly options: DirectOptions) {
@@ -72,10 +97,33 @@ export class DirectBackend implements Backend {
     this.name = options.name ?? `direct:${url.host}${url.pathname.replace(/\/+$/, '')}`;
     this.kind = options.kind ?? 'direct';
     this.client = new ComfyClient(options.url.replace(/\/+$/, ''));
+    this.checks = new ComfyClient(this.client.baseUrl, options.health?.timeoutMs ?? 2_000);
+    this.health = new GpuHealth(
+      this.name,
+      async () => void (await this.checks.getJson('/queue')),
+      { deadAfterMs: options.health?.deadAfterMs ?? 3_000, pollMs: options.health?.pollMs ?? 1_000 },
+      options.logger,
+    );
+    this.maxResubmits = options.health?.maxResubmits ?? 1;
+    this.peers = options.peers ?? new DirectPeers();
+    this.peers.add(this);
     this.socket = new ComfySocket(this.client.baseUrl, this.sid, options.logger);
+    this.socket.onOpen = () => {
+      this.health.socketOpened();
+      this.dropSuperseded();
+    };
+    this.socket.onClose = () => this.health.socketClosed();
     this.socket.onReconnect = () => {
       for (const [id, tracker] of this.active) void this.poll(id, tracker, true);
     };
+  }
+
+  live(): boolean {
+    return this.socket.connected && !this.health.dead;
+  }
+
+  load(): number {
+    return this.active.size / this.options.capacity;
   }
 
   capacity(): number {
@@ -87,28 +135,84 @@ export class DirectBackend implements Backend {
   }
 
   async run(job: RunnableJob, ctx: RunContext): Promise<RunResult> {
+    const ref = parseRef(job.resume?.backendRef);
+    const moved = ref.gpu ? this.peers.get(ref.gpu) : this;
+    if (!moved) return failed(`this job was moved to the GPU ${ref.gpu}, which is no longer configured on the relay; queue it again`);
+    let gpu: DirectBackend = moved;
+    let attempt = ref.attempt;
+    let resume = job.resume;
+    try {
+      for (;;) {
+        this.holders.set(job.id, gpu);
+        const end = await gpu.attempt(job, ctx, attempt, resume);
+        if (end.kind === 'result') return end.result;
+        // Back with the prompt after all (a long blip): keep following it there.
+        const seen = await gpu.lookFor(job.id);
+        if (seen === 'has') {
+          ctx.logger.info({ gpu: gpu.name }, 'the GPU judged dead is back and still has the job; following it there');
+          resume = { submittedAt: Date.now(), backendRef: refOf(gpu.socketSid(resume), attempt, gpu.name) };
+          continue;
+        }
+        gpu.supersede(job.id);
+        const next: DirectBackend | undefined = attempt <= this.maxResubmits ? this.peers.pickLive(gpu) : undefined;
+        ctx.logger.warn({ gpu: gpu.name, attempt, why: end.why, resubmitTo: next?.name }, 'the direct GPU running the job died');
+        if (!next) return this.died(job, gpu, end, attempt);
+        gpu = next;
+        attempt += 1;
+        resume = undefined;
+      }
+    } finally {
+      this.holders.delete(job.id);
+    }
+  }
+
+  /** The reason the attendee reads: which GPU, where the job was, what to do. */
+  private died(job: RunnableJob, gpu: DirectBackend, end: Extract<AttemptEnd, { kind: 'died' }>, attempt: number): RunResult {
+    const node = end.node ? (job.prompt[end.node] as { class_type?: unknown } | undefined) : undefined;
+    const where = end.node ? `while running node ${end.node}${typeof node?.class_type === 'string' ? ` (${node.class_type})` : ''}` : 'while it held the job';
+    const next =
+      attempt > this.maxResubmits
+        ? this.maxResubmits === 0
+          ? 'Moving jobs to another GPU is off (GPU_MAX_RESUBMITS=0)'
+          : `The job had already been moved to another GPU ${attempt - 1} time(s) and is not moved again`
+        : 'No other GPU is available to take the job over';
+    return failed(`The GPU ${gpu.name} stopped responding ${where}; ${end.why}. ${next}: queue it again, and tell the workshop host if it keeps happening.`, { exceptionType: 'GpuDied' });
+  }
+
+  /** One attempt of the job on this GPU: submitted (or attached to on resume) and followed to its end or this GPU's death. */
+  private async attempt(job: RunnableJob, ctx: RunContext, attempt: number, resume: RunnableJob['resume']): Promise<AttemptEnd> {
     let tagged: TaggedPrompt;
     try {
       // Previews stay PreviewImage on the GPU (its temp file is read from the GPU's /view), as in a local run.
-      tagged = tagPrompt(job.prompt, job.id, { previews: 'keep' });
+      tagged = tagPrompt(job.prompt, job.id, { previews: 'keep', attempt });
     } catch (error) {
-      if (error instanceof TaggingError) return failed(error.message, { nodeId: error.nodeId, nodeType: error.classType, exceptionType: 'path_escape' });
+      if (error instanceof TaggingError) return { kind: 'result', result: failed(error.message, { nodeId: error.nodeId, nodeType: error.classType, exceptionType: 'path_escape' }) };
       throw error;
     }
     const outputNodes = new Map(tagged.outputNodes.map((node) => [node.nodeId, node]));
-    const resumeSid = job.resume?.backendRef;
-    const sid = resumeSid && resumeSid !== this.sid ? resumeSid : this.sid;
+    const sid = this.socketSid(resume);
     const socket = sid === this.sid ? this.socket : this.borrow(sid);
     const tracker = new JobTracker(job, ctx, this.client, outputNodes);
     const unsubscribe = socket.subscribe(job.id, (event) => tracker.push(event));
     this.active.set(job.id, tracker);
     const poller = setInterval(() => void this.poll(job.id, tracker, !socket.connected), this.options.pollMs ?? 1_500);
+    let unwatch = () => {};
     try {
-      const early = await this.submitOrAttach(job, tagged, ctx, sid, tracker);
+      const early = await this.submitOrAttach({ ...job, resume }, tagged, ctx, sid, tracker, refOf(sid, attempt, this.name));
       if (early) return early;
       tracker.onGpu = true;
-      return await Promise.race([tracker.result, untilAborted(ctx.signal)]);
+      const died = new Promise<AttemptEnd>((resolve) => {
+        const end = (why: string) => {
+          // Its ending already came: the result follows (from the socket or history), not a death.
+          if (!tracker.hasTerminal && !tracker.ended) resolve({ kind: 'died', why, node: tracker.runningNode });
+        };
+        tracker.lost = end;
+        unwatch = this.health.onDead((verdict) => end(verdict.why));
+      });
+      const result = tracker.result.then((r): AttemptEnd => ({ kind: 'result', result: r }));
+      return await Promise.race([result, died, untilAborted(ctx.signal)]);
     } finally {
+      unwatch();
       clearInterval(poller);
       unsubscribe();
       this.active.delete(job.id);
@@ -116,6 +220,40 @@ export class DirectBackend implements Backend {
         socket.close();
         this.borrowed.delete(sid);
       }
+    }
+  }
+
+  /** The sid a (resumed) job listens on: ComfyUI sends a prompt's events to its client_id only. */
+  private socketSid(resume: RunnableJob['resume']): string {
+    const resumeSid = parseRef(resume?.backendRef).sid;
+    return resumeSid && resumeSid !== this.sid ? resumeSid : this.sid;
+  }
+
+  /** Whether this GPU has the prompt (queued, running or done), does not know it, or does not answer. */
+  private async lookFor(jobId: string): Promise<'has' | 'unknown' | 'unreachable'> {
+    try {
+      if (await this.checks.history(jobId)) return 'has';
+      return (await this.checks.inQueue(jobId)) ? 'has' : 'unknown';
+    } catch {
+      return 'unreachable';
+    }
+  }
+
+  /** The job moved to another GPU: drop it here now and whenever this GPU answers again. */
+  private supersede(jobId: string): void {
+    this.superseded.add(jobId);
+    this.dropSuperseded();
+  }
+
+  private dropSuperseded(): void {
+    for (const jobId of this.superseded) {
+      this.client.interrupt(jobId).then(
+        () => {
+          this.superseded.delete(jobId);
+          this.options.logger.info({ gpu: this.name, jobId }, 'the GPU is back: the job moved elsewhere was dropped here');
+        },
+        () => undefined, // still away: again on its next connect
+      );
     }
   }
 
@@ -129,26 +267,43 @@ export class DirectBackend implements Backend {
     return socket;
   }
 
-  private async submitOrAttach(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string, tracker: JobTracker): Promise<RunResult | undefined> {
+  private async submitOrAttach(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string, tracker: JobTracker, ref: string): Promise<AttemptEnd | undefined> {
     const resume = job.resume;
     if (resume && (resume.submitAttemptedAt || resume.submittedAt)) {
-      const entry = await this.client.history(job.id);
-      if (entry) {
-        tracker.finishFromHistory(entry);
-        return undefined;
-      }
-      if (await this.client.inQueue(job.id)) {
-        tracker.onGpu = true;
-        return undefined;
-      }
-      if (resume.submittedAt)
-        return failed(`the GPU ${this.name} had accepted this job but no longer knows it (was it restarted?); queue it again`);
+      const seen = await this.lookForWhileAlive(job.id, tracker, ctx.signal);
+      if (seen === 'dead') return { kind: 'died', why: this.health.dead?.why ?? 'it does not answer' };
+      if (seen === 'has') return undefined;
+      if (resume.submittedAt) return { kind: 'died', why: 'it had accepted this job but no longer knows it (was it restarted?)' };
       // Attempted but never confirmed, and the GPU has no trace of it: that POST never landed.
     }
-    return this.submit(job, tagged, ctx, sid);
+    const early = await this.submit(job, tagged, ctx, sid, ref);
+    return early && { kind: 'result', result: early };
   }
 
-  private async submit(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string): Promise<RunResult | undefined> {
+  /**
+   * A resumed job's prompt on this GPU: finished from history or attached to ('has'), not known
+   * ('unknown'), or the GPU died meanwhile ('dead'). An unreachable GPU is asked again until the
+   * socket is back or it is judged dead.
+   */
+  private async lookForWhileAlive(jobId: string, tracker: JobTracker, signal: AbortSignal): Promise<'has' | 'unknown' | 'dead'> {
+    for (;;) {
+      try {
+        const entry = await this.client.history(jobId);
+        if (entry) {
+          tracker.finishFromHistory(entry);
+          return 'has';
+        }
+        return (await this.client.inQueue(jobId)) ? 'has' : 'unknown';
+      } catch (error) {
+        if (!(error instanceof ComfyUnavailable)) throw error;
+        if (this.health.dead) return 'dead';
+        signal.throwIfAborted();
+        await new Promise((r) => setTimeout(r, this.options.health?.pollMs ?? 1_000));
+      }
+    }
+  }
+
+  private async submit(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string, ref: string): Promise<RunResult | undefined> {
     const deadline = Date.now() + this.options.coldStartBudgetMs;
     let warming = false;
     for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
@@ -164,7 +319,7 @@ export class DirectBackend implements Backend {
     }
     const body: Record<string, unknown> = { prompt: tagged.prompt, client_id: sid, prompt_id: job.id, extra_data: { ...job.extraData } };
     if (job.outputsToExecute.length) body.partial_execution_targets = job.outputsToExecute;
-    await ctx.markSubmitAttempted(sid);
+    await ctx.markSubmitAttempted(ref);
     for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
       ctx.signal.throwIfAborted();
       try {
@@ -183,7 +338,7 @@ export class DirectBackend implements Backend {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-    await ctx.markSubmitted(sid);
+    await ctx.markSubmitted(ref);
     if (warming) await ctx.phase('submitting');
     return undefined;
   }
@@ -200,8 +355,7 @@ export class DirectBackend implements Backend {
       } else if (tracker.onGpu && !(await this.client.inQueue(jobId))) {
         // Neither done nor queued: cancelled while pending there, or the GPU restarted and forgot it.
         if (tracker.cancelRequested) tracker.endInterrupted();
-        else if (++tracker.vanished >= 3)
-          tracker.fail(new RelayError('backend_unavailable', `the GPU ${this.name} no longer knows this job (was it restarted?); queue it again`));
+        else if (++tracker.vanished >= 3) tracker.lost?.('it no longer knows the job (was it restarted?)');
       } else {
         tracker.vanished = 0;
       }
@@ -211,9 +365,10 @@ export class DirectBackend implements Backend {
   }
 
   async cancel(jobId: string): Promise<void> {
-    const tracker = this.active.get(jobId);
+    const gpu = this.holders.get(jobId) ?? this;
+    const tracker = gpu.active.get(jobId);
     if (tracker) tracker.cancelRequested = true;
-    await this.client.interrupt(jobId);
+    await gpu.client.interrupt(jobId);
   }
 
   async objectInfo(): Promise<Record<string, unknown>> {
@@ -228,6 +383,7 @@ export class DirectBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    this.health.stop();
     this.socket.close();
     for (const socket of this.borrowed.values()) socket.close();
     this.borrowed.clear();

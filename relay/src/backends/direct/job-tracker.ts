@@ -31,6 +31,10 @@ export class JobTracker {
   historySeenAt: number | undefined;
   /** Consecutive polls that found the prompt neither in history nor in the queue after it was on the GPU. */
   vanished = 0;
+  /** Set by the attempt: the GPU lost the prompt (restarted without it). */
+  lost: ((why: string) => void) | undefined;
+  /** The node the GPU said it runs now (for the reason given when the GPU dies). */
+  runningNode: string | undefined;
 
   constructor(
     private readonly job: RunnableJob,
@@ -86,6 +90,7 @@ export class JobTracker {
         if (this.terminal) this.end();
         return;
       }
+      this.runningNode = String(data.node);
       this.executed.add(String(data.node));
     } else if (type === 'executed') {
       const nodeId = String(data.node);
@@ -180,11 +185,6 @@ export class JobTracker {
       this.ended = true;
       this.resolve(this.build('interrupted'));
     });
-  }
-
-  fail(error: unknown): void {
-    this.ended = true;
-    this.reject(error);
   }
 
   private end(): void {

@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import { MARKER_KEY, type JobError } from '../../../../protocol/src/index';
 import type { OutputWatcher, WatchedFile } from '../../outputs/watcher';
+import { attemptOf, backendRefOf } from '../attempt-ref';
 import type { RunContext, RunnableJob, RunResult } from '../backend';
 import { TaggingError, tagPrompt, untag, type TaggedPrompt } from '../tagging';
 import { AgentAttempt } from './agent/agent-attempt';
@@ -51,13 +52,6 @@ export type RunDeps = {
   /** The replicas with the agent; absent = the evidence path only. */
   fleet?: AgentFleet;
 };
-
-/** `backendRef` keeps the attempt: the job id for attempt 1, `<id>#<n>` after a resubmit. */
-export const backendRefOf = (jobId: string, attempt: number) => (attempt > 1 ? `${jobId}#${attempt}` : jobId);
-export function attemptOf(backendRef: string | undefined): number {
-  const n = Number(backendRef?.split('#')[1] ?? 1);
-  return Number.isInteger(n) && n >= 1 && n <= 99 ? n : 1;
-}
 
 type Current = { kind: 'undecided'; files: WatchedFile[] } | { kind: 'evidence'; run: EvidenceRun } | { kind: 'agent'; attempt: AgentAttempt };
 type Ended = { kind: 'result'; result: RunResult } | { kind: 'died'; replica: string; why: string };
@@ -130,7 +124,7 @@ export class JobRun {
       ctx: this.ctx,
       taggedPrompt: tagged.prompt,
       extraData: { ...this.job.extraData, [MARKER_KEY]: { job: this.job.id, attempt: this.attempt } },
-      backendRef: backendRefOf(this.job.id, this.attempt),
+      backendRef: backendRefOf(this.job.id, this.attempt), // the job id for attempt 1, `<id>#<n>` after a resubmit
       endpoint: this.deps.endpoint,
       config,
       logger: this.log,

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
 import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
+import { gpuRefusal } from '../gpu-refusal';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
 import { ComfyClient, ComfyUnavailable } from './comfy-client';
 import { ComfySocket } from './comfy-socket';
@@ -40,13 +41,10 @@ function failed(message: string, extra: Partial<NonNullable<RunResult['error']>>
   };
 }
 
-/** POST /prompt 400 → the ComfyUI validation failure as a JobError. */
+/** POST /prompt 400 → the ComfyUI validation failure as a JobError naming the node (gpu-refusal.ts). */
 function validationFailure(body: unknown): RunResult {
-  const b = (body ?? {}) as { error?: { type?: string; message?: string; details?: string }; node_errors?: Record<string, { class_type?: string; errors?: { message?: string; details?: string }[] }> };
-  const [nodeId, nodeError] = Object.entries(b.node_errors ?? {})[0] ?? ['', undefined];
-  const detail = nodeError?.errors?.[0] ? `${nodeError.errors[0].message ?? ''}: ${nodeError.errors[0].details ?? ''}` : (b.error?.details ?? '');
-  const message = `the GPU refused the prompt: ${b.error?.message ?? 'invalid prompt'}${detail ? ` (${detail})` : ''}`;
-  return failed(message, { nodeId, nodeType: nodeError?.class_type ?? '', exceptionType: b.error?.type ?? 'prompt_invalid', exceptionMessage: message });
+  const error = gpuRefusal(body);
+  return failed(error.message, error);
 }
 
 function untilAborted(signal: AbortSignal): Promise<never> {

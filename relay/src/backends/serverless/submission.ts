@@ -8,6 +8,7 @@ import type { JobError } from '../../../../protocol/src/index';
 import type { RunContext, RunnableJob } from '../backend';
 import { EndpointError, type ColdStartOptions, type EndpointClient, type Reply } from './endpoint';
 import { copyToInputDir, uploadInput } from './inputs';
+import { gpuRefusal } from '../gpu-refusal';
 import { jobLevelError } from './messages';
 
 export type SubmitConfig = {
@@ -63,26 +64,7 @@ function refusal(reply: Reply): JobError {
       `the GPU endpoint refused our credentials (HTTP ${reply.status}); check SERVERLESS_API_KEY`,
     );
   }
-  const body = (reply.body ?? {}) as {
-    error?: { message?: string; type?: string };
-    node_errors?: Record<string, unknown>;
-  };
-  const nodeErrors = Object.entries(body.node_errors ?? {}) as [
-    string,
-    { class_type?: string; errors?: { message?: string; details?: string }[] },
-  ][];
-  if (reply.status === 400) {
-    const [nodeId, first] = nodeErrors[0] ?? ['', undefined];
-    const detail = first?.errors?.[0];
-    const where = nodeId
-      ? `; node ${nodeId} (${first?.class_type ?? '?'}): ${detail?.message ?? ''} ${detail?.details ?? ''}`.trimEnd()
-      : '';
-    const error = jobLevelError(
-      'PromptInvalid',
-      `the GPU refused the prompt: ${body.error?.message ?? reply.text.slice(0, 200)}${where}`,
-    );
-    return { ...error, nodeId, nodeType: first?.class_type ?? '' };
-  }
+  if (reply.status === 400) return gpuRefusal(reply.body, reply.text);
   return jobLevelError(
     'EndpointError',
     `the GPU endpoint answered HTTP ${reply.status} to POST /prompt: ${reply.text.slice(0, 200)}`,

@@ -127,9 +127,11 @@ export function createPromptRoute(deps: PromptRouteDeps) {
       const numbersSynced = deps.numbers.syncLocal();
       const partial = Array.isArray(body.partial_execution_targets) ? body.partial_execution_targets.map(String) : null;
       const prompt = isDict(body.prompt) ? body.prompt : {};
-      let nodes = await deps.nodes.get();
+      // Never waits for a GPU: with no copy of its node set yet, the attendee's own ComfyUI's is used
+      // and the GPU checks the prompt again when the job reaches it (a cold GPU may take minutes).
+      let nodes = await deps.nodes.get({ wait: false });
       let { refs, info, result } = validate(prompt, nodes.merged, partial, flavor);
-      if (mayBeStale(result)) {
+      if (nodes.gpu && mayBeStale(result)) {
         // The GPU may have gained nodes or models since the cached copy: ask it again once before refusing.
         nodes = await deps.nodes.get({ fresh: true });
         ({ refs, info, result } = validate(prompt, nodes.merged, partial, flavor));

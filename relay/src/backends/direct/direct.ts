@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
 import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
+import { coldStartPause } from '../cold-start-backoff';
 import { gpuRefusal } from '../gpu-refusal';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
 import { ComfyClient, ComfyUnavailable } from './comfy-client';
@@ -149,7 +150,7 @@ export class DirectBackend implements Backend {
   private async submit(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string): Promise<RunResult | undefined> {
     const deadline = Date.now() + this.options.coldStartBudgetMs;
     let warming = false;
-    for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    for (let attempt = 1; ; attempt++) {
       try {
         for (const input of job.inputs) await this.client.uploadInput(input.file, input.path);
         break;
@@ -157,13 +158,13 @@ export class DirectBackend implements Backend {
         if (!(error instanceof ComfyUnavailable) || Date.now() > deadline) throw error;
         if (!warming) await ctx.phase('warming_up');
         warming = true;
-        await new Promise((r) => setTimeout(r, delay));
+        await coldStartPause(attempt, { deadline, signal: ctx.signal });
       }
     }
     const body: Record<string, unknown> = { prompt: tagged.prompt, client_id: sid, prompt_id: job.id, extra_data: { ...job.extraData } };
     if (job.outputsToExecute.length) body.partial_execution_targets = job.outputsToExecute;
     await ctx.markSubmitAttempted(sid);
-    for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    for (let attempt = 1; ; attempt++) {
       ctx.signal.throwIfAborted();
       try {
         const answer = await this.client.postPrompt(body);
@@ -178,7 +179,7 @@ export class DirectBackend implements Backend {
           throw new RelayError('backend_unavailable', `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`);
         if (!warming) await ctx.phase('warming_up');
         warming = true;
-        await new Promise((r) => setTimeout(r, delay));
+        await coldStartPause(attempt, { deadline, signal: ctx.signal });
       }
     }
     await ctx.markSubmitted(sid);

@@ -32,7 +32,7 @@ import type { NodeSet } from '../comfy/node-set';
 import type { Logger } from '../logger';
 import { confinedPath } from '../outputs/naming';
 import type { RelayClient } from '../relay/relay-client';
-import { withoutLocalOnly } from '../shapes/node-set';
+import { withoutInert, withoutLocalOnly } from '../shapes/node-set';
 import type { QueueNumbers } from '../state/queue-numbers';
 import { findInputFiles, inputFilePath, stripAnnotation, withLocalInputs, type InputRef } from './input-files';
 import { onlyKnownNodes, runKey, type RerunCache } from './rerun-cache';
@@ -138,7 +138,8 @@ export function createPromptRoute(deps: PromptRouteDeps) {
       }
       if (!result.ok) return rejection(result);
       if (!isDict(body.prompt)) return rejection(malformedJsonResponse());
-      const runnable = nodes.gpu ? withoutLocalOnly(result.prompt, nodes.gpu) : result.prompt;
+      // Nodes that never run are left out (the GPU may lack them); without the GPU's set, all of them.
+      const runnable = nodes.gpu ? withoutLocalOnly(result.prompt, nodes.gpu) : withoutInert(result.prompt, nodes.merged);
 
       const inputs = await deps.uploadInputs(refs);
       await numbersSynced;

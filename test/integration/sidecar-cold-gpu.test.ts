@@ -10,6 +10,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import type { SimulatorOptions } from '../../simulator/src/app';
+import { txt2img } from '../e2e/support/workflows';
 
 const HELD_COLD_MS = 10 * 60_000; // longer than any test: only warmNow() ends it
 
@@ -30,11 +32,11 @@ afterEach(async () => {
   stack = undefined;
 });
 
-async function coldStack(gpuLacks: string[] = []): Promise<{ gpu: Stack['gpu']; alice: Attendee; tab: TabSocket }> {
+async function coldStack(gpuLacks: string[] = [], local: Partial<SimulatorOptions> = {}): Promise<{ gpu: Stack['gpu']; alice: Attendee; tab: TabSocket }> {
   stack = await startStack({ serverless: true, gpu: { coldStartMs: HELD_COLD_MS, withoutNodeTypes: gpuLacks } });
   // A sidecar allowed to wait out the whole cold start for the GPU's node set (the relay's answer
   // included): answering while the GPU is still cold then proves Queue Prompt never waited for it.
-  const alice = await stack.attendee('user001', { SIDECAR_GPU_WAIT_MS: String(HELD_COLD_MS), SIDECAR_RELAY_TIMEOUT_MS: String(HELD_COLD_MS) });
+  const alice = await stack.attendee('user001', { SIDECAR_GPU_WAIT_MS: String(HELD_COLD_MS), SIDECAR_RELAY_TIMEOUT_MS: String(HELD_COLD_MS) }, local);
   const tab = await TabSocket.open(alice.url);
   tab.ws.send(JSON.stringify({ type: 'comfyume.hello', data: { extension: 'comfyume' } }));
   await tab.until(() => tab.texts().some((m) => m.type === 'comfyume.relay'));
@@ -78,6 +80,15 @@ describe('the first job on a never-warm serverless GPU', () => {
     await tab.untilEnd(id);
     expect(ending(tab, id)?.type).toBe('execution_success');
     expect(jobStates(tab, id).at(-1)).toBe('done');
+  });
+
+  it("a model only the GPU has (the attendee's ComfyUI lists none) is queued while cold and runs once warm", async () => {
+    const { gpu, alice, tab } = await coldStack([], { models: { checkpoints: [] } });
+    const id = await queue(alice, tab, txt2img(3, 42)); // its checkpoint is one the simulated GPU lists
+    expect(gpu.gate.warm).toBe(false);
+    gpu.gate.warmNow();
+    await tab.untilEnd(id);
+    expect(ending(tab, id)?.type).toBe('execution_success');
   });
 
   it("a node the GPU lacks (the attendee's ComfyUI has it) is accepted, then failed by the GPU's check as ComfyUI's execution_error", async () => {

@@ -17,6 +17,12 @@ export type SubmitConfig = {
   resumeProbeMs: number;
   historyPollMs: number;
   clientId: string;
+  /**
+   * A submit still unanswered after this long shows "GPU warming up": some load balancers hold the
+   * request while a replica boots instead of answering 503, and a warm ComfyUI answers POST /prompt
+   * at once (it queues; it does not run). Default 3 s.
+   */
+  slowSubmitMs?: number;
 };
 
 export type SubmitDeps = {
@@ -115,14 +121,15 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
 
   await ctx.phase('submitting');
   let warming = false;
+  const markWarming = async () => {
+    if (warming) return;
+    warming = true;
+    await ctx.phase('warming_up');
+  };
   const coldStart: ColdStartOptions = {
     budgetMs: config.coldStartBudgetMs,
     signal: ctx.signal,
-    onRetry: async () => {
-      if (warming) return;
-      warming = true;
-      await ctx.phase('warming_up');
-    },
+    onRetry: markWarming, // the first refusal: shown at once
   };
 
   for (const input of job.inputs) {
@@ -159,6 +166,9 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
   };
   await ctx.markSubmitAttempted(deps.backendRef);
   let reply: Reply;
+  const slow = setTimeout(() => {
+    markWarming().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'could not record warming_up'));
+  }, config.slowSubmitMs ?? 3_000);
   try {
     reply = await endpoint.withColdStart(
       'submit',
@@ -183,6 +193,8 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
     if (deps.cancelled()) return { kind: 'cancelled' };
     if (error instanceof EndpointError) return { kind: 'failed', error: unavailable(error) };
     throw error;
+  } finally {
+    clearTimeout(slow);
   }
   if (reply.status !== 200) return { kind: 'failed', error: refusal(reply) };
   const answer = (reply.body ?? {}) as {

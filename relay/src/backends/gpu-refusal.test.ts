@@ -5,10 +5,16 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
-import { toHttpResponse, validatePrompt, type ComfyFlavor } from '../../../protocol/src/comfy/validate';
+import {
+  toHttpResponse,
+  validatePrompt,
+  type ComfyFlavor,
+} from '../../../protocol/src/comfy/validate';
 import { gpuRefusal } from './gpu-refusal';
 
-const defs = createRequire(import.meta.url)('../../../simulator/src/nodes/object-info.json') as Record<string, ComfyNodeDef>;
+const defs = createRequire(import.meta.url)(
+  '../../../simulator/src/nodes/object-info.json',
+) as Record<string, ComfyNodeDef>;
 const { ImageBlur: _lacking, ...gpuNodes } = defs;
 
 const prompt = {
@@ -29,25 +35,48 @@ describe('gpuRefusal', () => {
   it('names the node class the GPU lacks (ComfyUI 0.27: missing_node_type)', () => {
     const { body, text } = refusalBody(prompt, '0.27');
     const error = gpuRefusal(body, text);
-    expect(error).toMatchObject({ nodeId: '2', nodeType: 'ImageBlur', exceptionType: 'missing_node_type' });
-    expect(error.message).toBe("the GPU refused the prompt: Node 'ImageBlur' not found. The custom node may not be installed. (Node ID '#2')");
+    expect(error).toMatchObject({
+      nodeId: '2',
+      nodeType: 'ImageBlur',
+      exceptionType: 'missing_node_type',
+    });
+    expect(error.message).toBe(
+      "the GPU refused the prompt: Node 'ImageBlur' not found. The custom node may not be installed. (Node ID '#2')",
+    );
     expect(error.exceptionMessage).toBe(error.message);
   });
 
   it('names it in the 0.8 wording too (invalid_prompt, "does not exist")', () => {
     const { body, text } = refusalBody(prompt, '0.8');
-    expect(gpuRefusal(body, text)).toMatchObject({ nodeId: '2', nodeType: 'ImageBlur', exceptionType: 'invalid_prompt' });
+    expect(gpuRefusal(body, text)).toMatchObject({
+      nodeId: '2',
+      nodeType: 'ImageBlur',
+      exceptionType: 'invalid_prompt',
+    });
   });
 
   it('names the first node with a bad value (node_errors)', () => {
-    const bad = { ...prompt, '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } }, '1': { ...prompt['1'], inputs: { ...prompt['1'].inputs, width: 'wide' } } };
+    const bad = {
+      ...prompt,
+      '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+      '1': { ...prompt['1'], inputs: { ...prompt['1'].inputs, width: 'wide' } },
+    };
     const { body, text } = refusalBody(bad, '0.27');
     const error = gpuRefusal(body, text);
-    expect(error).toMatchObject({ nodeId: '1', nodeType: 'EmptyImage', exceptionType: 'prompt_outputs_failed_validation' });
+    expect(error).toMatchObject({
+      nodeId: '1',
+      nodeType: 'EmptyImage',
+      exceptionType: 'prompt_outputs_failed_validation',
+    });
     expect(error.message).toContain('(Failed to convert an input value to a INT value: width');
   });
 
   it('keeps a body that is not ComfyUI JSON readable', () => {
-    expect(gpuRefusal(undefined, 'Bad Request')).toMatchObject({ nodeId: '', nodeType: '', exceptionType: 'prompt_invalid', message: 'the GPU refused the prompt: Bad Request' });
+    expect(gpuRefusal(undefined, 'Bad Request')).toMatchObject({
+      nodeId: '',
+      nodeType: '',
+      exceptionType: 'prompt_invalid',
+      message: 'the GPU refused the prompt: Bad Request',
+    });
   });
 });

@@ -10,24 +10,43 @@
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
 
 const isUploadCombo = (options: unknown) =>
-  !!options && typeof options === 'object' && Object.keys(options).some((key) => key.endsWith('_upload') && (options as Record<string, unknown>)[key] === true);
+  !!options &&
+  typeof options === 'object' &&
+  Object.keys(options).some(
+    (key) => key.endsWith('_upload') && (options as Record<string, unknown>)[key] === true,
+  );
 
 /** A copy of `info` whose non-upload combo lists also hold the prompt's chosen values (the same object when none was missing). */
-export function withPromptChoices(info: Record<string, ComfyNodeDef>, prompt: Record<string, unknown>): Record<string, ComfyNodeDef> {
+export function withPromptChoices(
+  info: Record<string, ComfyNodeDef>,
+  prompt: Record<string, unknown>,
+): Record<string, ComfyNodeDef> {
   let copy: Record<string, ComfyNodeDef> | undefined;
   for (const node of Object.values(prompt)) {
-    const { class_type: classType, inputs } = (node ?? {}) as { class_type?: unknown; inputs?: unknown };
-    if (typeof classType !== 'string' || !inputs || typeof inputs !== 'object' || !Object.prototype.hasOwnProperty.call(info, classType)) continue;
+    const { class_type: classType, inputs } = (node ?? {}) as {
+      class_type?: unknown;
+      inputs?: unknown;
+    };
+    if (
+      typeof classType !== 'string' ||
+      !inputs ||
+      typeof inputs !== 'object' ||
+      !Object.prototype.hasOwnProperty.call(info, classType)
+    )
+      continue;
     for (const [name, value] of Object.entries(inputs)) {
       if (typeof value !== 'string') continue; // links and numbers are not combo choices
       const def = (copy ?? info)[classType]!;
       for (const group of ['required', 'optional'] as const) {
         const spec = def.input[group]?.[name] as unknown[] | undefined;
         if (!Array.isArray(spec)) continue;
-        const list = Array.isArray(spec[0]) ? spec[0] : (spec[1] as { options?: unknown[] } | undefined)?.options;
+        const list = Array.isArray(spec[0])
+          ? spec[0]
+          : (spec[1] as { options?: unknown[] } | undefined)?.options;
         if (!Array.isArray(list) || list.includes(value) || isUploadCombo(spec[1])) continue;
         copy ??= { ...info };
-        if (copy[classType] === info[classType]) copy[classType] = structuredClone(info[classType]!);
+        if (copy[classType] === info[classType])
+          copy[classType] = structuredClone(info[classType]!);
         const own = copy[classType]!.input[group]![name] as unknown[];
         const ownList = Array.isArray(own[0]) ? own[0] : (own[1] as { options: unknown[] }).options;
         ownList.push(value);

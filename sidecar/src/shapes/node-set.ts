@@ -33,7 +33,11 @@ export function mergeObjectInfo(gpu: ObjectInfo, local: unknown): ObjectInfo {
 export function withoutInert<T extends Record<string, unknown>>(prompt: T, local: ObjectInfo): T {
   const kept = Object.entries(prompt).filter(([, node]) => {
     const classType = (node as { class_type?: unknown } | null)?.class_type;
-    return !(typeof classType === 'string' && Object.prototype.hasOwnProperty.call(local, classType) && isInert(local[classType]));
+    return !(
+      typeof classType === 'string' &&
+      Object.prototype.hasOwnProperty.call(local, classType) &&
+      isInert(local[classType])
+    );
   });
   return kept.length === Object.keys(prompt).length ? prompt : (Object.fromEntries(kept) as T);
 }

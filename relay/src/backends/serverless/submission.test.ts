@@ -8,7 +8,14 @@ import type { RunContext, RunnableJob } from '../backend';
 import { EndpointError, type EndpointClient, type Reply } from './endpoint';
 import { submitOnce } from './submission';
 
-const job: RunnableJob = { id: 'job-1', userId: 'user001', prompt: {}, extraData: {}, outputsToExecute: [], inputs: [] };
+const job: RunnableJob = {
+  id: 'job-1',
+  userId: 'user001',
+  prompt: {},
+  extraData: {},
+  outputsToExecute: [],
+  inputs: [],
+};
 const logger = pino({ level: 'silent' });
 
 function fakes(answer: () => Promise<Reply>, options: { retryOnce?: boolean } = {}) {
@@ -23,8 +30,13 @@ function fakes(answer: () => Promise<Reply>, options: { retryOnce?: boolean } = 
   const endpoint = {
     request: answer,
     // One refusal first when asked, then the real answer: what withColdStart's retry loop does.
-    withColdStart: async (_what: string, fn: () => Promise<Reply>, cold: { onRetry?: (e: EndpointError, n: number) => Promise<void> }) => {
-      if (options.retryOnce) await cold.onRetry?.(new EndpointError('POST /prompt: HTTP 503', true, false, 503), 1);
+    withColdStart: async (
+      _what: string,
+      fn: () => Promise<Reply>,
+      cold: { onRetry?: (e: EndpointError, n: number) => Promise<void> },
+    ) => {
+      if (options.retryOnce)
+        await cold.onRetry?.(new EndpointError('POST /prompt: HTTP 503', true, false, 503), 1);
       return fn();
     },
     state: () => 'ready',
@@ -38,7 +50,13 @@ function fakes(answer: () => Promise<Reply>, options: { retryOnce?: boolean } = 
       extraData: {},
       backendRef: job.id,
       endpoint,
-      config: { coldStartBudgetMs: 60_000, resumeProbeMs: 0, historyPollMs: 100, clientId: 'relay', slowSubmitMs },
+      config: {
+        coldStartBudgetMs: 60_000,
+        resumeProbeMs: 0,
+        historyPollMs: 100,
+        clientId: 'relay',
+        slowSubmitMs,
+      },
       logger,
       sighted: async () => false,
       cancelled: () => false,

@@ -167,7 +167,9 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
   await ctx.markSubmitAttempted(deps.backendRef);
   let reply: Reply;
   const slow = setTimeout(() => {
-    markWarming().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'could not record warming_up'));
+    markWarming().catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, 'could not record warming_up'),
+    );
   }, config.slowSubmitMs ?? 3_000);
   try {
     reply = await endpoint.withColdStart(

@@ -44,7 +44,7 @@ export const EnvSchema = z.object({
   SIDECAR_WS_PING_MS: positiveInt.default(30_000).describe('WebSocket ping interval, so idle browser sockets survive nginx and load balancers.'),
   SIDECAR_PREVIEW_BUFFER_BYTES: positiveInt.default(1024 * 1024).describe('Previews are dropped for a browser socket with more than this many bytes waiting (state messages never are).'),
   SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000).describe("How long the GPU's node list (/object_info) is served before it is refreshed."),
-  SIDECAR_GPU_WAIT_MS: positiveInt.default(4_000).describe("How long the attendee's UI waits for the GPU's node set and model lists (through the relay) the first time; after that the attendee's own ComfyUI answers until the GPU's arrive (ms)."),
+  SIDECAR_GPU_WAIT_MS: positiveInt.default(4_000).describe("How long the attendee's UI waits for the GPU's node set and model lists (through the relay) the first time; after that the attendee's own ComfyUI answers until the GPU's arrive (ms). Queue Prompt never waits for them, except once for a prompt the attendee's own set would refuse."),
   SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one request to the relay.'),
   COMFYUI_VERSION: z
     .string()

@@ -51,7 +51,14 @@ async function listen(server: Server, port = 0): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-export async function startStack(options: { gpu?: Partial<SimulatorOptions> } = {}): Promise<Stack> {
+/**
+ * `serverless`: the relay reaches the GPU as a serverless endpoint (cold starts retried within
+ * COLD_START_BUDGET_S, outputs read from the shared folder) instead of as a direct ComfyUI.
+ * `relayEnv`: more relay variables (e.g. `COLD_START_BUDGET_S`).
+ */
+export type StackOptions = { gpu?: Partial<SimulatorOptions>; serverless?: boolean; relayEnv?: Record<string, string> };
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = await mkdtemp(join(tmpdir(), 'comfyume-sidecar-it-'));
   const redis = await startRedis();
   const prefix = redis.prefix();
@@ -66,13 +73,23 @@ export async function startStack(options: { gpu?: Partial<SimulatorOptions> } = 
   const relayConfig = loadRelayConfig({
     REDIS_URL: redis.url,
     REDIS_PREFIX: prefix,
-    INFERENCE_MODE: 'direct',
-    COMFYUI_GPU_URLS: gpu.url,
+    ...(options.serverless
+      ? {
+          INFERENCE_MODE: 'serverless',
+          SERVERLESS_ENDPOINT: gpu.url,
+          SFS_OUTPUT_DIR: join(root, 'gpu/output'),
+          SFS_INPUT_DIR: join(root, 'gpu/input'),
+          SFS_POLL_MS: '100',
+          SERVERLESS_HISTORY_POLL_MS: '200',
+          SERVERLESS_SETTLE_MS: '300',
+        }
+      : { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: gpu.url }),
     RELAY_SECRET,
     ADMIN_TOKEN,
     OUTPUT_DIR: join(root, 'relay/outputs'),
     LOG_LEVEL: 'silent',
     RELAY_PORT: '0',
+    ...options.relayEnv,
   });
   let relay = await createRelay(relayConfig, { socketHeartbeatMs: 2_000 });
   await relay.start();

@@ -38,6 +38,8 @@ export type SimulatorOptions = {
   coldStartMs?: number;
   apiKey?: string;
   previewMethod?: 'none' | 'auto';
+  /** Node classes this ComfyUI lacks (as if their custom node were not installed): `missing_node_type` here. */
+  withoutNodeTypes?: string[];
   failures?: {
     failNodeTypes?: string[];
     http5xxBurst?: { status: 502 | 503; count: number };
@@ -67,6 +69,8 @@ export type RunningSimulator = {
   processes: ReplicaProcess[];
   /** The round-robin balancer, when there is one. */
   balancer?: Balancer;
+  /** What sits in front like a serverless load balancer: `gate.warm`, `gate.warmNow()` end a cold start on a state. */
+  gate: Gate;
   close(): Promise<void>;
 };
 
@@ -75,7 +79,7 @@ type Dirs = { output: string; input: string; temp: string };
 /** A simulator whose replicas sit behind the balancer; closing stops the balancer first. */
 const behind = (
   balancer: Balancer,
-  replicas: Pick<RunningSimulator, 'replicas' | 'processes'>,
+  replicas: Pick<RunningSimulator, 'replicas' | 'processes' | 'gate'>,
   stopReplicas: () => Promise<void>,
 ): RunningSimulator => ({
   url: balancer.url,
@@ -96,6 +100,7 @@ const replicaBase = (options: SimulatorOptions, index: number, host: string, dir
   stepMs: options.stepMs ?? 20,
   previewMethod: options.previewMethod ?? 'auto',
   failNodeTypes: options.failures?.failNodeTypes ?? [],
+  withoutNodeTypes: options.withoutNodeTypes ?? [],
   dropSocketsAfterMs: options.failures?.dropSocketsAfterMs,
   web: options.web,
   models: options.models,
@@ -138,7 +143,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const replicas = started.map((r) => r.replica);
     if (count === 1) {
       const only = replicas[0] as SimulatorReplica;
-      return { url: only.url, port: only.port, replicas, processes: [], close: closeAll };
+      return { url: only.url, port: only.port, replicas, processes: [], gate, close: closeAll };
     }
     const balancer = await startBalancer(
       host,
@@ -146,7 +151,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       replicas.map((r) => r.url),
     );
     log.info({ url: balancer.url, replicas: count }, 'simulator listening');
-    return behind(balancer, { replicas, processes: [] }, closeAll);
+    return behind(balancer, { replicas, processes: [], gate }, closeAll);
   } catch (error) {
     await closeAll();
     throw error;
@@ -198,7 +203,7 @@ async function startAgentReplicas(
       { url: balancer.url, replicas: count, pids: started.map((p) => p.pid) },
       'simulator listening (replicas with the GPU agent, one process each)',
     );
-    return behind(balancer, { replicas: [], processes: started }, async () => void (await stopAll()));
+    return behind(balancer, { replicas: [], processes: started, gate }, async () => void (await stopAll()));
   } catch (error) {
     await stopAll();
     throw error;

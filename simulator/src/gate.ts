@@ -17,12 +17,22 @@ type Refusal = { status: number; body: string; contentType: string };
 const REASONS: Record<number, string> = { 401: 'Unauthorized', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
 export class Gate {
-  private readonly warmAt: number;
+  private warmAt: number;
   private burstLeft: number;
 
   constructor(private readonly options: GateOptions) {
     this.warmAt = Date.now() + options.coldStartMs;
     this.burstLeft = options.http5xxBurst?.count ?? 0;
+  }
+
+  /** True once the cold start is over (a state tests can assert on, instead of a timer). */
+  get warm(): boolean {
+    return Date.now() >= this.warmAt;
+  }
+
+  /** Ends the cold start now: a test holds the GPU cold (a long coldStartMs) until it has seen what it waits for. */
+  warmNow(): void {
+    this.warmAt = Math.min(this.warmAt, Date.now());
   }
 
   private check(req: IncomingMessage): Refusal | undefined {
@@ -31,7 +41,7 @@ export class Gate {
       const status = this.options.http5xxBurst?.status ?? 503;
       return { status, body: `upstream connect error or disconnect/reset before headers. reset reason: connection failure`, contentType: 'text/plain' };
     }
-    if (Date.now() < this.warmAt) {
+    if (!this.warm) {
       // What an LB says while no replica is up yet.
       return { status: 503, body: JSON.stringify({ error: 'no healthy upstream', detail: 'the GPU worker is starting (cold start)' }), contentType: 'application/json' };
     }

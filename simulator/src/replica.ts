@@ -29,6 +29,8 @@ export type ReplicaOptions = {
   stepMs: number;
   previewMethod: 'none' | 'auto';
   failNodeTypes: string[];
+  /** Node classes left out of this ComfyUI (not installed here). */
+  withoutNodeTypes?: string[];
   dropSocketsAfterMs?: number;
   gate: Gate;
   log: Logger;
@@ -52,7 +54,7 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
     let suffix = previewSuffixes.get(nodeId);
     if (!suffix) previewSuffixes.set(nodeId, (suffix = randomTempSuffix()));
     return suffix;
-  });
+  }, options.withoutNodeTypes);
   const hub = new WsHub({
     queueInfo: () => ({ exec_info: { queue_remaining: queue.tasksRemaining() } }),
     serverFeatures: () => ({ ...SERVER_FEATURES }),

@@ -33,10 +33,13 @@ export type E2EStack = {
   httpCredentials?: { username: string; password: string };
   live: boolean;
   /**
-   * Scales the GPU to zero and back: a new simulated GPU on the same port that answers 503 for
-   * `coldStartMs` (what a serverless load balancer does while a replica boots). Stack only.
+   * Scales the GPU to zero: a new simulated GPU on the same port that answers 503 (what a
+   * serverless load balancer does while a replica boots) until `warmGpu()` — so a test ends the
+   * cold start when it has seen "warming up", however slow the machine. Stack only.
    */
-  coldStartGpu(coldStartMs: number): Promise<void>;
+  coldStartGpu(): Promise<void>;
+  /** Ends the cold start `coldStartGpu()` began. */
+  warmGpu(): void;
   close(): Promise<void>;
 };
 
@@ -78,6 +81,9 @@ export async function startE2EStack(options: StackOptions): Promise<E2EStack> {
       coldStartGpu: async () => {
         throw new Error('coldStartGpu needs the local stack (BASE_URL is set)');
       },
+      warmGpu: () => {
+        throw new Error('warmGpu needs the local stack (BASE_URL is set)');
+      },
       close: async () => undefined,
     };
   }
@@ -96,10 +102,12 @@ export async function startE2EStack(options: StackOptions): Promise<E2EStack> {
     let gpu = await startSimulator({ port: 0, stepMs: 20, ...gpuDirs, ...options.gpu });
     closers.push(() => gpu.close());
     const gpuPort = gpu.port;
-    const coldStartGpu = async (coldStartMs: number) => {
+    const coldStartGpu = async () => {
       await gpu.close();
-      gpu = await startSimulator({ stepMs: 20, ...gpuDirs, ...options.gpu, port: gpuPort, coldStartMs });
+      // Cold for longer than any test waits: only warmGpu() ends it.
+      gpu = await startSimulator({ stepMs: 20, ...gpuDirs, ...options.gpu, port: gpuPort, coldStartMs: 60 * 60_000 });
     };
+    const warmGpu = () => gpu.gate.warmNow();
     const modeEnv: Record<string, string> =
       options.mode === 'serverless'
         ? {
@@ -162,7 +170,7 @@ export async function startE2EStack(options: StackOptions): Promise<E2EStack> {
       sidecar.server.closeAllConnections();
       await new Promise<void>((resolve) => sidecar.server.close(() => resolve()));
     });
-    return { url: `http://127.0.0.1:${port}/`, live: false, coldStartGpu, close };
+    return { url: `http://127.0.0.1:${port}/`, live: false, coldStartGpu, warmGpu, close };
   } catch (err) {
     await close();
     throw err;

@@ -149,7 +149,7 @@ describe('serverless backend: inputs travel with the job', () => {
     const rec = recordingContext(join(dir, 'store-no-input'), log.logger);
     const result = await backend.run(job(loadImagePrompt('uploads/never-sent.png')), rec.ctx);
     expect(result.status).toBe('error');
-    expect(result.error?.exceptionType).toBe('PromptInvalid');
+    expect(result.error?.exceptionType).toBe('prompt_outputs_failed_validation'); // the GPU's own words
     expect(result.error?.nodeId).toBe('1');
   });
 });

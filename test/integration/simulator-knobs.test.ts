@@ -1,5 +1,5 @@
 /**
- * The simulator's knobs and remaining protocol rules: API key, cold start, 5xx bursts, failing node classes,
+ * The simulator's knobs and remaining protocol rules: API key, cold start (timed or held), 5xx bursts, failing or absent node classes,
  * dropped sockets, preview frames (type 4 vs type 1), no-client_id broadcasts, uploads, /view checks and
  * Range, LoadImage's live combo list, SaveAnimatedPNG.
  */
@@ -51,6 +51,26 @@ describe('gate knobs', () => {
       status = (await fetch(`${s.url}/system_stats`)).status;
     }
     expect(status).toBe(200);
+  });
+
+  it('coldStartMs held until gate.warmNow(): the gate says whether it is warm', async () => {
+    const s = await start({ coldStartMs: 60 * 60_000 });
+    expect(s.gate.warm).toBe(false);
+    expect((await fetch(`${s.url}/system_stats`)).status).toBe(503);
+    s.gate.warmNow();
+    expect(s.gate.warm).toBe(true);
+    expect((await fetch(`${s.url}/system_stats`)).status).toBe(200);
+  });
+
+  it('withoutNodeTypes: the class is not in object_info and POST /prompt answers missing_node_type', async () => {
+    const s = await start({ withoutNodeTypes: ['ImageInvert'] });
+    const info = (await (await fetch(`${s.url}/object_info`)).json()) as Record<string, unknown>;
+    expect(Object.keys(info)).not.toContain('ImageInvert');
+    expect(Object.keys(info)).toContain('EmptyImage');
+    const prompt = { ...emptySave, '3': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } }, '2': { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'knob' } } };
+    const refused = await fetch(`${s.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('missing_node_type');
   });
 
   it('http5xxBurst: the next N requests get 502, then service resumes', async () => {

@@ -3,6 +3,9 @@
  * GPU's (relay copy) merged with the attendee's inert local-only nodes (shapes/node-set.ts). When no
  * GPU copy can be had in time (a cold serverless GPU seen for the first time, the relay away), the
  * attendee's own ComfyUI answers instead — with a log line — so Queue Prompt never waits for a GPU.
+ * Queue Prompt does not even wait the bounded first time (`wait: false`): a prompt checked against
+ * the local set is checked again by the GPU's own ComfyUI when the job is submitted there, and a
+ * refusal then fails the job in ComfyUI's error shape (relay/src/backends/gpu-refusal.ts).
  */
 import type { Logger } from '../logger';
 import type { GpuCatalog, ObjectInfo } from '../relay/gpu-catalog';
@@ -11,8 +14,11 @@ import { mergeObjectInfo } from '../shapes/node-set';
 import type { LocalComfy } from './local-comfy';
 
 export type NodeSet = {
-  /** `gpu`: the GPU's own set (to strip local-only nodes before submit); undefined on the local fallback. */
-  get(options?: { fresh?: boolean }): Promise<{ merged: ObjectInfo; gpu?: ObjectInfo }>;
+  /**
+   * `gpu`: the GPU's own set (to strip local-only nodes before submit); undefined on the local
+   * fallback. `wait: false`: with no GPU copy yet, use the local set at once.
+   */
+  get(options?: { fresh?: boolean; wait?: boolean }): Promise<{ merged: ObjectInfo; gpu?: ObjectInfo }>;
 };
 
 export function createNodeSet(deps: { catalog: GpuCatalog; local: LocalComfy; logger: Logger; ttlMs: number; now?: () => number }): NodeSet {

@@ -30,8 +30,9 @@ import { promptFailure, type Reply } from '../http/reply';
 import type { NodeSet } from '../comfy/node-set';
 import type { Logger } from '../logger';
 import type { RelayClient } from '../relay/relay-client';
-import { withoutLocalOnly } from '../shapes/node-set';
+import { withoutInert, withoutLocalOnly } from '../shapes/node-set';
 import type { QueueNumbers } from '../state/queue-numbers';
+import { withPromptChoices } from './gpu-choices';
 import { confinedFile, findInputFiles, inputFilePath, stripAnnotation, withLocalInputs, type InputRef } from './input-files';
 import { onlyKnownNodes, runKey, type RerunCache } from './rerun-cache';
 import { predictSaveEscape } from './save-escape';
@@ -123,16 +124,22 @@ export function createPromptRoute(deps: PromptRouteDeps) {
       const numbersSynced = deps.numbers.syncLocal();
       const partial = Array.isArray(body.partial_execution_targets) ? body.partial_execution_targets.map(String) : null;
       const prompt = isDict(body.prompt) ? body.prompt : {};
-      let nodes = await deps.nodes.get();
-      let { refs, info, result } = validate(prompt, nodes.merged, partial, flavor);
+      // Never waits for a GPU: with no copy of its node set yet, the attendee's own ComfyUI's is used
+      // (its model lists widened: those are the GPU's to check) and the GPU checks the prompt again
+      // when the job reaches it (a cold GPU may take minutes).
+      let nodes = await deps.nodes.get({ wait: false });
+      const checkedSet = () => (nodes.gpu ? nodes.merged : withPromptChoices(nodes.merged, prompt));
+      let { refs, info, result } = validate(prompt, checkedSet(), partial, flavor);
       if (mayBeStale(result)) {
-        // The GPU may have gained nodes or models since the cached copy: ask it again once before refusing.
-        nodes = await deps.nodes.get({ fresh: true });
-        ({ refs, info, result } = validate(prompt, nodes.merged, partial, flavor));
+        // The GPU may have gained nodes since the cached copy, or there is no copy yet and the GPU may
+        // be warm (a node only it has): one look, bounded, before refusing. Only refusals wait.
+        nodes = await deps.nodes.get(nodes.gpu ? { fresh: true } : {});
+        ({ refs, info, result } = validate(prompt, checkedSet(), partial, flavor));
       }
       if (!result.ok) return rejection(result);
       if (!isDict(body.prompt)) return rejection(malformedJsonResponse());
-      const runnable = nodes.gpu ? withoutLocalOnly(result.prompt, nodes.gpu) : result.prompt;
+      // Nodes that never run are left out (the GPU may lack them); without the GPU's set, all of them.
+      const runnable = nodes.gpu ? withoutLocalOnly(result.prompt, nodes.gpu) : withoutInert(result.prompt, nodes.merged);
 
       const inputs = await deps.uploadInputs(refs);
       await numbersSynced;

@@ -1,6 +1,6 @@
 /**
  * The GPU listings cache: a TTL with stale-while-revalidate, `fresh` passed to the relay, a bounded
- * wait when there is no copy (the fetch goes on and fills the cache), and 404s kept as "no such route".
+ * wait when there is no copy (none for Queue Prompt; the fetch goes on and fills the cache), and 404s kept as "no such route".
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +58,18 @@ describe('createGpuCatalog', () => {
     r.release();
     await expect.poll(() => catalog.listing('/models')).toEqual({ found: true, body: ['checkpoints'] });
     expect(await catalog.listing('/models/nope')).toEqual({ found: false });
+  });
+
+  it('wait: false (Queue Prompt) answers at once without a copy, and the fetch it starts fills the cache', async () => {
+    const r = fakeRelay();
+    // waitMs far longer than the test may take: answering at all proves nothing waited for it.
+    const catalog = createGpuCatalog(r.relay, { ttlMs: 60_000, waitMs: 600_000, logger: pino({ level: 'silent' }) });
+    r.hold();
+    expect(await catalog.objectInfo({ wait: false })).toBeUndefined();
+    expect(r.calls).toEqual(['object_info']);
+    expect(await catalog.objectInfo({ wait: false })).toBeUndefined(); // still cold: one fetch in flight, no second
+    expect(r.calls).toEqual(['object_info']);
+    r.release();
+    await expect.poll(() => catalog.objectInfo({ wait: false })).toEqual({ SaveImage: {} });
   });
 });

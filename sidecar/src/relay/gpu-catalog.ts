@@ -2,8 +2,9 @@
  * @fileoverview What the GPU has, as the relay keeps it: `/object_info` and the model listings
  * (`/models[/{folder}]`, `/embeddings`, `/experiment/models[/{folder}]`), cached here for a TTL with
  * single-flight refreshes per route. A failed refresh keeps the stale copy. With no copy yet (a
- * cold GPU, the relay away) a caller waits at most `waitMs` and gets `undefined` — the fetch goes
- * on in the background and fills the cache — so nothing the attendee does waits on a GPU.
+ * cold GPU, the relay away) a caller waits at most `waitMs` (or not at all: `wait: false`, Queue
+ * Prompt) and gets `undefined` — the fetch goes on in the background and fills the cache — so
+ * nothing the attendee does waits on a GPU.
  */
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
 import type { Logger } from '../logger';
@@ -15,8 +16,11 @@ export type ObjectInfo = Record<string, ComfyNodeDef>;
 export type Listing = { found: true; body: unknown } | { found: false };
 
 export type GpuCatalog = {
-  /** The GPU's object_info; `fresh` asks the GPU again now (bounded). */
-  objectInfo(options?: { fresh?: boolean }): Promise<ObjectInfo | undefined>;
+  /**
+   * The GPU's object_info; `fresh` asks the GPU again now (bounded). `wait: false`: with no copy
+   * yet, answer undefined at once (the fetch still starts, in the background).
+   */
+  objectInfo(options?: { fresh?: boolean; wait?: boolean }): Promise<ObjectInfo | undefined>;
   /** The GPU's answer to a listing route, or undefined when none arrived in time. */
   listing(path: string): Promise<Listing | undefined>;
 };
@@ -51,14 +55,14 @@ export function createGpuCatalog(
       })
       .finally(() => (entry.inFlight = undefined)));
 
-  async function get(path: string, fresh = false): Promise<Listing | undefined> {
+  async function get(path: string, fresh = false, wait = true): Promise<Listing | undefined> {
     let entry = entries.get(path);
     if (!entry) entries.set(path, (entry = { fetchedAt: 0 }));
     const age = now() - entry.fetchedAt;
     if (entry.value && !fresh && age < options.ttlMs) return entry.value;
     const flight = refresh(path, entry, fresh);
-    if (entry.value && !fresh) {
-      flight.catch(() => undefined); // stale-while-revalidate: logged in refresh
+    if ((entry.value && !fresh) || !wait) {
+      flight.catch(() => undefined); // stale-while-revalidate (or fill the cache for later): logged in refresh
       return entry.value;
     }
     let timer: NodeJS.Timeout | undefined;
@@ -69,7 +73,7 @@ export function createGpuCatalog(
 
   return {
     async objectInfo(opts = {}) {
-      const listing = await get('/object_info', opts.fresh);
+      const listing = await get('/object_info', opts.fresh, opts.wait);
       return listing?.found && listing.body && typeof listing.body === 'object' ? (listing.body as ObjectInfo) : undefined;
     },
     listing: (path) => get(path),

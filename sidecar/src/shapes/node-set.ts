@@ -25,6 +25,23 @@ export function mergeObjectInfo(gpu: ObjectInfo, local: unknown): ObjectInfo {
   return merged;
 }
 
+/**
+ * The prompt without its inert nodes (by the attendee's own definitions): what goes to the GPU
+ * when its node set is not known yet. Safe for any GPU: ComfyUI never executes or validates a node
+ * nothing can consume and that is no output; and a GPU that lacks one would refuse the prompt.
+ */
+export function withoutInert<T extends Record<string, unknown>>(prompt: T, local: ObjectInfo): T {
+  const kept = Object.entries(prompt).filter(([, node]) => {
+    const classType = (node as { class_type?: unknown } | null)?.class_type;
+    return !(
+      typeof classType === 'string' &&
+      Object.prototype.hasOwnProperty.call(local, classType) &&
+      isInert(local[classType])
+    );
+  });
+  return kept.length === Object.keys(prompt).length ? prompt : (Object.fromEntries(kept) as T);
+}
+
 /** The prompt without nodes the GPU does not have (only inert ones pass validation). */
 export function withoutLocalOnly<T extends Record<string, unknown>>(prompt: T, gpu: ObjectInfo): T {
   const kept = Object.entries(prompt).filter(([, node]) => {

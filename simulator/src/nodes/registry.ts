@@ -46,9 +46,11 @@ export class NodeRegistry {
   constructor(
     private readonly dirs: Dirs,
     previewSuffix: (nodeId: string) => string,
+    /** Classes this ComfyUI does not have (their custom node is not installed). */
+    without: readonly string[] = [],
   ) {
     const all = [emptyImage, loadImage, imageInvert, imageBlur, imageScale, cannyNode, saveImage, makePreviewImage(previewSuffix), saveAnimatedPng, checkpointLoader, clipTextEncode, emptyLatentImage, kSampler, vaeDecode];
-    for (const node of all) this.nodes.set(node.name, node);
+    for (const node of all) if (!without.includes(node.name)) this.nodes.set(node.name, node);
   }
 
   get(classType: string): NodeImpl | undefined {

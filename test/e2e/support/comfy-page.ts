@@ -112,7 +112,11 @@ export class ComfyPage {
       this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/api/prompt')),
       this.run(),
     ]);
-    return ((await response.json()) as { prompt_id: string }).prompt_id;
+    // A refused POST has no prompt_id: say what the server answered instead of looking for job "undefined".
+    const body = await response.text();
+    const promptId = response.status() === 200 ? (JSON.parse(body) as { prompt_id?: unknown }).prompt_id : undefined;
+    if (typeof promptId !== 'string' || !promptId) throw new Error(`POST /api/prompt answered ${response.status()}: ${body.slice(0, 400)}`);
+    return promptId;
   }
 
   /** Records every banner phase the page shows from now on (a MutationObserver in the page). */

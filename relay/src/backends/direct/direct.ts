@@ -20,6 +20,8 @@ import type { Logger } from 'pino';
 import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
 import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
+import { coldStartPause } from '../cold-start-backoff';
+import { gpuRefusal } from '../gpu-refusal';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
 import { ComfyClient, ComfyUnavailable } from './comfy-client';
 import { ComfySocket } from './comfy-socket';
@@ -56,13 +58,10 @@ function failed(message: string, extra: Partial<NonNullable<RunResult['error']>>
   };
 }
 
-/** POST /prompt 400 → the ComfyUI validation failure as a JobError. */
+/** POST /prompt 400 → the ComfyUI validation failure as a JobError naming the node (gpu-refusal.ts). */
 function validationFailure(body: unknown): RunResult {
-  const b = (body ?? {}) as { error?: { type?: string; message?: string; details?: string }; node_errors?: Record<string, { class_type?: string; errors?: { message?: string; details?: string }[] }> };
-  const [nodeId, nodeError] = Object.entries(b.node_errors ?? {})[0] ?? ['', undefined];
-  const detail = nodeError?.errors?.[0] ? `${nodeError.errors[0].message ?? ''}: ${nodeError.errors[0].details ?? ''}` : (b.error?.details ?? '');
-  const message = `the GPU refused the prompt: ${b.error?.message ?? 'invalid prompt'}${detail ? ` (${detail})` : ''}`;
-  return failed(message, { nodeId, nodeType: nodeError?.class_type ?? '', exceptionType: b.error?.type ?? 'prompt_invalid', exceptionMessage: message });
+  const error = gpuRefusal(body);
+  return failed(error.message, error);
 }
 
 function untilAborted(signal: AbortSignal): Promise<never> {
@@ -306,7 +305,7 @@ export class DirectBackend implements Backend {
   private async submit(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string, ref: string): Promise<RunResult | undefined> {
     const deadline = Date.now() + this.options.coldStartBudgetMs;
     let warming = false;
-    for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    for (let attempt = 1; ; attempt++) {
       try {
         for (const input of job.inputs) await this.client.uploadInput(input.file, input.path);
         break;
@@ -314,13 +313,13 @@ export class DirectBackend implements Backend {
         if (!(error instanceof ComfyUnavailable) || Date.now() > deadline) throw error;
         if (!warming) await ctx.phase('warming_up');
         warming = true;
-        await new Promise((r) => setTimeout(r, delay));
+        await coldStartPause(attempt, { deadline, signal: ctx.signal });
       }
     }
     const body: Record<string, unknown> = { prompt: tagged.prompt, client_id: sid, prompt_id: job.id, extra_data: { ...job.extraData } };
     if (job.outputsToExecute.length) body.partial_execution_targets = job.outputsToExecute;
     await ctx.markSubmitAttempted(ref);
-    for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    for (let attempt = 1; ; attempt++) {
       ctx.signal.throwIfAborted();
       try {
         const answer = await this.client.postPrompt(body);
@@ -335,7 +334,7 @@ export class DirectBackend implements Backend {
           throw new RelayError('backend_unavailable', `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`);
         if (!warming) await ctx.phase('warming_up');
         warming = true;
-        await new Promise((r) => setTimeout(r, delay));
+        await coldStartPause(attempt, { deadline, signal: ctx.signal });
       }
     }
     await ctx.markSubmitted(ref);

@@ -1,6 +1,7 @@
 /**
  * @fileoverview HTTP to the serverless ComfyUI endpoint: Bearer auth on every request, request
- * timeouts, cold-start retries within a budget (p-retry), and the endpoint's health as a state.
+ * timeouts, cold-start retries within a budget (p-retry; the waits are cold-start-backoff.ts's
+ * full jitter capped near 2 s), and the endpoint's health as a state.
  *
  * The API key is sent only in the Authorization header and is scrubbed from every error text we
  * build (a misbehaving gateway may echo headers back in its error body).
@@ -8,6 +9,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import type { BackendState } from '../backend';
+import { coldStartPause } from '../cold-start-backoff';
 
 export type EndpointOptions = {
   endpoint: string;
@@ -160,10 +162,10 @@ export function createEndpointClient(options: EndpointOptions): EndpointClient {
         },
         {
           retries: 10_000,
-          factor: 1.6,
-          minTimeout: 250,
-          maxTimeout: 5000,
-          randomize: true,
+          // p-retry's own wait is none: its jitter stops at the cap, where many jobs' retries would
+          // line up; the wait is taken in onFailedAttempt instead (coldStartPause, within the budget).
+          minTimeout: 0,
+          maxTimeout: 0,
           maxRetryTime: budgetMs,
           signal,
           onFailedAttempt: async ({ error }) => {
@@ -176,7 +178,9 @@ export function createEndpointClient(options: EndpointOptions): EndpointClient {
               { what, attempt: attempts, reason: scrub(error.message) },
               'endpoint not ready; retrying',
             );
+            // Told first (the tab shows "GPU warming up" from the first refusal), then the wait.
             if (onRetry && error instanceof EndpointError) await onRetry(error, attempts);
+            await coldStartPause(attempts, { deadline: started + budgetMs, signal });
           },
         },
       );

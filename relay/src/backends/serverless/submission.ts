@@ -8,6 +8,7 @@ import type { JobError } from '../../../../protocol/src/index';
 import type { RunContext, RunnableJob } from '../backend';
 import { EndpointError, type ColdStartOptions, type EndpointClient, type Reply } from './endpoint';
 import { copyToInputDir, uploadInput } from './inputs';
+import { gpuRefusal } from '../gpu-refusal';
 import { jobLevelError } from './messages';
 
 export type SubmitConfig = {
@@ -16,6 +17,12 @@ export type SubmitConfig = {
   resumeProbeMs: number;
   historyPollMs: number;
   clientId: string;
+  /**
+   * A submit still unanswered after this long shows "GPU warming up": some load balancers hold the
+   * request while a replica boots instead of answering 503, and a warm ComfyUI answers POST /prompt
+   * at once (it queues; it does not run). Default 3 s.
+   */
+  slowSubmitMs?: number;
 };
 
 export type SubmitDeps = {
@@ -63,26 +70,7 @@ function refusal(reply: Reply): JobError {
       `the GPU endpoint refused our credentials (HTTP ${reply.status}); check SERVERLESS_API_KEY`,
     );
   }
-  const body = (reply.body ?? {}) as {
-    error?: { message?: string; type?: string };
-    node_errors?: Record<string, unknown>;
-  };
-  const nodeErrors = Object.entries(body.node_errors ?? {}) as [
-    string,
-    { class_type?: string; errors?: { message?: string; details?: string }[] },
-  ][];
-  if (reply.status === 400) {
-    const [nodeId, first] = nodeErrors[0] ?? ['', undefined];
-    const detail = first?.errors?.[0];
-    const where = nodeId
-      ? `; node ${nodeId} (${first?.class_type ?? '?'}): ${detail?.message ?? ''} ${detail?.details ?? ''}`.trimEnd()
-      : '';
-    const error = jobLevelError(
-      'PromptInvalid',
-      `the GPU refused the prompt: ${body.error?.message ?? reply.text.slice(0, 200)}${where}`,
-    );
-    return { ...error, nodeId, nodeType: first?.class_type ?? '' };
-  }
+  if (reply.status === 400) return gpuRefusal(reply.body, reply.text);
   return jobLevelError(
     'EndpointError',
     `the GPU endpoint answered HTTP ${reply.status} to POST /prompt: ${reply.text.slice(0, 200)}`,
@@ -133,14 +121,15 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
 
   await ctx.phase('submitting');
   let warming = false;
+  const markWarming = async () => {
+    if (warming) return;
+    warming = true;
+    await ctx.phase('warming_up');
+  };
   const coldStart: ColdStartOptions = {
     budgetMs: config.coldStartBudgetMs,
     signal: ctx.signal,
-    onRetry: async () => {
-      if (warming) return;
-      warming = true;
-      await ctx.phase('warming_up');
-    },
+    onRetry: markWarming, // the first refusal: shown at once
   };
 
   for (const input of job.inputs) {
@@ -177,6 +166,11 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
   };
   await ctx.markSubmitAttempted(deps.backendRef);
   let reply: Reply;
+  const slow = setTimeout(() => {
+    markWarming().catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, 'could not record warming_up'),
+    );
+  }, config.slowSubmitMs ?? 3_000);
   try {
     reply = await endpoint.withColdStart(
       'submit',
@@ -201,6 +195,8 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
     if (deps.cancelled()) return { kind: 'cancelled' };
     if (error instanceof EndpointError) return { kind: 'failed', error: unavailable(error) };
     throw error;
+  } finally {
+    clearTimeout(slow);
   }
   if (reply.status !== 200) return { kind: 'failed', error: refusal(reply) };
   const answer = (reply.body ?? {}) as {

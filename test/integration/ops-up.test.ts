@@ -292,6 +292,26 @@ describe('comfyume up refuses bad start-up input in one line, before starting an
   });
 });
 
+describe('comfyume up --simulated-via direct', () => {
+  let up: Up;
+  beforeAll(async () => {
+    up = await startUp(['--users', '1', '--no-nginx', '--simulated-via', 'direct', '--replicas', '2']);
+  });
+  afterAll(async () => {
+    if (up?.child.exitCode === null) up.child.kill('SIGKILL');
+    if (up) await rm(up.dir, { recursive: true, force: true });
+  });
+
+  it('starts k separate GPUs (a direct backend cannot follow a job across a round-robin port) and runs jobs on them', async () => {
+    expect(up.output()).toMatch(/simulated \(2 GPU\(s\) at http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, reached as direct\)/);
+    for (let i = 0; i < 3; i++) {
+      const result = await cli(['submit', '--example', '--user', 'user001', '--out', join(up.dir, `out-${i}`)], up);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    await interruptAndCheck(up);
+  });
+});
+
 describe('comfyume up with nginx', () => {
   let up: Up;
   let port: number;

@@ -44,7 +44,8 @@ Options:
   --comfyui <urls>        real attendee ComfyUI URLs, comma-separated, in user order
   --step-ms <n>           simulated step time (default 100)
   --cold-start-ms <n>     simulated GPU cold start (default 0)
-  --replicas <k>          simulated GPU replicas behind one endpoint (default 2)
+  --replicas <k>          simulated GPU replicas behind one endpoint (default 2); with
+                          --simulated-via direct, k separate GPUs
   --simulated-via <mode>  serverless (load-balanced + shared folder, default) or direct
   --host <addr>           address every service binds to (default 127.0.0.1)
   --relay-port <n>        relay port (default: any free port)
@@ -69,7 +70,9 @@ function announce(
 ): string {
   const gpu =
     config.gpu === 'simulated'
-      ? `simulated (${config.simulatorReplicas} replica(s) at ${stack.gpuUrl}, reached as ${config.simulatedVia})`
+      ? config.simulatedVia === 'serverless'
+        ? `simulated (${config.simulatorReplicas} replica(s) at ${stack.gpuUrl}, reached as serverless)`
+        : `simulated (${config.simulatorReplicas} GPU(s) at ${stack.gpuUrl?.split(',').join(', ')}, reached as direct)`
       : config.gpu;
   const rows = [['who', 'open', 'user', 'password']];
   for (const a of stack.attendees)

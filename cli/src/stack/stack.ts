@@ -128,48 +128,63 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
       redisUrl = `redis://${config.host}:${port}`;
     }
 
-    // The simulated GPU: k replicas behind one port sharing one output folder, like the serverless endpoint.
+    // The simulated GPU. Serverless: k replicas behind one port sharing one output folder, like the
+    // serverless endpoint. Direct: k separate GPUs, each its own ComfyUI (a direct backend follows
+    // one ComfyUI's queue and history, which a round-robin port would split between replicas).
     const relayEnv: Record<string, string> = { ...config.relayEnv };
     let gpuUrl: string | undefined;
     if (config.gpu === 'simulated') {
-      const port = await freePort(config.host);
       const gpuDir = join(config.dataDir, 'gpu');
+      const serverless = config.simulatedVia === 'serverless';
+      const startGpu = async (name: string, dir: string, replicas: number): Promise<string> => {
+        const port = await freePort(config.host);
+        const gpu = cli(name, [
+          'simulate',
+          ...(serverless ? ['--agent'] : []), // every replica runs the GPU agent (journals, heartbeats, cancel markers), as in production
+          '--host',
+          config.host,
+          '--port',
+          String(port),
+          '--replicas',
+          String(replicas),
+          '--output-dir',
+          join(dir, 'output'),
+          '--input-dir',
+          join(dir, 'input'),
+          '--temp-dir',
+          join(dir, 'temp'),
+          '--step-ms',
+          String(config.stepMs),
+          '--cold-start-ms',
+          String(config.coldStartMs),
+        ]);
+        const url = `http://${config.host}:${port}`;
+        await waitUntil(`simulated GPU ${name}`, () => httpOk(`${url}/system_stats`), {
+          process: gpu,
+          timeoutMs: STARTUP_TIMEOUT_MS,
+        });
+        return url;
+      };
       step(
-        `starting the simulated GPU (${config.simulatorReplicas} replica(s), ${config.stepMs} ms/step)`,
+        serverless
+          ? `starting the simulated GPU (${config.simulatorReplicas} replica(s), ${config.stepMs} ms/step)`
+          : `starting ${config.simulatorReplicas} simulated GPU(s) (${config.stepMs} ms/step)`,
       );
-      const gpu = cli('gpu', [
-        'simulate',
-        '--agent', // every replica runs the GPU agent (journals, heartbeats, cancel markers), as in production
-        '--host',
-        config.host,
-        '--port',
-        String(port),
-        '--replicas',
-        String(config.simulatorReplicas),
-        '--output-dir',
-        join(gpuDir, 'output'),
-        '--input-dir',
-        join(gpuDir, 'input'),
-        '--temp-dir',
-        join(gpuDir, 'temp'),
-        '--step-ms',
-        String(config.stepMs),
-        '--cold-start-ms',
-        String(config.coldStartMs),
-      ]);
-      gpuUrl = `http://${config.host}:${port}`;
-      await waitUntil('simulated GPU', () => httpOk(`${gpuUrl}/system_stats`), {
-        process: gpu,
-        timeoutMs: STARTUP_TIMEOUT_MS,
-      });
-      if (config.simulatedVia === 'serverless') {
+      if (serverless) {
+        gpuUrl = await startGpu('gpu', gpuDir, config.simulatorReplicas);
         Object.assign(relayEnv, {
           INFERENCE_MODE: 'serverless',
           SERVERLESS_ENDPOINT: gpuUrl,
           SFS_OUTPUT_DIR: join(gpuDir, 'output'),
           SFS_INPUT_DIR: join(gpuDir, 'input'),
         });
-      } else Object.assign(relayEnv, { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: gpuUrl });
+      } else {
+        const urls = await Promise.all(
+          Array.from({ length: config.simulatorReplicas }, (_, i) => startGpu(`gpu-${i + 1}`, join(gpuDir, String(i + 1)), 1)),
+        );
+        gpuUrl = urls.join(',');
+        Object.assign(relayEnv, { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: gpuUrl });
+      }
     } else relayEnv.INFERENCE_MODE = config.gpu;
 
     // Relay

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,25 @@ describe('OutputStore', () => {
     expect(await readFile(join(folder, 'race_00002_.png'), 'utf8')).toBe('png bytes');
     expect(await store().store('u5', mine, found('race'))).toEqual(item); // and it stays ours
     expect((await readdir(folder)).sort()).toEqual(['race_00001_.png', 'race_00002_.png']);
+  });
+
+  it('downloads a large output from a GPU that closes the connection after it (undici#5360 crashed the relay here)', async () => {
+    const body = Buffer.alloc(48 * 1024 * 1024, 7);
+    const gpu = createServer((socket) =>
+      socket.once('data', () => {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+        socket.end(body); // the whole body, then FIN: a reader paused by the disk meets the socket's end
+      }),
+    );
+    await new Promise<void>((resolve) => gpu.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = gpu.address() as { port: number };
+      const item = await store().store('u4', randomUUID(), { ...found('big'), source: { url: `http://127.0.0.1:${port}/view?filename=big.png` } });
+      const stored = await readFile(join(dir, 'store', 'u4', item.filename));
+      expect(stored.length).toBe(body.length);
+    } finally {
+      gpu.close();
+    }
   });
 
   it("resolves /view requests inside the user's folder only", async () => {

@@ -10,10 +10,8 @@
  * hard-linked to their final name (link fails if the name is taken: atomic, also across processes).
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
 import type { FoundOutput } from '../backends/backend';
 import { RelayError } from '../errors';
@@ -152,7 +150,10 @@ export class OutputStore {
         `fetching output ${basename(found.source.url.split('?')[0] ?? '')} from the GPU failed with HTTP ${response.statusCode}`,
       );
     }
-    await pipeline(response.body, createWriteStream(tmp));
+    // Read the whole body, then write it: a body paused by a slow disk when the GPU closes the
+    // connection crashes the process inside undici 7 (nodejs/undici#5360; fixed in undici 8, which
+    // needs Node 22). Outputs are images and short videos: memory is cheaper than a dead relay.
+    await writeFile(tmp, Buffer.from(await response.body.arrayBuffer()));
     return tmp;
   }
 

@@ -9,11 +9,9 @@
  * in the sidecar state so history and jobs answers use it too.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { link, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import pRetry from 'p-retry';
 import type { Logger } from '../logger';
 import type { RelayClient } from '../relay/relay-client';
@@ -71,15 +69,12 @@ export function createOutputStore({ relay, outputDir, tempDir, state, logger }: 
       response.body.resume();
       throw new Error(`relay /api/view answered ${response.status} for ${ref.subfolder}/${ref.filename}`);
     }
-    const hash = createHash('sha256');
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    await pipeline(response.body, tap, createWriteStream(part));
-    return hash.digest('hex');
+    // Read the whole body, then write it: a body paused by a slow disk when the relay's connection
+    // closes crashes the process inside undici 7 (nodejs/undici#5360; fixed in undici 8, which
+    // needs Node 22).
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    await writeFile(part, bytes);
+    return createHash('sha256').update(bytes).digest('hex');
   }
 
   /** Links the part file under `wanted`, or the same file already there, or the next free name. */

@@ -4,9 +4,8 @@
  * 502/503/504 are retried a few times with p-retry; after that the caller gets RelayUnavailableError.
  * The Pool reconnects by itself, so a relay that comes back is used again without any restart.
  */
-import type { Readable } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { ErrorBody } from '../../../protocol/src/errors';
 import { JobList, JobResponse, type SubmitJobRequest } from '../../../protocol/src/relay/api';
 import type { JobView } from '../../../protocol/src/relay/job';
@@ -14,7 +13,7 @@ import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '.
 
 export type RelayClientOptions = { url: string; token: string; timeoutMs: number; retries?: number };
 
-export type ViewResponse = { status: number; headers: Record<string, string | string[] | undefined>; body: Readable };
+export type ViewResponse = { status: number; headers: Record<string, string | string[] | undefined>; body: Dispatcher.ResponseData['body'] };
 
 export type RelayClient = {
   submitJob(request: SubmitJobRequest): Promise<JobView>;

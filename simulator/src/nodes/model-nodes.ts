@@ -8,7 +8,8 @@ import type { ImageBatch } from '../images/image';
 import type { NodeImpl } from './types';
 
 /** Checkpoint names the simulated GPU "has" (listed in object_info and /models/checkpoints). */
-export const SIMULATED_CHECKPOINTS = ['sd_xl_base_1.0.safetensors', 'v1-5-pruned-emaonly.safetensors'];
+/** The default workflows of the stock frontends name these (1.44+ asks for the fp16 one): a fresh page runs as is. */
+export const SIMULATED_CHECKPOINTS = ['sd_xl_base_1.0.safetensors', 'v1-5-pruned-emaonly.safetensors', 'v1-5-pruned-emaonly-fp16.safetensors'];
 
 type Model = { kind: 'model' | 'clip' | 'vae'; name: string };
 type Conditioning = { text: string };

@@ -49,6 +49,10 @@ describe('describeBanner', () => {
     expect(say([job({ state: 'fetching_outputs', startedAt: NOW - 3_000 })])).toMatchObject({ phase: 'saving', title: 'Saving outputs' });
   });
 
+  it('says what the time beside "Starting on the GPU" counts', () => {
+    expect(say([job({ state: 'submitting', createdAt: NOW - 19_000 })])).toMatchObject({ title: 'Starting on the GPU', detail: 'Queued 19 s ago' });
+  });
+
   it('reports done with the total time since queueing', () => {
     const v = say([job({ state: 'done', createdAt: NOW - 80_000, finishedAt: NOW - 8_000 })]);
     expect(v).toMatchObject({ phase: 'done', tone: 'success', title: 'Done in 72 s' });

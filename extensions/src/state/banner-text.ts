@@ -97,7 +97,8 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
       return { phase: 'queued', tone: 'neutral', title: `Queued${where}`, detail, key };
     }
     case 'submitting':
-      return { phase: 'submitting', tone: 'progress', title: 'Starting on the GPU', detail: since(job.createdAt), key };
+      // The time since Run, said as such: a bare "19 s" beside "Starting" reads as a slow start.
+      return { phase: 'submitting', tone: 'progress', title: 'Starting on the GPU', detail: `Queued ${since(job.createdAt)} ago`, key };
     case 'warming_up':
       return {
         phase: 'warming_up',

@@ -18,7 +18,8 @@ async function shot(comfy: ComfyPage, name: string): Promise<void> {
 /** A colour the workflow's EmptyImage has not produced before, so the GPU cannot answer from cache. */
 const freshColour = (() => {
   let n = Date.now() % 100_000;
-  return () => 0x3399ff - (n++ % 64) * 0x010000;
+  // Only the red channel varies, so the colour stays within EmptyImage's 0…0xFFFFFF (it once went negative: a 400 at Run).
+  return () => ((n++ % 256) << 16) | 0x0099ff;
 })();
 
 describe('serverless GPU with a cold start', () => {

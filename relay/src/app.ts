@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { isTerminal } from '../../protocol/src/index';
 import { createAgentApi, replicasOf } from './admin/agent-api';
 import { createAdminStatic } from './admin/serve';
 import { adoptProtocolToken } from './admin/ws-token';
@@ -139,7 +140,16 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
           registry: metrics.registry,
         })
       : undefined;
-  const agentApi = createAgentApi({ backends, relaySecret: config.relaySecret, adminToken: config.adminToken, logger: log.child({ mod: 'agent-api' }) });
+  const agentApi = createAgentApi({
+    backends,
+    relaySecret: config.relaySecret,
+    adminToken: config.adminToken,
+    logger: log.child({ mod: 'agent-api' }),
+    sweep: {
+      retentionMs: sfs.sfsRetentionMs,
+      finishedAt: (jobId) => store.get(jobId).then((job) => (job && isTerminal(job.state) ? job.finishedAt : undefined)),
+    },
+  });
   registerReplicaMetrics(metrics.registry, () => replicasOf(backends));
   const scheduler: Scheduler = new Scheduler(
     { store, publisher, bus, outputs, inputs, owner: relayId, logger: log, observe: metrics.observe },

@@ -8,12 +8,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { isTerminal } from '../../protocol/src/index';
 import { createAgentApi, replicasOf } from './admin/agent-api';
 import { createAdminStatic } from './admin/serve';
 import { adoptProtocolToken } from './admin/ws-token';
 import { bearer, verifyToken } from './auth';
 import { createBackends, type BackendSet } from './backends/factory';
 import { ObjectInfoCache } from './backends/object-info-cache';
+import { heartbeatMaxAge, SfsSweeper } from './backends/serverless/sfs-sweeper';
 import type { Config } from './config';
 import { Bus } from './events/bus';
 import { EventHub } from './events/event-hub';
@@ -124,7 +126,30 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     return backends.map((b) => ({ name: b.name, state: b.state(), running: running[b.name] ?? 0, capacity: b.capacity() }));
   });
   metrics.observe.eventSockets(() => hub.size);
-  const agentApi = createAgentApi({ backends, relaySecret: config.relaySecret, adminToken: config.adminToken, logger: log.child({ mod: 'agent-api' }) });
+  // Serverless only: job folders and old heartbeats on the shared output volume (SFS_RETENTION_H).
+  const sfs = config.serverless;
+  const sweeper =
+    config.inferenceMode === 'serverless' && sfs.sfsOutputDir
+      ? new SfsSweeper({
+          outputDir: sfs.sfsOutputDir,
+          retentionMs: sfs.sfsRetentionMs,
+          intervalMs: sfs.sfsSweepIntervalMs,
+          heartbeatMaxAgeMs: heartbeatMaxAge(sfs.agent.staleMs),
+          jobs: (ids) => store.getMany(ids),
+          logger: log.child({ mod: 'sfs-sweeper' }),
+          registry: metrics.registry,
+        })
+      : undefined;
+  const agentApi = createAgentApi({
+    backends,
+    relaySecret: config.relaySecret,
+    adminToken: config.adminToken,
+    logger: log.child({ mod: 'agent-api' }),
+    sweep: {
+      retentionMs: sfs.sfsRetentionMs,
+      finishedAt: (jobId) => store.get(jobId).then((job) => (job && isTerminal(job.state) ? job.finishedAt : undefined)),
+    },
+  });
   registerReplicaMetrics(metrics.registry, () => replicasOf(backends));
   const scheduler: Scheduler = new Scheduler(
     { store, publisher, bus, outputs, inputs, owner: relayId, logger: log, observe: metrics.observe },
@@ -190,11 +215,13 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       await revocations.start();
       eventLog.start();
       scheduler.start();
+      sweeper?.start();
       log.info({ mode: config.inferenceMode, backends: backends.map((b) => b.name) }, 'relay started');
     },
     async close() {
       revocations.stop();
       durability.stop();
+      await sweeper?.close();
       await scheduler.close();
       await hub.close();
       await new Promise<void>((resolve) => {

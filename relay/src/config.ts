@@ -23,6 +23,8 @@ export const EnvSchema = z
     SFS_OUTPUT_DIR: optionalString.describe("The GPU replicas' ComfyUI output folder on the shared storage (SFS), as mounted on the relay's machine. Required when INFERENCE_MODE=serverless."),
     SFS_INPUT_DIR: optionalString.describe("The GPU replicas' ComfyUI input folder on the shared storage, where the relay places uploaded inputs."),
     SFS_POLL_MS: int(500, 0).describe('Poll interval of the output watcher on the shared storage (inotify sees nothing written by another NFS host); 0 uses inotify.'),
+    SFS_RETENTION_H: int(24, 0).describe("Hours a job's folder on the shared output volume (its tagged outputs, already copied to the relay's own store, and the agent journal with previews) is kept after the job finished; folders of jobs Redis no longer knows go when untouched this long. 0: never delete anything on the shared volume."),
+    SFS_SWEEP_INTERVAL_S: int(600, 10).describe('How often the relay sweeps the shared output volume for expired job folders and heartbeats of long-gone GPU replicas (s).'),
     SERVERLESS_HISTORY_POLL_MS: int(1000, 50).describe('How often the relay asks /history/{id} on the serverless endpoint (each ask reaches one replica at random).'),
     SERVERLESS_SETTLE_MS: int(1500, 0).describe('Quiet time after the last output file before outputs alone count as "done" on the serverless endpoint.'),
     SERVERLESS_CAPACITY: int(4, 1).describe('Jobs in flight at once on the serverless endpoint (its replica count is a good start).'),
@@ -90,6 +92,9 @@ export type Config = Readonly<{
     sfsOutputDir?: string;
     sfsInputDir?: string;
     sfsPollMs: number;
+    /** Job folders on SFS are deleted this long after the job finished; 0: never. */
+    sfsRetentionMs: number;
+    sfsSweepIntervalMs: number;
     historyPollMs: number;
     settleMs: number;
     capacity: number;
@@ -143,6 +148,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sfsOutputDir: e.SFS_OUTPUT_DIR && resolve(e.SFS_OUTPUT_DIR),
       sfsInputDir: e.SFS_INPUT_DIR && resolve(e.SFS_INPUT_DIR),
       sfsPollMs: e.SFS_POLL_MS,
+      sfsRetentionMs: e.SFS_RETENTION_H * 3_600_000,
+      sfsSweepIntervalMs: e.SFS_SWEEP_INTERVAL_S * 1000,
       historyPollMs: e.SERVERLESS_HISTORY_POLL_MS,
       settleMs: e.SERVERLESS_SETTLE_MS,
       capacity: e.SERVERLESS_CAPACITY,

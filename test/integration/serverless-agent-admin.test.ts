@@ -90,5 +90,19 @@ describe('admin dashboard with the GPU agent', () => {
     await expect.poll(logText, { timeout: 15_000 }).toMatch(/cancel\s*interrupted/);
     const after = screenPath('agent-admin-log-cancelled');
     if (after) await page.screenshot({ path: after, fullPage: true });
+
+    // A job that finished beyond SFS_RETENTION_H (24 h by default) has no folder left: the log says why.
+    const swept = randomUUID();
+    await harness.relay.services.store.createFinished(
+      { id: swept, userId: 'user001', clientId: '', prompt: samplerPrompt(1), extraData: {}, outputsToExecute: [], inputs: [] },
+      'done',
+      { executedNodes: [], cachedNodes: [], outputs: {} },
+      Date.now() - 25 * 3_600_000,
+    );
+    await page.locator('admin-replicas input[name="job"]').fill(swept);
+    await page.locator('admin-replicas form button').click();
+    await expect
+      .poll(() => page.locator('admin-agent-log [data-agent-log="removed"]').textContent(), { timeout: 15_000 })
+      .toMatch(/journal of job \w+ was removed from the shared volume: the job finished .+ kept 24 h after the job finishes \(SFS_RETENTION_H\)/);
   });
 });

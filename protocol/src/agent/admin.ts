@@ -40,5 +40,10 @@ export const AgentLogResponse = z.object({
   attempts: z.array(AgentLogAttempt),
   /** The cancel marker the relay wrote for the job, when there is one. */
   cancel: z.object({ attempt: z.number(), reason: z.string(), at: z.number() }).nullable(),
+  /**
+   * Set when nothing is left because the relay's sweeper removed the job's folder from the shared
+   * volume: the job finished (`finishedAt`) more than SFS_RETENTION_H (`retentionH`) ago.
+   */
+  removed: z.object({ finishedAt: z.number(), retentionH: z.number() }).optional(),
 });
 export type AgentLogResponse = z.infer<typeof AgentLogResponse>;

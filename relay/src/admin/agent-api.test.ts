@@ -13,6 +13,10 @@ import { createAgentApi } from './agent-api';
 
 const SECRET = 'agent-api-secret-0123456789';
 const ADMIN = 'agent-api-admin-0123456789';
+const HOUR = 3_600_000;
+/** Jobs without a folder on the volume: one finished beyond SFS_RETENTION_H (swept), one within it. */
+const SWEPT = '0f0e0d0c-0b0a-4908-8706-050403020100';
+const RECENT = '1f0e0d0c-0b0a-4908-8706-050403020100';
 const fixture = JSON.parse(
   readFileSync(new URL('../../../protocol/src/agent/fixtures/journal.example.json', import.meta.url), 'utf8'),
 ) as { jobId: string; replica: string; batches: unknown[]; heartbeat: Record<string, unknown>; cancel: unknown };
@@ -31,7 +35,18 @@ beforeAll(async () => {
     replicas: () => [{ ...fixture.heartbeat, state: 'live', lastSeenAt: Date.now() }],
     sfsOutputDir: dir,
   } as unknown as Backend;
-  const api = createAgentApi({ backends: [backend], relaySecret: SECRET, adminToken: ADMIN, logger: pino({ level: 'silent' }) });
+  const finished = new Map([
+    [fixture.jobId, Date.now() - 48 * HOUR],
+    [SWEPT, Date.now() - 25 * HOUR],
+    [RECENT, Date.now() - HOUR],
+  ]);
+  const api = createAgentApi({
+    backends: [backend],
+    relaySecret: SECRET,
+    adminToken: ADMIN,
+    logger: pino({ level: 'silent' }),
+    sweep: { retentionMs: 24 * HOUR, finishedAt: async (jobId) => finished.get(jobId) },
+  });
   server = createServer((req, res) => {
     if (!api(req, res)) res.writeHead(418).end();
   });
@@ -65,6 +80,16 @@ describe('agent admin API', () => {
     expect(attempt!.entries.find((e) => e.kind === 'preview')?.detail).toMatch(/^node 3, \d+ KB image\/jpeg$/);
     expect(JSON.stringify(log)).not.toContain('/9j/'); // no image bytes
     expect(log.cancel).toMatchObject({ attempt: 1, reason: 'user' });
+  });
+
+  it('says plainly when a job\'s journal was swept after SFS_RETENTION_H, and only then', async () => {
+    const swept = AgentLogResponse.parse(await (await get(`/api/admin/jobs/${SWEPT}/agent-log`, ADMIN)).json());
+    expect(swept.attempts).toEqual([]);
+    expect(swept.removed).toMatchObject({ retentionH: 24 });
+    const recent = AgentLogResponse.parse(await (await get(`/api/admin/jobs/${RECENT}/agent-log`, ADMIN)).json());
+    expect(recent.removed).toBeUndefined(); // no journal, but not for the sweeper's sake
+    const kept = AgentLogResponse.parse(await (await get(`/api/admin/jobs/${fixture.jobId}/agent-log`, ADMIN)).json());
+    expect(kept.removed).toBeUndefined(); // old, but its folder is still there
   });
 
   it('answers 401 without a token and 404 to users, as for a route that does not exist', async () => {

@@ -6,13 +6,20 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { JobId, type ErrorBody, type ErrorCode, type ReplicasResponse } from '../../../protocol/src/index';
+import { JobId, type AgentLogResponse, type ErrorBody, type ErrorCode, type ReplicasResponse } from '../../../protocol/src/index';
 import { bearer, verifyToken } from '../auth';
 import type { Backend } from '../backends/backend';
 import type { ServerlessBackend } from '../backends/serverless';
 import { readAgentLog } from '../backends/serverless/agent/agent-log';
 
-export type AgentApiDeps = { backends: Backend[]; relaySecret: string; adminToken: string; logger: Logger };
+export type AgentApiDeps = {
+  backends: Backend[];
+  relaySecret: string;
+  adminToken: string;
+  logger: Logger;
+  /** SFS_RETENTION_H in ms (0: never swept) and the finish time of a terminal job, to explain a swept journal. */
+  sweep?: { retentionMs: number; finishedAt: (jobId: string) => Promise<number | undefined> };
+};
 
 /** Answers the request when it is one of ours; false lets the caller pass it on. */
 export type AgentApi = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -33,6 +40,14 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const refusal = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
+
+/** An empty log of a job that finished longer ago than the retention: its folder was swept, say so. */
+async function explainSwept(log: AgentLogResponse, sweep: AgentApiDeps['sweep']): Promise<AgentLogResponse> {
+  if (!sweep || sweep.retentionMs <= 0 || log.attempts.length > 0 || log.cancel) return log;
+  const finishedAt = await sweep.finishedAt(log.jobId).catch(() => undefined); // Redis down: the plain empty log
+  if (finishedAt === undefined || Date.now() - finishedAt <= sweep.retentionMs) return log;
+  return { ...log, removed: { finishedAt, retentionH: sweep.retentionMs / 3_600_000 } };
+}
 
 export function createAgentApi(deps: AgentApiDeps): AgentApi {
   const serverless = deps.backends.filter(isServerless);
@@ -62,7 +77,7 @@ export function createAgentApi(deps: AgentApiDeps): AgentApi {
       return true;
     }
     readAgentLog(backend.sfsOutputDir, jobId).then(
-      (log) => send(res, 200, log),
+      async (log) => send(res, 200, await explainSwept(log, deps.sweep)),
       (error: unknown) => {
         deps.logger.warn({ err: (error as Error).message, jobId }, 'reading the agent log failed');
         send(res, 500, refusal('internal', 'the agent log could not be read; the error is in the relay log'));

@@ -19,7 +19,7 @@ import type { JobInput, JobState, Lane } from '../../../protocol/src/index';
 import { LeaseLostError, RelayError } from '../errors';
 import { decodeJob, encodePatch, promptHash, type JobPatch, type StoredJob } from './job-record';
 import { redisKeys, type Keys } from './keys';
-import { guard } from './redis';
+import { guard, redisFailure } from './redis';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
@@ -147,6 +147,9 @@ export class RedisJobStore {
       for (const id of ids) pipeline.hgetall(this.keys.job(id));
       return pipeline.exec();
     });
+    // A command that failed inside the pipeline (connection lost mid-flight) is an outage, not a missing job.
+    const failed = (results ?? []).find(([error]) => error);
+    if (failed) throw redisFailure(failed[0]);
     return (results ?? []).flatMap(([, hash]) => decodeJob((hash ?? {}) as Record<string, string>) ?? []);
   }
 

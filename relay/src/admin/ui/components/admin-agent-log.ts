@@ -67,6 +67,8 @@ export class AdminAgentLog extends LitElement {
   override render() {
     const log = this.log;
     if (!log) return null;
+    if (log.attempts.length === 0 && log.removed)
+      return html`<div class="empty" data-agent-log="removed">The agent journal of job ${shortId(log.jobId)} was removed from the shared volume: the job finished ${new Date(log.removed.finishedAt).toLocaleString()}, and job folders are kept ${log.removed.retentionH} h after the job finishes (SFS_RETENTION_H).</div>`;
     if (log.attempts.length === 0)
       return html`<div class="empty" data-agent-log="none">No agent journal for job ${shortId(log.jobId)}: it ran on a replica without the agent, or never reached one.</div>`;
     return html`${log.attempts.map((attempt) => {

@@ -20,6 +20,9 @@ export const ATTENDEE_DATA_LOSS_MESSAGE =
 export const LOST_JOB_MESSAGE =
   'This job was lost when the GPU queue restarted without its saved state; queue it again.';
 
+/** Vanished jobs remembered for the next data-loss report (the oldest go first). */
+const MAX_SUSPECTS = 500;
+
 export type DataLossWatchOptions = {
   relay: Pick<RelayClient, 'health' | 'getJob'>;
   /** The jobs this sidecar holds as active now. */
@@ -111,6 +114,8 @@ export function watchRelayDataLoss(options: DataLossWatchOptions): DataLossWatch
     },
     suspect(jobs) {
       for (const job of jobs) suspects.set(job.id, job);
+      // Kept until the relay answers for them; bounded, since without a loss nobody asks.
+      for (const id of suspects.keys()) if (suspects.size > MAX_SUSPECTS) suspects.delete(id);
       void check();
     },
     check,

@@ -25,6 +25,7 @@ import { createRerunCache } from './prompt/rerun-cache';
 import { createLocalProxy } from './proxy/proxy';
 import { createGpuCatalog } from './relay/gpu-catalog';
 import { createRelayClient } from './relay/relay-client';
+import { watchRelayDataLoss } from './relay/relay-data-loss';
 import { connectRelayEvents } from './relay/relay-events';
 import { createRelayJobs } from './relay/relay-jobs';
 import { createPromptIds, withPromptIds } from './relay/prompt-ids';
@@ -77,6 +78,15 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   });
   const { hub, pipeline, book } = ws;
 
+  const dataLoss = watchRelayDataLoss({
+    relay,
+    activeJobs: () => book.activeJobs(),
+    everyMs: config.relayHealthMs,
+    logger: logger.child({ mod: 'data-loss' }),
+    onDataLoss: (lost) => ws.relayDataLost(lost),
+    onJobsLost: (jobs, message) => pipeline.lost(jobs, message),
+  });
+
   const events = connectRelayEvents(
     { url: config.relayUrl, token: config.relayToken, since: () => ws.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }), promptIds },
     {
@@ -86,9 +96,12 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
         logger.info({ connected, reason }, connected ? 'relay events connected' : 'relay events disconnected');
         ws.relayConnection(connected);
         if (connected) {
-          relay
-            .listJobs({ state: ACTIVE_STATES })
-            .then((list) => pipeline.seed(list.jobs))
+          // A relay that lost its data is seen before its (shorter) list replaces ours, and the jobs
+          // the list no longer has are checked against that loss rather than dropped silently.
+          dataLoss
+            .check()
+            .then(() => relay.listJobs({ state: ACTIVE_STATES }))
+            .then((list) => pipeline.seed(list.jobs, (gone) => dataLoss.suspect(gone)))
             .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, 'could not list active jobs'));
         }
       },
@@ -162,6 +175,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     },
     async close() {
       events.close();
+      dataLoss.stop();
       await ws.close();
       await Promise.all([relay.close(), local.close(), state.close()]);
       server.closeAllConnections?.();

@@ -46,6 +46,9 @@ export const EnvSchema = z.object({
   SIDECAR_OBJECT_INFO_TTL_MS: positiveInt.default(5 * 60_000).describe("How long the GPU's node list (/object_info) is served before it is refreshed."),
   SIDECAR_GPU_WAIT_MS: positiveInt.default(4_000).describe("How long the attendee's UI waits for the GPU's node set and model lists (through the relay) the first time; after that the attendee's own ComfyUI answers until the GPU's arrive (ms). Queue Prompt never waits for them, except once for a prompt the attendee's own set would refuse."),
   SIDECAR_RELAY_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one request to the relay.'),
+  SIDECAR_RELAY_HEALTH_MS: positiveInt
+    .default(15_000)
+    .describe("How often the sidecar reads the relay's /health to learn that its Redis lost its data (then the attendee's banner says so and the lost jobs end with an error in the tab) (ms)."),
   COMFYUI_VERSION: z
     .string()
     .regex(/^v?\d+\.\d+(\.\d+)?/, 'a ComfyUI version such as 0.8.0 or 0.27.0')
@@ -71,6 +74,7 @@ export type Config = Readonly<{
   objectInfoTtlMs: number;
   gpuWaitMs: number;
   relayTimeoutMs: number;
+  relayHealthMs: number;
   comfyVersion: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }>;
@@ -119,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     objectInfoTtlMs: e.SIDECAR_OBJECT_INFO_TTL_MS,
     gpuWaitMs: e.SIDECAR_GPU_WAIT_MS,
     relayTimeoutMs: e.SIDECAR_RELAY_TIMEOUT_MS,
+    relayHealthMs: e.SIDECAR_RELAY_HEALTH_MS,
     comfyVersion: e.COMFYUI_VERSION,
     logLevel: e.LOG_LEVEL,
   });

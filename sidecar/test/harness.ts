@@ -13,7 +13,7 @@ import { createRelay, type Relay } from '../../relay/src/app';
 import { mintUserToken } from '../../relay/src/auth';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
-import { startRedis, type TestRedis } from '../../test/support/redis';
+import { startRedis, type StartRedisOptions, type TestRedis } from '../../test/support/redis';
 import { createSidecar, type Sidecar } from '../src/app';
 import { loadConfig } from '../src/config';
 
@@ -56,11 +56,17 @@ async function listen(server: Server, port = 0): Promise<number> {
  * COLD_START_BUDGET_S, outputs read from the shared folder) instead of as a direct ComfyUI.
  * `relayEnv`: more relay variables (e.g. `COLD_START_BUDGET_S`).
  */
-export type StackOptions = { gpu?: Partial<SimulatorOptions>; serverless?: boolean; relayEnv?: Record<string, string> };
+export type StackOptions = {
+  gpu?: Partial<SimulatorOptions>;
+  serverless?: boolean;
+  relayEnv?: Record<string, string>;
+  /** The Redis to start (e.g. `{persistence: false}` with `relayEnv: {REDIS_VOLATILE_OK: '1'}`). */
+  redis?: StartRedisOptions;
+};
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = await mkdtemp(join(tmpdir(), 'comfyume-sidecar-it-'));
-  const redis = await startRedis();
+  const redis = await startRedis(options.redis);
   const prefix = redis.prefix();
   const gpu = await startSimulator({
     port: 0,

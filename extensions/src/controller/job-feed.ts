@@ -53,7 +53,9 @@ export function connectJobFeed(api: ApiEvents, sink: FeedSink, options: FeedOpti
   });
   on('comfyume.relay', (d) => {
     if (isRecord(d) && typeof d.connected === 'boolean') {
-      sink.dispatch({ type: 'relay', connected: d.connected, message: typeof d.message === 'string' ? d.message : undefined });
+      const lost = d.dataLost;
+      const dataLost = isRecord(lost) && typeof lost.detectedAt === 'number' && typeof lost.message === 'string' ? { detectedAt: lost.detectedAt, message: lost.message } : undefined;
+      sink.dispatch({ type: 'relay', connected: d.connected, message: typeof d.message === 'string' ? d.message : undefined, ...(dataLost ? { dataLost } : {}) });
     }
   });
   for (const type of nativeTypes) {

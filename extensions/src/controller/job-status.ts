@@ -24,6 +24,8 @@ import type { JobTracker } from '../components/job-tracker/job-tracker';
 export type TrackerModel = { jobs: TrackedJob[]; now: number; status: string; statusBad: boolean };
 
 const DISMISSED_KEY = 'comfyume.banner.dismissed';
+/** Kept apart: dismissing a later job's banner must not bring the data-loss warning back. */
+const DATA_LOSS_DISMISSED_KEY = 'comfyume.banner.dataLossDismissed';
 
 declare global {
   interface Window {
@@ -58,7 +60,10 @@ export class JobStatus {
     });
     // A dismissal survives a reload: a failure stays until the attendee closed it, once.
     this.banner.dismissedKey = localStorage.getItem(DISMISSED_KEY) ?? undefined;
-    this.banner.addEventListener('comfyume-banner-dismiss', (e) => localStorage.setItem(DISMISSED_KEY, e.detail.key));
+    this.banner.addEventListener('comfyume-banner-dismiss', (e) => {
+      localStorage.setItem(e.detail.key.startsWith('data-lost:') ? DATA_LOSS_DISMISSED_KEY : DISMISSED_KEY, e.detail.key);
+      this.render();
+    });
     this.worker = startJobWorker();
   }
 
@@ -154,6 +159,7 @@ export class JobStatus {
         now,
         sending: this.sendingCount,
         relay: state.relay,
+        dataLossDismissed: localStorage.getItem(DATA_LOSS_DISMISSED_KEY) ?? undefined,
         nodeTitle: (id) => this.nodeTitle(id),
         settleMs: this.prefs.settleMs,
         hostShowsProgress: leaveProgressToHost(this.prefs.progress, window.__COMFYUI_FRONTEND_VERSION__),

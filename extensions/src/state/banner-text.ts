@@ -3,7 +3,7 @@
  * It only states what the sidecar reported: no ETA without one from the relay, no step count
  * without progress, no node name unless the job named a node.
  */
-import { isFinal, type TrackedJob } from './jobs-state';
+import { isFinal, type RelayState, type TrackedJob } from './jobs-state';
 
 export type BannerPhase =
   | 'sending'
@@ -16,7 +16,8 @@ export type BannerPhase =
   | 'failed'
   | 'cancelled'
   | 'summary'
-  | 'offline';
+  | 'offline'
+  | 'data_lost';
 
 export type BannerTone = 'neutral' | 'progress' | 'warning' | 'success' | 'danger';
 
@@ -38,7 +39,9 @@ export type BannerInput = {
   now: number;
   /** Prompts this tab is posting right now (between promptQueueing and the server's answer). */
   sending: number;
-  relay?: { connected: boolean; message?: string } | null;
+  relay?: RelayState | null;
+  /** The data-loss banner's key the attendee dismissed (kept apart from other dismissals, so it does not come back). */
+  dataLossDismissed?: string;
   /** The node's title in the open graph, when the graph has that node. */
   nodeTitle?: (nodeId: string) => string | undefined;
   /** How long a finished (not failed) job keeps the banner at all (ms). */
@@ -177,6 +180,8 @@ export function describeBanner(input: BannerInput): BannerView | null {
       key: `offline:${input.relay.message ?? ''}`,
     };
   }
+  const lost = dataLossView(input);
+  if (lost) return lost;
   const active = input.jobs.filter((j) => !isFinal(j.state));
   if (input.sending > 0 && active.length === 0) {
     return { phase: 'sending', tone: 'progress', title: 'Sending…', detail: 'Handing your workflow to the GPU queue', key: 'sending' };
@@ -196,4 +201,22 @@ export function describeBanner(input: BannerInput): BannerView | null {
   // Settling counts from when this tab learnt the outcome (local clock), not the server's timestamp.
   const settled = input.now - last.updatedAt >= (input.settleMs ?? DEFAULT_SETTLE_MS);
   return settled ? { ...view, detail: undefined, compact: true } : view;
+}
+
+/** "10:42" in the attendee's own clock. */
+export function formatClock(at: number): string {
+  const d = new Date(at);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/**
+ * The GPU queue lost its saved jobs (its Redis restarted without persistence): a warning that
+ * stays above the jobs until the attendee dismisses it, since the jobs it names simply ended.
+ */
+function dataLossView(input: BannerInput): BannerView | null {
+  const lost = input.relay?.dataLost;
+  if (!lost) return null;
+  const key = `data-lost:${lost.detectedAt}`;
+  if (input.dataLossDismissed === key) return null;
+  return { phase: 'data_lost', tone: 'warning', title: `The GPU queue restarted at ${formatClock(lost.detectedAt)}`, detail: lost.message, key };
 }

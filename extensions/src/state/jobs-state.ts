@@ -34,9 +34,13 @@ export type TrackedJob = {
   source: 'relay' | 'comfy' | 'poll';
 };
 
+/** The relay's state as the sidecar last reported it; `dataLost` once the GPU queue lost its saved jobs. */
+export type RelayState = { connected: boolean; message?: string; dataLost?: RelayDataLoss };
+export type RelayDataLoss = { detectedAt: number; message: string };
+
 export type JobsState = {
   jobs: Record<string, TrackedJob>;
-  relay: { connected: boolean; message?: string } | null;
+  relay: RelayState | null;
   /** True while some tab has a live ComfyUI socket. */
   socketOpen: boolean;
   lastPollAt?: number;
@@ -60,7 +64,7 @@ export type JobsAction =
   | { type: 'accepted'; id: string; number?: number; at: number }
   | { type: 'comfy'; message: { type: string; data: Record<string, unknown> }; at: number }
   | { type: 'poll'; active: PolledJob[]; finished: PolledJob[]; at: number }
-  | { type: 'relay'; connected: boolean; message?: string }
+  | { type: 'relay'; connected: boolean; message?: string; dataLost?: RelayDataLoss }
   | { type: 'socket'; open: boolean }
   | { type: 'restore'; jobs: TrackedJob[] }
   | { type: 'forget'; id: string };
@@ -95,7 +99,7 @@ export function jobsReducer(state: JobsState, action: JobsAction): JobsState {
     case 'poll':
       return prune(applyPoll(state, action));
     case 'relay':
-      return { ...state, relay: { connected: action.connected, message: action.message } };
+      return { ...state, relay: { connected: action.connected, message: action.message, ...(action.dataLost ? { dataLost: action.dataLost } : {}) } };
     case 'socket':
       return state.socketOpen === action.open ? state : { ...state, socketOpen: action.open };
     case 'restore': {

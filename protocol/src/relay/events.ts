@@ -59,7 +59,16 @@ export const ComfyumeJobMessage = z.object({
 });
 export const ComfyumeConnectionMessage = z.object({
   type: z.literal('comfyume.relay'),
-  data: z.object({ connected: z.boolean(), message: z.string().optional() }),
+  data: z.object({
+    connected: z.boolean(),
+    message: z.string().optional(),
+    /**
+     * Set once the relay reported that its Redis lost its data (restarted without persistence,
+     * flushed): when it was seen (epoch ms) and what it means for the attendee. Older extensions
+     * ignore it; older sidecars never send it.
+     */
+    dataLost: z.object({ detectedAt: z.number(), message: z.string() }).optional(),
+  }),
 });
 export const ComfyumeMessage = z.discriminatedUnion('type', [ComfyumeJobMessage, ComfyumeConnectionMessage]);
 export type ComfyumeMessage = z.infer<typeof ComfyumeMessage>;

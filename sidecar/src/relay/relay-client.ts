@@ -7,7 +7,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { Pool, type Dispatcher } from 'undici';
 import { ErrorBody } from '../../../protocol/src/errors';
-import { JobList, JobResponse, type SubmitJobRequest } from '../../../protocol/src/relay/api';
+import { Health, JobList, JobResponse, type SubmitJobRequest } from '../../../protocol/src/relay/api';
 import type { JobView } from '../../../protocol/src/relay/job';
 import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
 
@@ -26,6 +26,8 @@ export type RelayClient = {
   /** The GPU's answer to a ComfyUI listing route (`/models/checkpoints` …); undefined = the GPU has no such route. */
   gpuListing(path: string): Promise<unknown>;
   view(params: { filename: string; subfolder: string; type: string }): Promise<ViewResponse>;
+  /** The relay's `/api/health` body (also when it answers 503); undefined when unreachable or not a health body. One try, no retries. */
+  health(): Promise<Health | undefined>;
   close(): Promise<void>;
 };
 
@@ -137,6 +139,20 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         return { status: response.statusCode, headers: response.headers, body: response.body };
       } catch (error) {
         throw new RelayUnavailableError(error);
+      }
+    },
+    async health() {
+      try {
+        const response = await pool.request({
+          method: 'GET',
+          path: `${pathBase}/api/health`,
+          headers: { accept: 'application/json' },
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        const parsed = Health.safeParse(safeJson(await response.body.text()));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
       }
     },
     async close() {

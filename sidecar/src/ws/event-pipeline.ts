@@ -9,6 +9,8 @@ import { ComfyWsMessage } from '../../../protocol/src/comfy/ws';
 import { decodeBinaryFrame } from '../../../protocol/src/comfy/ws-binary';
 import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
 import type { ComfyMessage, Emission, JobRecord } from '../../../protocol/src/comfy/sequence/facts';
+import { jobLevelError } from '../../../protocol/src/comfy/sequence/terminal';
+import { isTerminal } from '../../../protocol/src/relay/job';
 import type { SequenceBook } from '../../../protocol/src/comfy/sequence/sequence-book';
 import type { RelayEvent } from '../../../protocol/src/relay/events';
 import type { JobView } from '../../../protocol/src/relay/job';
@@ -99,12 +101,34 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
       hub.broadcastExtension(jobMessageText(record));
       return perform(book.apply({ kind: 'submitted', job: record }));
     },
-    /** The relay's active jobs after a (re)connect; a `status` goes out when the count changed. */
-    seed(active: JobSnapshot[]) {
+    /**
+     * The relay's active jobs after a (re)connect; a `status` goes out when the count changed.
+     * `vanished` gets the jobs we held as active that the relay no longer lists (lost with its data, or ended while we were away).
+     */
+    seed(active: JobSnapshot[], vanished?: (jobs: JobRecord[]) => void) {
       return enqueue(() => {
         const before = book.activeCount();
+        const listed = new Set(active.map((job) => job.id));
+        const gone = book.activeJobs().filter((job) => !listed.has(job.id));
         book.seed(active);
+        if (gone.length) vanished?.(gone);
         if (book.activeCount() !== before) hub.broadcastStatus(book.activeCount());
+      });
+    },
+    /**
+     * Jobs the relay no longer has because its Redis lost its data: each still-active one ends in
+     * its tab as ComfyUI ends a failed job (the sequence's own `execution_error` and end marker),
+     * with `message` as the exception, so the tab does not wait forever for a job nobody runs.
+     */
+    lost(jobs: readonly JobRecord[], message: string, at = Date.now()) {
+      return enqueue(async () => {
+        for (const known of jobs) {
+          const job = book.job(known.id) ?? known;
+          if (isTerminal(job.state)) continue;
+          const failed: JobRecord = { ...job, state: 'failed', finishedAt: at, error: jobLevelError('RuntimeError', message) };
+          hub.broadcastExtension(jobMessageText(failed));
+          await perform(book.apply({ kind: 'record', job: failed }));
+        }
       });
     },
     /** Waits until everything queued so far has been handled. */

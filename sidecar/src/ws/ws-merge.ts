@@ -41,13 +41,18 @@ export function createWsMerge(options: WsMergeOptions) {
   let lastEventId = restored.lastEventId ?? options.legacyLastEventId ?? `${Date.now() - FIRST_START_LOOKBACK_MS}-0`;
   const journal = createWsJournal(options.stateDir, () => ({ lastEventId, book: sequence.snapshot(), outbox: outbox.snapshot() }), journalLog);
   let relayConnected = false;
+  /** Set once the relay reported that its Redis lost its data: every page with our extension keeps seeing it. */
+  let dataLost: { detectedAt: number; message: string } | undefined;
 
   const relayStatusText = () =>
     JSON.stringify({
       type: 'comfyume.relay',
-      data: relayConnected
-        ? { connected: true }
-        : { connected: false, message: 'The GPU queue service is unreachable; reconnecting. Your ComfyUI still works.' },
+      data: {
+        ...(relayConnected
+          ? { connected: true }
+          : { connected: false, message: 'The GPU queue service is unreachable; reconnecting. Your ComfyUI still works.' }),
+        ...(dataLost ? { dataLost } : {}),
+      },
     });
 
   const hub = createBrowserHub({
@@ -95,6 +100,11 @@ export function createWsMerge(options: WsMergeOptions) {
     /** The relay event socket went up or down: pages with our extension are told. */
     relayConnection(connected: boolean) {
       relayConnected = connected;
+      hub.broadcastExtension(relayStatusText());
+    },
+    /** The relay reported that its Redis lost its data: pages with our extension are told (and every page that says hello later). */
+    relayDataLost(lost: { detectedAt: number; message: string }) {
+      dataLost = lost;
       hub.broadcastExtension(relayStatusText());
     },
     get relayConnected() {

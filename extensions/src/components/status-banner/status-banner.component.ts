@@ -53,13 +53,13 @@ export class StatusBanner extends LitElement {
   override render() {
     const v = this.view;
     const show = this.visible && v;
-    const failed = v?.phase === 'failed' || v?.phase === 'offline';
+    const failed = v?.phase === 'failed' || v?.phase === 'offline' || v?.phase === 'data_lost';
     return html`
       <div class="sr-only" aria-live=${failed ? 'assertive' : 'polite'} aria-atomic="true">${this.announcement}</div>
       ${show
         ? html`<div class="banner" part="base" data-phase=${v.phase} data-tone=${v.tone} ?data-compact=${v.compact} role=${failed ? 'alert' : 'status'}>
             <span class="icon" aria-hidden="true">
-              ${v.tone === 'progress' || v.tone === 'warning' ? html`<span class="spinner"></span>` : v.phase === 'queued' ? stateIcons.queued : v.phase === 'cancelled' ? stateIcons.cancelled : toneIcons[v.tone]}
+              ${v.phase === 'data_lost' ? icons.alert : v.tone === 'progress' || v.tone === 'warning' ? html`<span class="spinner"></span>` : v.phase === 'queued' ? stateIcons.queued : v.phase === 'cancelled' ? stateIcons.cancelled : toneIcons[v.tone]}
             </span>
             <div class="text">
               <div class="title" title=${v.title}>${v.title}</div>

@@ -16,6 +16,7 @@ import { startSimulator, type RunningSimulator, type SimulatorOptions } from '..
 import { startRedis, type StartRedisOptions, type TestRedis } from '../../test/support/redis';
 import { createSidecar, type Sidecar } from '../src/app';
 import { loadConfig } from '../src/config';
+import { readJson } from './recorded-ws';
 
 export const RELAY_SECRET = 'test-relay-secret-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -245,4 +246,18 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false> | T
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The body frontend 1.35's Run sent in the real 0.8.0 recording. */
+export type RunBody = { prompt: Record<string, unknown>; extra_data: Record<string, unknown> };
+export const recordedRunBody = readJson<{ request: { body: RunBody } }>('real-0.8.0/frontend/post_prompt_1.json').request.body;
+
+/** POST /api/prompt to an attendee's sidecar as that Run sent it, with `prompt` in place of the recorded one. */
+export async function postRun(attendeeUrl: string, prompt: unknown, clientId: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${attendeeUrl}/api/prompt`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...recordedRunBody, prompt, client_id: clientId }),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }

@@ -11,17 +11,16 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   eventually,
+  postRun,
+  recordedRunBody,
   startStack,
   TabSocket,
   type Attendee,
   type Stack,
   type StackOptions,
 } from '../../sidecar/test/harness';
-import { readJson } from '../../sidecar/test/recorded-ws';
 
-type Body = { prompt: Record<string, unknown>; extra_data: Record<string, unknown> };
-const body = readJson<{ request: { body: Body } }>('real-0.8.0/frontend/post_prompt_1.json').request
-  .body;
+const body = recordedRunBody;
 const HELLO = { type: 'comfyume.hello', data: { extension: 'comfyume' } };
 const LOST =
   'This job was lost when the GPU queue restarted without its saved state; queue it again.';
@@ -43,13 +42,9 @@ afterEach(async () => {
 });
 
 const post = async (prompt: unknown, clientId: string) => {
-  const response = await fetch(`${alice.url}/api/prompt`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...body, prompt, client_id: clientId }),
-  });
-  expect(response.status).toBe(200);
-  return String(((await response.json()) as { prompt_id: string }).prompt_id);
+  const answer = await postRun(alice.url, prompt, clientId);
+  expect(answer.status).toBe(200);
+  return String(answer.json.prompt_id);
 };
 
 const variant = (seed: number) => {

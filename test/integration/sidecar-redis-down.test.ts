@@ -4,11 +4,9 @@
  * returns the same sidecar queues and finishes a prompt without any restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
-import { readJson } from '../../sidecar/test/recorded-ws';
+import { eventually, postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
 
-type Body = { prompt: Record<string, unknown>; extra_data: Record<string, unknown> };
-const body = readJson<{ request: { body: Body } }>('real-0.8.0/frontend/post_prompt_1.json').request.body;
+const body = recordedRunBody;
 
 let stack: Stack;
 let alice: Attendee;
@@ -22,14 +20,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const post = async (prompt: unknown, clientId: string) => {
-  const response = await fetch(`${alice.url}/api/prompt`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...body, prompt, client_id: clientId }),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-};
+const post = (prompt: unknown, clientId: string) => postRun(alice.url, prompt, clientId);
 
 describe('relay up, Redis down', () => {
   it('tells the attendee to queue again in a moment, and queues again once Redis is back', async () => {

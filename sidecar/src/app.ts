@@ -100,8 +100,11 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
           // the list no longer has are checked against that loss rather than dropped silently.
           dataLoss
             .check()
-            .then(() => relay.listJobs({ state: ACTIVE_STATES }))
-            .then((list) => pipeline.seed(list.jobs, (gone) => dataLoss.suspect(gone)))
+            .then(async () => {
+              const mark = pipeline.mark();
+              const list = await relay.listJobs({ state: ACTIVE_STATES });
+              return pipeline.seed(list.jobs, (gone) => dataLoss.suspect(gone), mark);
+            })
             .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, 'could not list active jobs'));
         }
       },

@@ -69,7 +69,13 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
     }
   }
 
+  /** Submissions so far, and the count at which each job was submitted here: a job list asked for before a submission cannot know it. */
+  let submissions = 0;
+  const submittedAfter = new Map<string, number>();
+
   return {
+    /** A mark to take before asking the relay for its job list, handed back to `seed`. */
+    mark: () => submissions,
     onRelayEvent(event: RelayEvent) {
       return enqueue(async () => {
         if (event.type === 'job') {
@@ -98,6 +104,8 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
      */
     submitted(job: JobView) {
       const { prompt: _p, extraData: _e, ...record } = job;
+      submittedAfter.set(record.id, ++submissions);
+      if (submittedAfter.size > 1_000) submittedAfter.delete(submittedAfter.keys().next().value!);
       hub.broadcastExtension(jobMessageText(record));
       return perform(book.apply({ kind: 'submitted', job: record }));
     },
@@ -105,12 +113,15 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
      * The relay's active jobs after a (re)connect; a `status` goes out when the count changed.
      * `vanished` gets the jobs we held as active that the relay no longer lists (lost with its data, or ended while we were away).
      */
-    seed(active: JobSnapshot[], vanished?: (jobs: JobRecord[]) => void) {
+    seed(active: JobSnapshot[], vanished?: (jobs: JobRecord[]) => void, mark = Number.POSITIVE_INFINITY) {
       return enqueue(() => {
         const before = book.activeCount();
         const listed = new Set(active.map((job) => job.id));
-        const gone = book.activeJobs().filter((job) => !listed.has(job.id));
-        book.seed(active);
+        // Submitted here after the list was asked for: the list cannot have it yet; keep it, or the
+        // tab would see its queue count drop and come back (an extra `status`), and lose its record.
+        const newer = book.activeJobs().filter((job) => !listed.has(job.id) && (submittedAfter.get(job.id) ?? 0) > mark);
+        const gone = book.activeJobs().filter((job) => !listed.has(job.id) && !newer.includes(job));
+        book.seed([...active, ...newer]);
         if (gone.length) vanished?.(gone);
         if (book.activeCount() !== before) hub.broadcastStatus(book.activeCount());
       });

@@ -135,6 +135,22 @@ describe('SequenceBook', () => {
     expect(frames(after.apply({ kind: 'record', job: record({ state: 'done', startedAt: 5, finishedAt: 9 }) }, '103-0'))).toEqual(['execution_success', 'status(0)', 'executing:null']);
   });
 
+  it('a stale active list does not revive a job that already ended here', () => {
+    const book = new SequenceBook();
+    book.apply({ kind: 'submitted', job: record() });
+    book.apply({ kind: 'record', job: record({ state: 'done', startedAt: 5, finishedAt: 9 }) });
+    book.seed([record({ state: 'running' })]);
+    expect(book.activeCount()).toBe(0);
+    expect(book.job(JOB)?.state).toBe('done');
+  });
+
+  it('a job met first in the active list is not announced again by its submit', () => {
+    const book = new SequenceBook();
+    book.seed([record()]);
+    expect(book.activeCount()).toBe(1);
+    expect(frames(book.apply({ kind: 'submitted', job: record() }))).toEqual([]);
+  });
+
   it('tells a reconnecting tab of the running client which node runs, as ComfyUI does (no prompt id)', () => {
     const book = new SequenceBook();
     feed(book, [{ kind: 'submitted', job: record() }, gpu({ type: 'executing', data: { node: '4', display_node: '4', prompt_id: JOB } })]);

@@ -50,10 +50,21 @@ export class SequenceBook {
     return state?.clientId ?? this.jobs.get(jobId)?.clientId;
   }
 
-  /** After a (re)connect to the relay: its list of active jobs replaces ours. */
+  /**
+   * After a (re)connect to the relay: its list of active jobs replaces ours. A job we already saw
+   * end stays ended: the list was asked for before its end reached us, and must not revive it. A job
+   * we meet here first (its submit answer still on its way) is announced by the `status` the
+   * changed count sends, so its submit does not announce it twice.
+   */
   seed(active: readonly JobRecord[]): void {
+    const before = new Set(this.jobs.keys());
     for (const [id, job] of this.jobs) if (!isTerminal(job.state)) this.jobs.delete(id);
-    for (const job of active) this.jobs.set(job.id, job);
+    for (const job of active) {
+      const known = this.jobs.get(job.id);
+      if (known && isTerminal(known.state)) continue;
+      this.jobs.set(job.id, job);
+      if (!before.has(job.id)) this.timelineState(job.id, job.clientId).announced = true;
+    }
   }
 
   /** One fact, in stream order; `eventId` (the relay event's id) makes replays after a restart harmless. */

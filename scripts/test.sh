@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # Prometheus too: test/integration/ops-monitoring.test.ts runs every dashboard query against it.
 bash scripts/setup.sh --monitoring
 
-echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "== typecheck"; npx tsc -b
 echo "== lint"; npx eslint . --max-warnings=0
 echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config relay/src/admin/vite.config.ts
 echo "== tests"

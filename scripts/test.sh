@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test: typecheck, lint, the extension build, then all vitest projects
-# (unit, extensions, integration with real Redis and sockets, e2e with headless Chromium).
+# Runs every test: typecheck, lint, the import rules, unused dependencies, the extension build,
+# then all vitest projects (unit, extensions, integration with real Redis and sockets, e2e with
+# headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Prometheus too: test/integration/ops-monitoring.test.ts runs every dashboard query against it.
 bash scripts/setup.sh --monitoring
 
-echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "== typecheck"; npx tsc -b
 echo "== lint"; npx eslint . --max-warnings=0
+echo "== boundaries"; npx depcruise . --config .dependency-cruiser.cjs
+echo "== unused"; npx knip
 echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config relay/src/admin/vite.config.ts
 echo "== tests"
 mkdir -p reports

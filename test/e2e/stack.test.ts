@@ -15,6 +15,9 @@ async function shot(comfy: ComfyPage, name: string): Promise<void> {
   if (file) await comfy.screenshot(file);
 }
 
+/** The page's window once the extension has loaded (extensions/src/controller/job-status.ts). */
+type JobsWindow = Window & { comfyumeJobs?: { shared: boolean; tabCount: () => Promise<number> } };
+
 /** A colour the workflow's EmptyImage has not produced before, so the GPU cannot answer from cache. */
 const freshColour = (() => {
   let n = Date.now() % 100_000;
@@ -169,9 +172,9 @@ describe('direct GPU with step progress and a failing node', () => {
   it('shares one job worker between two tabs of the attendee', async () => {
     const second = new ComfyPage(await browser.context.newPage());
     await second.open(stack.url);
-    const counts = await Promise.all([comfy, second].map((c) => c.page.evaluate(() => window.comfyumeJobs!.tabCount())));
+    const counts = await Promise.all([comfy, second].map((c) => c.page.evaluate(() => (window as JobsWindow).comfyumeJobs!.tabCount())));
     expect(counts).toEqual([2, 2]);
-    expect(await second.page.evaluate(() => window.comfyumeJobs!.shared)).toBe(true);
+    expect(await second.page.evaluate(() => (window as JobsWindow).comfyumeJobs!.shared)).toBe(true);
     // The second tab shows the first tab's jobs at once (the shared worker already has them).
     await second.openTracker();
     expect(await second.tracker.locator('li').count()).toBeGreaterThan(0);

@@ -176,7 +176,9 @@ describe('relay API', () => {
   });
 
   it('reports health and queue status', async () => {
-    const health = await fetch(`${harness.url}/health`).then((r) => r.json());
+    const health = await fetch(`${harness.url}/health`).then(
+      (r) => r.json() as Promise<{ backends: unknown[] }>,
+    );
     expect(health).toMatchObject({ ok: true, redis: 'up', inferenceMode: 'simulated', queueDepth: 0 });
     expect(health.backends[0]).toMatchObject({ kind: 'simulated', state: 'ready', capacity: 1 });
     const status = await alice().call('GET', '/api/queue/status');

@@ -115,7 +115,11 @@ describe('serverless backend: delivery', () => {
     expect(seen.every((m) => m.data.prompt_id === j.id)).toBe(true);
     // The load-balancer situation is real: only the replica that ran it knows it; the others answer {}.
     const answers = await Promise.all(
-      sim.replicas.map((r) => fetch(`${r.url}/history/${j.id}`).then((res) => res.json())),
+      sim.replicas.map((r) =>
+        fetch(`${r.url}/history/${j.id}`).then(
+          (res) => res.json() as Promise<Record<string, unknown>>,
+        ),
+      ),
     );
     expect(answers.filter((a: Record<string, unknown>) => j.id in a)).toHaveLength(1);
     expect(

@@ -142,7 +142,11 @@ describe('serverless backend: failures', () => {
     await until(
       async () => {
         const queues = await Promise.all(
-          simulator.replicas.map((r) => fetch(`${r.url}/queue`).then((res) => res.json())),
+          simulator.replicas.map((r) =>
+            fetch(`${r.url}/queue`).then(
+              (res) => res.json() as Promise<{ queue_running: unknown[][] }>,
+            ),
+          ),
         );
         return queues.every(
           (q: { queue_running: unknown[][] }) =>

@@ -48,7 +48,11 @@ function relay(): ServerlessBackend {
 /** How many replicas hold a history entry for the job (the GPU ran it that many times). */
 async function historyCount(id: string): Promise<number> {
   const answers = await Promise.all(
-    sim.replicas.map((r) => fetch(`${r.url}/history/${id}`).then((res) => res.json())),
+    sim.replicas.map((r) =>
+      fetch(`${r.url}/history/${id}`).then(
+        (res) => res.json() as Promise<Record<string, unknown>>,
+      ),
+    ),
   );
   return answers.filter((a: Record<string, unknown>) => id in a).length;
 }
@@ -88,7 +92,12 @@ describe('serverless backend: cancel', () => {
     await until(
       async () => {
         const queues = await Promise.all(
-          sim.replicas.map((r) => fetch(`${r.url}/queue`).then((res) => res.json())),
+          sim.replicas.map((r) =>
+            fetch(`${r.url}/queue`).then(
+              (res) =>
+                res.json() as Promise<{ queue_running: unknown[][]; queue_pending: unknown[][] }>,
+            ),
+          ),
         );
         return queues.every((q: { queue_running: unknown[][]; queue_pending: unknown[][] }) =>
           [...q.queue_running, ...q.queue_pending].every((item) => item[1] !== j.id),

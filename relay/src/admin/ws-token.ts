@@ -7,7 +7,10 @@
  *
  * Used on both sides: the browser half needs no Node APIs (btoa/TextEncoder only).
  */
-import type { IncomingMessage } from 'node:http';
+/** The part of Node's `IncomingMessage` the upgrade handler needs (this file is bundled for the browser too). */
+interface UpgradeRequest {
+  headers: { authorization?: string; 'sec-websocket-protocol'?: string | string[] };
+}
 
 export const WS_PROTOCOL = 'comfyume.v1';
 const TOKEN_PREFIX = 'comfyume.bearer.';
@@ -55,7 +58,7 @@ export function tokenFromProtocols(header: string | string[] | undefined): strin
  * header but offers a token subprotocol, sets `Authorization: Bearer <token>` so the existing
  * header-based auth applies unchanged. Returns whether it did.
  */
-export function adoptProtocolToken(req: IncomingMessage): boolean {
+export function adoptProtocolToken(req: UpgradeRequest): boolean {
   if (req.headers.authorization) return false;
   const token = tokenFromProtocols(req.headers['sec-websocket-protocol']);
   if (!token) return false;

@@ -22,7 +22,7 @@ import { loadConfig as sidecarConfig } from '../../sidecar/src/config';
 import { relayToken } from '../../cli/src/users/credentials';
 import { localNginxOptions, startLocalNginx, type LocalNginx } from '../../cli/src/stack/nginx';
 import { generateUsers, type GeneratedUsers } from '../../cli/src/users/generate';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 import { startRedis, type TestRedis } from '../support/redis';
 
 const ADMIN_TOKEN = 'nginx-test-admin-token-0123456789';

@@ -19,7 +19,7 @@ import { startStack, type Stack } from '../../cli/src/stack/stack';
 import { parseUpConfig } from '../../cli/src/stack/up-config';
 import { relayToken } from '../../cli/src/users/credentials';
 import { dashboardQueries, readDashboard } from '../support/dashboard';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 
 const root = resolve(import.meta.dirname, '../..');
 

@@ -13,7 +13,7 @@ import { relayToken } from '../users/credentials';
 import type { WorkshopUser } from '../users/generate';
 import { localNginxOptions, startLocalNginx } from './nginx';
 import { startLocalPrometheus } from './prometheus';
-import { freePort } from './ports';
+import { freePort } from '../../../kit/free-port';
 import { httpOk, portOpen, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import type { UpConfig } from './up-config';
 

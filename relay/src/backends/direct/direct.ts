@@ -18,9 +18,9 @@
 import { randomUUID } from 'node:crypto';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
-import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
+import { jobLevelError, type BackendKind, type BackendState } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
-import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
+import type { Backend, RunContext, RunResult, RunnableJob } from '../backend';
 import { coldStartPause } from '../cold-start-backoff';
 import { gpuRefusal } from '../gpu-refusal';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';

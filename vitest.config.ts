@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{protocol,simulator,relay,sidecar,cli}/**/*.test.ts'],
+          include: ['{protocol,kit,simulator,relay,sidecar,cli}/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
         },

@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../test/support/ports';
-import { eventually, userToken, type Dirs } from './rig';
+import { freePort } from '../../kit/free-port';
+import { userToken, type Dirs } from './rig';
+import { eventually } from '../../test/support/until';
 
 const bin = fileURLToPath(new URL('../../bin/comfyume.js', import.meta.url));
 const probe = new URL('./mem-probe.js', import.meta.url).href;

@@ -140,13 +140,3 @@ export async function startRig(): Promise<Rig> {
   };
 }
 
-/** Polls `fn` until it returns something other than undefined/false; bounded by `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await fn();
-    if (result !== undefined && result !== false) return result as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

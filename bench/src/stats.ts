@@ -1,7 +1,9 @@
 /**
- * @fileoverview Benchmark arithmetic as pure functions: clocks, nearest-rank percentiles, sample
- * summaries and platform/stock ratios. Nothing here asserts a timing; it only describes samples.
+ * @fileoverview Benchmark arithmetic as pure functions: clocks, sample summaries (nearest-rank
+ * percentiles, kit/percentile.ts) and platform/stock ratios. Nothing here asserts a timing; it only
+ * describes samples.
  */
+import { percentile } from '../../kit/percentile';
 
 /**
  * Monotonic milliseconds from CLOCK_MONOTONIC: the same clock in every process on this machine,
@@ -14,14 +16,6 @@ export function monoMs(): number {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable with file mtimes. */
 export function wallMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-/** Nearest-rank percentile (p in 0..100) of unsorted values; NaN for none (never a made-up 0). */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
 /** A distribution (latencies, memory samples): count, p50, p95, mean, min, max. */

@@ -1,5 +1,6 @@
 /** @fileoverview The one barrel in the repo: every schema the runtimes share. */
 export * from './errors';
+export * from './zod-problems';
 export * from './relay/job';
 export * from './relay/api';
 export * from './relay/events';

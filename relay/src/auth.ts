@@ -19,9 +19,14 @@ export type Principal = { kind: 'user'; userId: string; issuedAt?: number } | { 
 
 const mac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('base64url');
 
+/** Throws (the message an operator reads) unless `userId` can be in a token: 1-64 of A-Z a-z 0-9 _ -. */
+export function checkUserId(userId: string): void {
+  if (!USER_ID_PATTERN.test(userId)) throw new Error(`user id "${userId}" must be 1-64 of A-Z a-z 0-9 _ -`);
+}
+
 /** A user's token; with `issuedAt` (ms) the revocable format, without it the original one. */
 export function mintUserToken(secret: string, userId: string, issuedAt?: number): string {
-  if (!USER_ID_PATTERN.test(userId)) throw new Error(`user id "${userId}" must be 1-64 of A-Z a-z 0-9 _ -`);
+  checkUserId(userId);
   if (issuedAt === undefined) return `${userId}.${mac(secret, userId)}`;
   if (!Number.isSafeInteger(issuedAt) || issuedAt < 0) throw new Error(`issue time ${issuedAt} must be whole milliseconds since 1970`);
   const signed = `${userId}.${issuedAt}`;

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { zodProblems } from '../../protocol/src/zod-problems';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const optionalString = z
@@ -129,7 +130,7 @@ export type Config = Readonly<{
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    const lines = zodProblems(parsed.error, { whole: '(env)' }).map((line) => `  ${line}`);
     throw new Error(`invalid relay configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;

@@ -7,7 +7,7 @@ import { envHelp } from '../../protocol/src/env/env-docs';
 import { createRelay } from './app';
 import { EnvSchema, loadConfig } from './config';
 import { createLogger } from './logger';
-import { guardUnhandledRejections } from './process-guard';
+import { guardUnhandledRejections } from '../../kit/process-guard';
 
 const usage = () => `Usage: comfyume relay
 

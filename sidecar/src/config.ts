@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_COMFY_VERSION } from '../../protocol/src/comfy/sequence/version';
+import { zodProblems } from '../../protocol/src/zod-problems';
 
 const listen = z
   .string()
@@ -92,16 +93,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   for (const key of Object.keys(input) as (keyof typeof input)[]) if (input[key] === '') delete input[key];
   const parsed = EnvSchema.safeParse(input);
   if (!parsed.success) {
-    const firstPerKey = parsed.error.issues.filter(
-      (issue, i, all) => all.findIndex((other) => other.path[0] === issue.path[0]) === i,
-    );
     throw new ConfigError(
-      firstPerKey.map((issue) => {
-        const key = String(issue.path[0] ?? '');
-        const shown = key === 'RELAY_URL' && !env.RELAY_URL && env.QUEUE_MANAGER_URL ? 'QUEUE_MANAGER_URL' : key;
-        const value = shown === 'RELAY_TOKEN' || !(shown in env) ? '' : ` (got ${JSON.stringify(env[shown])})`;
-        const message = issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : issue.message;
-        return `${shown}: ${message}${value}`;
+      zodProblems(parsed.error, {
+        firstPerKey: true,
+        name: (key) => (key === 'RELAY_URL' && !env.RELAY_URL && env.QUEUE_MANAGER_URL ? 'QUEUE_MANAGER_URL' : key),
+        message: (issue) => (issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : issue.message),
+        suffix: (shown) => (shown === 'RELAY_TOKEN' || !(shown in env) ? '' : ` (got ${JSON.stringify(env[shown])})`),
       }),
     );
   }

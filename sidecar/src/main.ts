@@ -7,7 +7,7 @@ import { envHelp } from '../../protocol/src/env/env-docs';
 import { createSidecar } from './app';
 import { ConfigError, EnvSchema, loadConfig } from './config';
 import { createLogger } from './logger';
-import { guardUnhandledRejections } from './process-guard';
+import { guardUnhandledRejections } from '../../kit/process-guard';
 
 const help = () => `Usage: comfyume sidecar
 

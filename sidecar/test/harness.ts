@@ -232,22 +232,6 @@ export class TabSocket {
   }
 }
 
-/** Polls until `fn` returns a value that is not undefined/false. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The body frontend 1.35's Run sent in the real 0.8.0 recording. */
 export type RunBody = { prompt: Record<string, unknown>; extra_data: Record<string, unknown> };
 export const recordedRunBody = readJson<{ request: { body: RunBody } }>('real-0.8.0/frontend/post_prompt_1.json').request.body;

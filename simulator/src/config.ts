@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { asFlag, zodProblems } from '../../protocol/src/zod-problems';
 import type { SimulatorOptions } from './app';
 
 export const USAGE = `Usage: comfyume simulate [options]
@@ -90,7 +91,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     extension: values.extension,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  --${i.path.join('.').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${i.message}`);
+    const problems = zodProblems(parsed.error, { name: asFlag }).map((line) => `  ${line}`);
     throw new Error(`bad options:\n${problems.join('\n')}`);
   }
   const f = parsed.data;

@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { mintUserToken } from '../../relay/src/auth';
-import { ADMIN_TOKEN, eventually, RELAY_SECRET, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { ADMIN_TOKEN, RELAY_SECRET, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { eventually } from '../support/until';
 import { fixturesDir } from '../../sidecar/test/recorded-ws';
 
 const run = promisify(execFile);

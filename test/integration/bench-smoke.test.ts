@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRow, textTable, toJson, type Report } from '../../bench/src/report';
-import { distribution, percentile, value } from '../../bench/src/stats';
+import { percentile } from '../../kit/percentile';
+import { distribution, value } from '../../bench/src/stats';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 

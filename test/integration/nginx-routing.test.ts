@@ -19,10 +19,10 @@ import { createRelay, type Relay } from '../../relay/src/app';
 import { loadConfig as relayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as sidecarConfig } from '../../sidecar/src/config';
-import { relayToken } from '../../cli/src/users/credentials';
+import { mintUserToken } from '../../relay/src/auth';
 import { localNginxOptions, startLocalNginx, type LocalNginx } from '../../cli/src/stack/nginx';
 import { generateUsers, type GeneratedUsers } from '../../cli/src/users/generate';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 import { startRedis, type TestRedis } from '../support/redis';
 
 const ADMIN_TOKEN = 'nginx-test-admin-token-0123456789';
@@ -117,7 +117,7 @@ describe('nginx in front of the attendees and the relay', () => {
           COMFYUI_URL: sims[i + 1]!.url,
           RELAY_URL: `http://127.0.0.1:${relayPort}`,
           USER_ID: id,
-          RELAY_TOKEN: relayToken(RELAY_SECRET, id),
+          RELAY_TOKEN: mintUserToken(RELAY_SECRET, id),
           COMFYUI_OUTPUT_DIR: d.outputDir,
           COMFYUI_INPUT_DIR: d.inputDir,
           COMFYUI_TEMP_DIR: d.tempDir,

@@ -17,9 +17,9 @@ import { cliBin } from '../../cli/src/paths';
 import { spawnManaged, waitUntil, httpOk, type ManagedProcess } from '../../cli/src/stack/processes';
 import { startStack, type Stack } from '../../cli/src/stack/stack';
 import { parseUpConfig } from '../../cli/src/stack/up-config';
-import { relayToken } from '../../cli/src/users/credentials';
+import { mintUserToken } from '../../relay/src/auth';
 import { dashboardQueries, readDashboard } from '../support/dashboard';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -73,7 +73,7 @@ describe('the Grafana dashboard against a live Prometheus scraping a working rel
       config,
       relaySecret,
       adminToken: 'monitoring-test-admin-token-0123',
-      users: ['user001', 'user002'].map((id) => ({ id, password: 'unused', token: relayToken(relaySecret, id), url: '' })),
+      users: ['user001', 'user002'].map((id) => ({ id, password: 'unused', token: mintUserToken(relaySecret, id), url: '' })),
       usersDir: join(home, 'data', 'users'),
     });
     prometheus = stack.prometheusUrl!;

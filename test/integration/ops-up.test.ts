@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseDotenv } from 'dotenv';
 import { verifyToken } from '../../relay/src/auth';
 import { StackFile } from '../../cli/src/stack/stack-file';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin', 'comfyume.js');

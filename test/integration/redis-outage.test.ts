@@ -14,9 +14,9 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../simulator/src/app';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 import { startRedis, type TestRedis } from '../support/redis';
-import { until } from './relay-gate-backend';
+import { until } from '../support/until';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, userToken } from './relay-harness';
 
 const repo = resolve(import.meta.dirname, '../..');

@@ -12,7 +12,7 @@ import type { JobView } from '../../protocol/src/index';
 import { startSimulator } from '../../simulator/src/app';
 import { startRedis, type TestRedis } from '../support/redis';
 import { spawnRelay } from '../support/relay-child';
-import { until } from './relay-gate-backend';
+import { until } from '../support/until';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, startHarness, userToken } from './relay-harness';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;

@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../support/redis';
-import { GateBackend, until } from './relay-gate-backend';
+import { GateBackend } from './relay-gate-backend';
+import { until } from '../support/until';
 import { ADMIN, finished, RelayClient, relayEnv, startHarness, userToken, type Harness } from './relay-harness';
 
 const repo = resolve(import.meta.dirname, '../..');

@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../protocol/src/index';
 import { spawnManaged, type ManagedProcess } from '../../cli/src/stack/processes';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 import { startRedis, type TestRedis } from '../support/redis';
 import { spawnRelay } from '../support/relay-child';
-import { until } from './relay-gate-backend';
+import { until } from '../support/until';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, startHarness, userToken, type Harness } from './relay-harness';
 import { historyCount, journalsOf } from './serverless-agent-harness';
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../support/redis';
 import { ReplayTab } from '../support/replay';
 import { modes, startReplayStack, type ReplayStack } from '../support/replay-stack';
+import { until } from '../support/until';
 
 /** Three slow nodes (each blur of 4 megapixels takes 5 GPU steps), then a SaveImage. */
 const slowPrompt = (prefix: string, color: number) => ({
@@ -39,14 +40,6 @@ async function queue(stack: ReplayStack, clientId: string, prefix: string, color
 async function relayState(stack: ReplayStack, jobId: string): Promise<string | undefined> {
   const res = await fetch(`${stack.relayUrl}/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${stack.token}` } });
   return res.ok ? ((await res.json()) as { job: { state: string } }).job.state : undefined;
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const jobMessages = (tab: ReplayTab, jobId: string) => tab.received.filter((m) => m.data.prompt_id === jobId);
@@ -103,7 +96,7 @@ describe('a tab reopened after the sidecar was killed with -9', () => {
       const closed = new Promise<void>((resolve) => tab.ws.once('close', () => resolve()));
       await stack.sidecarProcess!.kill();
       await closed;
-      if (round === 2) await until(async () => (await relayState(stack, jobId)) === 'done', 'the relay to finish the job');
+      if (round === 2) await until(async () => (await relayState(stack, jobId)) === 'done', 60_000, 'the relay to finish the job', 50);
       else expect(await relayState(stack, jobId)).not.toBe('done');
       await stack.sidecarProcess!.start();
       const reopened = await ReplayTab.open(stack.url, clientId, FLAGS);
@@ -180,7 +173,7 @@ describe('a tab whose network dropped silently', () => {
     const jobId = await queue(stack, clientId, 'dropped', 100);
     await tab.until(() => jobMessages(tab, jobId).some((m) => m.type === 'executing' && m.data.node === '2'), 'node 2 running');
     network.cut();
-    await until(async () => (await relayState(stack, jobId)) === 'done', 'the relay to finish the job');
+    await until(async () => (await relayState(stack, jobId)) === 'done', 60_000, 'the relay to finish the job', 50);
     expect(tab.ended(jobId)).toBe(false);
     const reopened = await ReplayTab.open(network.url, clientId, FLAGS);
     await expectEndDelivered(stack, reopened, jobId);

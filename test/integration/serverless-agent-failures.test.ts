@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatPath, journalPath } from '../../protocol/src/index';
-import { memoryLogger, samplerPrompt, threeOutputPrompt, until } from './serverless-harness';
+import { memoryLogger, samplerPrompt, threeOutputPrompt } from './serverless-harness';
+import { until } from '../support/until';
 import {
   agentJob,
   historyCount,

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger, samplerPrompt, threeOutputPrompt, until } from './serverless-harness';
+import { memoryLogger, samplerPrompt, threeOutputPrompt } from './serverless-harness';
+import { until } from '../support/until';
 import {
   agentJob,
   historyCount,

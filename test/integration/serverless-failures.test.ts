@@ -9,15 +9,8 @@ import {
 } from '../../relay/src/backends/serverless';
 import type { RunnableJob } from '../../relay/src/backends/backend';
 import { startSimulator, type SimulatorOptions } from '../../simulator/src/app';
-import {
-  memoryLogger,
-  recordingContext,
-  samplerPrompt,
-  threeOutputPrompt,
-  until,
-  ending,
-  runnableJob,
-} from './serverless-harness';
+import { memoryLogger, recordingContext, samplerPrompt, threeOutputPrompt, ending, runnableJob } from './serverless-harness';
+import { until } from '../support/until';
 
 let dir: string;
 const cleanups: (() => Promise<void>)[] = [];

@@ -173,18 +173,6 @@ export function samplerPrompt(steps: number): Record<string, unknown> {
   };
 }
 
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export const ext = (name: string) => extname(name);
 export const parent = (path: string) => dirname(path);
 

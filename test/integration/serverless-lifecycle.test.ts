@@ -10,15 +10,8 @@ import {
 } from '../../relay/src/backends/serverless';
 import type { RunnableJob } from '../../relay/src/backends/backend';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
-import {
-  filesUnder,
-  memoryLogger,
-  recordingContext,
-  samplerPrompt,
-  until,
-  ending,
-  runnableJob,
-} from './serverless-harness';
+import { filesUnder, memoryLogger, recordingContext, samplerPrompt, ending, runnableJob } from './serverless-harness';
+import { until } from '../support/until';
 
 let dir: string;
 let sim: RunningSimulator;

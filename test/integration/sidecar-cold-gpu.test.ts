@@ -10,12 +10,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  eventually,
   startStack,
   TabSocket,
   type Attendee,
   type Stack,
 } from '../../sidecar/test/harness';
+import { eventually } from '../support/until';
 import type { SimulatorOptions } from '../../simulator/src/app';
 import { txt2img } from '../e2e/support/workflows';
 

@@ -7,7 +7,8 @@
  * ComfyUI's verbatim non-UUID ids work end to end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { eventually } from '../support/until';
 
 type TaskItem = { prompt: [number, string, ...unknown[]] };
 

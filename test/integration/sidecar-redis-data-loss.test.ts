@@ -10,7 +10,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  eventually,
   postRun,
   recordedRunBody,
   startStack,
@@ -19,6 +18,7 @@ import {
   type Stack,
   type StackOptions,
 } from '../../sidecar/test/harness';
+import { eventually } from '../support/until';
 
 const body = recordedRunBody;
 const HELLO = { type: 'comfyume.hello', data: { extension: 'comfyume' } };

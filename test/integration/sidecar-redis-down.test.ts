@@ -4,7 +4,8 @@
  * returns the same sidecar queues and finishes a prompt without any restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { eventually } from '../support/until';
 
 const body = recordedRunBody;
 

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
-import { eventually, postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { eventually } from '../support/until';
 
 const body = recordedRunBody;
 

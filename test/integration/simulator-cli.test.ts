@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { freePort } from '../support/ports';
+import { freePort } from '../../kit/free-port';
 
 const root = path.resolve(import.meta.dirname, '../..');
 

@@ -4,8 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { until } from '../integration/relay-gate-backend';
-import { freePort } from './ports';
+import { until } from './until';
+import { freePort } from '../../kit/free-port';
 
 const repo = resolve(import.meta.dirname, '../..');
 

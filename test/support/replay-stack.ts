@@ -24,7 +24,7 @@ import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
-import { freePort } from './ports';
+import { freePort } from '../../kit/free-port';
 import type { TestRedis } from './redis';
 
 const RELAY_SECRET = 'replay-relay-secret-0123456789';

@@ -9,7 +9,8 @@ import type { LoadClient } from '../load/child';
 import type { SubmitResult } from '../load/protocol';
 import { makeRow, type Row } from '../report';
 import { simulatorAt, userToken, type Rig } from '../rig';
-import { distribution, percentile, round, value } from '../stats';
+import { percentile } from '../../../kit/percentile';
+import { distribution, round, value } from '../stats';
 import type { WorkflowSize } from '../workflow';
 
 export type AdmissionOptions = { count: number; concurrency: number; maxMs: number; users: number; size: WorkflowSize };

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../../test/support/ports';
+import { freePort } from '../../../kit/free-port';
 import { launch, ready, startSidecarProcess } from '../processes';
 import { makeRow, type Row } from '../report';
 import { simulatorAt, type RelayRig, type Rig } from '../rig';

@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
 import { mintUserToken, verifyToken } from '../../../relay/src/auth';
 import { revocationsKey } from '../../../relay/src/token-revocations';
 import { startRedis } from '../../../test/support/redis';
+import { UsageError } from '../args';
+import { main } from './token';
 
 const run = promisify(execFile);
 const bin = resolve(import.meta.dirname, '../../../bin/comfyume.js');
@@ -81,6 +83,19 @@ describe('comfyume token', () => {
     expect((failed as { code: number }).code).toBe(1);
     expect((failed as { stderr: string }).stderr).toMatch(/RELAY_SECRET is not set/);
     expect((failed as { stderr: string }).stderr).toContain(join(empty, '.env'));
+  });
+
+  it("refuses a user id a token cannot carry, with the relay's own error", async () => {
+    let relayMessage = '';
+    try {
+      mintUserToken('s3cret', '../x');
+    } catch (error) {
+      relayMessage = (error as Error).message;
+    }
+    expect(relayMessage).toBe('user id "../x" must be 1-64 of A-Z a-z 0-9 _ -');
+    const refused = await main(['../x']).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toBe(relayMessage);
   });
 
   it('a usage mistake is one line and exit code 2', async () => {

@@ -5,7 +5,7 @@
  * relay/src/token-revocations.ts). RELAY_SECRET and REDIS_URL come from the environment or the
  * workshop home's .env, where `up` and `users` write the secret.
  */
-import { mintUserToken, USER_ID_PATTERN } from '../../../relay/src/auth';
+import { checkUserId, mintUserToken } from '../../../relay/src/auth';
 import { parseCommandArgs, UsageError } from '../args';
 import { describeHome, workshopHome } from '../home';
 import { readStackFile } from '../stack/stack-file';
@@ -40,7 +40,11 @@ export async function main(args: string[]): Promise<void> {
   }
   const [user, ...extra] = positionals;
   if (!user || extra.length) throw new UsageError(`give exactly one user id\n\n${USAGE}`);
-  if (!USER_ID_PATTERN.test(user)) throw new UsageError(`user id "${user}" must be 1-64 of A-Z a-z 0-9 _ -`);
+  try {
+    checkUserId(user);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   if (values.revoke) return revoke(user);
   const secret = process.env.RELAY_SECRET;
   if (!secret) {

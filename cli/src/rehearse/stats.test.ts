@@ -1,15 +1,8 @@
-/** @fileoverview Rehearsal statistics: percentiles, Jain's index, per-user summaries. */
+/** @fileoverview Rehearsal statistics (percentiles: kit/percentile.test.ts): Jain's index, per-user summaries. */
 import { describe, expect, it } from 'vitest';
-import { jainIndex, percentile, summarize, type JobRecord } from './stats';
+import { jainIndex, summarize, type JobRecord } from './stats';
 
 describe('rehearsal stats', () => {
-  it('nearest-rank percentiles', () => {
-    const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
-    expect(percentile(values, 50)).toBe(5);
-    expect(percentile(values, 95)).toBe(10);
-    expect(percentile([], 50)).toBe(0);
-  });
-
   it("Jain's index is 1 for equal shares and 1/n when one user takes everything", () => {
     expect(jainIndex([3, 3, 3, 3])).toBeCloseTo(1);
     expect(jainIndex([12, 0, 0, 0])).toBeCloseTo(0.25);

@@ -2,6 +2,7 @@
  * @fileoverview Rehearsal numbers from job records, as pure functions: percentiles, per-user
  * summaries, throughput, and fairness (Jain's index and max/min of per-user mean wait).
  */
+import { percentile } from '../../../kit/percentile';
 
 export type JobRecord = {
   user: string;
@@ -37,13 +38,6 @@ export type RehearsalSummary = {
   failures: { user: string; index: number; error: string }[];
 };
 
-/** Nearest-rank percentile (p in 0..100) of unsorted values; 0 for none. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
 
 const mean = (values: readonly number[]) =>
   values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
@@ -70,7 +64,7 @@ export function summarize(jobs: readonly JobRecord[]): RehearsalSummary {
       ok: good.length,
       failed: mine.length - good.length,
       meanWaitMs: mean(good.map(waitMs)),
-      p95WaitMs: percentile(good.map(waitMs), 95),
+      p95WaitMs: percentile(good.map(waitMs), 95, 0),
       meanRunMs: mean(good.map(runMs)),
     };
   });
@@ -88,8 +82,8 @@ export function summarize(jobs: readonly JobRecord[]): RehearsalSummary {
     failed: jobs.length - ok.length,
     wallMs,
     throughputPerMin: wallMs > 0 ? (ok.length / wallMs) * 60_000 : 0,
-    wait: { p50: percentile(waits, 50), p95: percentile(waits, 95), max: Math.max(0, ...waits) },
-    run: { p50: percentile(runs, 50), p95: percentile(runs, 95), max: Math.max(0, ...runs) },
+    wait: { p50: percentile(waits, 50, 0), p95: percentile(waits, 95, 0), max: Math.max(0, ...waits) },
+    run: { p50: percentile(runs, 50, 0), p95: percentile(runs, 95, 0), max: Math.max(0, ...runs) },
     fairness: {
       jainWait: jainIndex(userWaits),
       // With near-zero waits the ratio says nothing: floor the denominator at 100 ms.

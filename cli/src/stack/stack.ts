@@ -9,11 +9,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { cliBin, repoPath } from '../paths';
-import { relayToken } from '../users/credentials';
+import { mintUserToken } from '../../../relay/src/auth';
 import type { WorkshopUser } from '../users/generate';
 import { localNginxOptions, startLocalNginx } from './nginx';
 import { startLocalPrometheus } from './prometheus';
-import { freePort } from './ports';
+import { freePort } from '../../../kit/free-port';
 import { httpOk, portOpen, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import type { UpConfig } from './up-config';
 
@@ -267,7 +267,7 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
             COMFYUI_URL: comfyuiUrl,
             RELAY_URL: relayUrl,
             USER_ID: user.id,
-            RELAY_TOKEN: relayToken(inputs.relaySecret, user.id),
+            RELAY_TOKEN: mintUserToken(inputs.relaySecret, user.id),
             COMFYUI_OUTPUT_DIR: folders.output,
             COMFYUI_INPUT_DIR: folders.input,
             COMFYUI_TEMP_DIR: folders.temp,

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../args';
 import { z } from 'zod';
 import { envVarDocs } from '../../../protocol/src/env/env-docs';
+import { asFlag, zodProblems } from '../../../protocol/src/zod-problems';
 import { EnvSchema as RelayEnvSchema } from '../../../relay/src/config';
 
 export type GpuMode = 'simulated' | 'serverless' | 'direct';
@@ -83,11 +84,8 @@ export function parseUpConfig(
   const problems = [
     ...(f.success
       ? []
-      : f.error.issues.map((i) => {
-          const key = String(i.path[0]);
-          return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}, got ${JSON.stringify(flags[key])}`;
-        })),
-    ...(e.success ? [] : e.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)),
+      : zodProblems(f.error, { name: asFlag, suffix: (_, i) => `, got ${JSON.stringify(flags[String(i.path[0])])}` })),
+    ...(e.success ? [] : zodProblems(e.error)),
   ];
   if (!f.success || !e.success)
     throw new UsageError(

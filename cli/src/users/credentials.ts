@@ -1,8 +1,9 @@
 /**
- * @fileoverview Workshop credentials: random passwords, htpasswd lines (Debian's `htpasswd -B` when
- * installed, else bcryptjs), and relay tokens (`<userId>.<base64url HMAC-SHA256(secret, userId)>`).
+ * @fileoverview Workshop credentials: random secrets and passwords, htpasswd lines (Debian's
+ * `htpasswd -B` when installed, else bcryptjs). Relay tokens are the relay's own
+ * (relay/src/auth.ts `mintUserToken`), which refuses a user id a token cannot carry.
  */
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
@@ -15,12 +16,6 @@ const execFileAsync = promisify(execFile);
  * are long and random, so the hash's cost is not what protects them.
  */
 export const BCRYPT_COST = 5;
-
-/** The relay token of a user: `<userId>.<base64url HMAC-SHA256(RELAY_SECRET, userId)>`. */
-export function relayToken(secret: string, userId: string): string {
-  const mac = createHmac('sha256', secret).update(userId).digest('base64url');
-  return `${userId}.${mac}`;
-}
 
 /** A secret fit for RELAY_SECRET / ADMIN_TOKEN. */
 export function randomSecret(bytes = 32): string {

@@ -7,7 +7,8 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderComposeUsers } from './compose-users';
-import { defaultHasher, randomPassword, relayToken, type Hasher } from './credentials';
+import { mintUserToken } from '../../../relay/src/auth';
+import { defaultHasher, randomPassword, type Hasher } from './credentials';
 import { renderWorkshopConf, type WorkshopNginxOptions } from './nginx-config';
 
 export type WorkshopUser = { id: string; password: string; token: string; url: string };
@@ -106,7 +107,7 @@ export async function generateUsers(opts: GenerateUsersOptions): Promise<Generat
     return {
       id,
       password: previous.get(id) ?? randomPassword(),
-      token: relayToken(opts.relaySecret, id),
+      token: mintUserToken(opts.relaySecret, id),
       url: `${base}/${id}/`,
     };
   });

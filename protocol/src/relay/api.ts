@@ -22,6 +22,10 @@
 import { z } from 'zod';
 import { BackendKind, JobError, JobId, JobState, JobView, Lane } from './job';
 
+/** A backend's readiness, as /api/queue, the dashboard and the relay's metrics report it. */
+export const BackendState = z.enum(['ready', 'warming_up', 'degraded', 'down']);
+export type BackendState = z.infer<typeof BackendState>;
+
 /** An input file referenced by the prompt (e.g. LoadImage `image: "sub/cat.png"`), uploaded first via PUT /api/inputs. */
 export const JobInput = z.object({
   /** The value as it appears in the prompt, without an annotation: `cat.png` or `sub/cat.png`. */
@@ -102,7 +106,7 @@ export const QueueStatus = z.object({
     z.object({
       name: z.string(),
       kind: BackendKind,
-      state: z.enum(['ready', 'warming_up', 'degraded', 'down']),
+      state: BackendState,
       running: z.number(),
       capacity: z.number(),
     }),

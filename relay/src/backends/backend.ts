@@ -5,9 +5,7 @@
  * Every implementation passes test/integration/backends.conformance.test.ts.
  */
 import type { Logger } from 'pino';
-import type { BackendKind, JobError, JobFact, NodeUiOutput } from '../../../protocol/src/index';
-
-export type BackendState = 'ready' | 'warming_up' | 'degraded' | 'down';
+import type { BackendKind, BackendState, JobError, JobFact, NodeUiOutput } from '../../../protocol/src/index';
 
 /** What a backend needs of a job: already validated, inputs already uploaded to the relay. */
 export type RunnableJob = {

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BackendState } from '../../../protocol/src/index';
 
 export type RelayMetricsOptions = {
   /** Label `jobs_submitted_total` by user. Off by default: 200 attendees × replicas is fine, 20k is not. */
@@ -28,8 +29,7 @@ export type BackendGaugeSample = {
   running: number;
   capacity: number;
 };
-export type BackendState = 'ready' | 'warming_up' | 'degraded' | 'down';
-const backendStates: readonly BackendState[] = ['ready', 'warming_up', 'degraded', 'down'];
+const backendStates = BackendState.options;
 
 type Getter<T> = () => T | Promise<T>;
 

@@ -6,14 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cancelPath, heartbeatPath, journalPath } from '../../../protocol/src/index';
 import { createOutputWatcher, type OutputWatcher, type WatchedFile } from './watcher';
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../../../test/support/until';
 
 async function put(path: string, body: string | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -45,7 +38,7 @@ describe.each([
     await watcher.watchJob(jobB, (f) => seenB.push(f));
     await put(join(watcher.jobDir(jobA), '9', 'renders', 'cat_00001_.png'), 'a');
     await put(join(watcher.jobDir(jobB), '3', 'ComfyUI_00001_.png'), 'bb');
-    await until(() => seenA.length > 0 && seenB.length > 0);
+    await until(() => seenA.length > 0 && seenB.length > 0, 10_000);
     expect(seenA[0]?.rel).toBe(`comfyume/${jobA}/9/renders/cat_00001_.png`);
     expect(seenA[0]?.size).toBe(1);
     expect(seenB[0]?.rel).toBe(`comfyume/${jobB}/3/ComfyUI_00001_.png`);
@@ -57,7 +50,7 @@ describe.each([
     await put(join(dir, 'comfyume', job, '4', 'old_00001_.png'), 'earlier');
     const seen: WatchedFile[] = [];
     await watcher.watchJob(job, (f) => seen.push(f));
-    await until(() => seen.length > 0);
+    await until(() => seen.length > 0, 10_000);
     expect(seen[0]?.rel).toBe(`comfyume/${job}/4/old_00001_.png`);
     expect(seen[0]?.size).toBe(7);
   });
@@ -75,7 +68,7 @@ describe.each([
       await new Promise((r) => setTimeout(r, 60));
     }
     await handle.close();
-    await until(() => seen.length > 0);
+    await until(() => seen.length > 0, 10_000);
     expect(seen.every((f) => f.size === 8000)).toBe(true);
   });
 
@@ -87,7 +80,7 @@ describe.each([
     await put(join(dir, 'comfyume', other, '1', 'x_00001_.png'), 'x');
     await put(join(watcher.jobDir(watched), '1', '.partial.png'), 'x');
     await put(join(watcher.jobDir(watched), '1', 'marker_00001_.png'), 'x');
-    await until(() => seen.length > 0);
+    await until(() => seen.length > 0, 10_000);
     await stop();
     await put(join(watcher.jobDir(watched), '1', 'late_00001_.png'), 'x');
     await new Promise((r) => setTimeout(r, 600));
@@ -104,7 +97,7 @@ describe.each([
     await put(at(cancelPath(job)), '{}');
     await put(at(heartbeatPath('gpu-a')), '{}');
     await put(join(watcher.jobDir(job), '9', 'cat_00001_.png'), 'png');
-    await until(() => seen.some((f) => f.rel.endsWith('cat_00001_.png')));
+    await until(() => seen.some((f) => f.rel.endsWith('cat_00001_.png')), 10_000);
     await new Promise((r) => setTimeout(r, 600)); // two reconcile scans more: still only the output
     expect(seen.map((f) => f.rel)).toEqual([`comfyume/${job}/9/cat_00001_.png`]);
   });

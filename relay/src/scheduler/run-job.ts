@@ -6,6 +6,7 @@
  * and the evidence, and holds the GPU's ending until the record has ended — so a client that sees
  * `execution_success` already finds the job done, with outputs, in the API.
  */
+import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { encodePreviewWithMetadata, jobLevelError, type JobError, type NodeUiOutput } from '../../../protocol/src/index';
 import type { Backend, RunContext, RunResult, RunnableJob } from '../backends/backend';
@@ -34,16 +35,15 @@ export type RunDeps = {
 export type StopReason = 'cancel' | 'shutdown' | 'lost' | 'timeout';
 
 /** Retry a Redis write while Redis is briefly away (the run goes on); give up after `budgetMs`. */
-async function persist<T>(work: () => Promise<T>, signal: AbortSignal, budgetMs = 30_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error instanceof RedisUnavailableError) || Date.now() > deadline || signal.aborted) throw error;
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+function persist<T>(work: () => Promise<T>, signal: AbortSignal, budgetMs = 30_000): Promise<T> {
+  // Not p-retry's `signal`: an aborted run still gets the write's own error, never the stop reason.
+  return pRetry(work, {
+    retries: Number.POSITIVE_INFINITY,
+    minTimeout: 100,
+    maxTimeout: 2_000,
+    maxRetryTime: budgetMs,
+    shouldRetry: ({ error }) => error instanceof RedisUnavailableError && !signal.aborted,
+  });
 }
 
 /** A failure the relay established (no node): see protocol's jobLevelError. */

@@ -5,6 +5,7 @@
  * repeated). A ping per interval detects a dead relay behind a silent connection.
  */
 import { WebSocket, type RawData } from 'ws';
+import { reconnectBackoff } from '../../../kit/reconnect-backoff';
 import { RelayEvent } from '../../../protocol/src/relay/events';
 import type { Logger } from '../logger';
 import type { PromptIds } from './prompt-ids';
@@ -32,9 +33,7 @@ export type RelayEvents = { readonly connected: boolean; close(): void };
 
 export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayEventsHandlers): RelayEvents {
   const { logger } = options;
-  const minBackoff = options.minBackoffMs ?? 250;
-  const maxBackoff = options.maxBackoffMs ?? 5_000;
-  let backoff = minBackoff;
+  const backoff = reconnectBackoff(options.minBackoffMs ?? 250, options.maxBackoffMs ?? 5_000);
   let socket: WebSocket | undefined;
   let retry: NodeJS.Timeout | undefined;
   let pinger: NodeJS.Timeout | undefined;
@@ -60,7 +59,7 @@ export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayE
     socket = ws;
     let alive = true;
     ws.on('open', () => {
-      backoff = minBackoff;
+      backoff.reset();
       setConnected(true);
       pinger = setInterval(() => {
         if (!alive) {
@@ -105,8 +104,7 @@ export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayE
       if (socket === ws) socket = undefined;
       setConnected(false, reason.toString() || `closed (${code})`);
       if (closed) return;
-      retry = setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, maxBackoff);
+      retry = setTimeout(connect, backoff.next());
     });
   };
 

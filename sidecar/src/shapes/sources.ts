@@ -14,7 +14,9 @@ import {
 import { ComfyFeHistoryItem, ComfyFeTaskPrompt, ComfyJob, ComfyJobDetail } from '../../../protocol/src/comfy/http-jobs';
 import { jobDetailFromHistory, jobFromHistory, jobFromQueueItem, type JobSources } from '../../../protocol/src/comfy/jobs';
 import { isDict } from '../../../protocol/src/comfy/py-values';
+import type { z } from 'zod';
 import type { JobView } from '../../../protocol/src/relay/job';
+import { firstZodProblem } from '../../../protocol/src/zod-problems';
 import { historyEntryFromJob, isPendingState, isRunningState, queueTupleFromJob } from './history';
 import type { RenameLookup } from './outputs';
 
@@ -35,9 +37,8 @@ export type ViewInput = {
   localHistory?: unknown;
 };
 
-function firstIssue(result: { success: boolean; error?: { issues: { path: (string | number)[]; message: string }[] } }): string {
-  const issue = result.error?.issues[0];
-  return issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid';
+function firstIssue(result: { success: boolean; error?: z.ZodError }): string {
+  return result.error ? firstZodProblem(result.error) : 'invalid';
 }
 
 function checkQueueItem(item: unknown, status: 'pending' | 'in_progress', rejected: Rejected[], where: string): ComfyAnyQueueItem | undefined {

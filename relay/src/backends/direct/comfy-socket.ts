@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { decodeBinaryFrame, type PreviewMetadata } from '../../../../protocol/src/index';
+import { reconnectBackoff } from '../../../../kit/reconnect-backoff';
 
 export type SocketEvent =
   | { kind: 'message'; type: string; data: Record<string, unknown> }
@@ -24,7 +25,7 @@ export class ComfySocket {
   private ws: WebSocket | undefined;
   private readonly listeners = new Map<string, Listener>();
   private closed = false;
-  private retryMs = 250;
+  private readonly backoff = reconnectBackoff(250, 2_000);
   private openedOnce = false;
   connected = false;
   /** Called on every (re)connect, so jobs can re-check history for anything missed meanwhile. */
@@ -58,7 +59,7 @@ export class ComfySocket {
       heardAt = Date.now();
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
       this.connected = true;
-      this.retryMs = 250;
+      this.backoff.reset();
       this.onOpen?.();
       if (this.openedOnce) this.onReconnect?.();
       this.openedOnce = true;
@@ -73,8 +74,7 @@ export class ComfySocket {
       this.connected = false;
       if (this.closed) return;
       this.onClose?.();
-      setTimeout(() => this.connect(), this.retryMs).unref();
-      this.retryMs = Math.min(this.retryMs * 2, 2_000);
+      setTimeout(() => this.connect(), this.backoff.next()).unref();
     });
   }
 

@@ -16,10 +16,11 @@
  * dead GPU is told to drop the prompt should it come back, so the job never runs twice on a live GPU.
  */
 import { randomUUID } from 'node:crypto';
+import pRetry from 'p-retry';
 import type { Logger } from 'pino';
-import { jobLevelError, type BackendKind } from '../../../../protocol/src/index';
+import { jobLevelError, type BackendKind, type BackendState } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
-import type { Backend, BackendState, RunContext, RunResult, RunnableJob } from '../backend';
+import type { Backend, RunContext, RunResult, RunnableJob } from '../backend';
 import { coldStartPause } from '../cold-start-backoff';
 import { gpuRefusal } from '../gpu-refusal';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
@@ -302,41 +303,59 @@ export class DirectBackend implements Backend {
     }
   }
 
+  /** Whether a prompt whose POST failed reached the GPU anyway (its history or queue has it). */
+  private async landed(jobId: string): Promise<boolean> {
+    return (await this.client.history(jobId).then((h) => !!h).catch(() => false)) || (await this.client.inQueue(jobId).catch(() => false));
+  }
+
   private async submit(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string, ref: string): Promise<RunResult | undefined> {
     const deadline = Date.now() + this.options.coldStartBudgetMs;
     let warming = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    // p-retry's own wait is none: the wait is coldStartPause's full jitter within the budget, taken
+    // after "warming up" is shown (as the serverless endpoint does).
+    const warmUp = async (attempt: number) => {
+      if (!warming) await ctx.phase('warming_up');
+      warming = true;
+      await coldStartPause(attempt, { deadline, signal: ctx.signal });
+    };
+    const untilWarm = { retries: Number.POSITIVE_INFINITY, minTimeout: 0, maxTimeout: 0 };
+    await pRetry(
+      async () => {
         for (const input of job.inputs) await this.client.uploadInput(input.file, input.path);
-        break;
-      } catch (error) {
-        if (!(error instanceof ComfyUnavailable) || Date.now() > deadline) throw error;
-        if (!warming) await ctx.phase('warming_up');
-        warming = true;
-        await coldStartPause(attempt, { deadline, signal: ctx.signal });
-      }
-    }
+      },
+      {
+        ...untilWarm,
+        onFailedAttempt: async ({ error, attemptNumber }) => {
+          if (!(error instanceof ComfyUnavailable) || Date.now() > deadline) throw error;
+          await warmUp(attemptNumber);
+        },
+      },
+    );
     const body: Record<string, unknown> = { prompt: tagged.prompt, client_id: sid, prompt_id: job.id, extra_data: { ...job.extraData } };
     if (job.outputsToExecute.length) body.partial_execution_targets = job.outputsToExecute;
     await ctx.markSubmitAttempted(ref);
-    for (let attempt = 1; ; attempt++) {
-      ctx.signal.throwIfAborted();
-      try {
-        const answer = await this.client.postPrompt(body);
-        if (!answer.ok) return validationFailure(answer.body);
-        break;
-      } catch (error) {
-        if (!(error instanceof ComfyUnavailable)) throw error;
-        // The POST may have landed before the failure: look before sending it again.
-        const landed = await this.client.history(job.id).then((h) => !!h).catch(() => false) || (await this.client.inQueue(job.id).catch(() => false));
-        if (landed) break;
-        if (Date.now() > deadline)
-          throw new RelayError('backend_unavailable', `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`);
-        if (!warming) await ctx.phase('warming_up');
-        warming = true;
-        await coldStartPause(attempt, { deadline, signal: ctx.signal });
-      }
-    }
+    ctx.signal.throwIfAborted(); // later attempts: coldStartPause checks it after each wait
+    const answer = await pRetry(
+      async () => {
+        try {
+          return await this.client.postPrompt(body);
+        } catch (error) {
+          // The POST may have landed before the failure: look before sending it again.
+          if (error instanceof ComfyUnavailable && (await this.landed(job.id))) return undefined;
+          throw error;
+        }
+      },
+      {
+        ...untilWarm,
+        onFailedAttempt: async ({ error, attemptNumber }) => {
+          if (!(error instanceof ComfyUnavailable)) throw error;
+          if (Date.now() > deadline)
+            throw new RelayError('backend_unavailable', `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`);
+          await warmUp(attemptNumber);
+        },
+      },
+    );
+    if (answer && !answer.ok) return validationFailure(answer.body);
     await ctx.markSubmitted(ref);
     if (warming) await ctx.phase('submitting');
     return undefined;

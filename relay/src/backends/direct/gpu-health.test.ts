@@ -3,6 +3,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseRef, refOf } from './direct-ref';
 import { GpuHealth, type DeathVerdict } from './gpu-health';
+import { until } from '../../../../test/support/until';
 
 const silent = pino({ level: 'silent' });
 
@@ -16,9 +17,8 @@ function health(answers: () => boolean, deadAfterMs = 300) {
   return { h, checks: () => checks };
 }
 
-const until = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((r) => setTimeout(r, 10));
-};
+/** Fine-grained polling: these tests look at timings right after the condition. */
+const soon = (condition: () => boolean) => until(condition, 30_000, 'condition', 10);
 
 describe('GpuHealth', () => {
   it('judges the GPU dead once its socket closed and every check failed for deadAfterMs, and tells every listener once', async () => {
@@ -27,7 +27,7 @@ describe('GpuHealth', () => {
     h.onDead((v) => verdicts.push(v));
     const closedAt = Date.now();
     h.socketClosed();
-    await until(() => verdicts.length > 0);
+    await soon(() => verdicts.length > 0);
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(300);
     expect(verdicts[0]!.why).toMatch(/^its connection closed and it has not answered for \d+\.\d s$/);
     expect(verdicts[0]!.why).not.toContain('ECONNREFUSED'); // the raw failure is for the log only
@@ -43,7 +43,7 @@ describe('GpuHealth', () => {
     let dead = false;
     h.onDead(() => (dead = true));
     h.socketClosed();
-    await until(() => checks() >= 10);
+    await soon(() => checks() >= 10);
     expect(dead).toBe(false);
     expect(h.dead).toBeUndefined();
     h.stop();
@@ -53,13 +53,13 @@ describe('GpuHealth', () => {
     let up = false;
     const { h, checks } = health(() => up, 200);
     h.socketClosed();
-    await until(() => checks() >= 2);
+    await soon(() => checks() >= 2);
     up = true; // answered: the failures so far do not count
     const answered = checks();
-    await until(() => checks() >= answered + 1);
+    await soon(() => checks() >= answered + 1);
     up = false;
     const failingFrom = Date.now();
-    await until(() => h.dead !== undefined);
+    await soon(() => h.dead !== undefined);
     expect(Date.now() - failingFrom).toBeGreaterThanOrEqual(150);
     h.socketOpened();
     expect(h.dead).toBeUndefined();

@@ -8,7 +8,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
-import type { BackendState } from '../backend';
+import type { BackendState } from '../../../../protocol/src/index';
 import { coldStartPause } from '../cold-start-backoff';
 
 export type EndpointOptions = {

@@ -3,6 +3,8 @@
  * /metrics: output file written (its mtime) → stored for the user → `executed` emitted, and a GPU
  * runtime error (its timestamp) → the job's error emitted.
  */
+import { percentile } from '../../../../kit/percentile';
+
 export type LatencySummary = { count: number; p50: number; p95: number; max: number };
 
 export type ServerlessMetrics = {
@@ -21,18 +23,12 @@ export type ServerlessMetrics = {
 
 const WINDOW = 2000;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
 function summary(values: number[]): LatencySummary {
-  const sorted = [...values].sort((a, b) => a - b);
   return {
     count: values.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    max: sorted[sorted.length - 1] ?? 0,
+    p50: percentile(values, 50, 0),
+    p95: percentile(values, 95, 0),
+    max: values.length ? Math.max(...values) : 0,
   };
 }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunContext, RunnableJob } from '../backend';
 import { EndpointError, type EndpointClient, type Reply } from './endpoint';
 import { submitOnce } from './submission';
+import { until } from '../../../../test/support/until';
 
 const job: RunnableJob = {
   id: 'job-1',
@@ -66,9 +67,6 @@ function fakes(answer: () => Promise<Reply>, options: { retryOnce?: boolean } = 
 
 const accepted: Reply = { status: 200, body: { prompt_id: 'job-1', node_errors: {} }, text: '' };
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 describe('submitOnce: warming up', () => {
   it('shows warming_up on the first refusal, before the GPU has accepted anything', async () => {
@@ -81,7 +79,7 @@ describe('submitOnce: warming up', () => {
     let release: (reply: Reply) => void = () => undefined;
     const held = fakes(() => new Promise<Reply>((resolve) => (release = resolve)));
     const submitting = held.run(20);
-    await until(() => held.phases.includes('warming_up')); // the endpoint has still not answered
+    await until(() => held.phases.includes('warming_up'), 30_000, 'warming_up', 10); // the endpoint has still not answered
     release(accepted);
     expect((await submitting).kind).toBe('submitted');
     expect(held.phases).toEqual(['submitting', 'warming_up']);

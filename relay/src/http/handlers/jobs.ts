@@ -4,7 +4,7 @@
  * also when submitted again as a new job's id.
  */
 import type { z } from 'zod';
-import { ListJobsQuery, PriorityRequest, SubmitJobRequest } from '../../../../protocol/src/index';
+import { ListJobsQuery, PriorityRequest, SubmitJobRequest, zodProblems } from '../../../../protocol/src/index';
 import { tagPrompt, TaggingError } from '../../backends/tagging';
 import { RelayError } from '../../errors';
 import { safeSubfolder } from '../../outputs/output-store';
@@ -15,7 +15,7 @@ import { cachedRerun, failedRun, type FinishedFacts } from './finished-jobs';
 export function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
+  const problems = zodProblems(result.error, { whole: what }).join('; ');
   throw new RelayError('bad_request', `invalid ${what}: ${problems}`, { details: result.error.issues });
 }
 

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentFleet } from './fleet';
+import { until } from '../../../../../test/support/until';
 
 const JOB = '5b8f1c2e-0d3a-4f6b-9c7e-1a2b3c4d5e6f';
 let dir: string;
@@ -30,14 +31,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const until = async (check: () => boolean) => {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('not in time');
-    await fleet.refresh();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+/** Refreshes the fleet between looks, as its timer would. */
+const refreshedUntil = (check: () => boolean) =>
+  until(async () => check() || (await fleet.refresh(), false), 10_000, 'the fleet to see it', 20);
 
 describe('agent fleet', () => {
   it('is live while the heartbeat changes, stale when it stops, whatever the replica’s clock says', async () => {
@@ -47,7 +43,7 @@ describe('agent fleet', () => {
     expect(fleet.holderOf(JOB, 1)).toEqual({ replica: 'gpu-a', startedAt: 1000, state: 'running' });
     expect(fleet.holderOf(JOB, 2)).toBeUndefined();
     // The same content again (a replica that stopped writing): stale after staleMs of the relay's clock.
-    await until(() => !fleet.isLive('gpu-a'));
+    await refreshedUntil(() => !fleet.isLive('gpu-a'));
     expect(fleet.holderOf(JOB, 1)).toBeUndefined();
     // A new beat brings it back, its own `at` far in the future notwithstanding.
     beat('gpu-a', 2, { at: Date.now() + 3_600_000 });

@@ -11,7 +11,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AGENT_ROOT, Heartbeat, REPLICAS_DIR, ReplicaId, type Heartbeat as HeartbeatData } from '../../../../../protocol/src/index';
+import { AGENT_ROOT, firstZodProblem, Heartbeat, REPLICAS_DIR, ReplicaId, type Heartbeat as HeartbeatData } from '../../../../../protocol/src/index';
 
 export type ReplicaState = 'live' | 'stale';
 
@@ -161,7 +161,7 @@ export class AgentFleet {
       return refuse('it is not JSON');
     }
     const parsed = Heartbeat.safeParse(raw);
-    if (!parsed.success) return refuse(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) return refuse(firstZodProblem(parsed.error));
     if (parsed.data.replica !== id) return refuse(`it names replica "${parsed.data.replica}"`);
     this.refused.delete(name);
     return parsed.data;

@@ -12,6 +12,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
+  firstZodProblem,
   JournalBatch,
   JournalRecord,
   batchSeq,
@@ -119,7 +120,7 @@ export class JournalReader {
     }
     const batch = JournalBatch.safeParse(raw);
     const issue = !batch.success
-      ? `${batch.error.issues[0]?.path.join('.')}: ${batch.error.issues[0]?.message}`
+      ? firstZodProblem(batch.error)
       : batch.data.job !== this.jobId || batch.data.attempt !== this.attempt || batch.data.replica !== this.replica || batch.data.seq !== seq
         ? `it names job ${batch.data.job} attempt ${batch.data.attempt} replica ${batch.data.replica} seq ${batch.data.seq}`
         : '';
@@ -148,7 +149,7 @@ export class JournalReader {
     const imageBytes = typeof loose.image === 'string' ? Math.floor((loose.image.length * 3) / 4) : 0;
     if (loose.kind === 'preview' && imageBytes > this.limits.maxPreviewBytes) return refuse(`a preview of ${imageBytes} bytes`);
     const parsed = JournalRecord.safeParse(item);
-    if (!parsed.success) return refuse(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) return refuse(firstZodProblem(parsed.error));
     const record = parsed.data;
     this.nextN = record.n + 1;
     if (record.kind === 'message' && record.data.prompt_id !== this.jobId)

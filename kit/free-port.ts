@@ -1,4 +1,7 @@
-/** @fileoverview A free TCP port on a loopback address, for child processes that must be told their port. */
+/**
+ * @fileoverview A free TCP port on a loopback address, for child processes that must be told their
+ * port (`comfyume up`'s stack, tests, the bench) rather than listening on port 0.
+ */
 import { createServer } from 'node:net';
 
 export function freePort(host = '127.0.0.1'): Promise<number> {

@@ -30,22 +30,9 @@ const knownBreaks = {
     // known break, issue 12: the dashboard's half of ws-token.ts (tokenProtocols) must move to protocol/ or ui-kit/
     ['relay/src/admin/ui/api/event-socket.ts', 'relay/src/admin/ws-token.ts'],
   ],
-  'cli-starts-runtimes': [
-    // known break, issue 12: token signing and revocation (relay/src/auth.ts, token-revocations.ts) must move to kit/
-    ['cli/src/commands/token.ts', 'relay/src/auth.ts'],
-    ['cli/src/commands/token.ts', 'relay/src/token-revocations.ts'],
-  ],
-  'bench-starts-runtimes': [
-    // known break, issue 12: token signing (relay/src/auth.ts) must move to kit/
-    ['bench/src/rig.ts', 'relay/src/auth.ts'],
-  ],
   'src-imports-no-test-code': [
     // known break, issue 12: the harness page build (test/harness/) must move out of test/, since `comfyume up` serves it
     ['cli/src/stack/workshop-ui.ts', 'test/harness/server.ts'],
-    // known break, issue 12: free ports and the redis-server starter (test/support/) must move to kit/
-    ['bench/src/processes.ts', 'test/support/ports.ts'],
-    ['bench/src/scenarios/memory.ts', 'test/support/ports.ts'],
-    ['bench/src/rig.ts', 'test/support/redis.ts'],
     // known break, issue 12: fixture-classes.ts (test-only, uses vitest) must move out of protocol/src
     ['protocol/src/comfy/fixture-classes.ts', 'node_modules/vitest/'],
   ],

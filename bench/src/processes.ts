@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../kit/free-port';
 import { userToken, type Dirs } from './rig';
-import { eventually } from '../../test/support/until';
+import { eventually } from '../../kit/until';
 
 const bin = fileURLToPath(new URL('../../bin/comfyume.js', import.meta.url));
 const probe = new URL('./mem-probe.js', import.meta.url).href;

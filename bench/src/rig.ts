@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelay, type Relay } from '../../relay/src/app';
-import { mintUserToken } from '../../relay/src/auth';
+import { mintUserToken } from '../../kit/user-token';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
-import { startRedis, type TestRedis } from '../../test/support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 
 export const RELAY_SECRET = 'bench-relay-secret-0123456789abcdef';
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';

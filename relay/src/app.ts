@@ -12,7 +12,7 @@ import { isTerminal } from '../../protocol/src/index';
 import { createAgentApi, replicasOf } from './admin/agent-api';
 import { createAdminStatic } from './admin/serve';
 import { adoptProtocolToken } from './admin/ws-token';
-import { bearer, verifyToken } from './auth';
+import { bearer, verifyToken } from '../../kit/user-token';
 import { createBackends, type BackendSet } from './backends/factory';
 import { ObjectInfoCache } from './backends/object-info-cache';
 import { heartbeatMaxAge, SfsSweeper } from './backends/serverless/sfs-sweeper';
@@ -32,7 +32,7 @@ import { OutputStore } from './outputs/output-store';
 import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
 import { createRedis, waitReady } from './store/redis';
-import { revocationsKey, TokenRevocations } from './token-revocations';
+import { revocationsKey, TokenRevocations } from '../../kit/token-revocations';
 import { RedisDurability } from './store/redis-durability';
 import { RedisJobStore } from './store/redis-job-store';
 

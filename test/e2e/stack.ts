@@ -14,13 +14,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRelay } from '../../relay/src/app';
-import { mintUserToken } from '../../relay/src/auth';
+import { mintUserToken } from '../../kit/user-token';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
 import { startSimulator, type SimulatorOptions } from '../../simulator/src/app';
 import { buildHarnessPage, defaultExtensionDir } from '../harness/server';
-import { startRedis } from '../support/redis';
+import { startRedis } from '../../kit/redis-server';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const SECRET = 'e2e-relay-secret-0123456789';

@@ -17,7 +17,7 @@ import { JobView } from '../../protocol/src/index';
 import { createSimulatedBackends } from '../../relay/src/backends/simulated';
 import { loadConfig } from '../../relay/src/config';
 import { launchBrowser, type Browser } from '../e2e/support/browser';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import {
   ADMIN,
   fixturePrompt,

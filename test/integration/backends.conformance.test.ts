@@ -21,7 +21,7 @@ import { loadConfig } from '../../relay/src/config';
 import { OutputStore, type StoredIndex } from '../../relay/src/outputs/output-store';
 import { startSimulator } from '../../simulator/src/app';
 import { RenderedSequence } from '../support/rendered-sequence';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import { ADMIN, SECRET } from './relay-harness';
 
 const silent = pino({ level: 'silent' });

@@ -15,9 +15,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { mintUserToken } from '../../relay/src/auth';
+import { mintUserToken } from '../../kit/user-token';
 import { ADMIN_TOKEN, RELAY_SECRET, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
-import { eventually } from '../support/until';
+import { eventually } from '../../kit/until';
 import { fixturesDir } from '../../sidecar/test/recorded-ws';
 
 const run = promisify(execFile);

@@ -19,11 +19,11 @@ import { createRelay, type Relay } from '../../relay/src/app';
 import { loadConfig as relayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as sidecarConfig } from '../../sidecar/src/config';
-import { mintUserToken } from '../../relay/src/auth';
+import { mintUserToken } from '../../kit/user-token';
 import { localNginxOptions, startLocalNginx, type LocalNginx } from '../../cli/src/stack/nginx';
 import { generateUsers, type GeneratedUsers } from '../../cli/src/users/generate';
 import { freePort } from '../../kit/free-port';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 
 const ADMIN_TOKEN = 'nginx-test-admin-token-0123456789';
 const RELAY_SECRET = 'nginx-test-secret-0123456789';

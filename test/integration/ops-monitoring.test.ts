@@ -17,7 +17,7 @@ import { cliBin } from '../../cli/src/paths';
 import { spawnManaged, waitUntil, httpOk, type ManagedProcess } from '../../cli/src/stack/processes';
 import { startStack, type Stack } from '../../cli/src/stack/stack';
 import { parseUpConfig } from '../../cli/src/stack/up-config';
-import { mintUserToken } from '../../relay/src/auth';
+import { mintUserToken } from '../../kit/user-token';
 import { dashboardQueries, readDashboard } from '../support/dashboard';
 import { freePort } from '../../kit/free-port';
 

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseDotenv } from 'dotenv';
-import { verifyToken } from '../../relay/src/auth';
+import { verifyToken } from '../../kit/user-token';
 import { StackFile } from '../../cli/src/stack/stack-file';
 import { freePort } from '../../kit/free-port';
 

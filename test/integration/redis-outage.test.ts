@@ -15,8 +15,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../simulator/src/app';
 import { freePort } from '../../kit/free-port';
-import { startRedis, type TestRedis } from '../support/redis';
-import { until } from '../support/until';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
+import { until } from '../../kit/until';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, userToken } from './relay-harness';
 
 const repo = resolve(import.meta.dirname, '../..');

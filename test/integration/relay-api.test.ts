@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../relay/src/logger';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, SECRET, startHarness, userToken, type Harness } from './relay-harness';
 
 let redis: TestRedis;

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../protocol/src/index';
 import { startSimulator } from '../../simulator/src/app';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { spawnRelay } from '../support/relay-child';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, startHarness, userToken } from './relay-harness';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBinaryFrame } from '../../protocol/src/index';
 import { startSimulator } from '../../simulator/src/app';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { EventCollector, finished, fixturePrompt, RelayClient, startHarness, userToken, type Harness } from './relay-harness';
 
 let redis: TestRedis;

@@ -10,10 +10,10 @@ import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import type { JobView, RelayEvent, SubmitJobRequest } from '../../protocol/src/index';
 import { createRelay, type Relay } from '../../relay/src/app';
-import { mintUserToken } from '../../relay/src/auth';
+import { mintUserToken } from '../../kit/user-token';
 import type { BackendSet } from '../../relay/src/backends/factory';
 import { loadConfig, type Config } from '../../relay/src/config';
-import type { TestRedis } from '../support/redis';
+import type { TestRedis } from '../../kit/redis-server';
 
 export const SECRET = 'test-relay-secret-0123456789';
 export const ADMIN = 'test-admin-token-0123456789';

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../protocol/src/index';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { GateBackend } from './relay-gate-backend';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import { ADMIN, EventCollector, finished, RelayClient, startHarness, userToken, type Harness } from './relay-harness';
 
 const prompt = (tag = 'x') => ({ '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: tag } } });

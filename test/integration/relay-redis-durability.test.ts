@@ -8,9 +8,9 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { GateBackend } from './relay-gate-backend';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import { ADMIN, finished, RelayClient, relayEnv, startHarness, userToken, type Harness } from './relay-harness';
 
 const repo = resolve(import.meta.dirname, '../..');

@@ -4,9 +4,9 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { GateBackend } from './relay-gate-backend';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import { finished, RelayClient, startHarness, userToken, type Harness } from './relay-harness';
 
 const prompt = { '1': { class_type: 'EmptyImage', inputs: {} }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } } };

@@ -16,9 +16,9 @@ import type { JobView } from '../../protocol/src/index';
 import { spawnManaged, type ManagedProcess } from '../../cli/src/stack/processes';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
 import { freePort } from '../../kit/free-port';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { spawnRelay } from '../support/relay-child';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, startHarness, userToken, type Harness } from './relay-harness';
 import { historyCount, journalsOf } from './serverless-agent-harness';
 

@@ -5,7 +5,7 @@
  * clientId it claims. Real sidecar, relay, Redis and simulated GPU on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { ReplayTab } from '../support/replay';
 import { modes, startReplayStack, type ReplayStack } from '../support/replay-stack';
 

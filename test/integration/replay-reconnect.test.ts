@@ -8,10 +8,10 @@
 import { createServer, Socket, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { ReplayTab } from '../support/replay';
 import { modes, startReplayStack, type ReplayStack } from '../support/replay-stack';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 
 /** Three slow nodes (each blur of 4 megapixels takes 5 GPU steps), then a SaveImage. */
 const slowPrompt = (prefix: string, color: number) => ({

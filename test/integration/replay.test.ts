@@ -6,7 +6,7 @@
  * times and temp names are normalised, nothing of ours (`comfyume.*`) on its socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { compare, replay } from '../support/replay';
 import { allRecordings, type Recording } from '../support/replay-recordings';
 import { modes, startReplayStack, type ModeName } from '../support/replay-stack';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
 import { launchBrowser, type Browser } from '../e2e/support/browser';
 import { screenPath } from '../e2e/support/screens';
-import { startRedis, type TestRedis } from '../support/redis';
+import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { ADMIN, RelayClient, startHarness, userToken, type Harness } from './relay-harness';
 import { samplerPrompt } from './serverless-harness';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatPath, journalPath } from '../../protocol/src/index';
 import { memoryLogger, samplerPrompt, threeOutputPrompt } from './serverless-harness';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import {
   agentJob,
   historyCount,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger, samplerPrompt, threeOutputPrompt } from './serverless-harness';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 import {
   agentJob,
   historyCount,

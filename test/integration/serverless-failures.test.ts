@@ -10,7 +10,7 @@ import {
 import type { RunnableJob } from '../../relay/src/backends/backend';
 import { startSimulator, type SimulatorOptions } from '../../simulator/src/app';
 import { memoryLogger, recordingContext, samplerPrompt, threeOutputPrompt, ending, runnableJob } from './serverless-harness';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 
 let dir: string;
 const cleanups: (() => Promise<void>)[] = [];

@@ -11,7 +11,7 @@ import {
 import type { RunnableJob } from '../../relay/src/backends/backend';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
 import { filesUnder, memoryLogger, recordingContext, samplerPrompt, ending, runnableJob } from './serverless-harness';
-import { until } from '../support/until';
+import { until } from '../../kit/until';
 
 let dir: string;
 let sim: RunningSimulator;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyFeHistoryResponse, ComfyFeQueueResponse, ComfyJobDetail, ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
 import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
-import { eventually } from '../support/until';
+import { eventually } from '../../kit/until';
 import { jobSegment, readJson, recordedIncoming, signature } from '../../sidecar/test/recorded-ws';
 
 type Body = { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };

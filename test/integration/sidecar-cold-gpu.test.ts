@@ -15,7 +15,7 @@ import {
   type Attendee,
   type Stack,
 } from '../../sidecar/test/harness';
-import { eventually } from '../support/until';
+import { eventually } from '../../kit/until';
 import type { SimulatorOptions } from '../../simulator/src/app';
 import { txt2img } from '../e2e/support/workflows';
 

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
-import { eventually } from '../support/until';
+import { eventually } from '../../kit/until';
 
 type TaskItem = { prompt: [number, string, ...unknown[]] };
 

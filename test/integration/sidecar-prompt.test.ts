@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
 import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
-import { eventually } from '../support/until';
+import { eventually } from '../../kit/until';
 import { fixturesDir, readJson } from '../../sidecar/test/recorded-ws';
 
 type Exchange = { request: { body?: unknown; raw_body?: string }; response: { status: number; json?: unknown; text?: string; content_type: string } };

@@ -18,7 +18,7 @@ import {
   type Stack,
   type StackOptions,
 } from '../../sidecar/test/harness';
-import { eventually } from '../support/until';
+import { eventually } from '../../kit/until';
 
 const body = recordedRunBody;
 const HELLO = { type: 'comfyume.hello', data: { extension: 'comfyume' } };

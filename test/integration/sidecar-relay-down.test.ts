@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
 import { postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
-import { eventually } from '../support/until';
+import { eventually } from '../../kit/until';
 
 const body = recordedRunBody;
 

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { until } from './until';
+import { until } from '../../kit/until';
 import { freePort } from '../../kit/free-port';
 
 const repo = resolve(import.meta.dirname, '../..');

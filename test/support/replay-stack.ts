@@ -19,13 +19,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelay, type Relay } from '../../relay/src/app';
-import { mintUserToken } from '../../relay/src/auth';
+import { mintUserToken } from '../../kit/user-token';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
 import { freePort } from '../../kit/free-port';
-import type { TestRedis } from './redis';
+import type { TestRedis } from '../../kit/redis-server';
 
 const RELAY_SECRET = 'replay-relay-secret-0123456789';
 const ADMIN_TOKEN = 'replay-admin-token-0123456789';

@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { mintUserToken, verifyToken } from '../../../relay/src/auth';
-import { revocationsKey } from '../../../relay/src/token-revocations';
-import { startRedis } from '../../../test/support/redis';
+import { mintUserToken, verifyToken } from '../../../kit/user-token';
+import { revocationsKey } from '../../../kit/token-revocations';
+import { startRedis } from '../../../kit/redis-server';
 import { UsageError } from '../args';
 import { main } from './token';
 

@@ -2,10 +2,10 @@
  * @fileoverview `comfyume token <user>`: print a user's relay token, signed under RELAY_SECRET with
  * its issue time (the relay verifies it without a token table). `comfyume token --revoke <user>`
  * refuses that user's tokens issued until now, on every relay within a second (a list in Redis;
- * relay/src/token-revocations.ts). RELAY_SECRET and REDIS_URL come from the environment or the
+ * kit/token-revocations.ts). RELAY_SECRET and REDIS_URL come from the environment or the
  * workshop home's .env, where `up` and `users` write the secret.
  */
-import { checkUserId, mintUserToken } from '../../../relay/src/auth';
+import { checkUserId, mintUserToken } from '../../../kit/user-token';
 import { parseCommandArgs, UsageError } from '../args';
 import { describeHome, workshopHome } from '../home';
 import { readStackFile } from '../stack/stack-file';
@@ -58,7 +58,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 async function revoke(user: string): Promise<void> {
-  const [{ Redis }, { revokeUserTokens }] = await Promise.all([import('ioredis'), import('../../../relay/src/token-revocations')]);
+  const [{ Redis }, { revokeUserTokens }] = await Promise.all([import('ioredis'), import('../../../kit/token-revocations')]);
   const url = process.env.REDIS_URL || (await runningWorkshopRedis()) || 'redis://127.0.0.1:6379';
   const rawPrefix = process.env.REDIS_PREFIX || 'comfyume:';
   const prefix = rawPrefix.endsWith(':') ? rawPrefix : `${rawPrefix}:`;

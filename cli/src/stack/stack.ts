@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { cliBin, repoPath } from '../paths';
-import { mintUserToken } from '../../../relay/src/auth';
+import { mintUserToken } from '../../../kit/user-token';
 import type { WorkshopUser } from '../users/generate';
 import { localNginxOptions, startLocalNginx } from './nginx';
 import { startLocalPrometheus } from './prometheus';

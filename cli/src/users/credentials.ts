@@ -1,7 +1,7 @@
 /**
  * @fileoverview Workshop credentials: random secrets and passwords, htpasswd lines (Debian's
  * `htpasswd -B` when installed, else bcryptjs). Relay tokens are the relay's own
- * (relay/src/auth.ts `mintUserToken`), which refuses a user id a token cannot carry.
+ * (kit/user-token.ts `mintUserToken`), which refuses a user id a token cannot carry.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { execFile } from 'node:child_process';

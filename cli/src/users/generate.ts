@@ -7,7 +7,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderComposeUsers } from './compose-users';
-import { mintUserToken } from '../../../relay/src/auth';
+import { mintUserToken } from '../../../kit/user-token';
 import { defaultHasher, randomPassword, type Hasher } from './credentials';
 import { renderWorkshopConf, type WorkshopNginxOptions } from './nginx-config';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLogResponse, ReplicasResponse, journalPath } from '../../../protocol/src/index';
-import { mintUserToken } from '../auth';
+import { mintUserToken } from '../../../kit/user-token';
 import type { Backend } from '../backends/backend';
 import { createAgentApi } from './agent-api';
 

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { JobId, type AgentLogResponse, type ErrorBody, type ErrorCode, type ReplicasResponse } from '../../../protocol/src/index';
-import { bearer, verifyToken } from '../auth';
+import { bearer, verifyToken } from '../../../kit/user-token';
 import type { Backend } from '../backends/backend';
 import type { ServerlessBackend } from '../backends/serverless';
 import { readAgentLog } from '../backends/serverless/agent/agent-log';

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../../../test/support/redis';
+import { startRedis, type TestRedis } from '../../../kit/redis-server';
 import type { Backend } from './backend';
 import { ObjectInfoCache } from './object-info-cache';
 

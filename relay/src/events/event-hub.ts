@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RelayEvent } from '../../../protocol/src/index';
-import type { Principal } from '../auth';
+import type { Principal } from '../../../kit/user-token';
 import { compareStreamIds, STREAM_ID } from '../../../protocol/src/relay/stream-id';
 
 export type HubOptions = {

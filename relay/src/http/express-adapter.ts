@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { ErrorBody } from '../../../protocol/src/index';
-import { bearer, verifyToken, type Principal } from '../auth';
+import { bearer, verifyToken, type Principal } from '../../../kit/user-token';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../protocol/src/json-depth';
 import { RedisUnavailableError, RelayError } from '../errors';
 import { isRedisConnectionError } from '../store/redis';

@@ -1,5 +1,5 @@
 /** @fileoverview Framework-free handler types: `(ctx) → {status, body}` (or a file to send), and what handlers may use. */
-import type { Principal } from '../auth';
+import type { Principal } from '../../../kit/user-token';
 import type { Backend } from '../backends/backend';
 import type { ObjectInfoCache } from '../backends/object-info-cache';
 import type { Config } from '../config';
@@ -12,7 +12,7 @@ import type { RelayObserve } from '../metrics/relay-metrics';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { DurabilityStatus } from '../store/redis-durability';
 import type { RedisJobStore } from '../store/redis-job-store';
-import type { TokenRevocations } from '../token-revocations';
+import type { TokenRevocations } from '../../../kit/token-revocations';
 
 export type HandlerContext = {
   principal: Principal;

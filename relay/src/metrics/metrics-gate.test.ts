@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintUserToken } from '../auth';
+import { mintUserToken } from '../../../kit/user-token';
 import { metricsAllowed } from './metrics-gate';
 
 const secret = 'gate-test-secret-0123456789abcdef';

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorBody } from '../../../protocol/src/index';
-import { bearer, verifyToken } from '../auth';
+import { bearer, verifyToken } from '../../../kit/user-token';
 
 export type MetricsGateOptions = { public: boolean; relaySecret: string; adminToken: string };
 

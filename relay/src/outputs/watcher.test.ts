@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cancelPath, heartbeatPath, journalPath } from '../../../protocol/src/index';
 import { createOutputWatcher, type OutputWatcher, type WatchedFile } from './watcher';
-import { until } from '../../../test/support/until';
+import { until } from '../../../kit/until';
 
 async function put(path: string, body: string | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

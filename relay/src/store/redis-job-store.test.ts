@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../../../test/support/redis';
+import { startRedis, type TestRedis } from '../../../kit/redis-server';
 import { RelayError } from '../errors';
 import { RedisJobStore, type NewJob } from './redis-job-store';
 

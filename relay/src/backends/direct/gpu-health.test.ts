@@ -3,7 +3,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseRef, refOf } from './direct-ref';
 import { GpuHealth, type DeathVerdict } from './gpu-health';
-import { until } from '../../../../test/support/until';
+import { until } from '../../../../kit/until';
 
 const silent = pino({ level: 'silent' });
 

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../../../../test/support/redis';
+import { startRedis, type TestRedis } from '../../../../kit/redis-server';
 import { createRedis, waitReady } from '../../store/redis';
 import { RedisJobStore, type NewJob } from '../../store/redis-job-store';
 import { heartbeatMaxAge, SfsSweeper, type SfsSweeperOptions } from './sfs-sweeper';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunContext, RunnableJob } from '../backend';
 import { EndpointError, type EndpointClient, type Reply } from './endpoint';
 import { submitOnce } from './submission';
-import { until } from '../../../../test/support/until';
+import { until } from '../../../../kit/until';
 
 const job: RunnableJob = {
   id: 'job-1',

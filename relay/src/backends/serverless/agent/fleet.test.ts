@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentFleet } from './fleet';
-import { until } from '../../../../../test/support/until';
+import { until } from '../../../../../kit/until';
 
 const JOB = '5b8f1c2e-0d3a-4f6b-9c7e-1a2b3c4d5e6f';
 let dir: string;

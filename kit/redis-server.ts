@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { freePort } from '../../kit/free-port';
+import { freePort } from './free-port';
 
 export type TestRedis = {
   url: string;

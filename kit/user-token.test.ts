@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearer, mintUserToken, verifyToken } from './auth';
+import { bearer, mintUserToken, verifyToken } from './user-token';
 
 const secret = 'relay-secret-for-tests';
 const admin = 'admin-token-for-tests';

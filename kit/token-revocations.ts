@@ -8,7 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Principal } from './auth';
+import type { Principal } from './user-token';
 
 export const revocationsKey = (prefix: string) => `${prefix}tokens:revoked`;
 

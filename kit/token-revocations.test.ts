@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../../test/support/redis';
-import { mintUserToken, verifyToken, type Principal } from './auth';
+import { startRedis, type TestRedis } from './redis-server';
+import { mintUserToken, verifyToken, type Principal } from './user-token';
 import { revocationsKey, revokeUserTokens, TokenRevocations } from './token-revocations';
 
 const secret = 'revocation-test-secret-0123456789';

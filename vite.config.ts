@@ -16,7 +16,9 @@ const hostModules: Record<string, string> = {
   'comfyui-host/api': '../../scripts/api.js',
 };
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const initPy = `"""ComfyuME: status banner and job tracker for ComfyUI workshops (web-only custom node)."""
 

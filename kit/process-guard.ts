@@ -8,8 +8,14 @@ import type { Logger } from 'pino';
 
 export function guardUnhandledRejections(logger: Logger): () => void {
   const onRejection = (reason: unknown) => {
-    const err = reason instanceof Error ? { message: reason.message, name: reason.name, stack: reason.stack } : { message: String(reason) };
-    logger.error({ err }, 'unhandled promise rejection (a bug: this path should handle its own failure); still serving');
+    const err =
+      reason instanceof Error
+        ? { message: reason.message, name: reason.name, stack: reason.stack }
+        : { message: String(reason) };
+    logger.error(
+      { err },
+      'unhandled promise rejection (a bug: this path should handle its own failure); still serving',
+    );
   };
   process.on('unhandledRejection', onRejection);
   return () => process.off('unhandledRejection', onRejection);

@@ -34,7 +34,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       socket.on('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -55,7 +56,16 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
     child = spawn(
       'redis-server',
       [
-        ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', options.persistence === false ? 'no' : 'yes'],
+        ...[
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--appendonly',
+          options.persistence === false ? 'no' : 'yes',
+        ],
         ...['--save', '', '--protected-mode', 'no', ...(options.args ?? [])],
       ],
       { stdio: 'ignore' },

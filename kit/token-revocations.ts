@@ -13,7 +13,12 @@ import type { Principal } from './user-token';
 export const revocationsKey = (prefix: string) => `${prefix}tokens:revoked`;
 
 /** Records that `userId`'s tokens issued before `at` (ms) are refused from now on. */
-export async function revokeUserTokens(redis: Redis, prefix: string, userId: string, at = Date.now()): Promise<number> {
+export async function revokeUserTokens(
+  redis: Redis,
+  prefix: string,
+  userId: string,
+  at = Date.now(),
+): Promise<number> {
   await redis.hset(revocationsKey(prefix), userId, String(at));
   return at;
 }
@@ -36,13 +41,20 @@ export class TokenRevocations {
     try {
       const all = await this.redis.hgetall(this.key);
       const next = new Map<string, number>();
-      for (const [userId, at] of Object.entries(all)) if (Number.isFinite(Number(at))) next.set(userId, Number(at));
-      const changed = next.size !== this.revokedAt.size || [...next].some(([userId, at]) => this.revokedAt.get(userId) !== at);
+      for (const [userId, at] of Object.entries(all))
+        if (Number.isFinite(Number(at))) next.set(userId, Number(at));
+      const changed =
+        next.size !== this.revokedAt.size ||
+        [...next].some(([userId, at]) => this.revokedAt.get(userId) !== at);
       this.revokedAt = next;
       this.failing = false;
       if (changed) for (const listener of this.listeners) listener();
     } catch (error) {
-      if (!this.failing) this.logger.warn({ err: error instanceof Error ? error.message : error }, 'token revocations not re-read (redis); the last list read stays in force');
+      if (!this.failing)
+        this.logger.warn(
+          { err: error instanceof Error ? error.message : error },
+          'token revocations not re-read (redis); the last list read stays in force',
+        );
       this.failing = true;
     }
   }
@@ -68,7 +80,8 @@ export class TokenRevocations {
   refusal(principal: Principal): string | undefined {
     if (principal.kind !== 'user') return undefined;
     const at = this.revokedAt.get(principal.userId);
-    if (at === undefined || (principal.issuedAt !== undefined && principal.issuedAt >= at)) return undefined;
+    if (at === undefined || (principal.issuedAt !== undefined && principal.issuedAt >= at))
+      return undefined;
     return `this token of ${principal.userId} was revoked by the operator at ${new Date(at).toISOString()}; ask them for a new one (comfyume token ${principal.userId})`;
   }
 }

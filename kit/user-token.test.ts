@@ -20,12 +20,26 @@ describe('auth', () => {
     const at = Date.UTC(2026, 11, 5, 7, 30);
     const token = mintUserToken(secret, 'user007', at);
     expect(token).toMatch(new RegExp(`^user007\\.${at}\\.[A-Za-z0-9_-]{43}$`));
-    expect(verifyToken(token, secret, admin)).toEqual({ kind: 'user', userId: 'user007', issuedAt: at });
-    expect(verifyToken(mintUserToken(secret, 'user007'), secret, admin)).toStrictEqual({ kind: 'user', userId: 'user007' });
+    expect(verifyToken(token, secret, admin)).toEqual({
+      kind: 'user',
+      userId: 'user007',
+      issuedAt: at,
+    });
+    expect(verifyToken(mintUserToken(secret, 'user007'), secret, admin)).toStrictEqual({
+      kind: 'user',
+      userId: 'user007',
+    });
     // The issue time is signed: moving it, padding it, or dropping it breaks the token.
-    for (const forged of [token.replace(`.${at}.`, `.${at + 1}.`), token.replace(`.${at}.`, `.0${at}.`), token.replace(`.${at}.`, '.'), `${token}.x`])
+    for (const forged of [
+      token.replace(`.${at}.`, `.${at + 1}.`),
+      token.replace(`.${at}.`, `.0${at}.`),
+      token.replace(`.${at}.`, '.'),
+      `${token}.x`,
+    ])
       expect(verifyToken(forged, secret, admin), forged).toBeUndefined();
-    expect(verifyToken(mintUserToken('other-secret', 'user007', at), secret, admin)).toBeUndefined();
+    expect(
+      verifyToken(mintUserToken('other-secret', 'user007', at), secret, admin),
+    ).toBeUndefined();
     expect(() => mintUserToken(secret, 'user007', -1)).toThrow(/issue time/);
   });
 

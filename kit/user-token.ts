@@ -17,18 +17,21 @@ const ISSUED_AT_PATTERN = /^[0-9]{1,16}$/;
 /** `issuedAt` (ms since the epoch) is absent for tokens of the original format. */
 export type Principal = { kind: 'user'; userId: string; issuedAt?: number } | { kind: 'admin' };
 
-const mac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('base64url');
+const mac = (secret: string, text: string) =>
+  createHmac('sha256', secret).update(text).digest('base64url');
 
 /** Throws (the message an operator reads) unless `userId` can be in a token: 1-64 of A-Z a-z 0-9 _ -. */
 export function checkUserId(userId: string): void {
-  if (!USER_ID_PATTERN.test(userId)) throw new Error(`user id "${userId}" must be 1-64 of A-Z a-z 0-9 _ -`);
+  if (!USER_ID_PATTERN.test(userId))
+    throw new Error(`user id "${userId}" must be 1-64 of A-Z a-z 0-9 _ -`);
 }
 
 /** A user's token; with `issuedAt` (ms) the revocable format, without it the original one. */
 export function mintUserToken(secret: string, userId: string, issuedAt?: number): string {
   checkUserId(userId);
   if (issuedAt === undefined) return `${userId}.${mac(secret, userId)}`;
-  if (!Number.isSafeInteger(issuedAt) || issuedAt < 0) throw new Error(`issue time ${issuedAt} must be whole milliseconds since 1970`);
+  if (!Number.isSafeInteger(issuedAt) || issuedAt < 0)
+    throw new Error(`issue time ${issuedAt} must be whole milliseconds since 1970`);
   const signed = `${userId}.${issuedAt}`;
   return `${signed}.${mac(secret, signed)}`;
 }
@@ -40,15 +43,22 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 /** The principal a bearer token stands for, or undefined when it is not valid. */
-export function verifyToken(token: string, secret: string, adminToken: string): Principal | undefined {
+export function verifyToken(
+  token: string,
+  secret: string,
+  adminToken: string,
+): Principal | undefined {
   if (safeEqual(token, adminToken)) return { kind: 'admin' };
   const parts = token.split('.');
   const userId = parts[0] ?? '';
   if (!USER_ID_PATTERN.test(userId)) return undefined;
-  if (parts.length === 2) return safeEqual(token, mintUserToken(secret, userId)) ? { kind: 'user', userId } : undefined;
+  if (parts.length === 2)
+    return safeEqual(token, mintUserToken(secret, userId)) ? { kind: 'user', userId } : undefined;
   if (parts.length !== 3 || !ISSUED_AT_PATTERN.test(parts[1]!)) return undefined;
   const issuedAt = Number(parts[1]);
-  return safeEqual(token, mintUserToken(secret, userId, issuedAt)) ? { kind: 'user', userId, issuedAt } : undefined;
+  return safeEqual(token, mintUserToken(secret, userId, issuedAt))
+    ? { kind: 'user', userId, issuedAt }
+    : undefined;
 }
 
 /** `Authorization: Bearer <token>` → token (also accepts a bare token for CLI convenience). */

@@ -9,6 +9,7 @@ bash scripts/setup.sh --monitoring
 
 echo "== typecheck"; npx tsc -b
 echo "== lint"; npx eslint . --max-warnings=0
+echo "== format"; npx prettier --check . --log-level warn
 echo "== boundaries"; npx depcruise . --config .dependency-cruiser.cjs
 echo "== unused"; npx knip
 echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config relay/src/admin/vite.config.ts

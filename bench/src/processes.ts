@@ -12,7 +12,11 @@ import { eventually } from '../../kit/until';
 const bin = fileURLToPath(new URL('../../bin/comfyume.js', import.meta.url));
 const probe = new URL('./mem-probe.js', import.meta.url).href;
 
-export type ProductProcess = { child: ChildProcess; stderr: () => string; stop: () => Promise<void> };
+export type ProductProcess = {
+  child: ChildProcess;
+  stderr: () => string;
+  stop: () => Promise<void>;
+};
 
 export function launch(args: string[], env: Record<string, string>): ProductProcess {
   const child = spawn(process.execPath, ['--expose-gc', '--import', probe, bin, ...args], {
@@ -36,7 +40,8 @@ export function launch(args: string[], env: Record<string, string>): ProductProc
 export async function ready(url: string, what: string, proc: ProductProcess): Promise<void> {
   await eventually(
     async () => {
-      if (proc.child.exitCode !== null) throw new Error(`${what} exited (${proc.child.exitCode}): ${proc.stderr().trim()}`);
+      if (proc.child.exitCode !== null)
+        throw new Error(`${what} exited (${proc.child.exitCode}): ${proc.stderr().trim()}`);
       try {
         const res = await fetch(`${url}/api/queue`);
         await res.arrayBuffer();
@@ -51,7 +56,12 @@ export async function ready(url: string, what: string, proc: ProductProcess): Pr
 }
 
 /** `comfyume sidecar` for `userId` in front of the ComfyUI at `comfyUrl` (with its folders), on a free port. */
-export async function startSidecarProcess(options: { dirs: Dirs; userId: string; comfyUrl: string; relayUrl: string }): Promise<ProductProcess & { url: string }> {
+export async function startSidecarProcess(options: {
+  dirs: Dirs;
+  userId: string;
+  comfyUrl: string;
+  relayUrl: string;
+}): Promise<ProductProcess & { url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = launch(['sidecar'], {

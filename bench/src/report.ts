@@ -4,7 +4,15 @@
  */
 import { ratio, round, type Ratio, type Side } from './stats';
 
-export const BENCHES = ['first-event', 'visible', 'view', 'admissions', 'memory', 'events', 'agent'] as const;
+export const BENCHES = [
+  'first-event',
+  'visible',
+  'view',
+  'admissions',
+  'memory',
+  'events',
+  'agent',
+] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 export type Row = {
@@ -36,24 +44,54 @@ export function makeRow(row: Omit<Row, 'ratio'>): Row {
   return { ...row, ratio: ratio(row.stock, row.platform) };
 }
 
-const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : String(round(x)));
-const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : `${round(x)}×`);
+const fmt = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? '—' : String(round(x));
+const fmtRatio = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? '—' : `${round(x)}×`;
 
 /** The cells of one row: stock/platform show p50 (or the single measured value) and p95. */
 function cells(row: Row, index: number): string[] {
-  const side = (s: Side) => (s.kind === 'distribution' ? [fmt(s.p50), fmt(s.p95), String(s.n)] : [fmt(s.value), '—', String(s.n)]);
+  const side = (s: Side) =>
+    s.kind === 'distribution'
+      ? [fmt(s.p50), fmt(s.p95), String(s.n)]
+      : [fmt(s.value), '—', String(s.n)];
   const r = row.ratio;
   const ratios = 'value' in r ? [fmtRatio(r.value), '—'] : [fmtRatio(r.p50), fmtRatio(r.p95)];
-  return [`${index + 1}`, row.measure, row.unit, ...side(row.stock), ...side(row.platform), ...ratios, row.better === 'lower' ? '↓' : '↑'];
+  return [
+    `${index + 1}`,
+    row.measure,
+    row.unit,
+    ...side(row.stock),
+    ...side(row.platform),
+    ...ratios,
+    row.better === 'lower' ? '↓' : '↑',
+  ];
 }
 
-const HEADER = ['#', 'measure', 'unit', 'stock', 'p95', 'n', 'platform', 'p95', 'n', 'ratio', 'ratio p95', 'better'];
+const HEADER = [
+  '#',
+  'measure',
+  'unit',
+  'stock',
+  'p95',
+  'n',
+  'platform',
+  'p95',
+  'n',
+  'ratio',
+  'ratio p95',
+  'better',
+];
 const RIGHT = new Set([0, 3, 4, 5, 6, 7, 8, 9, 10]);
 
 export function textTable(report: Report): string {
   const body = report.rows.map(cells);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (RIGHT.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (RIGHT.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
   return [line(HEADER), rule, ...body.map(line), rule, ...legend(report)].join('\n');
 }
@@ -76,7 +114,9 @@ export function markdownTable(report: Report): string {
 }
 
 function legend(report: Report): string[] {
-  const notes = report.rows.map((r, i) => `[${i + 1}] ${r.how}${r.failures ? ` (${r.failures} failed runs left out)` : ''}`);
+  const notes = report.rows.map(
+    (r, i) => `[${i + 1}] ${r.how}${r.failures ? ` (${r.failures} failed runs left out)` : ''}`,
+  );
   const errors = report.errors.map((e) => `!! ${e.bench}: ${e.message}`);
   return [
     'stock = simulated ComfyUI 0.27 doing the work directly; platform = the same work through sidecar → relay (Redis) → GPU simulator.',
@@ -88,5 +128,9 @@ function legend(report: Report): string[] {
 
 /** JSON with NaN as null (JSON has no NaN), numbers rounded for reading. */
 export function toJson(report: Report): string {
-  return JSON.stringify(report, (_key, v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? round(v) : null) : v), 2);
+  return JSON.stringify(
+    report,
+    (_key, v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? round(v) : null) : v),
+    2,
+  );
 }

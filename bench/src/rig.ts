@@ -14,7 +14,11 @@ import { mintUserToken } from '../../kit/user-token';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../simulator/src/app';
 import { startRedis, type TestRedis } from '../../kit/redis-server';
 
 export const RELAY_SECRET = 'bench-relay-secret-0123456789abcdef';
@@ -35,7 +39,13 @@ export type Attendee = {
   close(): Promise<void>;
 };
 
-export type RelayRig = { relay: Relay; url: string; gpu: RunningSimulator; gpuDirs: Dirs; close(): Promise<void> };
+export type RelayRig = {
+  relay: Relay;
+  url: string;
+  gpu: RunningSimulator;
+  gpuDirs: Dirs;
+  close(): Promise<void>;
+};
 
 export async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -52,16 +62,30 @@ const dirsUnder = (root: string): Dirs => ({
   state: join(root, 'state'),
 });
 
-export function simulatorAt(root: string, options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
+export function simulatorAt(
+  root: string,
+  options: Partial<SimulatorOptions> = {},
+): Promise<RunningSimulator> {
   const dirs = dirsUnder(root);
-  return startSimulator({ port: 0, outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20, ...options });
+  return startSimulator({
+    port: 0,
+    outputDir: dirs.output,
+    inputDir: dirs.input,
+    tempDir: dirs.temp,
+    stepMs: 20,
+    ...options,
+  });
 }
 
 export type Rig = {
   root: string;
   redis: TestRedis;
   /** A relay (own Redis prefix) in direct mode in front of its own GPU simulator. */
-  startRelay(name: string, gpu?: Partial<SimulatorOptions>, env?: Record<string, string>): Promise<RelayRig>;
+  startRelay(
+    name: string,
+    gpu?: Partial<SimulatorOptions>,
+    env?: Record<string, string>,
+  ): Promise<RelayRig>;
   /** A local simulated ComfyUI plus an in-process sidecar for `userId` against `relayUrl`. */
   startAttendee(relayUrl: string, userId: string): Promise<Attendee>;
   close(): Promise<void>;
@@ -139,4 +163,3 @@ export async function startRig(): Promise<Rig> {
     },
   };
 }
-

@@ -37,7 +37,15 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     memory: { sockets: 20, jobs: 3, samples: 3, size },
     events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20 },
     sidecarEvents: { sidecars: 4, tabsPerSidecar: 50, events: 40, intervalMs: 20 },
-    agent: { runs: 3, deaths: 1, size: { width: 64, height: 64, steps: 4 }, longSteps: 400, timeoutMs: 60_000, stepMs: 20, jobTimeoutS: 20 },
+    agent: {
+      runs: 3,
+      deaths: 1,
+      size: { width: 64, height: 64, steps: 4 },
+      longSteps: 400,
+      timeoutMs: 60_000,
+      stepMs: 20,
+      jobTimeoutS: 20,
+    },
   },
   default: {
     prompt: { runs: 50, warmup: 5, size, timeoutMs: 120_000 },
@@ -46,7 +54,15 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     memory: { sockets: 100, jobs: 20, samples: 5, size },
     events: { users: 200, socketsPerUser: 5, events: 400, intervalMs: 20 },
     sidecarEvents: { sidecars: 20, tabsPerSidecar: 50, events: 400, intervalMs: 20 },
-    agent: { runs: 10, deaths: 2, size: { width: 64, height: 64, steps: 4 }, longSteps: 400, timeoutMs: 120_000, stepMs: 20, jobTimeoutS: 60 },
+    agent: {
+      runs: 10,
+      deaths: 2,
+      size: { width: 64, height: 64, steps: 4 },
+      longSteps: 400,
+      timeoutMs: 120_000,
+      stepMs: 20,
+      jobTimeoutS: 60,
+    },
   },
 };
 
@@ -70,7 +86,10 @@ function logReporter(log: (line: string) => void): StepReporter {
       const began = Date.now();
       log(`${title} …`);
       const took = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
-      return { succeed: () => log(`  done in ${took()}`), fail: (text) => log(`  failed: ${text ?? ''}`) };
+      return {
+        succeed: () => log(`  done in ${took()}`),
+        fail: (text) => log(`  failed: ${text ?? ''}`),
+      };
     },
   };
 }
@@ -79,24 +98,58 @@ type Context = { rig: Rig; main: RelayRig; attendee: Attendee; load: LoadClient;
 
 /** Each step produces the rows of one or more benchmarks (rows 1 and 2 share their runs). */
 const STEPS: { label: string; benches: BenchName[]; run: (c: Context) => Promise<Row[]> }[] = [
-  { label: 'prompt runs (first event, visible, finished)', benches: ['first-event', 'visible'], run: (c) => promptLatency(c.main, c.attendee, c.sizes.prompt) },
-  { label: '/view throughput', benches: ['view'], run: (c) => viewThroughput(c.main, c.attendee, c.load, c.sizes.view) },
-  { label: 'admissions', benches: ['admissions'], run: (c) => admissions(c.rig, c.load, c.sizes.admissions) },
-  { label: 'sidecar memory', benches: ['memory'], run: (c) => memory(c.rig, c.main, c.sizes.memory) },
-  { label: 'event latency, relay subscribers', benches: ['events'], run: (c) => eventFanout(c.rig, c.main, c.load, c.sizes.events) },
-  { label: 'event latency, via sidecars', benches: ['events'], run: (c) => eventSidecars(c.rig, c.main, c.load, c.sizes.sidecarEvents) },
-  { label: 'GPU paths: serverless + agent vs no agent vs direct', benches: ['agent'], run: (c) => agentBench(c.rig, c.sizes.agent) },
+  {
+    label: 'prompt runs (first event, visible, finished)',
+    benches: ['first-event', 'visible'],
+    run: (c) => promptLatency(c.main, c.attendee, c.sizes.prompt),
+  },
+  {
+    label: '/view throughput',
+    benches: ['view'],
+    run: (c) => viewThroughput(c.main, c.attendee, c.load, c.sizes.view),
+  },
+  {
+    label: 'admissions',
+    benches: ['admissions'],
+    run: (c) => admissions(c.rig, c.load, c.sizes.admissions),
+  },
+  {
+    label: 'sidecar memory',
+    benches: ['memory'],
+    run: (c) => memory(c.rig, c.main, c.sizes.memory),
+  },
+  {
+    label: 'event latency, relay subscribers',
+    benches: ['events'],
+    run: (c) => eventFanout(c.rig, c.main, c.load, c.sizes.events),
+  },
+  {
+    label: 'event latency, via sidecars',
+    benches: ['events'],
+    run: (c) => eventSidecars(c.rig, c.main, c.load, c.sizes.sidecarEvents),
+  },
+  {
+    label: 'GPU paths: serverless + agent vs no agent vs direct',
+    benches: ['agent'],
+    run: (c) => agentBench(c.rig, c.sizes.agent),
+  },
 ];
 
 export async function runBench(options: RunOptions): Promise<Report> {
   const log = options.log ?? (() => undefined);
   const progress = options.progress ?? logReporter(log);
   // `agent` kills GPU replicas and waits out a job timeout: in --quick only when asked for by name.
-  const selected = new Set<BenchName>(options.only?.length ? options.only : BENCHES.filter((b) => options.mode === 'default' || b !== 'agent'));
+  const selected = new Set<BenchName>(
+    options.only?.length
+      ? options.only
+      : BENCHES.filter((b) => options.mode === 'default' || b !== 'agent'),
+  );
   const startedAt = new Date().toISOString();
   const rows: Row[] = [];
   const errors: Report['errors'] = [];
-  const rigTask = progress.start('starting the rig (redis-server, relay, sidecar, simulated ComfyUIs)');
+  const rigTask = progress.start(
+    'starting the rig (redis-server, relay, sidecar, simulated ComfyUIs)',
+  );
   const rig = await startRig().catch((error: Error) => {
     rigTask.fail(`could not start the rig: ${error.message}`);
     throw error;

@@ -19,7 +19,15 @@ export function wallMs(): number {
 }
 
 /** A distribution (latencies, memory samples): count, p50, p95, mean, min, max. */
-export type Distribution = { kind: 'distribution'; n: number; p50: number; p95: number; mean: number; min: number; max: number };
+export type Distribution = {
+  kind: 'distribution';
+  n: number;
+  p50: number;
+  p95: number;
+  mean: number;
+  min: number;
+  max: number;
+};
 /** One measured value (a rate over a bounded run) and the number of events it counts. */
 export type Value = { kind: 'value'; n: number; value: number };
 export type Side = Distribution | Value;
@@ -43,7 +51,9 @@ export function value(n: number, measured: number): Value {
 
 /** platform / stock; NaN when stock is zero or missing (shown as "—", never as infinity). */
 function divide(platform: number, stock: number): number {
-  return Number.isFinite(platform) && Number.isFinite(stock) && stock !== 0 ? platform / stock : Number.NaN;
+  return Number.isFinite(platform) && Number.isFinite(stock) && stock !== 0
+    ? platform / stock
+    : Number.NaN;
 }
 
 export type Ratio = { p50: number; p95: number } | { value: number };
@@ -51,7 +61,8 @@ export type Ratio = { p50: number; p95: number } | { value: number };
 export function ratio(stock: Side, platform: Side): Ratio {
   if (stock.kind === 'distribution' && platform.kind === 'distribution')
     return { p50: divide(platform.p50, stock.p50), p95: divide(platform.p95, stock.p95) };
-  if (stock.kind === 'value' && platform.kind === 'value') return { value: divide(platform.value, stock.value) };
+  if (stock.kind === 'value' && platform.kind === 'value')
+    return { value: divide(platform.value, stock.value) };
   throw new Error('a ratio needs two sides of the same kind');
 }
 

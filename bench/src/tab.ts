@@ -36,7 +36,9 @@ export class Tab {
   }
 
   static async open(baseUrl: string, clientId: string): Promise<Tab> {
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws?clientId=${clientId}`, { headers: { origin: baseUrl } });
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws?clientId=${clientId}`, {
+      headers: { origin: baseUrl },
+    });
     const tab = new Tab(ws, clientId);
     const status = tab.next((f) => f.type === 'status', 30_000);
     await new Promise<void>((resolve, reject) => {
@@ -78,5 +80,7 @@ export class Tab {
   }
 }
 
-export const forPrompt = (type: string, promptId: string, extra: (f: Frame) => boolean = () => true) => (f: Frame) =>
-  f.type === type && f.data.prompt_id === promptId && extra(f);
+export const forPrompt =
+  (type: string, promptId: string, extra: (f: Frame) => boolean = () => true) =>
+  (f: Frame) =>
+    f.type === type && f.data.prompt_id === promptId && extra(f);

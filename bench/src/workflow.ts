@@ -28,21 +28,39 @@ export function txt2img(seed: number, size: WorkflowSize): ApiPrompt {
         steps: size.steps,
       },
     },
-    '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'v1-5-pruned-emaonly.safetensors' } },
-    '5': { class_type: 'EmptyLatentImage', inputs: { batch_size: 1, height: size.height, width: size.width } },
-    '6': { class_type: 'CLIPTextEncode', inputs: { clip: ['4', 1], text: 'a lighthouse at dusk, oil painting' } },
+    '4': {
+      class_type: 'CheckpointLoaderSimple',
+      inputs: { ckpt_name: 'v1-5-pruned-emaonly.safetensors' },
+    },
+    '5': {
+      class_type: 'EmptyLatentImage',
+      inputs: { batch_size: 1, height: size.height, width: size.width },
+    },
+    '6': {
+      class_type: 'CLIPTextEncode',
+      inputs: { clip: ['4', 1], text: 'a lighthouse at dusk, oil painting' },
+    },
     '7': { class_type: 'CLIPTextEncode', inputs: { clip: ['4', 1], text: 'blurry' } },
     '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-    [SAVE_NODE]: { class_type: 'SaveImage', inputs: { filename_prefix: 'bench', images: ['8', 0] } },
+    [SAVE_NODE]: {
+      class_type: 'SaveImage',
+      inputs: { filename_prefix: 'bench', images: ['8', 0] },
+    },
   };
 }
 
 /** The body the ComfyUI frontend posts to /api/prompt (with a small stand-in for the UI workflow). */
-export function promptBody(clientId: string, seed: number, size: WorkflowSize): Record<string, unknown> {
+export function promptBody(
+  clientId: string,
+  seed: number,
+  size: WorkflowSize,
+): Record<string, unknown> {
   return {
     client_id: clientId,
     prompt: txt2img(seed, size),
-    extra_data: { extra_pnginfo: { workflow: { version: 0.4, nodes: [], links: [], extra: { bench: true } } } },
+    extra_data: {
+      extra_pnginfo: { workflow: { version: 0.4, nodes: [], links: [], extra: { bench: true } } },
+    },
   };
 }
 

@@ -7,12 +7,13 @@ import { intFlag, parseCommandArgs, UsageError } from './args';
 const run = promisify(execFile);
 const bin = resolve(import.meta.dirname, '../../bin/comfyume.js');
 type Failed = { code: number; stderr: string; stdout: string };
-const fail = (args: string[]) => run(process.execPath, [bin, ...args]).then(
-  () => {
-    throw new Error(`comfyume ${args.join(' ')} succeeded`);
-  },
-  (e: Failed) => e,
-);
+const fail = (args: string[]) =>
+  run(process.execPath, [bin, ...args]).then(
+    () => {
+      throw new Error(`comfyume ${args.join(' ')} succeeded`);
+    },
+    (e: Failed) => e,
+  );
 
 describe('comfyume errors a person reads', () => {
   it('simulate --port notaport names the command once and says what a port is', async () => {
@@ -36,7 +37,9 @@ describe('parseCommandArgs', () => {
   it('takes a negative number after a flag as its value, for the value check to explain', () => {
     const { values } = parseCommandArgs('up', { args: ['--users', '-1'], options });
     expect(values.users).toBe('-1');
-    expect(() => intFlag('users', values.users!, 1, 200)).toThrow('--users must be a whole number from 1 to 200, got "-1"');
+    expect(() => intFlag('users', values.users!, 1, 200)).toThrow(
+      '--users must be a whole number from 1 to 200, got "-1"',
+    );
   });
 
   it('turns parser errors into one line naming the flag and --help', () => {

@@ -35,7 +35,8 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/users'),
   },
   token: {
-    summary: "print a user's relay token (from RELAY_SECRET in the workshop's .env), or --revoke a user's tokens",
+    summary:
+      "print a user's relay token (from RELAY_SECRET in the workshop's .env), or --revoke a user's tokens",
     readsEnv: true,
     load: () => import('./commands/token'),
   },
@@ -50,7 +51,8 @@ const commands: Record<string, Command> = {
     load: () => import('../../sidecar/src/main'),
   },
   simulate: {
-    summary: 'run the ComfyUI simulator (a simulated GPU; --replicas k for a load-balanced endpoint)',
+    summary:
+      'run the ComfyUI simulator (a simulated GPU; --replicas k for a load-balanced endpoint)',
     readsEnv: false,
     load: () => import('../../simulator/src/main'),
   },
@@ -60,7 +62,8 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/bench'),
   },
   env: {
-    summary: 'print every setting (the .env.example text, from the config schemas); --write updates .env.example',
+    summary:
+      'print every setting (the .env.example text, from the config schemas); --write updates .env.example',
     readsEnv: false,
     load: () => import('./commands/env'),
   },

@@ -20,7 +20,11 @@ describe('progress', () => {
 
   it('plain mode: a start line, counted work at each tenth and at the end, a ✔ line', () => {
     const out = capture();
-    const progress = createProgress({ stream: out.stream, interactive: false, plainEveryMs: 60_000 });
+    const progress = createProgress({
+      stream: out.stream,
+      interactive: false,
+      plainEveryMs: 60_000,
+    });
     const task = progress.start('starting 20 attendee(s)');
     for (let i = 1; i <= 20; i++) task.count(i, 20, `user${String(i).padStart(3, '0')} ready`);
     task.succeed();
@@ -33,7 +37,11 @@ describe('progress', () => {
 
   it('plain mode: mark() always prints, update() only every few seconds', () => {
     const out = capture();
-    const task = createProgress({ stream: out.stream, interactive: false, plainEveryMs: 60_000 }).start('job');
+    const task = createProgress({
+      stream: out.stream,
+      interactive: false,
+      plainEveryMs: 60_000,
+    }).start('job');
     task.update('node 3 step 1/20');
     task.update('node 3 step 2/20');
     task.mark('running');
@@ -43,7 +51,9 @@ describe('progress', () => {
 
   it('plain mode: a step with nothing to report says it is still running', async () => {
     const out = capture();
-    const task = createProgress({ stream: out.stream, interactive: false, heartbeatMs: 50 }).start('building');
+    const task = createProgress({ stream: out.stream, interactive: false, heartbeatMs: 50 }).start(
+      'building',
+    );
     while (!out.text().includes('still running')) await new Promise((r) => setTimeout(r, 20));
     task.succeed();
     expect(out.text()).toMatch(/^building …\n {2}building: still running \(0 s\)\n/);

@@ -48,15 +48,22 @@ export function bar(done: number, total: number, width = 16): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${done}/${total}`;
 }
 
-export function isInteractive(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+export function isInteractive(
+  stream: NodeJS.WriteStream,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return Boolean(stream.isTTY) && env.TERM !== 'dumb' && !('CI' in env);
 }
 
-function spinnerTask(stream: NodeJS.WriteStream, title: string): { task: ProgressTask; spinner: Ora } {
+function spinnerTask(
+  stream: NodeJS.WriteStream,
+  title: string,
+): { task: ProgressTask; spinner: Ora } {
   const began = Date.now();
   let detail = '';
   const spinner = ora({ stream, text: title, discardStdin: false }).start();
-  const render = () => (spinner.text = `${title}${detail ? ` · ${detail}` : ''} (${seconds(Date.now() - began)})`);
+  const render = () =>
+    (spinner.text = `${title}${detail ? ` · ${detail}` : ''} (${seconds(Date.now() - began)})`);
   const clock = setInterval(render, 1000);
   clock.unref();
   const stop = () => clearInterval(clock);
@@ -87,7 +94,12 @@ function spinnerTask(stream: NodeJS.WriteStream, title: string): { task: Progres
   };
 }
 
-function plainTask(write: (line: string) => void, title: string, everyMs: number, heartbeatMs: number): ProgressTask {
+function plainTask(
+  write: (line: string) => void,
+  title: string,
+  everyMs: number,
+  heartbeatMs: number,
+): ProgressTask {
   const began = Date.now();
   let lastAt = began;
   let lastTenth = -1;
@@ -100,13 +112,18 @@ function plainTask(write: (line: string) => void, title: string, everyMs: number
   };
   write(`${title} …`);
   // A step with nothing to report still says it is alive, so a CI log never looks hung.
-  const heartbeat = setInterval(() => {
-    if (Date.now() - lastAt >= heartbeatMs) print(`  ${title}: still running (${seconds(Date.now() - began)})`);
-  }, Math.min(heartbeatMs, 1000));
+  const heartbeat = setInterval(
+    () => {
+      if (Date.now() - lastAt >= heartbeatMs)
+        print(`  ${title}: still running (${seconds(Date.now() - began)})`);
+    },
+    Math.min(heartbeatMs, 1000),
+  );
   heartbeat.unref();
   return {
     update(detail) {
-      if (Date.now() - lastAt >= everyMs) print(`  ${title}: ${detail} (${seconds(Date.now() - began)})`);
+      if (Date.now() - lastAt >= everyMs)
+        print(`  ${title}: ${detail} (${seconds(Date.now() - began)})`);
     },
     mark(detail) {
       print(`  ${title}: ${detail} (${seconds(Date.now() - began)})`);
@@ -115,7 +132,9 @@ function plainTask(write: (line: string) => void, title: string, everyMs: number
       const tenth = total > 0 ? Math.floor((done / total) * 10) : 0;
       if (tenth !== lastTenth || done === total || Date.now() - lastAt >= everyMs) {
         lastTenth = tenth;
-        print(`  ${title}: ${done}/${total}${detail ? ` · ${detail}` : ''} (${seconds(Date.now() - began)})`);
+        print(
+          `  ${title}: ${done}/${total}${detail ? ` · ${detail}` : ''} (${seconds(Date.now() - began)})`,
+        );
       }
     },
     succeed(text) {

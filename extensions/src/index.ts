@@ -12,7 +12,9 @@ import { connectPromptSending, SendingCounter } from './controller/prompt-sendin
 import { bannerSettings, settingReader } from './controller/banner-settings';
 
 let status: JobStatus | undefined;
-const settings = settingReader((id) => (app.extensionManager?.setting as { get(id: string): unknown } | undefined)?.get(id));
+const settings = settingReader((id) =>
+  (app.extensionManager?.setting as { get(id: string): unknown } | undefined)?.get(id),
+);
 // Listen now, not in setup(): the socket is already open by then and custom frames nobody listened
 // to are dropped. The buffer holds them until the worker is connected.
 const feed = new BufferedSink();
@@ -20,8 +22,11 @@ const sending = new SendingCounter((count) => status?.setSending(count));
 connectJobFeed(api as unknown as EventTarget, feed, { seen: (id) => sending.seen(id) });
 announceExtension(api as unknown as SocketApi);
 // Every generation posts through api.queuePrompt; only newer ones also announce promptQueueing.
-connectPromptSending(api as unknown as Parameters<typeof connectPromptSending>[0], sending, ({ promptId, number }) =>
-  feed.dispatch({ type: 'accepted', id: promptId, number, at: Date.now() }),
+connectPromptSending(
+  api as unknown as Parameters<typeof connectPromptSending>[0],
+  sending,
+  ({ promptId, number }) =>
+    feed.dispatch({ type: 'accepted', id: promptId, number, at: Date.now() }),
 );
 
 app.registerExtension({
@@ -36,7 +41,8 @@ app.registerExtension({
       id: 'Comfyume.Jobs.Toggle',
       label: 'Show GPU jobs',
       icon: 'pi pi-server',
-      function: () => app.extensionManager.command.execute('Workspace.ToggleSidebarTab.comfyume-jobs'),
+      function: () =>
+        app.extensionManager.command.execute('Workspace.ToggleSidebarTab.comfyume-jobs'),
     },
   ],
   async setup() {

@@ -29,7 +29,8 @@ export function nestsDeeperThan(text: string | Uint8Array, max = MAX_JSON_DEPTH)
   for (let i = 0; i < text.length; i++) {
     const c = at(i);
     if (inString) {
-      if (c === BACKSLASH) i++; // the escaped character cannot end the string
+      if (c === BACKSLASH)
+        i++; // the escaped character cannot end the string
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
     else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {

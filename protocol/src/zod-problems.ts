@@ -22,7 +22,9 @@ export type ProblemOptions = {
 /** Each issue of `error` as `name: message`, in zod's order. */
 export function zodProblems(error: z.ZodError, options: ProblemOptions = {}): string[] {
   const issues = options.firstPerKey
-    ? error.issues.filter((issue, i, all) => all.findIndex((other) => other.path[0] === issue.path[0]) === i)
+    ? error.issues.filter(
+        (issue, i, all) => all.findIndex((other) => other.path[0] === issue.path[0]) === i,
+      )
     : error.issues;
   return issues.map((issue) => {
     const path = issue.path.join('.');
@@ -35,4 +37,5 @@ export function zodProblems(error: z.ZodError, options: ProblemOptions = {}): st
 export const firstZodProblem = (error: z.ZodError): string => zodProblems(error)[0] ?? 'invalid';
 
 /** A camelCase option key as its command-line flag: `replicaCount` → `--replica-count`. */
-export const asFlag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const asFlag = (key: string): string =>
+  `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

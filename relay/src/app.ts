@@ -59,7 +59,11 @@ export type Relay = {
 
 const version = (() => {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return '0.0.0';
   }
@@ -91,12 +95,18 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   const backends = backendSet.backends;
   const queue = new QueueInfo(store, () => backends.reduce((n, b) => n + b.capacity(), 0));
 
-  const revocations = new TokenRevocations(redis, revocationsKey(config.redisPrefix), log.child({ mod: 'auth' }));
+  const revocations = new TokenRevocations(
+    redis,
+    revocationsKey(config.redisPrefix),
+    log.child({ mod: 'auth' }),
+  );
   // Closures below refer to objects built a few lines later; they only run after start().
   const hub: EventHub = new EventHub({
     authenticate: (req) => {
       const token = bearer(req.headers.authorization);
-      const principal = token ? verifyToken(token, config.relaySecret, config.adminToken) : undefined;
+      const principal = token
+        ? verifyToken(token, config.relaySecret, config.adminToken)
+        : undefined;
       return principal && !revocations.refusal(principal) ? principal : undefined;
     },
     replay: (userId, since) => eventLog.replay(userId, since),
@@ -107,7 +117,9 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     const closed = hub.disconnect((principal) => revocations.refusal(principal));
     if (closed) log.info({ closed }, 'closed event sockets of revoked tokens');
   });
-  const eventLog = new EventLog(store, tailRedis, log, (userId, event) => hub.publish(userId, event));
+  const eventLog = new EventLog(store, tailRedis, log, (userId, event) =>
+    hub.publish(userId, event),
+  );
   const publisher = new Publisher(store, eventLog, queue);
   const bus = new Bus(redis, subRedis, store.keys, log, {
     preview: (userId, frame) => hub.preview(userId, frame),
@@ -118,12 +130,20 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   });
   const outputs = new OutputStore(config.outputDir, store);
   const inputs = new InputStore(config.inputDir);
-  const metrics = createRelayMetrics({ defaultLabels: { relay: relayId }, perUserLabels: config.metricsPerUser });
+  const metrics = createRelayMetrics({
+    defaultLabels: { relay: relayId },
+    perUserLabels: config.metricsPerUser,
+  });
   metrics.observe.queueDepth(() => store.counts().then((c) => c.queued));
   metrics.observe.runningJobs(() => store.counts().then((c) => c.running));
   metrics.observe.backends(async () => {
     const running = await store.backendRunning();
-    return backends.map((b) => ({ name: b.name, state: b.state(), running: running[b.name] ?? 0, capacity: b.capacity() }));
+    return backends.map((b) => ({
+      name: b.name,
+      state: b.state(),
+      running: running[b.name] ?? 0,
+      capacity: b.capacity(),
+    }));
   });
   metrics.observe.eventSockets(() => hub.size);
   // Serverless only: job folders and old heartbeats on the shared output volume (SFS_RETENTION_H).
@@ -147,12 +167,22 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     logger: log.child({ mod: 'agent-api' }),
     sweep: {
       retentionMs: sfs.sfsRetentionMs,
-      finishedAt: (jobId) => store.get(jobId).then((job) => (job && isTerminal(job.state) ? job.finishedAt : undefined)),
+      finishedAt: (jobId) =>
+        store.get(jobId).then((job) => (job && isTerminal(job.state) ? job.finishedAt : undefined)),
     },
   });
   registerReplicaMetrics(metrics.registry, () => replicasOf(backends));
   const scheduler: Scheduler = new Scheduler(
-    { store, publisher, bus, outputs, inputs, owner: relayId, logger: log, observe: metrics.observe },
+    {
+      store,
+      publisher,
+      bus,
+      outputs,
+      inputs,
+      owner: relayId,
+      logger: log,
+      observe: metrics.observe,
+    },
     backends,
     publisher,
     queue,
@@ -169,7 +199,12 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     outputs,
     inputs,
     backends,
-    objectInfo: new ObjectInfoCache({ redis, key: store.keys.objectInfo, backends, logger: log.child({ mod: 'object-info' }) }),
+    objectInfo: new ObjectInfoCache({
+      redis,
+      key: store.keys.objectInfo,
+      backends,
+      logger: log.child({ mod: 'object-info' }),
+    }),
     startedAt: Date.now(),
     version,
     observe: metrics.observe,
@@ -185,10 +220,19 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       ]),
   };
   const api = createExpressApp(services, log);
-  const admin = createAdminStatic(deps.adminDistDir ?? fileURLToPath(new URL('../../dist/admin', import.meta.url)));
+  const admin = createAdminStatic(
+    deps.adminDistDir ?? fileURLToPath(new URL('../../dist/admin', import.meta.url)),
+  );
   const server = createServer((req, res) => {
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
-      if (metricsAllowed(req, res, { public: config.metricsPublic, relaySecret: config.relaySecret, adminToken: config.adminToken })) void metrics.handler(req, res);
+      if (
+        metricsAllowed(req, res, {
+          public: config.metricsPublic,
+          relaySecret: config.relaySecret,
+          adminToken: config.adminToken,
+        })
+      )
+        void metrics.handler(req, res);
       return;
     }
     if (agentApi(req, res)) return; // /api/admin/replicas, /api/admin/jobs/:id/agent-log
@@ -210,13 +254,20 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       if (started) return;
       started = true;
       const ready = await Promise.all([redis, tailRedis, subRedis].map((r) => waitReady(r, 5_000)));
-      if (!ready.every(Boolean)) log.warn({ redisUrl: config.redisUrl }, 'redis is not reachable yet; the relay answers 503 until it is');
+      if (!ready.every(Boolean))
+        log.warn(
+          { redisUrl: config.redisUrl },
+          'redis is not reachable yet; the relay answers 503 until it is',
+        );
       await durability.start(); // throws VolatileRedisError on a Redis without persistence (unless REDIS_VOLATILE_OK)
       await revocations.start();
       eventLog.start();
       scheduler.start();
       sweeper?.start();
-      log.info({ mode: config.inferenceMode, backends: backends.map((b) => b.name) }, 'relay started');
+      log.info(
+        { mode: config.inferenceMode, backends: backends.map((b) => b.name) },
+        'relay started',
+      );
     },
     async close() {
       revocations.stop();

@@ -15,69 +15,209 @@ const url = z.string().url();
 
 export const EnvSchema = z
   .object({
-    REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis holding every job. `comfyume up` starts its own redis-server (data in <home>/data/redis) when this is unset.'),
-    REDIS_VOLATILE_OK: z.enum(['0', '1', 'true', 'false']).default('0').describe('1: start even when Redis has no persistence (no AOF, no snapshots), knowing a Redis restart loses every queued and running job. Otherwise the relay refuses to start on such a Redis.'),
-    REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, 'letters, digits, _ . : - only').default('comfyume:').describe('Key prefix, so several workshops can share one Redis.'),
-    INFERENCE_MODE: z.enum(['serverless', 'direct', 'simulated']).optional().describe('Where jobs run. Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` runs a local simulated GPU).'),
-    SERVERLESS_ENDPOINT: optionalString.pipe(url.optional()).describe('Serverless ComfyUI endpoint behind a load balancer (e.g. https://<id>.serverless.example/). Required when INFERENCE_MODE=serverless.'),
+    REDIS_URL: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .describe(
+        'Redis holding every job. `comfyume up` starts its own redis-server (data in <home>/data/redis) when this is unset.',
+      ),
+    REDIS_VOLATILE_OK: z
+      .enum(['0', '1', 'true', 'false'])
+      .default('0')
+      .describe(
+        '1: start even when Redis has no persistence (no AOF, no snapshots), knowing a Redis restart loses every queued and running job. Otherwise the relay refuses to start on such a Redis.',
+      ),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/, 'letters, digits, _ . : - only')
+      .default('comfyume:')
+      .describe('Key prefix, so several workshops can share one Redis.'),
+    INFERENCE_MODE: z
+      .enum(['serverless', 'direct', 'simulated'])
+      .optional()
+      .describe(
+        'Where jobs run. Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` runs a local simulated GPU).',
+      ),
+    SERVERLESS_ENDPOINT: optionalString
+      .pipe(url.optional())
+      .describe(
+        'Serverless ComfyUI endpoint behind a load balancer (e.g. https://<id>.serverless.example/). Required when INFERENCE_MODE=serverless.',
+      ),
     SERVERLESS_API_KEY: optionalString.describe('Bearer key for the serverless endpoint.'),
-    SFS_OUTPUT_DIR: optionalString.describe("The GPU replicas' ComfyUI output folder on the shared storage (SFS), as mounted on the relay's machine. Required when INFERENCE_MODE=serverless."),
-    SFS_INPUT_DIR: optionalString.describe("The GPU replicas' ComfyUI input folder on the shared storage, where the relay places uploaded inputs."),
-    SFS_POLL_MS: int(500, 0).describe('Poll interval of the output watcher on the shared storage (inotify sees nothing written by another NFS host); 0 uses inotify.'),
-    SFS_RETENTION_H: int(24, 0).describe("Hours a job's folder on the shared output volume (its tagged outputs, already copied to the relay's own store, and the agent journal with previews) is kept after the job finished; folders of jobs Redis no longer knows go when untouched this long. 0: never delete anything on the shared volume."),
-    SFS_SWEEP_INTERVAL_S: int(600, 10).describe('How often the relay sweeps the shared output volume for expired job folders and heartbeats of long-gone GPU replicas (s).'),
-    SERVERLESS_HISTORY_POLL_MS: int(1000, 50).describe('How often the relay asks /history/{id} on the serverless endpoint (each ask reaches one replica at random).'),
-    SERVERLESS_SETTLE_MS: int(1500, 0).describe('Quiet time after the last output file before outputs alone count as "done" on the serverless endpoint.'),
-    SERVERLESS_CAPACITY: int(4, 1).describe('Jobs in flight at once on the serverless endpoint (its replica count is a good start).'),
-    AGENT_ENABLED: z.enum(['true', 'false', '1', '0']).default('true').describe('Follow GPU replicas that run the ComfyuME agent (gpu-agent/) through their journals and heartbeats on the shared storage; false: history polls and the output folder only.'),
-    AGENT_POLL_MS: int(200, 20).describe("How often a running job reads its GPU replica's journal on the shared storage (ms)."),
-    AGENT_STALE_S: int(6, 1).describe('A GPU replica whose heartbeat has not changed for this long is dead: the job it held is resubmitted (s).'),
-    AGENT_CLAIM_MS: int(3000, 0).describe('How long an agent has to claim a job the GPU accepted before the relay follows it from history and files instead (ms).'),
-    AGENT_MAX_RESUBMITS: int(1, 0).pipe(z.number().max(5)).describe('Resubmits of a job whose GPU replica died holding it (0: the job fails with the reason).'),
-    JOB_TIMEOUT_S: int(600, 1).describe('A job that has not finished after this many seconds is interrupted and fails with a reason.'),
-    COLD_START_BUDGET_S: int(300, 0).describe('How long a GPU scaling from zero may answer 502/503/504 (shown as "GPU warming up") before jobs fail.'),
-    COMFYUI_GPU_URLS: optionalString.describe('Dedicated GPU ComfyUI servers for INFERENCE_MODE=direct, comma-separated http(s) URLs.'),
+    SFS_OUTPUT_DIR: optionalString.describe(
+      "The GPU replicas' ComfyUI output folder on the shared storage (SFS), as mounted on the relay's machine. Required when INFERENCE_MODE=serverless.",
+    ),
+    SFS_INPUT_DIR: optionalString.describe(
+      "The GPU replicas' ComfyUI input folder on the shared storage, where the relay places uploaded inputs.",
+    ),
+    SFS_POLL_MS: int(500, 0).describe(
+      'Poll interval of the output watcher on the shared storage (inotify sees nothing written by another NFS host); 0 uses inotify.',
+    ),
+    SFS_RETENTION_H: int(24, 0).describe(
+      "Hours a job's folder on the shared output volume (its tagged outputs, already copied to the relay's own store, and the agent journal with previews) is kept after the job finished; folders of jobs Redis no longer knows go when untouched this long. 0: never delete anything on the shared volume.",
+    ),
+    SFS_SWEEP_INTERVAL_S: int(600, 10).describe(
+      'How often the relay sweeps the shared output volume for expired job folders and heartbeats of long-gone GPU replicas (s).',
+    ),
+    SERVERLESS_HISTORY_POLL_MS: int(1000, 50).describe(
+      'How often the relay asks /history/{id} on the serverless endpoint (each ask reaches one replica at random).',
+    ),
+    SERVERLESS_SETTLE_MS: int(1500, 0).describe(
+      'Quiet time after the last output file before outputs alone count as "done" on the serverless endpoint.',
+    ),
+    SERVERLESS_CAPACITY: int(4, 1).describe(
+      'Jobs in flight at once on the serverless endpoint (its replica count is a good start).',
+    ),
+    AGENT_ENABLED: z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .describe(
+        'Follow GPU replicas that run the ComfyuME agent (gpu-agent/) through their journals and heartbeats on the shared storage; false: history polls and the output folder only.',
+      ),
+    AGENT_POLL_MS: int(200, 20).describe(
+      "How often a running job reads its GPU replica's journal on the shared storage (ms).",
+    ),
+    AGENT_STALE_S: int(6, 1).describe(
+      'A GPU replica whose heartbeat has not changed for this long is dead: the job it held is resubmitted (s).',
+    ),
+    AGENT_CLAIM_MS: int(3000, 0).describe(
+      'How long an agent has to claim a job the GPU accepted before the relay follows it from history and files instead (ms).',
+    ),
+    AGENT_MAX_RESUBMITS: int(1, 0)
+      .pipe(z.number().max(5))
+      .describe(
+        'Resubmits of a job whose GPU replica died holding it (0: the job fails with the reason).',
+      ),
+    JOB_TIMEOUT_S: int(600, 1).describe(
+      'A job that has not finished after this many seconds is interrupted and fails with a reason.',
+    ),
+    COLD_START_BUDGET_S: int(300, 0).describe(
+      'How long a GPU scaling from zero may answer 502/503/504 (shown as "GPU warming up") before jobs fail.',
+    ),
+    COMFYUI_GPU_URLS: optionalString.describe(
+      'Dedicated GPU ComfyUI servers for INFERENCE_MODE=direct, comma-separated http(s) URLs.',
+    ),
     COMFYUI_GPU_CAPACITY: int(1, 1).describe('Jobs run at once on each direct GPU.'),
-    GPU_DEAD_AFTER_MS: int(3000, 500).describe('A direct GPU whose WebSocket closed and whose health check (GET /queue) has failed for this long is dead: the job it ran is resubmitted to another direct GPU or fails with the reason (ms). A closed socket alone is a network blip: the relay reconnects and keeps following.'),
-    GPU_HEALTH_POLL_MS: int(1000, 100).describe("How often the relay checks the health of a direct GPU whose WebSocket closed (ms)."),
-    GPU_HEALTH_TIMEOUT_MS: int(2000, 100).describe('How long one health check of a direct GPU may take before it counts as failed (ms).'),
-    GPU_MAX_RESUBMITS: int(1, 0).pipe(z.number().max(5)).describe('Resubmits of a job whose direct GPU died running it, each to another live direct GPU (0: the job fails with the reason).'),
-    SIMULATOR_STEP_MS: z.coerce.number().int().min(0).optional().describe('Step time of the simulated GPU (ms per sampler step) when INFERENCE_MODE=simulated.'),
-    RELAY_SECRET: z.string({ required_error: 'required (the key user tokens are signed with)' }).min(16, 'at least 16 characters').describe('Key that signs every attendee\'s relay token (HMAC-SHA256); at least 16 characters. Changing it invalidates all tokens. `comfyume up` and `comfyume users` generate it into <home>/.env.'),
-    ADMIN_TOKEN: z.string({ required_error: 'required (the operator token)' }).min(16, 'at least 16 characters').describe("The operator's bearer token for the relay's admin API and dashboard; at least 16 characters. Generated like RELAY_SECRET."),
+    GPU_DEAD_AFTER_MS: int(3000, 500).describe(
+      'A direct GPU whose WebSocket closed and whose health check (GET /queue) has failed for this long is dead: the job it ran is resubmitted to another direct GPU or fails with the reason (ms). A closed socket alone is a network blip: the relay reconnects and keeps following.',
+    ),
+    GPU_HEALTH_POLL_MS: int(1000, 100).describe(
+      'How often the relay checks the health of a direct GPU whose WebSocket closed (ms).',
+    ),
+    GPU_HEALTH_TIMEOUT_MS: int(2000, 100).describe(
+      'How long one health check of a direct GPU may take before it counts as failed (ms).',
+    ),
+    GPU_MAX_RESUBMITS: int(1, 0)
+      .pipe(z.number().max(5))
+      .describe(
+        'Resubmits of a job whose direct GPU died running it, each to another live direct GPU (0: the job fails with the reason).',
+      ),
+    SIMULATOR_STEP_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Step time of the simulated GPU (ms per sampler step) when INFERENCE_MODE=simulated.',
+      ),
+    RELAY_SECRET: z
+      .string({ required_error: 'required (the key user tokens are signed with)' })
+      .min(16, 'at least 16 characters')
+      .describe(
+        "Key that signs every attendee's relay token (HMAC-SHA256); at least 16 characters. Changing it invalidates all tokens. `comfyume up` and `comfyume users` generate it into <home>/.env.",
+      ),
+    ADMIN_TOKEN: z
+      .string({ required_error: 'required (the operator token)' })
+      .min(16, 'at least 16 characters')
+      .describe(
+        "The operator's bearer token for the relay's admin API and dashboard; at least 16 characters. Generated like RELAY_SECRET.",
+      ),
     RELAY_HOST: z.string().default('0.0.0.0').describe('Address the relay listens on.'),
     RELAY_PORT: int(3000, 0).pipe(z.number().max(65535)).describe('Port the relay listens on.'),
-    OUTPUT_DIR: z.string().default('data/relay-outputs').describe("Where the relay keeps each user's delivered outputs."),
-    RELAY_INPUT_DIR: optionalString.describe("Where the relay keeps uploaded inputs (default <OUTPUT_DIR>/.inputs)."),
+    OUTPUT_DIR: z
+      .string()
+      .default('data/relay-outputs')
+      .describe("Where the relay keeps each user's delivered outputs."),
+    RELAY_INPUT_DIR: optionalString.describe(
+      'Where the relay keeps uploaded inputs (default <OUTPUT_DIR>/.inputs).',
+    ),
     MAX_QUEUED_PER_USER: int(20, 0).describe('Jobs one user may have waiting (0 = unlimited).'),
-    MAX_RUNNING_PER_USER: int(1, 0).describe('Jobs one user may have running at once (0 = unlimited).'),
-    RELAY_MAX_BODY_MB: z.coerce.number().positive().default(20).describe('Largest submitted prompt, in MB.'),
+    MAX_RUNNING_PER_USER: int(1, 0).describe(
+      'Jobs one user may have running at once (0 = unlimited).',
+    ),
+    RELAY_MAX_BODY_MB: z.coerce
+      .number()
+      .positive()
+      .default(20)
+      .describe('Largest submitted prompt, in MB.'),
     RELAY_MAX_NODES: int(1000, 1).describe('Most nodes in one submitted prompt.'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('How much the services log (JSON lines on stderr).'),
-    RELAY_LEASE_MS: int(10_000, 1000).describe('Job lease between relay replicas: a relay that stops renewing loses its jobs to another after this long.'),
-    RELAY_HEARTBEAT_MS: int(3_000, 100).describe('How often a relay renews its leases; must be under half of RELAY_LEASE_MS.'),
-    RELAY_EVENTS_MAXLEN: int(10_000, 100).describe('Events kept per user stream, for sidecars that reconnect.'),
-    RELAY_METRICS_PER_USER: z.enum(['0', '1']).default('1').describe('1 labels the jobs counter on /metrics by user (per-user activity in Grafana); 0 for very large workshops.'),
-    METRICS_PUBLIC: z.enum(['0', '1']).default('0').describe("1 serves the relay's /metrics without a token (only on a private network); by default it needs ADMIN_TOKEN as a bearer token, which the shipped Prometheus configs send."),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('How much the services log (JSON lines on stderr).'),
+    RELAY_LEASE_MS: int(10_000, 1000).describe(
+      'Job lease between relay replicas: a relay that stops renewing loses its jobs to another after this long.',
+    ),
+    RELAY_HEARTBEAT_MS: int(3_000, 100).describe(
+      'How often a relay renews its leases; must be under half of RELAY_LEASE_MS.',
+    ),
+    RELAY_EVENTS_MAXLEN: int(10_000, 100).describe(
+      'Events kept per user stream, for sidecars that reconnect.',
+    ),
+    RELAY_METRICS_PER_USER: z
+      .enum(['0', '1'])
+      .default('1')
+      .describe(
+        '1 labels the jobs counter on /metrics by user (per-user activity in Grafana); 0 for very large workshops.',
+      ),
+    METRICS_PUBLIC: z
+      .enum(['0', '1'])
+      .default('0')
+      .describe(
+        "1 serves the relay's /metrics without a token (only on a private network); by default it needs ADMIN_TOKEN as a bearer token, which the shipped Prometheus configs send.",
+      ),
   })
   .superRefine((env, ctx) => {
     const mode = env.INFERENCE_MODE;
     if (mode === 'serverless' && !env.SERVERLESS_ENDPOINT)
-      ctx.addIssue({ code: 'custom', path: ['SERVERLESS_ENDPOINT'], message: 'required when INFERENCE_MODE=serverless' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVERLESS_ENDPOINT'],
+        message: 'required when INFERENCE_MODE=serverless',
+      });
     if (mode === 'serverless' && !env.SFS_OUTPUT_DIR)
-      ctx.addIssue({ code: 'custom', path: ['SFS_OUTPUT_DIR'], message: 'required when INFERENCE_MODE=serverless (the GPU output volume as mounted here)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SFS_OUTPUT_DIR'],
+        message: 'required when INFERENCE_MODE=serverless (the GPU output volume as mounted here)',
+      });
     if (mode === 'direct' && !env.COMFYUI_GPU_URLS)
-      ctx.addIssue({ code: 'custom', path: ['COMFYUI_GPU_URLS'], message: 'required when INFERENCE_MODE=direct (comma-separated ComfyUI URLs)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COMFYUI_GPU_URLS'],
+        message: 'required when INFERENCE_MODE=direct (comma-separated ComfyUI URLs)',
+      });
     for (const u of splitUrls(env.COMFYUI_GPU_URLS)) {
       if (!URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol))
-        ctx.addIssue({ code: 'custom', path: ['COMFYUI_GPU_URLS'], message: `"${u}" is not an http(s) URL` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['COMFYUI_GPU_URLS'],
+          message: `"${u}" is not an http(s) URL`,
+        });
     }
     if (env.RELAY_HEARTBEAT_MS * 2 >= env.RELAY_LEASE_MS)
-      ctx.addIssue({ code: 'custom', path: ['RELAY_HEARTBEAT_MS'], message: 'must be less than half of RELAY_LEASE_MS' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELAY_HEARTBEAT_MS'],
+        message: 'must be less than half of RELAY_LEASE_MS',
+      });
   });
 
 function splitUrls(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
 }
 
 export type InferenceMode = 'serverless' | 'direct' | 'simulated';
@@ -99,14 +239,25 @@ export type Config = Readonly<{
     historyPollMs: number;
     settleMs: number;
     capacity: number;
-    agent: Readonly<{ enabled: boolean; pollMs: number; staleMs: number; claimMs: number; maxResubmits: number }>;
+    agent: Readonly<{
+      enabled: boolean;
+      pollMs: number;
+      staleMs: number;
+      claimMs: number;
+      maxResubmits: number;
+    }>;
   }>;
   jobTimeoutMs: number;
   coldStartBudgetMs: number;
   gpuUrls: readonly string[];
   gpuCapacity: number;
   /** Dead direct GPUs: socket closed and health failing for `deadAfterMs`. */
-  gpuHealth: Readonly<{ deadAfterMs: number; pollMs: number; timeoutMs: number; maxResubmits: number }>;
+  gpuHealth: Readonly<{
+    deadAfterMs: number;
+    pollMs: number;
+    timeoutMs: number;
+    maxResubmits: number;
+  }>;
   simulatorStepMs?: number;
   relaySecret: string;
   adminToken: string;
@@ -136,7 +287,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const gpuUrls = splitUrls(e.COMFYUI_GPU_URLS);
   const inferenceMode: InferenceMode =
-    e.INFERENCE_MODE ?? (e.SERVERLESS_ENDPOINT ? 'serverless' : gpuUrls.length ? 'direct' : 'simulated');
+    e.INFERENCE_MODE ??
+    (e.SERVERLESS_ENDPOINT ? 'serverless' : gpuUrls.length ? 'direct' : 'simulated');
   const outputDir = resolve(e.OUTPUT_DIR);
   return Object.freeze({
     redisUrl: e.REDIS_URL,

@@ -32,7 +32,11 @@ export class RelayError extends Error {
   /** Seconds a client should wait before retrying (sent as Retry-After), for refusals that pass by themselves. */
   readonly retryAfterS?: number;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: unknown; retryAfterS?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: unknown; retryAfterS?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = this.constructor.name;
     this.code = code;
@@ -65,4 +69,5 @@ export class LeaseLostError extends RelayError {
   }
 }
 
-export const notFound = (what: string): RelayError => new RelayError('not_found', `${what} was not found`);
+export const notFound = (what: string): RelayError =>
+  new RelayError('not_found', `${what} was not found`);

@@ -18,7 +18,11 @@ Configured by environment variables; \`comfyume\` also reads them from the works
 ${envHelp(EnvSchema)}`;
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
     console.log(usage());
     return;
@@ -39,7 +43,10 @@ export async function main(args: string[]): Promise<void> {
   });
   const address = relay.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ host: config.host, port, mode: config.inferenceMode }, `relay listening on http://${config.host}:${port}`);
+  logger.info(
+    { host: config.host, port, mode: config.inferenceMode },
+    `relay listening on http://${config.host}:${port}`,
+  );
 
   let closing = false;
   const shutdown = (signal: string) => {

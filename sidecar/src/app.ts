@@ -42,22 +42,40 @@ export type Sidecar = {
   close(): Promise<void>;
 };
 
-const ACTIVE_STATES = JobState.options.filter((s) => s !== 'done' && s !== 'failed' && s !== 'cancelled');
+const ACTIVE_STATES = JobState.options.filter(
+  (s) => s !== 'done' && s !== 'failed' && s !== 'cancelled',
+);
 
 export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const logger = deps.logger ?? createLogger(config.logLevel, config.userId);
   const state = openStateStore(config.stateDir, logger.child({ mod: 'state' }));
   // Everything built on `relay` knows jobs by the names the client gave them (relay/prompt-ids.ts).
   const promptIds = createPromptIds(state);
-  const relay = withPromptIds(createRelayClient({ url: config.relayUrl, token: config.relayToken, timeoutMs: config.relayTimeoutMs }), promptIds);
+  const relay = withPromptIds(
+    createRelayClient({
+      url: config.relayUrl,
+      token: config.relayToken,
+      timeoutMs: config.relayTimeoutMs,
+    }),
+    promptIds,
+  );
   const local = createLocalComfy(config.comfyUrl, logger.child({ mod: 'local' }));
   /** The attendee's ComfyUI version (`localVersion.version()` / `.flavor()`): we answer as it would. */
   const localVersion = createLocalVersion(local, logger.child({ mod: 'local' }));
   void localVersion.refresh();
   const numbers = createQueueNumbers({ state, local, logger: logger.child({ mod: 'numbers' }) });
   void numbers.syncLocal({ full: true });
-  const catalog = createGpuCatalog(relay, { ttlMs: config.objectInfoTtlMs, waitMs: config.gpuWaitMs, logger: logger.child({ mod: 'gpu' }) });
-  const nodes = createNodeSet({ catalog, local, ttlMs: config.objectInfoTtlMs, logger: logger.child({ mod: 'gpu' }) });
+  const catalog = createGpuCatalog(relay, {
+    ttlMs: config.objectInfoTtlMs,
+    waitMs: config.gpuWaitMs,
+    logger: logger.child({ mod: 'gpu' }),
+  });
+  const nodes = createNodeSet({
+    catalog,
+    local,
+    ttlMs: config.objectInfoTtlMs,
+    logger: logger.child({ mod: 'gpu' }),
+  });
   const outputs = createOutputStore({
     relay,
     outputDir: config.outputDir,
@@ -88,12 +106,22 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   });
 
   const events = connectRelayEvents(
-    { url: config.relayUrl, token: config.relayToken, since: () => ws.lastEventId, pingMs: config.wsPingMs, logger: logger.child({ mod: 'relay-events' }), promptIds },
+    {
+      url: config.relayUrl,
+      token: config.relayToken,
+      since: () => ws.lastEventId,
+      pingMs: config.wsPingMs,
+      logger: logger.child({ mod: 'relay-events' }),
+      promptIds,
+    },
     {
       onEvent: (event) => void pipeline.onRelayEvent(event),
       onPreview: (frame) => void pipeline.onRelayPreview(frame),
       onConnection: (connected, reason) => {
-        logger.info({ connected, reason }, connected ? 'relay events connected' : 'relay events disconnected');
+        logger.info(
+          { connected, reason },
+          connected ? 'relay events connected' : 'relay events disconnected',
+        );
         ws.relayConnection(connected);
         if (connected) {
           // A relay that lost its data is seen before its (shorter) list replaces ours, and the jobs
@@ -105,28 +133,57 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
               const list = await relay.listJobs({ state: ACTIVE_STATES });
               return pipeline.seed(list.jobs, (gone) => dataLoss.suspect(gone), mark);
             })
-            .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, 'could not list active jobs'));
+            .catch((error: unknown) =>
+              logger.warn(
+                { err: error instanceof Error ? error.message : error },
+                'could not list active jobs',
+              ),
+            );
         }
       },
     },
   );
 
   const control = createJobControl(relay, (id) => book.job(id));
-  const view = createViewSource({ relayJobs: createRelayJobs(relay, logger), local, state, outputs, numbers, logger });
+  const view = createViewSource({
+    relayJobs: createRelayJobs(relay, logger),
+    local,
+    state,
+    outputs,
+    numbers,
+    logger,
+  });
   const prompt = createPromptRoute({
     relay,
     nodes,
     uploadInputs: createInputUploader(relay),
     numbers,
-    rerun: createRerunCache({ relay, state, dirs: { output: config.outputDir, temp: config.tempDir } }),
+    rerun: createRerunCache({
+      relay,
+      state,
+      dirs: { output: config.outputDir, temp: config.tempDir },
+    }),
     flavor: () => localVersion.settled(),
     submitted: (job) => pipeline.submitted(job),
     dirs: { input: config.inputDir, output: config.outputDir, temp: config.tempDir },
     maxBodyBytes: config.maxBodyBytes,
     logger: logger.child({ mod: 'prompt' }),
   });
-  const queue = createQueueRoutes({ view, local, state, control, remoteRemaining: () => book.activeCount(), maxBodyBytes: config.maxBodyBytes });
-  const jobs = createJobsRoutes({ view, local, control, flavor: () => localVersion.settled(), maxBodyBytes: config.maxBodyBytes });
+  const queue = createQueueRoutes({
+    view,
+    local,
+    state,
+    control,
+    remoteRemaining: () => book.activeCount(),
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  const jobs = createJobsRoutes({
+    view,
+    local,
+    control,
+    flavor: () => localVersion.settled(),
+    maxBodyBytes: config.maxBodyBytes,
+  });
   const proxy = createLocalProxy(config.comfyUrl, logger.child({ mod: 'proxy' }));
 
   const handler = createRouter({

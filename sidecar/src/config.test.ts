@@ -21,7 +21,10 @@ describe('loadConfig', () => {
   });
 
   it('accepts QUEUE_MANAGER_URL as the old name of RELAY_URL', () => {
-    expect(loadConfig({ ...base, RELAY_URL: undefined, QUEUE_MANAGER_URL: 'https://qm.example' }).relayUrl).toBe('https://qm.example');
+    expect(
+      loadConfig({ ...base, RELAY_URL: undefined, QUEUE_MANAGER_URL: 'https://qm.example' })
+        .relayUrl,
+    ).toBe('https://qm.example');
   });
 
   it('lists every bad value in one error, never echoing the token', () => {
@@ -43,14 +46,28 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const keys = (error as ConfigError).problems.map((p) => p.split(':')[0]);
     expect(keys.sort()).toEqual(
-      ['COMFYUI_INPUT_DIR', 'COMFYUI_TEMP_DIR', 'COMFYUI_URL', 'RELAY_TOKEN', 'RELAY_URL', 'SIDECAR_BASE_PATH', 'SIDECAR_LISTEN', 'SIDECAR_WS_PING_MS', 'USER_ID'].sort(),
+      [
+        'COMFYUI_INPUT_DIR',
+        'COMFYUI_TEMP_DIR',
+        'COMFYUI_URL',
+        'RELAY_TOKEN',
+        'RELAY_URL',
+        'SIDECAR_BASE_PATH',
+        'SIDECAR_LISTEN',
+        'SIDECAR_WS_PING_MS',
+        'USER_ID',
+      ].sort(),
     );
     expect((error as Error).message).toContain('RELAY_TOKEN: ');
     expect((error as Error).message).not.toContain('got ""');
   });
 
   it('parses a listen address and a base path', () => {
-    const config = loadConfig({ ...base, SIDECAR_LISTEN: '127.0.0.1:9000', SIDECAR_BASE_PATH: '/user001/' });
+    const config = loadConfig({
+      ...base,
+      SIDECAR_LISTEN: '127.0.0.1:9000',
+      SIDECAR_BASE_PATH: '/user001/',
+    });
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(config.basePath).toBe('/user001');
   });

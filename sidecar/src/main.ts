@@ -18,7 +18,11 @@ the same words, is in .env.example.
 ${envHelp(EnvSchema)}`;
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: false });
+  const { values } = parseArgs({
+    args,
+    options: { help: { type: 'boolean', short: 'h' } },
+    allowPositionals: false,
+  });
   if (values.help) {
     console.log(help());
     return;
@@ -41,7 +45,10 @@ export async function main(args: string[]): Promise<void> {
     sidecar.server.once('error', reject);
     sidecar.server.listen(config.listen.port, config.listen.host, resolve);
   });
-  logger.info({ listen: config.listen, comfy: config.comfyUrl, relay: config.relayUrl }, 'sidecar listening');
+  logger.info(
+    { listen: config.listen, comfy: config.comfyUrl, relay: config.relayUrl },
+    'sidecar listening',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -12,7 +12,11 @@ import { WebSocket } from 'ws';
 import { createRelay, type Relay } from '../../relay/src/app';
 import { mintUserToken } from '../../kit/user-token';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../simulator/src/app';
 import { startRedis, type StartRedisOptions, type TestRedis } from '../../kit/redis-server';
 import { createSidecar, type Sidecar } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -38,7 +42,11 @@ export type Stack = {
   relay: Relay;
   root: string;
   /** `local`: options of the attendee's own (simulated) ComfyUI, e.g. `{ version: '0.8.0' }`. */
-  attendee(userId: string, env?: Record<string, string>, local?: Partial<SimulatorOptions>): Promise<Attendee>;
+  attendee(
+    userId: string,
+    env?: Record<string, string>,
+    local?: Partial<SimulatorOptions>,
+  ): Promise<Attendee>;
   stopRelay(): Promise<void>;
   startRelay(): Promise<void>;
   close(): Promise<void>;
@@ -116,8 +124,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     root,
     async attendee(userId, env = {}, localOptions = {}) {
       const base = join(root, userId);
-      const dirs = { input: join(base, 'input'), output: join(base, 'output'), temp: join(base, 'temp'), state: join(base, 'state') };
-      const local = await startSimulator({ port: 0, outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20, ...localOptions });
+      const dirs = {
+        input: join(base, 'input'),
+        output: join(base, 'output'),
+        temp: join(base, 'temp'),
+        state: join(base, 'state'),
+      };
+      const local = await startSimulator({
+        port: 0,
+        outputDir: dirs.output,
+        inputDir: dirs.input,
+        tempDir: dirs.temp,
+        stepMs: 20,
+        ...localOptions,
+      });
       const config = loadConfig({
         SIDECAR_LISTEN: '127.0.0.1:0',
         COMFYUI_URL: local.url,
@@ -181,12 +201,21 @@ export class TabSocket {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
-      this.frames.push(isBinary ? { binary: bytes } : (JSON.parse(bytes.toString('utf8')) as Received));
+      this.frames.push(
+        isBinary ? { binary: bytes } : (JSON.parse(bytes.toString('utf8')) as Received),
+      );
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
 
-  static async open(baseUrl: string, clientId?: string, flags: Record<string, unknown> = { supports_preview_metadata: true, supports_manager_v4_ui: true }): Promise<TabSocket> {
+  static async open(
+    baseUrl: string,
+    clientId?: string,
+    flags: Record<string, unknown> = {
+      supports_preview_metadata: true,
+      supports_manager_v4_ui: true,
+    },
+  ): Promise<TabSocket> {
     const url = `${baseUrl.replace(/^http/, 'ws')}/ws${clientId ? `?clientId=${clientId}` : ''}`;
     const ws = new WebSocket(url, { headers: { origin: baseUrl } });
     const tab = new TabSocket(ws);
@@ -196,12 +225,18 @@ export class TabSocket {
     });
     ws.send(JSON.stringify({ type: 'feature_flags', data: flags }));
     // The server's first frames: status (with sid), then its feature_flags reply.
-    await tab.until(() => tab.texts().some((m) => m.type === 'status') && tab.texts().some((m) => m.type === 'feature_flags'));
+    await tab.until(
+      () =>
+        tab.texts().some((m) => m.type === 'status') &&
+        tab.texts().some((m) => m.type === 'feature_flags'),
+    );
     return tab;
   }
 
   texts(): { type: string; data: Record<string, unknown> }[] {
-    return this.frames.filter((f): f is { type: string; data: Record<string, unknown> } => 'type' in f);
+    return this.frames.filter(
+      (f): f is { type: string; data: Record<string, unknown> } => 'type' in f,
+    );
   }
 
   get sid(): string {
@@ -211,7 +246,10 @@ export class TabSocket {
   async until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out; frames so far: ${JSON.stringify(this.texts().map((m) => m.type))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out; frames so far: ${JSON.stringify(this.texts().map((m) => m.type))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 200);
         this.waiters.push(() => {
@@ -224,7 +262,13 @@ export class TabSocket {
 
   /** Waits for the end marker of a job. */
   untilEnd(promptId: string, timeoutMs?: number) {
-    return this.until(() => this.texts().some((m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId), timeoutMs);
+    return this.until(
+      () =>
+        this.texts().some(
+          (m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId,
+        ),
+      timeoutMs,
+    );
   }
 
   close() {
@@ -234,10 +278,16 @@ export class TabSocket {
 
 /** The body frontend 1.35's Run sent in the real 0.8.0 recording. */
 export type RunBody = { prompt: Record<string, unknown>; extra_data: Record<string, unknown> };
-export const recordedRunBody = readJson<{ request: { body: RunBody } }>('real-0.8.0/frontend/post_prompt_1.json').request.body;
+export const recordedRunBody = readJson<{ request: { body: RunBody } }>(
+  'real-0.8.0/frontend/post_prompt_1.json',
+).request.body;
 
 /** POST /api/prompt to an attendee's sidecar as that Run sent it, with `prompt` in place of the recorded one. */
-export async function postRun(attendeeUrl: string, prompt: unknown, clientId: string): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function postRun(
+  attendeeUrl: string,
+  prompt: unknown,
+  clientId: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${attendeeUrl}/api/prompt`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

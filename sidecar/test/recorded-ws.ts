@@ -16,7 +16,12 @@ export function recordedIncoming(relPath: string): RecordedMessage[] {
   const lines = readFileSync(resolve(fixturesDir, relPath), 'utf8').split('\n').filter(Boolean);
   const out: RecordedMessage[] = [];
   for (const line of lines) {
-    const row = JSON.parse(line) as { dir?: string; kind?: string; msg?: RecordedMessage; payload?: RecordedMessage };
+    const row = JSON.parse(line) as {
+      dir?: string;
+      kind?: string;
+      msg?: RecordedMessage;
+      payload?: RecordedMessage;
+    };
     if (row.dir !== 'in') continue;
     const message = row.payload ?? (row.kind === 'text' ? row.msg : undefined);
     if (message && typeof message.type === 'string') out.push(message);
@@ -37,7 +42,8 @@ export function jobSegment(messages: RecordedMessage[]): RecordedMessage[] {
  */
 export function signature(messages: RecordedMessage[]): string[] {
   return messages.map((m) => {
-    if (m.type === 'executing') return m.data.node === null ? 'executing:null' : `executing:${String(m.data.node)}`;
+    if (m.type === 'executing')
+      return m.data.node === null ? 'executing:null' : `executing:${String(m.data.node)}`;
     if (m.type === 'executed') return `executed:${String(m.data.node)}`;
     if (m.type === 'status') return 'status';
     return m.type;

@@ -203,7 +203,11 @@ async function startAgentReplicas(
       { url: balancer.url, replicas: count, pids: started.map((p) => p.pid) },
       'simulator listening (replicas with the GPU agent, one process each)',
     );
-    return behind(balancer, { replicas: [], processes: started, gate }, async () => void (await stopAll()));
+    return behind(
+      balancer,
+      { replicas: [], processes: started, gate },
+      async () => void (await stopAll()),
+    );
   } catch (error) {
     await stopAll();
     throw error;

@@ -24,7 +24,12 @@ export type Balancer = {
 /** How long a replica that refused a connection is left out of the rotation. */
 const DOWN_MS = 5000;
 
-export async function startBalancer(host: string, port: number, targets: string[], gate?: Gate): Promise<Balancer> {
+export async function startBalancer(
+  host: string,
+  port: number,
+  targets: string[],
+  gate?: Gate,
+): Promise<Balancer> {
   let next = 0;
   const downUntil = new Map<string, number>();
   const requests = new Map<string, number>();
@@ -50,8 +55,13 @@ export async function startBalancer(host: string, port: number, targets: string[
     on: {
       error: (err, req, res) => {
         const target = chosen.get(req as IncomingMessage);
-        if (target && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED') downUntil.set(target, Date.now() + DOWN_MS);
-        const r = res as { writeHead?: (s: number, h: Record<string, string>) => void; end: (b?: string) => void; destroy?: () => void };
+        if (target && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED')
+          downUntil.set(target, Date.now() + DOWN_MS);
+        const r = res as {
+          writeHead?: (s: number, h: Record<string, string>) => void;
+          end: (b?: string) => void;
+          destroy?: () => void;
+        };
         if (typeof r.writeHead === 'function') {
           try {
             r.writeHead(502, { 'Content-Type': 'text/plain' });

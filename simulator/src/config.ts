@@ -32,7 +32,12 @@ Options:
 
 const Flags = z.object({
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.coerce.number({ invalid_type_error: 'a port number from 0 to 65535' }).int().min(0).max(65535).default(8188),
+  port: z.coerce
+    .number({ invalid_type_error: 'a port number from 0 to 65535' })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8188),
   outputDir: z.string().min(1).default('./data/simulator/output'),
   inputDir: z.string().min(1).default('./data/simulator/input'),
   tempDir: z.string().min(1).default('./data/simulator/temp'),
@@ -44,9 +49,7 @@ const Flags = z.object({
   agent: z.boolean().default(false),
   agentHeartbeatMs: z.coerce.number().int().min(200).max(60_000).default(2000),
   webRoot: z.string().min(1).optional(),
-  extension: z
-    .array(z.string().regex(/^[^=/]+=.+$/, 'expected <name>=<dir>'))
-    .default([]),
+  extension: z.array(z.string().regex(/^[^=/]+=.+$/, 'expected <name>=<dir>')).default([]),
 });
 
 export type CliConfig = { help: true } | { help: false; options: Readonly<SimulatorOptions> };

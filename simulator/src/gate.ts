@@ -14,7 +14,11 @@ export type GateOptions = {
 
 type Refusal = { status: number; body: string; contentType: string };
 
-const REASONS: Record<number, string> = { 401: 'Unauthorized', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = {
+  401: 'Unauthorized',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
 
 export class Gate {
   private warmAt: number;
@@ -39,14 +43,29 @@ export class Gate {
     if (this.burstLeft > 0) {
       this.burstLeft--;
       const status = this.options.http5xxBurst?.status ?? 503;
-      return { status, body: `upstream connect error or disconnect/reset before headers. reset reason: connection failure`, contentType: 'text/plain' };
+      return {
+        status,
+        body: `upstream connect error or disconnect/reset before headers. reset reason: connection failure`,
+        contentType: 'text/plain',
+      };
     }
     if (!this.warm) {
       // What an LB says while no replica is up yet.
-      return { status: 503, body: JSON.stringify({ error: 'no healthy upstream', detail: 'the GPU worker is starting (cold start)' }), contentType: 'application/json' };
+      return {
+        status: 503,
+        body: JSON.stringify({
+          error: 'no healthy upstream',
+          detail: 'the GPU worker is starting (cold start)',
+        }),
+        contentType: 'application/json',
+      };
     }
     if (this.options.apiKey !== undefined && !this.authorized(req.headers.authorization)) {
-      return { status: 401, body: JSON.stringify({ error: 'Unauthorized' }), contentType: 'application/json' };
+      return {
+        status: 401,
+        body: JSON.stringify({ error: 'Unauthorized' }),
+        contentType: 'application/json',
+      };
     }
     return undefined;
   }
@@ -61,7 +80,10 @@ export class Gate {
   refuseHttp(req: IncomingMessage, res: ServerResponse): boolean {
     const refusal = this.check(req);
     if (!refusal) return false;
-    res.writeHead(refusal.status, { 'Content-Type': refusal.contentType, 'Content-Length': Buffer.byteLength(refusal.body) });
+    res.writeHead(refusal.status, {
+      'Content-Type': refusal.contentType,
+      'Content-Length': Buffer.byteLength(refusal.body),
+    });
     res.end(refusal.body);
     return true;
   }

@@ -12,8 +12,12 @@ export async function main(args: string[]): Promise<void> {
   const logger = pino({ name: 'simulator', redact: ['req.headers.authorization', 'apiKey'] });
   const simulator = await startSimulator({ ...config.options, logger });
   const count = simulator.replicas.length || simulator.processes.length;
-  const agent = simulator.processes.length ? `, GPU agent on, pids ${simulator.processes.map((p) => p.pid).join(' ')}` : '';
-  console.log(`ComfyUI simulator listening on ${simulator.url} (${count} replica${count === 1 ? '' : 's'}${agent})`);
+  const agent = simulator.processes.length
+    ? `, GPU agent on, pids ${simulator.processes.map((p) => p.pid).join(' ')}`
+    : '';
+  console.log(
+    `ComfyUI simulator listening on ${simulator.url} (${count} replica${count === 1 ? '' : 's'}${agent})`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

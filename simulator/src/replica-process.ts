@@ -10,7 +10,8 @@ import { startReplica, type ReplicaOptions } from './replica';
 
 export type ChildOptions = Omit<ReplicaOptions, 'gate' | 'log'> & { logLevel: string };
 export type ParentMessage = { type: 'start'; options: ChildOptions } | { type: 'stop' };
-export type ChildMessage = { type: 'ready'; url: string; port: number } | { type: 'failed'; message: string };
+export type ChildMessage =
+  { type: 'ready'; url: string; port: number } | { type: 'failed'; message: string };
 
 const reply = (message: ChildMessage) => process.send?.(message);
 let stopping: Promise<void> | undefined;
@@ -35,7 +36,8 @@ process.on('message', (message: ParentMessage) => {
       close = started.close;
       reply({ type: 'ready', url: started.replica.url, port: started.replica.port });
     },
-    (error: unknown) => reply({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      reply({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
   );
 });
 process.on('disconnect', stop);

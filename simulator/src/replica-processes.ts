@@ -34,7 +34,13 @@ export async function startReplicaProcess(options: ChildOptions): Promise<Replic
   let hasExited = false;
   void exited.then(() => (hasExited = true));
   const ready = await new Promise<ChildMessage>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica ${options.index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`replica ${options.index} did not start within ${START_TIMEOUT_MS / 1000} s`),
+        ),
+      START_TIMEOUT_MS,
+    );
     child.once('message', (message: ChildMessage) => {
       clearTimeout(timer);
       resolve(message);

@@ -41,26 +41,50 @@ export type ReplicaOptions = {
   agent?: AgentConfig;
 };
 
-export type SimulatorReplica = { index: number; url: string; port: number; context: ReplicaContext };
+export type SimulatorReplica = {
+  index: number;
+  url: string;
+  port: number;
+  context: ReplicaContext;
+};
 
-export async function startReplica(options: ReplicaOptions): Promise<{ replica: SimulatorReplica; close: () => Promise<void> }> {
+export async function startReplica(
+  options: ReplicaOptions,
+): Promise<{ replica: SimulatorReplica; close: () => Promise<void> }> {
   const log = options.log.child({ replica: options.index });
   // The queue's status broadcast needs the hub, and the hub's reconnect rule needs the executor.
   const late: { hub?: WsHub; executor?: Executor } = {};
-  const queue = new PromptQueue(() => late.hub?.send('status', { status: { exec_info: { queue_remaining: queue.tasksRemaining() } } }, null));
+  const queue = new PromptQueue(() =>
+    late.hub?.send(
+      'status',
+      { status: { exec_info: { queue_remaining: queue.tasksRemaining() } } },
+      null,
+    ),
+  );
   // PreviewImage objects live per node id while the node stays in consecutive prompts (ComfyUI's object cache).
   const previewSuffixes = new Map<string, string>();
-  const registry = new NodeRegistry(options.dirs, (nodeId) => {
-    let suffix = previewSuffixes.get(nodeId);
-    if (!suffix) previewSuffixes.set(nodeId, (suffix = randomTempSuffix()));
-    return suffix;
-  }, options.withoutNodeTypes);
+  const registry = new NodeRegistry(
+    options.dirs,
+    (nodeId) => {
+      let suffix = previewSuffixes.get(nodeId);
+      if (!suffix) previewSuffixes.set(nodeId, (suffix = randomTempSuffix()));
+      return suffix;
+    },
+    options.withoutNodeTypes,
+  );
   const hub = new WsHub({
     queueInfo: () => ({ exec_info: { queue_remaining: queue.tasksRemaining() } }),
     serverFeatures: () => ({ ...SERVER_FEATURES }),
     lastNodeFor: (sid) => (late.executor?.clientId === sid ? late.executor.lastNodeId : undefined),
   });
-  const executor = new Executor({ hub, registry, dirs: options.dirs, stepMs: options.stepMs, previewMethod: options.previewMethod, failNodeTypes: new Set(options.failNodeTypes) });
+  const executor = new Executor({
+    hub,
+    registry,
+    dirs: options.dirs,
+    stepMs: options.stepMs,
+    previewMethod: options.previewMethod,
+    failNodeTypes: new Set(options.failNodeTypes),
+  });
   Object.assign(late, { hub, executor });
   let agent: SimAgent | undefined;
   if (options.agent) {
@@ -115,7 +139,8 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
       }
       send(res, await match.handler(http));
     } catch (error) {
-      if (!(error instanceof MalformedJson)) log.error({ err: error, url: req.url }, 'handler failed');
+      if (!(error instanceof MalformedJson))
+        log.error({ err: error, url: req.url }, 'handler failed');
       if (!res.headersSent) send(res, AIOHTTP_500);
       else res.destroy();
     }
@@ -153,15 +178,25 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
         log.error({ err: error, promptId }, 'execution crashed');
         outcome = { success: false, messages: [], historyResult: { outputs: {}, meta: {} } };
       }
-      queue.taskDone(next.id, outcome.historyResult, { status_str: outcome.success ? 'success' : 'error', completed: outcome.success, messages: outcome.messages });
-      if (executor.clientId !== null) hub.send('executing', { node: null, prompt_id: promptId }, executor.clientId);
+      queue.taskDone(next.id, outcome.historyResult, {
+        status_str: outcome.success ? 'success' : 'error',
+        completed: outcome.success,
+        messages: outcome.messages,
+      });
+      if (executor.clientId !== null)
+        hub.send('executing', { node: null, prompt_id: promptId }, executor.clientId);
     }
   })();
 
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const replica: SimulatorReplica = { index: options.index, port, url: `http://${options.host}:${port}`, context };
+  const replica: SimulatorReplica = {
+    index: options.index,
+    port,
+    url: `http://${options.host}:${port}`,
+    context,
+  };
   log.debug({ url: replica.url }, 'replica listening');
 
   return {
@@ -178,4 +213,3 @@ export async function startReplica(options: ReplicaOptions): Promise<{ replica: 
     },
   };
 }
-

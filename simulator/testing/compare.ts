@@ -27,10 +27,12 @@ export class IdMap {
   }
 }
 
-const isQueueTuple = (v: unknown[]): boolean => v.length === 5 && typeof v[1] === 'string' && Array.isArray(v[4]) && typeof v[2] === 'object';
+const isQueueTuple = (v: unknown[]): boolean =>
+  v.length === 5 && typeof v[1] === 'string' && Array.isArray(v[4]) && typeof v[2] === 'object';
 
 export function scrub(value: unknown, key = ''): unknown {
-  if (typeof value === 'string') return value.replace(TEMP, 'ComfyUI_temp_xxxxx_').replace(PATHS, '$1: <path>');
+  if (typeof value === 'string')
+    return value.replace(TEMP, 'ComfyUI_temp_xxxxx_').replace(PATHS, '$1: <path>');
   if (typeof value === 'number' && /(^|_)time$|timestamp/.test(key)) return '<ms>';
   if (Array.isArray(value)) {
     const items = value.map((v) => scrub(v));

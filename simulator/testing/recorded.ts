@@ -16,21 +16,29 @@ export type Exchange = {
   response: { status: number; content_type: string | null; json?: unknown; text?: string };
 };
 
-export const readJson = <T = unknown>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+export const readJson = <T = unknown>(file: string): T =>
+  JSON.parse(readFileSync(file, 'utf8')) as T;
 export const readExchange = (file: string): Exchange => readJson<Exchange>(file);
 
-export type Frame = { kind: 'text'; msg: { type: string; data: Record<string, unknown> } } | { kind: 'binary'; data: Buffer };
+export type Frame =
+  | { kind: 'text'; msg: { type: string; data: Record<string, unknown> } }
+  | { kind: 'binary'; data: Buffer };
 
 /** The `in` frames of a recorded ws.jsonl (server → client), text and binary. */
 export function recordedFrames(file: string): Frame[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { dir?: string; kind?: string; msg?: unknown; payload?: unknown })
+    .map(
+      (line) =>
+        JSON.parse(line) as { dir?: string; kind?: string; msg?: unknown; payload?: unknown },
+    )
     .filter((l) => l.dir === 'in')
     .map((l) => {
       const msg = (l.msg ?? l.payload) as { type: string; data: Record<string, unknown> };
-      return l.kind === 'binary' ? ({ kind: 'binary', data: Buffer.alloc(0) } as Frame) : ({ kind: 'text', msg } as Frame);
+      return l.kind === 'binary'
+        ? ({ kind: 'binary', data: Buffer.alloc(0) } as Frame)
+        : ({ kind: 'text', msg } as Frame);
     })
     .filter((f) => f.kind === 'binary' || typeof f.msg?.type === 'string');
 }
@@ -76,10 +84,16 @@ export class Normaliser {
 /** `{a: 'string', b: {c: 'number'}}`: the key sets and value types, recursively (arrays by their items). */
 export function shape(value: unknown): unknown {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return value.length === 0 ? [] : [...new Set(value.map((v) => JSON.stringify(shape(v))))].map((s) => JSON.parse(s) as unknown);
+  if (Array.isArray(value))
+    return value.length === 0
+      ? []
+      : [...new Set(value.map((v) => JSON.stringify(shape(v))))].map(
+          (s) => JSON.parse(s) as unknown,
+        );
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value as object).sort()) out[key] = shape((value as Record<string, unknown>)[key]);
+    for (const key of Object.keys(value as object).sort())
+      out[key] = shape((value as Record<string, unknown>)[key]);
     return out;
   }
   return typeof value;
@@ -92,32 +106,63 @@ export class RecordingClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
-      this.frames.push(isBinary ? { kind: 'binary', data: buf } : { kind: 'text', msg: JSON.parse(buf.toString()) });
+      this.frames.push(
+        isBinary
+          ? { kind: 'binary', data: buf }
+          : { kind: 'text', msg: JSON.parse(buf.toString()) },
+      );
       for (const w of this.waiters.splice(0)) w();
     });
   }
 
-  static async open(url: string, options: { clientId?: string; flags?: Record<string, unknown> | null; headers?: Record<string, string> } = {}): Promise<RecordingClient> {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws${options.clientId ? `?clientId=${options.clientId}` : ''}`, { headers: options.headers });
+  static async open(
+    url: string,
+    options: {
+      clientId?: string;
+      flags?: Record<string, unknown> | null;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<RecordingClient> {
+    const ws = new WebSocket(
+      `${url.replace(/^http/, 'ws')}/ws${options.clientId ? `?clientId=${options.clientId}` : ''}`,
+      { headers: options.headers },
+    );
     const client = new RecordingClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    const flags = options.flags === undefined ? { supports_preview_metadata: true, supports_manager_v4_ui: true, supports_progress_text_metadata: true } : options.flags;
+    const flags =
+      options.flags === undefined
+        ? {
+            supports_preview_metadata: true,
+            supports_manager_v4_ui: true,
+            supports_progress_text_metadata: true,
+          }
+        : options.flags;
     if (flags) ws.send(JSON.stringify({ type: 'feature_flags', data: flags }));
     return client;
   }
 
   texts(): Array<{ type: string; data: Record<string, unknown> }> {
-    return this.frames.filter((f) => f.kind === 'text').map((f) => (f as Extract<Frame, { kind: 'text' }>).msg);
+    return this.frames
+      .filter((f) => f.kind === 'text')
+      .map((f) => (f as Extract<Frame, { kind: 'text' }>).msg);
   }
 
   /** Resolves when `predicate` holds for the frames so far (checked on every new frame). */
-  async until(predicate: (texts: Array<{ type: string; data: Record<string, unknown> }>) => boolean, timeoutMs = 60_000): Promise<void> {
+  async until(
+    predicate: (texts: Array<{ type: string; data: Record<string, unknown> }>) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.texts())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting; got ${this.texts().map((m) => m.type).join(',')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting; got ${this.texts()
+            .map((m) => m.type)
+            .join(',')}`,
+        );
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 1000);
@@ -127,7 +172,11 @@ export class RecordingClient {
 
   /** Waits for `executing {node: null, prompt_id}`, the end of that prompt. */
   finished(promptId: string): Promise<void> {
-    return this.until((t) => t.some((m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId));
+    return this.until((t) =>
+      t.some(
+        (m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId,
+      ),
+    );
   }
 
   close(): void {
@@ -135,8 +184,16 @@ export class RecordingClient {
   }
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; contentType: string | null; json?: unknown; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; contentType: string | null; json?: unknown; text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   let json: unknown;
   try {

@@ -13,7 +13,13 @@ import { txt2img } from './support/workflows';
 import { startE2EStack, type E2EStack } from './stack';
 
 type Seen = { running: string[][]; previews: string[]; steps: number[]; executing: string[] };
-type W = { comfyAPI: { api: { api: EventTarget } }; app: { graph: { getNodeById(id: number): { running?: boolean; previewImg?: HTMLImageElement } | null } }; __seen: Seen };
+type W = {
+  comfyAPI: { api: { api: EventTarget } };
+  app: {
+    graph: { getNodeById(id: number): { running?: boolean; previewImg?: HTMLImageElement } | null };
+  };
+  __seen: Seen;
+};
 
 describe('serverless GPU replicas with the agent, in the browser', () => {
   let stack: E2EStack;
@@ -21,7 +27,10 @@ describe('serverless GPU replicas with the agent, in the browser', () => {
   let comfy: ComfyPage;
 
   beforeAll(async () => {
-    stack = await startE2EStack({ mode: 'serverless', gpu: { replicas: 3, agent: true, stepMs: 80 } });
+    stack = await startE2EStack({
+      mode: 'serverless',
+      gpu: { replicas: 3, agent: true, stepMs: 80 },
+    });
     browser = await launchBrowser({ httpCredentials: stack.httpCredentials });
     comfy = new ComfyPage(await browser.newPage());
     await comfy.open(stack.url);
@@ -41,12 +50,22 @@ describe('serverless GPU replicas with the agent, in the browser', () => {
       const api = w.comfyAPI.api.api;
       api.addEventListener('progress_state', (e) => {
         const nodes = ((e as CustomEvent).detail?.nodes ?? {}) as Record<string, { state: string }>;
-        const running = Object.entries(nodes).filter(([, s]) => s.state === 'running').map(([id]) => id);
+        const running = Object.entries(nodes)
+          .filter(([, s]) => s.state === 'running')
+          .map(([id]) => id);
         if (running.join() !== seen.running.at(-1)?.join()) seen.running.push(running);
       });
-      api.addEventListener('b_preview_with_metadata', (e) => seen.previews.push(String((e as CustomEvent).detail?.displayNodeId ?? (e as CustomEvent).detail?.nodeId)));
-      api.addEventListener('progress', (e) => seen.steps.push(Number((e as CustomEvent).detail?.value)));
-      api.addEventListener('executing', (e) => seen.executing.push(String((e as CustomEvent).detail)));
+      api.addEventListener('b_preview_with_metadata', (e) =>
+        seen.previews.push(
+          String((e as CustomEvent).detail?.displayNodeId ?? (e as CustomEvent).detail?.nodeId),
+        ),
+      );
+      api.addEventListener('progress', (e) =>
+        seen.steps.push(Number((e as CustomEvent).detail?.value)),
+      );
+      api.addEventListener('executing', (e) =>
+        seen.executing.push(String((e as CustomEvent).detail)),
+      );
     });
     const seen = () => comfy.page.evaluate(() => (window as unknown as W).__seen);
     await comfy.runAndGetId();
@@ -56,7 +75,12 @@ describe('serverless GPU replicas with the agent, in the browser', () => {
       () => {
         const w = window as unknown as W;
         const sampler = w.app.graph.getNodeById(3);
-        return Boolean(sampler?.running && sampler.previewImg?.complete && sampler.previewImg.naturalWidth > 0 && w.__seen.steps.length >= 3);
+        return Boolean(
+          sampler?.running &&
+          sampler.previewImg?.complete &&
+          sampler.previewImg.naturalWidth > 0 &&
+          w.__seen.steps.length >= 3,
+        );
       },
       undefined,
       { timeout: 120_000 },
@@ -78,7 +102,11 @@ describe('serverless GPU replicas with the agent, in the browser', () => {
     expect(after.executing.at(-1)).toBe('null');
     for (const node of ['4', '5', '6', '7', '3', '8', '9']) expect(after.executing).toContain(node);
     await comfy.page.waitForFunction(() => {
-      const img = (window as unknown as { app: { graph: { getNodeById(id: number): { imgs?: HTMLImageElement[] } | null } } }).app.graph.getNodeById(9)?.imgs?.[0];
+      const img = (
+        window as unknown as {
+          app: { graph: { getNodeById(id: number): { imgs?: HTMLImageElement[] } | null } };
+        }
+      ).app.graph.getNodeById(9)?.imgs?.[0];
       return Boolean(img?.complete && img.naturalWidth > 0);
     });
     const done = screenPath('agent-serverless-done');

@@ -53,7 +53,9 @@ describe('serverless GPU with a cold start', () => {
     expect(seen[0]).toBe('sending');
     expect(seen.at(-1)).toBe('done');
     // The harness's canvas layout is known; a live stock frontend's is not, so there the node's image is checked.
-    const pixel = stack.live ? await comfy.waitForNodeImageColour(4, INVERTED_RGB) : await comfy.waitForNodeColour(4, INVERTED_RGB);
+    const pixel = stack.live
+      ? await comfy.waitForNodeImageColour(4, INVERTED_RGB)
+      : await comfy.waitForNodeColour(4, INVERTED_RGB);
     expect(pixel[3]).toBe(255);
     await shot(comfy, 'stack-done-canvas');
   });
@@ -62,7 +64,13 @@ describe('serverless GPU with a cold start', () => {
     // A live GPU cannot be told to scale to zero: there the run just has to reach Done in order.
     if (!stack.live) await stack.coldStartGpu();
     await comfy.page.evaluate((colour) => {
-      const app = (window as unknown as { app: { graph: { getNodeById(id: number): { widgets: { name: string; value: unknown }[] } } } }).app;
+      const app = (
+        window as unknown as {
+          app: {
+            graph: { getNodeById(id: number): { widgets: { name: string; value: unknown }[] } };
+          };
+        }
+      ).app;
       app.graph.getNodeById(1).widgets.find((w) => w.name === 'color')!.value = colour;
     }, freshColour());
     const phases = await comfy.recordPhases();
@@ -79,19 +87,32 @@ describe('serverless GPU with a cold start', () => {
     const seen = all.slice(all.indexOf('sending')); // before it: the previous run's "done"
     const expected = stack.live ? ['sending', 'done'] : ['sending', 'warming_up', 'done'];
     const order = expected.map((p) => seen.indexOf(p));
-    expect(order.every((i) => i >= 0), seen.join(' > ')).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      seen.join(' > '),
+    ).toBe(true);
     expect(order, seen.join(' > ')).toEqual([...order].sort((a, b) => a - b));
-    expect(seen.slice(order.at(-2)! + 1, order.at(-1)).some((p) => p === 'running' || p === 'saving')).toBe(true);
-    expect(await comfy.bannerTitle.textContent()).toMatch(/^Done in (\d+(\.\d)? s|\d+ min( \d+ s)?)$/);
+    expect(
+      seen.slice(order.at(-2)! + 1, order.at(-1)).some((p) => p === 'running' || p === 'saving'),
+    ).toBe(true);
+    expect(await comfy.bannerTitle.textContent()).toMatch(
+      /^Done in (\d+(\.\d)? s|\d+ min( \d+ s)?)$/,
+    );
   });
 
   it('lists the jobs in the tracker with their thumbnails', async () => {
     await comfy.openTracker();
     for (const id of ids) {
-      await expect.poll(() => comfy.trackerRow(id).getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+      await expect
+        .poll(() => comfy.trackerRow(id).getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('done');
     }
     const img = comfy.trackerRow(ids[0]!).locator('img');
-    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), {
+        timeout: 20_000,
+      })
+      .toBe(true);
     expect(await img.getAttribute('src')).toContain('/api/view?filename=');
     await shot(comfy, 'stack-tracker');
   });
@@ -101,7 +122,9 @@ describe('serverless GPU with a cold start', () => {
     await comfy.ready();
     await comfy.openTracker();
     for (const id of ids) {
-      await expect.poll(() => comfy.trackerRow(id).getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+      await expect
+        .poll(() => comfy.trackerRow(id).getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('done');
     }
     await shot(comfy, 'stack-tracker-after-reload');
   });
@@ -117,7 +140,10 @@ describe('direct GPU with step progress and a failing node', () => {
   let comfy: ComfyPage;
 
   beforeAll(async () => {
-    stack = await startE2EStack({ mode: 'direct', gpu: { stepMs: 150, failures: { failNodeTypes: ['ImageBlur'] } } });
+    stack = await startE2EStack({
+      mode: 'direct',
+      gpu: { stepMs: 150, failures: { failNodeTypes: ['ImageBlur'] } },
+    });
     browser = await launchBrowser({ httpCredentials: stack.httpCredentials });
     comfy = new ComfyPage(await browser.newPage());
     await comfy.open(stack.url);
@@ -135,11 +161,14 @@ describe('direct GPU with step progress and a failing node', () => {
     await comfy.setSetting('Comfyume.Banner.Progress', 'always');
     await comfy.loadApiWorkflow(txt2img(20, Date.now() % 1_000_000));
     // What node 9 shows: the canvas pixel in the harness, the loaded image on a live stock frontend.
-    const shown = async () => (stack.live ? comfy.nodeImageSrc(9) : (await comfy.nodeImagePixel(9)).join(','));
+    const shown = async () =>
+      stack.live ? comfy.nodeImageSrc(9) : (await comfy.nodeImagePixel(9)).join(',');
     const before = await shown();
     await comfy.run();
     await comfy.waitForPhase('running', 60_000);
-    await expect.poll(() => comfy.bannerDetail.textContent(), { timeout: 60_000 }).toMatch(/^Step \d+ of 20 · \d+ s/);
+    await expect
+      .poll(() => comfy.bannerDetail.textContent(), { timeout: 60_000 })
+      .toMatch(/^Step \d+ of 20 · \d+ s/);
     expect(await comfy.bannerTitle.textContent()).toBe('Running KSampler');
     await shot(comfy, 'stack-running-steps');
     await comfy.waitForPhase('done', 120_000);
@@ -153,7 +182,9 @@ describe('direct GPU with step progress and a failing node', () => {
     await comfy.openTracker();
     await comfy.trackerRow(id).locator('button.cancel').click();
     await comfy.waitForPhase('cancelled', 60_000);
-    await expect.poll(() => comfy.trackerRow(id).getAttribute('data-state'), { timeout: 30_000 }).toBe('cancelled');
+    await expect
+      .poll(() => comfy.trackerRow(id).getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('cancelled');
     await shot(comfy, 'stack-cancelled');
   });
 
@@ -163,18 +194,28 @@ describe('direct GPU with step progress and a failing node', () => {
     await comfy.waitForPhase('failed', 60_000);
     expect(await comfy.bannerTitle.textContent()).toContain('Simulated failure of ImageBlur');
     expect(await comfy.bannerDetail.textContent()).toBe('in Image Blur (node #2, ImageBlur)');
-    await expect.poll(() => comfy.toasts.filter({ hasText: 'GPU job failed' }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => comfy.toasts.filter({ hasText: 'GPU job failed' }).count(), { timeout: 20_000 })
+      .toBeGreaterThan(0);
     await comfy.openTracker();
-    await expect.poll(() => comfy.trackerRow(id).locator('.error').textContent(), { timeout: 20_000 }).toContain('Image Blur (node #2)');
+    await expect
+      .poll(() => comfy.trackerRow(id).locator('.error').textContent(), { timeout: 20_000 })
+      .toContain('Image Blur (node #2)');
     await shot(comfy, 'stack-failed');
   });
 
   it('shares one job worker between two tabs of the attendee', async () => {
     const second = new ComfyPage(await browser.context.newPage());
     await second.open(stack.url);
-    const counts = await Promise.all([comfy, second].map((c) => c.page.evaluate(() => (window as JobsWindow).comfyumeJobs!.tabCount())));
+    const counts = await Promise.all(
+      [comfy, second].map((c) =>
+        c.page.evaluate(() => (window as JobsWindow).comfyumeJobs!.tabCount()),
+      ),
+    );
     expect(counts).toEqual([2, 2]);
-    expect(await second.page.evaluate(() => (window as JobsWindow).comfyumeJobs!.shared)).toBe(true);
+    expect(await second.page.evaluate(() => (window as JobsWindow).comfyumeJobs!.shared)).toBe(
+      true,
+    );
     // The second tab shows the first tab's jobs at once (the shared worker already has them).
     await second.openTracker();
     expect(await second.tracker.locator('li').count()).toBeGreaterThan(0);

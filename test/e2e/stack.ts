@@ -59,7 +59,11 @@ export function liveBaseUrl(): string | undefined {
 
 /** Builds the custom node the way CI does (NODE_ENV: vitest's "test" must not leak into it). */
 export function buildExtension(): void {
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: repo, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+    cwd: repo,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 async function listen(server: Server): Promise<number> {
@@ -76,7 +80,9 @@ export async function startE2EStack(options: StackOptions): Promise<E2EStack> {
     const user = process.env.BASE_USER;
     return {
       url: base.endsWith('/') ? base : `${base}/`,
-      httpCredentials: user ? { username: user, password: process.env.BASE_PASSWORD ?? '' } : undefined,
+      httpCredentials: user
+        ? { username: user, password: process.env.BASE_PASSWORD ?? '' }
+        : undefined,
       live: true,
       coldStartGpu: async () => {
         throw new Error('coldStartGpu needs the local stack (BASE_URL is set)');
@@ -98,14 +104,24 @@ export async function startE2EStack(options: StackOptions): Promise<E2EStack> {
   try {
     const redis = await startRedis();
     closers.push(() => redis.stop());
-    const gpuDirs = { outputDir: path.join(root, 'gpu/output'), inputDir: path.join(root, 'gpu/input'), tempDir: path.join(root, 'gpu/temp') };
+    const gpuDirs = {
+      outputDir: path.join(root, 'gpu/output'),
+      inputDir: path.join(root, 'gpu/input'),
+      tempDir: path.join(root, 'gpu/temp'),
+    };
     let gpu = await startSimulator({ port: 0, stepMs: 20, ...gpuDirs, ...options.gpu });
     closers.push(() => gpu.close());
     const gpuPort = gpu.port;
     const coldStartGpu = async () => {
       await gpu.close();
       // Cold for longer than any test waits: only warmGpu() ends it.
-      gpu = await startSimulator({ stepMs: 20, ...gpuDirs, ...options.gpu, port: gpuPort, coldStartMs: 60 * 60_000 });
+      gpu = await startSimulator({
+        stepMs: 20,
+        ...gpuDirs,
+        ...options.gpu,
+        port: gpuPort,
+        coldStartMs: 60 * 60_000,
+      });
     };
     const warmGpu = () => gpu.gate.warmNow();
     const modeEnv: Record<string, string> =
@@ -140,7 +156,11 @@ export async function startE2EStack(options: StackOptions): Promise<E2EStack> {
     const relayUrl = `http://127.0.0.1:${await listen(relay.server)}`;
 
     const userId = options.userId ?? 'user001';
-    const dirs = { input: path.join(root, userId, 'input'), output: path.join(root, userId, 'output'), temp: path.join(root, userId, 'temp') };
+    const dirs = {
+      input: path.join(root, userId, 'input'),
+      output: path.join(root, userId, 'output'),
+      temp: path.join(root, userId, 'temp'),
+    };
     const local = await startSimulator({
       port: 0,
       outputDir: dirs.output,

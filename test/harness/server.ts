@@ -104,20 +104,32 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     res.sendFile(path.join(pageDir, 'index.html'));
   });
   app.use('/assets', express.static(path.join(pageDir, 'assets')));
-  app.use('/scripts', (_req, res, next) => {
-    noStore(res);
-    next();
-  }, express.static(path.join(pageDir, 'scripts')));
-  if (extDir) {
-    app.use(`/extensions/${extName}`, (_req, res, next) => {
+  app.use(
+    '/scripts',
+    (_req, res, next) => {
       noStore(res);
       next();
-    }, express.static(extDir));
+    },
+    express.static(path.join(pageDir, 'scripts')),
+  );
+  if (extDir) {
+    app.use(
+      `/extensions/${extName}`,
+      (_req, res, next) => {
+        noStore(res);
+        next();
+      },
+      express.static(extDir),
+    );
     app.get(['/extensions', '/api/extensions'], async (req, res) => {
-      const upstream = await fetch(`${target}${req.originalUrl}`, { headers: { 'Comfy-User': req.get('Comfy-User') ?? '' } })
+      const upstream = await fetch(`${target}${req.originalUrl}`, {
+        headers: { 'Comfy-User': req.get('Comfy-User') ?? '' },
+      })
         .then((r) => (r.ok ? (r.json() as Promise<string[]>) : []))
         .catch(() => [] as string[]);
-      const ours = (await listJs(extDir)).map((f) => `/extensions/${encodeURIComponent(extName)}/${f}`);
+      const ours = (await listJs(extDir)).map(
+        (f) => `/extensions/${encodeURIComponent(extName)}/${f}`,
+      );
       res.json([...upstream.filter((p) => !p.startsWith(`/extensions/${extName}/`)), ...ours]);
     });
   }

@@ -270,7 +270,9 @@ describe('admin dashboard', () => {
 
   it('exposes Prometheus metrics on the same server, to the operator token only', async () => {
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
-    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).text();
     expect(text).toMatch(/^comfyume_relay_queue_depth\{relay="relay-[0-9a-f]+"\} 0$/m);
     expect(text).toMatch(
       /^comfyume_relay_backend_state\{backend="simulated:\d+",state="ready",relay="relay-[0-9a-f]+"\} 1$/m,
@@ -280,9 +282,15 @@ describe('admin dashboard', () => {
     // Summed over every series (submissions are labelled per user, outcomes per backend).
     const count = (pattern: RegExp) =>
       [...text.matchAll(new RegExp(pattern.source, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
-    expect(count(/^comfyume_relay_jobs_submitted_total\{[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(5);
-    expect(count(/^comfyume_relay_jobs_finished_total\{state="failed"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
-    expect(count(/^comfyume_relay_jobs_finished_total\{state="cancelled"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(count(/^comfyume_relay_jobs_submitted_total\{[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(
+      5,
+    );
+    expect(
+      count(/^comfyume_relay_jobs_finished_total\{state="failed"[^}]*\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      count(/^comfyume_relay_jobs_finished_total\{state="cancelled"[^}]*\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('says "Relay unreachable — retrying" when the relay goes away', async () => {

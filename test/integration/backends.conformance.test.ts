@@ -41,8 +41,17 @@ const entries: Entry[] = [
   {
     name: 'direct (simulator over HTTP + WS)',
     async start({ failNodeTypes, stepMs, scratch }) {
-      const sim = await startSimulator({ port: 0, outputDir: join(scratch, 'out'), inputDir: join(scratch, 'in'), tempDir: join(scratch, 'tmp'), stepMs, previewMethod: 'auto', failures: { failNodeTypes } });
-      const make = () => new DirectBackend({ url: sim.url, capacity: 1, coldStartBudgetMs: 10_000, logger: silent });
+      const sim = await startSimulator({
+        port: 0,
+        outputDir: join(scratch, 'out'),
+        inputDir: join(scratch, 'in'),
+        tempDir: join(scratch, 'tmp'),
+        stepMs,
+        previewMethod: 'auto',
+        failures: { failNodeTypes },
+      });
+      const make = () =>
+        new DirectBackend({ url: sim.url, capacity: 1, coldStartBudgetMs: 10_000, logger: silent });
       const backend = make();
       await until(() => backend.state() === 'ready', 10_000, 'GPU socket');
       const extra: Backend[] = [];
@@ -66,10 +75,30 @@ const entries: Entry[] = [
     name: 'serverless (simulator: 3 replicas behind a round-robin balancer, shared SFS)',
     async start({ failNodeTypes, stepMs, scratch }) {
       const sfs = join(scratch, 'sfs');
-      const sim = await startSimulator({ port: 0, outputDir: join(sfs, 'output'), inputDir: join(sfs, 'input'), tempDir: join(scratch, 'tmp'), stepMs, previewMethod: 'auto', replicas: 3, failures: { failNodeTypes } });
+      const sim = await startSimulator({
+        port: 0,
+        outputDir: join(sfs, 'output'),
+        inputDir: join(sfs, 'input'),
+        tempDir: join(scratch, 'tmp'),
+        stepMs,
+        previewMethod: 'auto',
+        replicas: 3,
+        failures: { failNodeTypes },
+      });
       const make = () =>
         createServerlessBackend(
-          { endpoint: sim.url, sfsOutputDir: join(sfs, 'output'), sfsInputDir: join(sfs, 'input'), pollMs: 100, historyPollMs: 300, settleMs: 1500, jobTimeoutMs: 120_000, coldStartBudgetMs: 10_000, capacity: 2, resumeProbeMs: 3_000 },
+          {
+            endpoint: sim.url,
+            sfsOutputDir: join(sfs, 'output'),
+            sfsInputDir: join(sfs, 'input'),
+            pollMs: 100,
+            historyPollMs: 300,
+            settleMs: 1500,
+            jobTimeoutMs: 120_000,
+            coldStartBudgetMs: 10_000,
+            capacity: 2,
+            resumeProbeMs: 3_000,
+          },
           { logger: silent },
         );
       const backend = make();
@@ -94,11 +123,24 @@ const entries: Entry[] = [
   {
     name: 'simulated (INFERENCE_MODE=simulated)',
     async start({ failNodeTypes, stepMs }) {
-      const config = loadConfig({ RELAY_SECRET: SECRET, ADMIN_TOKEN: ADMIN, INFERENCE_MODE: 'simulated', SIMULATOR_STEP_MS: String(stepMs) });
-      const set = await createSimulatedBackends(config, silent, { failures: { failNodeTypes }, stepMs });
+      const config = loadConfig({
+        RELAY_SECRET: SECRET,
+        ADMIN_TOKEN: ADMIN,
+        INFERENCE_MODE: 'simulated',
+        SIMULATOR_STEP_MS: String(stepMs),
+      });
+      const set = await createSimulatedBackends(config, silent, {
+        failures: { failNodeTypes },
+        stepMs,
+      });
       const backend = set.backends[0]!;
       await until(() => backend.state() === 'ready', 10_000, 'GPU socket');
-      return { backend, resumeBackend: async () => backend, submits: () => set.simulator.replicas[0]!.context.counter.number, close: set.close };
+      return {
+        backend,
+        resumeBackend: async () => backend,
+        submits: () => set.simulator.replicas[0]!.context.counter.number,
+        close: set.close,
+      };
     },
   },
 ];
@@ -117,12 +159,28 @@ type Recorder = {
 
 function recorder(store: OutputStore, userId: string, jobId: string): Recorder {
   const abort = new AbortController();
-  const rec: Recorder = { abort, emitted: [], sequence: new RenderedSequence(), phases: [], marks: {}, missingAtEmit: [], ctx: undefined as unknown as RunContext };
+  const rec: Recorder = {
+    abort,
+    emitted: [],
+    sequence: new RenderedSequence(),
+    phases: [],
+    marks: {},
+    missingAtEmit: [],
+    ctx: undefined as unknown as RunContext,
+  };
   const checkStored = (output: unknown) => {
     for (const items of Object.values((output ?? {}) as Record<string, unknown[]>)) {
-      for (const item of items as { filename?: string; subfolder?: string; type?: 'output' | 'temp' }[]) {
+      for (const item of items as {
+        filename?: string;
+        subfolder?: string;
+        type?: 'output' | 'temp';
+      }[]) {
         if (!item?.filename) continue;
-        const file = join(store.userDir(userId, item.type ?? 'output'), item.subfolder ?? '', item.filename);
+        const file = join(
+          store.userDir(userId, item.type ?? 'output'),
+          item.subfolder ?? '',
+          item.filename,
+        );
         if (!existsSync(file)) rec.missingAtEmit.push(file);
       }
     }
@@ -131,8 +189,10 @@ function recorder(store: OutputStore, userId: string, jobId: string): Recorder {
     signal: abort.signal,
     logger: silent,
     phase: async (state) => void rec.phases.push(state),
-    markSubmitAttempted: async (ref) => void Object.assign(rec.marks, { attempted: ref, attemptedAt: Date.now() }),
-    markSubmitted: async (ref) => void Object.assign(rec.marks, { submitted: ref, submittedAt: Date.now() }),
+    markSubmitAttempted: async (ref) =>
+      void Object.assign(rec.marks, { attempted: ref, attemptedAt: Date.now() }),
+    markSubmitted: async (ref) =>
+      void Object.assign(rec.marks, { submitted: ref, submittedAt: Date.now() }),
     emit: async (message) => {
       if (message.type === 'executed') checkStored(message.data.output);
       rec.emitted.push(message);
@@ -154,22 +214,52 @@ const twoOutputs = (prefix: string) => ({
   '3': { class_type: 'PreviewImage', inputs: { images: ['1', 0] } },
 });
 const sampler = (steps: number) => ({
-  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'v1-5-pruned-emaonly.safetensors' } },
+  '4': {
+    class_type: 'CheckpointLoaderSimple',
+    inputs: { ckpt_name: 'v1-5-pruned-emaonly.safetensors' },
+  },
   '5': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } },
   '6': { class_type: 'CLIPTextEncode', inputs: { clip: ['4', 1], text: 'a cat' } },
   '7': { class_type: 'CLIPTextEncode', inputs: { clip: ['4', 1], text: '' } },
-  '3': { class_type: 'KSampler', inputs: { model: ['4', 0], positive: ['6', 0], negative: ['7', 0], latent_image: ['5', 0], seed: 1, steps, cfg: 7, sampler_name: 'euler', scheduler: 'normal', denoise: 1 } },
+  '3': {
+    class_type: 'KSampler',
+    inputs: {
+      model: ['4', 0],
+      positive: ['6', 0],
+      negative: ['7', 0],
+      latent_image: ['5', 0],
+      seed: 1,
+      steps,
+      cfg: 7,
+      sampler_name: 'euler',
+      scheduler: 'normal',
+      denoise: 1,
+    },
+  },
   '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
   '9': { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: 'slow/out' } },
 });
-const job = (prompt: Record<string, unknown>, resume?: RunnableJob['resume']): RunnableJob => ({ id: randomUUID(), userId: 'u1', prompt, extraData: {}, outputsToExecute: [], inputs: [], resume });
+const job = (prompt: Record<string, unknown>, resume?: RunnableJob['resume']): RunnableJob => ({
+  id: randomUUID(),
+  userId: 'u1',
+  prompt,
+  extraData: {},
+  outputsToExecute: [],
+  inputs: [],
+  resume,
+});
 
 describe.each(entries)('Backend conformance: $name', (entry) => {
   let scratch: string;
   let gpu: GpuUnderTest | undefined;
   let store: OutputStore;
   const start = async (options: Partial<GpuOptions> = {}) => {
-    gpu = await entry.start({ failNodeTypes: [], stepMs: 20, scratch: await mkdtemp(join(scratch, 'gpu-')), ...options });
+    gpu = await entry.start({
+      failNodeTypes: [],
+      stepMs: 20,
+      scratch: await mkdtemp(join(scratch, 'gpu-')),
+      ...options,
+    });
     return gpu;
   };
 
@@ -196,7 +286,9 @@ describe.each(entries)('Backend conformance: $name', (entry) => {
     const rec = recorder(store, j.userId, j.id);
     const result = await backend.run(j, rec.ctx);
     expect(result.status).toBe('success');
-    expect(result.outputs['2']!.images).toEqual([{ filename: 'img_00001_.png', subfolder: 'conf', type: 'output' }]);
+    expect(result.outputs['2']!.images).toEqual([
+      { filename: 'img_00001_.png', subfolder: 'conf', type: 'output' },
+    ]);
     const preview = (result.outputs['3']!.images as { filename: string; type: string }[])[0]!;
     expect(preview.type).toBe('temp');
     expect(existsSync(join(store.userDir('u1', 'output'), 'conf', 'img_00001_.png'))).toBe(true);
@@ -235,7 +327,11 @@ describe.each(entries)('Backend conformance: $name', (entry) => {
     const j = job(sampler(200));
     const rec = recorder(store, j.userId, j.id);
     const run = backend.run(j, rec.ctx);
-    await until(() => rec.marks.submittedAt !== undefined && rec.phases.includes('running'), 30_000, 'job running');
+    await until(
+      () => rec.marks.submittedAt !== undefined && rec.phases.includes('running'),
+      30_000,
+      'job running',
+    );
     await new Promise((r) => setTimeout(r, 300));
     await backend.cancel(j.id);
     const result: RunResult = await run;
@@ -245,7 +341,10 @@ describe.each(entries)('Backend conformance: $name', (entry) => {
 
   it('resumes a submitted job after its relay died, without submitting it again', async () => {
     const g = await start({ stepMs: 30 });
-    const j = job({ ...sampler(15), '10': { class_type: 'PreviewImage', inputs: { images: ['8', 0] } } });
+    const j = job({
+      ...sampler(15),
+      '10': { class_type: 'PreviewImage', inputs: { images: ['8', 0] } },
+    });
     const first = recorder(store, j.userId, j.id);
     const run = g.backend.run(j, first.ctx);
     run.catch(() => undefined);
@@ -255,19 +354,33 @@ describe.each(entries)('Backend conformance: $name', (entry) => {
       () => undefined,
       () => undefined,
     );
-    const resumed = { ...j, resume: { submitAttemptedAt: first.marks.attemptedAt, submittedAt: first.marks.submittedAt, backendRef: first.marks.submitted } };
+    const resumed = {
+      ...j,
+      resume: {
+        submitAttemptedAt: first.marks.attemptedAt,
+        submittedAt: first.marks.submittedAt,
+        backendRef: first.marks.submitted,
+      },
+    };
     const second = recorder(store, j.userId, j.id);
     const result = await (await g.resumeBackend()).run(resumed, second.ctx);
     expect(result.status).toBe('success');
-    expect(result.outputs['9']!.images).toEqual([{ filename: expect.stringMatching(/^out_\d{5}_\.png$/), subfolder: 'slow', type: 'output' }]);
-    expect(second.sequence.messages(result, j.id).some((m) => m.type === 'execution_success')).toBe(true);
+    expect(result.outputs['9']!.images).toEqual([
+      { filename: expect.stringMatching(/^out_\d{5}_\.png$/), subfolder: 'slow', type: 'output' },
+    ]);
+    expect(second.sequence.messages(result, j.id).some((m) => m.type === 'execution_success')).toBe(
+      true,
+    );
     expect(second.marks.attemptedAt).toBeUndefined();
     expect(g.submits()).toBe(1);
   });
 
   it('submits a resumed job whose earlier submit attempt never reached the GPU, once', async () => {
     const g = await start();
-    const j = job(twoOutputs('late/img'), { submitAttemptedAt: Date.now() - 5_000, backendRef: 'comfyume-relay-dead' });
+    const j = job(twoOutputs('late/img'), {
+      submitAttemptedAt: Date.now() - 5_000,
+      backendRef: 'comfyume-relay-dead',
+    });
     const rec = recorder(store, j.userId, j.id);
     const result = await g.backend.run(j, rec.ctx);
     expect(result.status).toBe('success');

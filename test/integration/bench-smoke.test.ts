@@ -30,8 +30,17 @@ const ROWS = [
   ['events-sidecars', 'event latency via sidecars'],
 ] as const;
 
-type SideJson = { kind: 'distribution'; n: number; p50: number; p95: number } | { kind: 'value'; n: number; value: number };
-type RowJson = { id: string; measure: string; unit: string; stock: SideJson; platform: SideJson; ratio: Record<string, number> };
+type SideJson =
+  | { kind: 'distribution'; n: number; p50: number; p95: number }
+  | { kind: 'value'; n: number; value: number };
+type RowJson = {
+  id: string;
+  measure: string;
+  unit: string;
+  stock: SideJson;
+  platform: SideJson;
+  ratio: Record<string, number>;
+};
 type ReportJson = { mode: string; rows: RowJson[]; errors: unknown[] };
 
 let dir: string;
@@ -40,7 +49,11 @@ let run: { code: number | null; stdout: string; stderr: string };
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'comfyume-bench-smoke-'));
   run = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/comfyume.js', 'bench', '--quick', '--reports', dir], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['bin/comfyume.js', 'bench', '--quick', '--reports', dir],
+      { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -65,11 +78,21 @@ describe('comfyume bench --quick', () => {
     const lines = run.stdout.split('\n');
     const header = lines.find((l) => /^\s*#\s+measure\s+unit\s+stock/.test(l));
     expect(header, run.stdout).toBeDefined();
-    for (const [, measure] of ROWS) expect(lines.some((l) => l.includes(measure)), measure).toBe(true);
+    for (const [, measure] of ROWS)
+      expect(
+        lines.some((l) => l.includes(measure)),
+        measure,
+      ).toBe(true);
     // numbered rows, each with its footnote
     for (let i = 1; i <= ROWS.length; i++) {
-      expect(lines.some((l) => new RegExp(`^\\s*${i}\\s{2}`).test(l)), `row ${i}`).toBe(true);
-      expect(lines.some((l) => l.startsWith(`[${i}] `)), `footnote ${i}`).toBe(true);
+      expect(
+        lines.some((l) => new RegExp(`^\\s*${i}\\s{2}`).test(l)),
+        `row ${i}`,
+      ).toBe(true);
+      expect(
+        lines.some((l) => l.startsWith(`[${i}] `)),
+        `footnote ${i}`,
+      ).toBe(true);
     }
   });
 
@@ -82,11 +105,13 @@ describe('comfyume bench --quick', () => {
       for (const side of [row.stock, row.platform]) {
         expect(side.n, `${row.id} sample count`).toBeGreaterThan(0);
         const numbers = side.kind === 'distribution' ? [side.p50, side.p95] : [side.value];
-        for (const x of numbers) expect(Number.isFinite(x), `${row.id}: ${JSON.stringify(side)}`).toBe(true);
+        for (const x of numbers)
+          expect(Number.isFinite(x), `${row.id}: ${JSON.stringify(side)}`).toBe(true);
       }
       const ratios = Object.values(row.ratio);
       expect(ratios.length).toBeGreaterThan(0);
-      for (const x of ratios) expect(Number.isFinite(x), `${row.id} ratio ${JSON.stringify(row.ratio)}`).toBe(true);
+      for (const x of ratios)
+        expect(Number.isFinite(x), `${row.id} ratio ${JSON.stringify(row.ratio)}`).toBe(true);
     }
   });
 
@@ -104,11 +129,38 @@ describe('bench arithmetic and table (pure)', () => {
   });
 
   it('ratios are platform / stock, and "—" (null in JSON) when stock is zero', () => {
-    const row = makeRow({ id: 'x', bench: 'view', measure: 'm', unit: 'req/s', better: 'higher', stock: value(3, 0), platform: value(3, 5), how: 'h' });
+    const row = makeRow({
+      id: 'x',
+      bench: 'view',
+      measure: 'm',
+      unit: 'req/s',
+      better: 'higher',
+      stock: value(3, 0),
+      platform: value(3, 5),
+      how: 'h',
+    });
     expect(row.ratio).toEqual({ value: Number.NaN });
-    const json = JSON.parse(toJson({ startedAt: '', finishedAt: '', mode: 'quick', machine: { cpus: 1, loadavg: [], node: '' }, rows: [row], errors: [] })) as { rows: { ratio: { value: unknown } }[] };
+    const json = JSON.parse(
+      toJson({
+        startedAt: '',
+        finishedAt: '',
+        mode: 'quick',
+        machine: { cpus: 1, loadavg: [], node: '' },
+        rows: [row],
+        errors: [],
+      }),
+    ) as { rows: { ratio: { value: unknown } }[] };
     expect(json.rows[0]?.ratio.value).toBeNull();
-    const latency = makeRow({ id: 'y', bench: 'visible', measure: 'm', unit: 'ms', better: 'lower', stock: distribution([2, 2, 4]), platform: distribution([6, 6, 8]), how: 'h' });
+    const latency = makeRow({
+      id: 'y',
+      bench: 'visible',
+      measure: 'm',
+      unit: 'ms',
+      better: 'lower',
+      stock: distribution([2, 2, 4]),
+      platform: distribution([6, 6, 8]),
+      how: 'h',
+    });
     expect(latency.ratio).toEqual({ p50: 3, p95: 2 });
   });
 
@@ -120,8 +172,26 @@ describe('bench arithmetic and table (pure)', () => {
       machine: { cpus: 1, loadavg: [], node: '' },
       errors: [],
       rows: [
-        makeRow({ id: 'a', bench: 'visible', measure: 'short', unit: 'ms', better: 'lower', stock: distribution([1]), platform: distribution([12345.678]), how: 'h' }),
-        makeRow({ id: 'b', bench: 'view', measure: 'a much longer measure name', unit: 'MB/s', better: 'higher', stock: value(10, 1.5), platform: value(10, 3), how: 'h' }),
+        makeRow({
+          id: 'a',
+          bench: 'visible',
+          measure: 'short',
+          unit: 'ms',
+          better: 'lower',
+          stock: distribution([1]),
+          platform: distribution([12345.678]),
+          how: 'h',
+        }),
+        makeRow({
+          id: 'b',
+          bench: 'view',
+          measure: 'a much longer measure name',
+          unit: 'MB/s',
+          better: 'higher',
+          stock: value(10, 1.5),
+          platform: value(10, 3),
+          how: 'h',
+        }),
       ],
     };
     const [header, , first, second] = textTable(report).split('\n');

@@ -20,7 +20,11 @@ async function dockerfile() {
   const instructions = DockerfileParser.parse(text)
     .getInstructions()
     .map((i) => ({ keyword: i.getKeyword(), args: i.getArgumentsContent() ?? '' }));
-  return { text, instructions, all: (keyword: string) => instructions.filter((i) => i.keyword === keyword) };
+  return {
+    text,
+    instructions,
+    all: (keyword: string) => instructions.filter((i) => i.keyword === keyword),
+  };
 }
 
 describe('docker/gpu: the agent layered on the operator’s ComfyUI image', () => {
@@ -29,14 +33,17 @@ describe('docker/gpu: the agent layered on the operator’s ComfyUI image', () =
     expect(validate(text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
     expect(instructions[0]).toEqual({ keyword: 'ARG', args: 'COMFYUI_IMAGE' });
     expect(all('FROM').map((i) => i.args)).toEqual(['${COMFYUI_IMAGE}']);
-    for (const { args } of [...all('ENV'), ...all('ARG')]) expect(args).not.toMatch(/(SECRET|TOKEN|PASSWORD|API_KEY)\w*=\S/i);
+    for (const { args } of [...all('ENV'), ...all('ARG')])
+      expect(args).not.toMatch(/(SECRET|TOKEN|PASSWORD|API_KEY)\w*=\S/i);
     expect(all('HEALTHCHECK')).toHaveLength(1);
     expect(all('HEALTHCHECK')[0]!.args).toContain('/system_stats');
   });
 
   it('copies gpu-agent/ into custom_nodes and starts ComfyUI with its folders on the shared volume and previews on', async () => {
     const { all } = await dockerfile();
-    expect(all('COPY').map((i) => i.args)).toEqual(['gpu-agent ${COMFYUI_DIR}/custom_nodes/comfyume-agent']);
+    expect(all('COPY').map((i) => i.args)).toEqual([
+      'gpu-agent ${COMFYUI_DIR}/custom_nodes/comfyume-agent',
+    ]);
     const cmd = JSON.parse(all('CMD')[0]!.args) as string[];
     const line = cmd.join(' ');
     expect(line).toMatch(/--output-directory \\?"\$SFS_MOUNT\/output\\?"/);
@@ -47,7 +54,10 @@ describe('docker/gpu: the agent layered on the operator’s ComfyUI image', () =
       services: Record<string, { environment?: Record<string, string> }>;
     };
     const relayEnv = compose.services.relay?.environment ?? {};
-    expect([relayEnv.SFS_OUTPUT_DIR, relayEnv.SFS_INPUT_DIR]).toEqual(['/sfs/output', '/sfs/input']);
+    expect([relayEnv.SFS_OUTPUT_DIR, relayEnv.SFS_INPUT_DIR]).toEqual([
+      '/sfs/output',
+      '/sfs/input',
+    ]);
     expect(all('ARG').map((i) => i.args)).toContain('SFS_MOUNT=/sfs');
   });
 

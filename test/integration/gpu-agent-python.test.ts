@@ -31,9 +31,9 @@ afterAll(async () => {
 
 describe('gpu-agent (Python)', () => {
   it('passes its unittest suite', async () => {
-    const result = await run('python3', ['-m', 'unittest', 'discover', 'gpu-agent'], { cwd: root }).catch(
-      (error: { code?: number; stdout?: string; stderr?: string }) => error,
-    );
+    const result = await run('python3', ['-m', 'unittest', 'discover', 'gpu-agent'], {
+      cwd: root,
+    }).catch((error: { code?: number; stdout?: string; stderr?: string }) => error);
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
     expect(output, output).toMatch(/\nOK\b/);
     expect(output).toMatch(/Ran \d{2,} tests/);
@@ -49,7 +49,9 @@ describe('gpu-agent (Python)', () => {
     expect(names.map(batchSeq)).toEqual(names.map((_, i) => i + 1));
     const records: JournalRecord[] = [];
     for (const name of names) {
-      const batch = JournalBatch.parse(JSON.parse(await readFile(join(agentDir, journalDir as string, name), 'utf8')));
+      const batch = JournalBatch.parse(
+        JSON.parse(await readFile(join(agentDir, journalDir as string, name), 'utf8')),
+      );
       expect(batch.job).toBe(job);
       for (const raw of batch.records) records.push(JournalRecord.parse(raw));
     }
@@ -59,17 +61,22 @@ describe('gpu-agent (Python)', () => {
     expect(types.slice(-2)).toEqual(['execution_success', 'executing']);
     expect(records.some((r) => r.kind === 'preview' && r.meta.prompt_id === job)).toBe(true);
 
-    const heartbeat = Heartbeat.parse(JSON.parse(await readFile(join(dir, 'comfyume/replicas/gpu-example.json'), 'utf8')));
+    const heartbeat = Heartbeat.parse(
+      JSON.parse(await readFile(join(dir, 'comfyume/replicas/gpu-example.json'), 'utf8')),
+    );
     expect(heartbeat.pending).toHaveLength(1);
     const waiting = heartbeat.pending[0]!.job;
-    CancelMarker.parse(JSON.parse(await readFile(join(dir, 'comfyume', waiting, '.agent/cancel.json'), 'utf8')));
+    CancelMarker.parse(
+      JSON.parse(await readFile(join(dir, 'comfyume', waiting, '.agent/cancel.json'), 'utf8')),
+    );
     const waitingDir = join(dir, 'comfyume', waiting, '.agent', '1-gpu-example');
     const outcome = [];
     for (const name of (await readdir(waitingDir)).sort()) {
       const batch = JournalBatch.parse(JSON.parse(await readFile(join(waitingDir, name), 'utf8')));
       for (const raw of batch.records) {
         const record = JournalRecord.parse(raw);
-        if (record.kind === 'agent') outcome.push(`${record.event}${record.outcome ? `:${record.outcome}` : ''}`);
+        if (record.kind === 'agent')
+          outcome.push(`${record.event}${record.outcome ? `:${record.outcome}` : ''}`);
       }
     }
     expect(outcome).toEqual(['accepted', 'cancel:dequeued', 'closed']);

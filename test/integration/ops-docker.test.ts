@@ -184,7 +184,8 @@ describe('compose profile "monitoring"', () => {
       .map(([name]) => name)
       .sort();
     expect(inProfile).toEqual(['alloy', 'grafana', 'loki', 'prometheus']);
-    for (const name of ['redis', 'relay', 'nginx']) expect(services[name]!.profiles).toBeUndefined();
+    for (const name of ['redis', 'relay', 'nginx'])
+      expect(services[name]!.profiles).toBeUndefined();
     for (const name of ['prometheus', 'grafana'])
       expect(services[name]!.ports!.join(' ')).toMatch(/^\$\{MONITORING_BIND:-127\.0\.0\.1\}:/);
   });
@@ -216,21 +217,30 @@ describe('compose profile "monitoring"', () => {
     const token = join(tmp, 'local-token');
     await writeFile(token, 'a-token');
     const file = join(tmp, 'local.yml');
-    await writeFile(file, localScrapeConfig({ relayTargets: ['127.0.0.1:3000'], tokenFile: token, scrapeIntervalS: 5 }));
+    await writeFile(
+      file,
+      localScrapeConfig({ relayTargets: ['127.0.0.1:3000'], tokenFile: token, scrapeIntervalS: 5 }),
+    );
     expect(await promtool(['check', 'config', file])).toMatchObject({ code: 0 });
   });
 
   it('Grafana provisions both data sources at the services and the ComfyuME dashboard that uses them', async () => {
-    const sources = parse(await readFile(join(monitoringDir, 'grafana/provisioning/datasources/comfyume.yaml'), 'utf8')) as {
+    const sources = parse(
+      await readFile(join(monitoringDir, 'grafana/provisioning/datasources/comfyume.yaml'), 'utf8'),
+    ) as {
       datasources: { uid: string; type: string; url: string }[];
     };
     const byType = Object.fromEntries(sources.datasources.map((d) => [d.type, d]));
     expect(byType.prometheus!.url).toBe('http://prometheus:9090');
     expect(byType.loki!.url).toBe('http://loki:3100');
-    const providers = parse(await readFile(join(monitoringDir, 'grafana/provisioning/dashboards/comfyume.yaml'), 'utf8')) as {
+    const providers = parse(
+      await readFile(join(monitoringDir, 'grafana/provisioning/dashboards/comfyume.yaml'), 'utf8'),
+    ) as {
       providers: { options: { path: string } }[];
     };
-    const dashboardMount = (services.grafana!.volumes ?? []).find((v) => v.startsWith('./monitoring/grafana/dashboards:'))!;
+    const dashboardMount = (services.grafana!.volumes ?? []).find((v) =>
+      v.startsWith('./monitoring/grafana/dashboards:'),
+    )!;
     expect(dashboardMount.split(':')[1]).toBe(providers.providers[0]!.options.path);
 
     const dashboard = await readDashboard();
@@ -239,22 +249,35 @@ describe('compose profile "monitoring"', () => {
     for (const panel of panels) {
       expect(panel.datasource?.uid, panel.title).toBe(byType.prometheus!.uid);
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-      for (const t of panel.targets ?? []) expect(t.expr, panel.title).toMatch(/comfyume_relay_|up\{/);
+      for (const t of panel.targets ?? [])
+        expect(t.expr, panel.title).toMatch(/comfyume_relay_|up\{/);
       expect(panel.gridPos.x + panel.gridPos.w, panel.title).toBeLessThanOrEqual(24);
     }
     const topics = panels.map((p) => p.title.toLowerCase()).join(' | ');
-    for (const topic of ['queued', 'wait', 'run time', 'failures by reason', 'cold starts', 'gpu backends', 'per attendee'])
+    for (const topic of [
+      'queued',
+      'wait',
+      'run time',
+      'failures by reason',
+      'cold starts',
+      'gpu backends',
+      'per attendee',
+    ])
       expect(topics).toContain(topic);
   });
 
   it('Alloy ships logs to the Loki service with labels the compose services carry', async () => {
     const alloy = await readFile(join(monitoringDir, 'alloy/config.alloy'), 'utf8');
-    const loki = parse(await readFile(join(monitoringDir, 'loki.yaml'), 'utf8')) as { server: { http_listen_port: number } };
+    const loki = parse(await readFile(join(monitoringDir, 'loki.yaml'), 'utf8')) as {
+      server: { http_listen_port: number };
+    };
     expect(alloy).toContain(`url = "http://loki:${loki.server.http_listen_port}/loki/api/v1/push"`);
     expect(services.loki!.expose).toContain(String(loki.server.http_listen_port));
     for (const [name, service] of Object.entries(services))
       expect(service.labels?.['com.comfyume.service'], `${name} is labelled for Loki`).toBeTruthy();
-    expect((base['x-attendee'] as Service & { labels: Obj }).labels['com.comfyume.service']).toBe('attendee');
+    expect((base['x-attendee'] as Service & { labels: Obj }).labels['com.comfyume.service']).toBe(
+      'attendee',
+    );
     for (const label of ['com.comfyume.service', 'com.comfyume.user'])
       expect(alloy).toContain(`__meta_docker_container_label_${label.replace(/\./g, '_')}`);
     // Balanced braces: a cheap guard against a truncated River file (no Alloy binary here).
@@ -268,7 +291,11 @@ function promtool(args: string[]): Promise<{ code: number | null; output: string
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', (error) => reject(new Error(`promtool is not installed (./scripts/setup.sh --monitoring): ${error.message}`)));
+    child.once('error', (error) =>
+      reject(
+        new Error(`promtool is not installed (./scripts/setup.sh --monitoring): ${error.message}`),
+      ),
+    );
     child.once('exit', (code) => resolveRun({ code, output }));
   });
 }
@@ -402,7 +429,8 @@ describe("attendee-start.sh (the container's two processes under tini)", () => {
   const waitFor = async (file: string) => {
     const deadline = Date.now() + 60_000;
     while (!existsSync(file)) {
-      if (Date.now() > deadline) throw new Error(`${file} never appeared: attendee-start.sh did not start its process`);
+      if (Date.now() > deadline)
+        throw new Error(`${file} never appeared: attendee-start.sh did not start its process`);
       await new Promise((r) => setTimeout(r, 50));
     }
     return Number(await readFile(file, 'utf8'));

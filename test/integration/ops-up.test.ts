@@ -141,7 +141,9 @@ describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', 
     // Plain progress lines (no terminal here): n of N while attendees start, ✔ per step.
     expect(output).toMatch(/starting 4 attendee\(s\): 0\/4[\s\S]*starting 4 attendee\(s\): 4\/4/);
     expect(output).toMatch(/✔ starting the relay/);
-    expect(output.indexOf('✔ every URL answers')).toBeLessThan(output.indexOf('ComfyuME workshop is up'));
+    expect(output.indexOf('✔ every URL answers')).toBeLessThan(
+      output.indexOf('ComfyuME workshop is up'),
+    );
     // Settings in the home, whatever folder up was started from.
     expect(existsSync(join(up.dir, '.env'))).toBe(true);
     expect(existsSync(join(up.elsewhere, '.env'))).toBe(false);
@@ -150,7 +152,10 @@ describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', 
   it("the README's commands work exactly as printed, from another folder", async () => {
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     const block = /While it runs, from any folder[\s\S]*?```bash\n([\s\S]*?)```/.exec(readme)![1]!;
-    const commands = block.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    const commands = block
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter(Boolean);
     expect(commands.length).toBeGreaterThanOrEqual(3);
     // `comfyume` on PATH, as scripts/setup.sh links it.
     const pathDir = join(up.dir, 'bin');
@@ -161,17 +166,32 @@ describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', 
     for (const command of commands) {
       const result = await run('bash', ['-c', command], up.elsewhere, env);
       expect(result.code, `${command}\n${result.stdout}\n${result.stderr}`).toBe(0);
-      if (command.includes(' token ')) expect(verifyToken(result.stdout.trim(), secret, 'unused-admin-token')).toMatchObject({ kind: 'user', userId: 'user001' });
+      if (command.includes(' token '))
+        expect(verifyToken(result.stdout.trim(), secret, 'unused-admin-token')).toMatchObject({
+          kind: 'user',
+          userId: 'user001',
+        });
       if (command.includes(' rehearse ')) expect(result.stderr).toMatch(/rehearsal: 12\/12/);
     }
-    expect((await readdir(join(up.elsewhere, 'outputs'))).some((f) => f.endsWith('.png'))).toBe(true);
-    expect((await readdir(join(up.elsewhere, 'reports'))).some((f) => f.endsWith('.html'))).toBe(true);
+    expect((await readdir(join(up.elsewhere, 'outputs'))).some((f) => f.endsWith('.png'))).toBe(
+      true,
+    );
+    expect((await readdir(join(up.elsewhere, 'reports'))).some((f) => f.endsWith('.html'))).toBe(
+      true,
+    );
   });
 
   it('submit of a recorded API workflow writes its PNG', async () => {
     const out = join(up.dir, 'out-api');
     const result = await cli(
-      ['submit', join(recorded, 'workflows/run1_empty_save.api.json'), '--user', 'user001', '--out', out],
+      [
+        'submit',
+        join(recorded, 'workflows/run1_empty_save.api.json'),
+        '--user',
+        'user001',
+        '--out',
+        out,
+      ],
       up,
     );
     expect(result.code, result.stderr).toBe(0);
@@ -208,18 +228,33 @@ describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', 
 
   it('rehearse uses every running attendee by default, shows progress and writes its report', async () => {
     const reports = join(up.dir, 'reports');
-    const result = await cli(['rehearse', '--jobs', '2', '--think-ms', '100', '--reports', reports], up);
+    const result = await cli(
+      ['rehearse', '--jobs', '2', '--think-ms', '100', '--reports', reports],
+      up,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('every attendee that is running');
     expect(result.stdout).toMatch(/throughput\s+\d/);
     expect(result.stderr).toMatch(/rehearsal: \d+\/8 · \d+ running · \d+ waiting/);
     expect(result.stderr).toContain('✔ rehearsal: 8 of 8 jobs done');
     const files = await readdir(reports);
-    const html = await readFile(join(reports, files.find((f) => f.endsWith('.html'))!), 'utf8');
+    const html = await readFile(
+      join(
+        reports,
+        files.find((f) => f.endsWith('.html'))!,
+      ),
+      'utf8',
+    );
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained
     const { summary } = JSON.parse(
-      await readFile(join(reports, files.find((f) => f.endsWith('.json'))!), 'utf8'),
+      await readFile(
+        join(
+          reports,
+          files.find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
     );
     expect(summary).toMatchObject({ users: 4, jobs: 8, ok: 8, failed: 0 });
     expect(summary.fairness.jainWait).toBeGreaterThan(0);
@@ -235,7 +270,10 @@ describe('comfyume up --no-nginx, then the README from another folder, Ctrl-C', 
   it("token --revoke finds the running workshop's Redis by itself; that user's earlier token is then refused", async () => {
     const minted = await cli(['token', 'user009'], up);
     expect(minted.code, minted.stderr).toBe(0);
-    const asUser = () => fetch(`${up.stack.relayUrl}/api/jobs`, { headers: { authorization: `Bearer ${minted.stdout.trim()}` } }).then((r) => r.status);
+    const asUser = () =>
+      fetch(`${up.stack.relayUrl}/api/jobs`, {
+        headers: { authorization: `Bearer ${minted.stdout.trim()}` },
+      }).then((r) => r.status);
     expect(await asUser()).toBe(200);
     const revoked = await cli(['token', '--revoke', 'user009'], up); // REDIS_URL is empty here: up chose the port
     expect(revoked.code, revoked.stderr).toBe(0);
@@ -273,7 +311,8 @@ describe('comfyume up refuses bad start-up input in one line, before starting an
     await rm(home, { recursive: true, force: true });
   });
 
-  const up = (args: string[]) => run(process.execPath, [bin, 'up', ...args], home, operatorEnv(home));
+  const up = (args: string[]) =>
+    run(process.execPath, [bin, 'up', ...args], home, operatorEnv(home));
 
   it('a taken port names the flag that moves it', async () => {
     const result = await up(['--port', String(taken), '--users', '1']);
@@ -288,14 +327,24 @@ describe('comfyume up refuses bad start-up input in one line, before starting an
   it('--users -1 says what is allowed, not how the parser works', async () => {
     const result = await up(['--users', '-1']);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('comfyume up: --users: a whole number from 1 to 200, got "-1"');
+    expect(result.stderr.trim()).toBe(
+      'comfyume up: --users: a whole number from 1 to 200, got "-1"',
+    );
   });
 });
 
 describe('comfyume up --simulated-via direct', () => {
   let up: Up;
   beforeAll(async () => {
-    up = await startUp(['--users', '1', '--no-nginx', '--simulated-via', 'direct', '--replicas', '2']);
+    up = await startUp([
+      '--users',
+      '1',
+      '--no-nginx',
+      '--simulated-via',
+      'direct',
+      '--replicas',
+      '2',
+    ]);
   });
   afterAll(async () => {
     if (up?.child.exitCode === null) up.child.kill('SIGKILL');
@@ -303,9 +352,14 @@ describe('comfyume up --simulated-via direct', () => {
   });
 
   it('starts k separate GPUs (a direct backend cannot follow a job across a round-robin port) and runs jobs on them', async () => {
-    expect(up.output()).toMatch(/simulated \(2 GPU\(s\) at http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, reached as direct\)/);
+    expect(up.output()).toMatch(
+      /simulated \(2 GPU\(s\) at http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, reached as direct\)/,
+    );
     for (let i = 0; i < 3; i++) {
-      const result = await cli(['submit', '--example', '--user', 'user001', '--out', join(up.dir, `out-${i}`)], up);
+      const result = await cli(
+        ['submit', '--example', '--user', 'user001', '--out', join(up.dir, `out-${i}`)],
+        up,
+      );
       expect(result.code, result.stderr).toBe(0);
     }
     await interruptAndCheck(up);
@@ -317,7 +371,15 @@ describe('comfyume up with nginx', () => {
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    up = await startUp(['--users', '2', '--port', String(port), '--monitoring', '--prometheus-port', String(await freePort())]);
+    up = await startUp([
+      '--users',
+      '2',
+      '--port',
+      String(port),
+      '--monitoring',
+      '--prometheus-port',
+      String(await freePort()),
+    ]);
   });
   afterAll(async () => {
     if (up?.child.exitCode === null) up.child.kill('SIGKILL');
@@ -332,7 +394,14 @@ describe('comfyume up with nginx', () => {
     const url = `http://user001:${encodeURIComponent(user001.password)}@127.0.0.1:${port}/user001/`;
     const out = join(up.dir, 'out-nginx');
     const result = await cli(
-      ['submit', join(recorded, 'workflows/run2_invert_preview_save.api.json'), '--url', url, '--out', out],
+      [
+        'submit',
+        join(recorded, 'workflows/run2_invert_preview_save.api.json'),
+        '--url',
+        url,
+        '--out',
+        out,
+      ],
       up,
     );
     expect(result.code).toBe(0);
@@ -373,7 +442,9 @@ describe('comfyume up with nginx', () => {
     const deadline = Date.now() + 60_000;
     let targets: { health: string; labels: { job: string } }[] = [];
     while (Date.now() < deadline) {
-      const body = (await (await fetch(`${prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: typeof targets } };
+      const body = (await (await fetch(`${prometheus}/api/v1/targets`)).json()) as {
+        data: { activeTargets: typeof targets };
+      };
       targets = body.data.activeTargets;
       if (targets.some((t) => t.health === 'up')) break;
       await new Promise((r) => setTimeout(r, 500));

@@ -17,7 +17,15 @@ import { startSimulator } from '../../simulator/src/app';
 import { freePort } from '../../kit/free-port';
 import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { until } from '../../kit/until';
-import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, relayEnv, userToken } from './relay-harness';
+import {
+  ADMIN,
+  EventCollector,
+  finished,
+  fixturePrompt,
+  RelayClient,
+  relayEnv,
+  userToken,
+} from './relay-harness';
 
 const repo = resolve(import.meta.dirname, '../..');
 const STOPS = 8;
@@ -33,7 +41,14 @@ beforeAll(async () => {
   // fsync always: a SIGKILLed Redis keeps every write it acknowledged (with everysec it may lose ~1 s).
   redis = await startRedis({ args: ['--appendfsync', 'always'] });
   dir = await mkdtemp(join(tmpdir(), 'comfyume-redis-outage-'));
-  sim = await startSimulator({ port: 0, outputDir: join(dir, 'gpu/out'), inputDir: join(dir, 'gpu/in'), tempDir: join(dir, 'gpu/tmp'), stepMs: 20, previewMethod: 'none' });
+  sim = await startSimulator({
+    port: 0,
+    outputDir: join(dir, 'gpu/out'),
+    inputDir: join(dir, 'gpu/in'),
+    tempDir: join(dir, 'gpu/tmp'),
+    stepMs: 20,
+    previewMethod: 'none',
+  });
 });
 afterAll(async () => {
   if (relay?.exitCode === null) relay.kill('SIGKILL');
@@ -47,24 +62,61 @@ const between = (min: number, max: number) => min + Math.floor(Math.random() * (
 
 async function files(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
+    .sort();
 }
 
-type Submission = { id: string; user: string; at: number; status: number; code?: string; retryAfter?: string | null };
+type Submission = {
+  id: string;
+  user: string;
+  at: number;
+  status: number;
+  code?: string;
+  retryAfter?: string | null;
+};
 
 describe('Redis outages during a run of jobs', () => {
   it(`survives ${STOPS} Redis stops at random moments: relay alive, 503 + Retry-After meanwhile, 0 lost, 0 run twice`, async () => {
     const outputDir = join(dir, 'relay-out');
     const port = await freePort();
-    const env = { ...process.env, ...relayEnv(redis, outputDir, { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: sim.url, COMFYUI_GPU_CAPACITY: '2' }), RELAY_PORT: String(port), LOG_LEVEL: 'info' };
-    relay = spawn(process.execPath, ['bin/comfyume.js', 'relay'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      ...process.env,
+      ...relayEnv(redis, outputDir, {
+        INFERENCE_MODE: 'direct',
+        COMFYUI_GPU_URLS: sim.url,
+        COMFYUI_GPU_CAPACITY: '2',
+      }),
+      RELAY_PORT: String(port),
+      LOG_LEVEL: 'info',
+    };
+    relay = spawn(process.execPath, ['bin/comfyume.js', 'relay'], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     relay.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     relay.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     const url = `http://127.0.0.1:${port}`;
-    await until(async () => fetch(`${url}/health`).then((r) => r.ok, () => false), 60_000, `relay listening (log: ${log.slice(-500)})`);
+    await until(
+      async () =>
+        fetch(`${url}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      60_000,
+      `relay listening (log: ${log.slice(-500)})`,
+    );
 
     const base = await fixturePrompt('api-workflow-txt2img.json');
-    const promptFor = (seed: number) => ({ ...base, '3': { ...(base['3'] as object), inputs: { ...(base['3'] as { inputs: object }).inputs, seed, steps: 8 } } });
+    const promptFor = (seed: number) => ({
+      ...base,
+      '3': {
+        ...(base['3'] as object),
+        inputs: { ...(base['3'] as { inputs: object }).inputs, seed, steps: 8 },
+      },
+    });
     let seed = 0;
     const submissions: Submission[] = [];
     const submit = async (user: string, id = randomUUID()): Promise<Submission> => {
@@ -74,7 +126,14 @@ describe('Redis outages during a run of jobs', () => {
         body: JSON.stringify({ jobId: id, clientId: 'tab-1', prompt: promptFor(seed++) }),
       });
       const body = (await response.json()) as { error?: { code: string } };
-      const entry = { id, user, at: Date.now(), status: response.status, code: body.error?.code, retryAfter: response.headers.get('retry-after') };
+      const entry = {
+        id,
+        user,
+        at: Date.now(),
+        status: response.status,
+        code: body.error?.code,
+        retryAfter: response.headers.get('retry-after'),
+      };
       submissions.push(entry);
       return entry;
     };
@@ -97,7 +156,8 @@ describe('Redis outages during a run of jobs', () => {
     for (let stop = 0; stop < STOPS; stop++) {
       await pause(between(300, 1500));
       const stoppedAt = Date.now();
-      if (stop % 2 === 0) await redis.down(); // crash
+      if (stop % 2 === 0)
+        await redis.down(); // crash
       else {
         const admin = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
         admin.on('error', () => undefined);
@@ -106,7 +166,11 @@ describe('Redis outages during a run of jobs', () => {
         await redis.down(); // reaps the process (already gone)
       }
       // Down until an attendee was refused during this outage (and a little longer, at random).
-      await until(() => submissions.some((s) => s.at > stoppedAt && s.status === 503), 20_000, `a refusal during outage ${stop + 1}`);
+      await until(
+        () => submissions.some((s) => s.at > stoppedAt && s.status === 503),
+        20_000,
+        `a refusal during outage ${stop + 1}`,
+      );
       await pause(between(0, 1500));
       const postsBefore = gpuPosts();
       await redis.up();
@@ -114,8 +178,16 @@ describe('Redis outages during a run of jobs', () => {
       outages.push({ stoppedAt, upAt, refused: 0 });
       // Time from Redis back to a job reaching the GPU: queue one now (a 503 until the relay reconnects).
       const probeId = randomUUID();
-      await until(async () => [200, 201].includes((await submit('r1', probeId)).status), 20_000, 'a submission accepted after Redis returned');
-      await until(() => gpuPosts() > postsBefore, 30_000, `a job reaching the GPU after outage ${stop + 1}`);
+      await until(
+        async () => [200, 201].includes((await submit('r1', probeId)).status),
+        20_000,
+        'a submission accepted after Redis returned',
+      );
+      await until(
+        () => gpuPosts() > postsBefore,
+        30_000,
+        `a job reaching the GPU after outage ${stop + 1}`,
+      );
       recoveries.push(Date.now() - upAt);
     }
     drilling = false;
@@ -126,46 +198,77 @@ describe('Redis outages during a run of jobs', () => {
     expect(log).not.toMatch(/unhandled promise rejection/);
 
     // 2. Refusals were 503 redis_unavailable with Retry-After; nothing else went wrong.
-    for (const outage of outages) outage.refused = submissions.filter((s) => s.at > outage.stoppedAt && s.at <= outage.upAt && s.status === 503).length;
+    for (const outage of outages)
+      outage.refused = submissions.filter(
+        (s) => s.at > outage.stoppedAt && s.at <= outage.upAt && s.status === 503,
+      ).length;
     expect(outages.every((o) => o.refused > 0)).toBe(true);
     const ok = (s: Submission) => s.status === 201 || s.status === 200; // 200: a retried id the relay already had
     const refusals = submissions.filter((s) => !ok(s));
     expect(refusals.length).toBeGreaterThan(0);
-    for (const refusal of refusals) expect([refusal.status, refusal.code, refusal.retryAfter]).toEqual([503, 'redis_unavailable', '3']);
+    for (const refusal of refusals)
+      expect([refusal.status, refusal.code, refusal.retryAfter]).toEqual([
+        503,
+        'redis_unavailable',
+        '3',
+      ]);
 
     // 3. Every accepted job finished, done. A refused id may still exist (stored just before Redis went): it must finish too.
     const admin = new RelayClient(url, ADMIN);
     const accepted = new Map(submissions.filter(ok).map((s) => [s.id, s.user]));
-    for (const s of refusals) if ((await admin.call('GET', `/api/jobs/${s.id}`)).status === 200) accepted.set(s.id, s.user);
+    for (const s of refusals)
+      if ((await admin.call('GET', `/api/jobs/${s.id}`)).status === 200) accepted.set(s.id, s.user);
     const ids = [...accepted.keys()];
     for (const id of ids) await admin.waitFor(id, finished, 120_000);
     const jobs = await Promise.all(ids.map((id) => admin.job(id)));
     const lost = jobs.filter((j) => j.state !== 'done');
-    if (lost.length) console.log(log.split('\n').filter((l) => lost.some((j) => l.includes(j.id)) && /"level":(40|50)/.test(l)).join('\n'));
+    if (lost.length)
+      console.log(
+        log
+          .split('\n')
+          .filter((l) => lost.some((j) => l.includes(j.id)) && /"level":(40|50)/.test(l))
+          .join('\n'),
+      );
     expect(lost.map((j) => `${j.id}: ${j.state} ${j.error?.exceptionMessage ?? ''}`)).toEqual([]);
 
     // 4. The GPU ran each job exactly once.
     expect(gpuPosts()).toBe(ids.length);
-    expect(Object.keys(sim.replicas[0]!.context.queue.getHistory()).sort()).toEqual([...ids].sort());
+    expect(Object.keys(sim.replicas[0]!.context.queue.getHistory()).sort()).toEqual(
+      [...ids].sort(),
+    );
 
     // 5. Outputs delivered once: one file per job in its user's folder.
     for (const user of users) {
       const mine = jobs.filter((j) => j.userId === user);
-      const named = mine.map((j) => (j.outputs['9']!.images as { filename: string }[])[0]!.filename).sort();
+      const named = mine
+        .map((j) => (j.outputs['9']!.images as { filename: string }[])[0]!.filename)
+        .sort();
       const stored = await files(join(outputDir, user));
-      if (stored.join() !== named.join()) console.log(`[redis-outage] ${user}: files ${stored.join(' ')}; job outputs ${mine.map((j) => `${j.id.slice(0, 8)}=${(j.outputs['9']!.images as { filename: string }[])[0]!.filename}`).join(' ')}`);
+      if (stored.join() !== named.join())
+        console.log(
+          `[redis-outage] ${user}: files ${stored.join(' ')}; job outputs ${mine.map((j) => `${j.id.slice(0, 8)}=${(j.outputs['9']!.images as { filename: string }[])[0]!.filename}`).join(' ')}`,
+        );
       expect(stored).toEqual(named);
       expect(new Set(named).size).toBe(mine.length);
     }
     // 6. The socket open all along saw every job end, live (no reconnect, no replay).
-    const endedLive = (id: string) => live.events.some((e) => e.type === 'job' && e.job.id === id && e.job.state === 'done');
-    await until(() => ids.every(endedLive), 30_000, `every job's end on the live socket (missing: ${ids.filter((id) => !endedLive(id)).join(', ')})`);
+    const endedLive = (id: string) =>
+      live.events.some((e) => e.type === 'job' && e.job.id === id && e.job.state === 'done');
+    await until(
+      () => ids.every(endedLive),
+      30_000,
+      `every job's end on the live socket (missing: ${ids.filter((id) => !endedLive(id)).join(', ')})`,
+    );
     expect(live.closed).toBe(false);
     live.close();
     // 7. Each success reached the event stream once.
     const events = new EventCollector(url, ADMIN, '0-0');
-    await events.waitFor(() => ids.every((id) => events.comfy(id).some((m) => m.type === 'execution_success')), 30_000);
-    for (const id of ids) expect(events.comfy(id).filter((m) => m.type === 'execution_success')).toHaveLength(1);
+    await events.waitFor(
+      () => ids.every((id) => events.comfy(id).some((m) => m.type === 'execution_success')),
+      30_000,
+    );
+    for (const id of ids)
+      expect(events.comfy(id).filter((m) => m.type === 'execution_success')).toHaveLength(1);
     events.close();
 
     const sorted = [...recoveries].sort((a, b) => a - b);

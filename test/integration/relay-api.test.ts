@@ -12,7 +12,17 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../relay/src/logger';
 import { startRedis, type TestRedis } from '../../kit/redis-server';
-import { ADMIN, EventCollector, finished, fixturePrompt, RelayClient, SECRET, startHarness, userToken, type Harness } from './relay-harness';
+import {
+  ADMIN,
+  EventCollector,
+  finished,
+  fixturePrompt,
+  RelayClient,
+  SECRET,
+  startHarness,
+  userToken,
+  type Harness,
+} from './relay-harness';
 
 let redis: TestRedis;
 let harness: Harness;
@@ -34,7 +44,13 @@ beforeAll(async () => {
     },
   });
   harness = await startHarness(redis, {
-    env: { INFERENCE_MODE: 'simulated', SIMULATOR_STEP_MS: '5', RELAY_MAX_BODY_MB: '0.05', RELAY_MAX_NODES: '20', SERVERLESS_API_KEY: 'sk-live-should-never-be-logged' },
+    env: {
+      INFERENCE_MODE: 'simulated',
+      SIMULATOR_STEP_MS: '5',
+      RELAY_MAX_BODY_MB: '0.05',
+      RELAY_MAX_NODES: '20',
+      SERVERLESS_API_KEY: 'sk-live-should-never-be-logged',
+    },
     logger: createLogger('debug', capture),
   });
   const prompt = await fixturePrompt('api-workflow-emptyimage-two-outputs.json');
@@ -44,7 +60,7 @@ beforeAll(async () => {
   aliceJob = res.body.job.id;
   const job = await alice().waitFor(aliceJob, finished);
   expect(job.state).toBe('done');
-  aliceImage = (job.outputs['2']!.images as typeof aliceImage[])[0]!;
+  aliceImage = (job.outputs['2']!.images as (typeof aliceImage)[])[0]!;
 });
 afterAll(async () => {
   await harness?.close();
@@ -64,11 +80,25 @@ describe('relay API', () => {
   });
 
   it('refuses missing and bad tokens on every endpoint', async () => {
-    const paths: [string, string][] = [['POST', '/api/jobs'], ['GET', '/api/jobs'], ['GET', `/api/jobs/${aliceJob}`], ['DELETE', `/api/jobs/${aliceJob}`], ['PATCH', `/api/jobs/${aliceJob}/priority`], ['PUT', `/api/inputs/${'0'.repeat(64)}`], ['GET', '/api/view?filename=x.png'], ['GET', '/api/object_info'], ['GET', '/api/queue/status']];
+    const paths: [string, string][] = [
+      ['POST', '/api/jobs'],
+      ['GET', '/api/jobs'],
+      ['GET', `/api/jobs/${aliceJob}`],
+      ['DELETE', `/api/jobs/${aliceJob}`],
+      ['PATCH', `/api/jobs/${aliceJob}/priority`],
+      ['PUT', `/api/inputs/${'0'.repeat(64)}`],
+      ['GET', '/api/view?filename=x.png'],
+      ['GET', '/api/object_info'],
+      ['GET', '/api/queue/status'],
+    ];
     for (const token of ['', 'alice.bm90LXRoZS1yaWdodC1zaWc', `${userToken('alice')}x`]) {
       const c = new RelayClient(harness.url, token);
       for (const [method, path] of paths) {
-        const res = await c.call(method, path, method === 'GET' || method === 'DELETE' ? undefined : {});
+        const res = await c.call(
+          method,
+          path,
+          method === 'GET' || method === 'DELETE' ? undefined : {},
+        );
         expect(res.status, `${method} ${path} with "${token}"`).toBe(401);
         expect(res.body.error.code).toBe('unauthorized');
       }
@@ -80,17 +110,38 @@ describe('relay API', () => {
     const b = bob();
     expect((await b.call('GET', `/api/jobs/${aliceJob}`)).status).toBe(404);
     expect((await b.call('DELETE', `/api/jobs/${aliceJob}`)).status).toBe(404);
-    expect((await b.call('PATCH', `/api/jobs/${aliceJob}/priority`, { lane: 'priority' })).status).toBe(403);
+    expect(
+      (await b.call('PATCH', `/api/jobs/${aliceJob}/priority`, { lane: 'priority' })).status,
+    ).toBe(403);
     const list = await b.call('GET', '/api/jobs?user=alice');
     expect(list.body.jobs.map((j: { userId: string }) => j.userId)).not.toContain('alice');
-    const view = await b.call('GET', `/api/view?filename=${aliceImage.filename}&subfolder=${aliceImage.subfolder}&type=output`);
+    const view = await b.call(
+      'GET',
+      `/api/view?filename=${aliceImage.filename}&subfolder=${aliceImage.subfolder}&type=output`,
+    );
     expect(view.status).toBe(404);
-    expect((await b.call('GET', `/api/view?filename=${aliceImage.filename}&subfolder=../alice/${aliceImage.subfolder}`)).body.error.code).toBe('path_escape');
+    expect(
+      (
+        await b.call(
+          'GET',
+          `/api/view?filename=${aliceImage.filename}&subfolder=../alice/${aliceImage.subfolder}`,
+        )
+      ).body.error.code,
+    ).toBe('path_escape');
     // alice's input, referenced by bob, is not his
     const bytes = Buffer.from('not really a png');
     const sha = createHash('sha256').update(bytes).digest('hex');
-    expect((await alice().call('PUT', `/api/inputs/${sha}`, bytes, { 'content-type': 'application/octet-stream' })).status).toBe(204);
-    const loader = { '1': { class_type: 'LoadImage', inputs: { image: 'cat.png' } }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } } };
+    expect(
+      (
+        await alice().call('PUT', `/api/inputs/${sha}`, bytes, {
+          'content-type': 'application/octet-stream',
+        })
+      ).status,
+    ).toBe(204);
+    const loader = {
+      '1': { class_type: 'LoadImage', inputs: { image: 'cat.png' } },
+      '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } },
+    };
     const stolen = await b.submit(loader, { inputs: [{ path: 'cat.png', sha256: sha }] });
     expect(stolen.status).toBe(400);
     expect(stolen.body.error.message).toMatch(/was not uploaded/);
@@ -98,7 +149,9 @@ describe('relay API', () => {
     const bobEvents = new EventCollector(harness.url, userToken('bob'), '0-0');
     const adminEvents = new EventCollector(harness.url, ADMIN, '0-0');
     await Promise.all([bobEvents.opened, adminEvents.opened]);
-    await adminEvents.waitFor((events) => events.some((e) => e.type === 'comfy' && e.jobId === aliceJob));
+    await adminEvents.waitFor((events) =>
+      events.some((e) => e.type === 'comfy' && e.jobId === aliceJob),
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(bobEvents.events).toEqual([]);
     expect((await admin().call('GET', `/api/jobs/${aliceJob}`)).status).toBe(200);
@@ -108,26 +161,48 @@ describe('relay API', () => {
 
   it('refuses oversized, malformed and escaping input with clear codes', async () => {
     const a = alice();
-    const big = await a.submit({ '1': { class_type: 'EmptyImage', inputs: { pad: 'x'.repeat(60_000) } } });
+    const big = await a.submit({
+      '1': { class_type: 'EmptyImage', inputs: { pad: 'x'.repeat(60_000) } },
+    });
     expect([big.status, big.body.error.code]).toEqual([413, 'body_too_large']);
-    const bad = await a.call('POST', '/api/jobs', '{"jobId": ', { 'content-type': 'application/json' });
+    const bad = await a.call('POST', '/api/jobs', '{"jobId": ', {
+      'content-type': 'application/json',
+    });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_json']);
-    const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [String(i + 1), { class_type: 'EmptyImage', inputs: {} }]));
+    const many = Object.fromEntries(
+      Array.from({ length: 21 }, (_, i) => [
+        String(i + 1),
+        { class_type: 'EmptyImage', inputs: {} },
+      ]),
+    );
     const tooMany = await a.submit(many);
     expect([tooMany.status, tooMany.body.error.code]).toEqual([400, 'too_many_nodes']);
     for (const prefix of ['../escape', '/etc/passwd', 'a/../../b']) {
-      const res = await a.submit({ '1': { class_type: 'EmptyImage', inputs: {} }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: prefix } } });
+      const res = await a.submit({
+        '1': { class_type: 'EmptyImage', inputs: {} },
+        '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: prefix } },
+      });
       expect([res.status, res.body.error.code], prefix).toEqual([400, 'path_escape']);
       expect(res.body.error.message).toContain(prefix);
     }
-    const notUuid = await a.call('POST', '/api/jobs', { jobId: 'job-1', prompt: { '1': { class_type: 'X', inputs: {} } } });
+    const notUuid = await a.call('POST', '/api/jobs', {
+      jobId: 'job-1',
+      prompt: { '1': { class_type: 'X', inputs: {} } },
+    });
     expect([notUuid.status, notUuid.body.error.code]).toEqual([400, 'bad_request']);
     expect(notUuid.body.error.message).toMatch(/jobId/);
-    for (const q of ['filename=../x.png', 'filename=/etc/passwd', 'filename=x.png&subfolder=/etc', 'filename=x.png&subfolder=../bob']) {
+    for (const q of [
+      'filename=../x.png',
+      'filename=/etc/passwd',
+      'filename=x.png&subfolder=/etc',
+      'filename=x.png&subfolder=../bob',
+    ]) {
       const res = await a.call('GET', `/api/view?${q}`);
       expect([res.status, res.body.error.code], q).toEqual([400, 'path_escape']);
     }
-    expect((await a.call('GET', '/api/view?filename=x.png&type=input')).body.error.code).toBe('bad_request');
+    expect((await a.call('GET', '/api/view?filename=x.png&type=input')).body.error.code).toBe(
+      'bad_request',
+    );
     expect((await a.call('GET', '/api/nope')).body.error.code).toBe('not_found');
   });
 
@@ -142,9 +217,22 @@ describe('relay API', () => {
     for (const [stem, ext, mime, key] of kinds) {
       const source = join(scratch, `src${ext}`);
       await writeFile(source, Buffer.from(`${stem} bytes 0123456789`));
-      const item = await harness.relay.services.outputs.store('alice', randomUUID(), { nodeId: '9', key, type: 'output', originalPrefix: `media/${stem}`, source: { path: source }, extension: ext });
-      expect(item).toEqual({ filename: `${stem}_00001_${ext}`, subfolder: 'media', type: 'output' });
-      const res = await fetch(`${harness.url}/api/view?filename=${item.filename}&subfolder=media`, { headers: { authorization: `Bearer ${userToken('alice')}`, range: 'bytes=0-4' } });
+      const item = await harness.relay.services.outputs.store('alice', randomUUID(), {
+        nodeId: '9',
+        key,
+        type: 'output',
+        originalPrefix: `media/${stem}`,
+        source: { path: source },
+        extension: ext,
+      });
+      expect(item).toEqual({
+        filename: `${stem}_00001_${ext}`,
+        subfolder: 'media',
+        type: 'output',
+      });
+      const res = await fetch(`${harness.url}/api/view?filename=${item.filename}&subfolder=media`, {
+        headers: { authorization: `Bearer ${userToken('alice')}`, range: 'bytes=0-4' },
+      });
       expect(res.status).toBe(206);
       expect(res.headers.get('content-type')).toBe(mime);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -157,21 +245,33 @@ describe('relay API', () => {
     const prompt = await fixturePrompt('api-workflow-emptyimage-two-outputs.json');
     const first = new EventCollector(harness.url, userToken('carol'));
     await first.opened;
-    const j1 = (await new RelayClient(harness.url, userToken('carol')).submit(prompt)).body.job.id as string;
-    await first.waitFor(() => first.comfy(j1).some((m) => m.type === 'executing' && m.data.node === null));
+    const j1 = (await new RelayClient(harness.url, userToken('carol')).submit(prompt)).body.job
+      .id as string;
+    await first.waitFor(() =>
+      first.comfy(j1).some((m) => m.type === 'executing' && m.data.node === null),
+    );
     // The GPU's last message comes before the record is finished: wait for that too, so j2 starts from an idle GPU.
-    await first.waitFor((all) => all.some((e) => e.type === 'job' && e.job.id === j1 && e.job.state === 'done'));
+    await first.waitFor((all) =>
+      all.some((e) => e.type === 'job' && e.job.id === j1 && e.job.state === 'done'),
+    );
     const lastSeen = first.events.at(-1)!.id;
     first.close();
-    const j2 = (await new RelayClient(harness.url, userToken('carol')).submit(prompt)).body.job.id as string;
+    const j2 = (await new RelayClient(harness.url, userToken('carol')).submit(prompt)).body.job
+      .id as string;
     await new RelayClient(harness.url, userToken('carol')).waitFor(j2, finished);
     const again = new EventCollector(harness.url, userToken('carol'), lastSeen);
-    await again.waitFor(() => again.comfy(j2).some((m) => m.type === 'executing' && m.data.node === null));
+    await again.waitFor(() =>
+      again.comfy(j2).some((m) => m.type === 'executing' && m.data.node === null),
+    );
     expect(again.events.some((e) => e.type === 'comfy' && e.jobId === j1)).toBe(false);
     const ids = again.events.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(again.comfy(j2).map((m) => m.type)).toContain('execution_start');
-    expect(again.events.filter((e) => e.type === 'job' && e.job.id === j2).map((e) => e.type === 'job' && e.job.state)).toContain('queued');
+    expect(
+      again.events
+        .filter((e) => e.type === 'job' && e.job.id === j2)
+        .map((e) => e.type === 'job' && e.job.state),
+    ).toContain('queued');
     again.close();
   });
 
@@ -179,7 +279,12 @@ describe('relay API', () => {
     const health = await fetch(`${harness.url}/health`).then(
       (r) => r.json() as Promise<{ backends: unknown[] }>,
     );
-    expect(health).toMatchObject({ ok: true, redis: 'up', inferenceMode: 'simulated', queueDepth: 0 });
+    expect(health).toMatchObject({
+      ok: true,
+      redis: 'up',
+      inferenceMode: 'simulated',
+      queueDepth: 0,
+    });
     expect(health.backends[0]).toMatchObject({ kind: 'simulated', state: 'ready', capacity: 1 });
     const status = await alice().call('GET', '/api/queue/status');
     expect(status.body).toMatchObject({ queued: 0, running: 0 });
@@ -190,7 +295,14 @@ describe('relay API', () => {
 
   it('keeps secrets and tokens out of the logs', () => {
     expect(logText.length).toBeGreaterThan(1000);
-    for (const secret of [SECRET, ADMIN, userToken('alice'), userToken('bob'), 'sk-live-should-never-be-logged']) expect(logText).not.toContain(secret);
+    for (const secret of [
+      SECRET,
+      ADMIN,
+      userToken('alice'),
+      userToken('bob'),
+      'sk-live-should-never-be-logged',
+    ])
+      expect(logText).not.toContain(secret);
     expect(logText).toContain(aliceJob); // job ids are logged
   });
 });

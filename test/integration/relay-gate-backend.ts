@@ -60,4 +60,3 @@ export class GateBackend implements Backend {
     return { backends: [this], close: async () => undefined };
   }
 }
-

@@ -20,14 +20,27 @@ export const ADMIN = 'test-admin-token-0123456789';
 export const sharedDir = resolve(import.meta.dirname, '../../../shared');
 
 export async function fixturePrompt(name: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(join(sharedDir, 'fixtures/comfyui', name), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(await readFile(join(sharedDir, 'fixtures/comfyui', name), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 export const userToken = (user: string) => mintUserToken(SECRET, user);
 
-export type Harness = { relay: Relay; url: string; config: Config; outputDir: string; close(): Promise<void> };
+export type Harness = {
+  relay: Relay;
+  url: string;
+  config: Config;
+  outputDir: string;
+  close(): Promise<void>;
+};
 
-export function relayEnv(redis: TestRedis, outputDir: string, extra: Record<string, string> = {}): Record<string, string> {
+export function relayEnv(
+  redis: TestRedis,
+  outputDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix(),
@@ -47,11 +60,22 @@ export function relayEnv(redis: TestRedis, outputDir: string, extra: Record<stri
 
 export async function startHarness(
   redis: TestRedis,
-  options: { env?: Record<string, string>; backends?: BackendSet; logger?: Logger; outputDir?: string; adminDistDir?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    backends?: BackendSet;
+    logger?: Logger;
+    outputDir?: string;
+    adminDistDir?: string;
+  } = {},
 ): Promise<Harness> {
   const outputDir = options.outputDir ?? (await mkdtemp(join(tmpdir(), 'comfyume-relay-out-')));
   const config = loadConfig(relayEnv(redis, outputDir, options.env));
-  const relay = await createRelay(config, { logger: options.logger ?? pino({ level: 'silent' }), backends: options.backends, socketHeartbeatMs: 1_000, adminDistDir: options.adminDistDir });
+  const relay = await createRelay(config, {
+    logger: options.logger ?? pino({ level: 'silent' }),
+    backends: options.backends,
+    socketHeartbeatMs: 1_000,
+    adminDistDir: options.adminDistDir,
+  });
   await relay.start();
   await new Promise<void>((r) => relay.server.listen(0, '127.0.0.1', () => r()));
   const address = relay.server.address();
@@ -75,12 +99,30 @@ export class RelayClient {
   ) {}
 
   // Tests read whatever JSON a route answers (jobs, errors, status) with plain property access.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Promise<{ status: number; body: any }> {
     const response = await fetch(`${this.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)
+          ? { 'content-type': 'application/json' }
+          : {}),
+        ...headers,
+      },
+      body:
+        body === undefined
+          ? undefined
+          : Buffer.isBuffer(body)
+            ? new Uint8Array(body)
+            : typeof body === 'string'
+              ? body
+              : JSON.stringify(body),
     });
     const text = await response.text();
     let parsed: unknown = text;
@@ -91,7 +133,12 @@ export class RelayClient {
   }
 
   submit(prompt: Record<string, unknown>, extra: Partial<SubmitJobRequest> = {}) {
-    return this.call('POST', '/api/jobs', { jobId: randomUUID(), clientId: 'tab-1', prompt, ...extra });
+    return this.call('POST', '/api/jobs', {
+      jobId: randomUUID(),
+      clientId: 'tab-1',
+      prompt,
+      ...extra,
+    });
   }
 
   async job(id: string): Promise<JobView> {
@@ -100,18 +147,24 @@ export class RelayClient {
     return body.job as JobView;
   }
 
-  async waitFor(id: string, predicate: (job: JobView) => boolean, timeoutMs = 60_000): Promise<JobView> {
+  async waitFor(
+    id: string,
+    predicate: (job: JobView) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<JobView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = await this.job(id);
       if (predicate(job)) return job;
-      if (Date.now() > deadline) throw new Error(`job ${id} still ${job.state} after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`job ${id} still ${job.state} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
 
-export const finished = (job: JobView) => job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';
+export const finished = (job: JobView) =>
+  job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';
 
 /** A client of WS /api/events that keeps everything it receives. */
 export class EventCollector {
@@ -128,7 +181,9 @@ export class EventCollector {
     this.ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` } });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
-      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      this.ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`upgrade refused: ${res.statusCode}`)),
+      );
       this.ws.once('error', reject);
     });
     this.opened.catch(() => undefined);
@@ -143,13 +198,18 @@ export class EventCollector {
   }
 
   comfy(jobId?: string) {
-    return this.events.flatMap((e) => (e.type === 'comfy' && (!jobId || e.jobId === jobId) ? [e.message] : []));
+    return this.events.flatMap((e) =>
+      e.type === 'comfy' && (!jobId || e.jobId === jobId) ? [e.message] : [],
+    );
   }
 
   async waitFor(predicate: (events: RelayEvent[]) => boolean, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.events)) {
-      if (Date.now() > deadline) throw new Error(`events: condition not met after ${timeoutMs} ms (${this.events.length} events)`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `events: condition not met after ${timeoutMs} ms (${this.events.length} events)`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -8,9 +8,20 @@ import type { JobEvent } from '../../protocol/src/index';
 import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { GateBackend } from './relay-gate-backend';
 import { until } from '../../kit/until';
-import { ADMIN, EventCollector, finished, RelayClient, startHarness, userToken, type Harness } from './relay-harness';
+import {
+  ADMIN,
+  EventCollector,
+  finished,
+  RelayClient,
+  startHarness,
+  userToken,
+  type Harness,
+} from './relay-harness';
 
-const prompt = (tag = 'x') => ({ '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: tag } } });
+const prompt = (tag = 'x') => ({
+  '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } },
+  '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: tag } },
+});
 
 let redis: TestRedis;
 let harness: Harness | undefined;
@@ -25,39 +36,69 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const client = (user: string) => new RelayClient(harness!.url, user === 'admin' ? ADMIN : userToken(user));
+const client = (user: string) =>
+  new RelayClient(harness!.url, user === 'admin' ? ADMIN : userToken(user));
 
 describe('relay queue', () => {
   it('dispatches round-robin across users, reports positions and ETAs, and honours the priority lane', async () => {
     const gpu = new GateBackend('gate', 1);
     harness = await startHarness(redis, { backends: gpu.asSet() });
-    const [a, b, c, admin] = ['a', 'b', 'c', 'admin'].map(client) as [RelayClient, RelayClient, RelayClient, RelayClient];
+    const [a, b, c, admin] = ['a', 'b', 'c', 'admin'].map(client) as [
+      RelayClient,
+      RelayClient,
+      RelayClient,
+      RelayClient,
+    ];
     const watch = new EventCollector(harness.url, userToken('a'));
     await watch.opened;
 
     const a1 = (await a.submit(prompt())).body.job.id as string;
     await until(() => gpu.running().includes(a1), 10_000, 'a1 running');
     const submitted: Record<string, string> = {};
-    for (const [name, who] of [['a2', a], ['a3', a], ['a4', a], ['b1', b], ['b2', b], ['c1', c]] as const) {
+    for (const [name, who] of [
+      ['a2', a],
+      ['a3', a],
+      ['a4', a],
+      ['b1', b],
+      ['b2', b],
+      ['c1', c],
+    ] as const) {
       const res = await who.submit(prompt(name));
       expect(res.status).toBe(201);
       submitted[name] = res.body.job.id;
     }
     const expected = ['a2', 'b1', 'c1', 'a3', 'b2', 'a4'];
-    const positions = await Promise.all(expected.map(async (name) => (await (name[0] === 'a' ? a : name[0] === 'b' ? b : c).job(submitted[name]!)).position));
+    const positions = await Promise.all(
+      expected.map(
+        async (name) =>
+          (await (name[0] === 'a' ? a : name[0] === 'b' ? b : c).job(submitted[name]!)).position,
+      ),
+    );
     expect(positions).toEqual([1, 2, 3, 4, 5, 6]);
 
     // The operator moves a4 to the priority lane: it runs next.
-    const patched = await admin.call('PATCH', `/api/jobs/${submitted.a4}/priority`, { lane: 'priority' });
+    const patched = await admin.call('PATCH', `/api/jobs/${submitted.a4}/priority`, {
+      lane: 'priority',
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.job).toMatchObject({ lane: 'priority', position: 1 });
-    expect((await a.call('PATCH', `/api/jobs/${submitted.a2}/priority`, { lane: 'priority' })).status).toBe(403);
+    expect(
+      (await a.call('PATCH', `/api/jobs/${submitted.a2}/priority`, { lane: 'priority' })).status,
+    ).toBe(403);
 
     // Run them one by one; a measured run time gives every queued job an ETA.
     gpu.release(a1);
     await a.waitFor(a1, finished);
-    await until(async () => (await a.job(submitted.a2!)).etaMs !== undefined, 10_000, 'ETA after a measured run');
-    const queuedEtas = (await Promise.all(['a2', 'b1', 'c1'].map((n) => (n[0] === 'a' ? a : n[0] === 'b' ? b : c).job(submitted[n]!)))).map((j) => j.etaMs!);
+    await until(
+      async () => (await a.job(submitted.a2!)).etaMs !== undefined,
+      10_000,
+      'ETA after a measured run',
+    );
+    const queuedEtas = (
+      await Promise.all(
+        ['a2', 'b1', 'c1'].map((n) => (n[0] === 'a' ? a : n[0] === 'b' ? b : c).job(submitted[n]!)),
+      )
+    ).map((j) => j.etaMs!);
     expect(queuedEtas[0]).toBeLessThanOrEqual(queuedEtas[1]!);
     expect(queuedEtas[1]).toBeLessThanOrEqual(queuedEtas[2]!);
 
@@ -68,16 +109,22 @@ describe('relay queue', () => {
       released.add(next);
       gpu.release(next);
     }
-    const order = gpu.started.slice(1).map((id) => Object.entries(submitted).find(([, v]) => v === id)?.[0]);
+    const order = gpu.started
+      .slice(1)
+      .map((id) => Object.entries(submitted).find(([, v]) => v === id)?.[0]);
     expect(order).toEqual(['a4', 'a2', 'b1', 'c1', 'a3', 'b2']);
 
     // a's socket saw its own jobs' position changes as job events, never b's or c's.
-    await watch.waitFor((events) => events.some((e) => e.type === 'job' && e.job.id === submitted.a3 && e.job.state === 'done'));
+    await watch.waitFor((events) =>
+      events.some((e) => e.type === 'job' && e.job.id === submitted.a3 && e.job.state === 'done'),
+    );
     const jobEvents = watch.events.filter((e): e is JobEvent => e.type === 'job');
     expect(jobEvents.every((e) => e.job.userId === 'a')).toBe(true);
     // a3 was 2nd when submitted, pushed to 4th by b1 and c1 (earlier rounds) and to 5th by the
     // operator's a4, then only moved forward.
-    const a3Positions = jobEvents.filter((e) => e.job.id === submitted.a3 && e.job.state === 'queued').map((e) => e.job.position!);
+    const a3Positions = jobEvents
+      .filter((e) => e.job.id === submitted.a3 && e.job.state === 'queued')
+      .map((e) => e.job.position!);
     expect(a3Positions[0]).toBe(2);
     expect(a3Positions.slice(0, 4)).toEqual([2, 3, 4, 5]);
     const afterArrivals = a3Positions.slice(3);
@@ -89,7 +136,10 @@ describe('relay queue', () => {
 
   it('caps queued jobs per user (user_queue_full) and skips users at their running cap', async () => {
     const gpu = new GateBackend('gate', 3);
-    harness = await startHarness(redis, { backends: gpu.asSet(), env: { MAX_QUEUED_PER_USER: '2', MAX_RUNNING_PER_USER: '1' } });
+    harness = await startHarness(redis, {
+      backends: gpu.asSet(),
+      env: { MAX_QUEUED_PER_USER: '2', MAX_RUNNING_PER_USER: '1' },
+    });
     const a = client('a');
     const b = client('b');
     const a1 = (await a.submit(prompt())).body.job.id as string;
@@ -101,10 +151,14 @@ describe('relay queue', () => {
     expect(full.body.error.code).toBe('user_queue_full');
     expect(full.body.error.message).toMatch(/2 jobs waiting/);
     const b1 = (await b.submit(prompt())).body.job.id as string;
-    await until(() => gpu.running().includes(b1), 10_000, 'b1 running past a\'s queued jobs');
+    await until(() => gpu.running().includes(b1), 10_000, "b1 running past a's queued jobs");
     expect(gpu.running()).toHaveLength(2); // a has a free GPU slot but is at its running cap
     const status = await client('admin').call('GET', '/api/queue/status');
-    expect(status.body).toMatchObject({ queued: 2, running: 2, byUser: { a: { queued: 2, running: 1 }, b: { queued: 0, running: 1 } } });
+    expect(status.body).toMatchObject({
+      queued: 2,
+      running: 2,
+      byUser: { a: { queued: 2, running: 1 }, b: { queued: 0, running: 1 } },
+    });
     expect((await a.call('GET', '/api/queue/status')).body.byUser).toBeUndefined();
   });
 
@@ -147,7 +201,9 @@ describe('relay queue', () => {
     const done = await a.waitFor(running, finished);
     expect(done.state).toBe('cancelled');
     // The record says how it ended; the relay makes up no ComfyUI message (the sidecar's sequence writes the ending).
-    await events.waitFor((all) => all.some((e) => e.type === 'job' && e.job.id === running && e.job.state === 'cancelled'));
+    await events.waitFor((all) =>
+      all.some((e) => e.type === 'job' && e.job.id === running && e.job.state === 'cancelled'),
+    );
     expect(events.comfy(running).map((m) => m.type)).toEqual(['execution_start']);
     expect(gpu.started).toEqual([running]);
     events.close();

@@ -11,10 +11,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../kit/redis-server';
 import { GateBackend } from './relay-gate-backend';
 import { until } from '../../kit/until';
-import { ADMIN, finished, RelayClient, relayEnv, startHarness, userToken, type Harness } from './relay-harness';
+import {
+  ADMIN,
+  finished,
+  RelayClient,
+  relayEnv,
+  startHarness,
+  userToken,
+  type Harness,
+} from './relay-harness';
 
 const repo = resolve(import.meta.dirname, '../..');
-const prompt = { '1': { class_type: 'EmptyImage', inputs: {} }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } } };
+const prompt = {
+  '1': { class_type: 'EmptyImage', inputs: {} },
+  '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } },
+};
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -27,15 +38,23 @@ async function redisServer(options: Parameters<typeof startRedis>[0] = {}): Prom
   return redis;
 }
 
-async function harness(redis: TestRedis, env: Record<string, string> = {}): Promise<{ h: Harness; logs: string[] }> {
+async function harness(
+  redis: TestRedis,
+  env: Record<string, string> = {},
+): Promise<{ h: Harness; logs: string[] }> {
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
-  const h = await startHarness(redis, { env, backends: new GateBackend('gate', 1).asSet(), logger });
+  const h = await startHarness(redis, {
+    env,
+    backends: new GateBackend('gate', 1).asSet(),
+    logger,
+  });
   cleanups.push(() => h.close());
   return { h, logs };
 }
 
-const health = async (url: string) => (await fetch(`${url}/health`)).json() as Promise<Record<string, unknown>>;
+const health = async (url: string) =>
+  (await fetch(`${url}/health`)).json() as Promise<Record<string, unknown>>;
 
 describe('Redis persistence check', () => {
   it('refuses a Redis without persistence, saying why and how to fix it', async () => {
@@ -52,8 +71,16 @@ describe('Redis persistence check', () => {
 
   it('`comfyume relay` exits with the message on such a Redis', async () => {
     const redis = await redisServer({ persistence: false });
-    const env = { ...process.env, ...relayEnv(redis, resolve(repo, 'data/never-used')), LOG_LEVEL: 'error' };
-    const child = spawn(process.execPath, ['bin/comfyume.js', 'relay'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      ...process.env,
+      ...relayEnv(redis, resolve(repo, 'data/never-used')),
+      LOG_LEVEL: 'error',
+    };
+    const child = spawn(process.execPath, ['bin/comfyume.js', 'relay'], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -85,13 +112,22 @@ describe('Redis persistence check', () => {
     cleanups.push(async () => void client.disconnect());
     await client.config('SET', 'appendonly', 'no');
     await client.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'); // the relay reconnects
-    await until(async () => (await health(h.url)).redisPersistence === 'none', 20_000, 'persistence none on /health');
-    expect(logs.join('')).toMatch(/"level":50[^\n]*Redis has no persistence[^\n]*seen after a reconnect; the relay keeps serving/);
+    await until(
+      async () => (await health(h.url)).redisPersistence === 'none',
+      20_000,
+      'persistence none on /health',
+    );
+    expect(logs.join('')).toMatch(
+      /"level":50[^\n]*Redis has no persistence[^\n]*seen after a reconnect; the relay keeps serving/,
+    );
     expect((await new RelayClient(h.url, userToken('a')).submit(prompt)).status).toBe(201);
   });
 
   it('starts when CONFIG is refused (managed services), logging that it could not check', async () => {
-    const redis = await redisServer({ persistence: false, args: ['--rename-command', 'CONFIG', ''] });
+    const redis = await redisServer({
+      persistence: false,
+      args: ['--rename-command', 'CONFIG', ''],
+    });
     const { h, logs } = await harness(redis);
     expect(await health(h.url)).toMatchObject({ ok: true, redisPersistence: 'unknown' });
     expect(logs.join('')).toMatch(/could not check Redis persistence/);
@@ -105,14 +141,21 @@ describe('Redis data loss', () => {
     const client = new Redis(redis.url);
     client.on('error', () => undefined); // this test restarts Redis under it
     cleanups.push(async () => void client.disconnect());
-    const marker = JSON.parse((await client.get(`${h.config.redisPrefix}marker`))!) as { createdAt: number; relayId: string };
+    const marker = JSON.parse((await client.get(`${h.config.redisPrefix}marker`))!) as {
+      createdAt: number;
+      relayId: string;
+    };
     expect(marker.relayId).toBe(h.relay.relayId);
     // A restart with AOF keeps the marker and the jobs: no loss reported.
     const a = new RelayClient(h.url, userToken('a'));
     const id = (await a.submit(prompt)).body.job.id as string;
     await redis.restart();
     await until(async () => (await fetch(`${h.url}/health`)).status === 200, 20_000, 'health back');
-    await until(async () => (await a.call('GET', `/api/jobs/${id}`)).status === 200, 20_000, 'job readable again');
+    await until(
+      async () => (await a.call('GET', `/api/jobs/${id}`)).status === 200,
+      20_000,
+      'job readable again',
+    );
     expect((await health(h.url)).redisDataLost).toBeUndefined();
   });
 
@@ -124,7 +167,11 @@ describe('Redis data loss', () => {
     expect((await health(h.url)).redisDataLost).toBeUndefined();
 
     await redis.restart(); // no persistence: everything is gone
-    await until(async () => (await health(h.url)).redisDataLost !== undefined, 30_000, 'redisDataLost on /health');
+    await until(
+      async () => (await health(h.url)).redisDataLost !== undefined,
+      30_000,
+      'redisDataLost on /health',
+    );
     const lost = (await health(h.url)).redisDataLost as { detectedAt: number; message: string };
     expect(lost.message).toMatch(/Redis lost its data/);
     expect(lost.message).toMatch(/--appendonly yes/);
@@ -146,10 +193,17 @@ describe('Redis data loss', () => {
     client.on('error', () => undefined); // this test restarts Redis under it
     cleanups.push(async () => void client.disconnect());
     await client.flushall();
-    await until(async () => (await health(h.url)).redisDataLost !== undefined, 30_000, 'redisDataLost after FLUSHALL');
+    await until(
+      async () => (await health(h.url)).redisDataLost !== undefined,
+      30_000,
+      'redisDataLost after FLUSHALL',
+    );
     // The dashboard's status poll carries it for the operator; attendees' status does not.
     const status = await new RelayClient(h.url, ADMIN).call('GET', '/api/queue/status');
     expect(status.body.redisDataLost.message).toMatch(/Redis lost its data/);
-    expect((await new RelayClient(h.url, userToken('a')).call('GET', '/api/queue/status')).body.redisDataLost).toBeUndefined();
+    expect(
+      (await new RelayClient(h.url, userToken('a')).call('GET', '/api/queue/status')).body
+        .redisDataLost,
+    ).toBeUndefined();
   });
 });

@@ -9,7 +9,10 @@ import { GateBackend } from './relay-gate-backend';
 import { until } from '../../kit/until';
 import { finished, RelayClient, startHarness, userToken, type Harness } from './relay-harness';
 
-const prompt = { '1': { class_type: 'EmptyImage', inputs: {} }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } } };
+const prompt = {
+  '1': { class_type: 'EmptyImage', inputs: {} },
+  '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } },
+};
 let redis: TestRedis;
 let harness: Harness;
 const gpu = new GateBackend('gate', 1);
@@ -33,7 +36,11 @@ describe('relay without Redis', () => {
     admin.on('error', () => undefined);
     await admin.call('SHUTDOWN', 'NOSAVE').catch(() => undefined); // AOF is flushed on shutdown
     admin.disconnect();
-    await until(async () => (await fetch(`${harness.url}/health`)).status === 503, 10_000, 'health 503');
+    await until(
+      async () => (await fetch(`${harness.url}/health`)).status === 503,
+      10_000,
+      'health 503',
+    );
 
     const refused = await a.submit(prompt);
     expect(refused.status).toBe(503);
@@ -49,11 +56,19 @@ describe('relay without Redis', () => {
     await new Promise((r) => setTimeout(r, 500));
     await redis.restart();
 
-    await until(async () => (await fetch(`${harness.url}/health`)).status === 200, 20_000, 'health back to 200');
+    await until(
+      async () => (await fetch(`${harness.url}/health`)).status === 200,
+      20_000,
+      'health back to 200',
+    );
     expect((await a.waitFor(running, finished, 30_000)).state).toBe('done');
     const next = await a.submit(prompt);
     expect(next.status).toBe(201);
-    await until(() => gpu.running().includes(next.body.job.id), 10_000, 'a new job dispatched after recovery');
+    await until(
+      () => gpu.running().includes(next.body.job.id),
+      10_000,
+      'a new job dispatched after recovery',
+    );
     gpu.release(next.body.job.id);
     expect((await a.waitFor(next.body.job.id, finished)).state).toBe('done');
   });

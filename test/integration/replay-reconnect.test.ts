@@ -18,14 +18,35 @@ const slowPrompt = (prefix: string, color: number) => ({
   '1': { class_type: 'EmptyImage', inputs: { width: 1024, height: 1024, batch_size: 4, color } },
   '2': { class_type: 'ImageBlur', inputs: { image: ['1', 0], blur_radius: 3, sigma: 1.0 } },
   '3': { class_type: 'ImageBlur', inputs: { image: ['2', 0], blur_radius: 3, sigma: 1.0 } },
-  '4': { class_type: 'ImageScale', inputs: { image: ['3', 0], upscale_method: 'nearest-exact', width: 64, height: 64, crop: 'disabled' } },
+  '4': {
+    class_type: 'ImageScale',
+    inputs: {
+      image: ['3', 0],
+      upscale_method: 'nearest-exact',
+      width: 64,
+      height: 64,
+      crop: 'disabled',
+    },
+  },
   '5': { class_type: 'SaveImage', inputs: { images: ['4', 0], filename_prefix: prefix } },
 });
 
-const FLAGS = { type: 'feature_flags', data: { supports_preview_metadata: true, supports_manager_v4_ui: true, supports_progress_text_metadata: true } };
+const FLAGS = {
+  type: 'feature_flags',
+  data: {
+    supports_preview_metadata: true,
+    supports_manager_v4_ui: true,
+    supports_progress_text_metadata: true,
+  },
+};
 
 /** Queues the slow prompt; `color` differs per job so the GPU's cache never answers it. */
-async function queue(stack: ReplayStack, clientId: string, prefix: string, color: number): Promise<string> {
+async function queue(
+  stack: ReplayStack,
+  clientId: string,
+  prefix: string,
+  color: number,
+): Promise<string> {
   const res = await fetch(`${stack.url}/api/prompt`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: stack.url },
@@ -38,31 +59,46 @@ async function queue(stack: ReplayStack, clientId: string, prefix: string, color
 
 /** The relay's own record of the job, as the sidecar's token reads it. */
 async function relayState(stack: ReplayStack, jobId: string): Promise<string | undefined> {
-  const res = await fetch(`${stack.relayUrl}/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${stack.token}` } });
+  const res = await fetch(`${stack.relayUrl}/api/jobs/${jobId}`, {
+    headers: { authorization: `Bearer ${stack.token}` },
+  });
   return res.ok ? ((await res.json()) as { job: { state: string } }).job.state : undefined;
 }
 
-const jobMessages = (tab: ReplayTab, jobId: string) => tab.received.filter((m) => m.data.prompt_id === jobId);
+const jobMessages = (tab: ReplayTab, jobId: string) =>
+  tab.received.filter((m) => m.data.prompt_id === jobId);
 
 /** What a reopened tab must have of its job: the saved image, the success, then the end marker last. */
-async function expectEndDelivered(stack: ReplayStack, tab: ReplayTab, jobId: string): Promise<void> {
+async function expectEndDelivered(
+  stack: ReplayStack,
+  tab: ReplayTab,
+  jobId: string,
+): Promise<void> {
   await tab.until(() => tab.ended(jobId), `the end of ${jobId}`);
   const mine = jobMessages(tab, jobId);
   const executed = mine.filter((m) => m.type === 'executed' && m.data.node === '5');
   expect(executed.length, 'executed of the SaveImage').toBeGreaterThanOrEqual(1);
-  const image = (executed.at(-1)?.data.output as { images: { filename: string; subfolder: string; type: string }[] }).images[0]!;
+  const image = (
+    executed.at(-1)?.data.output as {
+      images: { filename: string; subfolder: string; type: string }[];
+    }
+  ).images[0]!;
   expect(mine.filter((m) => m.type === 'execution_success')).toHaveLength(1);
   expect(mine.at(-2)?.type).toBe('execution_success');
   expect(mine.at(-1)).toEqual({ type: 'executing', data: { node: null, prompt_id: jobId } });
   // ComfyUI answers the tab's own feature_flags whenever that frame reaches it, which may be after
   // the replayed end on a busy machine: that reply is the handshake's, not the job's, so it may sit anywhere.
   const last = tab.received
-    .slice(tab.received.findIndex((m) => m.type === 'execution_success' && m.data.prompt_id === jobId))
+    .slice(
+      tab.received.findIndex((m) => m.type === 'execution_success' && m.data.prompt_id === jobId),
+    )
     .filter((m) => m.type !== 'feature_flags');
   expect(last.map((m) => m.type)).toEqual(['execution_success', 'status', 'executing']);
   expect(tab.received.filter((m) => m.type === 'feature_flags').length).toBeLessThanOrEqual(1);
   expect(tab.received.some((m) => m.type.startsWith('comfyume.'))).toBe(false); // a stock page
-  const view = await fetch(`${stack.url}/api/view?filename=${encodeURIComponent(image.filename)}&subfolder=${image.subfolder}&type=${image.type}`);
+  const view = await fetch(
+    `${stack.url}/api/view?filename=${encodeURIComponent(image.filename)}&subfolder=${image.subfolder}&type=${image.type}`,
+  );
   expect(view.status).toBe(200);
 }
 
@@ -92,11 +128,20 @@ describe('a tab reopened after the sidecar was killed with -9', () => {
       const tab = await ReplayTab.open(stack.url, clientId, FLAGS);
       const jobId = await queue(stack, clientId, `restart_${round}`, round);
       const node = round === 1 ? '2' : '3';
-      await tab.until(() => jobMessages(tab, jobId).some((m) => m.type === 'executing' && m.data.node === node), `node ${node} running`);
+      await tab.until(
+        () => jobMessages(tab, jobId).some((m) => m.type === 'executing' && m.data.node === node),
+        `node ${node} running`,
+      );
       const closed = new Promise<void>((resolve) => tab.ws.once('close', () => resolve()));
       await stack.sidecarProcess!.kill();
       await closed;
-      if (round === 2) await until(async () => (await relayState(stack, jobId)) === 'done', 60_000, 'the relay to finish the job', 50);
+      if (round === 2)
+        await until(
+          async () => (await relayState(stack, jobId)) === 'done',
+          60_000,
+          'the relay to finish the job',
+          50,
+        );
       else expect(await relayState(stack, jobId)).not.toBe('done');
       await stack.sidecarProcess!.start();
       const reopened = await ReplayTab.open(stack.url, clientId, FLAGS);
@@ -159,7 +204,10 @@ describe('a tab whose network dropped silently', () => {
   let network: FlakyNetwork;
   beforeAll(async () => {
     // The sidecar's pings would find the dead socket only after a minute: it goes on sending into it.
-    stack = await startReplayStack(modes.direct, redis, { stepMs: 300, sidecarEnv: { SIDECAR_WS_PING_MS: '60000' } });
+    stack = await startReplayStack(modes.direct, redis, {
+      stepMs: 300,
+      sidecarEnv: { SIDECAR_WS_PING_MS: '60000' },
+    });
     network = await new FlakyNetwork(new URL(stack.url)).start();
   });
   afterAll(async () => {
@@ -171,9 +219,17 @@ describe('a tab whose network dropped silently', () => {
     const clientId = 'flaky-tab';
     const tab = await ReplayTab.open(network.url, clientId, FLAGS);
     const jobId = await queue(stack, clientId, 'dropped', 100);
-    await tab.until(() => jobMessages(tab, jobId).some((m) => m.type === 'executing' && m.data.node === '2'), 'node 2 running');
+    await tab.until(
+      () => jobMessages(tab, jobId).some((m) => m.type === 'executing' && m.data.node === '2'),
+      'node 2 running',
+    );
     network.cut();
-    await until(async () => (await relayState(stack, jobId)) === 'done', 60_000, 'the relay to finish the job', 50);
+    await until(
+      async () => (await relayState(stack, jobId)) === 'done',
+      60_000,
+      'the relay to finish the job',
+      50,
+    );
     expect(tab.ended(jobId)).toBe(false);
     const reopened = await ReplayTab.open(network.url, clientId, FLAGS);
     await expectEndDelivered(stack, reopened, jobId);

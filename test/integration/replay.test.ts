@@ -26,21 +26,31 @@ afterAll(async () => {
 
 describe.each(MODES)('replay through the platform, %s mode', (mode) => {
   for (const recording of allRecordings()) {
-    it(recording.name, async () => {
-      // The attendee's own ComfyUI is the recording's generation: the sidecar answers as that version.
-      const stack = await startReplayStack(modes[mode], redis, { stepMs: stepMsFor(recording), local: { version: recording.generation } });
-      try {
-        const result = await replay(stack, recording);
-        const why = result.notes.join('; ');
-        const c = compare(recording, result);
-        expect(c.types.ours, `message types in order ${why}`).toEqual(c.types.recorded);
-        expect(c.content.ours, `message content ${why}`).toEqual(c.content.recorded);
-        expect(c.lastProgressState.ours, 'final progress_state').toEqual(c.lastProgressState.recorded);
-        expect(c.binaryCount.ours, 'binary frames').toBe(c.binaryCount.recorded);
-        if (c.historyStatus) expect(c.historyStatus.ours, 'history status').toEqual(c.historyStatus.recorded);
-      } finally {
-        await stack.close();
-      }
-    }, 120_000);
+    it(
+      recording.name,
+      async () => {
+        // The attendee's own ComfyUI is the recording's generation: the sidecar answers as that version.
+        const stack = await startReplayStack(modes[mode], redis, {
+          stepMs: stepMsFor(recording),
+          local: { version: recording.generation },
+        });
+        try {
+          const result = await replay(stack, recording);
+          const why = result.notes.join('; ');
+          const c = compare(recording, result);
+          expect(c.types.ours, `message types in order ${why}`).toEqual(c.types.recorded);
+          expect(c.content.ours, `message content ${why}`).toEqual(c.content.recorded);
+          expect(c.lastProgressState.ours, 'final progress_state').toEqual(
+            c.lastProgressState.recorded,
+          );
+          expect(c.binaryCount.ours, 'binary frames').toBe(c.binaryCount.recorded);
+          if (c.historyStatus)
+            expect(c.historyStatus.ours, 'history status').toEqual(c.historyStatus.recorded);
+        } finally {
+          await stack.close();
+        }
+      },
+      120_000,
+    );
   }
 });

@@ -30,12 +30,33 @@ let page: Page;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'comfyume-agent-admin-'));
   const distDir = join(scratch, 'dist');
-  await build({ configFile: join(repo, 'relay/src/admin/vite.config.ts'), logLevel: 'error', build: { outDir: distDir, emptyOutDir: true } });
+  await build({
+    configFile: join(repo, 'relay/src/admin/vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir: distDir, emptyOutDir: true },
+  });
   redis = await startRedis();
   const sfs = join(scratch, 'sfs-output');
-  sim = await startSimulator({ outputDir: sfs, inputDir: join(scratch, 'sfs-input'), tempDir: join(scratch, 'gpu-temp'), replicas: 3, stepMs: 100, agent: { heartbeatMs: 1000 } });
-  const env = { INFERENCE_MODE: 'serverless', SERVERLESS_ENDPOINT: sim.url, SFS_OUTPUT_DIR: sfs, SFS_POLL_MS: '100', SERVERLESS_CAPACITY: '3' };
-  harness = await startHarness(redis, { env, logger: pino({ level: 'silent' }), adminDistDir: distDir });
+  sim = await startSimulator({
+    outputDir: sfs,
+    inputDir: join(scratch, 'sfs-input'),
+    tempDir: join(scratch, 'gpu-temp'),
+    replicas: 3,
+    stepMs: 100,
+    agent: { heartbeatMs: 1000 },
+  });
+  const env = {
+    INFERENCE_MODE: 'serverless',
+    SERVERLESS_ENDPOINT: sim.url,
+    SFS_OUTPUT_DIR: sfs,
+    SFS_POLL_MS: '100',
+    SERVERLESS_CAPACITY: '3',
+  };
+  harness = await startHarness(redis, {
+    env,
+    logger: pino({ level: 'silent' }),
+    adminDistDir: distDir,
+  });
   browser = await launchBrowser();
   page = await browser.newPage();
   await page.setViewportSize({ width: 1500, height: 1100 });
@@ -56,7 +77,11 @@ describe('admin dashboard with the GPU agent', () => {
     const jobId = randomUUID();
     const submitted = await user.submit(samplerPrompt(400), { jobId });
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
-    await user.waitFor(jobId, (job) => job.state === 'running' && (job.progress?.value ?? 0) > 2, 60_000);
+    await user.waitFor(
+      jobId,
+      (job) => job.state === 'running' && (job.progress?.value ?? 0) > 2,
+      60_000,
+    );
 
     await page.goto(`${harness.url}/admin/`);
     const rows = page.locator('admin-replicas tr[data-replica]');
@@ -65,11 +90,14 @@ describe('admin dashboard with the GPU agent', () => {
     await expect.poll(() => running.count(), { timeout: 30_000 }).toBe(1);
     // The panel polls heartbeats: a beat written between `executing` and the first `progress` shows
     // the node without a step, so wait for the state rather than read the first render.
-    await expect.poll(() => running.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`${jobId.slice(0, 8)} · node 3 · \\d+/400`));
+    await expect
+      .poll(() => running.textContent(), { timeout: 15_000 })
+      .toMatch(new RegExp(`${jobId.slice(0, 8)} · node 3 · \\d+/400`));
     await running.click();
     const log = page.locator('admin-agent-log section[data-attempt="1"] li');
     await expect.poll(() => log.count(), { timeout: 15_000 }).toBeGreaterThan(5);
-    const logText = async () => (await page.locator('admin-agent-log li').allInnerTexts()).join('\n');
+    const logText = async () =>
+      (await page.locator('admin-agent-log li').allInnerTexts()).join('\n');
     const text = await logText();
     expect(text).toContain('accepted');
     expect(text).toContain('execution_start');
@@ -77,12 +105,19 @@ describe('admin dashboard with the GPU agent', () => {
     const shot = screenPath('agent-admin-replicas');
     if (shot) await page.screenshot({ path: shot, fullPage: true });
 
-    const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    const metrics = await (
+      await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).text();
     expect(metrics).toMatch(/comfyume_relay_gpu_replicas\{state="live"[^}]*\} 3/);
-    expect(metrics).toMatch(/comfyume_relay_gpu_replica_jobs\{replica="sim-gpu-\d",kind="running"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /comfyume_relay_gpu_replica_jobs\{replica="sim-gpu-\d",kind="running"[^}]*\} 1/,
+    );
 
     // Cancelled from the operator's API: the replica's own confirmation appears in the log.
-    const cancelled = await new RelayClient(harness.url, ADMIN).call('DELETE', `/api/jobs/${jobId}`);
+    const cancelled = await new RelayClient(harness.url, ADMIN).call(
+      'DELETE',
+      `/api/jobs/${jobId}`,
+    );
     expect(cancelled.status).toBe(200);
     await user.waitFor(jobId, (job) => job.state === 'cancelled', 30_000);
     await page.locator('admin-replicas input[name="job"]').fill(jobId);
@@ -94,7 +129,15 @@ describe('admin dashboard with the GPU agent', () => {
     // A job that finished beyond SFS_RETENTION_H (24 h by default) has no folder left: the log says why.
     const swept = randomUUID();
     await harness.relay.services.store.createFinished(
-      { id: swept, userId: 'user001', clientId: '', prompt: samplerPrompt(1), extraData: {}, outputsToExecute: [], inputs: [] },
+      {
+        id: swept,
+        userId: 'user001',
+        clientId: '',
+        prompt: samplerPrompt(1),
+        extraData: {},
+        outputsToExecute: [],
+        inputs: [],
+      },
       'done',
       { executedNodes: [], cachedNodes: [], outputs: {} },
       Date.now() - 25 * 3_600_000,
@@ -102,7 +145,11 @@ describe('admin dashboard with the GPU agent', () => {
     await page.locator('admin-replicas input[name="job"]').fill(swept);
     await page.locator('admin-replicas form button').click();
     await expect
-      .poll(() => page.locator('admin-agent-log [data-agent-log="removed"]').textContent(), { timeout: 15_000 })
-      .toMatch(/journal of job \w+ was removed from the shared volume: the job finished .+ kept 24 h after the job finishes \(SFS_RETENTION_H\)/);
+      .poll(() => page.locator('admin-agent-log [data-agent-log="removed"]').textContent(), {
+        timeout: 15_000,
+      })
+      .toMatch(
+        /journal of job \w+ was removed from the shared volume: the job finished .+ kept 24 h after the job finishes \(SFS_RETENTION_H\)/,
+      );
   });
 });

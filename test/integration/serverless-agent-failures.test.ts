@@ -30,7 +30,9 @@ afterAll(async () => {
 
 async function rig(name: string, without: number[] = []) {
   const log = memoryLogger();
-  const started = await startAgentRig(join(dir, name), log.logger, { agent: { heartbeatMs: 2000, without } });
+  const started = await startAgentRig(join(dir, name), log.logger, {
+    agent: { heartbeatMs: 2000, without },
+  });
   rigs.push(started);
   return { rig: started, log };
 }
@@ -38,15 +40,24 @@ async function rig(name: string, without: number[] = []) {
 /** The replica process journaling the job's first attempt. */
 async function holderOf(r: AgentRig, jobId: string) {
   let replica = '';
-  await until(async () => {
-    replica = (await journalsOf(r.sfs, jobId))[0]?.replica ?? '';
-    return replica !== '';
-  }, 60_000, 'a replica to take the job');
+  await until(
+    async () => {
+      replica = (await journalsOf(r.sfs, jobId))[0]?.replica ?? '';
+      return replica !== '';
+    },
+    60_000,
+    'a replica to take the job',
+  );
   return r.sim.processes.find((p) => p.replicaId === replica)!;
 }
 
 /** Runs a sampler job, kills the replica holding it with SIGKILL once it steps; the run's end and when. */
-async function runAndKill(r: AgentRig, backend: ReturnType<AgentRig['backend']>, steps: number, store: string) {
+async function runAndKill(
+  r: AgentRig,
+  backend: ReturnType<AgentRig['backend']>,
+  steps: number,
+  store: string,
+) {
   const job = agentJob(samplerPrompt(steps));
   const rec = recordingWithPreviews(join(dir, store), memoryLogger().logger);
   const running = backend.run(job, rec.ctx);
@@ -61,14 +72,30 @@ describe('a replica killed with kill -9 mid-job', () => {
   it('is noticed within seconds: the job is resubmitted once on a live replica and done, outputs from the new attempt only', async () => {
     // Timeline printed below; on an idle machine the whole job is done ~8 s after the kill.
     const { rig: r } = await rig('kill');
-    const { job, rec, running, victim, killedAt } = await runAndKill(r, r.backend(), 30, 'store-kill');
+    const { job, rec, running, victim, killedAt } = await runAndKill(
+      r,
+      r.backend(),
+      30,
+      'store-kill',
+    );
     let resubmittedAt = 0;
     let restartedAt = 0;
-    void until(() => rec.attempted.length === 2, 60_000).then(() => (resubmittedAt = Date.now()), () => {});
-    void until(() => rec.messages.filter((m) => m.type === 'execution_start').length === 2, 60_000).then(() => (restartedAt = Date.now()), () => {});
+    void until(() => rec.attempted.length === 2, 60_000).then(
+      () => (resubmittedAt = Date.now()),
+      () => {},
+    );
+    void until(
+      () => rec.messages.filter((m) => m.type === 'execution_start').length === 2,
+      60_000,
+    ).then(
+      () => (restartedAt = Date.now()),
+      () => {},
+    );
     const result = await running;
     const seconds = (Date.now() - killedAt) / 1000;
-    console.log(`[kill -9] resubmitted after ${(resubmittedAt - killedAt) / 1000} s, running again after ${(restartedAt - killedAt) / 1000} s, done after ${seconds} s`);
+    console.log(
+      `[kill -9] resubmitted after ${(resubmittedAt - killedAt) / 1000} s, running again after ${(restartedAt - killedAt) / 1000} s, done after ${seconds} s`,
+    );
     expect(result.status).toBe('success');
     // Back on a live replica well within the issue's bound (never the 600 s job timeout); the rest
     // is the new run's own GPU time, which a loaded test machine stretches (the bench reports it).
@@ -92,7 +119,12 @@ describe('a replica killed with kill -9 mid-job', () => {
 
   it('fails with the reason when it may not be resubmitted', async () => {
     const { rig: r } = await rig('kill-fail');
-    const { job, rec, running, victim, killedAt } = await runAndKill(r, r.backend({ agent: { maxResubmits: 0 } }), 300, 'store-kill-fail');
+    const { job, rec, running, victim, killedAt } = await runAndKill(
+      r,
+      r.backend({ agent: { maxResubmits: 0 } }),
+      300,
+      'store-kill-fail',
+    );
     const result = await running;
     expect((Date.now() - killedAt) / 1000).toBeLessThan(15);
     expect(result.status).toBe('error');
@@ -113,7 +145,18 @@ describe('journal lines that are not to be trusted', () => {
     const beat = (n: number) =>
       writeFile(
         join(r.sfs, ...heartbeatPath(replica).split('/')),
-        JSON.stringify({ v: 1, replica, startedAt: 1, at: Date.now(), beat: n, comfyui: 'x', agent: 'test', intervalS: 1, running: null, pending: [] }),
+        JSON.stringify({
+          v: 1,
+          replica,
+          startedAt: 1,
+          at: Date.now(),
+          beat: n,
+          comfyui: 'x',
+          agent: 'test',
+          intervalS: 1,
+          running: null,
+          pending: [],
+        }),
       );
     await mkdir(join(r.sfs, 'comfyume', 'replicas'), { recursive: true });
     await beat(0);
@@ -122,23 +165,53 @@ describe('journal lines that are not to be trusted', () => {
     // A heartbeat whose replica id has path characters.
     await writeFile(
       join(r.sfs, 'comfyume', 'replicas', 'evil.json'),
-      JSON.stringify({ v: 1, replica: '../../etc/passwd', startedAt: 1, at: Date.now(), beat: 1, comfyui: 'x', agent: 'x', intervalS: 1, running: null, pending: [] }),
+      JSON.stringify({
+        v: 1,
+        replica: '../../etc/passwd',
+        startedAt: 1,
+        at: Date.now(),
+        beat: 1,
+        comfyui: 'x',
+        agent: 'x',
+        intervalS: 1,
+        running: null,
+        pending: [],
+      }),
     );
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]).toString('base64');
-    const meta = (prompt: string) => ({ node_id: '3', prompt_id: prompt, display_node_id: '3', parent_node_id: null, real_node_id: '3' });
+    const meta = (prompt: string) => ({
+      node_id: '3',
+      prompt_id: prompt,
+      display_node_id: '3',
+      parent_node_id: null,
+      real_node_id: '3',
+    });
     const records = [
       { kind: 'agent', event: 'accepted', detail: {} },
       { kind: 'message', type: 'execution_start', data: { prompt_id: job.id, timestamp: 1 } },
-      { kind: 'message', type: 'executed', data: { node: '9', output: { images: [] }, prompt_id: other.id } },
+      {
+        kind: 'message',
+        type: 'executed',
+        data: { node: '9', output: { images: [] }, prompt_id: other.id },
+      },
       { kind: 'message', type: 'progress' }, // malformed: no data
-      { kind: 'preview', source: 4, mime: 'image/jpeg', meta: meta(job.id), image: 'A'.repeat(6 << 20) },
+      {
+        kind: 'preview',
+        source: 4,
+        mime: 'image/jpeg',
+        meta: meta(job.id),
+        image: 'A'.repeat(6 << 20),
+      },
       { kind: 'preview', source: 4, mime: 'image/jpeg', meta: meta(job.id), image: jpeg },
       { kind: 'message', type: 'execution_success', data: { prompt_id: job.id, timestamp: 2 } },
       { kind: 'message', type: 'executing', data: { node: null, prompt_id: job.id } },
     ].map((record, n) => ({ n, at: Date.now(), ...record }));
     const folder = join(r.sfs, ...journalPath(job.id, 1, replica).split('/'));
     await mkdir(folder, { recursive: true });
-    await writeFile(join(folder, '00000001.json'), JSON.stringify({ v: 1, job: job.id, attempt: 1, replica, seq: 1, records }));
+    await writeFile(
+      join(folder, '00000001.json'),
+      JSON.stringify({ v: 1, job: job.id, attempt: 1, replica, seq: 1, records }),
+    );
 
     const rec = recordingWithPreviews(join(dir, 'store-bad'), log.logger);
     try {
@@ -147,15 +220,27 @@ describe('journal lines that are not to be trusted', () => {
     } finally {
       clearInterval(beating);
     }
-    expect(typesOf(rec.messages)).toEqual(['execution_start', 'execution_success', 'executing:null']);
+    expect(typesOf(rec.messages)).toEqual([
+      'execution_start',
+      'execution_success',
+      'executing:null',
+    ]);
     expect(rec.messages.every((m) => m.data.prompt_id === job.id)).toBe(true);
-    expect(rec.previews).toEqual([{ nodeId: '3', bytes: 4, mime: 'image/jpeg', meta: expect.any(Object) }]);
-    const parsed = () => log.lines.map((line) => JSON.parse(line) as { msg: string; issue?: string; file?: string });
-    const evil = () => parsed().filter((l) => l.msg === 'ignoring a replica heartbeat file' && l.file === 'evil.json');
+    expect(rec.previews).toEqual([
+      { nodeId: '3', bytes: 4, mime: 'image/jpeg', meta: expect.any(Object) },
+    ]);
+    const parsed = () =>
+      log.lines.map((line) => JSON.parse(line) as { msg: string; issue?: string; file?: string });
+    const evil = () =>
+      parsed().filter(
+        (l) => l.msg === 'ignoring a replica heartbeat file' && l.file === 'evil.json',
+      );
     await until(() => evil().length > 0, 10_000, 'the fleet to read the evil heartbeat'); // it polls every 500 ms
     await new Promise((r) => setTimeout(r, 1200)); // two more polls: still one line
     const lines = parsed();
-    const refused = lines.filter((l) => l.msg === 'journal record refused; not forwarded').map((l) => l.issue);
+    const refused = lines
+      .filter((l) => l.msg === 'journal record refused; not forwarded')
+      .map((l) => l.issue);
     expect(refused).toHaveLength(3);
     expect(refused[0]).toContain(`message for prompt ${other.id}`);
     expect(refused[1]).toMatch(/^data/);
@@ -163,7 +248,10 @@ describe('journal lines that are not to be trusted', () => {
     expect(evil()).toHaveLength(1);
     // The relay carries on: the next job runs on a real replica as usual.
     const next = agentJob(threeOutputPrompt('after', 1, 5));
-    expect((await backend.run(next, recordingWithPreviews(join(dir, 'store-after'), log.logger).ctx)).status).toBe('success');
+    expect(
+      (await backend.run(next, recordingWithPreviews(join(dir, 'store-after'), log.logger).ctx))
+        .status,
+    ).toBe('success');
   });
 });
 
@@ -172,17 +260,25 @@ describe('a mixed fleet (one replica without the agent)', () => {
     const { rig: r } = await rig('mixed', [2]);
     const backend = r.backend({ agent: { claimMs: 2000 } });
     const jobs = [1, 2, 3, 4, 5, 6].map((i) => agentJob(threeOutputPrompt(`mixed${i}`, 1, 40 + i)));
-    const recs = jobs.map((_, i) => recordingWithPreviews(join(dir, `store-mixed-${i}`), memoryLogger().logger));
+    const recs = jobs.map((_, i) =>
+      recordingWithPreviews(join(dir, `store-mixed-${i}`), memoryLogger().logger),
+    );
     const results = [];
     for (const [i, job] of jobs.entries()) results.push(await backend.run(job, recs[i]!.ctx)); // one at a time: round robin spreads them
     expect(results.map((res) => res.status)).toEqual(jobs.map(() => 'success'));
-    const journaled = await Promise.all(jobs.map(async (job) => (await journalsOf(r.sfs, job.id)).length > 0));
+    const journaled = await Promise.all(
+      jobs.map(async (job) => (await journalsOf(r.sfs, job.id)).length > 0),
+    );
     expect(journaled.filter(Boolean).length).toBeGreaterThanOrEqual(2);
     expect(journaled.filter((j) => !j).length).toBeGreaterThanOrEqual(1);
     for (const [i, res] of results.entries()) {
       expect(Object.keys(res.outputs).sort(), `job ${i}`).toEqual(['2', '3', '5']);
       // A replica with the agent said how the job ended; without it the record says (the sidecar's sequence writes the end).
-      if (journaled[i]) expect(typesOf(recs[i]!.messages).slice(-2)).toEqual(['execution_success', 'executing:null']);
+      if (journaled[i])
+        expect(typesOf(recs[i]!.messages).slice(-2)).toEqual([
+          'execution_success',
+          'executing:null',
+        ]);
     }
   });
 });

@@ -6,9 +6,23 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { JournalBatch, JournalRecord, batchSeq, jobAgentPath, parseJournalDir } from '../../protocol/src/index';
-import { createServerlessBackend, type ServerlessBackend, type ServerlessConfig } from '../../relay/src/backends/serverless';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
+import {
+  JournalBatch,
+  JournalRecord,
+  batchSeq,
+  jobAgentPath,
+  parseJournalDir,
+} from '../../protocol/src/index';
+import {
+  createServerlessBackend,
+  type ServerlessBackend,
+  type ServerlessConfig,
+} from '../../relay/src/backends/serverless';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../simulator/src/app';
 import { recordingContext, type Recorded } from './serverless-harness';
 
 export type AgentRig = {
@@ -66,13 +80,22 @@ export async function startAgentRig(
 
 export { runnableJob as agentJob } from './serverless-harness';
 
-export type PreviewSeen = { nodeId: string; bytes: number; mime: string; meta?: Record<string, unknown> };
+export type PreviewSeen = {
+  nodeId: string;
+  bytes: number;
+  mime: string;
+  meta?: Record<string, unknown>;
+};
 
 /** recordingContext (serverless-harness.ts) that also keeps the previews it is handed. */
-export function recordingWithPreviews(storeDir: string, logger: Logger): Recorded & { previews: PreviewSeen[] } {
+export function recordingWithPreviews(
+  storeDir: string,
+  logger: Logger,
+): Recorded & { previews: PreviewSeen[] } {
   const rec = recordingContext(storeDir, logger) as Recorded & { previews: PreviewSeen[] };
   rec.previews = [];
-  rec.ctx.preview = (nodeId, image, mime, meta) => void rec.previews.push({ nodeId, bytes: image.length, mime, meta });
+  rec.ctx.preview = (nodeId, image, mime, meta) =>
+    void rec.previews.push({ nodeId, bytes: image.length, mime, meta });
   return rec;
 }
 
@@ -87,8 +110,12 @@ export async function journalsOf(sfs: string, jobId: string): Promise<JournalSee
     if (!parsed) continue;
     const records: JournalRecord[] = [];
     // Batch files only: a write in progress is a temporary file beside them.
-    for (const file of (await readdir(join(agentDir, name))).filter((f) => batchSeq(f) !== undefined).sort()) {
-      const batch = JournalBatch.parse(JSON.parse(await readFile(join(agentDir, name, file), 'utf8')));
+    for (const file of (await readdir(join(agentDir, name)))
+      .filter((f) => batchSeq(f) !== undefined)
+      .sort()) {
+      const batch = JournalBatch.parse(
+        JSON.parse(await readFile(join(agentDir, name, file), 'utf8')),
+      );
       for (const raw of batch.records) records.push(JournalRecord.parse(raw));
     }
     out.push({ ...parsed, records });
@@ -101,7 +128,11 @@ export async function historyCount(sim: RunningSimulator, jobId: string): Promis
   const answers = await Promise.all(
     sim.processes
       .filter((p) => !p.exited)
-      .map((p) => fetch(`${p.url}/history/${jobId}`).then((res) => res.json() as Promise<Record<string, unknown>>)),
+      .map((p) =>
+        fetch(`${p.url}/history/${jobId}`).then(
+          (res) => res.json() as Promise<Record<string, unknown>>,
+        ),
+      ),
   );
   return answers.filter((answer) => jobId in answer).length;
 }

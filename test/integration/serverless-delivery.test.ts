@@ -107,8 +107,10 @@ describe('serverless backend: delivery', () => {
       { filename: 'cat_00001_.png', subfolder: 'inverted/renders', type: 'output' },
       { filename: 'cat_00002_.png', subfolder: 'inverted/renders', type: 'output' },
     ]);
-    const lastState = seen.filter((m) => m.type === 'progress_state').at(-1)?.data
-      .nodes as Record<string, { state: string }>;
+    const lastState = seen.filter((m) => m.type === 'progress_state').at(-1)?.data.nodes as Record<
+      string,
+      { state: string }
+    >;
     expect(Object.values(lastState).every((n) => n.state === 'finished')).toBe(true);
     expect(rec.attempted).toEqual([j.id]);
     expect(rec.submitted).toEqual([j.id]);

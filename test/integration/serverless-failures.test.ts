@@ -9,7 +9,14 @@ import {
 } from '../../relay/src/backends/serverless';
 import type { RunnableJob } from '../../relay/src/backends/backend';
 import { startSimulator, type SimulatorOptions } from '../../simulator/src/app';
-import { memoryLogger, recordingContext, samplerPrompt, threeOutputPrompt, ending, runnableJob } from './serverless-harness';
+import {
+  memoryLogger,
+  recordingContext,
+  samplerPrompt,
+  threeOutputPrompt,
+  ending,
+  runnableJob,
+} from './serverless-harness';
 import { until } from '../../kit/until';
 
 let dir: string;

@@ -11,7 +11,12 @@ import { Writable } from 'node:stream';
 import pLimit from 'p-limit';
 import pino, { type Logger } from 'pino';
 import type { JobFact } from '../../protocol/src/index';
-import type { FoundOutput, RunContext, RunResult, RunnableJob } from '../../relay/src/backends/backend';
+import type {
+  FoundOutput,
+  RunContext,
+  RunResult,
+  RunnableJob,
+} from '../../relay/src/backends/backend';
 import { RenderedSequence } from '../support/rendered-sequence';
 
 export type Recorded = {
@@ -184,7 +189,10 @@ export const ending = (rec: Recorded, result: RunResult, jobId?: string): string
     .map((m) => (m.type === 'executing' ? `executing:${String(m.data.node)}` : m.type));
 
 /** A job as the scheduler hands it to a backend: user001's, a fresh id, nothing else unless given. */
-export const runnableJob = (prompt: Record<string, unknown>, extra: Partial<RunnableJob> = {}): RunnableJob => ({
+export const runnableJob = (
+  prompt: Record<string, unknown>,
+  extra: Partial<RunnableJob> = {},
+): RunnableJob => ({
   id: randomUUID(),
   userId: 'user001',
   prompt,

@@ -10,7 +10,14 @@ import {
 } from '../../relay/src/backends/serverless';
 import type { RunnableJob } from '../../relay/src/backends/backend';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
-import { filesUnder, memoryLogger, recordingContext, samplerPrompt, ending, runnableJob } from './serverless-harness';
+import {
+  filesUnder,
+  memoryLogger,
+  recordingContext,
+  samplerPrompt,
+  ending,
+  runnableJob,
+} from './serverless-harness';
 import { until } from '../../kit/until';
 
 let dir: string;
@@ -42,9 +49,7 @@ function relay(): ServerlessBackend {
 async function historyCount(id: string): Promise<number> {
   const answers = await Promise.all(
     sim.replicas.map((r) =>
-      fetch(`${r.url}/history/${id}`).then(
-        (res) => res.json() as Promise<Record<string, unknown>>,
-      ),
+      fetch(`${r.url}/history/${id}`).then((res) => res.json() as Promise<Record<string, unknown>>),
     ),
   );
   return answers.filter((a: Record<string, unknown>) => id in a).length;

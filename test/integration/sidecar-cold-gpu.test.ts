@@ -9,12 +9,7 @@
  * — "answered while not warm" — never on how long something took.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  startStack,
-  TabSocket,
-  type Attendee,
-  type Stack,
-} from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
 import { eventually } from '../../kit/until';
 import type { SimulatorOptions } from '../../simulator/src/app';
 import { txt2img } from '../e2e/support/workflows';

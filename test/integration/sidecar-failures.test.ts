@@ -8,8 +8,13 @@ import { ComfyFeHistoryResponse, ComfyJobsListResponse } from '../../protocol/sr
 import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
 import { jobSegment, readJson, recordedIncoming, signature } from '../../sidecar/test/recorded-ws';
 
-type Body = { client_id: string; prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };
-const run3 = readJson<{ request: { body: Body } }>('real-0.8.0/run3_execution_error/post_prompt.json').request.body;
+type Body = {
+  client_id: string;
+  prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+};
+const run3 = readJson<{ request: { body: Body } }>(
+  'real-0.8.0/run3_execution_error/post_prompt.json',
+).request.body;
 
 let stack: Stack;
 let alice: Attendee;
@@ -23,12 +28,18 @@ afterAll(async () => {
 });
 
 async function post(body: unknown) {
-  const response = await fetch(`${alice.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${alice.url}/prompt`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
 async function jobsOf(status: string) {
-  const body = (await (await fetch(`${alice.url}/api/jobs?status=${status}&limit=64&offset=0`)).json()) as Record<string, unknown>;
+  const body = (await (
+    await fetch(`${alice.url}/api/jobs?status=${status}&limit=64&offset=0`)
+  ).json()) as Record<string, unknown>;
   expect(ComfyJobsListResponse.safeParse(body).success).toBe(true);
   return body.jobs as { id: string; status: string; execution_error?: Record<string, unknown> }[];
 }
@@ -44,18 +55,28 @@ describe('runtime errors', () => {
     expect(res.status).toBe(200);
     const promptId = String(res.json.prompt_id);
     await tab.untilEnd(promptId);
-    const ours = tab.texts().slice(handshake).filter((m) => !m.type.startsWith('comfyume.'));
+    const ours = tab
+      .texts()
+      .slice(handshake)
+      .filter((m) => !m.type.startsWith('comfyume.'));
     const real = jobSegment(recordedIncoming('real-0.8.0/run3_execution_error/ws.jsonl'));
     expect(signature(ours)).toEqual(signature(real));
     const error = ours.find((m) => m.type === 'execution_error')?.data;
-    expect(error).toMatchObject({ prompt_id: promptId, node_id: '2', node_type: 'SaveImage', executed: ['1'] });
+    expect(error).toMatchObject({
+      prompt_id: promptId,
+      node_id: '2',
+      node_type: 'SaveImage',
+      executed: ['1'],
+    });
 
     const failed = (await jobsOf('completed,failed,cancelled')).find((j) => j.id === promptId);
     expect(failed?.status).toBe('failed');
     expect(failed?.execution_error).toMatchObject({ node_id: '2', node_type: 'SaveImage' });
     const history = await (await fetch(`${alice.url}/api/history?max_items=64`)).json();
     expect(ComfyFeHistoryResponse.safeParse(history).success).toBe(true);
-    expect((history as Record<string, { status: { status_str: string } }>)[promptId]?.status.status_str).toBe('error');
+    expect(
+      (history as Record<string, { status: { status_str: string } }>)[promptId]?.status.status_str,
+    ).toBe('error');
     tab.close();
   });
 });

@@ -17,10 +17,16 @@ type TaskItem = { prompt: [number, string, ...unknown[]] };
  * `queueStore.update()` calls it: only server items numbered above the highest number already shown
  * are added; shown items stay while the server still has them; newest first, at most `maxItems`.
  */
-function reconcileHistoryV1(server: TaskItem[], client: TaskItem[], maxItems: number, lastKnown: number | undefined): TaskItem[] {
+function reconcileHistoryV1(
+  server: TaskItem[],
+  client: TaskItem[],
+  maxItems: number,
+  lastKnown: number | undefined,
+): TaskItem[] {
   const sorted = [...server].sort((a, b) => b.prompt[0] - a.prompt[0]);
   const serverIds = new Set(sorted.map((item) => item.prompt[1]));
-  const added = lastKnown === undefined ? sorted : sorted.filter((item) => item.prompt[0] > lastKnown);
+  const added =
+    lastKnown === undefined ? sorted : sorted.filter((item) => item.prompt[0] > lastKnown);
   const kept = client.filter((item) => serverIds.has(item.prompt[1]));
   return [...added, ...kept].sort((a, b) => b.prompt[0] - a.prompt[0]).slice(0, maxItems);
 }
@@ -30,7 +36,12 @@ class QueuePanel135 {
   history: TaskItem[] = [];
   constructor(public url: string) {}
   async update(): Promise<string[]> {
-    const server = Object.values((await (await fetch(`${this.url}/api/history?max_items=64`)).json()) as Record<string, TaskItem>);
+    const server = Object.values(
+      (await (await fetch(`${this.url}/api/history?max_items=64`)).json()) as Record<
+        string,
+        TaskItem
+      >,
+    );
     const lastKnown = this.history.length ? this.history[0]!.prompt[0] : -1;
     this.history = reconcileHistoryV1(server, this.history, 64, lastKnown);
     return this.history.map((item) => item.prompt[1]);
@@ -51,15 +62,33 @@ const prompt = (color: number, prefix = 'numbers') => ({
 });
 
 async function post(url: string, body: Record<string, unknown>) {
-  const res = await fetch(`${url}/api/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/prompt`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text) as { prompt_id: string; number: number; error?: unknown } };
+  return {
+    status: res.status,
+    text,
+    json: JSON.parse(text) as { prompt_id: string; number: number; error?: unknown },
+  };
 }
 
 /** A prompt run by the attendee's own ComfyUI, behind the sidecar's back; resolves when in its history. */
 async function runLocally(a: Attendee, color: number): Promise<string> {
-  const { json } = await post(a.local.url, { prompt: prompt(color, 'local'), client_id: 'local-script' });
-  await eventually(async () => Object.keys((await (await fetch(`${a.local.url}/history/${json.prompt_id}`)).json()) as object).length > 0, 30_000, 'local run');
+  const { json } = await post(a.local.url, {
+    prompt: prompt(color, 'local'),
+    client_id: 'local-script',
+  });
+  await eventually(
+    async () =>
+      Object.keys(
+        (await (await fetch(`${a.local.url}/history/${json.prompt_id}`)).json()) as object,
+      ).length > 0,
+    30_000,
+    'local run',
+  );
   return json.prompt_id;
 }
 
@@ -82,7 +111,11 @@ describe('queue numbers continue the attendee ComfyUI', () => {
     await tab.untilEnd(forged.json.prompt_id);
     const next = await post(alice.url, { prompt: prompt(5), client_id: tab.sid });
     await tab.untilEnd(next.json.prompt_id);
-    expect((await panel.update()).slice(0, 3)).toEqual([next.json.prompt_id, forged.json.prompt_id, remote.json.prompt_id]);
+    expect((await panel.update()).slice(0, 3)).toEqual([
+      next.json.prompt_id,
+      forged.json.prompt_id,
+      remote.json.prompt_id,
+    ]);
     tab.close();
 
     // The same sidecar state with a fresh local ComfyUI (its counter back at 0): numbering continues.
@@ -117,7 +150,11 @@ describe('client-chosen prompt ids', () => {
     const [tc, td] = [await TabSocket.open(carol.url), await TabSocket.open(dave.url)];
     const shared = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
     const a = await post(carol.url, { prompt: prompt(20), client_id: tc.sid, prompt_id: shared });
-    const unused = await post(dave.url, { prompt: prompt(21), client_id: td.sid, prompt_id: 'ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee' });
+    const unused = await post(dave.url, {
+      prompt: prompt(21),
+      client_id: td.sid,
+      prompt_id: 'ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+    });
     const b = await post(dave.url, { prompt: prompt(22), client_id: td.sid, prompt_id: shared });
     for (const r of [a, unused, b]) expect(r.status, r.text).toBe(200);
     expect(a.json.prompt_id).toBe(shared);
@@ -131,13 +168,22 @@ describe('client-chosen prompt ids', () => {
       expect(frames.every((m) => m.type !== 'execution_error')).toBe(true);
     }
     // Each sees their own job under that id; the inner job ids never show.
-    const carolHistory = (await (await fetch(`${carol.url}/history/${shared}`)).json()) as Record<string, { prompt: [number, string, Record<string, { inputs: { color?: number } }>] }>;
-    const daveHistory = (await (await fetch(`${dave.url}/history/${shared}`)).json()) as typeof carolHistory;
+    const carolHistory = (await (await fetch(`${carol.url}/history/${shared}`)).json()) as Record<
+      string,
+      { prompt: [number, string, Record<string, { inputs: { color?: number } }>] }
+    >;
+    const daveHistory = (await (
+      await fetch(`${dave.url}/history/${shared}`)
+    ).json()) as typeof carolHistory;
     expect(carolHistory[shared]?.prompt[1]).toBe(shared);
     expect(carolHistory[shared]?.prompt[2]['1']?.inputs.color).toBe(20);
     expect(daveHistory[shared]?.prompt[2]['1']?.inputs.color).toBe(22);
-    const daveJobs = (await (await fetch(`${dave.url}/api/jobs?limit=64`)).json()) as { jobs: { id: string }[] };
-    expect(daveJobs.jobs.map((j) => j.id).sort()).toEqual([shared, 'ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee'].sort());
+    const daveJobs = (await (await fetch(`${dave.url}/api/jobs?limit=64`)).json()) as {
+      jobs: { id: string }[];
+    };
+    expect(daveJobs.jobs.map((j) => j.id).sort()).toEqual(
+      [shared, 'ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee'].sort(),
+    );
     tc.close();
     td.close();
   });
@@ -145,11 +191,23 @@ describe('client-chosen prompt ids', () => {
   it('a 0.8 ComfyUI takes any prompt_id verbatim: answers, messages, history and jobs use it', async () => {
     const olga = await stack.attendee('user005', {}, { version: '0.8.0' });
     const tab = await TabSocket.open(olga.url);
-    await eventually(async () => (await post(olga.url, { prompt: prompt(30), client_id: tab.sid, prompt_id: 'my-job-1' })).json.prompt_id === 'my-job-1' || undefined, 30_000, 'the 0.8 version detected');
+    await eventually(
+      async () =>
+        (await post(olga.url, { prompt: prompt(30), client_id: tab.sid, prompt_id: 'my-job-1' }))
+          .json.prompt_id === 'my-job-1' || undefined,
+      30_000,
+      'the 0.8 version detected',
+    );
     await tab.untilEnd('my-job-1');
-    expect(tab.texts().some((m) => m.type === 'execution_success' && m.data.prompt_id === 'my-job-1')).toBe(true);
-    expect(Object.keys((await (await fetch(`${olga.url}/history/my-job-1`)).json()) as object)).toEqual(['my-job-1']);
-    expect(((await (await fetch(`${olga.url}/api/jobs/my-job-1`)).json()) as { status: string }).status).toBe('completed');
+    expect(
+      tab.texts().some((m) => m.type === 'execution_success' && m.data.prompt_id === 'my-job-1'),
+    ).toBe(true);
+    expect(
+      Object.keys((await (await fetch(`${olga.url}/history/my-job-1`)).json()) as object),
+    ).toEqual(['my-job-1']);
+    expect(
+      ((await (await fetch(`${olga.url}/api/jobs/my-job-1`)).json()) as { status: string }).status,
+    ).toBe('completed');
     tab.close();
   });
 });

@@ -4,7 +4,14 @@
  * returns the same sidecar queues and finishes a prompt without any restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import {
+  postRun,
+  recordedRunBody,
+  startStack,
+  TabSocket,
+  type Attendee,
+  type Stack,
+} from '../../sidecar/test/harness';
 import { eventually } from '../../kit/until';
 
 const body = recordedRunBody;
@@ -31,8 +38,15 @@ describe('relay up, Redis down', () => {
     await tab.untilEnd(String(ok.json.prompt_id));
 
     await stack.redis.down();
-    await eventually(async () => ((await fetch(`${stack.relayUrl}/health`)).status === 503 ? true : undefined), 10_000, 'relay sees Redis down');
-    const prompt = structuredClone(body.prompt) as Record<string, { inputs: Record<string, unknown> }>;
+    await eventually(
+      async () => ((await fetch(`${stack.relayUrl}/health`)).status === 503 ? true : undefined),
+      10_000,
+      'relay sees Redis down',
+    );
+    const prompt = structuredClone(body.prompt) as Record<
+      string,
+      { inputs: Record<string, unknown> }
+    >;
     prompt['1']!.inputs.color = 4242;
     const refused = await post(prompt, tab.sid);
     expect(refused.status).toBe(503);
@@ -49,10 +63,14 @@ describe('relay up, Redis down', () => {
     });
 
     await stack.redis.up();
-    const again = await eventually(async () => {
-      const r = await post(prompt, tab.sid);
-      return r.status === 200 ? r : undefined;
-    }, 30_000, 'queued again after Redis returned');
+    const again = await eventually(
+      async () => {
+        const r = await post(prompt, tab.sid);
+        return r.status === 200 ? r : undefined;
+      },
+      30_000,
+      'queued again after Redis returned',
+    );
     await tab.untilEnd(String(again.json.prompt_id));
   });
 });

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
-import { postRun, recordedRunBody, startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import {
+  postRun,
+  recordedRunBody,
+  startStack,
+  TabSocket,
+  type Attendee,
+  type Stack,
+} from '../../sidecar/test/harness';
 import { eventually } from '../../kit/until';
 
 const body = recordedRunBody;
@@ -39,14 +46,17 @@ describe('relay unreachable', () => {
 
     await stack.stopRelay();
     await eventually(() => !alice.sidecar.relayConnected, 30_000, 'sidecar notices');
-    await tab.until(() => tab.texts().some((m) => m.type === 'comfyume.relay' && m.data.connected === false));
+    await tab.until(() =>
+      tab.texts().some((m) => m.type === 'comfyume.relay' && m.data.connected === false),
+    );
 
     const refused = await post(body.prompt, tab.sid);
     expect(refused.status).toBe(503);
     expect(refused.json).toEqual({
       error: {
         type: 'relay_unavailable',
-        message: 'The GPU queue service is unreachable; your ComfyUI still works — try again in a moment.',
+        message:
+          'The GPU queue service is unreachable; your ComfyUI still works — try again in a moment.',
         details: '',
         extra_info: {},
       },
@@ -63,16 +73,33 @@ describe('relay unreachable', () => {
 
     await stack.startRelay();
     await eventually(() => alice.sidecar.relayConnected, 60_000, 'sidecar reconnects');
-    const down = tab.texts().findIndex((m) => m.type === 'comfyume.relay' && m.data.connected === false);
-    await tab.until(() => tab.texts().some((m, i) => i > down && m.type === 'comfyume.relay' && m.data.connected === true));
-    const prompt = structuredClone(body.prompt) as Record<string, { inputs: Record<string, unknown> }>;
+    const down = tab
+      .texts()
+      .findIndex((m) => m.type === 'comfyume.relay' && m.data.connected === false);
+    await tab.until(() =>
+      tab
+        .texts()
+        .some((m, i) => i > down && m.type === 'comfyume.relay' && m.data.connected === true),
+    );
+    const prompt = structuredClone(body.prompt) as Record<
+      string,
+      { inputs: Record<string, unknown> }
+    >;
     prompt['1']!.inputs.color = 12345;
-    const again = await eventually(async () => {
-      const r = await post(prompt, tab.sid);
-      return r.status === 200 ? r : undefined;
-    }, 30_000, 'queue accepted again');
+    const again = await eventually(
+      async () => {
+        const r = await post(prompt, tab.sid);
+        return r.status === 200 ? r : undefined;
+      },
+      30_000,
+      'queue accepted again',
+    );
     await tab.untilEnd(String(again.json.prompt_id));
-    expect(tab.texts().some((m) => m.type === 'execution_success' && m.data.prompt_id === again.json.prompt_id)).toBe(true);
+    expect(
+      tab
+        .texts()
+        .some((m) => m.type === 'execution_success' && m.data.prompt_id === again.json.prompt_id),
+    ).toBe(true);
     tab.close();
   });
 });

@@ -9,7 +9,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/src/app';
 import { scrub, types } from '../../simulator/testing/compare';
-import { postJson, readExchange, readJson, RecordingClient, recordedFrames, REAL_027, REAL_08, shape } from '../../simulator/testing/recorded';
+import {
+  postJson,
+  readExchange,
+  readJson,
+  RecordingClient,
+  recordedFrames,
+  REAL_027,
+  REAL_08,
+  shape,
+} from '../../simulator/testing/recorded';
 
 let sim: RunningSimulator;
 let dir: string;
@@ -17,7 +26,12 @@ let checked = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sim-compat-'));
-  sim = await startSimulator({ outputDir: `${dir}/output`, inputDir: `${dir}/input`, tempDir: `${dir}/temp`, stepMs: 5 });
+  sim = await startSimulator({
+    outputDir: `${dir}/output`,
+    inputDir: `${dir}/input`,
+    tempDir: `${dir}/temp`,
+    stepMs: 5,
+  });
 });
 
 afterAll(async () => {
@@ -53,7 +67,10 @@ describe('POST /prompt rejections', () => {
     for (const file of readdirSync(dirPath)) {
       const { ex, res } = await post(path.join(dirPath, file));
       expect(res.status, file).toBe(ex.response.status);
-      if (VERSION_SPECIFIC_08.includes(file)) expect(Object.keys(res.json as object), file).toEqual(Object.keys(ex.response.json as object));
+      if (VERSION_SPECIFIC_08.includes(file))
+        expect(Object.keys(res.json as object), file).toEqual(
+          Object.keys(ex.response.json as object),
+        );
       else if (ex.response.json !== undefined) expect(res.json, file).toEqual(ex.response.json);
       else expect(res.text, file).toBe(ex.response.text);
       checked++;
@@ -69,50 +86,84 @@ describe('0.8.0 API runs', () => {
     ['run5_canny_kornia', 'run5_canny_kornia.api.json'],
     ['run3_execution_error', 'run3_execution_error.api.json'],
   ];
-  it.each(runs)('%s: same message order, message shapes and history shape', async (run, workflow) => {
-    const client = await RecordingClient.open(sim.url, { clientId: `sim-08-${run}` });
-    await client.until((t) => t.some((m) => m.type === 'feature_flags'));
-    const res = await postJson(`${sim.url}/prompt`, { prompt: readJson(path.join(REAL_08, 'workflows', workflow)), client_id: `sim-08-${run}` });
-    const recordedPost = readExchange(path.join(REAL_08, run, 'post_prompt.json'));
-    expect(shape(res.json)).toEqual(shape(recordedPost.response.json));
-    const promptId = (res.json as { prompt_id: string }).prompt_id;
-    await client.finished(promptId);
-    const recorded = recordedFrames(path.join(REAL_08, run, 'ws.jsonl')).flatMap((f) => (f.kind === 'text' ? [f.msg] : []));
-    const ours = client.texts();
-    expect(types(ours)).toEqual(types(recorded));
-    // 0.27 added node_replacements/assets to the feature flags reply; everything else has the same fields.
-    const fieldShapes = (ms: typeof ours) => ms.filter((m) => m.type !== 'feature_flags').map((m) => shape(scrub(m)));
-    expect(fieldShapes(ours)).toEqual(fieldShapes(recorded));
-    const history = await (await fetch(`${sim.url}/history/${promptId}`)).json();
-    const recordedHistory = readExchange(path.join(REAL_08, run, 'history.json')).response.json as Record<string, unknown>;
-    expect(shape(Object.values(history as object)[0])).toEqual(shape(Object.values(recordedHistory)[0]));
-    checked += 3;
-    client.close();
-  });
+  it.each(runs)(
+    '%s: same message order, message shapes and history shape',
+    async (run, workflow) => {
+      const client = await RecordingClient.open(sim.url, { clientId: `sim-08-${run}` });
+      await client.until((t) => t.some((m) => m.type === 'feature_flags'));
+      const res = await postJson(`${sim.url}/prompt`, {
+        prompt: readJson(path.join(REAL_08, 'workflows', workflow)),
+        client_id: `sim-08-${run}`,
+      });
+      const recordedPost = readExchange(path.join(REAL_08, run, 'post_prompt.json'));
+      expect(shape(res.json)).toEqual(shape(recordedPost.response.json));
+      const promptId = (res.json as { prompt_id: string }).prompt_id;
+      await client.finished(promptId);
+      const recorded = recordedFrames(path.join(REAL_08, run, 'ws.jsonl')).flatMap((f) =>
+        f.kind === 'text' ? [f.msg] : [],
+      );
+      const ours = client.texts();
+      expect(types(ours)).toEqual(types(recorded));
+      // 0.27 added node_replacements/assets to the feature flags reply; everything else has the same fields.
+      const fieldShapes = (ms: typeof ours) =>
+        ms.filter((m) => m.type !== 'feature_flags').map((m) => shape(scrub(m)));
+      expect(fieldShapes(ours)).toEqual(fieldShapes(recorded));
+      const history = await (await fetch(`${sim.url}/history/${promptId}`)).json();
+      const recordedHistory = readExchange(path.join(REAL_08, run, 'history.json')).response
+        .json as Record<string, unknown>;
+      expect(shape(Object.values(history as object)[0])).toEqual(
+        shape(Object.values(recordedHistory)[0]),
+      );
+      checked += 3;
+      client.close();
+    },
+  );
 });
 
 describe("the real frontends' POST /api/prompt bodies", () => {
-  it.each([REAL_08, REAL_027])('%s/frontend/post_prompt_1.json runs with the message order that UI received', async (root) => {
-    const recordedPost = readJson<{ request: { body: Record<string, unknown> }; response: { body: unknown } }>(path.join(root, 'frontend/post_prompt_1.json'));
-    // A fresh server, as in the recording (otherwise the other UI's run leaves EmptyImage/ImageInvert cached).
-    const fresh = await startSimulator({ outputDir: `${dir}/fe-output`, inputDir: `${dir}/fe-input`, tempDir: `${dir}/fe-temp`, stepMs: 5 });
-    // Like the UI: no clientId on first connect, take the sid from the first status frame.
-    const client = await RecordingClient.open(fresh.url);
-    await client.until((t) => t.some((m) => m.type === 'feature_flags'));
-    const sid = client.texts()[0]?.data.sid as string;
-    expect(sid).toMatch(/^[0-9a-f]{32}$/);
-    const res = await postJson(`${fresh.url}/api/prompt`, { ...recordedPost.request.body, client_id: sid }, { 'comfy-user': '' });
-    expect(res.status).toBe(200);
-    expect(shape(res.json)).toEqual(shape(recordedPost.response.body));
-    const promptId = (res.json as { prompt_id: string }).prompt_id;
-    await client.finished(promptId);
-    const recorded = recordedFrames(path.join(root, 'frontend/ws.jsonl')).flatMap((f) => (f.kind === 'text' ? [f.msg] : []));
-    expect(types(client.texts())).toEqual(types(recorded));
-    // The workflow travels into the PNG as a `workflow` tEXt chunk and into the job detail.
-    const detail = (await (await fetch(`${fresh.url}/api/jobs/${promptId}`)).json()) as { workflow: { extra_data: { extra_pnginfo: { workflow: unknown } } } };
-    expect(detail.workflow.extra_data.extra_pnginfo.workflow).toEqual((recordedPost.request.body.extra_data as { extra_pnginfo: { workflow: unknown } }).extra_pnginfo.workflow);
-    checked += 2;
-    client.close();
-    await fresh.close();
-  });
+  it.each([REAL_08, REAL_027])(
+    '%s/frontend/post_prompt_1.json runs with the message order that UI received',
+    async (root) => {
+      const recordedPost = readJson<{
+        request: { body: Record<string, unknown> };
+        response: { body: unknown };
+      }>(path.join(root, 'frontend/post_prompt_1.json'));
+      // A fresh server, as in the recording (otherwise the other UI's run leaves EmptyImage/ImageInvert cached).
+      const fresh = await startSimulator({
+        outputDir: `${dir}/fe-output`,
+        inputDir: `${dir}/fe-input`,
+        tempDir: `${dir}/fe-temp`,
+        stepMs: 5,
+      });
+      // Like the UI: no clientId on first connect, take the sid from the first status frame.
+      const client = await RecordingClient.open(fresh.url);
+      await client.until((t) => t.some((m) => m.type === 'feature_flags'));
+      const sid = client.texts()[0]?.data.sid as string;
+      expect(sid).toMatch(/^[0-9a-f]{32}$/);
+      const res = await postJson(
+        `${fresh.url}/api/prompt`,
+        { ...recordedPost.request.body, client_id: sid },
+        { 'comfy-user': '' },
+      );
+      expect(res.status).toBe(200);
+      expect(shape(res.json)).toEqual(shape(recordedPost.response.body));
+      const promptId = (res.json as { prompt_id: string }).prompt_id;
+      await client.finished(promptId);
+      const recorded = recordedFrames(path.join(root, 'frontend/ws.jsonl')).flatMap((f) =>
+        f.kind === 'text' ? [f.msg] : [],
+      );
+      expect(types(client.texts())).toEqual(types(recorded));
+      // The workflow travels into the PNG as a `workflow` tEXt chunk and into the job detail.
+      const detail = (await (await fetch(`${fresh.url}/api/jobs/${promptId}`)).json()) as {
+        workflow: { extra_data: { extra_pnginfo: { workflow: unknown } } };
+      };
+      expect(detail.workflow.extra_data.extra_pnginfo.workflow).toEqual(
+        (recordedPost.request.body.extra_data as { extra_pnginfo: { workflow: unknown } })
+          .extra_pnginfo.workflow,
+      );
+      checked += 2;
+      client.close();
+      await fresh.close();
+    },
+  );
 });

@@ -7,17 +7,33 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../simulator/src/app';
 import { encodePng, readChunks, readTextChunks } from '../../simulator/src/images/png';
 import { solidImage } from '../../simulator/src/images/image';
 import { postJson, readJson, RecordingClient } from '../../simulator/testing/recorded';
 
-const txt2img = readJson<Record<string, { inputs: Record<string, unknown> }>>(path.resolve(import.meta.dirname, '../../../shared/fixtures/comfyui/api-workflow-txt2img.json'));
-const emptySave = { '1': { class_type: 'EmptyImage', inputs: { width: 16, height: 16, batch_size: 2, color: 255 } }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'knob' } } };
+const txt2img = readJson<Record<string, { inputs: Record<string, unknown> }>>(
+  path.resolve(import.meta.dirname, '../../../shared/fixtures/comfyui/api-workflow-txt2img.json'),
+);
+const emptySave = {
+  '1': { class_type: 'EmptyImage', inputs: { width: 16, height: 16, batch_size: 2, color: 255 } },
+  '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'knob' } },
+};
 
 let dir: string;
 let sim: RunningSimulator | undefined;
-const start = async (extra: Partial<SimulatorOptions> = {}) => (sim = await startSimulator({ outputDir: `${dir}/output`, inputDir: `${dir}/input`, tempDir: `${dir}/temp`, stepMs: 2, ...extra }));
+const start = async (extra: Partial<SimulatorOptions> = {}) =>
+  (sim = await startSimulator({
+    outputDir: `${dir}/output`,
+    inputDir: `${dir}/input`,
+    tempDir: `${dir}/temp`,
+    stepMs: 2,
+    ...extra,
+  }));
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sim-knobs-'));
@@ -32,8 +48,13 @@ describe('gate knobs', () => {
   it('apiKey: every route and /ws need the Bearer key', async () => {
     const s = await start({ apiKey: 'sekret' });
     expect((await fetch(`${s.url}/system_stats`)).status).toBe(401);
-    expect((await fetch(`${s.url}/system_stats`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-    expect((await fetch(`${s.url}/system_stats`, { headers: { authorization: 'Bearer sekret' } })).status).toBe(200);
+    expect(
+      (await fetch(`${s.url}/system_stats`, { headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(401);
+    expect(
+      (await fetch(`${s.url}/system_stats`, { headers: { authorization: 'Bearer sekret' } }))
+        .status,
+    ).toBe(200);
     await expect(RecordingClient.open(s.url)).rejects.toThrow(/401/);
     const ok = await RecordingClient.open(s.url, { headers: { authorization: 'Bearer sekret' } });
     await ok.until((t) => t.some((m) => m.type === 'status'));
@@ -67,10 +88,20 @@ describe('gate knobs', () => {
     const info = (await (await fetch(`${s.url}/object_info`)).json()) as Record<string, unknown>;
     expect(Object.keys(info)).not.toContain('ImageInvert');
     expect(Object.keys(info)).toContain('EmptyImage');
-    const prompt = { ...emptySave, '3': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } }, '2': { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'knob' } } };
-    const refused = await fetch(`${s.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    const prompt = {
+      ...emptySave,
+      '3': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+      '2': { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'knob' } },
+    };
+    const refused = await fetch(`${s.url}/prompt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt }),
+    });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('missing_node_type');
+    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe(
+      'missing_node_type',
+    );
   });
 
   it('http5xxBurst: the next N requests get 502, then service resumes', async () => {
@@ -95,16 +126,30 @@ describe('execution', () => {
   it('failNodeTypes: the node fails at run time with an execution_error, earlier outputs stay', async () => {
     const s = await start({ failures: { failNodeTypes: ['ImageInvert'] } });
     const client = await RecordingClient.open(s.url, { clientId: 'fail' });
-    const prompt = { ...emptySave, '3': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } }, '4': { class_type: 'PreviewImage', inputs: { images: ['3', 0] } } };
+    const prompt = {
+      ...emptySave,
+      '3': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+      '4': { class_type: 'PreviewImage', inputs: { images: ['3', 0] } },
+    };
     const res = await postJson(`${s.url}/prompt`, { prompt, client_id: 'fail' });
     const id = (res.json as { prompt_id: string }).prompt_id;
     await client.finished(id);
     const types = client.texts().map((m) => m.type);
     expect(types.slice(-3)).toEqual(['execution_error', 'status', 'executing']);
-    const error = client.texts().find((m) => m.type === 'execution_error')?.data as Record<string, unknown>;
-    expect(error).toMatchObject({ node_id: '3', node_type: 'ImageInvert', exception_type: 'RuntimeError' });
+    const error = client.texts().find((m) => m.type === 'execution_error')?.data as Record<
+      string,
+      unknown
+    >;
+    expect(error).toMatchObject({
+      node_id: '3',
+      node_type: 'ImageInvert',
+      exception_type: 'RuntimeError',
+    });
     expect(Array.isArray(error.traceback)).toBe(true);
-    const job = (await (await fetch(`${s.url}/api/jobs/${id}`)).json()) as { status: string; outputs: Record<string, unknown> };
+    const job = (await (await fetch(`${s.url}/api/jobs/${id}`)).json()) as {
+      status: string;
+      outputs: Record<string, unknown>;
+    };
     expect(job.status).toBe('failed');
     client.close();
   });
@@ -112,19 +157,40 @@ describe('execution', () => {
   it('KSampler sends per-step progress with type 4 previews to clients that announced metadata, type 1 to others', async () => {
     const s = await start();
     const modern = await RecordingClient.open(s.url, { clientId: 'modern' });
-    const legacy = await RecordingClient.open(s.url, { clientId: 'legacy', flags: { supports_manager_v4_ui: true } });
+    const legacy = await RecordingClient.open(s.url, {
+      clientId: 'legacy',
+      flags: { supports_manager_v4_ui: true },
+    });
     await modern.until((t) => t.some((m) => m.type === 'feature_flags'));
     const prompt = structuredClone(txt2img);
     (prompt['3'] as { inputs: Record<string, unknown> }).inputs.steps = 4;
-    const idModern = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'modern' })).json as { prompt_id: string }).prompt_id;
+    const idModern = (
+      (await postJson(`${s.url}/prompt`, { prompt, client_id: 'modern' })).json as {
+        prompt_id: string;
+      }
+    ).prompt_id;
     await modern.finished(idModern);
-    const progress = modern.texts().filter((m) => m.type === 'progress').map((m) => m.data.value);
+    const progress = modern
+      .texts()
+      .filter((m) => m.type === 'progress')
+      .map((m) => m.data.value);
     expect(progress).toEqual([1, 2, 3, 4]);
-    const bins = modern.frames.filter((f) => f.kind === 'binary').map((f) => (f as { data: Buffer }).data);
+    const bins = modern.frames
+      .filter((f) => f.kind === 'binary')
+      .map((f) => (f as { data: Buffer }).data);
     expect(bins).toHaveLength(4);
     expect(bins.every((b) => b.readUInt32BE(0) === 4)).toBe(true);
-    const meta = JSON.parse(bins[0]!.subarray(8, 8 + bins[0]!.readUInt32BE(4)).toString()) as Record<string, unknown>;
-    expect(meta).toEqual({ node_id: '3', prompt_id: idModern, display_node_id: '3', parent_node_id: null, real_node_id: '3', image_type: 'image/jpeg' });
+    const meta = JSON.parse(
+      bins[0]!.subarray(8, 8 + bins[0]!.readUInt32BE(4)).toString(),
+    ) as Record<string, unknown>;
+    expect(meta).toEqual({
+      node_id: '3',
+      prompt_id: idModern,
+      display_node_id: '3',
+      parent_node_id: null,
+      real_node_id: '3',
+      image_type: 'image/jpeg',
+    });
     // Order per step: progress_state, binary preview, progress.
     const kinds = modern.frames.map((f) => (f.kind === 'binary' ? 'bin' : f.msg.type));
     const firstBin = kinds.indexOf('bin');
@@ -133,13 +199,21 @@ describe('execution', () => {
 
     // Another seed: legacy client gets type 1 after each progress.
     (prompt['3'] as { inputs: Record<string, unknown> }).inputs.seed = 99;
-    const idLegacy = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'legacy' })).json as { prompt_id: string }).prompt_id;
+    const idLegacy = (
+      (await postJson(`${s.url}/prompt`, { prompt, client_id: 'legacy' })).json as {
+        prompt_id: string;
+      }
+    ).prompt_id;
     await legacy.finished(idLegacy);
-    const lkinds = legacy.frames.map((f) => (f.kind === 'binary' ? `bin${f.data.readUInt32BE(0)}` : f.msg.type));
+    const lkinds = legacy.frames.map((f) =>
+      f.kind === 'binary' ? `bin${f.data.readUInt32BE(0)}` : f.msg.type,
+    );
     expect(lkinds.filter((k) => k === 'bin1')).toHaveLength(4);
     expect(lkinds[lkinds.indexOf('bin1') - 1]).toBe('progress');
     // The second txt2img run continues the output counter.
-    const files = (await (await fetch(`${s.url}/api/jobs/${idLegacy}`)).json()) as { outputs: Record<string, { images: Array<{ filename: string }> }> };
+    const files = (await (await fetch(`${s.url}/api/jobs/${idLegacy}`)).json()) as {
+      outputs: Record<string, { images: Array<{ filename: string }> }>;
+    };
     expect(files.outputs['9']?.images[0]?.filename).toBe('ComfyUI_00002_.png');
     modern.close();
     legacy.close();
@@ -150,7 +224,15 @@ describe('execution', () => {
     const client = await RecordingClient.open(s.url, { clientId: 'nopreview' });
     const prompt = structuredClone(txt2img);
     (prompt['3'] as { inputs: Record<string, unknown> }).inputs.steps = 2;
-    const id = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'nopreview', extra_data: { preview_method: 'none' } })).json as { prompt_id: string }).prompt_id;
+    const id = (
+      (
+        await postJson(`${s.url}/prompt`, {
+          prompt,
+          client_id: 'nopreview',
+          extra_data: { preview_method: 'none' },
+        })
+      ).json as { prompt_id: string }
+    ).prompt_id;
     await client.finished(id);
     expect(client.texts().filter((m) => m.type === 'progress')).toHaveLength(2);
     expect(client.frames.filter((f) => f.kind === 'binary')).toHaveLength(0);
@@ -160,7 +242,9 @@ describe('execution', () => {
   it('without client_id: progress_state is broadcast, targeted messages are not sent', async () => {
     const s = await start();
     const watcher = await RecordingClient.open(s.url, { clientId: 'watcher' });
-    const id = ((await postJson(`${s.url}/prompt`, { prompt: emptySave })).json as { prompt_id: string }).prompt_id;
+    const id = (
+      (await postJson(`${s.url}/prompt`, { prompt: emptySave })).json as { prompt_id: string }
+    ).prompt_id;
     for (let i = 0; i < 400; i++) {
       const h = (await (await fetch(`${s.url}/history/${id}`)).json()) as Record<string, unknown>;
       if (id in h) break;
@@ -169,7 +253,8 @@ describe('execution', () => {
     await watcher.until((t) => t.filter((m) => m.type === 'status').length >= 4);
     const types = new Set(watcher.texts().map((m) => m.type));
     expect(types.has('progress_state')).toBe(true);
-    for (const t of ['execution_start', 'executing', 'executed', 'execution_success']) expect(types.has(t)).toBe(false);
+    for (const t of ['execution_start', 'executing', 'executed', 'execution_success'])
+      expect(types.has(t)).toBe(false);
     watcher.close();
   });
 
@@ -178,7 +263,11 @@ describe('execution', () => {
     const client = await RecordingClient.open(s.url, { clientId: 'int' });
     const prompt = structuredClone(txt2img);
     (prompt['3'] as { inputs: Record<string, unknown> }).inputs.steps = 200;
-    const id = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'int' })).json as { prompt_id: string }).prompt_id;
+    const id = (
+      (await postJson(`${s.url}/prompt`, { prompt, client_id: 'int' })).json as {
+        prompt_id: string;
+      }
+    ).prompt_id;
     await client.until((t) => t.some((m) => m.type === 'progress'));
     expect((await postJson(`${s.url}/interrupt`, '')).status).toBe(200);
     await client.finished(id);
@@ -194,7 +283,11 @@ describe('execution', () => {
     const first = await RecordingClient.open(s.url, { clientId: 'again' });
     const prompt = structuredClone(txt2img);
     (prompt['3'] as { inputs: Record<string, unknown> }).inputs.steps = 100;
-    const id = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'again' })).json as { prompt_id: string }).prompt_id;
+    const id = (
+      (await postJson(`${s.url}/prompt`, { prompt, client_id: 'again' })).json as {
+        prompt_id: string;
+      }
+    ).prompt_id;
     await first.until((t) => t.some((m) => m.type === 'progress'));
     first.close();
     const second = await RecordingClient.open(s.url, { clientId: 'again' });
@@ -209,21 +302,45 @@ describe('execution', () => {
     const s = await start();
     const client = await RecordingClient.open(s.url, { clientId: 'names' });
     writeFileSync(`${dir}/output/knob_00007_.webp`, 'x');
-    const prompt = structuredClone(emptySave) as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+    const prompt = structuredClone(emptySave) as Record<
+      string,
+      { class_type: string; inputs: Record<string, unknown> }
+    >;
     prompt['2']!.inputs.filename_prefix = 'sub/dir/knob_%width%x%height%';
-    prompt['3'] = { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'knob' } };
-    const id = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'names', extra_data: { extra_pnginfo: { workflow: { id: 'wf-1', nodes: [] } } } })).json as { prompt_id: string }).prompt_id;
+    prompt['3'] = {
+      class_type: 'SaveImage',
+      inputs: { images: ['1', 0], filename_prefix: 'knob' },
+    };
+    const id = (
+      (
+        await postJson(`${s.url}/prompt`, {
+          prompt,
+          client_id: 'names',
+          extra_data: { extra_pnginfo: { workflow: { id: 'wf-1', nodes: [] } } },
+        })
+      ).json as { prompt_id: string }
+    ).prompt_id;
     await client.finished(id);
-    const outputs = (Object.values((await (await fetch(`${s.url}/history/${id}`)).json()) as object)[0] as { outputs: Record<string, { images: unknown[] }> }).outputs;
+    const outputs = (
+      Object.values((await (await fetch(`${s.url}/history/${id}`)).json()) as object)[0] as {
+        outputs: Record<string, { images: unknown[] }>;
+      }
+    ).outputs;
     expect(outputs['3']?.images).toEqual([
       { filename: 'knob_00008_.png', subfolder: '', type: 'output' },
       { filename: 'knob_00009_.png', subfolder: '', type: 'output' },
     ]);
-    expect(outputs['2']?.images[0]).toEqual({ filename: 'knob_16x16_00001_.png', subfolder: 'sub/dir', type: 'output' });
+    expect(outputs['2']?.images[0]).toEqual({
+      filename: 'knob_16x16_00001_.png',
+      subfolder: 'sub/dir',
+      type: 'output',
+    });
     const png = readFileSync(`${dir}/output/knob_00008_.png`);
     expect(readTextChunks(png).map((t) => t.keyword)).toEqual(['prompt', 'workflow']);
     expect(JSON.parse(readTextChunks(png)[1]!.text)).toEqual({ id: 'wf-1', nodes: [] });
-    const jobs = (await (await fetch(`${s.url}/api/jobs?workflow_id=wf-1`)).json()) as { jobs: unknown[] };
+    const jobs = (await (await fetch(`${s.url}/api/jobs?workflow_id=wf-1`)).json()) as {
+      jobs: unknown[];
+    };
     expect(jobs.jobs).toHaveLength(1);
     client.close();
   });
@@ -231,11 +348,24 @@ describe('execution', () => {
   it('SaveAnimatedPNG writes an APNG with comf metadata and UI {images, animated:[true]}', async () => {
     const s = await start();
     const client = await RecordingClient.open(s.url, { clientId: 'anim' });
-    const prompt = { '1': emptySave['1'], '2': { class_type: 'SaveAnimatedPNG', inputs: { images: ['1', 0], filename_prefix: 'anim', fps: 4, compress_level: 4 } } };
-    const id = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'anim' })).json as { prompt_id: string }).prompt_id;
+    const prompt = {
+      '1': emptySave['1'],
+      '2': {
+        class_type: 'SaveAnimatedPNG',
+        inputs: { images: ['1', 0], filename_prefix: 'anim', fps: 4, compress_level: 4 },
+      },
+    };
+    const id = (
+      (await postJson(`${s.url}/prompt`, { prompt, client_id: 'anim' })).json as {
+        prompt_id: string;
+      }
+    ).prompt_id;
     await client.finished(id);
     const executed = client.texts().find((m) => m.type === 'executed')?.data;
-    expect(executed?.output).toEqual({ images: [{ filename: 'anim_00001_.png', subfolder: '', type: 'output' }], animated: [true] });
+    expect(executed?.output).toEqual({
+      images: [{ filename: 'anim_00001_.png', subfolder: '', type: 'output' }],
+      animated: [true],
+    });
     const types = readChunks(readFileSync(`${dir}/output/anim_00001_.png`)).map((c) => c.type);
     expect(types).toContain('acTL');
     expect(types).toContain('comf');
@@ -250,23 +380,42 @@ describe('files', () => {
       const form = new FormData();
       form.append('image', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), 'pic.png');
       for (const [k, v] of Object.entries(extra)) form.append(k, v);
-      return (await (await fetch(`${s.url}/api/upload/image`, { method: 'POST', body: form })).json()) as Record<string, string>;
+      return (await (
+        await fetch(`${s.url}/api/upload/image`, { method: 'POST', body: form })
+      ).json()) as Record<string, string>;
     };
     const red = encodePng(solidImage(4, 4, 0xff0000));
     const blue = encodePng(solidImage(4, 4, 0x0000ff));
     expect(await upload(red)).toEqual({ name: 'pic.png', subfolder: '', type: 'input' });
     expect(await upload(red)).toEqual({ name: 'pic.png', subfolder: '', type: 'input' });
     expect(await upload(blue)).toEqual({ name: 'pic (1).png', subfolder: '', type: 'input' });
-    expect(await upload(blue, { overwrite: 'true' })).toEqual({ name: 'pic.png', subfolder: '', type: 'input' });
-    const info = (await (await fetch(`${s.url}/object_info/LoadImage`)).json()) as { LoadImage: { input: { required: { image: [string[]] } } } };
+    expect(await upload(blue, { overwrite: 'true' })).toEqual({
+      name: 'pic.png',
+      subfolder: '',
+      type: 'input',
+    });
+    const info = (await (await fetch(`${s.url}/object_info/LoadImage`)).json()) as {
+      LoadImage: { input: { required: { image: [string[]] } } };
+    };
     expect(info.LoadImage.input.required.image[0]).toEqual(['pic (1).png', 'pic.png']);
-    expect(((await (await fetch(`${s.url}/internal/files/input`)).json()) as string[]).sort()).toEqual(['pic (1).png [input]', 'pic.png [input]']);
+    expect(
+      ((await (await fetch(`${s.url}/internal/files/input`)).json()) as string[]).sort(),
+    ).toEqual(['pic (1).png [input]', 'pic.png [input]']);
     const client = await RecordingClient.open(s.url, { clientId: 'load' });
-    const prompt = { '1': { class_type: 'LoadImage', inputs: { image: 'pic.png' } }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'loaded' } } };
-    const id = ((await postJson(`${s.url}/prompt`, { prompt, client_id: 'load' })).json as { prompt_id: string }).prompt_id;
+    const prompt = {
+      '1': { class_type: 'LoadImage', inputs: { image: 'pic.png' } },
+      '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'loaded' } },
+    };
+    const id = (
+      (await postJson(`${s.url}/prompt`, { prompt, client_id: 'load' })).json as {
+        prompt_id: string;
+      }
+    ).prompt_id;
     await client.finished(id);
     expect(client.texts().some((m) => m.type === 'execution_success')).toBe(true);
-    const missing = await postJson(`${s.url}/prompt`, { prompt: { ...prompt, '1': { class_type: 'LoadImage', inputs: { image: 'nope.png' } } } });
+    const missing = await postJson(`${s.url}/prompt`, {
+      prompt: { ...prompt, '1': { class_type: 'LoadImage', inputs: { image: 'nope.png' } } },
+    });
     expect(missing.status).toBe(400);
     client.close();
   });
@@ -285,7 +434,9 @@ describe('files', () => {
     expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
     expect(ok.headers.get('content-disposition')).toBe('filename="file.png"');
     const full = Buffer.from(await ok.arrayBuffer());
-    const part = await fetch(`${s.url}/view?filename=file.png [output]&type=input`, { headers: { range: 'bytes=0-7' } });
+    const part = await fetch(`${s.url}/view?filename=file.png [output]&type=input`, {
+      headers: { range: 'bytes=0-7' },
+    });
     expect(part.status).toBe(206);
     expect(Buffer.from(await part.arrayBuffer())).toEqual(full.subarray(0, 8));
   });

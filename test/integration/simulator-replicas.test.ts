@@ -14,7 +14,13 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sim-replicas-'));
-  sim = await startSimulator({ outputDir: `${dir}/output`, inputDir: `${dir}/input`, tempDir: `${dir}/temp`, stepMs: 5, replicas: 3 });
+  sim = await startSimulator({
+    outputDir: `${dir}/output`,
+    inputDir: `${dir}/input`,
+    tempDir: `${dir}/temp`,
+    stepMs: 5,
+    replicas: 3,
+  });
 });
 
 afterAll(async () => {
@@ -26,12 +32,21 @@ it('round-robins requests over independent replicas that share the output folder
   expect(sim.replicas).toHaveLength(3);
   expect(new Set(sim.replicas.map((r) => r.port)).size).toBe(3);
   const prompt = readJson(path.join(REAL_027, 'api/workflows/run1_empty_save.api.json'));
-  const res = await postJson(`${sim.url}/prompt`, { prompt: { ...(prompt as object) }, client_id: 'lb-client' });
+  const res = await postJson(`${sim.url}/prompt`, {
+    prompt: { ...(prompt as object) },
+    client_id: 'lb-client',
+  });
   expect(res.status).toBe(200);
   const promptId = (res.json as { prompt_id: string }).prompt_id;
 
   // Ask each replica directly until the owner has finished: exactly one knows the prompt.
-  const answers = async () => Promise.all(sim.replicas.map(async (r) => (await fetch(`${r.url}/history/${promptId}`)).json() as Promise<Record<string, unknown>>));
+  const answers = async () =>
+    Promise.all(
+      sim.replicas.map(
+        async (r) =>
+          (await fetch(`${r.url}/history/${promptId}`)).json() as Promise<Record<string, unknown>>,
+      ),
+    );
   let perReplica = await answers();
   for (let i = 0; i < 600 && !perReplica.some((h) => promptId in h); i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -42,7 +57,10 @@ it('round-robins requests over independent replicas that share the output folder
 
   // Through the balancer, three consecutive polls reach three different replicas: one hit, two `{}`.
   const polls = [];
-  for (let i = 0; i < 3; i++) polls.push((await (await fetch(`${sim.url}/history/${promptId}`)).json()) as Record<string, unknown>);
+  for (let i = 0; i < 3; i++)
+    polls.push(
+      (await (await fetch(`${sim.url}/history/${promptId}`)).json()) as Record<string, unknown>,
+    );
   expect(polls.filter((h) => promptId in h)).toHaveLength(1);
   expect(polls.filter((h) => Object.keys(h).length === 0)).toHaveLength(2);
 
@@ -57,13 +75,18 @@ it('round-robins requests over independent replicas that share the output folder
   // Each replica has its own counter: the next prompt on another replica is number 0 again.
   const second = await postJson(`${sim.url}/prompt`, { prompt, client_id: 'lb-client' });
   const third = await postJson(`${sim.url}/prompt`, { prompt, client_id: 'lb-client' });
-  expect([(res.json as { number: number }).number, (second.json as { number: number }).number, (third.json as { number: number }).number]).toEqual([0, 0, 0]);
+  expect([
+    (res.json as { number: number }).number,
+    (second.json as { number: number }).number,
+    (third.json as { number: number }).number,
+  ]).toEqual([0, 0, 0]);
 });
 
 it('round-robins WebSocket connections too (each replica mints its own sid)', async () => {
   const { RecordingClient } = await import('../../simulator/testing/recorded');
   const clients = [];
-  for (let i = 0; i < 3; i++) clients.push(await RecordingClient.open(sim.url, { clientId: `ws-${i}` }));
+  for (let i = 0; i < 3; i++)
+    clients.push(await RecordingClient.open(sim.url, { clientId: `ws-${i}` }));
   for (const c of clients) await c.until((t) => t.some((m) => m.type === 'feature_flags'));
   const counts = sim.replicas.map((r) => r.context.hub.size);
   expect(counts.reduce((a, b) => a + b, 0)).toBe(3);

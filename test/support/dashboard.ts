@@ -17,7 +17,10 @@ export type DashboardPanel = {
 
 export type Dashboard = { uid: string; title: string; panels: DashboardPanel[] };
 
-export const dashboardPath = resolve(import.meta.dirname, '../../docker/monitoring/grafana/dashboards/comfyume.json');
+export const dashboardPath = resolve(
+  import.meta.dirname,
+  '../../docker/monitoring/grafana/dashboards/comfyume.json',
+);
 
 export async function readDashboard(): Promise<Dashboard> {
   return JSON.parse(await readFile(dashboardPath, 'utf8')) as Dashboard;
@@ -32,7 +35,9 @@ export function dashboardQueries(
     (panel.targets ?? []).map((t) => ({
       panel: panel.title,
       refId: t.refId,
-      expr: t.expr.replaceAll('$__rate_interval', vars.rateInterval).replaceAll('$__range', vars.range),
+      expr: t.expr
+        .replaceAll('$__rate_interval', vars.rateInterval)
+        .replaceAll('$__range', vars.range),
     })),
   );
 }

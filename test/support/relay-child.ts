@@ -12,14 +12,29 @@ const repo = resolve(import.meta.dirname, '../..');
 export type RelayChild = { child: ChildProcess; url: string; log: () => string };
 
 /** Starts a relay child with `env` on a free port; resolves once its /health answers. `children` collects it for cleanup. */
-export async function spawnRelay(env: Record<string, string>, children: ChildProcess[]): Promise<RelayChild> {
+export async function spawnRelay(
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<RelayChild> {
   const port = await freePort();
   let log = '';
-  const child = spawn(process.execPath, ['bin/comfyume.js', 'relay'], { cwd: repo, env: { ...process.env, ...env, RELAY_PORT: String(port), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/comfyume.js', 'relay'], {
+    cwd: repo,
+    env: { ...process.env, ...env, RELAY_PORT: String(port), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${url}/health`).then((r) => r.ok, () => false)), 60_000, `relay child on ${port} (log: ${log.slice(-500)})`);
+  await until(
+    async () =>
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    60_000,
+    `relay child on ${port} (log: ${log.slice(-500)})`,
+  );
   return { child, url, log: () => log };
 }

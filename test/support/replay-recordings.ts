@@ -13,7 +13,12 @@ export type WsMessage = { type: string; data: Record<string, unknown> };
 export type Generation = '0.8.0' | '0.27.0';
 
 /** A POST the recorded client made (path as recorded, body with the recorded ids). */
-export type RecordedRequest = { method: string; path: string; body?: unknown; responseJson?: unknown };
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  body?: unknown;
+  responseJson?: unknown;
+};
 
 /**
  * What a recording needs besides one POST /prompt:
@@ -59,7 +64,11 @@ const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) 
 type Line = { dir?: string; kind?: string; msg?: WsMessage; payload?: WsMessage };
 
 /** Both recorder formats: API captures (`kind` + `msg`) and frontend captures (`payload`, no `kind`). */
-function readSession(file: string): { sent: WsMessage[]; received: WsMessage[]; binaryCount: number } {
+function readSession(file: string): {
+  sent: WsMessage[];
+  received: WsMessage[];
+  binaryCount: number;
+} {
   const sent: WsMessage[] = [];
   const received: WsMessage[] = [];
   let binaryCount = 0;
@@ -78,18 +87,37 @@ function readSession(file: string): { sent: WsMessage[]; received: WsMessage[]; 
   return { sent, received, binaryCount };
 }
 
-type Exchange = { request: { method: string; path?: string; url?: string; body?: unknown; headers?: Record<string, string> }; response: { json?: unknown; body?: unknown } };
+type Exchange = {
+  request: {
+    method: string;
+    path?: string;
+    url?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  };
+  response: { json?: unknown; body?: unknown };
+};
 
 function request(file: string): RecordedRequest {
   const ex = readJson<Exchange>(file);
   const at = ex.request.path ?? new URL(ex.request.url ?? '/').pathname;
-  return { method: ex.request.method, path: at, body: ex.request.body, responseJson: ex.response.json ?? ex.response.body };
+  return {
+    method: ex.request.method,
+    path: at,
+    body: ex.request.body,
+    responseJson: ex.response.json ?? ex.response.body,
+  };
 }
 
-const promptIdOf = (req: RecordedRequest) => String((req.responseJson as { prompt_id?: unknown } | undefined)?.prompt_id);
+const promptIdOf = (req: RecordedRequest) =>
+  String((req.responseJson as { prompt_id?: unknown } | undefined)?.prompt_id);
 
 function script(generation: Generation, dir: string, run: string): Script {
-  if (run === 'run2b_cached_rerun') return { kind: 'rerun', prime: request(path.join(dir, '..', 'run2_invert_preview_save', 'post_prompt.json')) };
+  if (run === 'run2b_cached_rerun')
+    return {
+      kind: 'rerun',
+      prime: request(path.join(dir, '..', 'run2_invert_preview_save', 'post_prompt.json')),
+    };
   if (run !== 'run4_interrupted') return { kind: 'plain' };
   const at = (name: string) => request(path.join(dir, name));
   if (generation === '0.8.0') {
@@ -131,7 +159,9 @@ function apiRun(generation: Generation, dir: string, run: string): Recording {
     headers: {},
     received: session.received,
     binaryCount: session.binaryCount,
-    history: existsSync(historyFile) ? (readJson<Exchange>(historyFile).response.json as Record<string, unknown>) : undefined,
+    history: existsSync(historyFile)
+      ? (readJson<Exchange>(historyFile).response.json as Record<string, unknown>)
+      : undefined,
     script: script(generation, runDir, run),
   };
 }
@@ -161,7 +191,10 @@ export function allRecordings(): Recording[] {
     ['0.8.0', path.join(FIXTURES, 'real-0.8.0')],
     ['0.27.0', path.join(FIXTURES, 'real-0.27.0', 'api')],
   ] as const) {
-    for (const run of readdirSync(apiDir).filter((d) => d.startsWith('run')).sort()) out.push(apiRun(generation, apiDir, run));
+    for (const run of readdirSync(apiDir)
+      .filter((d) => d.startsWith('run'))
+      .sort())
+      out.push(apiRun(generation, apiDir, run));
     out.push(frontendRun(generation, path.join(FIXTURES, `real-${generation}`, 'frontend')));
   }
   return out;

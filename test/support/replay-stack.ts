@@ -23,7 +23,11 @@ import { mintUserToken } from '../../kit/user-token';
 import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar, type Sidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/src/app';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../simulator/src/app';
 import { freePort } from '../../kit/free-port';
 import type { TestRedis } from '../../kit/redis-server';
 
@@ -46,13 +50,19 @@ export const modes = {
   direct: {
     async start(root, stepMs) {
       const gpu = await startSimulator({ ...gpuDirs(root), stepMs });
-      return { env: { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: gpu.url }, close: () => gpu.close() };
+      return {
+        env: { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: gpu.url },
+        close: () => gpu.close(),
+      };
     },
   },
   /** INFERENCE_MODE=simulated: the relay starts the simulator in-process (`comfyume up` without a GPU). */
   simulated: {
     async start(_root, stepMs) {
-      return { env: { INFERENCE_MODE: 'simulated', SIMULATOR_STEP_MS: String(stepMs) }, close: async () => {} };
+      return {
+        env: { INFERENCE_MODE: 'simulated', SIMULATOR_STEP_MS: String(stepMs) },
+        close: async () => {},
+      };
     },
   },
   /** Serverless with the GPU agent (issue 10): 3 replicas, a process each, behind a round-robin balancer. */
@@ -60,7 +70,13 @@ export const modes = {
     async start(root, stepMs) {
       const dirs = gpuDirs(root);
       const gpu = await startSimulator({ ...dirs, replicas: 3, agent: true, stepMs });
-      const env = { INFERENCE_MODE: 'serverless', SERVERLESS_ENDPOINT: gpu.url, SFS_OUTPUT_DIR: dirs.outputDir, SFS_INPUT_DIR: dirs.inputDir, SFS_POLL_MS: '100' };
+      const env = {
+        INFERENCE_MODE: 'serverless',
+        SERVERLESS_ENDPOINT: gpu.url,
+        SFS_OUTPUT_DIR: dirs.outputDir,
+        SFS_INPUT_DIR: dirs.inputDir,
+        SFS_POLL_MS: '100',
+      };
       return { env, close: () => gpu.close() };
     },
   },
@@ -84,7 +100,11 @@ export type Attendee = {
 };
 
 /** `local`: options of the attendee's simulated ComfyUI (e.g. `web` to serve a real frontend build). */
-export type AttendeeOptions = { sidecarEnv?: Record<string, string>; childSidecar?: boolean; local?: Partial<SimulatorOptions> };
+export type AttendeeOptions = {
+  sidecarEnv?: Record<string, string>;
+  childSidecar?: boolean;
+  local?: Partial<SimulatorOptions>;
+};
 
 /** The platform with its first attendee (its fields at the top level); `attendee()` adds more on the same relay. */
 export type ReplayStack = Attendee & {
@@ -111,12 +131,22 @@ function sidecarProcess(port: number, env: Record<string, string>) {
   };
   const start = async () => {
     stderr = '';
-    const started = spawn(process.execPath, [BIN, 'sidecar'], { env: { ...process.env, ...env, SIDECAR_LISTEN: `127.0.0.1:${port}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = spawn(process.execPath, [BIN, 'sidecar'], {
+      env: { ...process.env, ...env, SIDECAR_LISTEN: `127.0.0.1:${port}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = started;
-    started.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + String(chunk)).slice(-4_000)));
+    started.stderr?.on(
+      'data',
+      (chunk: Buffer) => (stderr = (stderr + String(chunk)).slice(-4_000)),
+    );
     for (;;) {
-      if (started.exitCode !== null) throw new Error(`the sidecar exited (${started.exitCode}): ${stderr}`);
-      const up = await fetch(`${url}/api/queue`).then((r) => r.ok, () => false);
+      if (started.exitCode !== null)
+        throw new Error(`the sidecar exited (${started.exitCode}): ${stderr}`);
+      const up = await fetch(`${url}/api/queue`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -132,13 +162,31 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => server.close(() => resolve()));
 
 /** A simulated local ComfyUI and its sidecar for `userId`, talking to the relay at `relayUrl`. */
-async function startAttendee(root: string, relayUrl: string, userId: string, options: AttendeeOptions, cleanups: (() => Promise<void>)[]): Promise<Attendee> {
+async function startAttendee(
+  root: string,
+  relayUrl: string,
+  userId: string,
+  options: AttendeeOptions,
+  cleanups: (() => Promise<void>)[],
+): Promise<Attendee> {
   const at = join(root, userId);
-  const dirs = { input: join(at, 'input'), output: join(at, 'output'), temp: join(at, 'temp'), state: join(at, 'sidecar') };
-  const local = await startSimulator({ outputDir: dirs.output, inputDir: dirs.input, tempDir: dirs.temp, stepMs: 20, ...options.local });
+  const dirs = {
+    input: join(at, 'input'),
+    output: join(at, 'output'),
+    temp: join(at, 'temp'),
+    state: join(at, 'sidecar'),
+  };
+  const local = await startSimulator({
+    outputDir: dirs.output,
+    inputDir: dirs.input,
+    tempDir: dirs.temp,
+    stepMs: 20,
+    ...options.local,
+  });
   cleanups.push(() => local.close());
   const token = mintUserToken(RELAY_SECRET, userId);
   const env = {
@@ -164,7 +212,14 @@ async function startAttendee(root: string, relayUrl: string, userId: string, opt
     await sidecar.close();
     await closeServer(sidecar.server);
   });
-  return { url: `http://127.0.0.1:${await listen(sidecar.server)}`, userId, token, local, dirs, sidecar };
+  return {
+    url: `http://127.0.0.1:${await listen(sidecar.server)}`,
+    userId,
+    token,
+    local,
+    dirs,
+    sidecar,
+  };
 }
 
 /** GPU side + relay + one attendee, all fresh; `stepMs` is the simulated GPU's time per slow step. */
@@ -197,7 +252,13 @@ export async function startReplayStack(
     cleanups.push(() => relay.close());
     await relay.start();
     const relayUrl = `http://127.0.0.1:${await listen(relay.server)}`;
-    const first = await startAttendee(root, relayUrl, options.userId ?? 'user001', options, cleanups);
+    const first = await startAttendee(
+      root,
+      relayUrl,
+      options.userId ?? 'user001',
+      options,
+      cleanups,
+    );
     return {
       ...first,
       relayUrl,

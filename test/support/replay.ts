@@ -38,17 +38,27 @@ export class ReplayTab {
     });
   }
 
-  static async open(baseUrl: string, clientId: string | undefined, first: WsMessage | undefined): Promise<ReplayTab> {
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws${clientId ? `?clientId=${encodeURIComponent(clientId)}` : ''}`, {
-      headers: { origin: baseUrl },
-    });
+  static async open(
+    baseUrl: string,
+    clientId: string | undefined,
+    first: WsMessage | undefined,
+  ): Promise<ReplayTab> {
+    const ws = new WebSocket(
+      `${baseUrl.replace(/^http/, 'ws')}/ws${clientId ? `?clientId=${encodeURIComponent(clientId)}` : ''}`,
+      {
+        headers: { origin: baseUrl },
+      },
+    );
     const tab = new ReplayTab(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
     if (first) ws.send(JSON.stringify(first));
-    await tab.until(() => tab.received.some((m) => m.type === 'status' && typeof m.data.sid === 'string'), 'the status frame with the sid');
+    await tab.until(
+      () => tab.received.some((m) => m.type === 'status' && typeof m.data.sid === 'string'),
+      'the status frame with the sid',
+    );
     return tab;
   }
 
@@ -61,7 +71,10 @@ export class ReplayTab {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; frames so far: ${this.received.map((m) => m.type).join(', ')}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; frames so far: ${this.received.map((m) => m.type).join(', ')}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 1_000));
         this.waiters.push(() => {
@@ -73,7 +86,9 @@ export class ReplayTab {
   }
 
   ended(promptId: string): boolean {
-    return this.received.some((m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId);
+    return this.received.some(
+      (m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId,
+    );
   }
 
   count(type: string): number {
@@ -93,40 +108,87 @@ function renamed<T>(value: T, renames: Map<string, string>): T {
 }
 
 /** A POST the recording made (all its requests are POSTs), with recorded ids replaced by ours. */
-async function post(baseUrl: string, request: RecordedRequest, renames: Map<string, string>, headers: Record<string, string> = {}) {
+async function post(
+  baseUrl: string,
+  request: RecordedRequest,
+  renames: Map<string, string>,
+  headers: Record<string, string> = {},
+) {
   const body = request.body === undefined ? '' : renamed(request.body, renames);
-  const res = await postJson(`${baseUrl}${renamed(request.path, renames)}`, body, { origin: baseUrl, ...headers });
+  const res = await postJson(`${baseUrl}${renamed(request.path, renames)}`, body, {
+    origin: baseUrl,
+    ...headers,
+  });
   return { ...res, json: res.json as Record<string, unknown> | undefined };
 }
 
 /** POST /prompt as the recording did; the answered prompt id is mapped to the recorded one. */
-async function queuePrompt(stack: ReplayStack, request: RecordedRequest, clientId: string, renames: Map<string, string>, headers: Record<string, string> = {}) {
+async function queuePrompt(
+  stack: ReplayStack,
+  request: RecordedRequest,
+  clientId: string,
+  renames: Map<string, string>,
+  headers: Record<string, string> = {},
+) {
   const body = { ...(request.body as Record<string, unknown>), client_id: clientId };
   const res = await post(stack.url, { ...request, body }, renames, headers);
   const promptId = res.json?.prompt_id;
-  if (res.status !== 200 || typeof promptId !== 'string') throw new Error(`POST ${request.path} answered ${res.status}: ${res.text.slice(0, 500)}`);
+  if (res.status !== 200 || typeof promptId !== 'string')
+    throw new Error(`POST ${request.path} answered ${res.status}: ${res.text.slice(0, 500)}`);
   const recorded = (request.responseJson as { prompt_id?: string } | undefined)?.prompt_id;
   if (recorded) renames.set(recorded, promptId);
   return promptId;
 }
 
-async function runSteps(stack: ReplayStack, tab: ReplayTab, promptId: string, steps: InterruptStep[], renames: Map<string, string>, notes: string[]) {
-  await tab.until(() => tab.received.some((m) => m.type === 'executing' && m.data.node === '2' && m.data.prompt_id === promptId), 'node 2 running');
+async function runSteps(
+  stack: ReplayStack,
+  tab: ReplayTab,
+  promptId: string,
+  steps: InterruptStep[],
+  renames: Map<string, string>,
+  notes: string[],
+) {
+  await tab.until(
+    () =>
+      tab.received.some(
+        (m) => m.type === 'executing' && m.data.node === '2' && m.data.prompt_id === promptId,
+      ),
+    'node 2 running',
+  );
   const startedAt = Date.now();
   for (const step of steps) {
     const before = tab.count('status');
     if (step.kind === 'queue') {
       const clientId = String((step.request.body as { client_id?: unknown }).client_id ?? '');
       await queuePrompt(stack, step.request, clientId, renames);
-      await tab.until(() => tab.count('status') > before, `the status after queueing ${step.request.path}`);
+      await tab.until(
+        () => tab.count('status') > before,
+        `the status after queueing ${step.request.path}`,
+      );
     } else if (step.kind === 'remove') {
       await post(stack.url, step.request, renames);
       // A missing second status must fail the comparison, not hang the replay: wait for it briefly only.
       await tab.until(() => tab.count('status') > before, `the status after ${step.request.path}`);
-      await tab.until(() => tab.count('status') >= before + step.statuses, `status ×${step.statuses}`, 3_000).catch(() => undefined);
+      await tab
+        .until(
+          () => tab.count('status') >= before + step.statuses,
+          `status ×${step.statuses}`,
+          3_000,
+        )
+        .catch(() => undefined);
     } else {
-      if (tab.received.some((m) => m.type === 'executing' && m.data.node !== '2' && m.data.node !== '1' && m.data.prompt_id === promptId)) {
-        notes.push(`node 2 had finished before the interrupt was sent (the steps took ${Date.now() - startedAt} ms): the machine was too slow for run4's stepMs`);
+      if (
+        tab.received.some(
+          (m) =>
+            m.type === 'executing' &&
+            m.data.node !== '2' &&
+            m.data.node !== '1' &&
+            m.data.prompt_id === promptId,
+        )
+      ) {
+        notes.push(
+          `node 2 had finished before the interrupt was sent (the steps took ${Date.now() - startedAt} ms): the machine was too slow for run4's stepMs`,
+        );
       }
       await post(stack.url, step.request, renames);
     }
@@ -139,20 +201,43 @@ export async function replay(stack: ReplayStack, recording: Recording): Promise<
   const notes: string[] = [];
   const { script } = recording;
   if (script.kind === 'rerun') {
-    const primer = await ReplayTab.open(stack.url, `${recording.clientId ?? 'tab'}-first-run`, recording.hello);
+    const primer = await ReplayTab.open(
+      stack.url,
+      `${recording.clientId ?? 'tab'}-first-run`,
+      recording.hello,
+    );
     const first = await queuePrompt(stack, script.prime, primer.sid, new Map());
     await primer.until(() => primer.ended(first), 'the end of the first run');
     primer.close();
   }
   const tab = await ReplayTab.open(stack.url, recording.clientId, recording.hello);
   try {
-    const recordedSid = String(recording.received.find((m) => m.type === 'status' && m.data.sid)?.data.sid);
+    const recordedSid = String(
+      recording.received.find((m) => m.type === 'status' && m.data.sid)?.data.sid,
+    );
     if (recordedSid !== tab.sid) renames.set(recordedSid, tab.sid);
-    const promptId = await queuePrompt(stack, recording.prompt, tab.sid, renames, recording.headers);
-    if (script.kind === 'interrupt') await runSteps(stack, tab, promptId, script.whileRunning, renames, notes);
+    const promptId = await queuePrompt(
+      stack,
+      recording.prompt,
+      tab.sid,
+      renames,
+      recording.headers,
+    );
+    if (script.kind === 'interrupt')
+      await runSteps(stack, tab, promptId, script.whileRunning, renames, notes);
     await tab.until(() => tab.ended(promptId), `executing {node: null} of ${promptId}`);
-    const history = (await (await fetch(`${stack.url}/history/${promptId}`)).json()) as Record<string, unknown>;
-    return { received: [...tab.received], binaryCount: tab.binaryCount, promptId, history, renames, notes };
+    const history = (await (await fetch(`${stack.url}/history/${promptId}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    return {
+      received: [...tab.received],
+      binaryCount: tab.binaryCount,
+      promptId,
+      history,
+      renames,
+      notes,
+    };
   } finally {
     tab.close();
   }
@@ -162,7 +247,9 @@ export async function replay(stack: ReplayStack, recording: Recording): Promise<
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -176,13 +263,17 @@ function canonical(value: unknown): string {
  */
 function normalise(message: WsMessage): WsMessage {
   const scrubbed = scrub(message) as WsMessage;
-  if (message.type === 'feature_flags') return { type: 'feature_flags', data: { '<answered by the attendee ComfyUI>': true } };
+  if (message.type === 'feature_flags')
+    return { type: 'feature_flags', data: { '<answered by the attendee ComfyUI>': true } };
   if (Array.isArray(scrubbed.data.traceback)) scrubbed.data.traceback = ['<traceback lines>'];
   // The inputs of a failed node are printed Python values (a tensor's repr): compared by name and type.
   const inputs = scrubbed.data.current_inputs;
   if (inputs && typeof inputs === 'object' && !Array.isArray(inputs)) {
     scrubbed.data.current_inputs = Object.fromEntries(
-      Object.entries(inputs).map(([name, values]) => [name, Array.isArray(values) ? values.map((v) => (v === null ? 'null' : typeof v)) : typeof values]),
+      Object.entries(inputs).map(([name, values]) => [
+        name,
+        Array.isArray(values) ? values.map((v) => (v === null ? 'null' : typeof v)) : typeof values,
+      ]),
     );
   }
   return scrubbed;
@@ -204,7 +295,11 @@ export type Comparison = {
 export function compare(recording: Recording, result: ReplayResult): Comparison {
   const recorded = renamed(recording.received, result.renames);
   const ours = result.received;
-  const contentOf = (list: WsMessage[]) => list.filter((m) => m.type !== 'progress_state').map((m) => canonical(normalise(m))).sort();
+  const contentOf = (list: WsMessage[]) =>
+    list
+      .filter((m) => m.type !== 'progress_state')
+      .map((m) => canonical(normalise(m)))
+      .sort();
   const lastPs = (list: WsMessage[]) => {
     const last = list.filter((m) => m.type === 'progress_state').at(-1);
     return last ? normalise(last) : null;
@@ -216,7 +311,11 @@ export function compare(recording: Recording, result: ReplayResult): Comparison 
     binaryCount: { recorded: recording.binaryCount, ours: result.binaryCount },
   };
   if (recording.history) {
-    type HistoryStatus = { status_str: string; completed: boolean; messages: [string, Record<string, unknown>][] };
+    type HistoryStatus = {
+      status_str: string;
+      completed: boolean;
+      messages: [string, Record<string, unknown>][];
+    };
     // The same normalisation as the socket's messages: history keeps the same payloads.
     const status = (doc: Record<string, unknown>, id: string) => {
       const found = (doc[id] as { status?: HistoryStatus } | undefined)?.status;

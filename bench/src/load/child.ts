@@ -9,7 +9,8 @@ import type { handle } from './load-client';
 import type { Command, Response, ResultOf } from './protocol';
 
 /** tsx's ESM loader as a file URL: `--import` resolves bare names from the cwd, which may be anywhere. */
-export const tsxLoaderUrl = (): string => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const tsxLoaderUrl = (): string =>
+  pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** What the child runs for each command; naming it here also keeps load-client.ts in the typechecked program. */
 export type ChildHandler = typeof handle;
@@ -20,10 +21,14 @@ export type LoadClient = {
 };
 
 export async function startLoadClient(): Promise<LoadClient> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./load-client.ts', import.meta.url)), [], {
-    execArgv: ['--import', tsxLoaderUrl()],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child: ChildProcess = fork(
+    fileURLToPath(new URL('./load-client.ts', import.meta.url)),
+    [],
+    {
+      execArgv: ['--import', tsxLoaderUrl()],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   child.on('message', (message: Response) => {
@@ -34,7 +39,8 @@ export async function startLoadClient(): Promise<LoadClient> {
     else waiter.reject(new Error(`load client: ${message.error}`));
   });
   child.on('exit', (code, signal) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`load client exited (${signal ?? code})`));
+    for (const waiter of pending.values())
+      waiter.reject(new Error(`load client exited (${signal ?? code})`));
     pending.clear();
   });
   await new Promise<void>((resolve, reject) => {

@@ -8,13 +8,28 @@ import { Agent, request } from 'undici';
 import { WebSocket } from 'ws';
 import { monoMs } from '../stats';
 import { promptBody } from '../workflow';
-import type { CollectResult, Command, Request, Response, SubmitCommand, SubmitResult, SubscribeCommand, SubscribeResult, ViewCommand, ViewResult } from './protocol';
+import type {
+  CollectResult,
+  Command,
+  Request,
+  Response,
+  SubmitCommand,
+  SubmitResult,
+  SubscribeCommand,
+  SubscribeResult,
+  ViewCommand,
+  ViewResult,
+} from './protocol';
 
 const sockets: WebSocket[] = [];
 let receipts: [number, number, number][] = [];
 
 /** Runs `workers` loops of `step` until `stop()`; each loop awaits its step, so at most `workers` are in flight. */
-async function pool(workers: number, stop: () => boolean, step: () => Promise<void>): Promise<void> {
+async function pool(
+  workers: number,
+  stop: () => boolean,
+  step: () => Promise<void>,
+): Promise<void> {
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (!stop()) await step();
@@ -31,23 +46,27 @@ async function view(c: ViewCommand): Promise<ViewResult> {
   let issued = 0;
   const start = monoMs();
   const deadline = start + c.durationMs;
-  await pool(c.concurrency, () => issued >= c.maxRequests || monoMs() >= deadline, async () => {
-    issued++;
-    const t0 = monoMs();
-    try {
-      const res = await request(c.url, { dispatcher: agent });
-      let got = 0;
-      for await (const chunk of res.body) got += (chunk as Buffer).length;
-      if (res.statusCode !== 200 || got === 0) failures++;
-      else {
-        requests++;
-        bytes += got;
-        latenciesMs.push(monoMs() - t0);
+  await pool(
+    c.concurrency,
+    () => issued >= c.maxRequests || monoMs() >= deadline,
+    async () => {
+      issued++;
+      const t0 = monoMs();
+      try {
+        const res = await request(c.url, { dispatcher: agent });
+        let got = 0;
+        for await (const chunk of res.body) got += (chunk as Buffer).length;
+        if (res.statusCode !== 200 || got === 0) failures++;
+        else {
+          requests++;
+          bytes += got;
+          latenciesMs.push(monoMs() - t0);
+        }
+      } catch {
+        failures++;
       }
-    } catch {
-      failures++;
-    }
-  });
+    },
+  );
   const elapsedMs = monoMs() - start;
   await agent.close();
   return { requests, failures, bytes, elapsedMs, latenciesMs };
@@ -63,34 +82,48 @@ async function submit(c: SubmitCommand): Promise<SubmitResult> {
   const start = monoMs();
   const deadline = start + c.maxMs;
   const seedBase = Math.floor(Math.random() * 2 ** 30);
-  await pool(c.concurrency, () => issued >= c.count || monoMs() >= deadline, async () => {
-    const i = issued++;
-    const body = promptBody('bench-admissions', seedBase + i, c.size);
-    const [path, payload, headers, ok] =
-      c.target === 'relay'
-        ? (['/api/jobs', { jobId: randomUUID(), clientId: 'bench-admissions', prompt: body.prompt, extraData: body.extra_data }, { authorization: `Bearer ${c.tokens[i % c.tokens.length]}` }, 201] as const)
-        : (['/api/prompt', body, {}, 200] as const);
-    const t0 = monoMs();
-    try {
-      const res = await request(`${c.url}${path}`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(payload),
-      });
-      const text = await res.body.text();
-      if (res.statusCode === ok) {
-        accepted++;
-        latenciesMs.push(monoMs() - t0);
-      } else {
+  await pool(
+    c.concurrency,
+    () => issued >= c.count || monoMs() >= deadline,
+    async () => {
+      const i = issued++;
+      const body = promptBody('bench-admissions', seedBase + i, c.size);
+      const [path, payload, headers, ok] =
+        c.target === 'relay'
+          ? ([
+              '/api/jobs',
+              {
+                jobId: randomUUID(),
+                clientId: 'bench-admissions',
+                prompt: body.prompt,
+                extraData: body.extra_data,
+              },
+              { authorization: `Bearer ${c.tokens[i % c.tokens.length]}` },
+              201,
+            ] as const)
+          : (['/api/prompt', body, {}, 200] as const);
+      const t0 = monoMs();
+      try {
+        const res = await request(`${c.url}${path}`, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(payload),
+        });
+        const text = await res.body.text();
+        if (res.statusCode === ok) {
+          accepted++;
+          latenciesMs.push(monoMs() - t0);
+        } else {
+          failures++;
+          firstFailure ??= `${res.statusCode} ${text.slice(0, 200)}`;
+        }
+      } catch (error) {
         failures++;
-        firstFailure ??= `${res.statusCode} ${text.slice(0, 200)}`;
+        firstFailure ??= (error as Error).message;
       }
-    } catch (error) {
-      failures++;
-      firstFailure ??= (error as Error).message;
-    }
-  });
+    },
+  );
   const elapsedMs = monoMs() - start;
   await agent.close();
   return { accepted, failures, firstFailure, elapsedMs, latenciesMs };
@@ -98,14 +131,26 @@ async function submit(c: SubmitCommand): Promise<SubmitResult> {
 
 function pingSeq(text: string): number | undefined {
   // Relay frames wrap the ComfyUI message ({type:'comfy', message:{...}}); ComfyUI sends it bare.
-  const frame = JSON.parse(text) as { type?: string; data?: { seq?: unknown }; message?: { type?: string; data?: { seq?: unknown } } };
+  const frame = JSON.parse(text) as {
+    type?: string;
+    data?: { seq?: unknown };
+    message?: { type?: string; data?: { seq?: unknown } };
+  };
   const message = frame.type === 'comfy' ? frame.message : frame;
-  return message?.type === 'bench.ping' && typeof message.data?.seq === 'number' ? message.data.seq : undefined;
+  return message?.type === 'bench.ping' && typeof message.data?.seq === 'number'
+    ? message.data.seq
+    : undefined;
 }
 
-function openSocket(index: number, { url, token, hello }: SubscribeCommand['sockets'][number]): Promise<WebSocket> {
+function openSocket(
+  index: number,
+  { url, token, hello }: SubscribeCommand['sockets'][number],
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, perMessageDeflate: false });
+    const ws = new WebSocket(url, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      perMessageDeflate: false,
+    });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       const at = monoMs();
@@ -117,7 +162,9 @@ function openSocket(index: number, { url, token, hello }: SubscribeCommand['sock
       resolve(ws);
     });
     ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`upgrade refused: ${res.statusCode}`)),
+    );
   });
 }
 
@@ -126,17 +173,21 @@ async function subscribe(c: SubscribeCommand): Promise<SubscribeResult> {
   let failures = 0;
   let firstFailure: string | undefined;
   let next = 0;
-  await pool(c.concurrency, () => next >= c.sockets.length, async () => {
-    const index = next++;
-    const target = c.sockets[index]!;
-    try {
-      sockets[index] = await openSocket(index, target);
-      open++;
-    } catch (error) {
-      failures++;
-      firstFailure ??= (error as Error).message;
-    }
-  });
+  await pool(
+    c.concurrency,
+    () => next >= c.sockets.length,
+    async () => {
+      const index = next++;
+      const target = c.sockets[index]!;
+      try {
+        sockets[index] = await openSocket(index, target);
+        open++;
+      } catch (error) {
+        failures++;
+        firstFailure ??= (error as Error).message;
+      }
+    },
+  );
   return { open, failures, firstFailure };
 }
 
@@ -163,7 +214,12 @@ export async function handle(command: Command): Promise<unknown> {
 process.on('message', (message: Request) => {
   handle(message.command).then(
     (result) => process.send?.({ id: message.id, ok: true, result } satisfies Response),
-    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies Response),
+    (error: unknown) =>
+      process.send?.({
+        id: message.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      } satisfies Response),
   );
 });
 process.on('disconnect', () => process.exit(0)); // the bench process went away: never linger

@@ -6,8 +6,20 @@
 import type { WorkflowSize } from '../workflow';
 
 /** GET one URL from `concurrency` keep-alive clients until `durationMs` or `maxRequests`. */
-export type ViewCommand = { cmd: 'view'; url: string; concurrency: number; durationMs: number; maxRequests: number };
-export type ViewResult = { requests: number; failures: number; bytes: number; elapsedMs: number; latenciesMs: number[] };
+export type ViewCommand = {
+  cmd: 'view';
+  url: string;
+  concurrency: number;
+  durationMs: number;
+  maxRequests: number;
+};
+export type ViewResult = {
+  requests: number;
+  failures: number;
+  bytes: number;
+  elapsedMs: number;
+  latenciesMs: number[];
+};
 
 /** POST jobs as fast as `concurrency` clients can, until `count` or `maxMs`. */
 export type SubmitCommand = {
@@ -21,7 +33,13 @@ export type SubmitCommand = {
   maxMs: number;
   size: WorkflowSize;
 };
-export type SubmitResult = { accepted: number; failures: number; firstFailure?: string; elapsedMs: number; latenciesMs: number[] };
+export type SubmitResult = {
+  accepted: number;
+  failures: number;
+  firstFailure?: string;
+  elapsedMs: number;
+  latenciesMs: number[];
+};
 
 /** Open WebSockets and record every `bench.ping` they receive. */
 export type SubscribeCommand = {
@@ -36,7 +54,8 @@ export type CollectCommand = { cmd: 'collect' };
 export type CollectResult = { receipts: [number, number, number][] };
 export type CloseSocketsCommand = { cmd: 'close-sockets' };
 
-export type Command = ViewCommand | SubmitCommand | SubscribeCommand | CollectCommand | CloseSocketsCommand;
+export type Command =
+  ViewCommand | SubmitCommand | SubscribeCommand | CollectCommand | CloseSocketsCommand;
 export type ResultOf<C extends Command> = C extends ViewCommand
   ? ViewResult
   : C extends SubmitCommand
@@ -48,4 +67,5 @@ export type ResultOf<C extends Command> = C extends ViewCommand
         : Record<string, never>;
 
 export type Request = { id: number; command: Command };
-export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+export type Response =
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

@@ -13,14 +13,24 @@ import { percentile } from '../../../kit/percentile';
 import { distribution, round, value } from '../stats';
 import type { WorkflowSize } from '../workflow';
 
-export type AdmissionOptions = { count: number; concurrency: number; maxMs: number; users: number; size: WorkflowSize };
+export type AdmissionOptions = {
+  count: number;
+  concurrency: number;
+  maxMs: number;
+  users: number;
+  size: WorkflowSize;
+};
 
 const SLOW_STEP_MS = 2_000;
 
 /** Empties a ComfyUI's queue and stops its running prompt, so nothing keeps working after the burst. */
 async function drain(url: string): Promise<void> {
   const post = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(
       (r) => r.arrayBuffer(),
       () => undefined,
     );
@@ -36,14 +46,42 @@ function drift(latencies: number[]): string {
 
 export async function admissions(rig: Rig, load: LoadClient, o: AdmissionOptions): Promise<Row[]> {
   const relayRig = await rig.startRelay('admissions', { stepMs: SLOW_STEP_MS });
-  const stockSim = await simulatorAt(join(rig.root, 'admissions', 'stock'), { stepMs: SLOW_STEP_MS });
-  const tokens = Array.from({ length: o.users }, (_, i) => userToken(`adm${String(i).padStart(3, '0')}`));
+  const stockSim = await simulatorAt(join(rig.root, 'admissions', 'stock'), {
+    stepMs: SLOW_STEP_MS,
+  });
+  const tokens = Array.from({ length: o.users }, (_, i) =>
+    userToken(`adm${String(i).padStart(3, '0')}`),
+  );
   const timeout = o.maxMs + 120_000;
   let stock: SubmitResult;
   let platform: SubmitResult;
   try {
-    stock = await load.run({ cmd: 'submit', target: 'comfy', url: stockSim.url, tokens: [], count: o.count, concurrency: o.concurrency, maxMs: o.maxMs, size: o.size }, timeout);
-    platform = await load.run({ cmd: 'submit', target: 'relay', url: relayRig.url, tokens, count: o.count, concurrency: o.concurrency, maxMs: o.maxMs, size: o.size }, timeout);
+    stock = await load.run(
+      {
+        cmd: 'submit',
+        target: 'comfy',
+        url: stockSim.url,
+        tokens: [],
+        count: o.count,
+        concurrency: o.concurrency,
+        maxMs: o.maxMs,
+        size: o.size,
+      },
+      timeout,
+    );
+    platform = await load.run(
+      {
+        cmd: 'submit',
+        target: 'relay',
+        url: relayRig.url,
+        tokens,
+        count: o.count,
+        concurrency: o.concurrency,
+        maxMs: o.maxMs,
+        size: o.size,
+      },
+      timeout,
+    );
   } finally {
     await drain(stockSim.url);
     await relayRig.relay.close().catch(() => undefined); // stops claiming; queued jobs stay in Redis under their own prefix
@@ -52,7 +90,9 @@ export async function admissions(rig: Rig, load: LoadClient, o: AdmissionOptions
     await stockSim.close();
   }
   if (stock.accepted === 0 || platform.accepted === 0)
-    throw new Error(`no job was admitted (stock: ${stock.firstFailure ?? 'none'}; platform: ${platform.firstFailure ?? 'none'})`);
+    throw new Error(
+      `no job was admitted (stock: ${stock.firstFailure ?? 'none'}; platform: ${platform.firstFailure ?? 'none'})`,
+    );
   const failures = stock.failures + platform.failures || undefined;
   const shape = `up to ${o.count} txt2img jobs or ${o.maxMs / 1000} s, ${o.concurrency} concurrent clients in a separate process; relay: ${o.users} user tokens round robin, MAX_QUEUED_PER_USER=0`;
   return [

@@ -32,34 +32,64 @@ export type AgentPathOptions = {
 type Side = { label: string; url: string; tab: Tab; gpu: RunningSimulator; path?: GpuPath };
 type Samples = Record<'executing' | 'error' | 'death' | 'cancel', number[]>;
 
-const END = new Set(['execution_start', 'execution_success', 'execution_error', 'execution_interrupted']);
+const END = new Set([
+  'execution_start',
+  'execution_success',
+  'execution_error',
+  'execution_interrupted',
+]);
 
 async function post(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 200)}`);
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
-async function queue(side: Side, prompt: Record<string, unknown>): Promise<{ id: string; t0: number }> {
+async function queue(
+  side: Side,
+  prompt: Record<string, unknown>,
+): Promise<{ id: string; t0: number }> {
   const t0 = monoMs();
-  const answer = await post(side.url, '/api/prompt', { ...promptBody(side.tab.clientId, 0, { width: 8, height: 8, steps: 1 }), prompt });
+  const answer = await post(side.url, '/api/prompt', {
+    ...promptBody(side.tab.clientId, 0, { width: 8, height: 8, steps: 1 }),
+    prompt,
+  });
   return { id: String(answer.prompt_id), t0 };
 }
 
 const ended = (side: Side, id: string, o: AgentPathOptions) =>
-  side.tab.next(forPrompt('executing', id, (f) => f.data.node === null), o.timeoutMs).catch(() => undefined);
+  side.tab
+    .next(
+      forPrompt('executing', id, (f) => f.data.node === null),
+      o.timeoutMs,
+    )
+    .catch(() => undefined);
 
 /** A blur the GPU is told to fail (failNodeTypes: ImageBlur). */
 const failing = (seed: number) => ({
-  '1': { class_type: 'EmptyImage', inputs: { width: 64, height: 64, batch_size: 1, color: seed % 0xffffff } },
+  '1': {
+    class_type: 'EmptyImage',
+    inputs: { width: 64, height: 64, batch_size: 1, color: seed % 0xffffff },
+  },
   '2': { class_type: 'ImageBlur', inputs: { image: ['1', 0], blur_radius: 3, sigma: 1 } },
   '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'bench-error' } },
 });
 
 async function firstExecuting(side: Side, seed: number, o: AgentPathOptions): Promise<number> {
-  const { id, t0 } = await queue(side, promptBody('', seed, o.size).prompt as Record<string, unknown>);
-  const first = await side.tab.next(forPrompt('executing', id, (f) => f.data.node !== null), o.timeoutMs);
+  const { id, t0 } = await queue(
+    side,
+    promptBody('', seed, o.size).prompt as Record<string, unknown>,
+  );
+  const first = await side.tab.next(
+    forPrompt('executing', id, (f) => f.data.node !== null),
+    o.timeoutMs,
+  );
   await ended(side, id, o);
   side.tab.clear();
   return first.at - t0;
@@ -77,8 +107,15 @@ async function gpuError(side: Side, seed: number, o: AgentPathOptions): Promise<
  * Queue a long job and wait until a replica runs it (its own /queue says so): without the agent
  * the tab gets no step progress to wait for, so every side waits the same way.
  */
-async function longRunning(side: Side, seed: number, o: AgentPathOptions): Promise<{ id: string; replica: RunningSimulator['processes'][number] }> {
-  const { id } = await queue(side, promptBody('', seed, { ...o.size, steps: o.longSteps }).prompt as Record<string, unknown>);
+async function longRunning(
+  side: Side,
+  seed: number,
+  o: AgentPathOptions,
+): Promise<{ id: string; replica: RunningSimulator['processes'][number] }> {
+  const { id } = await queue(
+    side,
+    promptBody('', seed, { ...o.size, steps: o.longSteps }).prompt as Record<string, unknown>,
+  );
   const deadline = Date.now() + o.timeoutMs;
   for (;;) {
     const replica = await holder(side.gpu, id);
@@ -101,7 +138,9 @@ async function cancel(side: Side, seed: number, o: AgentPathOptions): Promise<nu
 /** The replica process running a prompt (its own /queue says so), if any. */
 async function holder(gpu: RunningSimulator, id: string) {
   for (const replica of gpu.processes.filter((p) => !p.exited)) {
-    const queue = (await (await fetch(`${replica.url}/queue`)).json()) as { queue_running: unknown[][] };
+    const queue = (await (await fetch(`${replica.url}/queue`)).json()) as {
+      queue_running: unknown[][];
+    };
     if (queue.queue_running.some((item) => item[1] === id)) return replica;
   }
   return undefined;
@@ -114,7 +153,9 @@ async function holder(gpu: RunningSimulator, id: string) {
  */
 const newsOf = (id: string, lastStep: number) => (f: Frame) =>
   f.data.prompt_id === id &&
-  (END.has(f.type) || f.type === 'execution_cached' || (f.type === 'progress' && Number(f.data.value) < lastStep));
+  (END.has(f.type) ||
+    f.type === 'execution_cached' ||
+    (f.type === 'progress' && Number(f.data.value) < lastStep));
 
 async function death(side: Side, seed: number, o: AgentPathOptions): Promise<number> {
   if (!side.path) {
@@ -128,25 +169,52 @@ async function death(side: Side, seed: number, o: AgentPathOptions): Promise<num
   }
   const { id, replica: victim } = await longRunning(side, seed, o);
   // Where the sampler was (paths that forward steps): a later step below it is the rerun's.
-  const step = await side.tab.next(forPrompt('progress', id, (f) => Number(f.data.value) >= 3), 5_000).catch(() => undefined);
+  const step = await side.tab
+    .next(
+      forPrompt('progress', id, (f) => Number(f.data.value) >= 3),
+      5_000,
+    )
+    .catch(() => undefined);
   side.tab.clear();
   const t0 = monoMs();
   victim.kill('SIGKILL');
-  const heard: Frame = await side.tab.next(newsOf(id, step ? Number(step.data.value) : 0), o.timeoutMs + side.path.jobTimeoutS * 1000);
+  const heard: Frame = await side.tab.next(
+    newsOf(id, step ? Number(step.data.value) : 0),
+    o.timeoutMs + side.path.jobTimeoutS * 1000,
+  );
   await ended(side, id, { ...o, timeoutMs: o.timeoutMs + side.path.jobTimeoutS * 1000 });
   side.tab.clear();
   return heard.at - t0;
 }
 
-export async function agentPaths(paths: GpuPath[], stockGpus: { main: RunningSimulator; dying: RunningSimulator }, o: AgentPathOptions): Promise<Row[]> {
+export async function agentPaths(
+  paths: GpuPath[],
+  stockGpus: { main: RunningSimulator; dying: RunningSimulator },
+  o: AgentPathOptions,
+): Promise<Row[]> {
   const stockTab = await Tab.open(stockGpus.main.url, `bench-agent-stock-${process.pid}`);
-  const sides: Side[] = [{ label: 'stock', url: stockGpus.main.url, tab: stockTab, gpu: stockGpus.main }];
-  for (const path of paths) sides.push({ label: path.name, url: path.attendee.url, tab: await Tab.open(path.attendee.url, `bench-agent-${path.name}-${process.pid}`), gpu: path.gpu, path });
-  const samples = new Map<string, Samples>(sides.map((s) => [s.label, { executing: [], error: [], death: [], cancel: [] }]));
+  const sides: Side[] = [
+    { label: 'stock', url: stockGpus.main.url, tab: stockTab, gpu: stockGpus.main },
+  ];
+  for (const path of paths)
+    sides.push({
+      label: path.name,
+      url: path.attendee.url,
+      tab: await Tab.open(path.attendee.url, `bench-agent-${path.name}-${process.pid}`),
+      gpu: path.gpu,
+      path,
+    });
+  const samples = new Map<string, Samples>(
+    sides.map((s) => [s.label, { executing: [], error: [], death: [], cancel: [] }]),
+  );
   const failures = new Map<string, number>();
   let firstError = '';
   const seed = seeds();
-  const measure = async (kind: keyof Samples, side: Side, fn: (s: Side, seed: number, o: AgentPathOptions) => Promise<number>) => {
+  const measure = async (
+    kind: keyof Samples,
+    side: Side,
+    fn: (s: Side, seed: number, o: AgentPathOptions) => Promise<number>,
+  ) => {
     try {
       samples.get(side.label)![kind].push(await fn(side, seed(), o));
     } catch (error) {
@@ -155,9 +223,12 @@ export async function agentPaths(paths: GpuPath[], stockGpus: { main: RunningSim
     }
   };
   try {
-    for (let i = 0; i < o.runs; i++) for (const side of sides) await measure('executing', side, firstExecuting);
-    for (let i = 0; i < o.runs; i++) for (const side of sides) await measure('error', side, gpuError);
-    for (let i = 0; i < o.runs; i++) for (const side of sides) await measure('cancel', side, cancel);
+    for (let i = 0; i < o.runs; i++)
+      for (const side of sides) await measure('executing', side, firstExecuting);
+    for (let i = 0; i < o.runs; i++)
+      for (const side of sides) await measure('error', side, gpuError);
+    for (let i = 0; i < o.runs; i++)
+      for (const side of sides) await measure('cancel', side, cancel);
     // Deaths last: each one takes a replica away for good.
     for (let i = 0; i < o.deaths; i++)
       for (const side of sides) {
@@ -170,16 +241,31 @@ export async function agentPaths(paths: GpuPath[], stockGpus: { main: RunningSim
   const stock = samples.get('stock')!;
   const rows: Row[] = [];
   const what = {
-    executing: ['Queue Prompt → first executing', 'POST /api/prompt sent → the first `executing` (a node id) for that prompt on the tab: when node highlighting can start'],
-    error: ['GPU node error → tab', "the GPU's own execution_error timestamp → execution_error received on the tab (a node set to fail on the GPU)"],
-    cancel: ['cancel → execution_interrupted', 'POST /api/interrupt {prompt_id} (the cancel button) while the sampler steps → execution_interrupted on the tab'],
-    death: ['replica death → tab', "SIGKILL of the replica process running the job → the tab hears of the job again: the resubmitted run's start or first step, or the job's end (the dead run's frames still on their way are not counted); stock: the tab's socket closes"],
+    executing: [
+      'Queue Prompt → first executing',
+      'POST /api/prompt sent → the first `executing` (a node id) for that prompt on the tab: when node highlighting can start',
+    ],
+    error: [
+      'GPU node error → tab',
+      "the GPU's own execution_error timestamp → execution_error received on the tab (a node set to fail on the GPU)",
+    ],
+    cancel: [
+      'cancel → execution_interrupted',
+      'POST /api/interrupt {prompt_id} (the cancel button) while the sampler steps → execution_interrupted on the tab',
+    ],
+    death: [
+      'replica death → tab',
+      "SIGKILL of the replica process running the job → the tab hears of the job again: the resubmitted run's start or first step, or the job's end (the dead run's frames still on their way are not counted); stock: the tab's socket closes",
+    ],
   } as const;
   for (const kind of ['executing', 'error', 'death', 'cancel'] as const) {
     for (const path of paths) {
       const platform = samples.get(path.name)![kind];
       if (platform.length === 0 || stock[kind].length === 0) continue;
-      const timeout = kind === 'death' && path.name !== 'agent' ? `; this relay's JOB_TIMEOUT_S is ${path.jobTimeoutS} (600 by default)` : '';
+      const timeout =
+        kind === 'death' && path.name !== 'agent'
+          ? `; this relay's JOB_TIMEOUT_S is ${path.jobTimeoutS} (600 by default)`
+          : '';
       rows.push(
         makeRow({
           id: `agent-${kind}-${path.name}`,
@@ -190,7 +276,9 @@ export async function agentPaths(paths: GpuPath[], stockGpus: { main: RunningSim
           stock: distribution(stock[kind]),
           platform: distribution(platform),
           how: `${what[kind][1]}; ${PATH_LABELS[path.name]} vs stock ComfyUI asked directly${timeout}.`,
-          failures: (failures.get(`${path.name}:${kind}`) ?? 0) + (failures.get(`stock:${kind}`) ?? 0) || undefined,
+          failures:
+            (failures.get(`${path.name}:${kind}`) ?? 0) + (failures.get(`stock:${kind}`) ?? 0) ||
+            undefined,
         }),
       );
     }
@@ -202,7 +290,11 @@ export async function agentPaths(paths: GpuPath[], stockGpus: { main: RunningSim
 /** Starts the three paths and a stock ComfyUI process per death, measures, stops them. */
 export async function agentBench(rig: Rig, o: AgentPathOptions): Promise<Row[]> {
   const stacks = await startAgentStacks(rig, { stepMs: o.stepMs, jobTimeoutS: o.jobTimeoutS });
-  const dying = await simulatorAt(join(rig.root, 'agent-bench-stock-dying'), { replicas: o.deaths, stepMs: o.stepMs, agent: { without: Array.from({ length: o.deaths }, (_, i) => i) } });
+  const dying = await simulatorAt(join(rig.root, 'agent-bench-stock-dying'), {
+    replicas: o.deaths,
+    stepMs: o.stepMs,
+    agent: { without: Array.from({ length: o.deaths }, (_, i) => i) },
+  });
   try {
     const direct = stacks.paths.find((p) => p.name === 'direct')!;
     return await agentPaths(stacks.paths, { main: direct.gpu, dying }, o);

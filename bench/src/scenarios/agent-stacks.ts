@@ -32,7 +32,12 @@ export type GpuPath = {
 
 export type AgentStackOptions = { stepMs: number; jobTimeoutS: number };
 
-async function startPath(rig: Rig, name: PathName, o: AgentStackOptions, close: (fn: () => Promise<void>) => void): Promise<GpuPath> {
+async function startPath(
+  rig: Rig,
+  name: PathName,
+  o: AgentStackOptions,
+  close: (fn: () => Promise<void>) => void,
+): Promise<GpuPath> {
   const root = join(rig.root, `agent-bench-${name}`);
   const replicas = name === 'direct' ? 1 : 3;
   const gpu = await simulatorAt(join(root, 'gpu'), {
@@ -80,14 +85,18 @@ async function startPath(rig: Rig, name: PathName, o: AgentStackOptions, close: 
 }
 
 /** Starts the three paths; `close()` stops everything it started. */
-export async function startAgentStacks(rig: Rig, o: AgentStackOptions): Promise<{ paths: GpuPath[]; close(): Promise<void> }> {
+export async function startAgentStacks(
+  rig: Rig,
+  o: AgentStackOptions,
+): Promise<{ paths: GpuPath[]; close(): Promise<void> }> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const fn of closers.splice(0).reverse()) await fn().catch(() => undefined);
   };
   try {
     const paths: GpuPath[] = [];
-    for (const name of ['direct', 'serverless', 'agent'] as const) paths.push(await startPath(rig, name, o, (fn) => closers.push(fn)));
+    for (const name of ['direct', 'serverless', 'agent'] as const)
+      paths.push(await startPath(rig, name, o, (fn) => closers.push(fn)));
     return { paths, close };
   } catch (error) {
     await close();

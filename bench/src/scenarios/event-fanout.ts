@@ -13,11 +13,21 @@ import { simulatorAt, userToken, type RelayRig, type Rig } from '../rig';
 import { distribution } from '../stats';
 import { measureEvents, type Outcome } from './event-measure';
 
-export type EventOptions = { users: number; socketsPerUser: number; events: number; intervalMs: number };
+export type EventOptions = {
+  users: number;
+  socketsPerUser: number;
+  events: number;
+  intervalMs: number;
+};
 
 const userId = (i: number) => `ev${String(i).padStart(3, '0')}`;
 
-export async function eventFanout(rig: Rig, main: RelayRig, load: LoadClient, o: EventOptions): Promise<Row[]> {
+export async function eventFanout(
+  rig: Rig,
+  main: RelayRig,
+  load: LoadClient,
+  o: EventOptions,
+): Promise<Row[]> {
   const perUser = (u: number) => Array.from({ length: o.socketsPerUser }, (_, k) => ({ u, k }));
   const all = Array.from({ length: o.users }, (_, u) => perUser(u)).flat();
 
@@ -28,7 +38,9 @@ export async function eventFanout(rig: Rig, main: RelayRig, load: LoadClient, o:
     const sids = (u: number) => perUser(u).map(({ k }) => `${userId(u)}-${k}`);
     stock = await measureEvents(
       load,
-      all.map(({ u, k }) => ({ url: `${stockSim.url.replace(/^http/, 'ws')}/ws?clientId=${userId(u)}-${k}` })),
+      all.map(({ u, k }) => ({
+        url: `${stockSim.url.replace(/^http/, 'ws')}/ws?clientId=${userId(u)}-${k}`,
+      })),
       (seq) => {
         for (const sid of sids(seq % o.users)) hub.send('bench.ping', { seq }, sid);
       },
@@ -43,18 +55,26 @@ export async function eventFanout(rig: Rig, main: RelayRig, load: LoadClient, o:
   let emitErrors = 0;
   const platform = await measureEvents(
     load,
-    all.map(({ u }) => ({ url: `${main.url.replace(/^http/, 'ws')}/api/events`, token: userToken(userId(u)) })),
+    all.map(({ u }) => ({
+      url: `${main.url.replace(/^http/, 'ws')}/api/events`,
+      token: userToken(userId(u)),
+    })),
     (seq) => {
       const u = seq % o.users;
       void publisher
-        .comfy({ id: jobIds[u]!, userId: userId(u), clientId: '' }, { type: 'bench.ping', data: { seq } })
+        .comfy(
+          { id: jobIds[u]!, userId: userId(u), clientId: '' },
+          { type: 'bench.ping', data: { seq } },
+        )
         .catch(() => emitErrors++);
     },
     { events: o.events, intervalMs: o.intervalMs, receiversPerEvent: o.socketsPerUser },
   );
-  if (stock.latencies.length === 0 || platform.latencies.length === 0) throw new Error('no event was received');
+  if (stock.latencies.length === 0 || platform.latencies.length === 0)
+    throw new Error('no event was received');
   const sockets = o.users * o.socketsPerUser;
-  const lost = stock.missing + platform.missing + stock.openFailures + platform.openFailures + emitErrors;
+  const lost =
+    stock.missing + platform.missing + stock.openFailures + platform.openFailures + emitErrors;
   return [
     makeRow({
       id: 'events',

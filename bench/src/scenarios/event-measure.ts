@@ -9,7 +9,12 @@ import type { LoadClient } from '../load/child';
 import type { SubscribeCommand } from '../load/protocol';
 import { monoMs } from '../stats';
 
-export type Outcome = { latencies: number[]; missing: number; openFailures: number; firstFailure?: string };
+export type Outcome = {
+  latencies: number[];
+  missing: number;
+  openFailures: number;
+  firstFailure?: string;
+};
 export type Pace = {
   events: number;
   intervalMs: number;
@@ -18,7 +23,11 @@ export type Pace = {
   warmup?: { events: number; emit: (seq: number, index: number) => void };
 };
 
-async function collectUntil(load: LoadClient, expected: number, waitMs: number): Promise<[number, number, number][]> {
+async function collectUntil(
+  load: LoadClient,
+  expected: number,
+  waitMs: number,
+): Promise<[number, number, number][]> {
   const receipts: [number, number, number][] = [];
   const deadline = Date.now() + waitMs;
   while (receipts.length < expected && Date.now() < deadline) {
@@ -28,7 +37,12 @@ async function collectUntil(load: LoadClient, expected: number, waitMs: number):
   return receipts;
 }
 
-export async function measureEvents(load: LoadClient, sockets: SubscribeCommand['sockets'], emit: (seq: number) => void, pace: Pace): Promise<Outcome> {
+export async function measureEvents(
+  load: LoadClient,
+  sockets: SubscribeCommand['sockets'],
+  emit: (seq: number) => void,
+  pace: Pace,
+): Promise<Outcome> {
   const opened = await load.run({ cmd: 'subscribe', sockets, concurrency: 50 }, 120_000);
   if (opened.open === 0) throw new Error(`no socket opened: ${opened.firstFailure ?? 'unknown'}`);
   try {
@@ -46,8 +60,15 @@ export async function measureEvents(load: LoadClient, sockets: SubscribeCommand[
     }
     const expected = pace.events * pace.receiversPerEvent;
     const receipts = await collectUntil(load, expected, 10_000);
-    const latencies = receipts.map(([, seq, at]) => at - (emittedAt.get(seq) ?? Number.NaN)).filter(Number.isFinite);
-    return { latencies, missing: Math.max(0, expected - latencies.length), openFailures: opened.failures, firstFailure: opened.firstFailure };
+    const latencies = receipts
+      .map(([, seq, at]) => at - (emittedAt.get(seq) ?? Number.NaN))
+      .filter(Number.isFinite);
+    return {
+      latencies,
+      missing: Math.max(0, expected - latencies.length),
+      openFailures: opened.failures,
+      firstFailure: opened.firstFailure,
+    };
   } finally {
     await load.run({ cmd: 'close-sockets' }, 30_000);
   }

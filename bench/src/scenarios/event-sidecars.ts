@@ -15,19 +15,36 @@ import { simulatorAt, type RelayRig, type Rig } from '../rig';
 import { distribution } from '../stats';
 import { measureEvents, type Outcome } from './event-measure';
 
-export type SidecarEventOptions = { sidecars: number; tabsPerSidecar: number; events: number; intervalMs: number };
+export type SidecarEventOptions = {
+  sidecars: number;
+  tabsPerSidecar: number;
+  events: number;
+  intervalMs: number;
+};
 
 const HELLO = JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } });
 const userId = (s: number) => `es${String(s).padStart(3, '0')}`;
 const tabId = (s: number, t: number) => `tab-${s}-${t}`;
 const ws = (url: string) => url.replace(/^http/, 'ws');
 
-export async function eventSidecars(rig: Rig, main: RelayRig, load: LoadClient, o: SidecarEventOptions): Promise<Row[]> {
-  const tabs = Array.from({ length: o.sidecars }, (_, s) => Array.from({ length: o.tabsPerSidecar }, (_, t) => ({ s, t }))).flat();
+export async function eventSidecars(
+  rig: Rig,
+  main: RelayRig,
+  load: LoadClient,
+  o: SidecarEventOptions,
+): Promise<Row[]> {
+  const tabs = Array.from({ length: o.sidecars }, (_, s) =>
+    Array.from({ length: o.tabsPerSidecar }, (_, t) => ({ s, t })),
+  ).flat();
   // Consecutive events go to different sidecars, as attendees' events interleave.
-  const target = (seq: number) => tabs[(seq % o.sidecars) * o.tabsPerSidecar + (Math.floor(seq / o.sidecars) % o.tabsPerSidecar)]!;
+  const target = (seq: number) =>
+    tabs[
+      (seq % o.sidecars) * o.tabsPerSidecar + (Math.floor(seq / o.sidecars) % o.tabsPerSidecar)
+    ]!;
   const pace = { events: o.events, intervalMs: o.intervalMs, receiversPerEvent: 1 };
-  const roots = Array.from({ length: o.sidecars }, (_, s) => join(rig.root, 'event-sidecars', userId(s)));
+  const roots = Array.from({ length: o.sidecars }, (_, s) =>
+    join(rig.root, 'event-sidecars', userId(s)),
+  );
   const locals: RunningSimulator[] = [];
   const sidecars: (ProductProcess & { url: string })[] = [];
   try {
@@ -35,7 +52,10 @@ export async function eventSidecars(rig: Rig, main: RelayRig, load: LoadClient, 
 
     const stock: Outcome = await measureEvents(
       load,
-      tabs.map(({ s, t }) => ({ url: `${ws(locals[s]!.url)}/ws?clientId=${tabId(s, t)}`, hello: HELLO })),
+      tabs.map(({ s, t }) => ({
+        url: `${ws(locals[s]!.url)}/ws?clientId=${tabId(s, t)}`,
+        hello: HELLO,
+      })),
       (seq) => {
         const { s, t } = target(seq);
         locals[s]!.replicas[0]!.context.hub.send('bench.ping', { seq }, tabId(s, t));
@@ -48,7 +68,12 @@ export async function eventSidecars(rig: Rig, main: RelayRig, load: LoadClient, 
       ...(await Promise.all(
         roots.map((root, s) =>
           startSidecarProcess({
-            dirs: { input: join(root, 'input'), output: join(root, 'output'), temp: join(root, 'temp'), state: join(root, 'sidecar-state') },
+            dirs: {
+              input: join(root, 'input'),
+              output: join(root, 'output'),
+              temp: join(root, 'temp'),
+              state: join(root, 'sidecar-state'),
+            },
             userId: userId(s),
             comfyUrl: locals[s]!.url,
             relayUrl: main.url,
@@ -62,20 +87,31 @@ export async function eventSidecars(rig: Rig, main: RelayRig, load: LoadClient, 
     let emitErrors = 0;
     const ping = (s: number, t: number, seq: number) =>
       void publisher
-        .comfy({ id: jobIds.get(tabId(s, t))!, userId: userId(s), clientId: tabId(s, t) }, { type: 'bench.ping', data: { seq } })
+        .comfy(
+          { id: jobIds.get(tabId(s, t))!, userId: userId(s), clientId: tabId(s, t) },
+          { type: 'bench.ping', data: { seq } },
+        )
         .catch(() => emitErrors++);
     const platform: Outcome = await measureEvents(
       load,
-      tabs.map(({ s, t }) => ({ url: `${ws(sidecars[s]!.url)}/ws?clientId=${tabId(s, t)}`, hello: HELLO })),
+      tabs.map(({ s, t }) => ({
+        url: `${ws(sidecars[s]!.url)}/ws?clientId=${tabId(s, t)}`,
+        hello: HELLO,
+      })),
       (seq) => {
         const { s, t } = target(seq);
         ping(s, t, seq);
       },
-      { ...pace, warmup: { events: tabs.length, emit: (seq, i) => ping(tabs[i]!.s, tabs[i]!.t, seq) } },
+      {
+        ...pace,
+        warmup: { events: tabs.length, emit: (seq, i) => ping(tabs[i]!.s, tabs[i]!.t, seq) },
+      },
     );
 
-    if (stock.latencies.length === 0 || platform.latencies.length === 0) throw new Error('no event was received');
-    const lost = stock.missing + platform.missing + stock.openFailures + platform.openFailures + emitErrors;
+    if (stock.latencies.length === 0 || platform.latencies.length === 0)
+      throw new Error('no event was received');
+    const lost =
+      stock.missing + platform.missing + stock.openFailures + platform.openFailures + emitErrors;
     return [
       makeRow({
         id: 'events-sidecars',

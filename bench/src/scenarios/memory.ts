@@ -57,17 +57,34 @@ async function measureSidecar(rig: Rig, main: RelayRig, o: MemoryOptions): Promi
   let proc: Awaited<ReturnType<typeof startSidecarProcess>> | undefined;
   const tabs: Tab[] = [];
   try {
-    const dirs = { input: join(root, 'input'), output: join(root, 'output'), temp: join(root, 'temp'), state: join(root, 'state') };
-    proc = await startSidecarProcess({ dirs, userId: 'mem001', comfyUrl: local.url, relayUrl: main.url });
+    const dirs = {
+      input: join(root, 'input'),
+      output: join(root, 'output'),
+      temp: join(root, 'temp'),
+      state: join(root, 'state'),
+    };
+    proc = await startSidecarProcess({
+      dirs,
+      userId: 'mem001',
+      comfyUrl: local.url,
+      relayUrl: main.url,
+    });
     const url = proc.url;
     for (let i = 0; i < o.sockets; i++) tabs.push(await Tab.open(url, `mem-tab-${i}`));
     const seed = seeds();
     for (let k = 0; k < o.jobs; k++) {
       const tab = tabs[k % tabs.length]!;
-      const res = await fetch(`${url}/api/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(promptBody(tab.clientId, seed(), o.size)) });
+      const res = await fetch(`${url}/api/prompt`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(promptBody(tab.clientId, seed(), o.size)),
+      });
       const { prompt_id: id } = (await res.json()) as { prompt_id?: string };
       if (!id) throw new Error(`the sidecar refused a prompt (${res.status})`);
-      await tab.next(forPrompt('executing', id, (f) => f.data.node === null), 120_000);
+      await tab.next(
+        forPrompt('executing', id, (f) => f.data.node === null),
+        120_000,
+      );
       tab.clear();
     }
     await sleep(1_000); // let deferred work (output prefetch, state writes) finish before sampling
@@ -83,7 +100,19 @@ async function measureStock(rig: Rig, o: MemoryOptions): Promise<Sample[]> {
   const root = join(rig.root, 'memory', 'stock');
   const port = await freePort();
   const proc = launch(
-    ['simulate', '--host', '127.0.0.1', '--port', String(port), '--output-dir', join(root, 'output'), '--input-dir', join(root, 'input'), '--temp-dir', join(root, 'temp')],
+    [
+      'simulate',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--output-dir',
+      join(root, 'output'),
+      '--input-dir',
+      join(root, 'input'),
+      '--temp-dir',
+      join(root, 'temp'),
+    ],
     { LOG_LEVEL: 'warn' },
   );
   try {

@@ -12,7 +12,12 @@ import { distribution, monoMs, wallMs } from '../stats';
 import { forPrompt, Tab } from '../tab';
 import { promptBody, SAVE_NODE, seeds, type WorkflowSize } from '../workflow';
 
-export type PromptLatencyOptions = { runs: number; warmup: number; size: WorkflowSize; timeoutMs: number };
+export type PromptLatencyOptions = {
+  runs: number;
+  warmup: number;
+  size: WorkflowSize;
+  timeoutMs: number;
+};
 
 type Image = { filename: string; subfolder: string; type: string };
 type Side = {
@@ -26,29 +31,54 @@ type Sample = { firstEventMs: number; visibleMs: number; finishedMs: number };
 async function runOnce(side: Side, seed: number, o: PromptLatencyOptions): Promise<Sample> {
   const body = JSON.stringify(promptBody(side.tab.clientId, seed, o.size));
   const t0 = monoMs();
-  const res = await fetch(`${side.url}/api/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${side.url}/api/prompt`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   const answer = (await res.json()) as { prompt_id?: string };
-  if (res.status !== 200 || !answer.prompt_id) throw new Error(`POST /api/prompt answered ${res.status}: ${JSON.stringify(answer).slice(0, 200)}`);
+  if (res.status !== 200 || !answer.prompt_id)
+    throw new Error(
+      `POST /api/prompt answered ${res.status}: ${JSON.stringify(answer).slice(0, 200)}`,
+    );
   const id = answer.prompt_id;
   let measured: Omit<Sample, 'finishedMs'> | undefined;
   let failure: unknown;
   try {
     const start = await side.tab.next(forPrompt('execution_start', id), o.timeoutMs);
-    const executed = await side.tab.next(forPrompt('executed', id, (f) => f.data.node === SAVE_NODE), o.timeoutMs);
+    const executed = await side.tab.next(
+      forPrompt('executed', id, (f) => f.data.node === SAVE_NODE),
+      o.timeoutMs,
+    );
     const image = (executed.data.output as { images?: Image[] } | undefined)?.images?.[0];
     if (!image) throw new Error(`executed for node ${SAVE_NODE} named no image`);
-    const query = new URLSearchParams({ filename: image.filename, subfolder: image.subfolder, type: image.type });
+    const query = new URLSearchParams({
+      filename: image.filename,
+      subfolder: image.subfolder,
+      type: image.type,
+    });
     const view = await fetch(`${side.url}/api/view?${query}`);
     const bytes = (await view.arrayBuffer()).byteLength;
     const visibleAt = wallMs();
-    if (view.status !== 200 || bytes === 0) throw new Error(`GET /api/view answered ${view.status} (${bytes} bytes) right after executed`);
+    if (view.status !== 200 || bytes === 0)
+      throw new Error(
+        `GET /api/view answered ${view.status} (${bytes} bytes) right after executed`,
+      );
     const written = await stat(await side.gpuFile(id, image), { bigint: true });
-    measured = { firstEventMs: start.at - t0, visibleMs: visibleAt - Number(written.mtimeNs) / 1e6 };
+    measured = {
+      firstEventMs: start.at - t0,
+      visibleMs: visibleAt - Number(written.mtimeNs) / 1e6,
+    };
   } catch (error) {
     failure = error;
   }
   // Runs never overlap: the next one starts after this one's end marker (`executing` with node null).
-  const end = await side.tab.next(forPrompt('executing', id, (f) => f.data.node === null), o.timeoutMs).catch(() => undefined);
+  const end = await side.tab
+    .next(
+      forPrompt('executing', id, (f) => f.data.node === null),
+      o.timeoutMs,
+    )
+    .catch(() => undefined);
   side.tab.clear();
   if (failure || !measured) throw failure ?? new Error('no measurement');
   if (!end) throw new Error('no end marker (executing null) for the prompt');
@@ -63,7 +93,11 @@ async function taggedFile(gpuOutput: string, jobId: string): Promise<string> {
   return join(dir, names[0]);
 }
 
-export async function promptLatency(main: RelayRig, attendee: Attendee, o: PromptLatencyOptions): Promise<Row[]> {
+export async function promptLatency(
+  main: RelayRig,
+  attendee: Attendee,
+  o: PromptLatencyOptions,
+): Promise<Row[]> {
   // Stock ComfyUI is the very GPU simulator the relay uses, asked directly: same server, same work.
   const stockTab = await Tab.open(main.gpu.url, `bench-stock-${process.pid}`);
   const platformTab = await Tab.open(attendee.url, `bench-platform-${process.pid}`);
@@ -72,7 +106,11 @@ export async function promptLatency(main: RelayRig, attendee: Attendee, o: Promp
     tab: stockTab,
     gpuFile: async (_id, image) => join(main.gpuDirs.output, image.subfolder, image.filename),
   };
-  const platform: Side = { url: attendee.url, tab: platformTab, gpuFile: (id) => taggedFile(main.gpuDirs.output, id) };
+  const platform: Side = {
+    url: attendee.url,
+    tab: platformTab,
+    gpuFile: (id) => taggedFile(main.gpuDirs.output, id),
+  };
   const seed = seeds();
   const samples = { stock: [] as Sample[], platform: [] as Sample[] };
   const failures = { stock: 0, platform: 0 };
@@ -93,7 +131,8 @@ export async function promptLatency(main: RelayRig, attendee: Attendee, o: Promp
     stockTab.close();
     platformTab.close();
   }
-  if (samples.stock.length === 0 || samples.platform.length === 0) throw new Error(`no complete runs (${firstError ?? 'unknown'})`);
+  if (samples.stock.length === 0 || samples.platform.length === 0)
+    throw new Error(`no complete runs (${firstError ?? 'unknown'})`);
   const runs = `${o.runs} alternating runs per side after ${o.warmup} warm-up, txt2img ${o.size.width}×${o.size.height} ${o.size.steps} steps`;
   return [
     makeRow({

@@ -42,14 +42,25 @@ export async function main(args: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const only = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const only = (values.only ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const unknown = only.filter((name) => !(BENCHES as readonly string[]).includes(name));
-  if (unknown.length) throw new UsageError(`unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')}; choose from ${BENCHES.join(', ')}`);
+  if (unknown.length)
+    throw new UsageError(
+      `unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')}; choose from ${BENCHES.join(', ')}`,
+    );
 
   const mode = values.quick ? 'quick' : 'default';
   const reportsDir = resolve(values.reports);
   const began = Date.now();
-  const report = await runBench({ mode, only: only as BenchName[], reportsDir, progress: createProgress() });
+  const report = await runBench({
+    mode,
+    only: only as BenchName[],
+    reportsDir,
+    progress: createProgress(),
+  });
   console.log(`\ncomfyume bench (${mode}) — ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
   console.log(textTable(report));
   console.log(`\nreports: ${reportsDir}/bench.json, ${reportsDir}/bench.md`);

@@ -20,7 +20,10 @@ Options:
 export async function main(args: string[]): Promise<void> {
   const { values } = parseCommandArgs('env', {
     args,
-    options: { write: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      write: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     console.log(help);

@@ -44,7 +44,10 @@ export function liveLine(jobs: readonly LiveJob[], now: number): string {
   const running = jobs.filter((j) => !j.finished && j.startedAt !== undefined).length;
   const failed = jobs.filter((j) => j.finished && !j.ok).length;
   const longest = Math.max(0, ...waiting.map((j) => now - j.submittedAt));
-  const parts = [`${running} running`, `${waiting.length} waiting${waiting.length ? ` (longest ${(longest / 1000).toFixed(1)} s)` : ''}`];
+  const parts = [
+    `${running} running`,
+    `${waiting.length} waiting${waiting.length ? ` (longest ${(longest / 1000).toFixed(1)} s)` : ''}`,
+  ];
   if (failed) parts.push(`${failed} failed`);
   return parts.join(' · ');
 }
@@ -103,7 +106,9 @@ export async function main(args: string[]): Promise<void> {
 
   console.log(
     `rehearsal: ${users} attendee(s) × ${jobs} job(s), through their sidecars` +
-      (wanted === undefined ? ` (every attendee that is running; "comfyume up --users <n>" starts more)` : ''),
+      (wanted === undefined
+        ? ` (every attendee that is running; "comfyume up --users <n>" starts more)`
+        : ''),
   );
   const records: JobRecord[] = [];
   const live: LiveJob[] = [];
@@ -164,7 +169,8 @@ export async function main(args: string[]): Promise<void> {
   await Promise.all(targets.map(attendee));
   clearInterval(ticker);
   const failedCount = records.filter((r) => !r.ok).length;
-  if (failedCount) task.fail(`rehearsal: ${total - failedCount} of ${total} jobs done, ${failedCount} failed`);
+  if (failedCount)
+    task.fail(`rehearsal: ${total - failedCount} of ${total} jobs done, ${failedCount} failed`);
   else task.succeed(`rehearsal: ${total} of ${total} jobs done`);
 
   records.sort((a, b) => a.user.localeCompare(b.user) || a.index - b.index);

@@ -120,7 +120,9 @@ export async function main(args: string[]): Promise<void> {
   }
   const file = positionals[0];
   if (values.example ? positionals.length > 0 : !file || positionals.length > 1)
-    throw new UsageError('give exactly one workflow file, or --example (see comfyume submit --help)');
+    throw new UsageError(
+      'give exactly one workflow file, or --example (see comfyume submit --help)',
+    );
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0))
     throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);

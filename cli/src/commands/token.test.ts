@@ -35,7 +35,10 @@ describe('comfyume token', () => {
   it("prints the user's relay token from RELAY_SECRET, carrying its issue time", async () => {
     const secret = 'a-secret-for-the-token-test';
     const before = Date.now();
-    const { stdout } = await run(process.execPath, [bin, 'token', 'user007'], { cwd: elsewhere, env: { ...process.env, RELAY_SECRET: secret } });
+    const { stdout } = await run(process.execPath, [bin, 'token', 'user007'], {
+      cwd: elsewhere,
+      env: { ...process.env, RELAY_SECRET: secret },
+    });
     const principal = verifyToken(stdout.trim(), secret, 'x'.repeat(16));
     expect(principal).toEqual({ kind: 'user', userId: 'user007', issuedAt: expect.any(Number) });
     const issuedAt = (principal as { issuedAt: number }).issuedAt;
@@ -48,7 +51,10 @@ describe('comfyume token', () => {
     const prefix = redis.prefix();
     try {
       const before = Date.now();
-      const { stdout } = await run(process.execPath, [bin, 'token', '--revoke', 'user007'], { cwd: elsewhere, env: { ...process.env, REDIS_URL: redis.url, REDIS_PREFIX: prefix } });
+      const { stdout } = await run(process.execPath, [bin, 'token', '--revoke', 'user007'], {
+        cwd: elsewhere,
+        env: { ...process.env, REDIS_URL: redis.url, REDIS_PREFIX: prefix },
+      });
       expect(stdout).toMatch(/revoked: tokens of user007 issued before .* are refused/);
       const client = new Redis(redis.url);
       const at = Number(await client.hget(revocationsKey(prefix), 'user007'));
@@ -61,25 +67,35 @@ describe('comfyume token', () => {
   });
 
   it('--revoke says which Redis it could not reach', async () => {
-    const failed = await run(process.execPath, [bin, 'token', '--revoke', 'user007'], { cwd: elsewhere, env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' } }).catch(
-      (e: { stderr: string; code: number }) => e,
-    );
+    const failed = await run(process.execPath, [bin, 'token', '--revoke', 'user007'], {
+      cwd: elsewhere,
+      env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' },
+    }).catch((e: { stderr: string; code: number }) => e);
     expect((failed as { code: number }).code).toBe(1);
-    expect((failed as { stderr: string }).stderr).toMatch(/cannot reach the relay's Redis at redis:\/\/127\.0\.0\.1:1/);
+    expect((failed as { stderr: string }).stderr).toMatch(
+      /cannot reach the relay's Redis at redis:\/\/127\.0\.0\.1:1/,
+    );
   });
 
   it("reads RELAY_SECRET from the workshop home's .env, from any folder", async () => {
     const secret = 'secret-written-by-up-0123456789';
     await writeFile(join(home, '.env'), `# generated\nRELAY_SECRET=${secret}\nADMIN_TOKEN=\n`);
-    const { stdout } = await run(process.execPath, [bin, 'token', 'user001'], { cwd: elsewhere, env: envWithout({ COMFYUME_HOME: home }) });
-    expect(verifyToken(stdout.trim(), secret, 'x'.repeat(16))).toMatchObject({ kind: 'user', userId: 'user001' });
+    const { stdout } = await run(process.execPath, [bin, 'token', 'user001'], {
+      cwd: elsewhere,
+      env: envWithout({ COMFYUME_HOME: home }),
+    });
+    expect(verifyToken(stdout.trim(), secret, 'x'.repeat(16))).toMatchObject({
+      kind: 'user',
+      userId: 'user001',
+    });
   });
 
   it('says what is missing and where it looked', async () => {
     const empty = join(home, 'nothing-here');
-    const failed = await run(process.execPath, [bin, 'token', 'user007'], { cwd: elsewhere, env: envWithout({ COMFYUME_HOME: empty }) }).catch(
-      (e: { stderr: string; code: number }) => e,
-    );
+    const failed = await run(process.execPath, [bin, 'token', 'user007'], {
+      cwd: elsewhere,
+      env: envWithout({ COMFYUME_HOME: empty }),
+    }).catch((e: { stderr: string; code: number }) => e);
     expect((failed as { code: number }).code).toBe(1);
     expect((failed as { stderr: string }).stderr).toMatch(/RELAY_SECRET is not set/);
     expect((failed as { stderr: string }).stderr).toContain(join(empty, '.env'));
@@ -99,8 +115,12 @@ describe('comfyume token', () => {
   });
 
   it('a usage mistake is one line and exit code 2', async () => {
-    const failed = await run(process.execPath, [bin, 'token', '--bogus'], { cwd: elsewhere }).catch((e: { stderr: string; code: number }) => e);
+    const failed = await run(process.execPath, [bin, 'token', '--bogus'], { cwd: elsewhere }).catch(
+      (e: { stderr: string; code: number }) => e,
+    );
     expect((failed as { code: number }).code).toBe(2);
-    expect((failed as { stderr: string }).stderr.trim()).toBe('comfyume token: unknown option --bogus (see comfyume token --help)');
+    expect((failed as { stderr: string }).stderr.trim()).toBe(
+      'comfyume token: unknown option --bogus (see comfyume token --help)',
+    );
   });
 });

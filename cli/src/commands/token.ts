@@ -58,18 +58,31 @@ export async function main(args: string[]): Promise<void> {
 }
 
 async function revoke(user: string): Promise<void> {
-  const [{ Redis }, { revokeUserTokens }] = await Promise.all([import('ioredis'), import('../../../kit/token-revocations')]);
+  const [{ Redis }, { revokeUserTokens }] = await Promise.all([
+    import('ioredis'),
+    import('../../../kit/token-revocations'),
+  ]);
   const url = process.env.REDIS_URL || (await runningWorkshopRedis()) || 'redis://127.0.0.1:6379';
   const rawPrefix = process.env.REDIS_PREFIX || 'comfyume:';
   const prefix = rawPrefix.endsWith(':') ? rawPrefix : `${rawPrefix}:`;
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3_000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined); // reported by connect() below
   try {
     await redis.connect().catch((error: Error) => {
-      throw new Error(`cannot reach the relay's Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${error.message}); set REDIS_URL to the Redis the relay uses`);
+      throw new Error(
+        `cannot reach the relay's Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${error.message}); set REDIS_URL to the Redis the relay uses`,
+      );
     });
     const at = await revokeUserTokens(redis, prefix, user);
-    console.log(`revoked: tokens of ${user} issued before ${new Date(at).toISOString()} are refused; "comfyume token ${user}" prints a new one`);
+    console.log(
+      `revoked: tokens of ${user} issued before ${new Date(at).toISOString()} are refused; "comfyume token ${user}" prints a new one`,
+    );
   } finally {
     redis.disconnect();
   }

@@ -98,7 +98,9 @@ function announce(
         ]
       : []),
     `  redis      ${stack.redisUrl}`,
-    ...(stack.prometheusUrl ? [`  prometheus ${stack.prometheusUrl}  (scraping the relay every 5 s)`] : []),
+    ...(stack.prometheusUrl
+      ? [`  prometheus ${stack.prometheusUrl}  (scraping the relay every 5 s)`]
+      : []),
     `  logs       ${join(config.dataDir, 'logs')}/`,
     ...frontendNote(simulatedUi, served, existsSync(repoPath('dist', 'comfyume-extension', 'web'))),
     '',
@@ -160,9 +162,13 @@ export async function main(args: string[]): Promise<void> {
   );
   const progress = createProgress();
   if (wantNginx && !config.nginx)
-    progress.line('nginx is not installed: attendees are served by their sidecars directly (apt-get install nginx-light)');
+    progress.line(
+      'nginx is not installed: attendees are served by their sidecars directly (apt-get install nginx-light)',
+    );
   if (config.monitoring && !findPrometheus())
-    throw new UsageError('--monitoring needs Prometheus: run ./scripts/setup.sh --monitoring (installs Debian\'s prometheus), or drop --monitoring');
+    throw new UsageError(
+      "--monitoring needs Prometheus: run ./scripts/setup.sh --monitoring (installs Debian's prometheus), or drop --monitoring",
+    );
 
   const existing = await readStackFile(config.dataDir).catch(() => undefined);
   if (existing)
@@ -172,13 +178,32 @@ export async function main(args: string[]): Promise<void> {
 
   // Every fixed port, before anything starts: a taken one is one line with the fix.
   await assertPortsFree([
-    ...(config.nginx ? [{ port: config.nginxPort, host: '127.0.0.1', what: 'nginx (the attendee URLs)', flag: '--port' }] : []),
+    ...(config.nginx
+      ? [
+          {
+            port: config.nginxPort,
+            host: '127.0.0.1',
+            what: 'nginx (the attendee URLs)',
+            flag: '--port',
+          },
+        ]
+      : []),
     { port: config.relayPort, host: config.host, what: 'the relay', flag: '--relay-port' },
     ...(config.monitoring
-      ? [{ port: config.prometheusPort, host: config.host, what: 'Prometheus', flag: '--prometheus-port' }]
+      ? [
+          {
+            port: config.prometheusPort,
+            host: config.host,
+            what: 'Prometheus',
+            flag: '--prometheus-port',
+          },
+        ]
       : []),
   ]);
-  const { values: secrets, generated } = await ensureEnvSecrets(home.envFile, ['RELAY_SECRET', 'ADMIN_TOKEN']);
+  const { values: secrets, generated } = await ensureEnvSecrets(home.envFile, [
+    'RELAY_SECRET',
+    'ADMIN_TOKEN',
+  ]);
   if (generated.length) progress.line(`generated ${generated.join(', ')} into ${home.envFile}`);
   await mkdir(join(config.dataDir, 'up'), { recursive: true });
   const usersDir = join(config.dataDir, 'users');
@@ -197,10 +222,12 @@ export async function main(args: string[]): Promise<void> {
     : { kind: 'harness' };
   if (!config.webRoot && config.attendeeComfyUrls.length < config.users) {
     const task = progress.start('preparing the workshop page');
-    const webRoot = await prepareWorkshopUi(config.dataDir, (m) => task.mark(m)).catch((error: Error) => {
-      task.fail('could not build the workshop page');
-      throw error;
-    });
+    const webRoot = await prepareWorkshopUi(config.dataDir, (m) => task.mark(m)).catch(
+      (error: Error) => {
+        task.fail('could not build the workshop page');
+        throw error;
+      },
+    );
     config = { ...config, webRoot };
     task.succeed('workshop page ready');
   }
@@ -217,7 +244,8 @@ export async function main(args: string[]): Promise<void> {
         task?.succeed();
         task = progress.start(message);
       },
-      onAttendeeReady: (ready, total, id) => task?.count(ready, total, id ? `${id} ready` : undefined),
+      onAttendeeReady: (ready, total, id) =>
+        task?.count(ready, total, id ? `${id} ready` : undefined),
     });
     task?.succeed();
     task = progress.start('checking every URL answers');

@@ -14,7 +14,9 @@ const run = promisify(execFile);
 describe('.env.example and --help, generated from the config schemas', () => {
   it('the committed .env.example is what the schemas generate (else: node bin/comfyume.js env --write)', async () => {
     const committed = await readFile(repoPath('.env.example'), 'utf8');
-    expect(committed, 'stale .env.example: run `node bin/comfyume.js env --write`').toBe(renderEnvExample());
+    expect(committed, 'stale .env.example: run `node bin/comfyume.js env --write`').toBe(
+      renderEnvExample(),
+    );
   });
 
   it('marks required variables and reads defaults and choices from the schema', () => {
@@ -33,7 +35,10 @@ describe('.env.example and --help, generated from the config schemas', () => {
   });
 
   it('a variable without .describe() text is refused, naming it', () => {
-    const schema = z.object({ GOOD: z.string().describe('fine'), NEW_THING: z.coerce.number().default(3) });
+    const schema = z.object({
+      GOOD: z.string().describe('fine'),
+      NEW_THING: z.coerce.number().default(3),
+    });
     expect(() => envVarDocs(schema)).toThrow(/NEW_THING has no \.describe/);
     // A running --help still works, and says so.
     expect(envHelp(schema)).toContain('NEW_THING  (default 3)\n      (not described yet)');
@@ -41,11 +46,20 @@ describe('.env.example and --help, generated from the config schemas', () => {
 
   it('relay --help and sidecar --help list every variable with the words of .env.example', async () => {
     const example = renderEnvExample().replace(/\n# /g, ' ');
-    for (const [command, schema] of [['relay', RelayEnvSchema], ['sidecar', SidecarEnvSchema]] as const) {
-      const { stdout } = await run(process.execPath, [repoPath('bin', 'comfyume.js'), command, '--help']);
+    for (const [command, schema] of [
+      ['relay', RelayEnvSchema],
+      ['sidecar', SidecarEnvSchema],
+    ] as const) {
+      const { stdout } = await run(process.execPath, [
+        repoPath('bin', 'comfyume.js'),
+        command,
+        '--help',
+      ]);
       const help = stdout.replace(/\n\s+/g, ' ');
       for (const doc of envVarDocs(schema)) {
-        expect(help, `${command} --help names ${doc.name}`).toContain(`${doc.name}${doc.required ? '  [required]' : ''}`);
+        expect(help, `${command} --help names ${doc.name}`).toContain(
+          `${doc.name}${doc.required ? '  [required]' : ''}`,
+        );
         expect(help, `${command} --help describes ${doc.name}`).toContain(doc.description);
         expect(example, `.env.example describes ${doc.name}`).toContain(doc.description);
       }

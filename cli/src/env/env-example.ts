@@ -8,7 +8,12 @@
 import type { z } from 'zod';
 import { EnvSchema as RelayEnvSchema } from '../../../relay/src/config';
 import { EnvSchema as SidecarEnvSchema } from '../../../sidecar/src/config';
-import { envVarDocs, envVarTags, wrapText, type EnvVarDoc } from '../../../protocol/src/env/env-docs';
+import {
+  envVarDocs,
+  envVarTags,
+  wrapText,
+  type EnvVarDoc,
+} from '../../../protocol/src/env/env-docs';
 import { DeployEnvSchema } from './deploy-env';
 
 type Section = { title: string; intro: string; schema: z.ZodTypeAny };

@@ -38,7 +38,6 @@ export type RehearsalSummary = {
   failures: { user: string; index: number; error: string }[];
 };
 
-
 const mean = (values: readonly number[]) =>
   values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 
@@ -82,7 +81,11 @@ export function summarize(jobs: readonly JobRecord[]): RehearsalSummary {
     failed: jobs.length - ok.length,
     wallMs,
     throughputPerMin: wallMs > 0 ? (ok.length / wallMs) * 60_000 : 0,
-    wait: { p50: percentile(waits, 50, 0), p95: percentile(waits, 95, 0), max: Math.max(0, ...waits) },
+    wait: {
+      p50: percentile(waits, 50, 0),
+      p95: percentile(waits, 95, 0),
+      max: Math.max(0, ...waits),
+    },
     run: { p50: percentile(runs, 50, 0), p95: percentile(runs, 95, 0), max: Math.max(0, ...runs) },
     fairness: {
       jainWait: jainIndex(userWaits),

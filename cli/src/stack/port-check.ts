@@ -25,7 +25,11 @@ export function canListen(port: number, host: string): Promise<boolean> {
   });
 }
 
-async function nextFree(from: number, host: string, avoid: Set<number>): Promise<number | undefined> {
+async function nextFree(
+  from: number,
+  host: string,
+  avoid: Set<number>,
+): Promise<number | undefined> {
   for (let port = from + 1; port <= Math.min(65535, from + 50); port++)
     if (!avoid.has(port) && (await canListen(port, host))) return port;
   return undefined;
@@ -39,7 +43,9 @@ export async function assertPortsFree(wanted: readonly WantedPort[]): Promise<vo
   for (const w of fixed) {
     const twice = seen.get(w.port);
     if (twice)
-      throw new UsageError(`${twice.flag} and ${w.flag} both ask for port ${w.port}: give ${w.flag} another port`);
+      throw new UsageError(
+        `${twice.flag} and ${w.flag} both ask for port ${w.port}: give ${w.flag} another port`,
+      );
     seen.set(w.port, w);
     if (await canListen(w.port, w.host)) continue;
     const free = await nextFree(w.port, w.host, used);

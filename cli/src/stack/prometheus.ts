@@ -33,7 +33,11 @@ export type LocalPrometheusOptions = {
   echo?: NodeJS.WritableStream;
 };
 
-export function localScrapeConfig(o: { relayTargets: readonly string[]; tokenFile: string; scrapeIntervalS: number }): string {
+export function localScrapeConfig(o: {
+  relayTargets: readonly string[];
+  tokenFile: string;
+  scrapeIntervalS: number;
+}): string {
   const interval = `${o.scrapeIntervalS}s`;
   return stringify({
     global: { scrape_interval: interval, evaluation_interval: interval },
@@ -63,7 +67,11 @@ export async function startLocalPrometheus(o: LocalPrometheusOptions): Promise<L
   const configFile = join(o.dir, 'prometheus.yml');
   await writeFile(
     configFile,
-    localScrapeConfig({ relayTargets: o.relayTargets, tokenFile, scrapeIntervalS: o.scrapeIntervalS ?? 5 }),
+    localScrapeConfig({
+      relayTargets: o.relayTargets,
+      tokenFile,
+      scrapeIntervalS: o.scrapeIntervalS ?? 5,
+    }),
   );
   const proc = spawnManaged(
     'prometheus',
@@ -77,6 +85,9 @@ export async function startLocalPrometheus(o: LocalPrometheusOptions): Promise<L
     { logFile: o.logFile, echo: o.echo },
   );
   const url = `http://${o.host}:${o.port}`;
-  await waitUntil('prometheus', () => httpOk(`${url}/-/ready`), { process: proc, timeoutMs: 60_000 });
+  await waitUntil('prometheus', () => httpOk(`${url}/-/ready`), {
+    process: proc,
+    timeoutMs: 60_000,
+  });
   return { url, process: proc, configFile };
 }

@@ -180,7 +180,9 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
         });
       } else {
         const urls = await Promise.all(
-          Array.from({ length: config.simulatorReplicas }, (_, i) => startGpu(`gpu-${i + 1}`, join(gpuDir, String(i + 1)), 1)),
+          Array.from({ length: config.simulatorReplicas }, (_, i) =>
+            startGpu(`gpu-${i + 1}`, join(gpuDir, String(i + 1)), 1),
+          ),
         );
         gpuUrl = urls.join(',');
         Object.assign(relayEnv, { INFERENCE_MODE: 'direct', COMFYUI_GPU_URLS: gpuUrl });
@@ -303,7 +305,17 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
       nginxUrl = `http://localhost:${config.nginxPort}`;
       for (const a of attendees) a.nginxUrl = `${nginxUrl}/${a.id}/`;
     }
-    return { redisUrl, relayUrl, gpuUrl, nginxUrl, prometheusUrl, attendees, processes, firstExit, stop };
+    return {
+      redisUrl,
+      relayUrl,
+      gpuUrl,
+      nginxUrl,
+      prometheusUrl,
+      attendees,
+      processes,
+      firstExit,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -40,7 +40,11 @@ export type UpConfig = Readonly<{
 /** A whole number in [min, max], with one message for every way to miss (text, fraction, range). */
 const whole = (min: number, max: number) => {
   const message = `a whole number from ${min} to ${max}`;
-  return z.coerce.number({ invalid_type_error: message }).int(message).min(min, message).max(max, message);
+  return z.coerce
+    .number({ invalid_type_error: message })
+    .int(message)
+    .min(min, message)
+    .max(max, message);
 };
 
 const Flags = z.object({
@@ -84,12 +88,17 @@ export function parseUpConfig(
   const problems = [
     ...(f.success
       ? []
-      : zodProblems(f.error, { name: asFlag, suffix: (_, i) => `, got ${JSON.stringify(flags[String(i.path[0])])}` })),
+      : zodProblems(f.error, {
+          name: asFlag,
+          suffix: (_, i) => `, got ${JSON.stringify(flags[String(i.path[0])])}`,
+        })),
     ...(e.success ? [] : zodProblems(e.error)),
   ];
   if (!f.success || !e.success)
     throw new UsageError(
-      problems.length === 1 ? problems[0]! : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      problems.length === 1
+        ? problems[0]!
+        : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
     );
   const flagsOk = f.data;
   const envOk = e.data;

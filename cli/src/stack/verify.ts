@@ -27,7 +27,8 @@ export async function verifyPrintedUrls(urls: PrintedUrls, timeoutMs = 30_000): 
     for (const a of urls.nginx.attendees)
       checks.push({
         what: `${a.id} through nginx (${urls.nginx.url}/${a.id}/)`,
-        check: () => httpOk(`${base}/${a.id}/api/system_stats`, { headers: basic(a.id, a.password) }),
+        check: () =>
+          httpOk(`${base}/${a.id}/api/system_stats`, { headers: basic(a.id, a.password) }),
       });
     const adminPassword = urls.nginx.adminPassword;
     checks.push({
@@ -37,7 +38,10 @@ export async function verifyPrintedUrls(urls: PrintedUrls, timeoutMs = 30_000): 
   }
   if (urls.prometheusUrl) {
     const prometheus = urls.prometheusUrl;
-    checks.push({ what: `Prometheus (${prometheus})`, check: () => httpOk(`${prometheus}/-/ready`) });
+    checks.push({
+      what: `Prometheus (${prometheus})`,
+      check: () => httpOk(`${prometheus}/-/ready`),
+    });
   }
   const limit = pLimit(4); // nginx checks a bcrypt hash per request: do not flood 2 cores
   await Promise.all(

@@ -9,7 +9,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoPath } from '../paths';
 
-export async function prepareWorkshopUi(dataDir: string, log: (message: string) => void): Promise<string> {
+export async function prepareWorkshopUi(
+  dataDir: string,
+  log: (message: string) => void,
+): Promise<string> {
   const { build } = await import('vite');
   if (!existsSync(repoPath('dist', 'comfyume-extension', 'web'))) {
     log('building the ComfyuME extension (vite build)');

@@ -45,7 +45,10 @@ export function composeUsersDocument(
       ...structuredClone(template),
       hostname: id,
       // Loki's `user` label (docker/monitoring/alloy/config.alloy) next to the template's service label.
-      labels: { ...(template.labels as Record<string, string> | undefined), 'com.comfyume.user': id },
+      labels: {
+        ...(template.labels as Record<string, string> | undefined),
+        'com.comfyume.user': id,
+      },
       environment: env,
       // The relay token is a secret: it lives in a 0600 env file, not in this compose file.
       env_file: [fromDocker(opts.dockerDir, join(opts.outDir, 'env', `${id}.env`))],

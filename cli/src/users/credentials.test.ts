@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { bcryptjsHasher, defaultHasher, randomPassword, verifyHtpasswdLine } from './credentials';
 
 describe('credentials', () => {
-
   it('passwords are random, long and free of look-alike characters', () => {
     const a = randomPassword();
     expect(a).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{4}(-[a-km-zA-HJ-NP-Z2-9]{4}){3}$/);

@@ -13,7 +13,8 @@ class FakeSocket {
 function setup(socket: FakeSocket | null) {
   const api = Object.assign(new EventTarget(), { socket: socket as unknown as WebSocket | null });
   const stop = announceExtension(api);
-  const fire = (type: string, detail: unknown = null) => api.dispatchEvent(new CustomEvent(type, { detail }));
+  const fire = (type: string, detail: unknown = null) =>
+    api.dispatchEvent(new CustomEvent(type, { detail }));
   return { api, stop, fire };
 }
 

@@ -9,7 +9,9 @@ import type { ComfyumeHello } from '../../../protocol/src/relay/events';
 export const HELLO: ComfyumeHello = { type: 'comfyume.hello', data: { extension: 'comfyume' } };
 
 /** The part of ComfyUI's `api` we use: its events and its current socket. */
-export type SocketApi = Pick<EventTarget, 'addEventListener' | 'removeEventListener'> & { readonly socket: WebSocket | null };
+export type SocketApi = Pick<EventTarget, 'addEventListener' | 'removeEventListener'> & {
+  readonly socket: WebSocket | null;
+};
 
 /** Greets every socket `api` opens; returns the function that stops it. */
 export function announceExtension(api: SocketApi): () => void {

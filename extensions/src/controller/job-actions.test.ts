@@ -22,16 +22,36 @@ beforeAll(async () => {
         res.end(JSON.stringify(body));
       };
       if (req.url === '/api/jobs/old') {
-        return legacy ? send(404, {}) : send(200, { id: 'old', workflow: { prompt, extra_data: { client_id: 'x', create_time: 1, extra_pnginfo: { workflow: { nodes: [] } } } } });
+        return legacy
+          ? send(404, {})
+          : send(200, {
+              id: 'old',
+              workflow: {
+                prompt,
+                extra_data: {
+                  client_id: 'x',
+                  create_time: 1,
+                  extra_pnginfo: { workflow: { nodes: [] } },
+                },
+              },
+            });
       }
-      if (req.url === '/api/history/old') return send(200, { old: { prompt: [3, 'old', prompt, { client_id: 'x', create_time: 1 }, ['1']] } });
-      if (req.url === '/api/prompt') return send(200, { prompt_id: 'new', number: 4, node_errors: {} });
+      if (req.url === '/api/history/old')
+        return send(200, {
+          old: { prompt: [3, 'old', prompt, { client_id: 'x', create_time: 1 }, ['1']] },
+        });
+      if (req.url === '/api/prompt')
+        return send(200, { prompt_id: 'new', number: 4, node_errors: {} });
       send(200, null);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-  api = { clientId: 'tab-sid', fetchApi: (route, init) => undiciFetch(`${base}${route}`, init as never) as unknown as Promise<Response> };
+  api = {
+    clientId: 'tab-sid',
+    fetchApi: (route, init) =>
+      undiciFetch(`${base}${route}`, init as never) as unknown as Promise<Response>,
+  };
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 beforeEach(() => {
@@ -56,7 +76,11 @@ describe('job actions', () => {
     expect(got.at(-1)).toEqual({
       method: 'POST',
       url: '/api/prompt',
-      body: { client_id: 'tab-sid', prompt, extra_data: { extra_pnginfo: { workflow: { nodes: [] } } } },
+      body: {
+        client_id: 'tab-sid',
+        prompt,
+        extra_data: { extra_pnginfo: { workflow: { nodes: [] } } },
+      },
     });
   });
 

@@ -13,9 +13,16 @@ export type ApiLike = {
 };
 
 const post = (api: ApiLike, route: string, body: unknown) =>
-  api.fetchApi(route, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  api.fetchApi(route, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
-export async function cancelJob(api: ApiLike, job: Pick<TrackedJob, 'id' | 'state'>): Promise<void> {
+export async function cancelJob(
+  api: ApiLike,
+  job: Pick<TrackedJob, 'id' | 'state'>,
+): Promise<void> {
   const res =
     job.state === 'queued'
       ? await post(api, '/queue', { delete: [job.id] })
@@ -32,8 +39,16 @@ export async function requeueJob(api: ApiLike, id: string): Promise<string> {
   if (!queued) throw new Error('The server no longer has this job’s workflow');
   // Keep the workflow (extra_pnginfo) so the output PNG embeds it; drop per-run fields.
   const { client_id: _c, create_time: _t, ...extraData } = queued.extraData;
-  const res = await post(api, '/prompt', { client_id: api.clientId ?? '', prompt: queued.prompt, extra_data: extraData });
-  const body = (await res.json().catch(() => ({}))) as { prompt_id?: string; error?: { message?: string } };
-  if (!res.ok || !body.prompt_id) throw new Error(body.error?.message ?? `Could not queue: HTTP ${res.status}`);
+  const res = await post(api, '/prompt', {
+    client_id: api.clientId ?? '',
+    prompt: queued.prompt,
+    extra_data: extraData,
+  });
+  const body = (await res.json().catch(() => ({}))) as {
+    prompt_id?: string;
+    error?: { message?: string };
+  };
+  if (!res.ok || !body.prompt_id)
+    throw new Error(body.error?.message ?? `Could not queue: HTTP ${res.status}`);
   return body.prompt_id;
 }

@@ -8,8 +8,13 @@ function setup() {
   const actions: JobsAction[] = [];
   const sockets: boolean[] = [];
   const seen: string[] = [];
-  const stop = connectJobFeed(api, { dispatch: (a) => actions.push(a), setSocket: (o) => sockets.push(o) }, { now: () => 42, seen: (id) => seen.push(id) });
-  const fire = (type: string, detail?: unknown) => api.dispatchEvent(new CustomEvent(type, { detail }));
+  const stop = connectJobFeed(
+    api,
+    { dispatch: (a) => actions.push(a), setSocket: (o) => sockets.push(o) },
+    { now: () => 42, seen: (id) => seen.push(id) },
+  );
+  const fire = (type: string, detail?: unknown) =>
+    api.dispatchEvent(new CustomEvent(type, { detail }));
   return { actions, sockets, seen, stop, fire };
 }
 
@@ -30,7 +35,10 @@ describe('connectJobFeed', () => {
     f.fire('execution_start', { prompt_id: 'p', timestamp: 1 });
     f.fire('progress', { prompt_id: 'p', node: '3', value: 1, max: 2 });
     f.fire('b_preview', new Blob());
-    expect(f.actions.map((a) => (a.type === 'comfy' ? a.message.type : a.type))).toEqual(['execution_start', 'progress']);
+    expect(f.actions.map((a) => (a.type === 'comfy' ? a.message.type : a.type))).toEqual([
+      'execution_start',
+      'progress',
+    ]);
   });
 
   it('tracks the socket from status / reconnecting / reconnected', () => {

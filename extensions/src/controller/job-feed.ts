@@ -30,10 +30,15 @@ const nativeTypes = [
   'execution_interrupted',
 ] as const;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Subscribes; returns the unsubscribe function. */
-export function connectJobFeed(api: ApiEvents, sink: FeedSink, options: FeedOptions = {}): () => void {
+export function connectJobFeed(
+  api: ApiEvents,
+  sink: FeedSink,
+  options: FeedOptions = {},
+): () => void {
   const now = options.now ?? Date.now;
   const listeners: [string, (e: Event) => void][] = [];
   const on = (type: string, fn: (detail: unknown) => void) => {
@@ -54,8 +59,16 @@ export function connectJobFeed(api: ApiEvents, sink: FeedSink, options: FeedOpti
   on('comfyume.relay', (d) => {
     if (isRecord(d) && typeof d.connected === 'boolean') {
       const lost = d.dataLost;
-      const dataLost = isRecord(lost) && typeof lost.detectedAt === 'number' && typeof lost.message === 'string' ? { detectedAt: lost.detectedAt, message: lost.message } : undefined;
-      sink.dispatch({ type: 'relay', connected: d.connected, message: typeof d.message === 'string' ? d.message : undefined, ...(dataLost ? { dataLost } : {}) });
+      const dataLost =
+        isRecord(lost) && typeof lost.detectedAt === 'number' && typeof lost.message === 'string'
+          ? { detectedAt: lost.detectedAt, message: lost.message }
+          : undefined;
+      sink.dispatch({
+        type: 'relay',
+        connected: d.connected,
+        message: typeof d.message === 'string' ? d.message : undefined,
+        ...(dataLost ? { dataLost } : {}),
+      });
     }
   });
   for (const type of nativeTypes) {

@@ -29,7 +29,11 @@ const DATA_LOSS_DISMISSED_KEY = 'comfyume.banner.dataLossDismissed';
 
 declare global {
   interface Window {
-    comfyumeJobs?: { shared: boolean; tabCount: () => Promise<number>; jobs: () => Promise<TrackedJob[]> };
+    comfyumeJobs?: {
+      shared: boolean;
+      tabCount: () => Promise<number>;
+      jobs: () => Promise<TrackedJob[]>;
+    };
     __COMFYUI_FRONTEND_VERSION__?: string;
   }
 }
@@ -39,7 +43,12 @@ export class JobStatus {
   private sendingCount = 0;
   private prefs: BannerPrefs;
   readonly bannerView = new LiveValue<BannerView | null>(null);
-  readonly trackerModel = new LiveValue<TrackerModel>({ jobs: [], now: Date.now(), status: '', statusBad: false });
+  readonly trackerModel = new LiveValue<TrackerModel>({
+    jobs: [],
+    now: Date.now(),
+    status: '',
+    statusBad: false,
+  });
   private readonly banner = document.createElement('comfyume-status-banner');
   private readonly tabId = crypto.randomUUID();
   private readonly worker: JobHubHandle;
@@ -61,7 +70,10 @@ export class JobStatus {
     // A dismissal survives a reload: a failure stays until the attendee closed it, once.
     this.banner.dismissedKey = localStorage.getItem(DISMISSED_KEY) ?? undefined;
     this.banner.addEventListener('comfyume-banner-dismiss', (e) => {
-      localStorage.setItem(e.detail.key.startsWith('data-lost:') ? DATA_LOSS_DISMISSED_KEY : DISMISSED_KEY, e.detail.key);
+      localStorage.setItem(
+        e.detail.key.startsWith('data-lost:') ? DATA_LOSS_DISMISSED_KEY : DISMISSED_KEY,
+        e.detail.key,
+      );
       this.render();
     });
     this.worker = startJobWorker();
@@ -74,10 +86,17 @@ export class JobStatus {
     const apiBase = new URL(this.api.apiURL(''), location.href).href.replace(/\/$/, '');
     const user = (this.api as { user?: string }).user;
     await hub.configure({ apiBase, headers: user ? { 'Comfy-User': user } : {} });
-    this.feed.attach({ dispatch: (action) => hub.dispatch(action), setSocket: (open) => hub.setSocket(this.tabId, open) });
-    const initial = await hub.attach(this.tabId, Comlink.proxy((s: JobsState) => this.onState(s)));
+    this.feed.attach({
+      dispatch: (action) => hub.dispatch(action),
+      setSocket: (open) => hub.setSocket(this.tabId, open),
+    });
+    const initial = await hub.attach(
+      this.tabId,
+      Comlink.proxy((s: JobsState) => this.onState(s)),
+    );
     // Failures already known before this tab opened were toasted where they happened.
-    for (const job of Object.values(initial.jobs)) if (job.state === 'failed') this.toasted.add(job.id);
+    for (const job of Object.values(initial.jobs))
+      if (job.state === 'failed') this.toasted.add(job.id);
     this.onState(initial);
     const socket = (this.api as { socket?: WebSocket | null }).socket;
     if (socket?.readyState === WebSocket.OPEN) void hub.setSocket(this.tabId, true);
@@ -117,7 +136,9 @@ export class JobStatus {
   private createTracker(): JobTracker {
     const tracker = document.createElement('comfyume-job-tracker');
     tracker.thumbUrl = (f: ThumbFile) =>
-      this.api.apiURL(`/view?filename=${encodeURIComponent(f.filename)}&type=${encodeURIComponent(f.type)}&subfolder=${encodeURIComponent(f.subfolder)}`);
+      this.api.apiURL(
+        `/view?filename=${encodeURIComponent(f.filename)}&type=${encodeURIComponent(f.type)}&subfolder=${encodeURIComponent(f.subfolder)}`,
+      );
     tracker.nodeTitle = (id) => this.nodeTitle(id);
     tracker.addEventListener('comfyume-job-cancel', (e) => void this.cancel(e.detail.id));
     tracker.addEventListener('comfyume-job-requeue', (e) => void this.requeue(e.detail.id));
@@ -126,7 +147,8 @@ export class JobStatus {
   }
 
   private nodeTitle(id: string): string | undefined {
-    const graph = this.app.graph as unknown as { getNodeById(id: number | string): { title?: string } | null } | undefined;
+    const graph = this.app.graph as unknown as
+      { getNodeById(id: number | string): { title?: string } | null } | undefined;
     const node = graph?.getNodeById(/^\d+$/.test(id) ? Number(id) : id);
     return node?.title || undefined;
   }
@@ -137,7 +159,9 @@ export class JobStatus {
       this.sending.seen(job.id);
       if (job.state !== 'failed' || this.toasted.has(job.id)) continue;
       this.toasted.add(job.id);
-      const where = job.error?.nodeId ? ` (in ${this.nodeTitle(job.error.nodeId) ?? job.error.nodeType} #${job.error.nodeId})` : '';
+      const where = job.error?.nodeId
+        ? ` (in ${this.nodeTitle(job.error.nodeId) ?? job.error.nodeType} #${job.error.nodeId})`
+        : '';
       this.app.extensionManager?.toast?.add({
         severity: 'error',
         summary: 'GPU job failed',
@@ -162,7 +186,10 @@ export class JobStatus {
         dataLossDismissed: localStorage.getItem(DATA_LOSS_DISMISSED_KEY) ?? undefined,
         nodeTitle: (id) => this.nodeTitle(id),
         settleMs: this.prefs.settleMs,
-        hostShowsProgress: leaveProgressToHost(this.prefs.progress, window.__COMFYUI_FRONTEND_VERSION__),
+        hostShowsProgress: leaveProgressToHost(
+          this.prefs.progress,
+          window.__COMFYUI_FRONTEND_VERSION__,
+        ),
       }),
     );
     const active = jobs.filter((j) => !isFinal(j.state)).length;
@@ -180,7 +207,12 @@ export class JobStatus {
     try {
       await cancelJob(this.api, job);
     } catch (err) {
-      this.app.extensionManager?.toast?.add({ severity: 'error', summary: 'Cancel failed', detail: String(err), life: 5000 });
+      this.app.extensionManager?.toast?.add({
+        severity: 'error',
+        summary: 'Cancel failed',
+        detail: String(err),
+        life: 5000,
+      });
     }
     void this.worker.hub.poll();
   }
@@ -193,7 +225,12 @@ export class JobStatus {
       promptId = await requeueJob(this.api, id);
       void this.worker.hub.dispatch({ type: 'accepted', id: promptId, at: Date.now() });
     } catch (err) {
-      this.app.extensionManager?.toast?.add({ severity: 'error', summary: 'Re-run failed', detail: String(err), life: 5000 });
+      this.app.extensionManager?.toast?.add({
+        severity: 'error',
+        summary: 'Re-run failed',
+        detail: String(err),
+        life: 5000,
+      });
     } finally {
       this.sending.postEnded(promptId ? { promptId } : undefined);
     }

@@ -81,7 +81,12 @@ export function formatEta(ms: number): string {
   return `~${Math.round(s / 60)} min`;
 }
 
-export function nodeLabel(job: TrackedJob, nodeId: string, nodeType: string | undefined, input: BannerInput): string {
+export function nodeLabel(
+  job: TrackedJob,
+  nodeId: string,
+  nodeType: string | undefined,
+  input: BannerInput,
+): string {
   const title = input.nodeTitle?.(nodeId);
   if (title) return title;
   return nodeType || `node #${nodeId}`;
@@ -95,13 +100,25 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
   const since = (t: number | undefined) => formatDuration(now - (t ?? job.createdAt));
   switch (job.state) {
     case 'queued': {
-      const where = job.position !== undefined ? ` — position ${job.position}${job.queueLength ? ` of ${job.queueLength}` : ''}` : '';
-      const detail = job.etaAt !== undefined ? `Starts in ${formatEta(job.etaAt - now)}` : `Waiting for a GPU · ${since(job.createdAt)}`;
+      const where =
+        job.position !== undefined
+          ? ` — position ${job.position}${job.queueLength ? ` of ${job.queueLength}` : ''}`
+          : '';
+      const detail =
+        job.etaAt !== undefined
+          ? `Starts in ${formatEta(job.etaAt - now)}`
+          : `Waiting for a GPU · ${since(job.createdAt)}`;
       return { phase: 'queued', tone: 'neutral', title: `Queued${where}`, detail, key };
     }
     case 'submitting':
       // The time since Run, said as such: a bare "19 s" beside "Starting" reads as a slow start.
-      return { phase: 'submitting', tone: 'progress', title: 'Starting on the GPU', detail: `Queued ${since(job.createdAt)} ago`, key };
+      return {
+        phase: 'submitting',
+        tone: 'progress',
+        title: 'Starting on the GPU',
+        detail: `Queued ${since(job.createdAt)} ago`,
+        key,
+      };
     case 'warming_up':
       return {
         phase: 'warming_up',
@@ -113,27 +130,61 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
     case 'running': {
       if (input.hostShowsProgress) {
         const parts = [since(job.startedAt)];
-        if (job.etaAt !== undefined && job.etaAt > now) parts.push(`${formatEta(job.etaAt - now)} left`);
-        return { phase: 'running', tone: 'progress', title: 'Running on the GPU', detail: parts.join(' · '), key };
+        if (job.etaAt !== undefined && job.etaAt > now)
+          parts.push(`${formatEta(job.etaAt - now)} left`);
+        return {
+          phase: 'running',
+          tone: 'progress',
+          title: 'Running on the GPU',
+          detail: parts.join(' · '),
+          key,
+        };
       }
       const p = job.progress;
       const title = p ? `Running ${nodeLabel(job, p.nodeId, p.nodeType, input)}` : 'Running';
       const parts: string[] = [];
       if (p && p.max > 1) parts.push(`step ${p.value} of ${p.max}`);
       parts.push(since(job.startedAt));
-      if (job.etaAt !== undefined && job.etaAt > now) parts.push(`${formatEta(job.etaAt - now)} left`);
+      if (job.etaAt !== undefined && job.etaAt > now)
+        parts.push(`${formatEta(job.etaAt - now)} left`);
       const detail = parts.join(' · ');
       const progress = p && p.max > 0 ? Math.min(1, p.value / p.max) : undefined;
-      return { phase: 'running', tone: 'progress', title, detail: detail[0]!.toUpperCase() + detail.slice(1), progress, key };
+      return {
+        phase: 'running',
+        tone: 'progress',
+        title,
+        detail: detail[0]!.toUpperCase() + detail.slice(1),
+        progress,
+        key,
+      };
     }
     case 'fetching_outputs':
-      return { phase: 'saving', tone: 'progress', title: 'Saving outputs', detail: `Copying the results to your ComfyUI · ${since(job.startedAt)}`, key };
+      return {
+        phase: 'saving',
+        tone: 'progress',
+        title: 'Saving outputs',
+        detail: `Copying the results to your ComfyUI · ${since(job.startedAt)}`,
+        key,
+      };
     case 'done':
-      return { phase: 'done', tone: 'success', title: `Done in ${formatTook((job.finishedAt ?? now) - job.createdAt)}`, key };
+      return {
+        phase: 'done',
+        tone: 'success',
+        title: `Done in ${formatTook((job.finishedAt ?? now) - job.createdAt)}`,
+        key,
+      };
     case 'failed': {
       const e = job.error;
-      const where = e?.nodeId ? `in ${nodeLabel(job, e.nodeId, e.nodeType, input)} (node #${e.nodeId}${e.nodeType ? `, ${e.nodeType}` : ''})` : undefined;
-      return { phase: 'failed', tone: 'danger', title: `Failed: ${e?.message || 'the job failed'}`, detail: where, key };
+      const where = e?.nodeId
+        ? `in ${nodeLabel(job, e.nodeId, e.nodeType, input)} (node #${e.nodeId}${e.nodeType ? `, ${e.nodeType}` : ''})`
+        : undefined;
+      return {
+        phase: 'failed',
+        tone: 'danger',
+        title: `Failed: ${e?.message || 'the job failed'}`,
+        detail: where,
+        key,
+      };
     }
     case 'cancelled':
       return { phase: 'cancelled', tone: 'neutral', title: 'Cancelled', key };
@@ -158,11 +209,18 @@ function summary(active: TrackedJob[], input: BannerInput): BannerView {
   const title = `${active.length} jobs: ${counts.join(', ')}${nextEta !== undefined ? ` — next in ${formatEta(nextEta - input.now)}` : ''}`;
   const lead = activeOrder.map((s) => active.find((j) => j.state === s)).find(Boolean)!;
   const leadView = single(lead, input);
-  const ids = active.map((j) => j.id).sort().join(',');
+  const ids = active
+    .map((j) => j.id)
+    .sort()
+    .join(',');
   const progressing = active.some((j) => j.state !== 'queued');
   return {
     phase: 'summary',
-    tone: active.some((j) => j.state === 'warming_up') ? 'warning' : progressing ? 'progress' : 'neutral',
+    tone: active.some((j) => j.state === 'warming_up')
+      ? 'warning'
+      : progressing
+        ? 'progress'
+        : 'neutral',
     title,
     detail: `${leadView.title}${leadView.detail ? ` · ${leadView.detail}` : ''}`,
     progress: leadView.progress,
@@ -184,7 +242,13 @@ export function describeBanner(input: BannerInput): BannerView | null {
   if (lost) return lost;
   const active = input.jobs.filter((j) => !isFinal(j.state));
   if (input.sending > 0 && active.length === 0) {
-    return { phase: 'sending', tone: 'progress', title: 'Sending…', detail: 'Handing your workflow to the GPU queue', key: 'sending' };
+    return {
+      phase: 'sending',
+      tone: 'progress',
+      title: 'Sending…',
+      detail: 'Handing your workflow to the GPU queue',
+      key: 'sending',
+    };
   }
   if (active.length === 1) return single(active[0]!, input);
   if (active.length > 1) return summary(active, input);
@@ -218,5 +282,11 @@ function dataLossView(input: BannerInput): BannerView | null {
   if (!lost) return null;
   const key = `data-lost:${lost.detectedAt}`;
   if (input.dataLossDismissed === key) return null;
-  return { phase: 'data_lost', tone: 'warning', title: `The GPU queue restarted at ${formatClock(lost.detectedAt)}`, detail: lost.message, key };
+  return {
+    phase: 'data_lost',
+    tone: 'warning',
+    title: `The GPU queue restarted at ${formatClock(lost.detectedAt)}`,
+    detail: lost.message,
+    key,
+  };
 }

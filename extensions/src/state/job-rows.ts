@@ -37,16 +37,24 @@ export function firstImage(job: TrackedJob): ThumbFile | undefined {
     .flatMap((o) => (Array.isArray(o.images) ? o.images : []))
     .filter(
       (f): f is ThumbFile =>
-        typeof f === 'object' && f !== null && typeof (f as ThumbFile).filename === 'string' && imageExt.test((f as ThumbFile).filename),
+        typeof f === 'object' &&
+        f !== null &&
+        typeof (f as ThumbFile).filename === 'string' &&
+        imageExt.test((f as ThumbFile).filename),
     );
   return files.find((f) => f.type === 'output') ?? files[0];
 }
 
-export function jobRow(job: TrackedJob, now: number, nodeTitle?: (id: string) => string | undefined): JobRow {
+export function jobRow(
+  job: TrackedJob,
+  now: number,
+  nodeTitle?: (id: string) => string | undefined,
+): JobRow {
   const parts: string[] = [];
   switch (job.state) {
     case 'queued':
-      if (job.position !== undefined) parts.push(`position ${job.position}${job.queueLength ? ` of ${job.queueLength}` : ''}`);
+      if (job.position !== undefined)
+        parts.push(`position ${job.position}${job.queueLength ? ` of ${job.queueLength}` : ''}`);
       if (job.etaAt !== undefined) parts.push(`starts in ${formatEta(job.etaAt - now)}`);
       parts.push(`waiting ${formatDuration(now - job.createdAt)}`);
       break;
@@ -62,7 +70,8 @@ export function jobRow(job: TrackedJob, now: number, nodeTitle?: (id: string) =>
       if (p) parts.push(nodeTitle?.(p.nodeId) ?? p.nodeType ?? `node #${p.nodeId}`);
       if (p && p.max > 1) parts.push(`step ${p.value} of ${p.max}`);
       parts.push(formatDuration(now - (job.startedAt ?? job.createdAt)));
-      if (job.etaAt !== undefined && job.etaAt > now) parts.push(`~${formatEta(job.etaAt - now).replace('~', '')} left`);
+      if (job.etaAt !== undefined && job.etaAt > now)
+        parts.push(`~${formatEta(job.etaAt - now).replace('~', '')} left`);
       break;
     }
     case 'done':
@@ -74,9 +83,14 @@ export function jobRow(job: TrackedJob, now: number, nodeTitle?: (id: string) =>
       break;
   }
   // The time of day identifies a finished job; an active one is identified by its progress.
-  if (isFinal(job.state)) parts.push(new Date(job.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  if (isFinal(job.state))
+    parts.push(
+      new Date(job.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+    );
   const e = job.error;
-  const where = e?.nodeId ? ` — ${nodeTitle?.(e.nodeId) ?? e.nodeType ?? ''} (node #${e.nodeId})` : '';
+  const where = e?.nodeId
+    ? ` — ${nodeTitle?.(e.nodeId) ?? e.nodeType ?? ''} (node #${e.nodeId})`
+    : '';
   return {
     id: job.id,
     state: job.state,

@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { initialJobsState, jobList, jobsReducer, MAX_FINISHED, type JobsAction, type JobsState } from './jobs-state';
+import {
+  initialJobsState,
+  jobList,
+  jobsReducer,
+  MAX_FINISHED,
+  type JobsAction,
+  type JobsState,
+} from './jobs-state';
 import { snapshot } from './test-jobs';
 
-const run = (actions: JobsAction[], start: JobsState = initialJobsState()) => actions.reduce(jobsReducer, start);
+const run = (actions: JobsAction[], start: JobsState = initialJobsState()) =>
+  actions.reduce(jobsReducer, start);
 
 describe('jobsReducer', () => {
   it('takes relay snapshots as they come, with an absolute ETA', () => {
     const job = snapshot({ state: 'queued', position: 2, queueLength: 5, etaMs: 40_000 });
     const s = run([{ type: 'snapshot', job, at: 10_000 }]);
-    expect(s.jobs[job.id]).toMatchObject({ state: 'queued', position: 2, queueLength: 5, etaAt: 50_000, source: 'relay' });
+    expect(s.jobs[job.id]).toMatchObject({
+      state: 'queued',
+      position: 2,
+      queueLength: 5,
+      etaAt: 50_000,
+      source: 'relay',
+    });
   });
 
   it('walks queued → warming_up → running → fetching_outputs → done from snapshots', () => {
@@ -16,9 +30,27 @@ describe('jobsReducer', () => {
     const s = run([
       { type: 'snapshot', job: { ...base, state: 'queued', position: 1 }, at: 1 },
       { type: 'snapshot', job: { ...base, state: 'warming_up', coldStartSince: 500 }, at: 2 },
-      { type: 'snapshot', job: { ...base, state: 'running', startedAt: 900, progress: { nodeId: '3', value: 4, max: 20 } }, at: 3 },
+      {
+        type: 'snapshot',
+        job: {
+          ...base,
+          state: 'running',
+          startedAt: 900,
+          progress: { nodeId: '3', value: 4, max: 20 },
+        },
+        at: 3,
+      },
       { type: 'snapshot', job: { ...base, state: 'fetching_outputs' }, at: 4 },
-      { type: 'snapshot', job: { ...base, state: 'done', finishedAt: 1000, outputs: { '9': { images: [{ filename: 'a.png', subfolder: '', type: 'output' }] } } }, at: 5 },
+      {
+        type: 'snapshot',
+        job: {
+          ...base,
+          state: 'done',
+          finishedAt: 1000,
+          outputs: { '9': { images: [{ filename: 'a.png', subfolder: '', type: 'output' }] } },
+        },
+        at: 5,
+      },
     ]);
     const job = s.jobs[base.id]!;
     expect(job.state).toBe('done');
@@ -43,12 +75,34 @@ describe('jobsReducer', () => {
     const base = snapshot();
     const s = run([
       { type: 'snapshot', job: { ...base, state: 'queued', position: 1 }, at: 1 },
-      { type: 'comfy', message: { type: 'execution_start', data: { prompt_id: base.id, timestamp: 5 } }, at: 2 },
+      {
+        type: 'comfy',
+        message: { type: 'execution_start', data: { prompt_id: base.id, timestamp: 5 } },
+        at: 2,
+      },
       { type: 'snapshot', job: { ...base, state: 'submitting' }, at: 3 }, // sent before the start, arrived after
     ]);
     expect(s.jobs[base.id]!.state).toBe('running');
-    const later = run([{ type: 'snapshot', job: { ...base, state: 'running', startedAt: 5, progress: { nodeId: '3', value: 2, max: 9 } }, at: 4 }], s);
-    expect(later.jobs[base.id]).toMatchObject({ state: 'running', source: 'relay', progress: { value: 2 } });
+    const later = run(
+      [
+        {
+          type: 'snapshot',
+          job: {
+            ...base,
+            state: 'running',
+            startedAt: 5,
+            progress: { nodeId: '3', value: 2, max: 9 },
+          },
+          at: 4,
+        },
+      ],
+      s,
+    );
+    expect(later.jobs[base.id]).toMatchObject({
+      state: 'running',
+      source: 'relay',
+      progress: { value: 2 },
+    });
   });
 
   it('never revives a finished job from a late snapshot', () => {
@@ -64,7 +118,12 @@ describe('jobsReducer', () => {
     const base = snapshot({ state: 'running', startedAt: 5 });
     const s = run([
       { type: 'snapshot', job: base, at: 10 },
-      { type: 'poll', active: [{ id: base.id, status: 'pending', createTime: 1 }], finished: [], at: 20 },
+      {
+        type: 'poll',
+        active: [{ id: base.id, status: 'pending', createTime: 1 }],
+        finished: [],
+        at: 20,
+      },
     ]);
     expect(s.jobs[base.id]!.state).toBe('running');
   });
@@ -73,7 +132,12 @@ describe('jobsReducer', () => {
     const base = snapshot({ state: 'warming_up', coldStartSince: 3 });
     const s = run([
       { type: 'snapshot', job: base, at: 10 },
-      { type: 'poll', active: [{ id: base.id, status: 'in_progress', createTime: 1 }], finished: [], at: 20 },
+      {
+        type: 'poll',
+        active: [{ id: base.id, status: 'in_progress', createTime: 1 }],
+        finished: [],
+        at: 20,
+      },
     ]);
     expect(s.jobs[base.id]).toMatchObject({ state: 'warming_up', coldStartSince: 3 });
   });
@@ -85,15 +149,34 @@ describe('jobsReducer', () => {
       {
         type: 'poll',
         active: [],
-        finished: [{ id: base.id, status: 'failed', createTime: 1, endTime: 99, error: { message: 'boom', nodeId: '4', nodeType: 'KSampler' } }],
+        finished: [
+          {
+            id: base.id,
+            status: 'failed',
+            createTime: 1,
+            endTime: 99,
+            error: { message: 'boom', nodeId: '4', nodeType: 'KSampler' },
+          },
+        ],
         at: 20,
       },
     ]);
-    expect(s.jobs[base.id]).toMatchObject({ state: 'failed', finishedAt: 99, error: { message: 'boom', nodeId: '4' } });
+    expect(s.jobs[base.id]).toMatchObject({
+      state: 'failed',
+      finishedAt: 99,
+      error: { message: 'boom', nodeId: '4' },
+    });
   });
 
   it('adds jobs it only sees in a poll (queued in another tab or before a reload)', () => {
-    const s = run([{ type: 'poll', active: [{ id: 'a', status: 'pending', createTime: 7, priority: 3 }], finished: [], at: 1 }]);
+    const s = run([
+      {
+        type: 'poll',
+        active: [{ id: 'a', status: 'pending', createTime: 7, priority: 3 }],
+        finished: [],
+        at: 1,
+      },
+    ]);
     expect(s.jobs.a).toMatchObject({ state: 'queued', createdAt: 7, number: 3, source: 'poll' });
   });
 
@@ -111,11 +194,35 @@ describe('jobsReducer', () => {
   it('follows native ComfyUI events: start, progress, executed, error', () => {
     const id = 'p1';
     const s = run([
-      { type: 'comfy', message: { type: 'execution_start', data: { prompt_id: id, timestamp: 100 } }, at: 100 },
-      { type: 'comfy', message: { type: 'progress', data: { prompt_id: id, node: '3', value: 2, max: 20 } }, at: 110 },
-      { type: 'comfy', message: { type: 'executed', data: { prompt_id: id, node: '9', display_node: '9', output: { images: [{ filename: 'x.png', subfolder: '', type: 'output' }] } } }, at: 120 },
+      {
+        type: 'comfy',
+        message: { type: 'execution_start', data: { prompt_id: id, timestamp: 100 } },
+        at: 100,
+      },
+      {
+        type: 'comfy',
+        message: { type: 'progress', data: { prompt_id: id, node: '3', value: 2, max: 20 } },
+        at: 110,
+      },
+      {
+        type: 'comfy',
+        message: {
+          type: 'executed',
+          data: {
+            prompt_id: id,
+            node: '9',
+            display_node: '9',
+            output: { images: [{ filename: 'x.png', subfolder: '', type: 'output' }] },
+          },
+        },
+        at: 120,
+      },
     ]);
-    expect(s.jobs[id]).toMatchObject({ state: 'running', startedAt: 100, progress: { nodeId: '3', value: 2, max: 20 } });
+    expect(s.jobs[id]).toMatchObject({
+      state: 'running',
+      startedAt: 100,
+      progress: { nodeId: '3', value: 2, max: 20 },
+    });
     expect(s.jobs[id]!.outputs['9']).toBeDefined();
     const failed = run(
       [
@@ -123,21 +230,51 @@ describe('jobsReducer', () => {
           type: 'comfy',
           message: {
             type: 'execution_error',
-            data: { prompt_id: id, node_id: '3', node_type: 'KSampler', exception_message: 'CUDA out of memory\nTips: …', exception_type: 'torch.OutOfMemoryError', timestamp: 200 },
+            data: {
+              prompt_id: id,
+              node_id: '3',
+              node_type: 'KSampler',
+              exception_message: 'CUDA out of memory\nTips: …',
+              exception_type: 'torch.OutOfMemoryError',
+              timestamp: 200,
+            },
           },
           at: 200,
         },
       ],
       s,
     );
-    expect(failed.jobs[id]).toMatchObject({ state: 'failed', finishedAt: 200, error: { message: 'CUDA out of memory', nodeId: '3', nodeType: 'KSampler' } });
+    expect(failed.jobs[id]).toMatchObject({
+      state: 'failed',
+      finishedAt: 200,
+      error: { message: 'CUDA out of memory', nodeId: '3', nodeType: 'KSampler' },
+    });
   });
 
   it('prefers the relay error message over the native one', () => {
-    const base = snapshot({ state: 'failed', error: { message: 'GPU never answered', nodeId: '', nodeType: '', exceptionType: 'Timeout', exceptionMessage: '', traceback: [], currentInputs: {}, currentOutputs: [] } });
+    const base = snapshot({
+      state: 'failed',
+      error: {
+        message: 'GPU never answered',
+        nodeId: '',
+        nodeType: '',
+        exceptionType: 'Timeout',
+        exceptionMessage: '',
+        traceback: [],
+        currentInputs: {},
+        currentOutputs: [],
+      },
+    });
     const s = run([
       { type: 'snapshot', job: base, at: 1 },
-      { type: 'comfy', message: { type: 'execution_error', data: { prompt_id: base.id, node_id: '5', exception_message: 'other' } }, at: 2 },
+      {
+        type: 'comfy',
+        message: {
+          type: 'execution_error',
+          data: { prompt_id: base.id, node_id: '5', exception_message: 'other' },
+        },
+        at: 2,
+      },
     ]);
     expect(s.jobs[base.id]!.error?.message).toBe('GPU never answered');
   });
@@ -149,7 +286,14 @@ describe('jobsReducer', () => {
       {
         type: 'restore',
         jobs: [
-          { id: live.id, state: 'queued', createdAt: 0, outputs: {}, updatedAt: 0, source: 'relay' },
+          {
+            id: live.id,
+            state: 'queued',
+            createdAt: 0,
+            outputs: {},
+            updatedAt: 0,
+            source: 'relay',
+          },
           { id: 'old', state: 'done', createdAt: 0, outputs: {}, updatedAt: 0, source: 'relay' },
         ],
       },

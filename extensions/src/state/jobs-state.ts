@@ -11,7 +11,12 @@ import type { JobState, JobView, NodeUiOutput } from '../../../protocol/src/rela
 /** A job as the sidecar sends it to the browser: JobView without prompt and extraData. */
 export type JobSnapshot = Omit<JobView, 'prompt' | 'extraData'>;
 
-export type JobFailure = { message: string; nodeId: string; nodeType: string; exceptionType?: string };
+export type JobFailure = {
+  message: string;
+  nodeId: string;
+  nodeType: string;
+  exceptionType?: string;
+};
 
 export type TrackedJob = {
   id: string;
@@ -93,13 +98,22 @@ export function jobsReducer(state: JobsState, action: JobsAction): JobsState {
       return withJob(state, fromSnapshot(action.job, action.at, state.jobs[action.job.id]));
     case 'accepted':
       // Queued from the moment the server took it; anything already known about it is newer.
-      return state.jobs[action.id] ? state : advance(state, action.id, 'queued', action.at, { number: action.number });
+      return state.jobs[action.id]
+        ? state
+        : advance(state, action.id, 'queued', action.at, { number: action.number });
     case 'comfy':
       return applyComfy(state, action.message, action.at);
     case 'poll':
       return prune(applyPoll(state, action));
     case 'relay':
-      return { ...state, relay: { connected: action.connected, message: action.message, ...(action.dataLost ? { dataLost: action.dataLost } : {}) } };
+      return {
+        ...state,
+        relay: {
+          connected: action.connected,
+          message: action.message,
+          ...(action.dataLost ? { dataLost: action.dataLost } : {}),
+        },
+      };
     case 'socket':
       return state.socketOpen === action.open ? state : { ...state, socketOpen: action.open };
     case 'restore': {
@@ -121,12 +135,17 @@ function withJob(state: JobsState, job: TrackedJob | undefined): JobsState {
   return prune({ ...state, jobs: { ...state.jobs, [job.id]: job } });
 }
 
-function fromSnapshot(s: JobSnapshot, at: number, prev: TrackedJob | undefined): TrackedJob | undefined {
+function fromSnapshot(
+  s: JobSnapshot,
+  at: number,
+  prev: TrackedJob | undefined,
+): TrackedJob | undefined {
   // A terminal job is final; a late snapshot (e.g. replayed after a reconnect) cannot revive it.
   if (prev && isFinal(prev.state) && !isFinal(s.state)) return undefined;
   // Native events are what this tab saw happen; a snapshot taken before them (it can arrive after
   // them) must not move the job back, e.g. Running → Starting → Running.
-  if (prev?.source === 'comfy' && !isFinal(s.state) && rank[s.state] < rank[prev.state]) return undefined;
+  if (prev?.source === 'comfy' && !isFinal(s.state) && rank[s.state] < rank[prev.state])
+    return undefined;
   return {
     id: s.id,
     state: s.state,
@@ -137,10 +156,16 @@ function fromSnapshot(s: JobSnapshot, at: number, prev: TrackedJob | undefined):
     position: s.state === 'queued' ? s.position : undefined,
     queueLength: s.state === 'queued' ? s.queueLength : undefined,
     etaAt: s.etaMs !== undefined && !isFinal(s.state) ? at + s.etaMs : undefined,
-    coldStartSince: s.state === 'warming_up' ? (s.coldStartSince ?? prev?.coldStartSince ?? at) : undefined,
+    coldStartSince:
+      s.state === 'warming_up' ? (s.coldStartSince ?? prev?.coldStartSince ?? at) : undefined,
     progress: s.state === 'running' ? s.progress : undefined,
     error: s.error
-      ? { message: s.error.message, nodeId: s.error.nodeId, nodeType: s.error.nodeType, exceptionType: s.error.exceptionType }
+      ? {
+          message: s.error.message,
+          nodeId: s.error.nodeId,
+          nodeType: s.error.nodeType,
+          exceptionType: s.error.exceptionType,
+        }
       : undefined,
     outputs: { ...(prev?.outputs ?? {}), ...s.outputs },
     updatedAt: at,
@@ -149,14 +174,29 @@ function fromSnapshot(s: JobSnapshot, at: number, prev: TrackedJob | undefined):
 }
 
 /** Moves a job forward only; creates it if unknown (a job queued by another tab or before a reload). */
-function advance(state: JobsState, id: string, to: JobState, at: number, patch: Partial<TrackedJob> = {}): JobsState {
+function advance(
+  state: JobsState,
+  id: string,
+  to: JobState,
+  at: number,
+  patch: Partial<TrackedJob> = {},
+): JobsState {
   const prev = state.jobs[id];
   if (prev && isFinal(prev.state)) {
     // Still accept late outputs/errors for a finished job, never a state change.
-    return Object.keys(patch).length ? withJob(state, { ...prev, ...patch, state: prev.state }) : state;
+    return Object.keys(patch).length
+      ? withJob(state, { ...prev, ...patch, state: prev.state })
+      : state;
   }
   const forward = !prev || rank[to] > rank[prev.state];
-  const base: TrackedJob = prev ?? { id, state: to, createdAt: at, outputs: {}, updatedAt: at, source: 'comfy' };
+  const base: TrackedJob = prev ?? {
+    id,
+    state: to,
+    createdAt: at,
+    outputs: {},
+    updatedAt: at,
+    source: 'comfy',
+  };
   const next: TrackedJob = { ...base, ...patch, updatedAt: at };
   if (forward) {
     next.state = to;
@@ -178,20 +218,31 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function applyComfy(state: JobsState, msg: { type: string; data: Record<string, unknown> }, at: number): JobsState {
+function applyComfy(
+  state: JobsState,
+  msg: { type: string; data: Record<string, unknown> },
+  at: number,
+): JobsState {
   const d = msg.data;
   const id = str(d.prompt_id);
   if (!id) return state;
   switch (msg.type) {
     case 'execution_start':
-      return advance(state, id, 'running', at, { startedAt: state.jobs[id]?.startedAt ?? num(d.timestamp) ?? at });
+      return advance(state, id, 'running', at, {
+        startedAt: state.jobs[id]?.startedAt ?? num(d.timestamp) ?? at,
+      });
     case 'progress': {
       const nodeId = str(d.node);
       const value = num(d.value);
       const max = num(d.max);
       if (!nodeId || value === undefined || max === undefined) return state;
-      const prevType = state.jobs[id]?.progress?.nodeId === nodeId ? state.jobs[id]?.progress?.nodeType : undefined;
-      return advance(state, id, 'running', at, { progress: { nodeId, nodeType: prevType, value, max } });
+      const prevType =
+        state.jobs[id]?.progress?.nodeId === nodeId
+          ? state.jobs[id]?.progress?.nodeType
+          : undefined;
+      return advance(state, id, 'running', at, {
+        progress: { nodeId, nodeType: prevType, value, max },
+      });
     }
     case 'executed': {
       const nodeId = str(d.display_node) ?? str(d.node);
@@ -203,17 +254,27 @@ function applyComfy(state: JobsState, msg: { type: string; data: Record<string, 
       });
     }
     case 'execution_success':
-      return advance(state, id, 'done', at, { finishedAt: num(d.timestamp) ?? at, progress: undefined });
+      return advance(state, id, 'done', at, {
+        finishedAt: num(d.timestamp) ?? at,
+        progress: undefined,
+      });
     case 'execution_error': {
       const nodeId = str(d.node_id) ?? '';
       const nodeType = str(d.node_type) ?? '';
       const message = str(d.exception_message)?.split('\n')[0] ?? 'the job failed';
       const exceptionType = str(d.exception_type);
       const error = state.jobs[id]?.error ?? { message, nodeId, nodeType, exceptionType };
-      return advance(state, id, 'failed', at, { finishedAt: num(d.timestamp) ?? at, error, progress: undefined });
+      return advance(state, id, 'failed', at, {
+        finishedAt: num(d.timestamp) ?? at,
+        error,
+        progress: undefined,
+      });
     }
     case 'execution_interrupted':
-      return advance(state, id, 'cancelled', at, { finishedAt: num(d.timestamp) ?? at, progress: undefined });
+      return advance(state, id, 'cancelled', at, {
+        finishedAt: num(d.timestamp) ?? at,
+        progress: undefined,
+      });
     default:
       return state;
   }
@@ -235,7 +296,8 @@ function applyPoll(state: JobsState, action: Extract<JobsAction, { type: 'poll' 
     const prev = next.jobs[p.id];
     const to = pollState[p.status];
     // ComfyUI's "in_progress" covers submitting and warming up too: keep the richer relay state.
-    const target = to === 'running' && prev && rank[prev.state] >= rank.submitting ? prev.state : to;
+    const target =
+      to === 'running' && prev && rank[prev.state] >= rank.submitting ? prev.state : to;
     next = advance(next, p.id, target, action.at, {
       createdAt: prev?.createdAt ?? p.createTime,
       number: prev?.number ?? p.priority,
@@ -270,5 +332,7 @@ function prune(state: JobsState): JobsState {
 
 /** Jobs newest first, as the tracker lists them. */
 export function jobList(state: JobsState): TrackedJob[] {
-  return Object.values(state.jobs).sort((a, b) => b.createdAt - a.createdAt || (b.number ?? 0) - (a.number ?? 0));
+  return Object.values(state.jobs).sort(
+    (a, b) => b.createdAt - a.createdAt || (b.number ?? 0) - (a.number ?? 0),
+  );
 }

@@ -9,14 +9,16 @@ import type { JobFailure, PolledJob } from './jobs-state';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 const statuses = ['pending', 'in_progress', 'completed', 'failed', 'cancelled'] as const;
 
 export function failureFrom(e: unknown): JobFailure | undefined {
   if (!isObj(e)) return undefined;
-  const message = (str(e.exception_message) ?? '').split('\n')[0] || str(e.exception_type) || 'the job failed';
+  const message =
+    (str(e.exception_message) ?? '').split('\n')[0] || str(e.exception_type) || 'the job failed';
   return {
     message,
     nodeId: str(e.node_id) ?? (num(e.node_id) !== undefined ? String(e.node_id) : ''),
@@ -105,10 +107,14 @@ export type QueuedPrompt = { prompt: Json; extraData: Json };
 export function promptFromDetail(body: unknown, id: string): QueuedPrompt | undefined {
   if (!isObj(body)) return undefined;
   if (isObj(body.workflow) && isObj(body.workflow.prompt)) {
-    return { prompt: body.workflow.prompt, extraData: isObj(body.workflow.extra_data) ? body.workflow.extra_data : {} };
+    return {
+      prompt: body.workflow.prompt,
+      extraData: isObj(body.workflow.extra_data) ? body.workflow.extra_data : {},
+    };
   }
   const entry = isObj(body[id]) ? body[id] : undefined;
   const tuple = entry && Array.isArray(entry.prompt) ? entry.prompt : undefined;
-  if (tuple && isObj(tuple[2])) return { prompt: tuple[2], extraData: isObj(tuple[3]) ? tuple[3] : {} };
+  if (tuple && isObj(tuple[2]))
+    return { prompt: tuple[2], extraData: isObj(tuple[3]) ? tuple[3] : {} };
   return undefined;
 }

@@ -25,9 +25,16 @@ beforeAll(async () => {
     if (url.pathname === '/api/jobs') {
       if (legacy) return send(404, { error: 'not found' });
       const list = url.searchParams.get('status')!.includes('pending') ? active : finished;
-      return send(200, { jobs: list, pagination: { offset: 0, limit: 64, total: list.length, has_more: false } });
+      return send(200, {
+        jobs: list,
+        pagination: { offset: 0, limit: 64, total: list.length, has_more: false },
+      });
     }
-    if (url.pathname === '/api/queue') return send(200, { queue_running: [[1, 'legacy-run', {}, { create_time: 5 }, []]], queue_pending: [] });
+    if (url.pathname === '/api/queue')
+      return send(200, {
+        queue_running: [[1, 'legacy-run', {}, { create_time: 5 }, []]],
+        queue_pending: [],
+      });
     if (url.pathname === '/api/history') return send(200, {});
     send(404, {});
   });
@@ -64,7 +71,10 @@ describe('JobHub', () => {
   });
 
   it('polls slowly once a socket is up, and catches up when a socket reopens', async () => {
-    const hub = new JobHub({ fetch: fetchFn, intervals: { down: 20, active: 60_000, idle: 60_000 } });
+    const hub = new JobHub({
+      fetch: fetchFn,
+      intervals: { down: 20, active: 60_000, idle: 60_000 },
+    });
     hub.attach('tab1', () => undefined);
     await hub.configure({ apiBase: base });
     hub.setSocket('tab1', true);
@@ -93,7 +103,11 @@ describe('JobHub', () => {
     const first = new JobHub({ fetch: fetchFn, storage, intervals: fast });
     first.attach('t', () => undefined);
     await first.configure({ apiBase: base });
-    first.dispatch({ type: 'comfy', message: { type: 'execution_success', data: { prompt_id: 'p', timestamp: 5 } }, at: 5 });
+    first.dispatch({
+      type: 'comfy',
+      message: { type: 'execution_success', data: { prompt_id: 'p', timestamp: 5 } },
+      at: 5,
+    });
     await vi.waitFor(() => expect(storage.data.get(base)?.map((j) => j.id)).toContain('p'));
     first.close();
     const second = new JobHub({ fetch: fetchFn, storage, intervals: fast });

@@ -4,7 +4,14 @@
  * a finished job is never missed), persists to storage, and pushes every new state to the tabs.
  * Runs inside the SharedWorker (or a per-tab Worker); no DOM, injected fetch/storage/clock.
  */
-import { initialJobsState, isFinal, jobsReducer, type JobsAction, type JobsState, type TrackedJob } from '../state/jobs-state';
+import {
+  initialJobsState,
+  isFinal,
+  jobsReducer,
+  type JobsAction,
+  type JobsState,
+  type TrackedJob,
+} from '../state/jobs-state';
 import { JobSource, type FetchLike } from './job-source';
 
 export interface JobStorage {
@@ -122,7 +129,11 @@ export class JobHub {
     this.timer = undefined;
     if (!this.source || this.tabs.size === 0) return;
     const active = Object.values(this.state.jobs).some((j) => !isFinal(j.state));
-    const ms = !this.state.socketOpen ? this.intervals.down : active ? this.intervals.active : this.intervals.idle;
+    const ms = !this.state.socketOpen
+      ? this.intervals.down
+      : active
+        ? this.intervals.active
+        : this.intervals.idle;
     this.timer = setTimeout(() => void this.poll(), ms);
   }
 
@@ -151,7 +162,9 @@ export class JobHub {
     this.savePending = true;
     queueMicrotask(() => {
       this.savePending = false;
-      void this.deps.storage?.save(this.storageKey, Object.values(this.state.jobs)).catch(() => undefined);
+      void this.deps.storage
+        ?.save(this.storageKey, Object.values(this.state.jobs))
+        .catch(() => undefined);
     });
   }
 

@@ -41,12 +41,17 @@ export class JobSource {
         if (!res.ok) throw new Error(`GET /jobs: HTTP ${res.status}`);
         const active = fromJobsApiList(await res.json());
         const finished = fromJobsApiList(
-          await this.json(`/jobs?status=completed,failed,cancelled&limit=${FINISHED_PAGE}&offset=0`),
+          await this.json(
+            `/jobs?status=completed,failed,cancelled&limit=${FINISHED_PAGE}&offset=0`,
+          ),
         );
         return { active, finished, api: 'jobs' };
       }
     }
-    const [queue, history] = await Promise.all([this.json('/queue'), this.json(`/history?max_items=${FINISHED_PAGE}`)]);
+    const [queue, history] = await Promise.all([
+      this.json('/queue'),
+      this.json(`/history?max_items=${FINISHED_PAGE}`),
+    ]);
     return { active: fromQueue(queue), finished: fromHistory(history), api: 'legacy' };
   }
 }

@@ -16,9 +16,16 @@ export function startJobWorker(): JobHubHandle {
       name: 'comfyume-jobs',
     });
     worker.port.start();
-    return { hub: Comlink.wrap<HubApi>(worker.port), shared: true, close: () => worker.port.close() };
+    return {
+      hub: Comlink.wrap<HubApi>(worker.port),
+      shared: true,
+      close: () => worker.port.close(),
+    };
   }
-  const worker = new Worker(new URL('./jobs.worker.ts', import.meta.url), { type: 'module', name: 'comfyume-jobs' });
+  const worker = new Worker(new URL('./jobs.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'comfyume-jobs',
+  });
   return { hub: Comlink.wrap<HubApi>(worker), shared: false, close: () => worker.terminate() };
 }
 

@@ -31,7 +31,11 @@ export function abspath(p: string): string {
 
 /** `os.path.commonpath` for absolute paths. */
 export function commonpath(paths: string[]): string {
-  const split = paths.map((p) => normpath(p).split('/').filter((part) => part !== ''));
+  const split = paths.map((p) =>
+    normpath(p)
+      .split('/')
+      .filter((part) => part !== ''),
+  );
   const first = split[0] ?? [];
   const common: string[] = [];
   for (let i = 0; i < first.length; i++) {

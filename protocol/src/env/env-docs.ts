@@ -19,7 +19,7 @@ export type EnvVarDoc = Readonly<{
 /** The wrappers zod puts around a field (optional, default, transform, pipe …), outermost first. */
 function layers(field: z.ZodTypeAny): z.ZodTypeAny[] {
   const out: z.ZodTypeAny[] = [];
-  for (let t: z.ZodTypeAny | undefined = field; t; ) {
+  for (let t: z.ZodTypeAny | undefined = field; t;) {
     out.push(t);
     const def = t._def as {
       innerType?: z.ZodTypeAny;
@@ -57,9 +57,14 @@ export function envVarDocs(schema: z.ZodTypeAny, options: { strict?: boolean } =
     ([name, field]) => {
       const chain = layers(field);
       const description = chain.find((t) => t.description)?.description?.trim();
-      if (!description && strict) throw new Error(`${name} has no .describe('…') text in its config schema`);
-      const withDefault = chain.find((t): t is z.ZodDefault<z.ZodTypeAny> => t instanceof z.ZodDefault);
-      const enumType = chain.find((t): t is z.ZodEnum<[string, ...string[]]> => t instanceof z.ZodEnum);
+      if (!description && strict)
+        throw new Error(`${name} has no .describe('…') text in its config schema`);
+      const withDefault = chain.find(
+        (t): t is z.ZodDefault<z.ZodTypeAny> => t instanceof z.ZodDefault,
+      );
+      const enumType = chain.find(
+        (t): t is z.ZodEnum<[string, ...string[]]> => t instanceof z.ZodEnum,
+      );
       return Object.freeze({
         name,
         description: description || '(not described yet)',
@@ -89,8 +94,11 @@ export function wrapText(text: string, width: number, indent = ''): string[] {
 export function envVarTags(doc: EnvVarDoc): string {
   const notes: string[] = [];
   if (doc.choices) notes.push(`one of ${doc.choices.join(' | ')}`);
-  if (doc.default !== undefined) notes.push(doc.default === '' ? 'default empty' : `default ${doc.default}`);
-  return [doc.required ? '[required]' : '', notes.length ? `(${notes.join(', ')})` : ''].filter(Boolean).join(' ');
+  if (doc.default !== undefined)
+    notes.push(doc.default === '' ? 'default empty' : `default ${doc.default}`);
+  return [doc.required ? '[required]' : '', notes.length ? `(${notes.join(', ')})` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The environment section of a `--help`: each variable, its tags, then its description. */
@@ -98,7 +106,10 @@ export function envHelp(schema: z.ZodTypeAny, width = 100): string {
   return envVarDocs(schema, { strict: false })
     .flatMap((doc) => {
       const tags = envVarTags(doc);
-      return [`  ${doc.name}${tags ? `  ${tags}` : ''}`, ...wrapText(doc.description, width, '      ')];
+      return [
+        `  ${doc.name}${tags ? `  ${tags}` : ''}`,
+        ...wrapText(doc.description, width, '      '),
+      ];
     })
     .join('\n');
 }

@@ -65,7 +65,10 @@ export const SubmitJobRequest = z
     /** Create the job failed with this error, as ComfyUI would fail it, without reaching a GPU. */
     failure: SubmitFailure.optional(),
   })
-  .refine((r) => !(r.cachedFrom && r.failure), { message: 'cachedFrom and failure exclude each other', path: ['failure'] });
+  .refine((r) => !(r.cachedFrom && r.failure), {
+    message: 'cachedFrom and failure exclude each other',
+    path: ['failure'],
+  });
 export type SubmitJobRequest = z.input<typeof SubmitJobRequest>;
 
 export const JobResponse = z.object({ job: JobView });

@@ -70,7 +70,10 @@ export const ComfyumeConnectionMessage = z.object({
     dataLost: z.object({ detectedAt: z.number(), message: z.string() }).optional(),
   }),
 });
-export const ComfyumeMessage = z.discriminatedUnion('type', [ComfyumeJobMessage, ComfyumeConnectionMessage]);
+export const ComfyumeMessage = z.discriminatedUnion('type', [
+  ComfyumeJobMessage,
+  ComfyumeConnectionMessage,
+]);
 export type ComfyumeMessage = z.infer<typeof ComfyumeMessage>;
 
 /**

@@ -30,11 +30,18 @@ export type Lane = z.infer<typeof Lane>;
 
 export const JobId = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a canonical lowercase UUID');
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    'a canonical lowercase UUID',
+  );
 
 /** One file in a ComfyUI UI output (`executed.output.images[]` etc.), named as the user's store has it. */
 export const OutputFile = z
-  .object({ filename: z.string(), subfolder: z.string(), type: z.enum(['output', 'temp', 'input']) })
+  .object({
+    filename: z.string(),
+    subfolder: z.string(),
+    type: z.enum(['output', 'temp', 'input']),
+  })
   .passthrough();
 export type OutputFile = z.infer<typeof OutputFile>;
 
@@ -79,7 +86,12 @@ export const JobView = z.object({
   coldStartSince: z.number().optional(), // set while the GPU is warming up
   /** The node currently running and its step progress, when the backend can see it. */
   progress: z
-    .object({ nodeId: z.string(), nodeType: z.string().optional(), value: z.number(), max: z.number() })
+    .object({
+      nodeId: z.string(),
+      nodeType: z.string().optional(),
+      value: z.number(),
+      max: z.number(),
+    })
     .optional(),
   outputsToExecute: z.array(z.string()),
   executedNodes: z.array(z.string()),

@@ -18,8 +18,17 @@ const HOUR = 3_600_000;
 const SWEPT = '0f0e0d0c-0b0a-4908-8706-050403020100';
 const RECENT = '1f0e0d0c-0b0a-4908-8706-050403020100';
 const fixture = JSON.parse(
-  readFileSync(new URL('../../../protocol/src/agent/fixtures/journal.example.json', import.meta.url), 'utf8'),
-) as { jobId: string; replica: string; batches: unknown[]; heartbeat: Record<string, unknown>; cancel: unknown };
+  readFileSync(
+    new URL('../../../protocol/src/agent/fixtures/journal.example.json', import.meta.url),
+    'utf8',
+  ),
+) as {
+  jobId: string;
+  replica: string;
+  batches: unknown[];
+  heartbeat: Record<string, unknown>;
+  cancel: unknown;
+};
 
 let dir: string;
 let server: Server;
@@ -28,8 +37,13 @@ let url: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'comfyume-agent-api-'));
   const journal = join(dir, ...journalPath(fixture.jobId, 1, fixture.replica).split('/'));
-  fixture.batches.forEach((batch, i) => writeAtomic(join(journal, `0000000${i + 1}.json`), JSON.stringify(batch)));
-  writeAtomic(join(dir, 'comfyume', fixture.jobId, '.agent', 'cancel.json'), JSON.stringify(fixture.cancel));
+  fixture.batches.forEach((batch, i) =>
+    writeAtomic(join(journal, `0000000${i + 1}.json`), JSON.stringify(batch)),
+  );
+  writeAtomic(
+    join(dir, 'comfyume', fixture.jobId, '.agent', 'cancel.json'),
+    JSON.stringify(fixture.cancel),
+  );
   const backend = {
     name: 'serverless',
     replicas: () => [{ ...fixture.heartbeat, state: 'live', lastSeenAt: Date.now() }],
@@ -66,7 +80,9 @@ describe('agent admin API', () => {
     const response = await get('/api/admin/replicas', ADMIN);
     expect(response.status).toBe(200);
     const body = ReplicasResponse.parse(await response.json());
-    expect(body.replicas.map((r) => [r.replica, r.state, r.comfyui])).toEqual([[fixture.replica, 'live', '0.27.0']]);
+    expect(body.replicas.map((r) => [r.replica, r.state, r.comfyui])).toEqual([
+      [fixture.replica, 'live', '0.27.0'],
+    ]);
   });
 
   it("reads a job's agent log from the shared volume, one line per record, images summarised", async () => {
@@ -77,18 +93,26 @@ describe('agent admin API', () => {
     expect(attempt).toMatchObject({ attempt: 1, replica: fixture.replica, omitted: 0 });
     expect(attempt!.entries.map((e) => e.what)).toContain('execution_success');
     expect(attempt!.entries.find((e) => e.what === 'progress')?.detail).toBe('node 3 1/2');
-    expect(attempt!.entries.find((e) => e.kind === 'preview')?.detail).toMatch(/^node 3, \d+ KB image\/jpeg$/);
+    expect(attempt!.entries.find((e) => e.kind === 'preview')?.detail).toMatch(
+      /^node 3, \d+ KB image\/jpeg$/,
+    );
     expect(JSON.stringify(log)).not.toContain('/9j/'); // no image bytes
     expect(log.cancel).toMatchObject({ attempt: 1, reason: 'user' });
   });
 
-  it('says plainly when a job\'s journal was swept after SFS_RETENTION_H, and only then', async () => {
-    const swept = AgentLogResponse.parse(await (await get(`/api/admin/jobs/${SWEPT}/agent-log`, ADMIN)).json());
+  it("says plainly when a job's journal was swept after SFS_RETENTION_H, and only then", async () => {
+    const swept = AgentLogResponse.parse(
+      await (await get(`/api/admin/jobs/${SWEPT}/agent-log`, ADMIN)).json(),
+    );
     expect(swept.attempts).toEqual([]);
     expect(swept.removed).toMatchObject({ retentionH: 24 });
-    const recent = AgentLogResponse.parse(await (await get(`/api/admin/jobs/${RECENT}/agent-log`, ADMIN)).json());
+    const recent = AgentLogResponse.parse(
+      await (await get(`/api/admin/jobs/${RECENT}/agent-log`, ADMIN)).json(),
+    );
     expect(recent.removed).toBeUndefined(); // no journal, but not for the sweeper's sake
-    const kept = AgentLogResponse.parse(await (await get(`/api/admin/jobs/${fixture.jobId}/agent-log`, ADMIN)).json());
+    const kept = AgentLogResponse.parse(
+      await (await get(`/api/admin/jobs/${fixture.jobId}/agent-log`, ADMIN)).json(),
+    );
     expect(kept.removed).toBeUndefined(); // old, but its folder is still there
   });
 

@@ -6,7 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { JobId, type AgentLogResponse, type ErrorBody, type ErrorCode, type ReplicasResponse } from '../../../protocol/src/index';
+import {
+  JobId,
+  type AgentLogResponse,
+  type ErrorBody,
+  type ErrorCode,
+  type ReplicasResponse,
+} from '../../../protocol/src/index';
 import { bearer, verifyToken } from '../../../kit/user-token';
 import type { Backend } from '../backends/backend';
 import type { ServerlessBackend } from '../backends/serverless';
@@ -31,18 +37,26 @@ const isServerless = (backend: Backend): backend is ServerlessBackend =>
   typeof (backend as Partial<ServerlessBackend>).replicas === 'function';
 
 /** Every replica the serverless backends' heartbeat reads know (for the API and the gauges). */
-export const replicasOf = (backends: Backend[]) => backends.filter(isServerless).flatMap((b) => b.replicas());
+export const replicasOf = (backends: Backend[]) =>
+  backends.filter(isServerless).flatMap((b) => b.replicas());
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 const refusal = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
 
 /** An empty log of a job that finished longer ago than the retention: its folder was swept, say so. */
-async function explainSwept(log: AgentLogResponse, sweep: AgentApiDeps['sweep']): Promise<AgentLogResponse> {
+async function explainSwept(
+  log: AgentLogResponse,
+  sweep: AgentApiDeps['sweep'],
+): Promise<AgentLogResponse> {
   if (!sweep || sweep.retentionMs <= 0 || log.attempts.length > 0 || log.cancel) return log;
   const finishedAt = await sweep.finishedAt(log.jobId).catch(() => undefined); // Redis down: the plain empty log
   if (finishedAt === undefined || Date.now() - finishedAt <= sweep.retentionMs) return log;
@@ -80,7 +94,11 @@ export function createAgentApi(deps: AgentApiDeps): AgentApi {
       async (log) => send(res, 200, await explainSwept(log, deps.sweep)),
       (error: unknown) => {
         deps.logger.warn({ err: (error as Error).message, jobId }, 'reading the agent log failed');
-        send(res, 500, refusal('internal', 'the agent log could not be read; the error is in the relay log'));
+        send(
+          res,
+          500,
+          refusal('internal', 'the agent log could not be read; the error is in the relay log'),
+        );
       },
     );
     return true;

@@ -6,7 +6,8 @@
  */
 
 /** `<base>` for attempt 1, `<base>#<n>` after a resubmit. */
-export const backendRefOf = (base: string, attempt: number) => (attempt > 1 ? `${base}#${attempt}` : base);
+export const backendRefOf = (base: string, attempt: number) =>
+  attempt > 1 ? `${base}#${attempt}` : base;
 
 /** The attempt a backendRef names (1 without `#<n>`, or when it is not 1…99). */
 export function attemptOf(backendRef: string | undefined): number {

@@ -5,7 +5,13 @@
  * Every implementation passes test/integration/backends.conformance.test.ts.
  */
 import type { Logger } from 'pino';
-import type { BackendKind, BackendState, JobError, JobFact, NodeUiOutput } from '../../../protocol/src/index';
+import type {
+  BackendKind,
+  BackendState,
+  JobError,
+  JobFact,
+  NodeUiOutput,
+} from '../../../protocol/src/index';
 
 /** What a backend needs of a job: already validated, inputs already uploaded to the relay. */
 export type RunnableJob = {
@@ -60,7 +66,9 @@ export type RunContext = {
     meta?: { display_node_id?: string; parent_node_id?: string | null; real_node_id?: string },
   ): void;
   /** Copy a found output into the user's store (naming as ComfyUI would), once per file. Returns the UI item. */
-  storeOutput(found: FoundOutput): Promise<{ filename: string; subfolder: string; type: 'output' | 'temp' }>;
+  storeOutput(
+    found: FoundOutput,
+  ): Promise<{ filename: string; subfolder: string; type: 'output' | 'temp' }>;
 };
 
 export type RunResult = {

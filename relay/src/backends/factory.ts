@@ -19,16 +19,28 @@ export async function createBackends(config: Config, deps: BackendDeps): Promise
       // One set of peers: a job whose GPU died is resubmitted to another of them.
       const peers = new DirectPeers<DirectBackend>();
       const backends = config.gpuUrls.map(
-        (url) => new DirectBackend({ url, capacity: config.gpuCapacity, coldStartBudgetMs: config.coldStartBudgetMs, logger, health: config.gpuHealth, peers }),
+        (url) =>
+          new DirectBackend({
+            url,
+            capacity: config.gpuCapacity,
+            coldStartBudgetMs: config.coldStartBudgetMs,
+            logger,
+            health: config.gpuHealth,
+            peers,
+          }),
       );
-      return { backends, close: async () => void (await Promise.all(backends.map((b) => b.close()))) };
+      return {
+        backends,
+        close: async () => void (await Promise.all(backends.map((b) => b.close()))),
+      };
     }
     case 'simulated':
       return createSimulatedBackends(config, logger);
     case 'serverless': {
       const { createServerlessBackend } = await import('./serverless');
       const s = config.serverless;
-      if (!s.endpoint || !s.sfsOutputDir) throw new Error('serverless mode needs SERVERLESS_ENDPOINT and SFS_OUTPUT_DIR');
+      if (!s.endpoint || !s.sfsOutputDir)
+        throw new Error('serverless mode needs SERVERLESS_ENDPOINT and SFS_OUTPUT_DIR');
       const backend = createServerlessBackend(
         {
           endpoint: s.endpoint,

@@ -42,7 +42,14 @@ it('waits for the GPU the first time, then serves the stored copy at once while 
   const key = `${server.prefix()}object_info`;
   let clock = 1_000;
   const first = gpu(['SaveImage', 'KSampler']);
-  const cache = new ObjectInfoCache({ redis, key, backends: [first.backend], logger: pino({ level: 'silent' }), freshMs: 100, now: () => clock });
+  const cache = new ObjectInfoCache({
+    redis,
+    key,
+    backends: [first.backend],
+    logger: pino({ level: 'silent' }),
+    freshMs: 100,
+    now: () => clock,
+  });
   expect(Object.keys(await cache.get())).toEqual(['SaveImage', 'KSampler']);
   expect(first.calls.count).toBe(1);
 
@@ -50,19 +57,39 @@ it('waits for the GPU the first time, then serves the stored copy at once while 
   const cold = gpu(['SaveImage', 'KSampler', 'NewNode']);
   cold.coldStart();
   clock += 1_000;
-  const restarted = new ObjectInfoCache({ redis, key, backends: [cold.backend], logger: pino({ level: 'silent' }), freshMs: 100, now: () => clock });
+  const restarted = new ObjectInfoCache({
+    redis,
+    key,
+    backends: [cold.backend],
+    logger: pino({ level: 'silent' }),
+    freshMs: 100,
+    now: () => clock,
+  });
   expect(Object.keys(await restarted.get())).toEqual(['SaveImage', 'KSampler']);
   expect(cold.calls.count).toBe(1); // a background refresh is under way, not awaited
 
   cold.warm();
-  await expect.poll(async () => Object.keys(JSON.parse((await redis.get(key)) ?? '{}').value ?? {})).toContain('NewNode');
+  await expect
+    .poll(async () => Object.keys(JSON.parse((await redis.get(key)) ?? '{}').value ?? {}))
+    .toContain('NewNode');
   expect(Object.keys(await restarted.get())).toContain('NewNode');
 });
 
 it('says which GPU failed when there is no copy and no GPU answers', async () => {
-  const broken = { name: 'gpu-a', objectInfo: async () => Promise.reject(new Error('connect ECONNREFUSED')) } as unknown as Backend;
-  const cache = new ObjectInfoCache({ redis, key: `${server.prefix()}object_info`, backends: [broken], logger: pino({ level: 'silent' }) });
-  await expect(cache.get()).rejects.toMatchObject({ code: 'backend_unavailable', message: expect.stringContaining('gpu-a: connect ECONNREFUSED') });
+  const broken = {
+    name: 'gpu-a',
+    objectInfo: async () => Promise.reject(new Error('connect ECONNREFUSED')),
+  } as unknown as Backend;
+  const cache = new ObjectInfoCache({
+    redis,
+    key: `${server.prefix()}object_info`,
+    backends: [broken],
+    logger: pino({ level: 'silent' }),
+  });
+  await expect(cache.get()).rejects.toMatchObject({
+    code: 'backend_unavailable',
+    message: expect.stringContaining('gpu-a: connect ECONNREFUSED'),
+  });
 });
 
 /** A GPU answering listings through readComfy, counting what it was asked. */
@@ -78,7 +105,9 @@ function listingGpu(answers: Record<string, unknown>) {
     readComfy: async (path: string) => {
       asked.push(path);
       await slow;
-      return path in answers ? { status: 200, body: answers[path] } : { status: 404, body: undefined };
+      return path in answers
+        ? { status: 200, body: answers[path] }
+        : { status: 404, body: undefined };
     },
   } as unknown as Backend;
   return { backend, asked, answers, hang: () => (slow = new Promise<void>(() => undefined)) };
@@ -86,7 +115,13 @@ function listingGpu(answers: Record<string, unknown>) {
 
 it('a fresh read asks the GPU itself (not its cached copy), and is bounded when the GPU is slow', async () => {
   const g = listingGpu({ '/object_info': { SaveImage: {} } });
-  const cache = new ObjectInfoCache({ redis, key: `${server.prefix()}object_info`, backends: [g.backend], logger: pino({ level: 'silent' }), freshWaitMs: 200 });
+  const cache = new ObjectInfoCache({
+    redis,
+    key: `${server.prefix()}object_info`,
+    backends: [g.backend],
+    logger: pino({ level: 'silent' }),
+    freshWaitMs: 200,
+  });
   expect(Object.keys(await cache.get())).toEqual(['SaveImage']);
   expect(g.asked).toEqual(['objectInfo()']); // plain reads may use the backend's own short-lived copy
   g.answers['/object_info'] = { SaveImage: {}, GpuOnlyNode: {} };
@@ -98,15 +133,32 @@ it('a fresh read asks the GPU itself (not its cached copy), and is bounded when 
 });
 
 it('model listings: folders the GPU lists are read and kept; any other folder is a 404 without asking', async () => {
-  const g = listingGpu({ '/models': ['checkpoints', 'loras'], '/models/checkpoints': ['gpu.safetensors'], '/embeddings': ['neg'] });
+  const g = listingGpu({
+    '/models': ['checkpoints', 'loras'],
+    '/models/checkpoints': ['gpu.safetensors'],
+    '/embeddings': ['neg'],
+  });
   const key = `${server.prefix()}object_info`;
-  const cache = new ObjectInfoCache({ redis, key, backends: [g.backend], logger: pino({ level: 'silent' }) });
+  const cache = new ObjectInfoCache({
+    redis,
+    key,
+    backends: [g.backend],
+    logger: pino({ level: 'silent' }),
+  });
   expect(await cache.read('/models/checkpoints')).toEqual(['gpu.safetensors']);
   expect(await cache.read('/embeddings')).toEqual(['neg']);
-  expect(JSON.parse((await redis.get(`${key}:/models/checkpoints`)) ?? '{}').value).toEqual(['gpu.safetensors']);
+  expect(JSON.parse((await redis.get(`${key}:/models/checkpoints`)) ?? '{}').value).toEqual([
+    'gpu.safetensors',
+  ]);
   await expect(cache.read('/models/nope')).rejects.toMatchObject({ code: 'not_found' });
   expect(g.asked).not.toContain('/models/nope');
-  for (const bad of ['/models/..', '/models/../x', '/object_info/SaveImage', '/view', '/models/a/b']) {
+  for (const bad of [
+    '/models/..',
+    '/models/../x',
+    '/object_info/SaveImage',
+    '/view',
+    '/models/a/b',
+  ]) {
     await expect(cache.read(bad), bad).rejects.toMatchObject({ code: 'bad_request' });
   }
 });

@@ -65,7 +65,8 @@ export class ObjectInfoCache {
 
   /** A GPU route's last good answer; waits for the GPU only when there is none (or `fresh`, bounded). */
   async read(path: string, options: { fresh?: boolean } = {}): Promise<unknown> {
-    if (!isGpuRoute(path)) throw new RelayError('bad_request', `${path} is not a GPU listing the relay serves`);
+    if (!isGpuRoute(path))
+      throw new RelayError('bad_request', `${path} is not a GPU listing the relay serves`);
     const folder = FOLDER_ROUTE.exec(path)?.[1];
     if (folder) await this.checkFolder(path, folder);
     let copy = this.copies.get(path) ?? (await this.readStored(path));
@@ -73,7 +74,9 @@ export class ObjectInfoCache {
     if (!copy) return this.fetch(path, { uncached: options.fresh }); // first ever: nothing to serve but the GPU's own answer
     if (options.fresh) {
       const fresh = this.fetch(path, { uncached: true });
-      const waited = await Promise.race([fresh, delay(this.options.freshWaitMs ?? 10_000)]).catch(() => undefined);
+      const waited = await Promise.race([fresh, delay(this.options.freshWaitMs ?? 10_000)]).catch(
+        () => undefined,
+      );
       copy = this.copies.get(path) ?? copy;
       return waited ?? copy.value;
     }
@@ -102,7 +105,12 @@ export class ObjectInfoCache {
           this.copies.set(path, copy);
           await this.options.redis
             .set(this.storeKey(path), JSON.stringify(copy))
-            .catch((error: Error) => this.options.logger.warn({ err: error.message, path }, 'could not store a GPU listing in Redis'));
+            .catch((error: Error) =>
+              this.options.logger.warn(
+                { err: error.message, path },
+                'could not store a GPU listing in Redis',
+              ),
+            );
           return value;
         } catch (error) {
           if (error instanceof GpuNotFound) throw error;
@@ -110,7 +118,10 @@ export class ObjectInfoCache {
         }
       }
       this.options.logger.warn({ errors, path }, 'no GPU answered');
-      throw new RelayError('backend_unavailable', `no GPU answered ${path} (${errors.join('; ') || 'no backends'})`);
+      throw new RelayError(
+        'backend_unavailable',
+        `no GPU answered ${path} (${errors.join('; ') || 'no backends'})`,
+      );
     })().finally(() => this.refreshing.delete(path));
     this.refreshing.set(path, flight);
     return flight;
@@ -121,7 +132,8 @@ export class ObjectInfoCache {
     if (!backend.readComfy) throw new Error(`backend ${backend.name} cannot read ${path}`);
     const { status, body } = await backend.readComfy(path);
     if (status === 404) throw new GpuNotFound(path);
-    if (status !== 200 || body === undefined || typeof body === 'string') throw new Error(`${path} answered HTTP ${status}`);
+    if (status !== 200 || body === undefined || typeof body === 'string')
+      throw new Error(`${path} answered HTTP ${status}`);
     return body;
   }
 
@@ -134,7 +146,8 @@ export class ObjectInfoCache {
       const raw = await this.options.redis.get(this.storeKey(path));
       if (!raw) return undefined;
       const parsed = JSON.parse(raw) as { at?: unknown; value?: unknown };
-      if (typeof parsed.at !== 'number' || parsed.value === undefined || parsed.value === null) return undefined;
+      if (typeof parsed.at !== 'number' || parsed.value === undefined || parsed.value === null)
+        return undefined;
       return { at: parsed.at, value: parsed.value };
     } catch {
       return undefined; // Redis away or a damaged copy: fall back to asking the GPU

@@ -157,7 +157,10 @@ export function createServerlessBackend(
         try {
           writeCancelMarker(config.sfsOutputDir, jobId, 99, 'user');
         } catch (error) {
-          logger.warn({ jobId, err: (error as Error).message }, 'could not write the cancel marker');
+          logger.warn(
+            { jobId, err: (error as Error).message },
+            'could not write the cancel marker',
+          );
         }
         if ([1, 2, 3].some((attempt) => fleet.holderOf(jobId, attempt))) return;
       }
@@ -187,7 +190,10 @@ export function createServerlessBackend(
     },
 
     async readComfy(path: string): Promise<{ status: number; body: unknown }> {
-      const reply = await endpoint.withColdStart(path, () => endpoint.request('GET', path), { budgetMs: config.coldStartBudgetMs, signal: closing.signal });
+      const reply = await endpoint.withColdStart(path, () => endpoint.request('GET', path), {
+        budgetMs: config.coldStartBudgetMs,
+        signal: closing.signal,
+      });
       return { status: reply.status, body: reply.body };
     },
 

@@ -7,7 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/src/app';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../../simulator/src/app';
 import type { Config } from '../config';
 import type { Backend } from './backend';
 import { DirectBackend } from './direct/direct';

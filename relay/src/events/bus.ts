@@ -15,7 +15,10 @@ export class Bus {
     private readonly sub: Redis,
     private readonly keys: Keys,
     private readonly logger: Logger,
-    handlers: { preview(userId: string, frame: Buffer): void; control(message: ControlMessage): void },
+    handlers: {
+      preview(userId: string, frame: Buffer): void;
+      control(message: ControlMessage): void;
+    },
   ) {
     const previewPrefix = keys.previewChannel('');
     sub.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, message: Buffer) => {
@@ -30,8 +33,16 @@ export class Bus {
       }
     });
     // ioredis re-subscribes by itself after a reconnect.
-    sub.psubscribe(keys.previewPattern).catch((error: Error) => logger.warn({ err: error.message }, 'preview subscribe failed (will retry on reconnect)'));
-    sub.subscribe(keys.controlChannel).catch((error: Error) => logger.warn({ err: error.message }, 'control subscribe failed (will retry on reconnect)'));
+    sub
+      .psubscribe(keys.previewPattern)
+      .catch((error: Error) =>
+        logger.warn({ err: error.message }, 'preview subscribe failed (will retry on reconnect)'),
+      );
+    sub
+      .subscribe(keys.controlChannel)
+      .catch((error: Error) =>
+        logger.warn({ err: error.message }, 'control subscribe failed (will retry on reconnect)'),
+      );
   }
 
   /** Fire and forget: a preview nobody can take is simply dropped. */

@@ -50,39 +50,72 @@ export class EventHub {
     if (url.pathname !== '/api/events') return false;
     const principal = this.options.authenticate(req);
     if (!principal) {
-      refuse(socket, 401, 'unauthorized', 'a valid relay token is required: Authorization: Bearer <token>');
+      refuse(
+        socket,
+        401,
+        'unauthorized',
+        'a valid relay token is required: Authorization: Bearer <token>',
+      );
       return true;
     }
     const since = url.searchParams.get('since') ?? undefined;
     if (since !== undefined && since !== '' && !STREAM_ID.test(since)) {
-      refuse(socket, 400, 'bad_request', `since="${since}" is not an event id (like 1712345678901-0)`);
+      refuse(
+        socket,
+        400,
+        'bad_request',
+        `since="${since}" is not an event id (like 1712345678901-0)`,
+      );
       return true;
     }
     const wantsPreviews = url.searchParams.get('previews') !== '0';
     this.wss.handleUpgrade(req, socket, head, (ws) =>
       this.accept(ws, principal, since || undefined, wantsPreviews).catch((error: Error) => {
         this.options.logger.warn({ err: error.message }, 'event socket setup failed');
-        ws.close(1011, 'the relay could not set up this event socket; reconnect with the same since');
+        ws.close(
+          1011,
+          'the relay could not set up this event socket; reconnect with the same since',
+        );
       }),
     );
     return true;
   }
 
-  private async accept(ws: WebSocket, principal: Principal, since: string | undefined, wantsPreviews: boolean): Promise<void> {
-    const client: Client = { ws, principal, lastId: since, pending: since ? [] : undefined, alive: true, wantsPreviews };
+  private async accept(
+    ws: WebSocket,
+    principal: Principal,
+    since: string | undefined,
+    wantsPreviews: boolean,
+  ): Promise<void> {
+    const client: Client = {
+      ws,
+      principal,
+      lastId: since,
+      pending: since ? [] : undefined,
+      alive: true,
+      wantsPreviews,
+    };
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
-    ws.on('error', (error) => this.options.logger.debug({ err: error.message }, 'event socket error'));
+    ws.on('error', (error) =>
+      this.options.logger.debug({ err: error.message }, 'event socket error'),
+    );
     ws.on('close', () => this.clients.delete(client));
     ws.on('message', () => undefined); // clients have nothing to say; ignore
     if (!since) return;
     try {
       // Registered before the replay read, so anything appended meanwhile is in the replay or in `pending`.
-      const events = await this.options.replay(principal.kind === 'user' ? principal.userId : undefined, since);
+      const events = await this.options.replay(
+        principal.kind === 'user' ? principal.userId : undefined,
+        since,
+      );
       for (const event of events) this.sendText(client, event);
     } catch (error) {
       this.options.logger.warn({ err: (error as Error).message }, 'event replay failed');
-      ws.close(1011, 'replay failed: the relay cannot read its event log right now; reconnect with the same since');
+      ws.close(
+        1011,
+        'replay failed: the relay cannot read its event log right now; reconnect with the same since',
+      );
       return;
     }
     const held = client.pending ?? [];
@@ -113,7 +146,12 @@ export class EventHub {
   preview(userId: string, frame: Buffer): void {
     const cap = this.options.maxBufferedBytes ?? 2 * 1024 * 1024;
     for (const client of this.clients) {
-      if (!client.wantsPreviews || !this.sees(client, userId) || client.ws.readyState !== client.ws.OPEN) continue;
+      if (
+        !client.wantsPreviews ||
+        !this.sees(client, userId) ||
+        client.ws.readyState !== client.ws.OPEN
+      )
+        continue;
       if (client.pending || client.ws.bufferedAmount > cap) {
         this.stats.droppedPreviews++;
         continue;

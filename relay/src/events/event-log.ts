@@ -11,10 +11,15 @@ import type { RedisJobStore } from '../store/redis-job-store';
 import { guard } from '../store/redis';
 
 /** An event as appended: everything but the id the stream assigns. */
-export type NewEvent = RelayEvent extends infer E ? (E extends RelayEvent ? Omit<E, 'id'> : never) : never;
+export type NewEvent = RelayEvent extends infer E
+  ? E extends RelayEvent
+    ? Omit<E, 'id'>
+    : never
+  : never;
 export type TailListener = (userId: string, event: RelayEvent) => void;
 
-const parse = (id: string, json: string): RelayEvent => ({ ...(JSON.parse(json) as NewEvent), id }) as RelayEvent;
+const parse = (id: string, json: string): RelayEvent =>
+  ({ ...(JSON.parse(json) as NewEvent), id }) as RelayEvent;
 
 export class EventLog {
   private cursor: string | undefined;
@@ -34,7 +39,8 @@ export class EventLog {
 
   /** Every stored event after `since` (exclusive), oldest first: the user's stream, or all users' for admin. */
   async replay(userId: string | undefined, since: string, pageSize = 500): Promise<RelayEvent[]> {
-    const key = userId === undefined ? this.store.keys.eventsAll : this.store.keys.eventsUser(userId);
+    const key =
+      userId === undefined ? this.store.keys.eventsAll : this.store.keys.eventsUser(userId);
     const out: RelayEvent[] = [];
     let from = `(${since}`;
     for (;;) {
@@ -60,7 +66,15 @@ export class EventLog {
           const last = await this.tailRedis.xrevrange(key, '+', '-', 'COUNT', 1);
           this.cursor = last[0]?.[0] ?? '0-0';
         }
-        const result = await this.tailRedis.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', key, this.cursor);
+        const result = await this.tailRedis.xread(
+          'COUNT',
+          1000,
+          'BLOCK',
+          1000,
+          'STREAMS',
+          key,
+          this.cursor,
+        );
         for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) {
             this.cursor = id;

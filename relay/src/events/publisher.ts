@@ -23,11 +23,24 @@ export class Publisher {
     await this.log.append(job.userId, { type: 'job', job: view });
   }
 
-  async comfy(job: Pick<StoredJob, 'id' | 'userId' | 'clientId'>, message: ComfyEvent['message']): Promise<void> {
-    await this.log.append(job.userId, { type: 'comfy', jobId: job.id, clientId: job.clientId, message });
+  async comfy(
+    job: Pick<StoredJob, 'id' | 'userId' | 'clientId'>,
+    message: ComfyEvent['message'],
+  ): Promise<void> {
+    await this.log.append(job.userId, {
+      type: 'comfy',
+      jobId: job.id,
+      clientId: job.clientId,
+      message,
+    });
   }
 
   async fact(job: Pick<StoredJob, 'id' | 'userId' | 'clientId'>, fact: JobFact): Promise<void> {
-    await this.log.append(job.userId, { type: 'fact', jobId: job.id, clientId: job.clientId, fact });
+    await this.log.append(job.userId, {
+      type: 'fact',
+      jobId: job.id,
+      clientId: job.clientId,
+      fact,
+    });
   }
 }

@@ -29,8 +29,14 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
   app.use(
     pinoHttp({
       logger: logger.child({ mod: 'http' }),
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+      serializers: {
+        req: (req: { method: string; url: string }) => ({
+          method: req.method,
+          url: req.url.split('?')[0],
+        }),
+      },
     }),
   );
 
@@ -43,9 +49,18 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
 
   const authenticate = (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req.headers.authorization);
-    const principal = token ? verifyToken(token, services.config.relaySecret, services.config.adminToken) : undefined;
+    const principal = token
+      ? verifyToken(token, services.config.relaySecret, services.config.adminToken)
+      : undefined;
     if (!principal) {
-      next(new RelayError('unauthorized', token ? 'the relay token is not valid (check RELAY_SECRET and the user id)' : 'send Authorization: Bearer <token> (comfyume token <user> prints one)'));
+      next(
+        new RelayError(
+          'unauthorized',
+          token
+            ? 'the relay token is not valid (check RELAY_SECRET and the user id)'
+            : 'send Authorization: Bearer <token> (comfyume token <user> prints one)',
+        ),
+      );
       return;
     }
     const revoked = services.revocations?.refusal(principal);
@@ -64,7 +79,8 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
       type: () => true,
       // Before JSON.parse: a body nested too deep would overflow the stack when the job is stored.
       verify: (_req, _res, buf) => {
-        if (nestsDeeperThan(buf, MAX_JSON_DEPTH)) throw new RelayError('too_deep', tooDeepMessage(MAX_JSON_DEPTH));
+        if (nestsDeeperThan(buf, MAX_JSON_DEPTH))
+          throw new RelayError('too_deep', tooDeepMessage(MAX_JSON_DEPTH));
       },
     }),
     raw: express.raw({ limit, type: () => true }),
@@ -72,24 +88,34 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
   };
 
   for (const route of routes) {
-    app[route.method](route.path, (req, res, next) => authenticate(req, res, next), parsers[route.body], async (req: Request, res: Response) => {
-      const result = await route.handler(
-        {
-          principal: res.locals.principal as Principal,
-          params: req.params as Record<string, string>,
-          query: req.query as Record<string, string | undefined>,
-          body: route.body === 'none' ? undefined : req.body,
-        },
-        services,
-      );
-      if ('file' in result) {
-        res.status(result.status);
-        res.sendFile(result.file, { headers: result.headers, dotfiles: 'allow', acceptRanges: true, cacheControl: false });
-        return;
-      }
-      if (result.body === undefined) res.status(result.status).end();
-      else res.status(result.status).json(result.body);
-    });
+    app[route.method](
+      route.path,
+      (req, res, next) => authenticate(req, res, next),
+      parsers[route.body],
+      async (req: Request, res: Response) => {
+        const result = await route.handler(
+          {
+            principal: res.locals.principal as Principal,
+            params: req.params as Record<string, string>,
+            query: req.query as Record<string, string | undefined>,
+            body: route.body === 'none' ? undefined : req.body,
+          },
+          services,
+        );
+        if ('file' in result) {
+          res.status(result.status);
+          res.sendFile(result.file, {
+            headers: result.headers,
+            dotfiles: 'allow',
+            acceptRanges: true,
+            cacheControl: false,
+          });
+          return;
+        }
+        if (result.body === undefined) res.status(result.status).end();
+        else res.status(result.status).json(result.body);
+      },
+    );
   }
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -103,13 +129,28 @@ export function createExpressApp(services: Services, logger: Logger): express.Ex
     }
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large')
-      return sendError(res, new RelayError('body_too_large', `the request body is over ${Math.round(limit / 1024 / 1024)} MB (RELAY_MAX_BODY_MB)`));
+      return sendError(
+        res,
+        new RelayError(
+          'body_too_large',
+          `the request body is over ${Math.round(limit / 1024 / 1024)} MB (RELAY_MAX_BODY_MB)`,
+        ),
+      );
     if (type === 'entity.parse.failed')
-      return sendError(res, new RelayError('invalid_json', `the request body is not valid JSON: ${(error as Error).message}`));
+      return sendError(
+        res,
+        new RelayError(
+          'invalid_json',
+          `the request body is not valid JSON: ${(error as Error).message}`,
+        ),
+      );
     if (error instanceof RelayError) return sendError(res, error);
     if (isRedisConnectionError(error)) return sendError(res, new RedisUnavailableError(error));
     req.log?.error({ err: error }, 'unhandled error');
-    sendError(res, new RelayError('internal', 'the relay failed unexpectedly; the error is in its log'));
+    sendError(
+      res,
+      new RelayError('internal', 'the relay failed unexpectedly; the error is in its log'),
+    );
   });
   return app;
 }

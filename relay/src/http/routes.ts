@@ -4,7 +4,12 @@ import { putInput, view } from './handlers/files';
 import { gpuListing, objectInfo, queueStatus } from './handlers/status';
 import type { Handler } from './types';
 
-export type Route = { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string; body: 'json' | 'raw' | 'none'; handler: Handler };
+export type Route = {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  body: 'json' | 'raw' | 'none';
+  handler: Handler;
+};
 
 export const routes: Route[] = [
   { method: 'post', path: '/api/jobs', body: 'json', handler: submitJob },
@@ -18,7 +23,17 @@ export const routes: Route[] = [
   { method: 'get', path: '/api/gpu/models', body: 'none', handler: gpuListing('/models') },
   { method: 'get', path: '/api/gpu/models/:folder', body: 'none', handler: gpuListing('/models') },
   { method: 'get', path: '/api/gpu/embeddings', body: 'none', handler: gpuListing('/embeddings') },
-  { method: 'get', path: '/api/gpu/experiment/models', body: 'none', handler: gpuListing('/experiment/models') },
-  { method: 'get', path: '/api/gpu/experiment/models/:folder', body: 'none', handler: gpuListing('/experiment/models') },
+  {
+    method: 'get',
+    path: '/api/gpu/experiment/models',
+    body: 'none',
+    handler: gpuListing('/experiment/models'),
+  },
+  {
+    method: 'get',
+    path: '/api/gpu/experiment/models/:folder',
+    body: 'none',
+    handler: gpuListing('/experiment/models'),
+  },
   { method: 'get', path: '/api/queue/status', body: 'none', handler: queueStatus },
 ];

@@ -14,14 +14,19 @@ export class InputStore {
   constructor(readonly root: string) {}
 
   path(userId: string, sha256: string): string {
-    if (!SHA256.test(sha256)) throw new RelayError('bad_request', `"${sha256}" is not a lowercase hex sha256`);
+    if (!SHA256.test(sha256))
+      throw new RelayError('bad_request', `"${sha256}" is not a lowercase hex sha256`);
     return join(this.root, userId, sha256);
   }
 
   async put(userId: string, sha256: string, bytes: Buffer): Promise<void> {
     const target = this.path(userId, sha256);
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256) throw new RelayError('bad_request', `the uploaded bytes hash to ${actual}, not ${sha256}; upload the file the URL names`);
+    if (actual !== sha256)
+      throw new RelayError(
+        'bad_request',
+        `the uploaded bytes hash to ${actual}, not ${sha256}; upload the file the URL names`,
+      );
     if (await this.has(userId, sha256)) return;
     await mkdir(join(this.root, userId), { recursive: true });
     const tmp = `${target}.${randomUUID()}.part`;

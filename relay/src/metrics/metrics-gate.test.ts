@@ -8,11 +8,15 @@ const adminToken = 'gate-test-admin-token-0123456789';
 
 async function listen(isPublic: boolean): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    if (metricsAllowed(req, res, { public: isPublic, relaySecret: secret, adminToken })) res.end('metrics');
+    if (metricsAllowed(req, res, { public: isPublic, relaySecret: secret, adminToken }))
+      res.end('metrics');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();
-  return { server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/metrics` };
+  return {
+    server,
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/metrics`,
+  };
 }
 
 describe('the /metrics gate', () => {
@@ -27,12 +31,21 @@ describe('the /metrics gate', () => {
   it('needs the admin token by default and says how to send it', async () => {
     const none = await fetch(closed.url);
     expect(none.status).toBe(401);
-    expect(((await none.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/ADMIN_TOKEN.*METRICS_PUBLIC=1/) });
-    const user = await fetch(closed.url, { headers: { authorization: `Bearer ${mintUserToken(secret, 'user007')}` } });
+    expect(
+      ((await none.json()) as { error: { code: string; message: string } }).error,
+    ).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/ADMIN_TOKEN.*METRICS_PUBLIC=1/),
+    });
+    const user = await fetch(closed.url, {
+      headers: { authorization: `Bearer ${mintUserToken(secret, 'user007')}` },
+    });
     expect(user.status).toBe(403);
     const wrong = await fetch(closed.url, { headers: { authorization: `Bearer ${adminToken}x` } });
     expect(wrong.status).toBe(401);
-    const operator = await fetch(closed.url, { headers: { authorization: `Bearer ${adminToken}` } });
+    const operator = await fetch(closed.url, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect([operator.status, await operator.text()]).toEqual([200, 'metrics']);
   });
 

@@ -32,12 +32,9 @@ describe('createRelayMetrics', () => {
     expect(sample(text, 'comfyume_relay_job_failures_total{reason="relay_error"}')).toBe(1);
     // Present at 0 before any failure, so PromQL's increase() sees a reason's first failure.
     expect(sample(text, 'comfyume_relay_job_failures_total{reason="out_of_memory"}')).toBe(0);
-    expect(['torch.OutOfMemoryError', 'RuntimeError', 'prompt_invalid', undefined].map(failureReason)).toEqual([
-      'out_of_memory',
-      'gpu_error',
-      'invalid_prompt',
-      'relay_error',
-    ]);
+    expect(
+      ['torch.OutOfMemoryError', 'RuntimeError', 'prompt_invalid', undefined].map(failureReason),
+    ).toEqual(['out_of_memory', 'gpu_error', 'invalid_prompt', 'relay_error']);
     expect(text).not.toContain('user001');
     expect(
       sample(

@@ -43,7 +43,13 @@ export type RelayObserve = {
    * started). `reason` (failed jobs): the error's exception type, e.g. TimeoutError (counted by
    * failureReason's category).
    */
-  jobFinished(state: string, waitMs: number, runMs: number, backend?: string, reason?: string): void;
+  jobFinished(
+    state: string,
+    waitMs: number,
+    runMs: number,
+    backend?: string,
+    reason?: string,
+  ): void;
   /** Output file written on the GPU side → `executed` sent to the user. */
   outputDelivered(latencyMs: number): void;
   /** How long a GPU took to warm up (warming_up → running). */
@@ -76,7 +82,13 @@ const coldBuckets = [1, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
 
 /** Why jobs fail, as a small fixed set (a label per exception type would grow without bound). */
-export const failureReasons = ['timeout', 'out_of_memory', 'gpu_error', 'invalid_prompt', 'relay_error'] as const;
+export const failureReasons = [
+  'timeout',
+  'out_of_memory',
+  'gpu_error',
+  'invalid_prompt',
+  'relay_error',
+] as const;
 export type FailureReason = (typeof failureReasons)[number];
 
 /** The reason for a failed job's error exception type (JobError.exceptionType). */
@@ -84,7 +96,8 @@ export function failureReason(exceptionType: string | undefined): FailureReason 
   const type = exceptionType ?? '';
   if (/^Timeout(Error)?$/.test(type)) return 'timeout';
   if (/OutOfMemory/i.test(type)) return 'out_of_memory';
-  if (/^(prompt_invalid|path_escape|PathEscape|prompt_outputs_failed_validation)$/.test(type)) return 'invalid_prompt';
+  if (/^(prompt_invalid|path_escape|PathEscape|prompt_outputs_failed_validation)$/.test(type))
+    return 'invalid_prompt';
   if (type === '' || /^(RelayError|OutputStore)$/.test(type)) return 'relay_error';
   return 'gpu_error'; // the workflow raised on the GPU (RuntimeError, ValueError, …)
 }
@@ -287,7 +300,8 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
       const name = label(backend);
       if (!seenBackends.has(name)) {
         seenBackends.add(name);
-        for (const state of ['done', 'failed', 'cancelled']) finished.inc({ state, backend: name }, 0);
+        for (const state of ['done', 'failed', 'cancelled'])
+          finished.inc({ state, backend: name }, 0);
       }
     },
     jobFinished(state, waitMs, runMs, backend, reason) {

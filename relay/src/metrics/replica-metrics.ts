@@ -24,7 +24,8 @@ export function registerReplicaMetrics(registry: Registry, read: () => ReplicaSa
     registers: [registry],
     collect() {
       const samples = read();
-      for (const state of ['live', 'stale'] as const) this.set({ state }, samples.filter((s) => s.state === state).length);
+      for (const state of ['live', 'stale'] as const)
+        this.set({ state }, samples.filter((s) => s.state === state).length);
     },
   });
   new Gauge({
@@ -35,7 +36,8 @@ export function registerReplicaMetrics(registry: Registry, read: () => ReplicaSa
     collect() {
       this.reset();
       const now = Date.now();
-      for (const s of read()) this.set({ replica: s.replica }, Math.max(0, now - s.lastSeenAt) / 1000);
+      for (const s of read())
+        this.set({ replica: s.replica }, Math.max(0, now - s.lastSeenAt) / 1000);
     },
   });
   new Gauge({

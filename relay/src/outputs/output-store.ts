@@ -10,7 +10,17 @@
  * hard-linked to their final name (link fails if the name is taken: atomic, also across processes).
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { request } from 'undici';
 import type { FoundOutput } from '../backends/backend';

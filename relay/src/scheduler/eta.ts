@@ -15,7 +15,12 @@ export function median(values: readonly number[]): number | undefined {
  * Expected ms until each of `queued` jobs (positions 1..queued) starts.
  * `runningElapsedMs`: how long each running job has run; `slots`: total backend capacity.
  */
-export function startEtas(queued: number, runMs: number, slots: number, runningElapsedMs: readonly number[]): number[] {
+export function startEtas(
+  queued: number,
+  runMs: number,
+  slots: number,
+  runningElapsedMs: readonly number[],
+): number[] {
   const free: number[] = runningElapsedMs.map((elapsed) => Math.max(0, runMs - elapsed));
   while (free.length < slots) free.push(0);
   free.sort((a, b) => a - b);

@@ -8,7 +8,13 @@ import { toView, type StoredJob } from '../store/job-record';
 import type { RedisJobStore } from '../store/redis-job-store';
 import { median, startEtas } from './eta';
 
-type Snapshot = { queueLength: number; runMs?: number; startEtas: number[]; runningEnds: Map<string, number>; at: number };
+type Snapshot = {
+  queueLength: number;
+  runMs?: number;
+  startEtas: number[];
+  runningEnds: Map<string, number>;
+  at: number;
+};
 
 export class QueueInfo {
   private snapshot: Snapshot = { queueLength: 0, startEtas: [], runningEnds: new Map(), at: 0 };
@@ -32,7 +38,8 @@ export class QueueInfo {
     const running = await this.store.getMany(activeIds);
     const elapsed = running.map((job) => now - (job.startedAt ?? job.claimedAt ?? now));
     const runningEnds = new Map<string, number>();
-    if (runMs !== undefined) running.forEach((job, i) => runningEnds.set(job.id, Math.max(0, runMs - elapsed[i]!)));
+    if (runMs !== undefined)
+      running.forEach((job, i) => runningEnds.set(job.id, Math.max(0, runMs - elapsed[i]!)));
     this.snapshot = {
       queueLength,
       runMs,
@@ -50,7 +57,8 @@ export class QueueInfo {
     if (job.state === 'queued' && job.position !== undefined) etaMs = s.startEtas[job.position - 1];
     else if (s.runningEnds.has(job.id)) etaMs = s.runningEnds.get(job.id);
     if (etaMs !== undefined) etaMs = Math.max(0, etaMs - age);
-    const queueLength = job.state === 'queued' ? Math.max(s.queueLength, job.position ?? 0) : undefined;
+    const queueLength =
+      job.state === 'queued' ? Math.max(s.queueLength, job.position ?? 0) : undefined;
     return toView(job, { full, queueLength, etaMs });
   }
 }

@@ -8,7 +8,12 @@
  */
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
-import { encodePreviewWithMetadata, jobLevelError, type JobError, type NodeUiOutput } from '../../../protocol/src/index';
+import {
+  encodePreviewWithMetadata,
+  jobLevelError,
+  type JobError,
+  type NodeUiOutput,
+} from '../../../protocol/src/index';
 import type { Backend, RunContext, RunResult, RunnableJob } from '../backends/backend';
 import type { Bus } from '../events/bus';
 import type { Publisher } from '../events/publisher';
@@ -47,9 +52,16 @@ function persist<T>(work: () => Promise<T>, signal: AbortSignal, budgetMs = 30_0
 }
 
 /** A failure the relay established (no node): see protocol's jobLevelError. */
-export const jobErrorFrom = (message: string, exceptionType = 'RelayError'): JobError => jobLevelError(exceptionType, message);
+export const jobErrorFrom = (message: string, exceptionType = 'RelayError'): JobError =>
+  jobLevelError(exceptionType, message);
 
-export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, abort: AbortController, resume: boolean): Promise<void> {
+export async function runJob(
+  deps: RunDeps,
+  job: StoredJob,
+  backend: Backend,
+  abort: AbortController,
+  resume: boolean,
+): Promise<void> {
   const { store, publisher, owner } = deps;
   const signal = abort.signal;
   const logger = deps.logger.child({ jobId: job.id, userId: job.userId, backend: backend.name });
@@ -68,7 +80,9 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
   };
   /** The node running now, as the record shows it (an interrupted job ends at it). */
   const running = (nodeId: string, value = 0, max = 1) =>
-    void store.update(job.id, owner, '', { progress: { nodeId, nodeType: classOf(nodeId), value, max } }).catch(() => undefined); // best effort
+    void store
+      .update(job.id, owner, '', { progress: { nodeId, nodeType: classOf(nodeId), value, max } })
+      .catch(() => undefined); // best effort
 
   const ctx: RunContext = {
     signal,
@@ -86,7 +100,9 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
       const patch: JobPatch = { coldStartSince: state === 'warming_up' ? Date.now() : undefined };
       if (state === 'running' && startedAt === undefined) patch.startedAt = startedAt = Date.now();
       await update(state, patch);
-      await persist(() => publisher.job(job.id), signal).catch((e: Error) => logger.warn({ err: e.message }, 'job event lost'));
+      await persist(() => publisher.job(job.id), signal).catch((e: Error) =>
+        logger.warn({ err: e.message }, 'job event lost'),
+      );
     },
     markSubmitAttempted: (backendRef) => update('', { submitAttemptedAt: Date.now(), backendRef }),
     markSubmitted: (backendRef) => update('', { submittedAt: Date.now(), backendRef }),
@@ -136,9 +152,16 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
     prompt: job.prompt,
     extraData: job.extraData,
     outputsToExecute: job.outputsToExecute,
-    inputs: job.inputs.map((input) => ({ ...input, file: deps.inputs.path(job.userId, input.sha256) })),
+    inputs: job.inputs.map((input) => ({
+      ...input,
+      file: deps.inputs.path(job.userId, input.sha256),
+    })),
     resume: resume
-      ? { submittedAt: job.submittedAt, submitAttemptedAt: job.submitAttemptedAt, backendRef: job.backendRef }
+      ? {
+          submittedAt: job.submittedAt,
+          submitAttemptedAt: job.submitAttemptedAt,
+          backendRef: job.backendRef,
+        }
       : undefined,
   };
 
@@ -149,16 +172,29 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
   } catch (error) {
     const reason = signal.reason as StopReason | undefined;
     if (error instanceof LeaseLostError || reason === 'lost' || reason === 'shutdown') {
-      logger.info({ reason: reason ?? 'lost', err: (error as Error).message }, 'run stopped; the job stays claimed for whoever resumes it');
+      logger.info(
+        { reason: reason ?? 'lost', err: (error as Error).message },
+        'run stopped; the job stays claimed for whoever resumes it',
+      );
       return;
     }
     if (error instanceof RedisUnavailableError && !reason) {
       // Redis stayed away longer than persist() waits. Failing the job would lose it for nothing: its lease
       // expires while Redis is away, and once Redis returns a relay takes it over and resumes it (never resubmitting blindly).
-      logger.warn({ err: error.message }, 'run stopped: Redis is unreachable; the job is resumed when it returns');
+      logger.warn(
+        { err: error.message },
+        'run stopped: Redis is unreachable; the job is resumed when it returns',
+      );
       return;
     }
-    if (reason === 'cancel') result = { status: 'interrupted', outputs: {}, cachedNodes: [...cached], executedNodes: [], statusMessages: [] };
+    if (reason === 'cancel')
+      result = {
+        status: 'interrupted',
+        outputs: {},
+        cachedNodes: [...cached],
+        executedNodes: [],
+        statusMessages: [],
+      };
     else {
       const message =
         reason === 'timeout'
@@ -167,14 +203,27 @@ export async function runJob(deps: RunDeps, job: StoredJob, backend: Backend, ab
             ? error.message
             : `the relay could not run the job: ${(error as Error).message}`;
       logger.warn({ err: (error as Error).message, reason }, 'job failed in the relay');
-      result = { status: 'error', outputs: {}, cachedNodes: [...cached], executedNodes: [], statusMessages: [], error: jobErrorFrom(message, reason === 'timeout' ? 'TimeoutError' : 'RelayError') };
+      result = {
+        status: 'error',
+        outputs: {},
+        cachedNodes: [...cached],
+        executedNodes: [],
+        statusMessages: [],
+        error: jobErrorFrom(message, reason === 'timeout' ? 'TimeoutError' : 'RelayError'),
+      };
     }
   }
   const finalState = await finish(deps, job, result, startedAt, logger);
   if (finalState) {
     const now = Date.now();
     deps.observe?.jobStateChanged(currentState, finalState, backend.name);
-    deps.observe?.jobFinished(finalState, (startedAt ?? now) - job.createdAt, startedAt !== undefined ? now - startedAt : 0, backend.name, result.error?.exceptionType);
+    deps.observe?.jobFinished(
+      finalState,
+      (startedAt ?? now) - job.createdAt,
+      startedAt !== undefined ? now - startedAt : 0,
+      backend.name,
+      result.error?.exceptionType,
+    );
   }
 }
 
@@ -186,7 +235,8 @@ async function finish(
   logger: Logger,
 ): Promise<'done' | 'failed' | 'cancelled' | undefined> {
   const now = Date.now();
-  const state = result.status === 'success' ? 'done' : result.status === 'interrupted' ? 'cancelled' : 'failed';
+  const state =
+    result.status === 'success' ? 'done' : result.status === 'interrupted' ? 'cancelled' : 'failed';
   const patch: JobPatch = {
     outputs: result.outputs,
     cachedNodes: result.cachedNodes,
@@ -199,15 +249,23 @@ async function finish(
   const runMs = state === 'done' && startedAt !== undefined ? now - startedAt : 0;
   // Finishing must not be lost to a short Redis outage; a lease lost meanwhile means another relay finishes it.
   try {
-    await persist(() => deps.store.finish(job.id, deps.owner, state, patch, runMs, now), new AbortController().signal, 60_000);
+    await persist(
+      () => deps.store.finish(job.id, deps.owner, state, patch, runMs, now),
+      new AbortController().signal,
+      60_000,
+    );
   } catch (error) {
     logger.warn({ err: (error as Error).message }, 'could not record the end of the job');
     return undefined;
   }
   logger.info({ state, runMs, outputs: Object.keys(result.outputs).length }, 'job finished');
   // The ended record is what lets the sidecar end the job in the tab: it must not be lost to a short outage either.
-  await persist(() => deps.publisher.job(job.id), new AbortController().signal).catch((error: Error) =>
-    logger.warn({ err: error.message }, 'the job-ended event was not published; sidecars see the ended record on their next reconnect'),
+  await persist(() => deps.publisher.job(job.id), new AbortController().signal).catch(
+    (error: Error) =>
+      logger.warn(
+        { err: error.message },
+        'the job-ended event was not published; sidecars see the ended record on their next reconnect',
+      ),
   );
   return state;
 }

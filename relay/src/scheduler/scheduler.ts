@@ -11,7 +11,13 @@ import type { RedisJobStore } from '../store/redis-job-store';
 import type { QueueInfo } from './queue-info';
 import { jobErrorFrom, runJob, type RunDeps, type StopReason } from './run-job';
 
-type Running = { abort: AbortController; backend: Backend; done: Promise<void>; cancelling: boolean; timer?: NodeJS.Timeout };
+type Running = {
+  abort: AbortController;
+  backend: Backend;
+  done: Promise<void>;
+  cancelling: boolean;
+  timer?: NodeJS.Timeout;
+};
 
 export type SchedulerOptions = {
   heartbeatMs: number;
@@ -59,7 +65,9 @@ export class Scheduler {
       return;
     }
     this.dispatching = this.dispatch()
-      .catch((error: Error) => this.logger.debug({ err: error.message }, 'dispatch failed; will retry'))
+      .catch((error: Error) =>
+        this.logger.debug({ err: error.message }, 'dispatch failed; will retry'),
+      )
       .finally(() => {
         this.dispatching = undefined;
         if (this.again) {
@@ -70,7 +78,10 @@ export class Scheduler {
   }
 
   private slots(): { name: string; capacity: number }[] {
-    return this.backends.map((b) => ({ name: b.name, capacity: b.state() === 'down' ? 0 : b.capacity() }));
+    return this.backends.map((b) => ({
+      name: b.name,
+      capacity: b.state() === 'down' ? 0 : b.capacity(),
+    }));
   }
 
   private async dispatch(): Promise<void> {
@@ -95,18 +106,26 @@ export class Scheduler {
     entry.done = (async () => {
       const job = await this.store.get(jobId);
       if (!job) return;
-      const budget = this.options.jobTimeoutMs + 30_000 - (Date.now() - (job.claimedAt ?? Date.now()));
+      const budget =
+        this.options.jobTimeoutMs + 30_000 - (Date.now() - (job.claimedAt ?? Date.now()));
       entry.timer = setTimeout(() => this.stop(jobId, 'timeout'), Math.max(1_000, budget));
       await runJob(this.deps, job, backend, abort, resume);
     })()
-      .catch((error: Error) => this.logger.error({ jobId, err: error.message }, 'job runner crashed'))
+      .catch((error: Error) =>
+        this.logger.error({ jobId, err: error.message }, 'job runner crashed'),
+      )
       .finally(() => {
         clearTimeout(entry.timer);
         this.running.delete(jobId);
         if (!this.closed) {
           this.kick();
           // Redis may be away right now; the next heartbeat announces positions again.
-          this.announcePositions().catch((error: Error) => this.logger.debug({ jobId, err: error.message }, 'announcing queue positions failed; the heartbeat retries'));
+          this.announcePositions().catch((error: Error) =>
+            this.logger.debug(
+              { jobId, err: error.message },
+              'announcing queue positions failed; the heartbeat retries',
+            ),
+          );
         }
       });
   }
@@ -118,8 +137,15 @@ export class Scheduler {
     if (reason === 'cancel' || reason === 'timeout') {
       if (entry.cancelling) return;
       entry.cancelling = true;
-      entry.backend.cancel(jobId).catch((error: Error) => this.logger.warn({ jobId, err: error.message }, 'backend cancel failed'));
-      const grace = setTimeout(() => entry.abort.abort(reason), this.options.cancelGraceMs ?? 15_000);
+      entry.backend
+        .cancel(jobId)
+        .catch((error: Error) =>
+          this.logger.warn({ jobId, err: error.message }, 'backend cancel failed'),
+        );
+      const grace = setTimeout(
+        () => entry.abort.abort(reason),
+        this.options.cancelGraceMs ?? 15_000,
+      );
       grace.unref();
       if (reason === 'timeout') entry.abort.abort(reason);
       return;
@@ -161,10 +187,17 @@ export class Scheduler {
     const job = await this.store.get(jobId);
     if (!job) return;
     const backend = job.backend ? this.byName.get(job.backend) : undefined;
-    this.logger.info({ jobId, backend: job.backend, state: job.state, submitAttemptedAt: job.submitAttemptedAt }, 'taking over a job whose relay stopped');
+    this.logger.info(
+      { jobId, backend: job.backend, state: job.state, submitAttemptedAt: job.submitAttemptedAt },
+      'taking over a job whose relay stopped',
+    );
     if (!backend) {
-      const error = jobErrorFrom(`the GPU backend "${job.backend}" this job was running on is no longer configured on the relay`);
-      await this.store.finish(jobId, this.deps.owner, 'failed', { error }, 0).catch(() => undefined);
+      const error = jobErrorFrom(
+        `the GPU backend "${job.backend}" this job was running on is no longer configured on the relay`,
+      );
+      await this.store
+        .finish(jobId, this.deps.owner, 'failed', { error }, 0)
+        .catch(() => undefined);
       await this.publisher.job(jobId).catch(() => undefined);
       return;
     }

@@ -3,7 +3,14 @@
  * between the hash and `StoredJob` (JobView plus what only the relay needs: inputs, owner, resume).
  */
 import { createHash } from 'node:crypto';
-import type { JobError, JobInput, JobState, JobView, Lane, NodeUiOutput } from '../../../protocol/src/index';
+import type {
+  JobError,
+  JobInput,
+  JobState,
+  JobView,
+  Lane,
+  NodeUiOutput,
+} from '../../../protocol/src/index';
 
 export type StoredJob = Omit<JobView, 'position' | 'queueLength' | 'etaMs'> & {
   prompt: Record<string, unknown>;
@@ -88,7 +95,10 @@ function json<T>(value: string | undefined, fallback: T): T {
 
 export function decodeJob(hash: Record<string, string>): StoredJob | undefined {
   if (!hash.id) return undefined;
-  const n = Object.fromEntries(numberFields.map((f) => [f, num(hash[f])])) as Record<(typeof numberFields)[number], number | undefined>;
+  const n = Object.fromEntries(numberFields.map((f) => [f, num(hash[f])])) as Record<
+    (typeof numberFields)[number],
+    number | undefined
+  >;
   const state = hash.state as JobState;
   return {
     id: hash.id,
@@ -157,7 +167,8 @@ export function toView(
     prompt: extra.full ? job.prompt : undefined,
     extraData: extra.full ? job.extraData : undefined,
   };
-  for (const key of Object.keys(view) as (keyof JobView)[]) if (view[key] === undefined) delete view[key];
+  for (const key of Object.keys(view) as (keyof JobView)[])
+    if (view[key] === undefined) delete view[key];
   return view;
 }
 

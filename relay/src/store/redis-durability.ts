@@ -30,7 +30,8 @@ export class VolatileRedisError extends Error {
   }
 }
 
-const configValue = (reply: unknown): string | undefined => (Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined);
+const configValue = (reply: unknown): string | undefined =>
+  Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
 
 /** Reads Redis's persistence settings; `unknown` when CONFIG is refused (renamed/ACL'd on managed services). Throws when Redis is unreachable. */
 export async function readPersistence(redis: Redis): Promise<Persistence> {
@@ -40,7 +41,8 @@ export async function readPersistence(redis: Redis): Promise<Persistence> {
     appendonly = configValue(await redis.config('GET', 'appendonly'));
     save = configValue(await redis.config('GET', 'save'));
   } catch (error) {
-    if (error instanceof Error && error.name === 'ReplyError') return { mode: 'unknown', detail: `CONFIG GET was refused: ${error.message}` };
+    if (error instanceof Error && error.name === 'ReplyError')
+      return { mode: 'unknown', detail: `CONFIG GET was refused: ${error.message}` };
     throw error;
   }
   if (appendonly === 'yes') return { mode: 'aof', detail: 'appendonly yes' };
@@ -79,7 +81,12 @@ export class RedisDurability {
     if (redis.status === 'ready') {
       const persistence = await readPersistence(redis).catch(() => undefined);
       if (persistence) this.judge(persistence, 'start');
-      await this.checkMarker().catch((error: Error) => logger.warn({ err: error.message }, 'could not read the workshop marker in Redis; checked again on reconnect'));
+      await this.checkMarker().catch((error: Error) =>
+        logger.warn(
+          { err: error.message },
+          'could not read the workshop marker in Redis; checked again on reconnect',
+        ),
+      );
     }
     redis.on('ready', this.onReady);
     this.timer = setInterval(() => void this.check('periodic'), this.options.checkMs ?? 10_000);
@@ -102,7 +109,10 @@ export class RedisDurability {
         if (why === 'reconnect') this.judgeQuietly(await readPersistence(this.options.redis));
         await this.checkMarker();
       } catch (error) {
-        this.options.logger.debug({ err: (error as Error).message, why }, 'redis durability check failed; retried later');
+        this.options.logger.debug(
+          { err: (error as Error).message, why },
+          'redis durability check failed; retried later',
+        );
       }
     })().finally(() => (this.checking = undefined));
     return this.checking;
@@ -128,20 +138,35 @@ export class RedisDurability {
     }
     if (persistence.mode === 'unknown') {
       if (changed)
-        logger.warn({ detail: persistence.detail }, 'could not check Redis persistence (CONFIG is refused, as on managed services); make sure the service keeps data across restarts (AOF)');
+        logger.warn(
+          { detail: persistence.detail },
+          'could not check Redis persistence (CONFIG is refused, as on managed services); make sure the service keeps data across restarts (AOF)',
+        );
       return;
     }
     if (persistence.mode === 'rdb') {
-      if (changed) logger.warn({ persistence: persistence.detail }, 'redis keeps snapshots only: a crash loses the jobs accepted since the last snapshot; turn on AOF (--appendonly yes)');
+      if (changed)
+        logger.warn(
+          { persistence: persistence.detail },
+          'redis keeps snapshots only: a crash loses the jobs accepted since the last snapshot; turn on AOF (--appendonly yes)',
+        );
       return;
     }
     const error = new VolatileRedisError(persistence.detail);
     if (volatileOk) {
-      if (changed) logger.warn({ persistence: persistence.detail }, 'redis has no persistence; running anyway because REDIS_VOLATILE_OK=1 (a Redis restart loses every job)');
+      if (changed)
+        logger.warn(
+          { persistence: persistence.detail },
+          'redis has no persistence; running anyway because REDIS_VOLATILE_OK=1 (a Redis restart loses every job)',
+        );
       return;
     }
     if (when === 'start') throw error;
-    if (changed) logger.error({ persistence: persistence.detail }, `${error.message} (seen after a reconnect; the relay keeps serving)`);
+    if (changed)
+      logger.error(
+        { persistence: persistence.detail },
+        `${error.message} (seen after a reconnect; the relay keeps serving)`,
+      );
     throw error;
   }
 

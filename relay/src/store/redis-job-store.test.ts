@@ -17,9 +17,24 @@ afterAll(async () => {
 });
 
 const store = (opts: Partial<{ maxQueuedPerUser: number; maxRunningPerUser: number }> = {}) =>
-  new RedisJobStore(redis, server.prefix(), { leaseMs: 10_000, maxQueuedPerUser: 0, maxRunningPerUser: 0, eventsMaxLen: 100, ...opts });
-const job = (userId: string, prompt: Record<string, unknown> = { '1': { class_type: 'X', inputs: {} } }): NewJob => ({
-  id: randomUUID(), userId, clientId: '', prompt, extraData: {}, outputsToExecute: [], inputs: [],
+  new RedisJobStore(redis, server.prefix(), {
+    leaseMs: 10_000,
+    maxQueuedPerUser: 0,
+    maxRunningPerUser: 0,
+    eventsMaxLen: 100,
+    ...opts,
+  });
+const job = (
+  userId: string,
+  prompt: Record<string, unknown> = { '1': { class_type: 'X', inputs: {} } },
+): NewJob => ({
+  id: randomUUID(),
+  userId,
+  clientId: '',
+  prompt,
+  extraData: {},
+  outputsToExecute: [],
+  inputs: [],
 });
 const one = [{ name: 'gpu', capacity: 100 }];
 
@@ -34,7 +49,7 @@ describe('RedisJobStore', () => {
     expect((await s.counts()).queued).toBe(1);
   });
 
-  it('dispatches round-robin across users: a user\'s n-th job waits behind others\' earlier jobs', async () => {
+  it("dispatches round-robin across users: a user's n-th job waits behind others' earlier jobs", async () => {
     const s = store();
     const a = [job('a'), job('a'), job('a')];
     for (const j of a) await s.create(j);
@@ -85,12 +100,15 @@ describe('RedisJobStore', () => {
     expect((await s.claim('r', one))?.id).toBe(a2.id);
   });
 
-  it('dispatches the priority lane first and respects each backend\'s capacity', async () => {
+  it("dispatches the priority lane first and respects each backend's capacity", async () => {
     const s = store();
     const [a1, a2, b1] = [job('a'), job('a'), job('b')];
     for (const j of [a1, a2, b1]) await s.create(j);
     await s.setLane(a2.id, 'priority');
-    const backends = [{ name: 'g1', capacity: 1 }, { name: 'g2', capacity: 1 }];
+    const backends = [
+      { name: 'g1', capacity: 1 },
+      { name: 'g2', capacity: 1 },
+    ];
     const x = await s.claim('r', backends);
     const y = await s.claim('r', backends);
     expect([x?.id, y?.id]).toEqual([a2.id, a1.id]);

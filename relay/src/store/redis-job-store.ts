@@ -35,7 +35,12 @@ export type NewJob = {
   inputs: JobInput[];
 };
 
-export type StoreOptions = { leaseMs: number; maxQueuedPerUser: number; maxRunningPerUser: number; eventsMaxLen: number };
+export type StoreOptions = {
+  leaseMs: number;
+  maxQueuedPerUser: number;
+  maxRunningPerUser: number;
+  eventsMaxLen: number;
+};
 
 type Command = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -56,12 +61,31 @@ function failure(code: number, jobId: string, op: string): RelayError {
 }
 
 /** The hash fields of a new job: what was submitted, and what it ran (nothing yet, unless created finished). */
-function newJobFields(job: NewJob, facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'> = {}): string[] {
+function newJobFields(
+  job: NewJob,
+  facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'> = {},
+): string[] {
   const { clientId, promptId, prompt, extraData, outputsToExecute, inputs } = job;
-  return encodePatch({ clientId, promptId, prompt, extraData, outputsToExecute, inputs, executedNodes: [], cachedNodes: [], outputs: {}, statusMessages: [], ...facts });
+  return encodePatch({
+    clientId,
+    promptId,
+    prompt,
+    extraData,
+    outputsToExecute,
+    inputs,
+    executedNodes: [],
+    cachedNodes: [],
+    outputs: {},
+    statusMessages: [],
+    ...facts,
+  });
 }
 
-const reusedId = (id: string) => new RelayError('conflict', `job id ${id} is already used by a different prompt; mint a new job id for a new prompt`);
+const reusedId = (id: string) =>
+  new RelayError(
+    'conflict',
+    `job id ${id} is already used by a different prompt; mint a new job id for a new prompt`,
+  );
 
 export class RedisJobStore {
   readonly keys: Keys;
@@ -78,7 +102,10 @@ export class RedisJobStore {
       if (!match) continue;
       const [, name, numberOfKeys] = match as unknown as [string, string, string];
       // Versionless names are fine: each store instance is one code version.
-      redis.defineCommand(`comfyume_${name}`, { numberOfKeys: Number(numberOfKeys), lua: readFileSync(join(luaDir, file), 'utf8') });
+      redis.defineCommand(`comfyume_${name}`, {
+        numberOfKeys: Number(numberOfKeys),
+        lua: readFileSync(join(luaDir, file), 'utf8'),
+      });
       this.commands[name] = (...args) =>
         (redis as unknown as Record<string, Command>)[`comfyume_${name}`]!(...args);
     }
@@ -95,8 +122,20 @@ export class RedisJobStore {
     const code = Number(
       await this.run(
         'addJob',
-        k.job(job.id), k.normalLane, k.userQueued, k.userRound, k.round, k.seq, k.jobs, k.userJobs(job.userId),
-        job.userId, hash, this.options.maxQueuedPerUser, now, job.number ?? '', job.id,
+        k.job(job.id),
+        k.normalLane,
+        k.userQueued,
+        k.userRound,
+        k.round,
+        k.seq,
+        k.jobs,
+        k.userJobs(job.userId),
+        job.userId,
+        hash,
+        this.options.maxQueuedPerUser,
+        now,
+        job.number ?? '',
+        job.id,
         ...newJobFields(job),
       ),
     );
@@ -107,7 +146,8 @@ export class RedisJobStore {
         `you already have ${this.options.maxQueuedPerUser} jobs waiting, the most one user may queue; wait for one to start or cancel one`,
       );
     const stored = await this.get(job.id);
-    if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
+    if (!stored)
+      throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
     return { job: stored, created: code === 1 };
   }
 
@@ -125,14 +165,23 @@ export class RedisJobStore {
     const code = Number(
       await this.run(
         'addFinishedJob',
-        k.job(job.id), k.jobs, k.userJobs(job.userId), k.seq,
-        job.userId, promptHash(job.prompt, job.outputsToExecute), now, job.number ?? '', job.id, state,
+        k.job(job.id),
+        k.jobs,
+        k.userJobs(job.userId),
+        k.seq,
+        job.userId,
+        promptHash(job.prompt, job.outputsToExecute),
+        now,
+        job.number ?? '',
+        job.id,
+        state,
         ...newJobFields(job, facts),
       ),
     );
     if (code === -1) throw reusedId(job.id);
     const stored = await this.get(job.id);
-    if (!stored) throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
+    if (!stored)
+      throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
     return { job: stored, created: code === 1 };
   }
 
@@ -150,11 +199,16 @@ export class RedisJobStore {
     // A command that failed inside the pipeline (connection lost mid-flight) is an outage, not a missing job.
     const failed = (results ?? []).find(([error]) => error);
     if (failed) throw redisFailure(failed[0]);
-    return (results ?? []).flatMap(([, hash]) => decodeJob((hash ?? {}) as Record<string, string>) ?? []);
+    return (results ?? []).flatMap(
+      ([, hash]) => decodeJob((hash ?? {}) as Record<string, string>) ?? [],
+    );
   }
 
   /** Newest first; `userId` limits to one user's jobs. Scans at most `scanLimit` ids. */
-  async list(filter: { userId?: string; states?: JobState[]; limit?: number; offset: number }, scanLimit = 5000) {
+  async list(
+    filter: { userId?: string; states?: JobState[]; limit?: number; offset: number },
+    scanLimit = 5000,
+  ) {
     const index = filter.userId ? this.keys.userJobs(filter.userId) : this.keys.jobs;
     const ids = await guard(() => this.redis.zrevrange(index, 0, scanLimit - 1));
     let jobs = await this.getMany(ids);
@@ -170,16 +224,33 @@ export class RedisJobStore {
     const k = this.keys;
     const result = (await this.run(
       'claimJob',
-      k.priorityLane, k.normalLane, k.userQueued, k.userRunning, k.round, k.active, k.backendRunning,
-      k.prefix, owner, now, this.options.leaseMs, this.options.maxRunningPerUser,
+      k.priorityLane,
+      k.normalLane,
+      k.userQueued,
+      k.userRunning,
+      k.round,
+      k.active,
+      k.backendRunning,
+      k.prefix,
+      owner,
+      now,
+      this.options.leaseMs,
+      this.options.maxRunningPerUser,
       ...backends.flatMap((b) => [b.name, b.capacity]),
     )) as [string, string] | null;
     return result ? { id: result[0], backend: result[1] } : undefined;
   }
 
   /** Change phase/fields of a job this relay owns; throws LeaseLostError when it no longer does. */
-  async update(id: string, owner: string, state: JobState | '', patch: JobPatch = {}): Promise<void> {
-    const code = Number(await this.run('updateJob', this.keys.job(id), owner, state, ...encodePatch(patch)));
+  async update(
+    id: string,
+    owner: string,
+    state: JobState | '',
+    patch: JobPatch = {},
+  ): Promise<void> {
+    const code = Number(
+      await this.run('updateJob', this.keys.job(id), owner, state, ...encodePatch(patch)),
+    );
     if (code !== 1) throw failure(code, id, 'update');
   }
 
@@ -193,7 +264,19 @@ export class RedisJobStore {
   ): Promise<void> {
     const k = this.keys;
     const code = Number(
-      await this.run('finishJob', k.job(id), k.active, k.userRunning, k.backendRunning, k.runtimes, owner, state, now, Math.max(0, Math.round(runMs)), ...encodePatch(patch)),
+      await this.run(
+        'finishJob',
+        k.job(id),
+        k.active,
+        k.userRunning,
+        k.backendRunning,
+        k.runtimes,
+        owner,
+        state,
+        now,
+        Math.max(0, Math.round(runMs)),
+        ...encodePatch(patch),
+      ),
     );
     if (code !== 1) throw failure(code, id, 'finish');
   }
@@ -201,55 +284,97 @@ export class RedisJobStore {
   /** 'cancelled': it was queued and is gone; 'requested': its owner must interrupt it; 'finished': nothing to do. */
   async cancel(id: string, now = Date.now()): Promise<'cancelled' | 'requested' | 'finished'> {
     const k = this.keys;
-    const code = Number(await this.run('cancelJob', k.job(id), k.priorityLane, k.normalLane, k.userQueued, now));
+    const code = Number(
+      await this.run('cancelJob', k.job(id), k.priorityLane, k.normalLane, k.userQueued, now),
+    );
     if (code === -1) throw failure(code, id, 'cancel');
     return code === 1 ? 'cancelled' : code === 2 ? 'requested' : 'finished';
   }
 
   async setLane(id: string, lane: Lane): Promise<void> {
     const k = this.keys;
-    const code = Number(await this.run('setLane', k.job(id), k.priorityLane, k.normalLane, k.seq, lane));
+    const code = Number(
+      await this.run('setLane', k.job(id), k.priorityLane, k.normalLane, k.seq, lane),
+    );
     if (code === -1) throw failure(code, id, 'setLane');
   }
 
   /** Heartbeat for the jobs this relay runs: which are still ours, which were asked to cancel. */
-  async renew(owner: string, ids: string[], now = Date.now()): Promise<Map<string, 'ok' | 'cancel' | 'lost'>> {
+  async renew(
+    owner: string,
+    ids: string[],
+    now = Date.now(),
+  ): Promise<Map<string, 'ok' | 'cancel' | 'lost'>> {
     const out = new Map<string, 'ok' | 'cancel' | 'lost'>();
     if (ids.length === 0) return out;
-    const codes = (await this.run('renewLeases', this.keys.active, this.keys.prefix, owner, now + this.options.leaseMs, ...ids)) as number[];
+    const codes = (await this.run(
+      'renewLeases',
+      this.keys.active,
+      this.keys.prefix,
+      owner,
+      now + this.options.leaseMs,
+      ...ids,
+    )) as number[];
     ids.forEach((id, i) => out.set(id, codes[i] === 2 ? 'cancel' : codes[i] === 1 ? 'ok' : 'lost'));
     return out;
   }
 
   /** Let another relay (or our own restart) take these jobs over at once, e.g. on graceful shutdown. */
   async release(owner: string, ids: string[]): Promise<void> {
-    if (ids.length) await this.run('renewLeases', this.keys.active, this.keys.prefix, owner, 0, ...ids);
+    if (ids.length)
+      await this.run('renewLeases', this.keys.active, this.keys.prefix, owner, 0, ...ids);
   }
 
   async takeover(owner: string, now = Date.now()): Promise<string | undefined> {
-    const id = await this.run('takeoverJob', this.keys.active, this.keys.prefix, owner, now, this.options.leaseMs);
+    const id = await this.run(
+      'takeoverJob',
+      this.keys.active,
+      this.keys.prefix,
+      owner,
+      now,
+      this.options.leaseMs,
+    );
     return typeof id === 'string' ? id : undefined;
   }
 
   /** Queue length and the jobs whose 1-based position changed (each change reported to one caller only). */
-  async updatePositions(): Promise<{ length: number; changed: { id: string; position: number }[] }> {
-    const out = (await this.run('updatePositions', this.keys.priorityLane, this.keys.normalLane, this.keys.prefix)) as (string | number)[];
+  async updatePositions(): Promise<{
+    length: number;
+    changed: { id: string; position: number }[];
+  }> {
+    const out = (await this.run(
+      'updatePositions',
+      this.keys.priorityLane,
+      this.keys.normalLane,
+      this.keys.prefix,
+    )) as (string | number)[];
     const changed: { id: string; position: number }[] = [];
-    for (let i = 1; i + 1 < out.length; i += 2) changed.push({ id: String(out[i]), position: Number(out[i + 1]) });
+    for (let i = 1; i + 1 < out.length; i += 2)
+      changed.push({ id: String(out[i]), position: Number(out[i + 1]) });
     return { length: Number(out[0]), changed };
   }
 
   /** Queued ids in dispatch order. */
   async queuedIds(): Promise<string[]> {
     const [priority, normal] = await guard(() =>
-      Promise.all([this.redis.zrange(this.keys.priorityLane, 0, -1), this.redis.zrange(this.keys.normalLane, 0, -1)]),
+      Promise.all([
+        this.redis.zrange(this.keys.priorityLane, 0, -1),
+        this.redis.zrange(this.keys.normalLane, 0, -1),
+      ]),
     );
     return [...priority, ...normal.map((member) => member.slice(13))];
   }
 
-  async counts(): Promise<{ queued: number; running: number; byUser: Record<string, { queued: number; running: number }> }> {
+  async counts(): Promise<{
+    queued: number;
+    running: number;
+    byUser: Record<string, { queued: number; running: number }>;
+  }> {
     const [queuedByUser, runningByUser] = await guard(() =>
-      Promise.all([this.redis.hgetall(this.keys.userQueued), this.redis.hgetall(this.keys.userRunning)]),
+      Promise.all([
+        this.redis.hgetall(this.keys.userQueued),
+        this.redis.hgetall(this.keys.userRunning),
+      ]),
     );
     const byUser: Record<string, { queued: number; running: number }> = {};
     let queued = 0;
@@ -293,7 +418,15 @@ export class RedisJobStore {
   async appendEvent(userId: string, eventJson: string): Promise<string> {
     const max = this.options.eventsMaxLen;
     return String(
-      await this.run('appendEvent', this.keys.eventsAll, this.keys.eventsUser(userId), max * 10, max, userId, eventJson),
+      await this.run(
+        'appendEvent',
+        this.keys.eventsAll,
+        this.keys.eventsUser(userId),
+        max * 10,
+        max,
+        userId,
+        eventJson,
+      ),
     );
   }
 }

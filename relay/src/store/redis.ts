@@ -8,7 +8,12 @@ import type { Logger } from 'pino';
 import { RedisUnavailableError, RelayError } from '../errors';
 
 /** `offlineQueue` only for the pub/sub connection, whose SUBSCRIBE must wait for the connection instead of failing. */
-export function createRedis(url: string, logger: Logger, role: string, offlineQueue = false): Redis {
+export function createRedis(
+  url: string,
+  logger: Logger,
+  role: string,
+  offlineQueue = false,
+): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: offlineQueue,
     maxRetriesPerRequest: 1,
@@ -32,7 +37,9 @@ export function createRedis(url: string, logger: Logger, role: string, offlineQu
 export function redisFailure(error: unknown): RelayError {
   if (error instanceof RelayError) return error;
   if (error instanceof Error && error.name === 'ReplyError') {
-    return new RelayError('internal', `redis refused a command: ${error.message}`, { cause: error });
+    return new RelayError('internal', `redis refused a command: ${error.message}`, {
+      cause: error,
+    });
   }
   return new RedisUnavailableError(error);
 }
@@ -44,7 +51,9 @@ export function redisFailure(error: unknown): RelayError {
 export function isRedisConnectionError(error: unknown): boolean {
   if (!(error instanceof Error) || error.name === 'ReplyError') return false;
   if (error.name === 'MaxRetriesPerRequestError') return true;
-  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|connect ETIMEDOUT/.test(error.message);
+  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|connect ETIMEDOUT/.test(
+    error.message,
+  );
 }
 
 export async function guard<T>(work: () => Promise<T>): Promise<T> {

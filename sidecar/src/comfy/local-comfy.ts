@@ -19,7 +19,11 @@ export type LocalComfy = {
 };
 
 export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 10_000): LocalComfy {
-  const pool = new Pool(new URL(comfyUrl).origin, { connections: 8, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const pool = new Pool(new URL(comfyUrl).origin, {
+    connections: 8,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
   const listeners: (() => void)[] = [];
   let lost = false;
   const reached = () => {
@@ -35,7 +39,11 @@ export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 1
     async getJson(path) {
       let response;
       try {
-        response = await pool.request({ method: 'GET', path, headers: { accept: 'application/json' } });
+        response = await pool.request({
+          method: 'GET',
+          path,
+          headers: { accept: 'application/json' },
+        });
       } catch (error) {
         unreachable(error, path);
         return undefined;

@@ -26,7 +26,14 @@ describe('local ComfyUI version', () => {
     expect(versionOf(stats('real-0.8.0/get/system_stats.json'))).toBe('0.8.0');
     expect(versionOf(stats('real-0.27.0/api/get/system_stats.json'))).toBe('0.27.0');
     expect(versionOf({ system: {} })).toBeUndefined();
-    expect([comfyFlavor('0.8.0'), comfyFlavor('0.3.64'), comfyFlavor('0.9.1'), comfyFlavor('0.27.0'), comfyFlavor('1.0.0'), comfyFlavor(undefined)]).toEqual(['0.8', '0.8', '0.27', '0.27', '0.27', '0.27']);
+    expect([
+      comfyFlavor('0.8.0'),
+      comfyFlavor('0.3.64'),
+      comfyFlavor('0.9.1'),
+      comfyFlavor('0.27.0'),
+      comfyFlavor('1.0.0'),
+      comfyFlavor(undefined),
+    ]).toEqual(['0.8', '0.8', '0.27', '0.27', '0.27', '0.27']);
   });
 
   it('answers as the newest until read; settled() waits for the first read; a restart is read again', async () => {

@@ -41,7 +41,11 @@ export function versionOf(stats: unknown): string | undefined {
   return typeof version === 'string' && version.trim() ? version.trim() : undefined;
 }
 
-export function createLocalVersion(local: LocalComfy, logger: Logger, options: LocalVersionOptions = {}): LocalVersion {
+export function createLocalVersion(
+  local: LocalComfy,
+  logger: Logger,
+  options: LocalVersionOptions = {},
+): LocalVersion {
   const now = options.now ?? Date.now;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const retryMs = options.retryMs ?? 2_000;
@@ -55,7 +59,8 @@ export function createLocalVersion(local: LocalComfy, logger: Logger, options: L
       triedAt = now();
       const read = versionOf(await local.getJson('/system_stats'));
       if (read) {
-        if (read !== known) logger.info({ version: read, before: known }, 'local ComfyUI version detected');
+        if (read !== known)
+          logger.info({ version: read, before: known }, 'local ComfyUI version detected');
         known = read;
         readAt = now();
       }
@@ -82,7 +87,9 @@ export function createLocalVersion(local: LocalComfy, logger: Logger, options: L
     async settled() {
       if (known === undefined) {
         let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), options.waitMs ?? 2_000)));
+        const late = new Promise<undefined>(
+          (resolve) => (timer = setTimeout(() => resolve(undefined), options.waitMs ?? 2_000)),
+        );
         await Promise.race([refresh(), late]).finally(() => clearTimeout(timer));
       }
       return comfyFlavor(known);

@@ -18,10 +18,19 @@ export type NodeSet = {
    * `gpu`: the GPU's own set (to strip local-only nodes before submit); undefined on the local
    * fallback. `wait: false`: with no GPU copy yet, use the local set at once.
    */
-  get(options?: { fresh?: boolean; wait?: boolean }): Promise<{ merged: ObjectInfo; gpu?: ObjectInfo }>;
+  get(options?: {
+    fresh?: boolean;
+    wait?: boolean;
+  }): Promise<{ merged: ObjectInfo; gpu?: ObjectInfo }>;
 };
 
-export function createNodeSet(deps: { catalog: GpuCatalog; local: LocalComfy; logger: Logger; ttlMs: number; now?: () => number }): NodeSet {
+export function createNodeSet(deps: {
+  catalog: GpuCatalog;
+  local: LocalComfy;
+  logger: Logger;
+  ttlMs: number;
+  now?: () => number;
+}): NodeSet {
   const now = deps.now ?? Date.now;
   // The local set changes only when the local ComfyUI restarts (custom nodes load at start).
   let local: { value: unknown; at: number } | undefined;
@@ -30,7 +39,8 @@ export function createNodeSet(deps: { catalog: GpuCatalog; local: LocalComfy; lo
   // Merged once per pair of copies: the same objects come back until either copy is refreshed.
   let memo: { gpu: ObjectInfo; own: unknown; merged: ObjectInfo } | undefined;
   const merge = (gpu: ObjectInfo, own: unknown) => {
-    if (memo?.gpu !== gpu || memo.own !== own) memo = { gpu, own, merged: mergeObjectInfo(gpu, own) };
+    if (memo?.gpu !== gpu || memo.own !== own)
+      memo = { gpu, own, merged: mergeObjectInfo(gpu, own) };
     return memo.merged;
   };
   const localInfo = () => {
@@ -48,10 +58,14 @@ export function createNodeSet(deps: { catalog: GpuCatalog; local: LocalComfy; lo
       const [gpu, own] = await Promise.all([deps.catalog.objectInfo(options), localInfo()]);
       if (gpu) return { merged: merge(gpu, own), gpu };
       if (own && typeof own === 'object') {
-        deps.logger.warn('the GPU node set is not available yet; using the attendee ComfyUI own /object_info');
+        deps.logger.warn(
+          'the GPU node set is not available yet; using the attendee ComfyUI own /object_info',
+        );
         return { merged: own as ObjectInfo };
       }
-      throw new RelayUnavailableError(new Error('neither the GPU nor the local ComfyUI answered /object_info'));
+      throw new RelayUnavailableError(
+        new Error('neither the GPU nor the local ComfyUI answered /object_info'),
+      );
     },
   };
 }

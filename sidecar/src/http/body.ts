@@ -28,18 +28,38 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
         ),
       };
     }
-    return { ok: false, reply: promptErrorReply(400, 'invalid_body', 'The request body could not be read (the client stopped sending it).') };
+    return {
+      ok: false,
+      reply: promptErrorReply(
+        400,
+        'invalid_body',
+        'The request body could not be read (the client stopped sending it).',
+      ),
+    };
   }
   if (raw.length === 0) return { ok: true, body: undefined, empty: true };
   if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) {
-    return { ok: false, reply: promptErrorReply(400, 'too_deep', tooDeepMessage(MAX_JSON_DEPTH), `The limit is ${MAX_JSON_DEPTH} levels of nesting.`) };
+    return {
+      ok: false,
+      reply: promptErrorReply(
+        400,
+        'too_deep',
+        tooDeepMessage(MAX_JSON_DEPTH),
+        `The limit is ${MAX_JSON_DEPTH} levels of nesting.`,
+      ),
+    };
   }
   try {
     return { ok: true, body: JSON.parse(raw.toString('utf8')) as unknown, empty: false };
   } catch (error) {
     return {
       ok: false,
-      reply: promptErrorReply(400, 'invalid_json', `The request body is not valid JSON: ${(error as Error).message}.`, 'Send the prompt as a JSON object.'),
+      reply: promptErrorReply(
+        400,
+        'invalid_json',
+        `The request body is not valid JSON: ${(error as Error).message}.`,
+        'Send the prompt as a JSON object.',
+      ),
     };
   }
 }

@@ -19,7 +19,10 @@ const FOLDER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 export function createCatalogRoutes(deps: { nodes: NodeSet; catalog: GpuCatalog; logger: Logger }) {
   const fallback = (path: string) => {
-    deps.logger.warn({ path }, "the GPU's listing is not available yet; the attendee ComfyUI answers");
+    deps.logger.warn(
+      { path },
+      "the GPU's listing is not available yet; the attendee ComfyUI answers",
+    );
     return undefined;
   };
 
@@ -34,14 +37,23 @@ export function createCatalogRoutes(deps: { nodes: NodeSet; catalog: GpuCatalog;
     if (!FOLDER.test(folder)) return NO_FOLDER;
     const folders = await deps.catalog.listing('/models');
     if (!folders) return fallback(`${route}/${folder}`);
-    if (!folders.found || !Array.isArray(folders.body) || !folders.body.includes(folder)) return NO_FOLDER;
+    if (!folders.found || !Array.isArray(folders.body) || !folders.body.includes(folder))
+      return NO_FOLDER;
     return listing(`${route}/${folder}`);
   };
 
   // The whole set is large (≈1.3 MB for ComfyUI 0.27): serialised once per merged copy, not per page load.
   let serialised: { merged: ObjectInfo; reply: Reply } | undefined;
   const wholeSet = (merged: ObjectInfo): Reply => {
-    if (serialised?.merged !== merged) serialised = { merged, reply: { status: 200, raw: pyJsonDumps(merged), contentType: 'application/json; charset=utf-8' } };
+    if (serialised?.merged !== merged)
+      serialised = {
+        merged,
+        reply: {
+          status: 200,
+          raw: pyJsonDumps(merged),
+          contentType: 'application/json; charset=utf-8',
+        },
+      };
     return serialised.reply;
   };
 
@@ -62,7 +74,9 @@ export function createCatalogRoutes(deps: { nodes: NodeSet; catalog: GpuCatalog;
     async objectInfoClass(name: string): Promise<Reply | undefined> {
       const merged = await nodeSet();
       if (!merged) return undefined;
-      return json(Object.prototype.hasOwnProperty.call(merged, name) ? { [name]: merged[name] } : {});
+      return json(
+        Object.prototype.hasOwnProperty.call(merged, name) ? { [name]: merged[name] } : {},
+      );
     },
     models: () => listing('/models'),
     modelFolder: (folder: string) => folderListing('/models', folder),

@@ -12,7 +12,10 @@ const RUNNING_STATES: JobState[] = ['submitting', 'warming_up', 'running', 'fetc
 
 export type JobControl = ReturnType<typeof createJobControl>;
 
-export function createJobControl(relay: RelayClient, known: (id: string) => JobSnapshot | undefined) {
+export function createJobControl(
+  relay: RelayClient,
+  known: (id: string) => JobSnapshot | undefined,
+) {
   async function find(id: string): Promise<Pick<JobView, 'id' | 'state'> | undefined> {
     const cached = known(id);
     if (cached && isTerminal(cached.state)) return cached;
@@ -24,11 +27,18 @@ export function createJobControl(relay: RelayClient, known: (id: string) => JobS
     }
   }
 
-  async function cancelWhere(ids: readonly string[] | undefined, states: JobState[]): Promise<string[]> {
+  async function cancelWhere(
+    ids: readonly string[] | undefined,
+    states: JobState[],
+  ): Promise<string[]> {
     const targets = ids
-      ? (await Promise.all(ids.map(find))).filter((job): job is Pick<JobView, 'id' | 'state'> => !!job && states.includes(job.state))
+      ? (await Promise.all(ids.map(find))).filter(
+          (job): job is Pick<JobView, 'id' | 'state'> => !!job && states.includes(job.state),
+        )
       : (await relay.listJobs({ state: states })).jobs;
-    const cancelled = await Promise.all(targets.map(async (job) => ((await relay.cancelJob(job.id)) ? job.id : undefined)));
+    const cancelled = await Promise.all(
+      targets.map(async (job) => ((await relay.cancelJob(job.id)) ? job.id : undefined)),
+    );
     return cancelled.filter((id): id is string => id !== undefined);
   }
 

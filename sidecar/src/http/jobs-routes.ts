@@ -14,13 +14,22 @@ import type { JobControl } from './job-control';
 import { json, type Reply } from './reply';
 import type { ViewSource } from './view-source';
 
-type Deps = { view: ViewSource; local: LocalComfy; control: JobControl; flavor: () => Promise<ComfyFlavor>; maxBodyBytes: number };
+type Deps = {
+  view: ViewSource;
+  local: LocalComfy;
+  control: JobControl;
+  flavor: () => Promise<ComfyFlavor>;
+  maxBodyBytes: number;
+};
 
 export function createJobsRoutes(deps: Deps) {
   return {
     async list(req: IncomingMessage): Promise<Reply> {
       const flavor = await deps.flavor();
-      const parsed = parseJobsQueryFor(flavor, new URL(req.url ?? '/', 'http://sidecar').searchParams);
+      const parsed = parseJobsQueryFor(
+        flavor,
+        new URL(req.url ?? '/', 'http://sidecar').searchParams,
+      );
       if (!parsed.ok) return json(parsed.body, 400);
       const view = await deps.view.load();
       return json(listJobs(jobsFor(flavor, view), parsed.query));

@@ -13,7 +13,9 @@ describe('originRefused (ComfyUI origin_only_middleware)', () => {
     expect(originRefused({ host: 'workshop.example', 'sec-fetch-site': 'cross-site' })).toBe(true);
   });
   it('does not check public hosts (ComfyUI limits the check to loopback)', () => {
-    expect(originRefused({ host: 'workshop.example', origin: 'https://other.example' })).toBe(false);
+    expect(originRefused({ host: 'workshop.example', origin: 'https://other.example' })).toBe(
+      false,
+    );
   });
   it('compares without port when one side has none', () => {
     expect(originRefused({ host: 'localhost', origin: 'http://localhost:8188' })).toBe(false);

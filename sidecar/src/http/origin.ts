@@ -34,6 +34,8 @@ export function originRefused(headers: IncomingHttpHeaders): boolean {
   if (!isLoopback(hostUrl.hostname)) return false;
   // ComfyUI drops the port on the side that lacks one on the other side.
   const hostDomain = originUrl.port === '' && !/:\d+$/.test(origin) ? hostUrl.hostname : host;
-  const originDomain = /:\d+$/.test(host) ? originUrl.host.toLowerCase() : originUrl.hostname.toLowerCase();
+  const originDomain = /:\d+$/.test(host)
+    ? originUrl.host.toLowerCase()
+    : originUrl.hostname.toLowerCase();
   return hostDomain !== '' && originDomain !== '' && hostDomain !== originDomain;
 }

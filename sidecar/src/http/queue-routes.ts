@@ -29,7 +29,8 @@ const crash = (): Reply => {
   const r = malformedJsonResponse();
   return { status: r.status, raw: r.body, contentType: r.contentType };
 };
-const ids = (list: unknown): string[] => (Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : []);
+const ids = (list: unknown): string[] =>
+  Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
 
 export function createQueueRoutes(deps: Deps) {
   const readMutation = async (req: IncomingMessage) => {
@@ -60,9 +61,12 @@ export function createQueueRoutes(deps: Deps) {
     /** The frontend's polling fallback when its WebSocket never opened. */
     async getPrompt(): Promise<Reply> {
       const local = await deps.local.getJson('/prompt');
-      const localRemaining = isDict(local) && isDict(local.exec_info) && typeof local.exec_info.queue_remaining === 'number'
-        ? local.exec_info.queue_remaining
-        : 0;
+      const localRemaining =
+        isDict(local) &&
+        isDict(local.exec_info) &&
+        typeof local.exec_info.queue_remaining === 'number'
+          ? local.exec_info.queue_remaining
+          : 0;
       return json({ exec_info: { queue_remaining: localRemaining + deps.remoteRemaining() } });
     },
 

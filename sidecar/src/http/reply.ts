@@ -20,13 +20,21 @@ export function send(res: ServerResponse, reply: Reply): void {
   if ('json' in reply) {
     // aiohttp's json_response: Python json.dumps bytes.
     const body = pyJsonDumps(reply.json);
-    res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
   } else if ('raw' in reply) {
-    res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.raw) });
+    res.writeHead(reply.status, {
+      'content-type': reply.contentType,
+      'content-length': Buffer.byteLength(reply.raw),
+    });
     res.end(reply.raw);
   } else {
-    const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(reply.text) };
+    const headers: Record<string, string | number> = {
+      'content-length': Buffer.byteLength(reply.text),
+    };
     if (reply.contentType) headers['content-type'] = reply.contentType;
     res.writeHead(reply.status, headers);
     res.end(reply.text);
@@ -34,18 +42,33 @@ export function send(res: ServerResponse, reply: Reply): void {
 }
 
 /** ComfyUI's prompt error body (`{error:{type,message,details,extra_info}, node_errors}`). */
-export function promptErrorReply(status: number, type: string, message: string, details = ''): Reply {
+export function promptErrorReply(
+  status: number,
+  type: string,
+  message: string,
+  details = '',
+): Reply {
   return json({ error: { type, message, details, extra_info: {} }, node_errors: {} }, status);
 }
 
 /** A thrown error at the prompt route, as the frontend's error dialog shows it. */
 export function promptFailure(error: unknown): Reply {
   if (error instanceof SidecarError) {
-    const status = error.httpStatus === 401 || error.httpStatus === 403 ? 500 : error.httpStatus >= 500 ? 503 : 400;
+    const status =
+      error.httpStatus === 401 || error.httpStatus === 403
+        ? 500
+        : error.httpStatus >= 500
+          ? 503
+          : 400;
     const nodeErrors = nodeErrorsOf(error);
     if (nodeErrors) {
       // ComfyUI's summary for per-node failures; the node entries carry the reason.
-      const summary = { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} };
+      const summary = {
+        type: 'prompt_outputs_failed_validation',
+        message: 'Prompt outputs failed validation',
+        details: '',
+        extra_info: {},
+      };
       return json({ error: summary, node_errors: nodeErrors }, 400);
     }
     return promptErrorReply(status, error.code, error.message);
@@ -61,8 +84,13 @@ export function promptFailure(error: unknown): Reply {
 function nodeErrorsOf(error: SidecarError): Record<string, unknown> | undefined {
   const details = error.details;
   if (!details || typeof details !== 'object') return undefined;
-  const { node_errors: nodeErrors, node_id: nodeId, class_type: classType } = details as Record<string, unknown>;
-  if (nodeErrors && typeof nodeErrors === 'object' && Object.keys(nodeErrors).length) return nodeErrors as Record<string, unknown>;
+  const {
+    node_errors: nodeErrors,
+    node_id: nodeId,
+    class_type: classType,
+  } = details as Record<string, unknown>;
+  if (nodeErrors && typeof nodeErrors === 'object' && Object.keys(nodeErrors).length)
+    return nodeErrors as Record<string, unknown>;
   if (typeof nodeId !== 'string' || !nodeId) return undefined;
   const inputName = error.code === 'path_escape' ? 'filename_prefix' : undefined;
   return {
@@ -83,6 +111,7 @@ function nodeErrorsOf(error: SidecarError): Record<string, unknown> | undefined 
 
 /** The JSON error for the other intercepted routes: protocol ErrorBody. */
 export function errorReply(error: unknown): Reply {
-  if (error instanceof SidecarError) return json({ error: { code: error.code, message: error.message } }, error.httpStatus);
+  if (error instanceof SidecarError)
+    return json({ error: { code: error.code, message: error.message } }, error.httpStatus);
   return json({ error: { code: 'internal', message: 'The sidecar failed; see its log.' } }, 500);
 }

@@ -3,7 +3,9 @@ import { stripBasePath } from './router';
 
 describe('stripBasePath', () => {
   it('strips the prefix and keeps the query', () => {
-    expect(stripBasePath('/user001/ws?clientId=abc', '/user001')).toEqual({ url: '/ws?clientId=abc' });
+    expect(stripBasePath('/user001/ws?clientId=abc', '/user001')).toEqual({
+      url: '/ws?clientId=abc',
+    });
     expect(stripBasePath('/user001/', '/user001')).toEqual({ url: '/' });
   });
   it('redirects the bare prefix to its slash form (the frontend needs it, §6.1)', () => {

@@ -30,7 +30,10 @@ export type Routes = {
 };
 
 /** Strips `basePath` from a URL; `redirect` when the URL is the bare prefix (the UI needs the slash). */
-export function stripBasePath(url: string, basePath: string): { url: string } | { redirect: string } {
+export function stripBasePath(
+  url: string,
+  basePath: string,
+): { url: string } | { redirect: string } {
   if (!basePath) return { url };
   const [path = '', query] = url.split(/\?(.*)/s, 2);
   if (path === basePath) return { redirect: `${basePath}/${query ? `?${query}` : ''}` };
@@ -41,7 +44,13 @@ export function stripBasePath(url: string, basePath: string): { url: string } | 
 /** `/x` and `/api/x`: ComfyUI registers every route under both (§1.1). */
 const both = (path: string) => [path, `/api${path}`];
 
-export function createRouter(options: { basePath: string; routes: Routes; catalog: CatalogRoutes; proxy: LocalProxy; logger: Logger }) {
+export function createRouter(options: {
+  basePath: string;
+  routes: Routes;
+  catalog: CatalogRoutes;
+  proxy: LocalProxy;
+  logger: Logger;
+}) {
   const { routes, catalog, logger } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -61,11 +70,13 @@ export function createRouter(options: { basePath: string; routes: Routes; catalo
     next();
   });
 
-  const handle = (fn: (req: Request) => Promise<Reply | undefined>) => async (req: Request, res: Response, next: NextFunction) => {
-    const reply = await fn(req);
-    if (reply) send(res, reply);
-    else next();
-  };
+  const handle =
+    (fn: (req: Request) => Promise<Reply | undefined>) =>
+    async (req: Request, res: Response, next: NextFunction) => {
+      const reply = await fn(req);
+      if (reply) send(res, reply);
+      else next();
+    };
   const param = (req: Request, name = 'id') => String(req.params[name]);
 
   app.post(both('/prompt'), handle(routes.postPrompt));
@@ -73,26 +84,47 @@ export function createRouter(options: { basePath: string; routes: Routes; catalo
   app.get(both('/queue'), handle(routes.getQueue));
   app.post(both('/queue'), handle(routes.postQueue));
   app.get(both('/history'), handle(routes.getHistory));
-  app.get(both('/history/:id'), handle((req) => routes.getHistoryItem(param(req))));
+  app.get(
+    both('/history/:id'),
+    handle((req) => routes.getHistoryItem(param(req))),
+  );
   app.post(both('/history'), handle(routes.postHistory));
   app.post(both('/interrupt'), handle(routes.postInterrupt));
   // The jobs routes exist only under /api (§1.1).
   app.get('/api/jobs', handle(routes.listJobs));
   app.post('/api/jobs/cancel', handle(routes.cancelJobs));
-  app.get('/api/jobs/:id', handle((req) => routes.jobDetail(param(req))));
-  app.post('/api/jobs/:id/cancel', handle((req) => routes.cancelJob(param(req))));
+  app.get(
+    '/api/jobs/:id',
+    handle((req) => routes.jobDetail(param(req))),
+  );
+  app.post(
+    '/api/jobs/:id/cancel',
+    handle((req) => routes.cancelJob(param(req))),
+  );
   app.get(both('/object_info'), handle(catalog.objectInfo));
-  app.get(both('/object_info/:name'), handle((req) => catalog.objectInfoClass(param(req, 'name'))));
+  app.get(
+    both('/object_info/:name'),
+    handle((req) => catalog.objectInfoClass(param(req, 'name'))),
+  );
   app.get(both('/models'), handle(catalog.models));
-  app.get(both('/models/:folder'), handle((req) => catalog.modelFolder(param(req, 'folder'))));
+  app.get(
+    both('/models/:folder'),
+    handle((req) => catalog.modelFolder(param(req, 'folder'))),
+  );
   app.get(both('/embeddings'), handle(catalog.embeddings));
   app.get(both('/experiment/models'), handle(catalog.experimentModels));
-  app.get(both('/experiment/models/:folder'), handle((req) => catalog.experimentModelFolder(param(req, 'folder'))));
+  app.get(
+    both('/experiment/models/:folder'),
+    handle((req) => catalog.experimentModelFolder(param(req, 'folder'))),
+  );
 
   app.use((req: Request, res: Response, next: NextFunction) => options.proxy.web(req, res, next));
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    logger.warn({ err: error instanceof Error ? error.message : error, url: req.url }, 'request failed');
+    logger.warn(
+      { err: error instanceof Error ? error.message : error, url: req.url },
+      'request failed',
+    );
     if (res.headersSent) {
       res.destroy();
       return;

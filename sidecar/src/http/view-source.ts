@@ -29,7 +29,11 @@ export function createViewSource(deps: {
         deps.local.getJson('/queue'),
         deps.local.getJson('/history'),
       ]);
-      deps.numbers.observe([...queueNumbers(localQueue), ...historyNumbers(localHistory), ...relay.jobs.map((job) => job.number)]);
+      deps.numbers.observe([
+        ...queueNumbers(localQueue),
+        ...historyNumbers(localHistory),
+        ...relay.jobs.map((job) => job.number),
+      ]);
       const view = buildUserView({
         relayJobs: relay.jobs,
         isHidden: (id, finishedAt) => deps.state.isHidden(id, finishedAt),
@@ -37,8 +41,10 @@ export function createViewSource(deps: {
         localQueue,
         localHistory,
       });
-      for (const job of relay.jobs) if (job.state === 'done') deps.outputs.prefetch(job.id, job.outputs);
-      for (const bad of view.rejected) deps.logger.error(bad, 'job record failed the ComfyUI schema; left out of the answer');
+      for (const job of relay.jobs)
+        if (job.state === 'done') deps.outputs.prefetch(job.id, job.outputs);
+      for (const bad of view.rejected)
+        deps.logger.error(bad, 'job record failed the ComfyUI schema; left out of the answer');
       return view;
     },
   };

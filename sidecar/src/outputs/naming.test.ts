@@ -3,7 +3,12 @@ import { confinedPath, nextFreeName } from './naming';
 
 describe('nextFreeName (ComfyUI counter rule)', () => {
   it('continues after the highest counter of that prefix, case-insensitively, any extension', () => {
-    const existing = ['ComfyUI_00001_.png', 'comfyui_00007_.webp', 'Other_00042_.png', 'ComfyUI_notes.txt'];
+    const existing = [
+      'ComfyUI_00001_.png',
+      'comfyui_00007_.webp',
+      'Other_00042_.png',
+      'ComfyUI_notes.txt',
+    ];
     expect(nextFreeName('ComfyUI_00001_.png', existing)).toBe('ComfyUI_00008_.png');
   });
   it('keeps the digit width and the suffix shape (VHS style without trailing underscore)', () => {

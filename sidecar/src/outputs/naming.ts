@@ -6,10 +6,19 @@
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
 
 /** `base/subfolder/filename` if it stays inside base (ComfyUI refuses the same escapes), else undefined. */
-export function confinedPath(base: string, subfolder: string, filename: string): string | undefined {
-  if (!filename || filename.includes('/') || filename.includes('\\') || filename.includes('\0')) return undefined;
+export function confinedPath(
+  base: string,
+  subfolder: string,
+  filename: string,
+): string | undefined {
+  if (!filename || filename.includes('/') || filename.includes('\\') || filename.includes('\0'))
+    return undefined;
   if (filename === '.' || filename === '..') return undefined;
-  if (subfolder.includes('\0') || isAbsolute(subfolder) || normalize(subfolder).split(/[\\/]/).includes('..')) {
+  if (
+    subfolder.includes('\0') ||
+    isAbsolute(subfolder) ||
+    normalize(subfolder).split(/[\\/]/).includes('..')
+  ) {
     return undefined;
   }
   const root = resolve(base);

@@ -31,7 +31,13 @@ export type OutputStore = {
   prefetch(jobId: string, outputs: Record<string, unknown>): void;
 };
 
-type Deps = { relay: RelayClient; outputDir: string; tempDir: string; state: StateStore; logger: Logger };
+type Deps = {
+  relay: RelayClient;
+  outputDir: string;
+  tempDir: string;
+  state: StateStore;
+  logger: Logger;
+};
 
 export function createOutputStore({ relay, outputDir, tempDir, state, logger }: Deps): OutputStore {
   const inFlight = new Map<string, Promise<string | undefined>>();
@@ -67,7 +73,9 @@ export function createOutputStore({ relay, outputDir, tempDir, state, logger }: 
     const response = await relay.view(ref);
     if (response.status !== 200) {
       response.body.resume();
-      throw new Error(`relay /api/view answered ${response.status} for ${ref.subfolder}/${ref.filename}`);
+      throw new Error(
+        `relay /api/view answered ${response.status} for ${ref.subfolder}/${ref.filename}`,
+      );
     }
     // Read the whole body, then write it: a body paused by a slow disk when the relay's connection
     // closes crashes the process inside undici 7 (nodejs/undici#5360; fixed in undici 8, which
@@ -113,8 +121,12 @@ export function createOutputStore({ relay, outputDir, tempDir, state, logger }: 
       const refs = filesOf(output);
       if (refs.length === 0) return output;
       const names = await Promise.all(refs.map((ref) => ensure(jobId, ref)));
-      const byRef = new Map(refs.map((ref, i) => [`${ref.type}|${ref.subfolder}|${ref.filename}`, names[i]]));
-      return renameOutput(output, (ref) => byRef.get(`${ref.type}|${ref.subfolder}|${ref.filename}`));
+      const byRef = new Map(
+        refs.map((ref, i) => [`${ref.type}|${ref.subfolder}|${ref.filename}`, names[i]]),
+      );
+      return renameOutput(output, (ref) =>
+        byRef.get(`${ref.type}|${ref.subfolder}|${ref.filename}`),
+      );
     },
     lookup(jobId, ref) {
       return state.outputName(outputKey(jobId, ref.type, ref.subfolder, ref.filename));

@@ -13,13 +13,25 @@ import type { JobInput } from '../../../protocol/src/relay/api';
 import type { RelayClient } from '../relay/relay-client';
 import { confinedPath } from '../outputs/naming';
 
-export type InputRef = { nodeId: string; classType: string; input: string; value: string; path: string; file: string };
+export type InputRef = {
+  nodeId: string;
+  classType: string;
+  input: string;
+  value: string;
+  path: string;
+  file: string;
+};
 
 const ANNOTATION = / \[(input|output|temp)\]$/;
 
-export function stripAnnotation(value: string): { name: string; folder: 'input' | 'output' | 'temp' } {
+export function stripAnnotation(value: string): {
+  name: string;
+  folder: 'input' | 'output' | 'temp';
+} {
   const match = ANNOTATION.exec(value);
-  return match ? { name: value.slice(0, match.index), folder: match[1] as 'input' | 'output' | 'temp' } : { name: value, folder: 'input' };
+  return match
+    ? { name: value.slice(0, match.index), folder: match[1] as 'input' | 'output' | 'temp' }
+    : { name: value, folder: 'input' };
 }
 
 /**
@@ -28,7 +40,11 @@ export function stripAnnotation(value: string): { name: string; folder: 'input' 
  * that points outside it, which stat alone would follow and the upload would then read.
  * `anyEntry`: any existing entry counts (ComfyUI's os.path.exists for `[output]`/`[temp]` names).
  */
-export function confinedFile(base: string, name: string, options: { anyEntry?: boolean } = {}): string | undefined {
+export function confinedFile(
+  base: string,
+  name: string,
+  options: { anyEntry?: boolean } = {},
+): string | undefined {
   const path = confinedPath(base, dirname(name) === '.' ? '' : dirname(name), basename(name));
   if (!path) return undefined;
   try {
@@ -52,7 +68,11 @@ function isComboSpec(spec: unknown): boolean {
 }
 
 /** Combo inputs of the prompt whose value is a file in the attendee's input folder. */
-export function findInputFiles(prompt: Record<string, unknown>, objectInfo: Record<string, ComfyNodeDef>, inputDir: string): InputRef[] {
+export function findInputFiles(
+  prompt: Record<string, unknown>,
+  objectInfo: Record<string, ComfyNodeDef>,
+  inputDir: string,
+): InputRef[] {
   const refs: InputRef[] = [];
   for (const [nodeId, node] of Object.entries(prompt)) {
     if (!node || typeof node !== 'object') continue;
@@ -66,7 +86,8 @@ export function findInputFiles(prompt: Record<string, unknown>, objectInfo: Reco
       const { name, folder } = stripAnnotation(value);
       if (folder !== 'input') continue;
       const file = inputFilePath(inputDir, name);
-      if (file) refs.push({ nodeId, classType: classType as string, input, value, path: name, file });
+      if (file)
+        refs.push({ nodeId, classType: classType as string, input, value, path: name, file });
     }
   }
   return refs;
@@ -76,7 +97,10 @@ export function findInputFiles(prompt: Record<string, unknown>, objectInfo: Reco
  * A copy of object_info whose combo lists also hold the attendee's files the prompt uses, so
  * `value_not_in_list` is reported exactly when the attendee's own ComfyUI would report it.
  */
-export function withLocalInputs(objectInfo: Record<string, ComfyNodeDef>, refs: readonly InputRef[]): Record<string, ComfyNodeDef> {
+export function withLocalInputs(
+  objectInfo: Record<string, ComfyNodeDef>,
+  refs: readonly InputRef[],
+): Record<string, ComfyNodeDef> {
   if (refs.length === 0) return objectInfo;
   const copy = { ...objectInfo };
   for (const ref of refs) {
@@ -85,8 +109,11 @@ export function withLocalInputs(objectInfo: Record<string, ComfyNodeDef>, refs: 
     for (const group of ['required', 'optional'] as const) {
       const spec = def.input[group]?.[ref.input] as unknown[] | undefined;
       if (!spec) continue;
-      const list = Array.isArray(spec[0]) ? spec[0] : (spec[1] as { options?: unknown[] } | undefined)?.options;
-      if (Array.isArray(list)) for (const v of [ref.value, ref.path]) if (!list.includes(v)) list.push(v);
+      const list = Array.isArray(spec[0])
+        ? spec[0]
+        : (spec[1] as { options?: unknown[] } | undefined)?.options;
+      if (Array.isArray(list))
+        for (const v of [ref.value, ref.path]) if (!list.includes(v)) list.push(v);
     }
     copy[ref.classType] = def;
   }

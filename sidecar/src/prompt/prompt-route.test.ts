@@ -23,7 +23,11 @@ describe('queueNumber (server.py post_prompt), never hiding jobs', () => {
 describe('acceptedBody', () => {
   it('is aiohttp json_response bytes, with a float number when the client gave one', () => {
     const id = '95007995-f9a4-4877-aafd-985ab327402f';
-    expect(acceptedBody(id, { number: 0, asFloat: false }, {})).toBe(`{"prompt_id": "${id}", "number": 0, "node_errors": {}}`);
-    expect(acceptedBody(id, { number: 5, asFloat: true }, {})).toBe(`{"prompt_id": "${id}", "number": 5.0, "node_errors": {}}`);
+    expect(acceptedBody(id, { number: 0, asFloat: false }, {})).toBe(
+      `{"prompt_id": "${id}", "number": 0, "node_errors": {}}`,
+    );
+    expect(acceptedBody(id, { number: 5, asFloat: true }, {})).toBe(
+      `{"prompt_id": "${id}", "number": 5.0, "node_errors": {}}`,
+    );
   });
 });

@@ -33,7 +33,14 @@ import type { RelayClient } from '../relay/relay-client';
 import { withoutInert, withoutLocalOnly } from '../shapes/node-set';
 import type { QueueNumbers } from '../state/queue-numbers';
 import { withPromptChoices } from './gpu-choices';
-import { confinedFile, findInputFiles, inputFilePath, stripAnnotation, withLocalInputs, type InputRef } from './input-files';
+import {
+  confinedFile,
+  findInputFiles,
+  inputFilePath,
+  stripAnnotation,
+  withLocalInputs,
+  type InputRef,
+} from './input-files';
 import { onlyKnownNodes, runKey, type RerunCache } from './rerun-cache';
 import { predictSaveEscape } from './save-escape';
 
@@ -65,7 +72,10 @@ const rejection = (r: PromptRejection | ServerCrash): Reply => {
  * number is echoed as ComfyUI echoes it, but the job keeps a counter value: a forged number must not
  * hide this job or later ones from the frontend's history reconciliation, nor collide with another.
  */
-export function queueNumber(body: Record<string, unknown>, next: () => number): { number: number; asFloat: boolean; stored: number } {
+export function queueNumber(
+  body: Record<string, unknown>,
+  next: () => number,
+): { number: number; asFloat: boolean; stored: number } {
   if ('number' in body) return { number: pyFloat(body.number), asFloat: true, stored: next() };
   const n = next();
   const number = 'front' in body && pyTruthy(body.front) && n !== 0 ? -n : n;
@@ -81,10 +91,16 @@ const mayBeStale = (r: ValidatePromptResult) =>
   r.status === 400 &&
   (r.body.error.type === 'missing_node_type' ||
     r.body.error.message.startsWith('Cannot execute because node ') ||
-    Object.values(r.body.node_errors).some((e) => e.errors.some((x) => x.type === 'value_not_in_list')));
+    Object.values(r.body.node_errors).some((e) =>
+      e.errors.some((x) => x.type === 'value_not_in_list'),
+    ));
 
 /** The 200 body, byte-for-byte as aiohttp would send it (a given number echoes as a float). */
-export function acceptedBody(promptId: string, number: { number: number; asFloat: boolean }, nodeErrors: Record<string, NodeError>): string {
+export function acceptedBody(
+  promptId: string,
+  number: { number: number; asFloat: boolean },
+  nodeErrors: Record<string, NodeError>,
+): string {
   return `{"prompt_id": ${pyJsonDumps(promptId)}, "number": ${pyNumber(number.number, number.asFloat)}, "node_errors": ${pyJsonDumps(nodeErrors)}}`;
 }
 
@@ -96,20 +112,47 @@ export function createPromptRoute(deps: PromptRouteDeps) {
     const { name, folder } = stripAnnotation(annotated);
     if (folder === 'input') return inputFilePath(dirs.input, name) !== undefined;
     // A symlink out of the folder counts as no file, as for inputs (input-files.ts confinedFile).
-    return confinedFile(folder === 'output' ? dirs.output : dirs.temp, name, { anyEntry: true }) !== undefined;
+    return (
+      confinedFile(folder === 'output' ? dirs.output : dirs.temp, name, { anyEntry: true }) !==
+      undefined
+    );
   };
   const validators = defaultValidators(localFileExists);
 
-  const validate = (prompt: Record<string, unknown>, info: Record<string, ComfyNodeDef>, partial: string[] | null, flavor: ComfyFlavor) => {
+  const validate = (
+    prompt: Record<string, unknown>,
+    info: Record<string, ComfyNodeDef>,
+    partial: string[] | null,
+    flavor: ComfyFlavor,
+  ) => {
     const refs = findInputFiles(prompt, info, dirs.input);
-    return { refs, info, result: validatePrompt(prompt, withLocalInputs(info, refs), partial, { validators, flavor }) };
+    return {
+      refs,
+      info,
+      result: validatePrompt(prompt, withLocalInputs(info, refs), partial, { validators, flavor }),
+    };
   };
 
   /** A failure ComfyUI would have before any GPU work, or the earlier job ComfyUI's cache would answer from. */
-  const outcome = async (prompt: Record<string, unknown>, outputs: string[], inputs: JobInput[], info: Record<string, ComfyNodeDef>, extraData: Record<string, unknown>, flavor: ComfyFlavor) => {
-    const failure: SubmitFailure | undefined = predictSaveEscape({ prompt, outputs, objectInfo: info, extraData, outputDir: dirs.output, flavor });
+  const outcome = async (
+    prompt: Record<string, unknown>,
+    outputs: string[],
+    inputs: JobInput[],
+    info: Record<string, ComfyNodeDef>,
+    extraData: Record<string, unknown>,
+    flavor: ComfyFlavor,
+  ) => {
+    const failure: SubmitFailure | undefined = predictSaveEscape({
+      prompt,
+      outputs,
+      objectInfo: info,
+      extraData,
+      outputDir: dirs.output,
+      flavor,
+    });
     const key = runKey({ prompt, outputs, inputs });
-    const cachedFrom = failure || !onlyKnownNodes(prompt, info) ? undefined : await deps.rerun.find(key);
+    const cachedFrom =
+      failure || !onlyKnownNodes(prompt, info) ? undefined : await deps.rerun.find(key);
     return { failure, cachedFrom, key };
   };
 
@@ -122,7 +165,9 @@ export function createPromptRoute(deps: PromptRouteDeps) {
     const body = checked.request as Record<string, unknown>;
     try {
       const numbersSynced = deps.numbers.syncLocal();
-      const partial = Array.isArray(body.partial_execution_targets) ? body.partial_execution_targets.map(String) : null;
+      const partial = Array.isArray(body.partial_execution_targets)
+        ? body.partial_execution_targets.map(String)
+        : null;
       const prompt = isDict(body.prompt) ? body.prompt : {};
       // Never waits for a GPU: with no copy of its node set yet, the attendee's own ComfyUI's is used
       // (its model lists widened: those are the GPU's to check) and the GPU checks the prompt again
@@ -139,20 +184,34 @@ export function createPromptRoute(deps: PromptRouteDeps) {
       if (!result.ok) return rejection(result);
       if (!isDict(body.prompt)) return rejection(malformedJsonResponse());
       // Nodes that never run are left out (the GPU may lack them); without the GPU's set, all of them.
-      const runnable = nodes.gpu ? withoutLocalOnly(result.prompt, nodes.gpu) : withoutInert(result.prompt, nodes.merged);
+      const runnable = nodes.gpu
+        ? withoutLocalOnly(result.prompt, nodes.gpu)
+        : withoutInert(result.prompt, nodes.merged);
 
       const inputs = await deps.uploadInputs(refs);
       await numbersSynced;
       const number = queueNumber(body, deps.numbers.next);
       const jobId = randomUUID();
       // A client-chosen prompt_id is the job's name for this user only (relay-client maps it).
-      const promptId = 'prompt_id' in body && body.prompt_id !== null && body.prompt_id !== undefined ? pyStr(body.prompt_id) : undefined;
+      const promptId =
+        'prompt_id' in body && body.prompt_id !== null && body.prompt_id !== undefined
+          ? pyStr(body.prompt_id)
+          : undefined;
       const extraData = Object.fromEntries(
-        Object.entries(isDict(body.extra_data) ? body.extra_data : {}).filter(([key]) => !SENSITIVE.includes(key)),
+        Object.entries(isDict(body.extra_data) ? body.extra_data : {}).filter(
+          ([key]) => !SENSITIVE.includes(key),
+        ),
       );
       const usage = req.headers['comfy-usage-source'];
       if (typeof usage === 'string') extraData.comfy_usage_source = usage;
-      const { failure, cachedFrom, key } = await outcome(runnable, result.outputs, inputs, info, extraData, flavor);
+      const { failure, cachedFrom, key } = await outcome(
+        runnable,
+        result.outputs,
+        inputs,
+        info,
+        extraData,
+        flavor,
+      );
       if (cachedFrom) deps.rerun.adopt(promptId ?? jobId, cachedFrom);
       const job = await deps.relay.submitJob({
         jobId,
@@ -169,9 +228,17 @@ export function createPromptRoute(deps: PromptRouteDeps) {
       });
       deps.rerun.ran(job.id, key);
       await deps.submitted(job);
-      const how = failure ? 'failed as ComfyUI would (never sent to a GPU)' : job.state === 'done' ? 'answered from the previous run (ComfyUI cache)' : 'queued on the relay';
+      const how = failure
+        ? 'failed as ComfyUI would (never sent to a GPU)'
+        : job.state === 'done'
+          ? 'answered from the previous run (ComfyUI cache)'
+          : 'queued on the relay';
       logger.info({ jobId: job.id, number: number.stored, inputs: inputs.length }, `prompt ${how}`);
-      return { status: 200, raw: acceptedBody(job.id, number, result.nodeErrors), contentType: 'application/json; charset=utf-8' };
+      return {
+        status: 200,
+        raw: acceptedBody(job.id, number, result.nodeErrors),
+        contentType: 'application/json; charset=utf-8',
+      };
     } catch (error) {
       if (error instanceof PyError) return rejection(malformedJsonResponse());
       logger.warn({ err: error instanceof Error ? error.message : error }, 'prompt not queued');

@@ -30,7 +30,9 @@ export type RunKeyInput = {
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    const entries = Object.entries(value as Record<string, unknown>).filter(
+      ([, v]) => v !== undefined,
+    );
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
   }
@@ -40,11 +42,16 @@ function stable(value: unknown): string {
 /** What ComfyUI's cache would compare: every node's class and inputs, the outputs to run, the input files' bytes. */
 export function runKey(run: RunKeyInput): string {
   const inputs = [...run.inputs].map((i) => `${i.path}\0${i.sha256}`).sort();
-  return createHash('sha256').update(stable({ prompt: run.prompt, outputs: [...run.outputs].sort(), inputs })).digest('hex');
+  return createHash('sha256')
+    .update(stable({ prompt: run.prompt, outputs: [...run.outputs].sort(), inputs }))
+    .digest('hex');
 }
 
 /** True when every node class is ComfyUI's own (core or comfy_extras), whose cache behaviour we know. */
-export function onlyKnownNodes(prompt: Record<string, unknown>, objectInfo: Record<string, ComfyNodeDef>): boolean {
+export function onlyKnownNodes(
+  prompt: Record<string, unknown>,
+  objectInfo: Record<string, ComfyNodeDef>,
+): boolean {
   return Object.values(prompt).every((node) => {
     const classType = (node as { class_type?: unknown }).class_type;
     const module = typeof classType === 'string' ? objectInfo[classType]?.python_module : undefined;
@@ -61,12 +68,21 @@ export type RerunCache = {
   adopt(jobId: string, source: JobView): void;
 };
 
-export function createRerunCache(deps: { relay: RelayClient; state: StateStore; dirs: { output: string; temp: string } }): RerunCache {
-  const localName = (jobId: string, ref: FileRef) => deps.state.outputName(outputKey(jobId, ref.type, ref.subfolder, ref.filename)) ?? ref.filename;
+export function createRerunCache(deps: {
+  relay: RelayClient;
+  state: StateStore;
+  dirs: { output: string; temp: string };
+}): RerunCache {
+  const localName = (jobId: string, ref: FileRef) =>
+    deps.state.outputName(outputKey(jobId, ref.type, ref.subfolder, ref.filename)) ?? ref.filename;
   const filesHere = (job: JobView) =>
     Object.values(job.outputs).every((output) =>
       filesOf(output).every((ref) => {
-        const path = confinedPath(ref.type === 'temp' ? deps.dirs.temp : deps.dirs.output, ref.subfolder, localName(job.id, ref));
+        const path = confinedPath(
+          ref.type === 'temp' ? deps.dirs.temp : deps.dirs.output,
+          ref.subfolder,
+          localName(job.id, ref),
+        );
         return path !== undefined && existsSync(path);
       }),
     );
@@ -83,7 +99,11 @@ export function createRerunCache(deps: { relay: RelayClient; state: StateStore; 
     },
     adopt(jobId, source) {
       for (const output of Object.values(source.outputs)) {
-        for (const ref of filesOf(output)) deps.state.setOutputName(outputKey(jobId, ref.type, ref.subfolder, ref.filename), localName(source.id, ref));
+        for (const ref of filesOf(output))
+          deps.state.setOutputName(
+            outputKey(jobId, ref.type, ref.subfolder, ref.filename),
+            localName(source.id, ref),
+          );
       }
     },
   };

@@ -9,7 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { fixturesDir, readJson } from '../../test/recorded-ws';
 import { predictSaveEscape, saveEscapeMessage, upstreamOrder } from './save-escape';
 
-type Post = { request: { body: { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> } } };
+type Post = {
+  request: {
+    body: { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };
+  };
+};
 type WsLine = { dir: string; msg?: { type: string; data: Record<string, unknown> } };
 
 const objectInfo = readJson<Record<string, never>>('real-0.27.0/api/object_info/_all.json');
@@ -32,23 +36,37 @@ describe('predictSaveEscape (run3: SaveImage filename_prefix "../../escape_attem
     it(`words the failure as ComfyUI ${flavor} does`, () => {
       const prompt = readJson<Post>(`${run}/post_prompt.json`).request.body.prompt;
       const recorded = errorOf(`${run}/ws.jsonl`);
-      const failure = predictSaveEscape({ prompt, outputs: ['2'], objectInfo, extraData: {}, outputDir: '/opt/ComfyUI/output', flavor });
+      const failure = predictSaveEscape({
+        prompt,
+        outputs: ['2'],
+        objectInfo,
+        extraData: {},
+        outputDir: '/opt/ComfyUI/output',
+        flavor,
+      });
       expect(failure).toBeDefined();
       expect(failure!.executedNodes).toEqual(recorded.executed);
       const e = failure!.error;
-      expect([e.nodeId, e.nodeType, e.exceptionType]).toEqual([recorded.node_id, recorded.node_type, recorded.exception_type]);
+      expect([e.nodeId, e.nodeType, e.exceptionType]).toEqual([
+        recorded.node_id,
+        recorded.node_type,
+        recorded.exception_type,
+      ]);
       expect(e.exceptionMessage).toBe(recorded.exception_message);
       expect(e.traceback).toEqual(recorded.traceback);
       expect(e.currentOutputs).toEqual(recorded.current_outputs);
       const inputs = recorded.current_inputs as Record<string, unknown[]>;
       expect(Object.keys(e.currentInputs)).toEqual(Object.keys(inputs));
-      for (const key of ['filename_prefix', 'prompt', 'extra_pnginfo']) expect(e.currentInputs[key], key).toEqual(inputs[key]);
+      for (const key of ['filename_prefix', 'prompt', 'extra_pnginfo'])
+        expect(e.currentInputs[key], key).toEqual(inputs[key]);
     });
   }
 
   it('leaves prefixes inside the output folder alone', () => {
-    for (const prefix of ['ComfyUI', 'renders/cat', 'a/../b', '..x/y', '%date:yyyy%/x', '..']) expect(saveEscapeMessage(prefix, '/srv/out'), prefix).toBeUndefined();
-    for (const prefix of ['../x', 'a/../../x', '/etc/x', '../../escape_attempt']) expect(saveEscapeMessage(prefix, '/srv/out'), prefix).toMatch(/outside the output folder/);
+    for (const prefix of ['ComfyUI', 'renders/cat', 'a/../b', '..x/y', '%date:yyyy%/x', '..'])
+      expect(saveEscapeMessage(prefix, '/srv/out'), prefix).toBeUndefined();
+    for (const prefix of ['../x', 'a/../../x', '/etc/x', '../../escape_attempt'])
+      expect(saveEscapeMessage(prefix, '/srv/out'), prefix).toMatch(/outside the output folder/);
   });
 
   it('ignores previews and prompts without escapes; follows a Primitive prefix', () => {
@@ -59,7 +77,13 @@ describe('predictSaveEscape (run3: SaveImage filename_prefix "../../escape_attem
       '4': { class_type: 'PrimitiveString', inputs: { value: '../up' } },
       '5': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: ['4', 0] } },
     };
-    const base = { prompt, objectInfo, extraData: {}, outputDir: '/srv/out', flavor: '0.27' as const };
+    const base = {
+      prompt,
+      objectInfo,
+      extraData: {},
+      outputDir: '/srv/out',
+      flavor: '0.27' as const,
+    };
     expect(predictSaveEscape({ ...base, outputs: ['2', '3'] })).toBeUndefined();
     expect(predictSaveEscape({ ...base, outputs: ['2', '3', '5'] })?.error.nodeId).toBe('5');
   });

@@ -33,7 +33,11 @@ export function saveEscapeMessage(prefix: string, outputDir: string): string | u
   );
 }
 
-const isLink = (value: unknown): value is [string, number] => Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'number';
+const isLink = (value: unknown): value is [string, number] =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === 'string' &&
+  typeof value[1] === 'number';
 
 /** The literal prefix of a node (a string, or a Primitive node's value it is linked to). */
 function literalPrefix(prompt: Record<string, Node>, value: unknown): string | undefined {
@@ -41,7 +45,9 @@ function literalPrefix(prompt: Record<string, Node>, value: unknown): string | u
   if (!isLink(value)) return undefined;
   const source = prompt[value[0]];
   const literal = source?.inputs.value;
-  return source?.class_type.startsWith('Primitive') && typeof literal === 'string' ? literal : undefined;
+  return source?.class_type.startsWith('Primitive') && typeof literal === 'string'
+    ? literal
+    : undefined;
 }
 
 /** The nodes `nodeId` depends on, in an order ComfyUI can run them (inputs first, input order). */
@@ -76,7 +82,9 @@ function traceback(flavor: ComfyFlavor, root: string, classType: string): string
       `  File "${root}/nodes.py", line ${saveImages}, in save_images\n    full_output_folder, filename, counter, subfolder, filename_prefix = folder_paths.get_save_image_path(filename_prefix, self.output_dir, images[0].shape[1], images[0].shape[0])\n                                                                        ${'~'.repeat(32)}${pad(74)}\n`,
     );
   }
-  frames.push(`  File "${root}/folder_paths.py", line ${savePath}, in get_save_image_path\n    raise Exception(err)\n`);
+  frames.push(
+    `  File "${root}/folder_paths.py", line ${savePath}, in get_save_image_path\n    raise Exception(err)\n`,
+  );
   return frames;
 }
 
@@ -84,18 +92,31 @@ function traceback(flavor: ComfyFlavor, root: string, classType: string): string
  * execution.py `format_value` of the failing node's inputs, in declaration order. Linked values were
  * never computed (the prompt never reached a GPU), so they are named instead of shown.
  */
-function currentInputs(prompt: Record<string, Node>, nodeId: string, def: ComfyNodeDef | undefined, extraData: Record<string, unknown>) {
+function currentInputs(
+  prompt: Record<string, Node>,
+  nodeId: string,
+  def: ComfyNodeDef | undefined,
+  extraData: Record<string, unknown>,
+) {
   const inputs = prompt[nodeId]?.inputs ?? {};
   const out: Record<string, unknown[]> = {};
-  const declared = [...Object.keys(def?.input.required ?? {}), ...Object.keys(def?.input.optional ?? {})];
+  const declared = [
+    ...Object.keys(def?.input.required ?? {}),
+    ...Object.keys(def?.input.optional ?? {}),
+  ];
   for (const name of declared.length ? declared : Object.keys(inputs)) {
     if (!(name in inputs)) continue;
     const value = inputs[name];
-    out[name] = [isLink(value) ? `<output ${value[1]} of node ${value[0]}: not computed, the prompt never reached a GPU>` : value];
+    out[name] = [
+      isLink(value)
+        ? `<output ${value[1]} of node ${value[0]}: not computed, the prompt never reached a GPU>`
+        : value,
+    ];
   }
   for (const [name, kind] of Object.entries(def?.input.hidden ?? {})) {
     if (kind === 'PROMPT') out[name] = [pyRepr(prompt)];
-    else if (kind === 'EXTRA_PNGINFO') out[name] = [isDict(extraData.extra_pnginfo) ? pyRepr(extraData.extra_pnginfo) : null];
+    else if (kind === 'EXTRA_PNGINFO')
+      out[name] = [isDict(extraData.extra_pnginfo) ? pyRepr(extraData.extra_pnginfo) : null];
     else if (kind === 'UNIQUE_ID') out[name] = [nodeId];
   }
   return out;
@@ -131,7 +152,12 @@ export function predictSaveEscape(options: {
         exceptionType: 'Exception',
         exceptionMessage: `${message}\n`,
         traceback: traceback(options.flavor, dirname(outputDir), node.class_type),
-        currentInputs: currentInputs(prompt, nodeId, options.objectInfo[node.class_type], options.extraData),
+        currentInputs: currentInputs(
+          prompt,
+          nodeId,
+          options.objectInfo[node.class_type],
+          options.extraData,
+        ),
         currentOutputs: [nodeId, ...[...executed].reverse()],
       },
     };

@@ -37,7 +37,12 @@ describe('createGpuCatalog', () => {
   it('serves its copy within the TTL, then refreshes in the background; fresh asks the relay with fresh=1', async () => {
     let clock = 0;
     const r = fakeRelay();
-    const catalog = createGpuCatalog(r.relay, { ttlMs: 1_000, waitMs: 50, logger: pino({ level: 'silent' }), now: () => clock });
+    const catalog = createGpuCatalog(r.relay, {
+      ttlMs: 1_000,
+      waitMs: 50,
+      logger: pino({ level: 'silent' }),
+      now: () => clock,
+    });
     expect(await catalog.objectInfo()).toEqual({ SaveImage: {} });
     expect(await catalog.objectInfo()).toEqual({ SaveImage: {} });
     expect(r.calls).toEqual(['object_info']);
@@ -52,18 +57,28 @@ describe('createGpuCatalog', () => {
 
   it('without a copy it waits at most waitMs, and the late answer fills the cache', async () => {
     const r = fakeRelay();
-    const catalog = createGpuCatalog(r.relay, { ttlMs: 60_000, waitMs: 30, logger: pino({ level: 'silent' }) });
+    const catalog = createGpuCatalog(r.relay, {
+      ttlMs: 60_000,
+      waitMs: 30,
+      logger: pino({ level: 'silent' }),
+    });
     r.hold();
     expect(await catalog.listing('/models')).toBeUndefined();
     r.release();
-    await expect.poll(() => catalog.listing('/models')).toEqual({ found: true, body: ['checkpoints'] });
+    await expect
+      .poll(() => catalog.listing('/models'))
+      .toEqual({ found: true, body: ['checkpoints'] });
     expect(await catalog.listing('/models/nope')).toEqual({ found: false });
   });
 
   it('wait: false (Queue Prompt) answers at once without a copy, and the fetch it starts fills the cache', async () => {
     const r = fakeRelay();
     // waitMs far longer than the test may take: answering at all proves nothing waited for it.
-    const catalog = createGpuCatalog(r.relay, { ttlMs: 60_000, waitMs: 600_000, logger: pino({ level: 'silent' }) });
+    const catalog = createGpuCatalog(r.relay, {
+      ttlMs: 60_000,
+      waitMs: 600_000,
+      logger: pino({ level: 'silent' }),
+    });
     r.hold();
     expect(await catalog.objectInfo({ wait: false })).toBeUndefined();
     expect(r.calls).toEqual(['object_info']);

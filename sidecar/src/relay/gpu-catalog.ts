@@ -49,7 +49,10 @@ export function createGpuCatalog(
       })
       .catch((error: unknown) => {
         const stale = entry.value;
-        options.logger.warn({ err: error instanceof Error ? error.message : error, path, stale: stale !== undefined }, 'GPU listing not refreshed from the relay');
+        options.logger.warn(
+          { err: error instanceof Error ? error.message : error, path, stale: stale !== undefined },
+          'GPU listing not refreshed from the relay',
+        );
         if (stale) return stale;
         throw error;
       })
@@ -66,15 +69,21 @@ export function createGpuCatalog(
       return entry.value;
     }
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), options.waitMs)));
-    const value = await Promise.race([flight.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+    const late = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), options.waitMs)),
+    );
+    const value = await Promise.race([flight.catch(() => undefined), late]).finally(() =>
+      clearTimeout(timer),
+    );
     return value ?? entry.value;
   }
 
   return {
     async objectInfo(opts = {}) {
       const listing = await get('/object_info', opts.fresh, opts.wait);
-      return listing?.found && listing.body && typeof listing.body === 'object' ? (listing.body as ObjectInfo) : undefined;
+      return listing?.found && listing.body && typeof listing.body === 'object'
+        ? (listing.body as ObjectInfo)
+        : undefined;
     },
     listing: (path) => get(path),
   };

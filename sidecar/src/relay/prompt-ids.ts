@@ -7,13 +7,20 @@
  * exists), and a 0.8 ComfyUI's verbatim, non-UUID ids work. Ids map both ways here, persisted in
  * the state file (bounded) and re-learnt from every job the relay lists.
  */
-import { decodeBinaryFrame, encodePreviewWithMetadata } from '../../../protocol/src/comfy/ws-binary';
+import {
+  decodeBinaryFrame,
+  encodePreviewWithMetadata,
+} from '../../../protocol/src/comfy/ws-binary';
 import type { RelayEvent } from '../../../protocol/src/relay/events';
 import type { JobView } from '../../../protocol/src/relay/job';
 import type { StateStore } from '../state/state-store';
 import type { RelayClient } from './relay-client';
 
-type Named = { id: string; promptId?: string; statusMessages?: [string, Record<string, unknown>][] };
+type Named = {
+  id: string;
+  promptId?: string;
+  statusMessages?: [string, Record<string, unknown>][];
+};
 
 export type PromptIds = {
   /** The id the client knows a relay job by. */
@@ -45,7 +52,9 @@ export function createPromptIds(state: StateStore): PromptIds {
     if (!job.promptId) return job;
     learn(job.id, job.promptId);
     const name = job.promptId;
-    const statusMessages = job.statusMessages?.map(([type, data]) => [type, rename(data, job.id, name)] as [string, Record<string, unknown>]);
+    const statusMessages = job.statusMessages?.map(
+      ([type, data]) => [type, rename(data, job.id, name)] as [string, Record<string, unknown>],
+    );
     return { ...job, id: name, ...(statusMessages ? { statusMessages } : {}) };
   };
 
@@ -58,7 +67,11 @@ export function createPromptIds(state: StateStore): PromptIds {
       const name = clientFacing(event.jobId);
       if (name === event.jobId) return event;
       if (event.type === 'fact') return { ...event, jobId: name };
-      return { ...event, jobId: name, message: { ...event.message, data: rename(event.message.data, event.jobId, name) } } as RelayEvent;
+      return {
+        ...event,
+        jobId: name,
+        message: { ...event.message, data: rename(event.message.data, event.jobId, name) },
+      } as RelayEvent;
     },
     preview(frame) {
       const decoded = decodeBinaryFrame(frame);

@@ -7,13 +7,27 @@
 import pRetry, { AbortError } from 'p-retry';
 import { Pool, type Dispatcher } from 'undici';
 import { ErrorBody } from '../../../protocol/src/errors';
-import { Health, JobList, JobResponse, type SubmitJobRequest } from '../../../protocol/src/relay/api';
+import {
+  Health,
+  JobList,
+  JobResponse,
+  type SubmitJobRequest,
+} from '../../../protocol/src/relay/api';
 import type { JobView } from '../../../protocol/src/relay/job';
 import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
 
-export type RelayClientOptions = { url: string; token: string; timeoutMs: number; retries?: number };
+export type RelayClientOptions = {
+  url: string;
+  token: string;
+  timeoutMs: number;
+  retries?: number;
+};
 
-export type ViewResponse = { status: number; headers: Record<string, string | string[] | undefined>; body: Dispatcher.ResponseData['body'] };
+export type ViewResponse = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+};
 
 export type RelayClient = {
   submitJob(request: SubmitJobRequest): Promise<JobView>;
@@ -56,7 +70,12 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   });
   const retries = options.retries ?? 2;
 
-  async function call(method: Method, path: string, body?: Buffer | string, contentType = 'application/json') {
+  async function call(
+    method: Method,
+    path: string,
+    body?: Buffer | string,
+    contentType = 'application/json',
+  ) {
     const run = async () => {
       let response;
       try {
@@ -75,7 +94,8 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         throw new RelayUnavailableError(error); // transport: retried
       }
       const text = await response.body.text();
-      if (response.statusCode >= 200 && response.statusCode < 300) return { status: response.statusCode, text };
+      if (response.statusCode >= 200 && response.statusCode < 300)
+        return { status: response.statusCode, text };
       const parsed = safeJson(text);
       const failure = new RelayHttpError(response.statusCode, parsed ?? text);
       if (transient(response.statusCode)) throw new RelayUnavailableError(failure);
@@ -91,7 +111,11 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   }
 
   const json = async (method: Method, path: string, body?: unknown) => {
-    const { text } = await call(method, path, body === undefined ? undefined : JSON.stringify(body));
+    const { text } = await call(
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+    );
     return text ? (JSON.parse(text) as unknown) : undefined;
   };
   const orUndefinedOn404 = async <T>(promise: Promise<T>): Promise<T | undefined> => {
@@ -114,15 +138,23 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return JobList.parse(await json('GET', `/api/jobs?${params}`));
     },
     getJob: (id) =>
-      orUndefinedOn404(json('GET', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job)),
+      orUndefinedOn404(
+        json('GET', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job),
+      ),
     cancelJob: (id) =>
-      orUndefinedOn404(json('DELETE', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job)),
+      orUndefinedOn404(
+        json('DELETE', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job),
+      ),
     async putInput(sha256, bytes) {
       await call('PUT', `/api/inputs/${sha256}`, bytes, 'application/octet-stream');
     },
     async objectInfo(options = {}) {
-      const body = await json('GET', options.fresh ? '/api/object_info?fresh=1' : '/api/object_info');
-      if (!body || typeof body !== 'object') throw new RelayUnavailableError(new Error('object_info is not an object'));
+      const body = await json(
+        'GET',
+        options.fresh ? '/api/object_info?fresh=1' : '/api/object_info',
+      );
+      if (!body || typeof body !== 'object')
+        throw new RelayUnavailableError(new Error('object_info is not an object'));
       return body as Record<string, unknown>;
     },
     gpuListing: (path) => orUndefinedOn404(json('GET', `/api/gpu${path}`)),
@@ -174,7 +206,9 @@ function storeDown(error: RelayUnavailableError): RelayStoreDownError | undefine
   const cause = error.cause;
   if (!(cause instanceof RelayHttpError) || cause.status !== 503) return undefined;
   const parsed = ErrorBody.safeParse(cause.body);
-  return parsed.success && parsed.data.error.code === 'redis_unavailable' ? new RelayStoreDownError(error) : undefined;
+  return parsed.success && parsed.data.error.code === 'redis_unavailable'
+    ? new RelayStoreDownError(error)
+    : undefined;
 }
 
 function refused(error: RelayHttpError): RelayRefusedError {
@@ -184,6 +218,11 @@ function refused(error: RelayHttpError): RelayRefusedError {
       details: parsed.data.error.details,
     });
   }
-  const code = error.status === 404 ? 'not_found' : error.status === 401 ? 'unauthorized' : 'internal';
-  return new RelayRefusedError(code, `The GPU queue service refused the request (HTTP ${error.status}).`, error.status);
+  const code =
+    error.status === 404 ? 'not_found' : error.status === 401 ? 'unauthorized' : 'internal';
+  return new RelayRefusedError(
+    code,
+    `The GPU queue service refused the request (HTTP ${error.status}).`,
+    error.status,
+  );
 }

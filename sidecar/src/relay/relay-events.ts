@@ -31,7 +31,10 @@ export type RelayEventsOptions = {
 
 export type RelayEvents = { readonly connected: boolean; close(): void };
 
-export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayEventsHandlers): RelayEvents {
+export function connectRelayEvents(
+  options: RelayEventsOptions,
+  handlers: RelayEventsHandlers,
+): RelayEvents {
   const { logger } = options;
   const backoff = reconnectBackoff(options.minBackoffMs ?? 250, options.maxBackoffMs ?? 5_000);
   let socket: WebSocket | undefined;
@@ -55,7 +58,10 @@ export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayE
 
   const connect = () => {
     if (closed) return;
-    const ws = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${options.token}` }, perMessageDeflate: false });
+    const ws = new WebSocket(wsUrl(), {
+      headers: { authorization: `Bearer ${options.token}` },
+      perMessageDeflate: false,
+    });
     socket = ws;
     let alive = true;
     ws.on('open', () => {
@@ -74,7 +80,11 @@ export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayE
     ws.on('pong', () => (alive = true));
     ws.on('message', (data: RawData, isBinary: boolean) => {
       alive = true;
-      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      const bytes = Buffer.isBuffer(data)
+        ? data
+        : Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.from(data);
       if (isBinary) {
         handlers.onPreview(options.promptIds ? options.promptIds.preview(bytes) : bytes);
         return;
@@ -88,7 +98,10 @@ export function connectRelayEvents(options: RelayEventsOptions, handlers: RelayE
       }
       const parsed = RelayEvent.safeParse(json);
       if (!parsed.success) {
-        logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'relay event does not match the contract; ignored');
+        logger.warn(
+          { issues: parsed.error.issues.slice(0, 3) },
+          'relay event does not match the contract; ignored',
+        );
         return;
       }
       handlers.onEvent(options.promptIds ? options.promptIds.event(parsed.data) : parsed.data);

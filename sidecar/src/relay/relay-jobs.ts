@@ -22,7 +22,10 @@ export function createRelayJobs(relay: RelayClient, logger: Logger): RelayJobs {
           return { jobs: list.jobs, stale: false };
         })
         .catch((error: unknown) => {
-          logger.warn({ err: error instanceof Error ? error.message : error }, 'relay job list unavailable; serving the last one');
+          logger.warn(
+            { err: error instanceof Error ? error.message : error },
+            'relay job list unavailable; serving the last one',
+          );
           return { jobs: last, stale: true };
         })
         .finally(() => (inFlight = undefined));

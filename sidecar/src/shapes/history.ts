@@ -7,13 +7,22 @@ import { isTerminal } from '../../../protocol/src/relay/job';
 import { hasStarted, historyMessages, type StatusMessage } from './messages';
 import { localOutputs, type RenameLookup } from './outputs';
 
-export type QueueTuple = [number, string, Record<string, unknown>, Record<string, unknown>, string[]];
+export type QueueTuple = [
+  number,
+  string,
+  Record<string, unknown>,
+  Record<string, unknown>,
+  string[],
+];
 
 export type HistoryEntry = {
   prompt: QueueTuple;
   outputs: Record<string, Record<string, unknown[]>>;
   status: { status_str: 'success' | 'error'; completed: boolean; messages: StatusMessage[] };
-  meta: Record<string, { node_id: string; display_node: string; parent_node: string | null; real_node_id: string }>;
+  meta: Record<
+    string,
+    { node_id: string; display_node: string; parent_node: string | null; real_node_id: string }
+  >;
 };
 
 /** ComfyUI's extra_data: what the browser sent (minus secrets), plus client_id and create_time. */
@@ -32,7 +41,8 @@ export function queueTupleFromJob(job: JobView): QueueTuple {
 
 /** ComfyUI's `/queue` split: still waiting for dispatch vs taken by a GPU. */
 export const isPendingState = (state: JobView['state']): boolean => state === 'queued';
-export const isRunningState = (state: JobView['state']): boolean => !isTerminal(state) && state !== 'queued';
+export const isRunningState = (state: JobView['state']): boolean =>
+  !isTerminal(state) && state !== 'queued';
 
 /**
  * The history entry of a finished job, or `undefined` when ComfyUI would have none: still active,
@@ -50,7 +60,11 @@ export function historyEntryFromJob(job: JobView, lookup: RenameLookup): History
   return {
     prompt: queueTupleFromJob(job),
     outputs,
-    status: { status_str: success ? 'success' : 'error', completed: success, messages: historyMessages(job) },
+    status: {
+      status_str: success ? 'success' : 'error',
+      completed: success,
+      messages: historyMessages(job),
+    },
     meta,
   };
 }

@@ -10,7 +10,11 @@
  *  - the detail's `outputs` are the history outputs as stored (no normalisation).
  * Pure.
  */
-import type { ComfyJob, ComfyJobDetail, ComfyJobPreviewOutput } from '../../../protocol/src/comfy/http-jobs';
+import type {
+  ComfyJob,
+  ComfyJobDetail,
+  ComfyJobPreviewOutput,
+} from '../../../protocol/src/comfy/http-jobs';
 import type { ComfyHistoryEntry } from '../../../protocol/src/comfy/http';
 import {
   jobDetail,
@@ -33,10 +37,18 @@ type ParsedQuery = { ok: true; query: JobsQuery } | { ok: false; body: { error: 
 export function parseJobsQueryFor(flavor: ComfyFlavor, params: QueryParams): ParsedQuery {
   const q = params instanceof URLSearchParams ? params : new URLSearchParams(params);
   if (flavor === '0.8' && q.get('status')) {
-    const wanted = (q.get('status') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+    const wanted = (q.get('status') ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== '');
     const invalid = wanted.filter((s) => !STATUSES_0_8.includes(s));
     if (invalid.length > 0) {
-      return { ok: false, body: { error: `Invalid status value(s): ${invalid.join(', ')}. Valid values: ${STATUSES_0_8.join(', ')}` } };
+      return {
+        ok: false,
+        body: {
+          error: `Invalid status value(s): ${invalid.join(', ')}. Valid values: ${STATUSES_0_8.join(', ')}`,
+        },
+      };
     }
   }
   return parseJobsQuery(q);
@@ -45,13 +57,17 @@ export function parseJobsQueryFor(flavor: ComfyFlavor, params: QueryParams): Par
 function isPreviewable08(mediaType: string, item: Record<string, unknown>): boolean {
   if (PREVIEWABLE_0_8.has(mediaType)) return true;
   const fmt = item.format;
-  if (typeof fmt === 'string' && (fmt.startsWith('video/') || fmt.startsWith('audio/'))) return true;
+  if (typeof fmt === 'string' && (fmt.startsWith('video/') || fmt.startsWith('audio/')))
+    return true;
   const filename = typeof item.filename === 'string' ? item.filename.toLowerCase() : '';
   return THREE_D_0_8.some((ext) => filename.endsWith(ext));
 }
 
 /** 0.8's `get_outputs_summary`: dict items only; the first previewable output-type item, else any. */
-export function outputsSummary08(outputs: unknown): { count: number; preview: ComfyJobPreviewOutput | undefined } {
+export function outputsSummary08(outputs: unknown): {
+  count: number;
+  preview: ComfyJobPreviewOutput | undefined;
+} {
   let count = 0;
   let preview: ComfyJobPreviewOutput | undefined;
   let fallback: ComfyJobPreviewOutput | undefined;
@@ -90,10 +106,16 @@ export function jobsFor(flavor: ComfyFlavor, sources: JobSources): ComfyJob[] {
 }
 
 /** `GET /api/jobs/{id}` as the version answers it; null → 404 `{"error": "Job not found"}`. */
-export function jobDetailFor(flavor: ComfyFlavor, id: string, sources: JobSources): ComfyJobDetail | null {
+export function jobDetailFor(
+  flavor: ComfyFlavor,
+  id: string,
+  sources: JobSources,
+): ComfyJobDetail | null {
   const job = jobDetail(id, sources);
   if (!job || flavor !== '0.8') return job;
-  const entry = Object.prototype.hasOwnProperty.call(sources.history, id) ? sources.history[id] : undefined;
+  const entry = Object.prototype.hasOwnProperty.call(sources.history, id)
+    ? sources.history[id]
+    : undefined;
   const detail = as08(job, entry);
   if (entry && 'outputs' in detail) detail.outputs = entry.outputs as ComfyJobDetail['outputs'];
   return detail;

@@ -26,7 +26,8 @@ export function filesOf(output: unknown): FileRef[] {
   for (const list of Object.values(output as Record<string, unknown>)) {
     if (!Array.isArray(list)) continue;
     for (const item of list) {
-      if (isFileRef(item)) refs.push({ filename: item.filename, subfolder: item.subfolder ?? '', type: item.type });
+      if (isFileRef(item))
+        refs.push({ filename: item.filename, subfolder: item.subfolder ?? '', type: item.type });
     }
   }
   return refs;
@@ -40,7 +41,11 @@ export function renameOutput<T>(output: T, rename: (ref: FileRef) => string | un
     copy[key] = Array.isArray(list)
       ? list.map((item) => {
           if (!isFileRef(item)) return item;
-          const name = rename({ filename: item.filename, subfolder: item.subfolder ?? '', type: item.type });
+          const name = rename({
+            filename: item.filename,
+            subfolder: item.subfolder ?? '',
+            type: item.type,
+          });
           return name && name !== item.filename ? { ...item, filename: name } : item;
         })
       : list;
@@ -55,6 +60,9 @@ export function localOutputs(
   lookup: RenameLookup,
 ): Record<string, NodeUiOutput> {
   return Object.fromEntries(
-    Object.entries(outputs).map(([node, output]) => [node, renameOutput(output, (ref) => lookup(jobId, ref))]),
+    Object.entries(outputs).map(([node, output]) => [
+      node,
+      renameOutput(output, (ref) => lookup(jobId, ref)),
+    ]),
   );
 }

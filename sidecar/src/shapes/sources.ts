@@ -11,8 +11,18 @@ import {
   type ComfyAnyQueueItem,
   type ComfyHistoryMap,
 } from '../../../protocol/src/comfy/http';
-import { ComfyFeHistoryItem, ComfyFeTaskPrompt, ComfyJob, ComfyJobDetail } from '../../../protocol/src/comfy/http-jobs';
-import { jobDetailFromHistory, jobFromHistory, jobFromQueueItem, type JobSources } from '../../../protocol/src/comfy/jobs';
+import {
+  ComfyFeHistoryItem,
+  ComfyFeTaskPrompt,
+  ComfyJob,
+  ComfyJobDetail,
+} from '../../../protocol/src/comfy/http-jobs';
+import {
+  jobDetailFromHistory,
+  jobFromHistory,
+  jobFromQueueItem,
+  type JobSources,
+} from '../../../protocol/src/comfy/jobs';
 import { isDict } from '../../../protocol/src/comfy/py-values';
 import type { z } from 'zod';
 import type { JobView } from '../../../protocol/src/relay/job';
@@ -41,7 +51,12 @@ function firstIssue(result: { success: boolean; error?: z.ZodError }): string {
   return result.error ? firstZodProblem(result.error) : 'invalid';
 }
 
-function checkQueueItem(item: unknown, status: 'pending' | 'in_progress', rejected: Rejected[], where: string): ComfyAnyQueueItem | undefined {
+function checkQueueItem(
+  item: unknown,
+  status: 'pending' | 'in_progress',
+  rejected: Rejected[],
+  where: string,
+): ComfyAnyQueueItem | undefined {
   const id = Array.isArray(item) ? String(item[1]) : '?';
   for (const schema of [ComfyQueueItem, ComfyFeTaskPrompt]) {
     const result = schema.safeParse(item);
@@ -53,7 +68,12 @@ function checkQueueItem(item: unknown, status: 'pending' | 'in_progress', reject
   return tuple;
 }
 
-function checkHistoryEntry(id: string, entry: unknown, rejected: Rejected[], where: string): ComfyHistoryEntry | undefined {
+function checkHistoryEntry(
+  id: string,
+  entry: unknown,
+  rejected: Rejected[],
+  where: string,
+): ComfyHistoryEntry | undefined {
   for (const schema of [ComfyHistoryEntry, ComfyFeHistoryItem]) {
     const result = schema.safeParse(entry);
     if (!result.success) return void rejected.push({ id, where, issue: firstIssue(result) });
@@ -81,7 +101,9 @@ export function buildUserView(input: ViewInput): UserView {
   const pending: ComfyAnyQueueItem[] = [];
   const finished: { id: string; entry: ComfyHistoryEntry; at: number }[] = [];
 
-  const byStart = [...input.relayJobs].sort((a, b) => (a.startedAt ?? a.createdAt) - (b.startedAt ?? b.createdAt));
+  const byStart = [...input.relayJobs].sort(
+    (a, b) => (a.startedAt ?? a.createdAt) - (b.startedAt ?? b.createdAt),
+  );
   for (const job of byStart) {
     relayIds.add(job.id);
     if (isRunningState(job.state)) {

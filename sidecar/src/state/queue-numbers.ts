@@ -23,17 +23,27 @@ export type QueueNumbers = {
 /** `[number, id, …]` of every queue item of a `/queue` body. */
 export function queueNumbers(queue: unknown): unknown[] {
   if (!isDict(queue)) return [];
-  const items = [queue.queue_running, queue.queue_pending].flatMap((list) => (Array.isArray(list) ? list : []));
+  const items = [queue.queue_running, queue.queue_pending].flatMap((list) =>
+    Array.isArray(list) ? list : [],
+  );
   return items.map((item) => (Array.isArray(item) ? item[0] : undefined));
 }
 
 /** `prompt[0]` of every entry of a `/history` body. */
 export function historyNumbers(history: unknown): unknown[] {
   if (!isDict(history)) return [];
-  return Object.values(history).map((entry) => (isDict(entry) && Array.isArray(entry.prompt) ? entry.prompt[0] : undefined));
+  return Object.values(history).map((entry) =>
+    isDict(entry) && Array.isArray(entry.prompt) ? entry.prompt[0] : undefined,
+  );
 }
 
-export function createQueueNumbers(deps: { state: StateStore; local: LocalComfy; logger: Logger; waitMs?: number; recentItems?: number }): QueueNumbers {
+export function createQueueNumbers(deps: {
+  state: StateStore;
+  local: LocalComfy;
+  logger: Logger;
+  waitMs?: number;
+  recentItems?: number;
+}): QueueNumbers {
   const waitMs = deps.waitMs ?? 1_500;
   const recent = deps.recentItems ?? 64;
   const observe = (numbers: Iterable<unknown>) => {
@@ -46,14 +56,25 @@ export function createQueueNumbers(deps: { state: StateStore; local: LocalComfy;
     async syncLocal(options = {}) {
       // History is kept in completion order, so its last items hold the highest numbers.
       const historyPath = options.full ? '/history' : `/history?max_items=${recent}`;
-      const read = Promise.all([deps.local.getJson('/queue'), deps.local.getJson(historyPath)]).then(([queue, history]) => {
+      const read = Promise.all([
+        deps.local.getJson('/queue'),
+        deps.local.getJson(historyPath),
+      ]).then(([queue, history]) => {
         observe(queueNumbers(queue));
         observe(historyNumbers(history));
       });
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), waitMs)));
-      const outcome = await Promise.race([read.then(() => 'read' as const), timeout]).finally(() => clearTimeout(timer));
-      if (outcome === 'late') deps.logger.debug({ waitMs }, 'local ComfyUI queue/history not read in time; numbering from the saved counter');
+      const timeout = new Promise<'late'>(
+        (resolve) => (timer = setTimeout(() => resolve('late'), waitMs)),
+      );
+      const outcome = await Promise.race([read.then(() => 'read' as const), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
+      if (outcome === 'late')
+        deps.logger.debug(
+          { waitMs },
+          'local ComfyUI queue/history not read in time; numbering from the saved counter',
+        );
     },
   };
 }

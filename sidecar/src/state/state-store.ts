@@ -40,7 +40,8 @@ export function openStateStore(dir: string, logger: Logger) {
   try {
     data = StateFile.parse(JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err: error }, 'sidecar state unreadable; starting fresh');
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn({ err: error }, 'sidecar state unreadable; starting fresh');
   }
   const hidden = new Set(data.hidden);
   let timer: NodeJS.Timeout | undefined;
@@ -102,7 +103,8 @@ export function openStateStore(dir: string, logger: Logger) {
     setPromptId(jobId: string, promptId: string) {
       data.promptIds[jobId] = promptId;
       const ids = Object.keys(data.promptIds);
-      for (const old of ids.slice(0, Math.max(0, ids.length - MAX_PROMPT_IDS))) delete data.promptIds[old];
+      for (const old of ids.slice(0, Math.max(0, ids.length - MAX_PROMPT_IDS)))
+        delete data.promptIds[old];
       changed();
     },
     get lastRun(): { jobId: string; key: string } | undefined {

@@ -68,7 +68,10 @@ export type Delivery = 'client' | 'all' | 'none';
  */
 export function deliveryFor(type: string, clientId: string): Delivery {
   if (clientId) return 'client';
-  return type === 'progress' || type === 'progress_state' || type === 'execution_interrupted' || type === 'preview'
+  return type === 'progress' ||
+    type === 'progress_state' ||
+    type === 'execution_interrupted' ||
+    type === 'preview'
     ? 'all'
     : 'none';
 }
@@ -77,10 +80,13 @@ export function deliveryFor(type: string, clientId: string): Delivery {
 const isPreviewFrame = (frame: Uint8Array) => {
   if (frame.length < 4) return false;
   const type = new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0, false);
-  return type === BinaryEventType.PREVIEW_IMAGE || type === BinaryEventType.PREVIEW_IMAGE_WITH_METADATA;
+  return (
+    type === BinaryEventType.PREVIEW_IMAGE || type === BinaryEventType.PREVIEW_IMAGE_WITH_METADATA
+  );
 };
 
-const toBuffer = (data: RawData) => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+const toBuffer = (data: RawData) =>
+  Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
 export function createBrowserHub(options: HubOptions) {
   const { logger, outbox } = options;
@@ -90,7 +96,10 @@ export function createBrowserHub(options: HubOptions) {
   let localRemaining = 0;
 
   const statusText = (remote: number, extra?: Record<string, unknown>) =>
-    pyJsonDumps({ type: 'status', data: { status: { exec_info: { queue_remaining: localRemaining + remote } }, ...extra } });
+    pyJsonDumps({
+      type: 'status',
+      data: { status: { exec_info: { queue_remaining: localRemaining + remote } }, ...extra },
+    });
 
   /** A ping whose pong confirms everything written to the socket before it. */
   const pingToConfirm = (session: SessionState) => {
@@ -111,7 +120,8 @@ export function createBrowserHub(options: HubOptions) {
   heartbeat.unref();
 
   /** The socket that gets a client's job messages: its newest ready one. */
-  const current = (clientId: string) => [...sessions].reverse().find((s) => s.ready && !s.superseded && s.clientId === clientId);
+  const current = (clientId: string) =>
+    [...sessions].reverse().find((s) => s.ready && !s.superseded && s.clientId === clientId);
 
   /** Writes an outbox entry to the socket (`text` undefined: it was already sent) and asks for a confirmation soon. */
   function sendEntry(session: SessionState, seq: number, text: string | undefined) {
@@ -126,13 +136,19 @@ export function createBrowserHub(options: HubOptions) {
 
   function becomeReady(session: SessionState) {
     session.ready = true;
-    for (const other of sessions) if (other !== session && other.clientId && other.clientId === session.clientId) other.superseded = true;
+    for (const other of sessions)
+      if (other !== session && other.clientId && other.clientId === session.clientId)
+        other.superseded = true;
     options.onReady(session);
     for (const send of session.backlog.splice(0)) send();
     if (!session.clientId) return;
     // What this client id was sent (by an earlier socket, or before a restart) and never confirmed.
     for (const entry of outbox.unconfirmed(session.clientId)) {
-      sendEntry(session, entry.seq, entry.type === 'status' ? statusText(options.remoteRemaining()) : entry.text);
+      sendEntry(
+        session,
+        entry.seq,
+        entry.type === 'status' ? statusText(options.remoteRemaining()) : entry.text,
+      );
     }
   }
 
@@ -184,7 +200,11 @@ export function createBrowserHub(options: HubOptions) {
         if (frame.hello && !session.extension) {
           session.extension = true;
           options.onHello(session);
-        } else if (!frame.hello) logger.debug({ reason: frame.reason }, 'ignored a comfyume frame that is not a valid hello; the socket stays stock');
+        } else if (!frame.hello)
+          logger.debug(
+            { reason: frame.reason },
+            'ignored a comfyume frame that is not a valid hello; the socket stays stock',
+          );
         return; // never forwarded: ComfyUI would take a second flags frame as the page's flags
       }
       if (frame && !session.flagsSeen) {
@@ -197,11 +217,13 @@ export function createBrowserHub(options: HubOptions) {
     browser.on('close', () => {
       sessions.delete(session);
       if (session.confirmTimer) clearTimeout(session.confirmTimer);
-      if (upstream.readyState === WebSocket.OPEN || upstream.readyState === WebSocket.CONNECTING) upstream.terminate();
+      if (upstream.readyState === WebSocket.OPEN || upstream.readyState === WebSocket.CONNECTING)
+        upstream.terminate();
     });
 
     upstream.on('open', () => {
-      for (const frame of pendingToUpstream.splice(0)) upstream.send(frame.data, { binary: frame.isBinary });
+      for (const frame of pendingToUpstream.splice(0))
+        upstream.send(frame.data, { binary: frame.isBinary });
     });
     upstream.on('message', (data, isBinary) => {
       const bytes = toBuffer(data);
@@ -220,27 +242,38 @@ export function createBrowserHub(options: HubOptions) {
         if (browser.readyState === WebSocket.OPEN && !session.superseded) browser.send(text);
         return;
       }
-      const remaining = (message.data.status as { exec_info?: { queue_remaining?: unknown } } | undefined)?.exec_info?.queue_remaining;
+      const remaining = (
+        message.data.status as { exec_info?: { queue_remaining?: unknown } } | undefined
+      )?.exec_info?.queue_remaining;
       if (typeof remaining === 'number') localRemaining = remaining;
       const { status: _status, ...rest } = message.data;
       if (typeof rest.sid === 'string' && !session.clientId) session.clientId = rest.sid;
-      if (browser.readyState === WebSocket.OPEN && !session.superseded) browser.send(statusText(options.remoteRemaining(), rest));
+      if (browser.readyState === WebSocket.OPEN && !session.superseded)
+        browser.send(statusText(options.remoteRemaining(), rest));
       if (!session.ready) becomeReady(session);
     });
-    upstream.on('error', (error) => logger.warn({ err: error.message }, 'local ComfyUI socket error'));
+    upstream.on('error', (error) =>
+      logger.warn({ err: error.message }, 'local ComfyUI socket error'),
+    );
     upstream.on('unexpected-response', (_req, res) => {
       logger.warn({ status: res.statusCode }, 'local ComfyUI refused the socket');
       res.resume();
     });
     upstream.on('close', () => {
-      if (browser.readyState === WebSocket.OPEN) browser.close(1011, 'local ComfyUI closed the connection');
+      if (browser.readyState === WebSocket.OPEN)
+        browser.close(1011, 'local ComfyUI closed the connection');
       else if (browser.readyState === WebSocket.CONNECTING) browser.terminate();
     });
   }
 
   return {
     /** Completes a `/ws` upgrade (already routed and checked by the caller). */
-    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, clientId: string | undefined) {
+    handleUpgrade(
+      req: IncomingMessage,
+      socket: Duplex,
+      head: Buffer,
+      clientId: string | undefined,
+    ) {
       wss.handleUpgrade(req, socket, head, (browser) => attach(browser, clientId));
     },
     /** ComfyUI's `status` broadcast, with `remote` of this user's jobs counted in. */
@@ -262,9 +295,15 @@ export function createBrowserHub(options: HubOptions) {
      * A job message for its tab (kept until the tab confirms it), or — for a prompt queued without a
      * client id — to everyone or no one, as ComfyUI targets it.
      */
-    deliverJobMessage(clientId: string, jobId: string, message: { type: string; data: Record<string, unknown> }, text: string) {
+    deliverJobMessage(
+      clientId: string,
+      jobId: string,
+      message: { type: string; data: Record<string, unknown> },
+      text: string,
+    ) {
       if (!clientId) {
-        if (deliveryFor(message.type, clientId) === 'all') for (const session of sessions) if (session.ready) session.sendText(text);
+        if (deliveryFor(message.type, clientId) === 'all')
+          for (const session of sessions) if (session.ready) session.sendText(text);
         return;
       }
       const seq = outbox.add(clientId, jobId, message, text, Date.now());
@@ -275,7 +314,9 @@ export function createBrowserHub(options: HubOptions) {
     /** A type-4 preview from the relay: as is for clients that announced metadata support, else type 1. */
     deliverPreview(clientId: string, frame: Uint8Array) {
       let legacy: Uint8Array | null | undefined;
-      const targets = clientId ? [current(clientId)].filter((s): s is SessionState => !!s) : [...sessions].filter((s) => s.ready);
+      const targets = clientId
+        ? [current(clientId)].filter((s): s is SessionState => !!s)
+        : [...sessions].filter((s) => s.ready);
       for (const session of targets) {
         if (session.supportsPreviewMetadata) session.sendBinary(frame, true);
         else if ((legacy ??= toLegacyPreview(frame))) session.sendBinary(legacy, true);

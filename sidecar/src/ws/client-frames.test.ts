@@ -2,11 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { readClientFrame } from './client-frames';
 
-const frame = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+const frame = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
 
 describe('readClientFrame', () => {
   it('a valid hello', () => {
-    expect(readClientFrame(frame({ type: 'comfyume.hello', data: { extension: 'comfyume' } }))).toEqual({ kind: 'ours', hello: true });
+    expect(
+      readClientFrame(frame({ type: 'comfyume.hello', data: { extension: 'comfyume' } })),
+    ).toEqual({ kind: 'ours', hello: true });
   });
 
   it('junk naming our type is ours but not a hello: wrong shape, too long a name, huge, not JSON, another of our types', () => {
@@ -25,8 +28,16 @@ describe('readClientFrame', () => {
   });
 
   it("ComfyUI's own frames, with the page's preview support read from feature_flags", () => {
-    expect(readClientFrame(frame({ type: 'feature_flags', data: { supports_preview_metadata: true } }))).toEqual({ kind: 'comfy', supportsPreviewMetadata: true });
-    expect(readClientFrame(frame({ type: 'feature_flags', data: {} }))).toEqual({ kind: 'comfy', supportsPreviewMetadata: false });
-    expect(readClientFrame(frame('not json'))).toEqual({ kind: 'comfy', supportsPreviewMetadata: false });
+    expect(
+      readClientFrame(frame({ type: 'feature_flags', data: { supports_preview_metadata: true } })),
+    ).toEqual({ kind: 'comfy', supportsPreviewMetadata: true });
+    expect(readClientFrame(frame({ type: 'feature_flags', data: {} }))).toEqual({
+      kind: 'comfy',
+      supportsPreviewMetadata: false,
+    });
+    expect(readClientFrame(frame('not json'))).toEqual({
+      kind: 'comfy',
+      supportsPreviewMetadata: false,
+    });
   });
 });

@@ -23,9 +23,14 @@ export function readClientFrame(bytes: Buffer): ClientFrame {
     } catch {
       json = undefined;
     }
-    return { kind: 'comfy', supportsPreviewMetadata: json?.type === 'feature_flags' && json.data?.supports_preview_metadata === true };
+    return {
+      kind: 'comfy',
+      supportsPreviewMetadata:
+        json?.type === 'feature_flags' && json.data?.supports_preview_metadata === true,
+    };
   }
-  if (bytes.length > MAX_HELLO_BYTES) return { kind: 'ours', hello: false, reason: `${bytes.length} bytes` };
+  if (bytes.length > MAX_HELLO_BYTES)
+    return { kind: 'ours', hello: false, reason: `${bytes.length} bytes` };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -33,5 +38,7 @@ export function readClientFrame(bytes: Buffer): ClientFrame {
     return { kind: 'ours', hello: false, reason: 'not JSON' };
   }
   const parsed = ComfyumeHello.safeParse(json);
-  return parsed.success ? { kind: 'ours', hello: true } : { kind: 'ours', hello: false, reason: parsed.error.issues[0]?.message ?? 'wrong shape' };
+  return parsed.success
+    ? { kind: 'ours', hello: true }
+    : { kind: 'ours', hello: false, reason: parsed.error.issues[0]?.message ?? 'wrong shape' };
 }

@@ -2,9 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { ClientOutbox } from './client-outbox';
 
-const msg = (type: string, data: Record<string, unknown> = {}) => ({ type, data: { prompt_id: 'j', ...data } });
-const add = (box: ClientOutbox, client: string, m: { type: string; data: Record<string, unknown> }, job = 'j') => box.add(client, job, m, JSON.stringify(m), 0);
-const kinds = (box: ClientOutbox, client: string) => box.unconfirmed(client).map((e) => (e.node ? `${e.type}:${e.node}` : e.type));
+const msg = (type: string, data: Record<string, unknown> = {}) => ({
+  type,
+  data: { prompt_id: 'j', ...data },
+});
+const add = (
+  box: ClientOutbox,
+  client: string,
+  m: { type: string; data: Record<string, unknown> },
+  job = 'j',
+) => box.add(client, job, m, JSON.stringify(m), 0);
+const kinds = (box: ClientOutbox, client: string) =>
+  box.unconfirmed(client).map((e) => (e.node ? `${e.type}:${e.node}` : e.type));
 
 describe('ClientOutbox', () => {
   it('keeps what the tab has not confirmed, in order; a confirmation drops everything up to it', () => {
@@ -29,7 +38,14 @@ describe('ClientOutbox', () => {
     add(box, 'tab', msg('execution_success'));
     add(box, 'tab', msg('executing', { node: null }));
     add(box, 'tab', msg('progress_state', { nodes: {} }), 'another-job');
-    expect(kinds(box, 'tab')).toEqual(['execution_start', 'executed:9', 'progress_state', 'execution_success', 'executing', 'progress_state']);
+    expect(kinds(box, 'tab')).toEqual([
+      'execution_start',
+      'executed:9',
+      'progress_state',
+      'execution_success',
+      'executing',
+      'progress_state',
+    ]);
     const executed = box.unconfirmed('tab').find((e) => e.type === 'executed');
     expect(JSON.parse(executed!.text).data.output).toEqual({ images: [1, 2] });
     expect(JSON.parse(box.unconfirmed('tab')[4]!.text).data.node).toBeNull();

@@ -19,7 +19,11 @@ const MAX_CLIENTS = 200;
 
 /** Messages a later one of the same job (and node) makes redundant. */
 const supersedes = (a: OutboxEntry, b: OutboxEntry) =>
-  a.jobId === b.jobId && a.type === b.type && (a.type === 'progress_state' || a.type === 'executing' || (a.type === 'executed' && a.node === b.node));
+  a.jobId === b.jobId &&
+  a.type === b.type &&
+  (a.type === 'progress_state' ||
+    a.type === 'executing' ||
+    (a.type === 'executed' && a.node === b.node));
 
 export class ClientOutbox {
   private seq: number;
@@ -27,11 +31,18 @@ export class ClientOutbox {
 
   constructor(snapshot?: OutboxSnapshot) {
     this.seq = snapshot?.seq ?? 0;
-    for (const [id, client] of Object.entries(snapshot?.clients ?? {})) this.clients.set(id, client);
+    for (const [id, client] of Object.entries(snapshot?.clients ?? {}))
+      this.clients.set(id, client);
   }
 
   /** Records a job message for `clientId`; returns its sequence number. */
-  add(clientId: string, jobId: string, message: { type: string; data: Record<string, unknown> }, text: string, now: number): number {
+  add(
+    clientId: string,
+    jobId: string,
+    message: { type: string; data: Record<string, unknown> },
+    text: string,
+    now: number,
+  ): number {
     const seq = ++this.seq;
     if (message.type === 'progress') return seq;
     const client = this.client(clientId, now);
@@ -39,7 +50,8 @@ export class ClientOutbox {
     const entry: OutboxEntry = { seq, jobId, type: message.type, node, text };
     client.entries = client.entries.filter((old) => !supersedes(old, entry));
     client.entries.push(entry);
-    if (client.entries.length > MAX_ENTRIES_PER_CLIENT) client.entries.splice(0, client.entries.length - MAX_ENTRIES_PER_CLIENT);
+    if (client.entries.length > MAX_ENTRIES_PER_CLIENT)
+      client.entries.splice(0, client.entries.length - MAX_ENTRIES_PER_CLIENT);
     return seq;
   }
 
@@ -76,7 +88,9 @@ export class ClientOutbox {
 
   snapshot(): OutboxSnapshot {
     const clients: Record<string, Client> = {};
-    for (const [id, client] of this.clients) if (client.entries.length) clients[id] = { entries: [...client.entries], seenAt: client.seenAt };
+    for (const [id, client] of this.clients)
+      if (client.entries.length)
+        clients[id] = { entries: [...client.entries], seenAt: client.seenAt };
     return { seq: this.seq, clients };
   }
 

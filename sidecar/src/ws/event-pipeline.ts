@@ -35,12 +35,16 @@ type Deps = {
 export function encodeMessage(message: ComfyMessage, logger?: Logger): string {
   const strict = ComfyWsMessage.safeParse(message);
   if (!strict.success && logger) {
-    logger.debug({ type: message.type, issues: strict.error.issues.slice(0, 2) }, 'forwarding a non-core message shape');
+    logger.debug(
+      { type: message.type, issues: strict.error.issues.slice(0, 2) },
+      'forwarding a non-core message shape',
+    );
   }
   return pyJsonDumps({ type: message.type, data: message.data });
 }
 
-export const jobMessageText = (job: JobRecord) => JSON.stringify({ type: 'comfyume.job', data: job });
+export const jobMessageText = (job: JobRecord) =>
+  JSON.stringify({ type: 'comfyume.job', data: job });
 
 export function createEventPipeline({ book, hub, outputs, logger, handled, version }: Deps) {
   let chain: Promise<void> = Promise.resolve();
@@ -63,9 +67,20 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
       }
       let message = emission.message;
       if (message.type === 'executed' && message.data.output) {
-        message = { ...message, data: { ...message.data, output: await outputs.localize(emission.jobId, message.data.output) } };
+        message = {
+          ...message,
+          data: {
+            ...message.data,
+            output: await outputs.localize(emission.jobId, message.data.output),
+          },
+        };
       }
-      hub.deliverJobMessage(emission.clientId, emission.jobId, message, encodeMessage(message, logger));
+      hub.deliverJobMessage(
+        emission.clientId,
+        emission.jobId,
+        message,
+        encodeMessage(message, logger),
+      );
     }
   }
 
@@ -82,9 +97,19 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
           hub.broadcastExtension(jobMessageText(event.job));
           await perform(book.apply({ kind: 'record', job: event.job }, event.id));
         } else if (event.type === 'comfy') {
-          await perform(book.apply({ kind: 'gpu', jobId: event.jobId, clientId: event.clientId, message: event.message }, event.id));
+          await perform(
+            book.apply(
+              { kind: 'gpu', jobId: event.jobId, clientId: event.clientId, message: event.message },
+              event.id,
+            ),
+          );
         } else {
-          await perform(book.apply({ kind: 'evidence', jobId: event.jobId, clientId: event.clientId, fact: event.fact }, event.id));
+          await perform(
+            book.apply(
+              { kind: 'evidence', jobId: event.jobId, clientId: event.clientId, fact: event.fact },
+              event.id,
+            ),
+          );
         }
         handled(event.id);
       });
@@ -113,13 +138,19 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
      * The relay's active jobs after a (re)connect; a `status` goes out when the count changed.
      * `vanished` gets the jobs we held as active that the relay no longer lists (lost with its data, or ended while we were away).
      */
-    seed(active: JobSnapshot[], vanished?: (jobs: JobRecord[]) => void, mark = Number.POSITIVE_INFINITY) {
+    seed(
+      active: JobSnapshot[],
+      vanished?: (jobs: JobRecord[]) => void,
+      mark = Number.POSITIVE_INFINITY,
+    ) {
       return enqueue(() => {
         const before = book.activeCount();
         const listed = new Set(active.map((job) => job.id));
         // Submitted here after the list was asked for: the list cannot have it yet; keep it, or the
         // tab would see its queue count drop and come back (an extra `status`), and lose its record.
-        const newer = book.activeJobs().filter((job) => !listed.has(job.id) && (submittedAfter.get(job.id) ?? 0) > mark);
+        const newer = book
+          .activeJobs()
+          .filter((job) => !listed.has(job.id) && (submittedAfter.get(job.id) ?? 0) > mark);
         const gone = book.activeJobs().filter((job) => !listed.has(job.id) && !newer.includes(job));
         book.seed([...active, ...newer]);
         if (gone.length) vanished?.(gone);
@@ -136,7 +167,12 @@ export function createEventPipeline({ book, hub, outputs, logger, handled, versi
         for (const known of jobs) {
           const job = book.job(known.id) ?? known;
           if (isTerminal(job.state)) continue;
-          const failed: JobRecord = { ...job, state: 'failed', finishedAt: at, error: jobLevelError('RuntimeError', message) };
+          const failed: JobRecord = {
+            ...job,
+            state: 'failed',
+            finishedAt: at,
+            error: jobLevelError('RuntimeError', message),
+          };
           hub.broadcastExtension(jobMessageText(failed));
           await perform(book.apply({ kind: 'record', job: failed }));
         }

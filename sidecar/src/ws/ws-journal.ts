@@ -15,8 +15,12 @@ import type { OutboxSnapshot } from './client-outbox';
 
 const JournalFile = z.object({
   lastEventId: z.string().optional(),
-  book: z.object({ timelines: z.array(z.record(z.string(), z.unknown())) }).default({ timelines: [] }),
-  outbox: z.object({ seq: z.number(), clients: z.record(z.string(), z.unknown()) }).default({ seq: 0, clients: {} }),
+  book: z
+    .object({ timelines: z.array(z.record(z.string(), z.unknown())) })
+    .default({ timelines: [] }),
+  outbox: z
+    .object({ seq: z.number(), clients: z.record(z.string(), z.unknown()) })
+    .default({ seq: 0, clients: {} }),
 });
 
 export type JournalData = { lastEventId?: string; book: BookSnapshot; outbox: OutboxSnapshot };
@@ -26,9 +30,15 @@ const fileIn = (dir: string) => join(dir, 'ws-journal.json');
 /** What the previous run saved (empty on a first start, or when the file is unreadable). */
 export function readWsJournal(dir: string, logger: Logger): JournalData {
   try {
-    return JournalFile.parse(JSON.parse(readFileSync(fileIn(dir), 'utf8'))) as unknown as JournalData;
+    return JournalFile.parse(
+      JSON.parse(readFileSync(fileIn(dir), 'utf8')),
+    ) as unknown as JournalData;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err: error }, 'WebSocket journal unreadable; tabs that reconnect now may miss what they missed');
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn(
+        { err: error },
+        'WebSocket journal unreadable; tabs that reconnect now may miss what they missed',
+      );
     return { book: { timelines: [] }, outbox: { seq: 0, clients: {} } };
   }
 }
@@ -39,7 +49,12 @@ export type WsJournal = {
   close(): Promise<void>;
 };
 
-export function createWsJournal(dir: string, collect: () => JournalData, logger: Logger, debounceMs = 250): WsJournal {
+export function createWsJournal(
+  dir: string,
+  collect: () => JournalData,
+  logger: Logger,
+  debounceMs = 250,
+): WsJournal {
   mkdirSync(dir, { recursive: true });
   const file = fileIn(dir);
   let timer: NodeJS.Timeout | undefined;
@@ -48,7 +63,11 @@ export function createWsJournal(dir: string, collect: () => JournalData, logger:
   const flush = () => {
     timer = undefined;
     const text = JSON.stringify(collect());
-    writing = writing.then(() => writeFileAtomic(file, text)).catch((error: unknown) => logger.error({ err: error }, 'could not save the WebSocket journal'));
+    writing = writing
+      .then(() => writeFileAtomic(file, text))
+      .catch((error: unknown) =>
+        logger.error({ err: error }, 'could not save the WebSocket journal'),
+      );
     return writing;
   };
 

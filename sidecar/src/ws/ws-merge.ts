@@ -38,8 +38,15 @@ export function createWsMerge(options: WsMergeOptions) {
   const outbox = new ClientOutbox(restored.outbox);
   // A first start still resumes from (shortly before) now: events of jobs queued while the event
   // socket was still connecting are not lost.
-  let lastEventId = restored.lastEventId ?? options.legacyLastEventId ?? `${Date.now() - FIRST_START_LOOKBACK_MS}-0`;
-  const journal = createWsJournal(options.stateDir, () => ({ lastEventId, book: sequence.snapshot(), outbox: outbox.snapshot() }), journalLog);
+  let lastEventId =
+    restored.lastEventId ??
+    options.legacyLastEventId ??
+    `${Date.now() - FIRST_START_LOOKBACK_MS}-0`;
+  const journal = createWsJournal(
+    options.stateDir,
+    () => ({ lastEventId, book: sequence.snapshot(), outbox: outbox.snapshot() }),
+    journalLog,
+  );
   let relayConnected = false;
   /** Set once the relay reported that its Redis lost its data: every page with our extension keeps seeing it. */
   let dataLost: { detectedAt: number; message: string } | undefined;
@@ -50,7 +57,11 @@ export function createWsMerge(options: WsMergeOptions) {
       data: {
         ...(relayConnected
           ? { connected: true }
-          : { connected: false, message: 'The GPU queue service is unreachable; reconnecting. Your ComfyUI still works.' }),
+          : {
+              connected: false,
+              message:
+                'The GPU queue service is unreachable; reconnecting. Your ComfyUI still works.',
+            }),
         ...(dataLost ? { dataLost } : {}),
       },
     });
@@ -64,7 +75,8 @@ export function createWsMerge(options: WsMergeOptions) {
     remoteRemaining: () => sequence.activeCount(),
     onReady: (session) => {
       if (!session.clientId) return;
-      for (const frame of sequence.reconnectFrames(session.clientId)) session.sendText(encodeMessage(frame));
+      for (const frame of sequence.reconnectFrames(session.clientId))
+        session.sendText(encodeMessage(frame));
     },
     onHello: (session) => {
       session.sendText(relayStatusText());

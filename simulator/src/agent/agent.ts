@@ -10,7 +10,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { AGENT_FORMAT_VERSION, CancelMarker, MARKER_KEY, PromptMarker } from '../../../protocol/src/agent/journal';
+import {
+  AGENT_FORMAT_VERSION,
+  CancelMarker,
+  MARKER_KEY,
+  PromptMarker,
+} from '../../../protocol/src/agent/journal';
 import { cancelPath, heartbeatPath } from '../../../protocol/src/agent/paths';
 import { decodeBinaryFrame } from '../../../protocol/src/comfy/ws-binary';
 import { JournalWriter } from './journal-writer';
@@ -63,7 +68,10 @@ export class SimAgent {
 
   /** Whether a client id belongs to one of our prompts (its previews should carry metadata). */
   isOurClient(clientId: string | null | undefined): boolean {
-    return !!clientId && [...this.held.values()].some((h) => h.clientId === clientId && h.state !== 'finished');
+    return (
+      !!clientId &&
+      [...this.held.values()].some((h) => h.clientId === clientId && h.state !== 'finished')
+    );
   }
 
   onQueued(promptId: string, number: number, extraData: Record<string, unknown>): boolean {
@@ -73,8 +81,20 @@ export class SimAgent {
     if (known && known.state !== 'finished') return true;
     const clientId = typeof extraData.client_id === 'string' ? extraData.client_id : undefined;
     const { root, replicaId, previewBudgetBytes, maxPreviewBytes } = this.config;
-    const journal = new JournalWriter(root, marker.data.job, marker.data.attempt, replicaId, { previewBudgetBytes, maxPreviewBytes });
-    this.held.set(promptId, { job: marker.data.job, attempt: marker.data.attempt, clientId, journal, state: 'pending', node: null, progress: null, cancelledUpTo: 0 });
+    const journal = new JournalWriter(root, marker.data.job, marker.data.attempt, replicaId, {
+      previewBudgetBytes,
+      maxPreviewBytes,
+    });
+    this.held.set(promptId, {
+      job: marker.data.job,
+      attempt: marker.data.attempt,
+      clientId,
+      journal,
+      state: 'pending',
+      node: null,
+      progress: null,
+      cancelledUpTo: 0,
+    });
     journal.agent('accepted', undefined, { number, client_id: clientId ?? null });
     this.guard('flush', () => journal.flush()); // at once: the relay sees the claim before the POST answer
     return true;
@@ -95,7 +115,11 @@ export class SimAgent {
       if (body.node === null || body.node === undefined) this.finish(promptId);
       else held.node = String(body.node);
     } else if (type === 'progress') {
-      held.progress = { node: String(body.node), value: Number(body.value ?? 0), max: Number(body.max ?? 0) };
+      held.progress = {
+        node: String(body.node),
+        value: Number(body.value ?? 0),
+        max: Number(body.max ?? 0),
+      };
     }
   }
 
@@ -106,7 +130,12 @@ export class SimAgent {
         const held = this.held.get(decoded.meta.prompt_id);
         if (!held || held.state === 'finished') return;
         const { node_id, prompt_id, display_node_id, parent_node_id, real_node_id } = decoded.meta;
-        held.journal.preview(4, decoded.meta.image_type, { node_id, prompt_id, display_node_id, parent_node_id, real_node_id }, decoded.image);
+        held.journal.preview(
+          4,
+          decoded.meta.image_type,
+          { node_id, prompt_id, display_node_id, parent_node_id, real_node_id },
+          decoded.image,
+        );
         return;
       }
       const held = this.running ? this.held.get(this.running) : undefined;
@@ -114,7 +143,18 @@ export class SimAgent {
       if (decoded.kind === 'preview') {
         const node = held.progress?.node ?? held.node;
         if (node)
-          held.journal.preview(1, decoded.mime, { node_id: node, prompt_id: held.job, display_node_id: node, parent_node_id: null, real_node_id: node }, decoded.image);
+          held.journal.preview(
+            1,
+            decoded.mime,
+            {
+              node_id: node,
+              prompt_id: held.job,
+              display_node_id: node,
+              parent_node_id: null,
+              real_node_id: node,
+            },
+            decoded.image,
+          );
       } else if (decoded.kind === 'text') held.journal.progressText(decoded.nodeId, decoded.text);
     });
   }
@@ -135,14 +175,22 @@ export class SimAgent {
       if (held.state === 'running' && this.comfy.runningPrompt() === promptId) {
         this.comfy.interrupt();
         outcome = 'interrupted';
-      } else if (held.state === 'pending' && this.comfy.deletePending(promptId)) outcome = 'dequeued';
-      else if (held.state === 'pending' && this.comfy.queueIds().running.has(promptId)) continue; // just started
+      } else if (held.state === 'pending' && this.comfy.deletePending(promptId))
+        outcome = 'dequeued';
+      else if (held.state === 'pending' && this.comfy.queueIds().running.has(promptId))
+        continue; // just started
       else outcome = 'not_found';
       held.cancelledUpTo = marker.attempt;
-      held.journal.agent('cancel', outcome, { reason: marker.reason, marker_attempt: marker.attempt });
+      held.journal.agent('cancel', outcome, {
+        reason: marker.reason,
+        marker_attempt: marker.attempt,
+      });
       if (outcome === 'interrupted') this.guard('flush', () => held.journal.flush());
       else this.finish(promptId);
-      this.log.info({ job: held.job, attempt: held.attempt, outcome }, 'agent: cancel marker obeyed');
+      this.log.info(
+        { job: held.job, attempt: held.attempt, outcome },
+        'agent: cancel marker obeyed',
+      );
     }
   }
 
@@ -162,7 +210,13 @@ export class SimAgent {
     let running = null;
     const pending = [];
     for (const held of this.held.values()) {
-      if (held.state === 'running') running = { job: held.job, attempt: held.attempt, node: held.node, progress: held.progress };
+      if (held.state === 'running')
+        running = {
+          job: held.job,
+          attempt: held.attempt,
+          node: held.node,
+          progress: held.progress,
+        };
       else if (held.state === 'pending') pending.push({ job: held.job, attempt: held.attempt });
     }
     return {
@@ -183,11 +237,17 @@ export class SimAgent {
     this.lastState = JSON.stringify(state);
     // Plain JavaScript: no TypeScript loader in the thread, so it beats soon after the process starts.
     const heartbeat = new Worker(new URL('./heartbeat-thread.mjs', import.meta.url), {
-      workerData: { path: this.path(heartbeatPath(this.config.replicaId)), intervalMs: this.config.heartbeatMs, state },
+      workerData: {
+        path: this.path(heartbeatPath(this.config.replicaId)),
+        intervalMs: this.config.heartbeatMs,
+        state,
+      },
       execArgv: [],
     });
     this.heartbeat = heartbeat;
-    heartbeat.on('error', (error) => this.log.warn({ err: error.message }, 'agent: heartbeat thread failed'));
+    heartbeat.on('error', (error) =>
+      this.log.warn({ err: error.message }, 'agent: heartbeat thread failed'),
+    );
     this.timers = [
       setInterval(() => {
         this.obeyCancels();
@@ -231,7 +291,9 @@ export class SimAgent {
 
   private readMarker(job: string): CancelMarker | undefined {
     try {
-      const parsed = CancelMarker.safeParse(JSON.parse(readFileSync(this.path(cancelPath(job)), 'utf8')));
+      const parsed = CancelMarker.safeParse(
+        JSON.parse(readFileSync(this.path(cancelPath(job)), 'utf8')),
+      );
       return parsed.success ? parsed.data : undefined;
     } catch {
       return undefined;

@@ -12,7 +12,11 @@ import { AGENT_FORMAT_VERSION, type PreviewRecord } from '../../../protocol/src/
 import { batchFileName, journalPath } from '../../../protocol/src/agent/paths';
 
 type Pending = Record<string, unknown> & { kind: string; at: number };
-type PendingPreview = Pending & { kind: 'preview'; meta: PreviewRecord['meta']; image: Uint8Array | string };
+type PendingPreview = Pending & {
+  kind: 'preview';
+  meta: PreviewRecord['meta'];
+  image: Uint8Array | string;
+};
 
 export type JournalLimits = { previewBudgetBytes: number; maxPreviewBytes: number };
 
@@ -42,7 +46,12 @@ export class JournalWriter {
     this.append({ kind: 'message', type, data });
   }
 
-  preview(source: 1 | 4, mime: 'image/jpeg' | 'image/png', meta: PreviewRecord['meta'], image: Uint8Array): void {
+  preview(
+    source: 1 | 4,
+    mime: 'image/jpeg' | 'image/png',
+    meta: PreviewRecord['meta'],
+    image: Uint8Array,
+  ): void {
     this.append({ kind: 'preview', source, mime, meta, image });
   }
 
@@ -74,7 +83,10 @@ export class JournalWriter {
       records.push({
         kind: 'agent',
         event: 'closed',
-        detail: { records: this.nextN + records.length + 1, previews_dropped: this.previewsDropped },
+        detail: {
+          records: this.nextN + records.length + 1,
+          previews_dropped: this.previewsDropped,
+        },
         at: this.clock(),
       });
       this.closeWritten = true;
@@ -124,14 +136,22 @@ export class JournalWriter {
     records.forEach((record, index) => {
       if (record.kind !== 'preview') return void kept.push(record);
       const preview = record as PendingPreview;
-      const size = typeof preview.image === 'string' ? Math.floor((preview.image.length * 3) / 4) : preview.image.length;
-      const over = size > this.limits.maxPreviewBytes || this.previewBytes + size > this.limits.previewBudgetBytes;
+      const size =
+        typeof preview.image === 'string'
+          ? Math.floor((preview.image.length * 3) / 4)
+          : preview.image.length;
+      const over =
+        size > this.limits.maxPreviewBytes ||
+        this.previewBytes + size > this.limits.previewBudgetBytes;
       if (newest.get(preview.meta.node_id) !== index || over) {
         dropped++;
         return;
       }
       this.previewBytes += size;
-      const image = typeof preview.image === 'string' ? preview.image : Buffer.from(preview.image).toString('base64');
+      const image =
+        typeof preview.image === 'string'
+          ? preview.image
+          : Buffer.from(preview.image).toString('base64');
       kept.push({ ...preview, image });
     });
     if (dropped) {

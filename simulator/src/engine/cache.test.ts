@@ -33,8 +33,14 @@ describe('cache keys', () => {
 
   it('include IS_CHANGED and, for non-idempotent classes, the node id', () => {
     const a = signatureKeys(base(), opts);
-    expect(signatureKeys(base(), { ...opts, isChanged: (id) => (id === '1' ? 'hash' : undefined) }).get('1')).not.toBe(a.get('1'));
-    expect(signatureKeys(base(), { ...opts, includeNodeId: (c) => c === 'SaveImage' }).get('3')).not.toBe(a.get('3'));
+    expect(
+      signatureKeys(base(), { ...opts, isChanged: (id) => (id === '1' ? 'hash' : undefined) }).get(
+        '1',
+      ),
+    ).not.toBe(a.get('1'));
+    expect(
+      signatureKeys(base(), { ...opts, includeNodeId: (c) => c === 'SaveImage' }).get('3'),
+    ).not.toBe(a.get('3'));
   });
 
   it('keep only the entries the current prompt uses (classic cache)', () => {

@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import { isLink, type ApiPrompt, type NodeMeta, type UiOutput } from './types';
 
-export type CacheEntry = { outputs: unknown[]; ui: { meta: NodeMeta; output: UiOutput } | undefined };
+export type CacheEntry = {
+  outputs: unknown[];
+  ui: { meta: NodeMeta; output: UiOutput } | undefined;
+};
 
 export type SignatureOptions = {
   isChanged: (nodeId: string) => unknown;
@@ -29,7 +32,12 @@ export function signatureKeys(prompt: ApiPrompt, options: SignatureOptions): Map
         const value = node.inputs[name];
         return isLink(value) ? [name, ['ANCESTOR', keyOf(value[0]), value[1]]] : [name, value];
       });
-    const signature = [node.class_type, options.isChanged(id) ?? null, options.includeNodeId(node.class_type) ? id : null, inputs];
+    const signature = [
+      node.class_type,
+      options.isChanged(id) ?? null,
+      options.includeNodeId(node.class_type) ? id : null,
+      inputs,
+    ];
     const key = createHash('sha256').update(JSON.stringify(signature)).digest('hex');
     visiting.delete(id);
     keys.set(id, key);

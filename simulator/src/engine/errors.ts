@@ -16,7 +16,15 @@ export class InterruptProcessingException extends Error {
 }
 
 const isImageBatch = (value: unknown): value is Image[] =>
-  Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'object' && v !== null && 'data' in v && (v as Image).data instanceof Float32Array);
+  Array.isArray(value) &&
+  value.length > 0 &&
+  value.every(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      'data' in v &&
+      (v as Image).data instanceof Float32Array,
+  );
 
 /** execution.py `format_value`: primitives as is, None as null, everything else `str(x)`. */
 export function formatValue(value: unknown): unknown {
@@ -39,17 +47,32 @@ const SAVE_PATH_FRAMES = [
   '  File "/opt/ComfyUI/folder_paths.py", line 535, in get_save_image_path\n    raise Exception(err)\n',
 ];
 
-export type NodeFailure = { exception_message: string; exception_type: string; traceback: string[] };
+export type NodeFailure = {
+  exception_message: string;
+  exception_type: string;
+  traceback: string[];
+};
 
 export function describeFailure(error: unknown, node: NodeImpl): NodeFailure {
   const tips = '';
   if (error instanceof PyException) {
-    const frames = node.name === 'SaveImage' && error.message.includes('Saving image outside') ? SAVE_PATH_FRAMES : [nodeFrame(node, 'raise Exception(err)')];
-    return { exception_message: `${error.message}\n${tips}`, exception_type: error.pyType, traceback: [...FRAMES_HEAD, ...frames] };
+    const frames =
+      node.name === 'SaveImage' && error.message.includes('Saving image outside')
+        ? SAVE_PATH_FRAMES
+        : [nodeFrame(node, 'raise Exception(err)')];
+    return {
+      exception_message: `${error.message}\n${tips}`,
+      exception_type: error.pyType,
+      traceback: [...FRAMES_HEAD, ...frames],
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   const type = error instanceof SimulatedNodeError ? 'RuntimeError' : 'Exception';
-  return { exception_message: `${message}\n${tips}`, exception_type: type, traceback: [...FRAMES_HEAD, nodeFrame(node, 'raise RuntimeError(message)')] };
+  return {
+    exception_message: `${message}\n${tips}`,
+    exception_type: type,
+    traceback: [...FRAMES_HEAD, nodeFrame(node, 'raise RuntimeError(message)')],
+  };
 }
 
 function nodeFrame(node: NodeImpl, line: string): string {

@@ -12,10 +12,23 @@ import type { NodeRegistry } from '../nodes/registry';
 import type { Dirs, NodeImpl } from '../nodes/types';
 import type { WsHub } from '../server/ws-hub';
 import { OutputCache, signatureKeys } from './cache';
-import { describeFailure, formatValue, InterruptProcessingException, SimulatedNodeError } from './errors';
+import {
+  describeFailure,
+  formatValue,
+  InterruptProcessingException,
+  SimulatedNodeError,
+} from './errors';
 import { DependencyCycleError, ExecutionList } from './graph';
 import { ProgressRegistry } from './progress';
-import { isLink, type ApiPrompt, type ExtraData, type HistoryResult, type NodeMeta, type StatusMessage, type UiOutput } from './types';
+import {
+  isLink,
+  type ApiPrompt,
+  type ExtraData,
+  type HistoryResult,
+  type NodeMeta,
+  type StatusMessage,
+  type UiOutput,
+} from './types';
 
 export type ExecutorOptions = {
   hub: WsHub;
@@ -26,7 +39,11 @@ export type ExecutorOptions = {
   failNodeTypes: ReadonlySet<string>;
 };
 
-export type ExecutionOutcome = { success: boolean; messages: StatusMessage[]; historyResult: HistoryResult };
+export type ExecutionOutcome = {
+  success: boolean;
+  messages: StatusMessage[];
+  historyResult: HistoryResult;
+};
 
 type Failure = { nodeId: string; error: unknown; inputs?: Record<string, unknown> };
 
@@ -53,7 +70,12 @@ export class Executor {
     }
   }
 
-  async execute(prompt: ApiPrompt, promptId: string, extraData: ExtraData, executeOutputs: string[]): Promise<ExecutionOutcome> {
+  async execute(
+    prompt: ApiPrompt,
+    promptId: string,
+    extraData: ExtraData,
+    executeOutputs: string[],
+  ): Promise<ExecutionOutcome> {
     const { hub, registry } = this.options;
     this.interrupted = false;
     this.clientId = typeof extraData.client_id === 'string' ? extraData.client_id : null;
@@ -67,7 +89,9 @@ export class Executor {
     };
 
     addMessage('execution_start', { prompt_id: promptId }, false);
-    const progress = new ProgressRegistry(promptId, (data) => hub.send('progress_state', data, clientId));
+    const progress = new ProgressRegistry(promptId, (data) =>
+      hub.send('progress_state', data, clientId),
+    );
     this.cache.setPrompt(
       signatureKeys(prompt, {
         isChanged: (id) => {
@@ -84,7 +108,11 @@ export class Executor {
     const outputs = new Map<string, unknown[]>();
     const uiOutputs = new Map<string, { meta: NodeMeta; output: UiOutput }>();
     const executed: string[] = [];
-    const list = new ExecutionList(prompt, (id) => this.cache.get(id) !== undefined, (c) => registry.isOutput(c));
+    const list = new ExecutionList(
+      prompt,
+      (id) => this.cache.get(id) !== undefined,
+      (c) => registry.isOutput(c),
+    );
     for (const id of executeOutputs) list.addNode(id);
 
     let failure: Failure | undefined;
@@ -97,7 +125,16 @@ export class Executor {
         failure = { nodeId: (error as DependencyCycleError & { nodeId: string }).nodeId, error };
         break;
       }
-      failure = await this.runNode(nodeId, { prompt, promptId, extraData, progress, outputs, uiOutputs, executed, previews });
+      failure = await this.runNode(nodeId, {
+        prompt,
+        promptId,
+        extraData,
+        progress,
+        outputs,
+        uiOutputs,
+        executed,
+        previews,
+      });
       if (failure) break;
       list.complete(nodeId);
     }
@@ -139,7 +176,16 @@ export class Executor {
     const cached = this.cache.get(nodeId);
     if (cached) {
       if (clientId !== null) {
-        hub.send('executed', { node: nodeId, display_node: nodeId, output: cached.ui?.output ?? null, prompt_id: run.promptId }, clientId);
+        hub.send(
+          'executed',
+          {
+            node: nodeId,
+            display_node: nodeId,
+            output: cached.ui?.output ?? null,
+            prompt_id: run.promptId,
+          },
+          clientId,
+        );
         if (cached.ui) run.uiOutputs.set(nodeId, cached.ui);
       }
       run.outputs.set(nodeId, cached.outputs);
@@ -153,11 +199,17 @@ export class Executor {
       inputs = this.inputData(node.inputs, impl, nodeId, run.prompt, run.extraData, run.outputs);
       if (clientId !== null) {
         this.lastNodeId = nodeId;
-        hub.send('executing', { node: nodeId, display_node: nodeId, prompt_id: run.promptId }, clientId);
+        hub.send(
+          'executing',
+          { node: nodeId, display_node: nodeId, prompt_id: run.promptId },
+          clientId,
+        );
       }
       this.checkInterrupt();
       if (this.options.failNodeTypes.has(node.class_type)) {
-        throw new SimulatedNodeError(`Simulated failure of ${node.class_type} (failure injection in the ComfyuME simulator)`);
+        throw new SimulatedNodeError(
+          `Simulated failure of ${node.class_type} (failure injection in the ComfyuME simulator)`,
+        );
       }
       const result = await impl.run(inputs, {
         nodeId,
@@ -167,12 +219,28 @@ export class Executor {
         dirs: this.options.dirs,
         stepMs: this.options.stepMs,
         work: (ms) => (ms > 0 ? sleep(ms) : Promise.resolve()),
-        progress: async (value, max, preview) => this.progressHook(run.promptId, nodeId, value, max, run.previews === 'none' ? undefined : preview, run.progress),
+        progress: async (value, max, preview) =>
+          this.progressHook(
+            run.promptId,
+            nodeId,
+            value,
+            max,
+            run.previews === 'none' ? undefined : preview,
+            run.progress,
+          ),
       });
       if (result.ui && Object.keys(result.ui).length > 0) {
-        const ui = { meta: { node_id: nodeId, display_node: nodeId, parent_node: null, real_node_id: nodeId }, output: result.ui };
+        const ui = {
+          meta: { node_id: nodeId, display_node: nodeId, parent_node: null, real_node_id: nodeId },
+          output: result.ui,
+        };
         run.uiOutputs.set(nodeId, ui);
-        if (clientId !== null) hub.send('executed', { node: nodeId, display_node: nodeId, output: result.ui, prompt_id: run.promptId }, clientId);
+        if (clientId !== null)
+          hub.send(
+            'executed',
+            { node: nodeId, display_node: nodeId, output: result.ui, prompt_id: run.promptId },
+            clientId,
+          );
       }
       run.outputs.set(nodeId, result.result);
       this.cache.set(nodeId, { outputs: result.result, ui: run.uiOutputs.get(nodeId) });
@@ -197,7 +265,9 @@ export class Executor {
     const declared = { ...(def?.input.required ?? {}), ...(def?.input.optional ?? {}) };
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(raw)) {
-      if (isLink(value)) out[name] = (outputs.get(value[0]) ?? this.cache.get(value[0])?.outputs)?.[value[1]] ?? null;
+      if (isLink(value))
+        out[name] =
+          (outputs.get(value[0]) ?? this.cache.get(value[0])?.outputs)?.[value[1]] ?? null;
       else if (name in declared) out[name] = value;
     }
     for (const [name, kind] of Object.entries(def?.input.hidden ?? {})) {
@@ -210,7 +280,14 @@ export class Executor {
   }
 
   /** main.py hijack_progress: interrupt check, progress_state (+type 4 preview), progress, type 1 preview. */
-  private async progressHook(promptId: string, nodeId: string, value: number, max: number, preview: Image | undefined, progress: ProgressRegistry) {
+  private async progressHook(
+    promptId: string,
+    nodeId: string,
+    value: number,
+    max: number,
+    preview: Image | undefined,
+    progress: ProgressRegistry,
+  ) {
     const { hub } = this.options;
     const clientId = this.clientId;
     this.checkInterrupt();
@@ -219,12 +296,22 @@ export class Executor {
     const metadataClient = hub.supports(clientId, 'supports_preview_metadata');
     if (jpegBytes && metadataClient) {
       hub.sendBinary(
-        Buffer.from(encodePreviewWithMetadata(jpegBytes, { node_id: nodeId, prompt_id: promptId, display_node_id: nodeId, parent_node_id: null, real_node_id: nodeId, image_type: 'image/jpeg' })),
+        Buffer.from(
+          encodePreviewWithMetadata(jpegBytes, {
+            node_id: nodeId,
+            prompt_id: promptId,
+            display_node_id: nodeId,
+            parent_node_id: null,
+            real_node_id: nodeId,
+            image_type: 'image/jpeg',
+          }),
+        ),
         clientId,
       );
     }
     hub.send('progress', { value, max, prompt_id: promptId, node: nodeId }, clientId);
-    if (jpegBytes && !metadataClient) hub.sendBinary(Buffer.from(encodePreview(jpegBytes, 'image/jpeg')), clientId);
+    if (jpegBytes && !metadataClient)
+      hub.sendBinary(Buffer.from(encodePreview(jpegBytes, 'image/jpeg')), clientId);
   }
 
   private reportFailure(
@@ -238,18 +325,36 @@ export class Executor {
     // ComfyUI reports a Python set here; its order varies per process. Most recent first matches the recordings.
     const executedList = [...executed].reverse();
     if (failure.error instanceof InterruptProcessingException) {
-      addMessage('execution_interrupted', { prompt_id: promptId, node_id: failure.nodeId, node_type: classType, executed: executedList }, true);
+      addMessage(
+        'execution_interrupted',
+        {
+          prompt_id: promptId,
+          node_id: failure.nodeId,
+          node_type: classType,
+          executed: executedList,
+        },
+        true,
+      );
       return;
     }
     const impl = this.options.registry.get(classType);
     const described =
       failure.error instanceof DependencyCycleError
-        ? { exception_message: 'Dependency cycle detected', exception_type: 'graph.DependencyCycleError', traceback: [] as string[] }
+        ? {
+            exception_message: 'Dependency cycle detected',
+            exception_type: 'graph.DependencyCycleError',
+            traceback: [] as string[],
+          }
         : impl
           ? describeFailure(failure.error, impl)
-          : { exception_message: String(failure.error), exception_type: 'Exception', traceback: [] as string[] };
+          : {
+              exception_message: String(failure.error),
+              exception_type: 'Exception',
+              traceback: [] as string[],
+            };
     const currentInputs: Record<string, unknown[]> = {};
-    for (const [name, value] of Object.entries(failure.inputs ?? {})) currentInputs[name] = [formatValue(value)];
+    for (const [name, value] of Object.entries(failure.inputs ?? {}))
+      currentInputs[name] = [formatValue(value)];
     addMessage(
       'execution_error',
       {
@@ -270,6 +375,12 @@ export class Executor {
 export function encodeJpegPreview(image: Image): Uint8Array {
   let img = image;
   const longest = Math.max(img.width, img.height);
-  if (longest > 512) img = scale(img, Math.round((img.width * 512) / longest), Math.round((img.height * 512) / longest), 'bilinear');
+  if (longest > 512)
+    img = scale(
+      img,
+      Math.round((img.width * 512) / longest),
+      Math.round((img.height * 512) / longest),
+      'bilinear',
+    );
   return jpeg.encode({ data: toRgba8(img), width: img.width, height: img.height }, 95).data;
 }

@@ -55,7 +55,8 @@ export class ExecutionList {
   /** The next node to run; throws DependencyCycleError (blaming the first cycled node) when none is ready. */
   stage(): string {
     const ready = [...this.pending.keys()].filter((id) => (this.blockers.get(id)?.size ?? 0) === 0);
-    if (ready.length === 0) throw Object.assign(new DependencyCycleError(), { nodeId: [...this.pending.keys()][0] });
+    if (ready.length === 0)
+      throw Object.assign(new DependencyCycleError(), { nodeId: [...this.pending.keys()][0] });
     return this.pick(ready);
   }
 
@@ -66,20 +67,25 @@ export class ExecutionList {
 
   private pick(ready: string[]): string {
     for (const id of ready) if (this.outputNode(id)) return id;
-    for (const id of ready) for (const blocked of this.blocking.get(id)?.keys() ?? []) if (this.outputNode(blocked)) return id;
+    for (const id of ready)
+      for (const blocked of this.blocking.get(id)?.keys() ?? [])
+        if (this.outputNode(blocked)) return id;
     for (const id of ready)
       for (const blocked of this.blocking.get(id)?.keys() ?? []) {
         if (!this.pending.has(blocked)) continue;
-        for (const next of this.blocking.get(blocked)?.keys() ?? []) if (this.outputNode(next)) return id;
+        for (const next of this.blocking.get(blocked)?.keys() ?? [])
+          if (this.outputNode(next)) return id;
       }
     return ready[0] as string;
   }
 
   complete(nodeId: string): void {
     this.pending.delete(nodeId);
-    for (const blocker of this.blockers.get(nodeId) ?? []) this.blocking.get(blocker)?.delete(nodeId);
+    for (const blocker of this.blockers.get(nodeId) ?? [])
+      this.blocking.get(blocker)?.delete(nodeId);
     this.blockers.delete(nodeId);
-    for (const blocked of this.blocking.get(nodeId)?.keys() ?? []) this.blockers.get(blocked)?.delete(nodeId);
+    for (const blocked of this.blocking.get(nodeId)?.keys() ?? [])
+      this.blockers.get(blocked)?.delete(nodeId);
     this.blocking.delete(nodeId);
   }
 }

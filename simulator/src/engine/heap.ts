@@ -27,7 +27,8 @@ function siftUp<T>(heap: T[], pos: number, less: Compare<T>): void {
   let childPos = 2 * pos + 1;
   while (childPos < endPos) {
     const rightPos = childPos + 1;
-    if (rightPos < endPos && !(less(heap[childPos] as T, heap[rightPos] as T) < 0)) childPos = rightPos;
+    if (rightPos < endPos && !(less(heap[childPos] as T, heap[rightPos] as T) < 0))
+      childPos = rightPos;
     heap[pos] = heap[childPos] as T;
     pos = childPos;
     childPos = 2 * pos + 1;

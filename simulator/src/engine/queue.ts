@@ -3,12 +3,19 @@
  * item(s), and the in-memory history, with `queue_updated` (a status broadcast) at the same points.
  */
 import { heapify, heapPop, heapPush } from './heap';
-import type { ExecutionStatus, HistoryEntry, HistoryResult, PublicQueueItem, QueueItem } from './types';
+import type {
+  ExecutionStatus,
+  HistoryEntry,
+  HistoryResult,
+  PublicQueueItem,
+  QueueItem,
+} from './types';
 
 const MAXIMUM_HISTORY_SIZE = 10000;
 
 /** Python tuple comparison of (number, prompt_id, ...) — prompt ids break ties on equal numbers. */
-const compare = (a: QueueItem, b: QueueItem): number => (a[0] !== b[0] ? a[0] - b[0] : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+const compare = (a: QueueItem, b: QueueItem): number =>
+  a[0] !== b[0] ? a[0] - b[0] : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 
 const strip = (item: QueueItem): PublicQueueItem => [item[0], item[1], item[2], item[3], item[4]];
 const clone = <T>(value: T): T => structuredClone(value);
@@ -54,14 +61,18 @@ export class PromptQueue {
     const item = this.running.get(id);
     this.running.delete(id);
     if (!item) return;
-    if (this.history.size > MAXIMUM_HISTORY_SIZE) this.history.delete(this.history.keys().next().value as string);
+    if (this.history.size > MAXIMUM_HISTORY_SIZE)
+      this.history.delete(this.history.keys().next().value as string);
     this.history.set(item[1], { prompt: strip(item), status: clone(status), ...result });
     this.queueUpdated();
   }
 
   /** [running items, raw pending heap] (5-tuples). */
   currentQueue(): [PublicQueueItem[], PublicQueueItem[]] {
-    return [[...this.running.values()].map((i) => clone(strip(i))), this.queue.map((i) => clone(strip(i)))];
+    return [
+      [...this.running.values()].map((i) => clone(strip(i))),
+      this.queue.map((i) => clone(strip(i))),
+    ];
   }
 
   runningItems(): QueueItem[] {
@@ -98,7 +109,9 @@ export class PromptQueue {
   }
 
   /** GET /history semantics: `offset` -1 means "the last max_items". */
-  getHistory(options: { promptId?: string; maxItems?: number; offset?: number } = {}): Record<string, HistoryEntry> {
+  getHistory(
+    options: { promptId?: string; maxItems?: number; offset?: number } = {},
+  ): Record<string, HistoryEntry> {
     if (options.promptId !== undefined) {
       const entry = this.history.get(options.promptId);
       return entry ? { [options.promptId]: clone(entry) } : {};

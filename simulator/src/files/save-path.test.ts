@@ -18,7 +18,14 @@ describe('get_save_image_path', () => {
   });
 
   it('continues after the highest existing number, whatever the extension', () => {
-    for (const f of ['ComfyUI_00003_.png', 'ComfyUI_00007_.webp', 'ComfyUI_00002_.png', 'Other_00099_.png', 'ComfyUI_abc_.png']) writeFileSync(path.join(out, f), '');
+    for (const f of [
+      'ComfyUI_00003_.png',
+      'ComfyUI_00007_.webp',
+      'ComfyUI_00002_.png',
+      'Other_00099_.png',
+      'ComfyUI_abc_.png',
+    ])
+      writeFileSync(path.join(out, f), '');
     expect(getSaveImagePath('ComfyUI', out).counter).toBe(8);
   });
 
@@ -44,7 +51,12 @@ describe('get_save_image_path', () => {
 
   it('substitutes %width%, %height% and date parts on the server side', () => {
     const now = new Date(2026, 0, 2, 3, 4, 5);
-    expect(computeVars('%width%x%height%_%year%-%month%-%day%_%hour%%minute%%second%', 64, 48, now)).toBe('64x48_2026-01-02_030405');
-    expect(getSaveImagePath('s/%width%', out, 10, 20)).toMatchObject({ subfolder: 's', filename: '10' });
+    expect(
+      computeVars('%width%x%height%_%year%-%month%-%day%_%hour%%minute%%second%', 64, 48, now),
+    ).toBe('64x48_2026-01-02_030405');
+    expect(getSaveImagePath('s/%width%', out, 10, 20)).toMatchObject({
+      subfolder: 's',
+      filename: '10',
+    });
   });
 });

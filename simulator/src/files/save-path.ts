@@ -27,7 +27,12 @@ export class PyException extends Error {
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /** Server-side substitutions (`%width%`, `%height%`, `%year%` ... `%second%`, local time). */
-export function computeVars(input: string, width: number, height: number, now = new Date()): string {
+export function computeVars(
+  input: string,
+  width: number,
+  height: number,
+  now = new Date(),
+): string {
   return input
     .replaceAll('%width%', String(width))
     .replaceAll('%height%', String(height))
@@ -55,12 +60,18 @@ export function nextCounter(entries: string[], filename: string, prefixBase: str
     const digits = pyInt(entry.slice(prefixLen + 1).split('_')[0] ?? '') ?? 0;
     if (prefix.slice(0, -1) !== filename || prefix.slice(-1) !== '_') continue;
     // Python's max() over (digits, prefix) tuples: digits decide, prefix breaks ties.
-    if (!best || digits > best[0] || (digits === best[0] && prefix > best[1])) best = [digits, prefix];
+    if (!best || digits > best[0] || (digits === best[0] && prefix > best[1]))
+      best = [digits, prefix];
   }
   return best ? best[0] + 1 : 1;
 }
 
-export function getSaveImagePath(prefix: string, outputDir: string, width = 0, height = 0): SavePath {
+export function getSaveImagePath(
+  prefix: string,
+  outputDir: string,
+  width = 0,
+  height = 0,
+): SavePath {
   let filenamePrefix = prefix;
   if (filenamePrefix.includes('%')) filenamePrefix = computeVars(filenamePrefix, width, height);
   const subfolder = dirname(normpath(filenamePrefix));

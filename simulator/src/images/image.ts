@@ -48,7 +48,11 @@ export function toRgba8(image: Image): Buffer {
   return out;
 }
 
-export function fromRgba8(width: number, height: number, rgba: Uint8Array): { image: Image; mask: Mask } {
+export function fromRgba8(
+  width: number,
+  height: number,
+  rgba: Uint8Array,
+): { image: Image; mask: Mask } {
   const image = blankImage(width, height);
   const mask: Mask = { width, height, data: new Float32Array(width * height) };
   for (let p = 0; p < width * height; p++) {

@@ -11,7 +11,9 @@ describe('image ops', () => {
 
   it('blur keeps a flat image flat and spreads a dot symmetrically (small and large radius)', () => {
     for (const radius of [3, 31]) {
-      expect([...toRgb8(blur(solidImage(9, 9, 0x808080), radius, 2))].every((v) => v === 128)).toBe(true);
+      expect([...toRgb8(blur(solidImage(9, 9, 0x808080), radius, 2))].every((v) => v === 128)).toBe(
+        true,
+      );
       const dot = blankImage(21, 21);
       dot.data.fill(0);
       for (let c = 0; c < 3; c++) dot.data[(10 * 21 + 10) * 3 + c] = 1;
@@ -31,9 +33,13 @@ describe('image ops', () => {
   });
 
   it('scale resizes; canny finds the edge of a half-black image and nothing in a flat one', () => {
-    expect(scale(solidImage(4, 4, 0xffffff), 8, 2, 'bilinear')).toMatchObject({ width: 8, height: 2 });
+    expect(scale(solidImage(4, 4, 0xffffff), 8, 2, 'bilinear')).toMatchObject({
+      width: 8,
+      height: 2,
+    });
     const half = solidImage(16, 16, 0);
-    for (let y = 0; y < 16; y++) for (let x = 8; x < 16; x++) for (let c = 0; c < 3; c++) half.data[(y * 16 + x) * 3 + c] = 1;
+    for (let y = 0; y < 16; y++)
+      for (let x = 8; x < 16; x++) for (let c = 0; c < 3; c++) half.data[(y * 16 + x) * 3 + c] = 1;
     const edges = canny(half, 0.4, 0.8);
     expect(edges.data[(8 * 16 + 8) * 3]).toBe(1);
     expect(edges.data[(8 * 16 + 2) * 3]).toBe(0);

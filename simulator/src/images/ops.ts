@@ -56,14 +56,18 @@ function convolveSeparable(image: Image, kernel: Float32Array): Image {
     for (let x = 0; x < w; x++)
       for (let c = 0; c < 3; c++) {
         let acc = 0;
-        for (let k = -r; k <= r; k++) acc += (kernel[k + r] as number) * (image.data[(y * w + reflect(x + k, w)) * 3 + c] as number);
+        for (let k = -r; k <= r; k++)
+          acc +=
+            (kernel[k + r] as number) * (image.data[(y * w + reflect(x + k, w)) * 3 + c] as number);
         tmp.data[(y * w + x) * 3 + c] = acc;
       }
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
       for (let c = 0; c < 3; c++) {
         let acc = 0;
-        for (let k = -r; k <= r; k++) acc += (kernel[k + r] as number) * (tmp.data[(reflect(y + k, h) * w + x) * 3 + c] as number);
+        for (let k = -r; k <= r; k++)
+          acc +=
+            (kernel[k + r] as number) * (tmp.data[(reflect(y + k, h) * w + x) * 3 + c] as number);
         out.data[(y * w + x) * 3 + c] = acc;
       }
   return out;
@@ -84,12 +88,19 @@ export function boxSizes(sigma: number, n: number): number[] {
 export function boxBlur(image: Image, r: number): Image {
   if (r === 0) return image;
   const { width: w, height: h } = image;
-  const pass = (src: Float32Array, dst: Float32Array, len: number, lines: number, at: (line: number, i: number) => number) => {
+  const pass = (
+    src: Float32Array,
+    dst: Float32Array,
+    len: number,
+    lines: number,
+    at: (line: number, i: number) => number,
+  ) => {
     const norm = 1 / (2 * r + 1);
     for (let line = 0; line < lines; line++)
       for (let c = 0; c < 3; c++) {
         let acc = 0;
-        for (let i = -r; i <= r; i++) acc += src[at(line, Math.min(len - 1, Math.max(0, i))) * 3 + c] as number;
+        for (let i = -r; i <= r; i++)
+          acc += src[at(line, Math.min(len - 1, Math.max(0, i))) * 3 + c] as number;
         for (let i = 0; i < len; i++) {
           dst[at(line, i) * 3 + c] = acc * norm;
           const add = Math.min(len - 1, i + r + 1);
@@ -122,11 +133,17 @@ export function scale(image: Image, width: number, height: number, method: strin
           const iy = Math.min(image.height - 1, Math.floor((y + 0.5) * sy));
           v = image.data[(iy * image.width + ix) * 3 + c] as number;
         } else {
-          const x0 = Math.floor(fx), y0 = Math.floor(fy);
-          const x1 = Math.min(image.width - 1, x0 + 1), y1 = Math.min(image.height - 1, y0 + 1);
-          const ax = fx - x0, ay = fy - y0;
-          const p = (xx: number, yy: number) => image.data[(yy * image.width + xx) * 3 + c] as number;
-          v = (p(x0, y0) * (1 - ax) + p(x1, y0) * ax) * (1 - ay) + (p(x0, y1) * (1 - ax) + p(x1, y1) * ax) * ay;
+          const x0 = Math.floor(fx),
+            y0 = Math.floor(fy);
+          const x1 = Math.min(image.width - 1, x0 + 1),
+            y1 = Math.min(image.height - 1, y0 + 1);
+          const ax = fx - x0,
+            ay = fy - y0;
+          const p = (xx: number, yy: number) =>
+            image.data[(yy * image.width + xx) * 3 + c] as number;
+          v =
+            (p(x0, y0) * (1 - ax) + p(x1, y0) * ax) * (1 - ay) +
+            (p(x0, y1) * (1 - ax) + p(x1, y1) * ax) * ay;
         }
         out.data[(y * width + x) * 3 + c] = v;
       }
@@ -138,7 +155,10 @@ export function scale(image: Image, width: number, height: number, method: strin
 export function centerCrop(image: Image, width: number, height: number): Image {
   const oldAspect = image.width / image.height;
   const newAspect = width / height;
-  let x = 0, y = 0, w = image.width, h = image.height;
+  let x = 0,
+    y = 0,
+    w = image.width,
+    h = image.height;
   if (oldAspect > newAspect) {
     x = Math.round((image.width - image.width * (newAspect / oldAspect)) / 2);
     w = image.width - 2 * x;
@@ -149,7 +169,10 @@ export function centerCrop(image: Image, width: number, height: number): Image {
   const out = blankImage(w, h);
   for (let yy = 0; yy < h; yy++)
     for (let xx = 0; xx < w; xx++)
-      for (let c = 0; c < 3; c++) out.data[(yy * w + xx) * 3 + c] = image.data[((yy + y) * image.width + xx + x) * 3 + c] as number;
+      for (let c = 0; c < 3; c++)
+        out.data[(yy * w + xx) * 3 + c] = image.data[
+          ((yy + y) * image.width + xx + x) * 3 + c
+        ] as number;
   return out;
 }
 
@@ -161,26 +184,45 @@ export function canny(image: Image, low: number, high: number): Image {
   const { width: w, height: h } = image;
   const gray = new Float32Array(w * h);
   for (let p = 0; p < w * h; p++)
-    gray[p] = 0.299 * (image.data[p * 3] as number) + 0.587 * (image.data[p * 3 + 1] as number) + 0.114 * (image.data[p * 3 + 2] as number);
-  const g = (x: number, y: number) => gray[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))] as number;
+    gray[p] =
+      0.299 * (image.data[p * 3] as number) +
+      0.587 * (image.data[p * 3 + 1] as number) +
+      0.114 * (image.data[p * 3 + 2] as number);
+  const g = (x: number, y: number) =>
+    gray[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))] as number;
   const mag = new Float32Array(w * h);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
-      const gx = -g(x - 1, y - 1) - 2 * g(x - 1, y) - g(x - 1, y + 1) + g(x + 1, y - 1) + 2 * g(x + 1, y) + g(x + 1, y + 1);
-      const gy = -g(x - 1, y - 1) - 2 * g(x, y - 1) - g(x + 1, y - 1) + g(x - 1, y + 1) + 2 * g(x, y + 1) + g(x + 1, y + 1);
+      const gx =
+        -g(x - 1, y - 1) -
+        2 * g(x - 1, y) -
+        g(x - 1, y + 1) +
+        g(x + 1, y - 1) +
+        2 * g(x + 1, y) +
+        g(x + 1, y + 1);
+      const gy =
+        -g(x - 1, y - 1) -
+        2 * g(x, y - 1) -
+        g(x + 1, y - 1) +
+        g(x - 1, y + 1) +
+        2 * g(x, y + 1) +
+        g(x + 1, y + 1);
       mag[y * w + x] = Math.hypot(gx, gy);
     }
   const strong = new Uint8Array(w * h);
-  for (let p = 0; p < w * h; p++) strong[p] = (mag[p] as number) >= high ? 2 : (mag[p] as number) >= low ? 1 : 0;
+  for (let p = 0; p < w * h; p++)
+    strong[p] = (mag[p] as number) >= high ? 2 : (mag[p] as number) >= low ? 1 : 0;
   // Hysteresis: weak pixels survive only when connected to a strong one.
   const stack: number[] = [];
   for (let p = 0; p < w * h; p++) if (strong[p] === 2) stack.push(p);
   while (stack.length > 0) {
     const p = stack.pop() as number;
-    const x = p % w, y = (p - x) / w;
+    const x = p % w,
+      y = (p - x) / w;
     for (let dy = -1; dy <= 1; dy++)
       for (let dx = -1; dx <= 1; dx++) {
-        const nx = x + dx, ny = y + dy;
+        const nx = x + dx,
+          ny = y + dy;
         if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
         const q = ny * w + nx;
         if (strong[q] === 1) {

@@ -39,7 +39,10 @@ export function readTextChunks(png: Buffer): TextChunk[] {
     .filter((c) => c.type === 'tEXt')
     .map((c) => {
       const nul = c.data.indexOf(0);
-      return { keyword: c.data.toString('latin1', 0, nul), text: c.data.toString('latin1', nul + 1) };
+      return {
+        keyword: c.data.toString('latin1', 0, nul),
+        text: c.data.toString('latin1', nul + 1),
+      };
     });
 }
 
@@ -47,7 +50,16 @@ export function readTextChunks(png: Buffer): TextChunk[] {
 export function withTextChunks(png: Buffer, texts: TextChunk[]): Buffer {
   if (texts.length === 0) return png;
   const ihdrEnd = 8 + 12 + png.readUInt32BE(8);
-  const extra = texts.map((t) => chunk('tEXt', Buffer.concat([Buffer.from(t.keyword, 'latin1'), Buffer.from([0]), Buffer.from(t.text, 'latin1')])));
+  const extra = texts.map((t) =>
+    chunk(
+      'tEXt',
+      Buffer.concat([
+        Buffer.from(t.keyword, 'latin1'),
+        Buffer.from([0]),
+        Buffer.from(t.text, 'latin1'),
+      ]),
+    ),
+  );
   return Buffer.concat([png.subarray(0, ihdrEnd), ...extra, png.subarray(ihdrEnd)]);
 }
 

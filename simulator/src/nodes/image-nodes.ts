@@ -32,11 +32,16 @@ export const emptyImage: NodeImpl = {
   functionName: 'generate',
   module: 'nodes.py',
   async run(inputs) {
-    const width = Number(inputs.width), height = Number(inputs.height);
+    const width = Number(inputs.width),
+      height = Number(inputs.height);
     const batch = Number(inputs.batch_size ?? 1);
     const color = Number(inputs.color ?? 0);
     const one = solidImage(width, height, color);
-    const images: ImageBatch = Array.from({ length: batch }, () => ({ width, height, data: one.data.slice() }));
+    const images: ImageBatch = Array.from({ length: batch }, () => ({
+      width,
+      height,
+      data: one.data.slice(),
+    }));
     return { result: [images] };
   },
 };
@@ -64,7 +69,9 @@ export const loadImage: NodeImpl = {
   },
   validateInputs(inputs, dirs) {
     const path = annotatedPath(String(inputs.image), dirs);
-    return existsSync(path) && statSync(path).isFile() ? true : `Invalid image file: ${String(inputs.image)}`;
+    return existsSync(path) && statSync(path).isFile()
+      ? true
+      : `Invalid image file: ${String(inputs.image)}`;
   },
 };
 
@@ -102,14 +109,22 @@ export const imageScale: NodeImpl = {
   async run(inputs, ctx) {
     const images = inputs.image as ImageBatch;
     const first = images[0];
-    let width = Number(inputs.width), height = Number(inputs.height);
+    let width = Number(inputs.width),
+      height = Number(inputs.height);
     if (first && (width === 0 || height === 0)) {
       if (width === 0 && height === 0) return { result: [images] };
       if (width === 0) width = Math.max(1, Math.round((first.width * height) / first.height));
       else height = Math.max(1, Math.round((first.height * width) / first.width));
     }
     const method = String(inputs.upscale_method);
-    const out = images.map((image) => scale(inputs.crop === 'center' ? centerCrop(image, width, height) : image, width, height, method));
+    const out = images.map((image) =>
+      scale(
+        inputs.crop === 'center' ? centerCrop(image, width, height) : image,
+        width,
+        height,
+        method,
+      ),
+    );
     await filterWork(images, ctx);
     return { result: [out] };
   },
@@ -121,7 +136,8 @@ export const cannyNode: NodeImpl = {
   functionName: 'execute',
   module: 'comfy_extras/nodes_canny.py',
   async run(inputs, ctx) {
-    const low = Number(inputs.low_threshold), high = Number(inputs.high_threshold);
+    const low = Number(inputs.low_threshold),
+      high = Number(inputs.high_threshold);
     const out = (inputs.image as ImageBatch).map((image) => canny(image, low, high));
     await filterWork(inputs.image as ImageBatch, ctx);
     return { result: [out] };

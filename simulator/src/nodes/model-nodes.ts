@@ -9,11 +9,24 @@ import type { NodeImpl } from './types';
 
 /** Checkpoint names the simulated GPU "has" (listed in object_info and /models/checkpoints). */
 /** The default workflows of the stock frontends name these (1.44+ asks for the fp16 one): a fresh page runs as is. */
-export const SIMULATED_CHECKPOINTS = ['sd_xl_base_1.0.safetensors', 'v1-5-pruned-emaonly.safetensors', 'v1-5-pruned-emaonly-fp16.safetensors'];
+export const SIMULATED_CHECKPOINTS = [
+  'sd_xl_base_1.0.safetensors',
+  'v1-5-pruned-emaonly.safetensors',
+  'v1-5-pruned-emaonly-fp16.safetensors',
+];
 
 type Model = { kind: 'model' | 'clip' | 'vae'; name: string };
 type Conditioning = { text: string };
-export type Latent = { width: number; height: number; batch: number; seed?: number; positive?: string; negative?: string; model?: string; settings?: string };
+export type Latent = {
+  width: number;
+  height: number;
+  batch: number;
+  seed?: number;
+  positive?: string;
+  negative?: string;
+  model?: string;
+  settings?: string;
+};
 
 export const checkpointLoader: NodeImpl = {
   name: 'CheckpointLoaderSimple',
@@ -23,7 +36,11 @@ export const checkpointLoader: NodeImpl = {
   async run(inputs, ctx) {
     const name = String(inputs.ckpt_name);
     await ctx.work(ctx.stepMs);
-    const models: Model[] = [{ kind: 'model', name }, { kind: 'clip', name }, { kind: 'vae', name }];
+    const models: Model[] = [
+      { kind: 'model', name },
+      { kind: 'clip', name },
+      { kind: 'vae', name },
+    ];
     return { result: models };
   },
 };
@@ -45,7 +62,11 @@ export const emptyLatentImage: NodeImpl = {
   functionName: 'generate',
   module: 'nodes.py',
   async run(inputs) {
-    const latent: Latent = { width: Number(inputs.width), height: Number(inputs.height), batch: Number(inputs.batch_size ?? 1) };
+    const latent: Latent = {
+      width: Number(inputs.width),
+      height: Number(inputs.height),
+      batch: Number(inputs.batch_size ?? 1),
+    };
     return { result: [latent] };
   },
 };
@@ -96,7 +117,13 @@ export const vaeDecode: NodeImpl = {
         images[i]?.data.fill(0.42);
         continue;
       }
-      const seed = hashSeed(latent.seed + i, latent.positive, latent.negative, latent.model, latent.settings);
+      const seed = hashSeed(
+        latent.seed + i,
+        latent.positive,
+        latent.negative,
+        latent.model,
+        latent.settings,
+      );
       images.push(synthImage(latent.width, latent.height, seed, 1));
     }
     return { result: [images] };

@@ -8,16 +8,47 @@
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from '../files/py-path';
-import { cannyNode, emptyImage, imageBlur, imageInvert, imageScale, loadImage } from './image-nodes';
-import { checkpointLoader, clipTextEncode, emptyLatentImage, kSampler, SIMULATED_CHECKPOINTS, vaeDecode } from './model-nodes';
+import {
+  cannyNode,
+  emptyImage,
+  imageBlur,
+  imageInvert,
+  imageScale,
+  loadImage,
+} from './image-nodes';
+import {
+  checkpointLoader,
+  clipTextEncode,
+  emptyLatentImage,
+  kSampler,
+  SIMULATED_CHECKPOINTS,
+  vaeDecode,
+} from './model-nodes';
 import { makePreviewImage, saveAnimatedPng, saveImage } from './save';
 import type { Dirs, NodeImpl } from './types';
 
 const require = createRequire(import.meta.url);
-export type NodeDef = Record<string, unknown> & { input: Record<string, Record<string, unknown>>; output: string[]; output_node: boolean };
+export type NodeDef = Record<string, unknown> & {
+  input: Record<string, Record<string, unknown>>;
+  output: string[];
+  output_node: boolean;
+};
 const recordedDefs = require('./object-info.json') as Record<string, NodeDef>;
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif', '.apng', '.heic', '.heif']);
+const IMAGE_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.gif',
+  '.bmp',
+  '.tif',
+  '.tiff',
+  '.avif',
+  '.apng',
+  '.heic',
+  '.heif',
+]);
 
 /** LoadImage's combo: top-level image files of the input folder, sorted. */
 export function inputImageFiles(inputDir: string): string[] {
@@ -49,7 +80,22 @@ export class NodeRegistry {
     /** Classes this ComfyUI does not have (their custom node is not installed). */
     without: readonly string[] = [],
   ) {
-    const all = [emptyImage, loadImage, imageInvert, imageBlur, imageScale, cannyNode, saveImage, makePreviewImage(previewSuffix), saveAnimatedPng, checkpointLoader, clipTextEncode, emptyLatentImage, kSampler, vaeDecode];
+    const all = [
+      emptyImage,
+      loadImage,
+      imageInvert,
+      imageBlur,
+      imageScale,
+      cannyNode,
+      saveImage,
+      makePreviewImage(previewSuffix),
+      saveAnimatedPng,
+      checkpointLoader,
+      clipTextEncode,
+      emptyLatentImage,
+      kSampler,
+      vaeDecode,
+    ];
     for (const node of all) if (!without.includes(node.name)) this.nodes.set(node.name, node);
   }
 
@@ -67,8 +113,10 @@ export class NodeRegistry {
     if (!recorded || !this.nodes.has(classType)) return undefined;
     const def = structuredClone(recorded);
     const required = def.input.required as Record<string, unknown[]> | undefined;
-    if (classType === 'LoadImage' && required?.image) required.image[0] = inputImageFiles(this.dirs.input);
-    if (classType === 'CheckpointLoaderSimple' && required?.ckpt_name) required.ckpt_name[0] = [...SIMULATED_CHECKPOINTS];
+    if (classType === 'LoadImage' && required?.image)
+      required.image[0] = inputImageFiles(this.dirs.input);
+    if (classType === 'CheckpointLoaderSimple' && required?.ckpt_name)
+      required.ckpt_name[0] = [...SIMULATED_CHECKPOINTS];
     return def;
   }
 

@@ -22,23 +22,47 @@ export function randomTempSuffix(random: () => number = Math.random): string {
 }
 
 /** tEXt `prompt` plus one per extra_pnginfo key, JSON as Python's json.dumps writes it. */
-export function metadataChunks(prompt: unknown, extraPnginfo: Record<string, unknown> | undefined): TextChunk[] {
+export function metadataChunks(
+  prompt: unknown,
+  extraPnginfo: Record<string, unknown> | undefined,
+): TextChunk[] {
   const texts: TextChunk[] = [];
-  if (prompt !== undefined && prompt !== null) texts.push({ keyword: 'prompt', text: pyJsonDumps(prompt) });
-  for (const [key, value] of Object.entries(extraPnginfo ?? {})) texts.push({ keyword: key, text: pyJsonDumps(value) });
+  if (prompt !== undefined && prompt !== null)
+    texts.push({ keyword: 'prompt', text: pyJsonDumps(prompt) });
+  for (const [key, value] of Object.entries(extraPnginfo ?? {}))
+    texts.push({ keyword: key, text: pyJsonDumps(value) });
   return texts;
 }
 
-type SaveOptions = { dir: string; type: 'output' | 'temp'; prefixAppend: string; compressLevel: number };
+type SaveOptions = {
+  dir: string;
+  type: 'output' | 'temp';
+  prefixAppend: string;
+  compressLevel: number;
+};
 
-function saveBatch(images: ImageBatch, prefix: string, prompt: unknown, extra: Record<string, unknown> | undefined, options: SaveOptions) {
+function saveBatch(
+  images: ImageBatch,
+  prefix: string,
+  prompt: unknown,
+  extra: Record<string, unknown> | undefined,
+  options: SaveOptions,
+) {
   const first = images[0];
-  const path = getSaveImagePath(prefix + options.prefixAppend, options.dir, first?.width ?? 0, first?.height ?? 0);
+  const path = getSaveImagePath(
+    prefix + options.prefixAppend,
+    options.dir,
+    first?.width ?? 0,
+    first?.height ?? 0,
+  );
   const results: Array<{ filename: string; subfolder: string; type: string }> = [];
   let counter = path.counter;
   images.forEach((image, batchNumber) => {
     const file = `${path.filename.replaceAll('%batch_num%', String(batchNumber))}_${String(counter).padStart(5, '0')}_.png`;
-    writeFileSync(join(path.fullOutputFolder, file), encodePng(image, metadataChunks(prompt, extra), options.compressLevel));
+    writeFileSync(
+      join(path.fullOutputFolder, file),
+      encodePng(image, metadataChunks(prompt, extra), options.compressLevel),
+    );
     results.push({ filename: file, subfolder: path.subfolder, type: options.type });
     counter++;
   });
@@ -52,12 +76,18 @@ export const saveImage: NodeImpl = {
   module: 'nodes.py',
   async run(inputs, ctx) {
     const images = inputs.images as ImageBatch;
-    const results = saveBatch(images, String(inputs.filename_prefix ?? 'ComfyUI'), inputs.prompt, inputs.extra_pnginfo as Record<string, unknown> | undefined, {
-      dir: ctx.dirs.output,
-      type: 'output',
-      prefixAppend: '',
-      compressLevel: 4,
-    });
+    const results = saveBatch(
+      images,
+      String(inputs.filename_prefix ?? 'ComfyUI'),
+      inputs.prompt,
+      inputs.extra_pnginfo as Record<string, unknown> | undefined,
+      {
+        dir: ctx.dirs.output,
+        type: 'output',
+        prefixAppend: '',
+        compressLevel: 4,
+      },
+    );
     return { result: [images], ui: { images: results } };
   },
 };
@@ -71,12 +101,18 @@ export function makePreviewImage(suffixFor: (nodeId: string) => string): NodeImp
     module: 'nodes.py',
     async run(inputs, ctx) {
       const images = inputs.images as ImageBatch;
-      const results = saveBatch(images, 'ComfyUI', inputs.prompt, inputs.extra_pnginfo as Record<string, unknown> | undefined, {
-        dir: ctx.dirs.temp,
-        type: 'temp',
-        prefixAppend: suffixFor(ctx.nodeId),
-        compressLevel: 1,
-      });
+      const results = saveBatch(
+        images,
+        'ComfyUI',
+        inputs.prompt,
+        inputs.extra_pnginfo as Record<string, unknown> | undefined,
+        {
+          dir: ctx.dirs.temp,
+          type: 'temp',
+          prefixAppend: suffixFor(ctx.nodeId),
+          compressLevel: 1,
+        },
+      );
       return { result: [images], ui: { images: results } };
     },
   };
@@ -84,7 +120,11 @@ export function makePreviewImage(suffixFor: (nodeId: string) => string): NodeImp
 
 /** A `comf` ancillary chunk (SaveAnimatedPNG's metadata after the image data). */
 function comfChunk(keyword: string, text: string): Buffer {
-  const data = Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]);
+  const data = Buffer.concat([
+    Buffer.from(keyword, 'latin1'),
+    Buffer.from([0]),
+    Buffer.from(text, 'latin1'),
+  ]);
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write('comf', 4, 'latin1');
@@ -103,18 +143,43 @@ export const saveAnimatedPng: NodeImpl = {
     const first = images[0];
     const width = first?.width ?? 0;
     const height = first?.height ?? 0;
-    const path = getSaveImagePath(String(inputs.filename_prefix ?? 'ComfyUI'), ctx.dirs.output, width, height);
+    const path = getSaveImagePath(
+      String(inputs.filename_prefix ?? 'ComfyUI'),
+      ctx.dirs.output,
+      width,
+      height,
+    );
     const fps = Number(inputs.fps ?? 6);
     const frames = images.map((image) => {
       const rgba = toRgba8(image);
       return rgba.buffer.slice(rgba.byteOffset, rgba.byteOffset + rgba.byteLength) as ArrayBuffer;
     });
-    const apng = Buffer.from(UPNG.encode(frames, width, height, 0, frames.map(() => Math.trunc(1000 / fps))));
+    const apng = Buffer.from(
+      UPNG.encode(
+        frames,
+        width,
+        height,
+        0,
+        frames.map(() => Math.trunc(1000 / fps)),
+      ),
+    );
     // ComfyUI adds its metadata as `comf` chunks after the image data (before IEND).
-    const meta = metadataChunks(inputs.prompt, inputs.extra_pnginfo as Record<string, unknown> | undefined).map((t) => comfChunk(t.keyword, t.text));
+    const meta = metadataChunks(
+      inputs.prompt,
+      inputs.extra_pnginfo as Record<string, unknown> | undefined,
+    ).map((t) => comfChunk(t.keyword, t.text));
     const iend = apng.length - 12;
     const file = `${path.filename}_${String(path.counter).padStart(5, '0')}_.png`;
-    writeFileSync(join(path.fullOutputFolder, file), Buffer.concat([apng.subarray(0, iend), ...meta, apng.subarray(iend)]));
-    return { result: [images], ui: { images: [{ filename: file, subfolder: path.subfolder, type: 'output' }], animated: [true] } };
+    writeFileSync(
+      join(path.fullOutputFolder, file),
+      Buffer.concat([apng.subarray(0, iend), ...meta, apng.subarray(iend)]),
+    );
+    return {
+      result: [images],
+      ui: {
+        images: [{ filename: file, subfolder: path.subfolder, type: 'output' }],
+        animated: [true],
+      },
+    };
   },
 };

@@ -28,7 +28,11 @@ type Route = { method: string; pattern: RegExp; keys: string[]; handler: Handler
 export class MalformedJson extends Error {}
 
 /** aiohttp's answer to an unhandled exception in a handler (e.g. json.loads on a bad body). */
-export const AIOHTTP_500: Reply = { status: 500, text: '500 Internal Server Error\n\nServer got itself in trouble', contentType: 'text/plain; charset=utf-8' };
+export const AIOHTTP_500: Reply = {
+  status: 500,
+  text: '500 Internal Server Error\n\nServer got itself in trouble',
+  contentType: 'text/plain; charset=utf-8',
+};
 
 export const json = (body: unknown, status = 200): Reply => ({ status, json: body });
 export const empty = (status = 200): Reply => ({ status, empty: true });
@@ -55,7 +59,10 @@ export class Router {
     return this.add(method, path, handler).add(method, `/api${path}`, handler);
   }
 
-  match(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'method' | undefined {
+  match(
+    method: string,
+    pathname: string,
+  ): { handler: Handler; params: Record<string, string> } | 'method' | undefined {
     let pathMatched = false;
     for (const route of this.routes) {
       const m = route.pattern.exec(pathname);
@@ -92,12 +99,20 @@ export function send(res: ServerResponse, reply: Reply): void {
   if ('handled' in reply) return;
   if ('json' in reply) {
     const body = Buffer.from(pyJsonDumps(reply.json));
-    res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, ...reply.headers });
+    res.writeHead(reply.status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': body.length,
+      ...reply.headers,
+    });
     res.end(body);
   } else if ('text' in reply) {
     const body = Buffer.from(reply.text);
-    const headers: Record<string, string | number> = { 'Content-Length': body.length, ...reply.headers };
-    if (reply.contentType !== null) headers['Content-Type'] = reply.contentType ?? 'text/plain; charset=utf-8';
+    const headers: Record<string, string | number> = {
+      'Content-Length': body.length,
+      ...reply.headers,
+    };
+    if (reply.contentType !== null)
+      headers['Content-Type'] = reply.contentType ?? 'text/plain; charset=utf-8';
     res.writeHead(reply.status, headers);
     res.end(body);
   } else {

@@ -1,9 +1,32 @@
 /** @fileoverview The replica's route table: ComfyUI 0.27's paths (bare and /api), jobs only under /api, /internal only bare. */
 import type { ReplicaContext } from '../context';
 import { getHistory, getHistoryItem, postHistory } from './handlers/history';
-import { getGlobalSubgraphs, getI18n, getNodeReplacements, getWorkflowTemplates } from './handlers/frontend';
-import { getFeatures, getExtensions, getObjectInfo, getObjectInfoClass, getSetting, getSettings, getSystemStats, getUsers, postSetting, postSettings } from './handlers/info';
-import { getEmbeddings, getExperimentModelFolder, getExperimentModels, getFolderPaths, getModelFolder, getModels } from './handlers/models';
+import {
+  getGlobalSubgraphs,
+  getI18n,
+  getNodeReplacements,
+  getWorkflowTemplates,
+} from './handlers/frontend';
+import {
+  getFeatures,
+  getExtensions,
+  getObjectInfo,
+  getObjectInfoClass,
+  getSetting,
+  getSettings,
+  getSystemStats,
+  getUsers,
+  postSetting,
+  postSettings,
+} from './handlers/info';
+import {
+  getEmbeddings,
+  getExperimentModelFolder,
+  getExperimentModels,
+  getFolderPaths,
+  getModelFolder,
+  getModels,
+} from './handlers/models';
 import { internalFiles, uploadImage, view } from './handlers/files';
 import { cancelJob, cancelJobs, getJob, listJobsHandler } from './handlers/jobs';
 import { postPrompt } from './handlers/prompt';
@@ -11,7 +34,8 @@ import { getPromptInfo, getQueue, postFree, postInterrupt, postQueue } from './h
 import { Router, type Ctx, type Reply } from './http-kit';
 
 export function buildRouter(ctx: ReplicaContext): Router {
-  const h = (fn: (c: ReplicaContext, http: Ctx) => Promise<Reply> | Reply) => (http: Ctx) => fn(ctx, http);
+  const h = (fn: (c: ReplicaContext, http: Ctx) => Promise<Reply> | Reply) => (http: Ctx) =>
+    fn(ctx, http);
   const router = new Router();
   router
     .both('POST', '/prompt', h(postPrompt))

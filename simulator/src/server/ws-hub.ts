@@ -76,7 +76,8 @@ export class WsHub {
   }
 
   sendBinary(frame: Buffer, sid: string | null | undefined): void {
-    const targets = sid === null || sid === undefined ? [...this.sockets.values()] : [this.sockets.get(sid)];
+    const targets =
+      sid === null || sid === undefined ? [...this.sockets.values()] : [this.sockets.get(sid)];
     for (const ws of targets) if (ws && ws.readyState === ws.OPEN) ws.send(frame);
   }
 

@@ -20,7 +20,8 @@ function collect(t: Nd, summarise: boolean, prefix: number[] = [], out: number[]
     out.push(t.at(prefix));
     return out;
   }
-  for (const i of summarisedIndices(t.shape[dim] as number, summarise)) if (i !== '...') collect(t, summarise, [...prefix, i], out);
+  for (const i of summarisedIndices(t.shape[dim] as number, summarise))
+    if (i !== '...') collect(t, summarise, [...prefix, i], out);
   return out;
 }
 
@@ -32,11 +33,21 @@ function formatter(values: number[]): (v: number) => string {
   return (v) => fmt(v).padStart(width);
 }
 
-function render(t: Nd, fmt: (v: number) => string, summarise: boolean, indent: number, prefix: number[]): string {
+function render(
+  t: Nd,
+  fmt: (v: number) => string,
+  summarise: boolean,
+  indent: number,
+  prefix: number[],
+): string {
   const dim = t.shape.length - prefix.length;
   const size = t.shape[prefix.length] as number;
   const parts = summarisedIndices(size, summarise).map((i) =>
-    i === '...' ? '...' : dim === 1 ? fmt(t.at([...prefix, i])) : render(t, fmt, summarise, indent + 1, [...prefix, i]),
+    i === '...'
+      ? '...'
+      : dim === 1
+        ? fmt(t.at([...prefix, i]))
+        : render(t, fmt, summarise, indent + 1, [...prefix, i]),
   );
   if (dim === 1) return '[' + parts.join(', ') + ']';
   return '[' + parts.join(',' + '\n'.repeat(dim - 1) + ' '.repeat(indent + 1)) + ']';
@@ -47,7 +58,10 @@ export function tensorRepr(batch: ImageBatch): string {
   if (!first) return 'tensor([])';
   const t: Nd = {
     shape: [batch.length, first.height, first.width, 3],
-    at: ([b, y, x, c]) => (batch[b as number]?.data[((y as number) * first.width + (x as number)) * 3 + (c as number)] as number) ?? 0,
+    at: ([b, y, x, c]) =>
+      (batch[b as number]?.data[
+        ((y as number) * first.width + (x as number)) * 3 + (c as number)
+      ] as number) ?? 0,
   };
   const numel = t.shape.reduce((a, b) => a * b, 1);
   const summarise = numel > THRESHOLD;

@@ -26,7 +26,9 @@ export type Browser = {
   close: () => Promise<void>;
 };
 
-export async function launchBrowser(opts: { httpCredentials?: { username: string; password: string } } = {}): Promise<Browser> {
+export async function launchBrowser(
+  opts: { httpCredentials?: { username: string; password: string } } = {},
+): Promise<Browser> {
   const profile = await mkdtemp(path.join(tmpdir(), 'comfyume-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -42,7 +44,9 @@ export async function launchBrowser(opts: { httpCredentials?: { username: string
       const at = msg.location().url;
       errors.push(`console: ${msg.text()}${at ? ` (at ${at})` : ''}`);
     });
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}${err.stack ? `\n${err.stack}` : ''}`));
+    page.on('pageerror', (err) =>
+      errors.push(`pageerror: ${err.message}${err.stack ? `\n${err.stack}` : ''}`),
+    );
   };
   context.on('page', watch);
   for (const page of context.pages()) watch(page);

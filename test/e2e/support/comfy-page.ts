@@ -16,7 +16,11 @@ export class ComfyPage {
   readonly tracker = this.page.locator('comfyume-job-tracker');
   readonly toasts = this.page.locator('.p-toast-message');
   /** Run in either generation (a SplitButton's own dropdown button comes second). */
-  readonly runButton = this.page.locator('button[data-testid="queue-button"], [data-testid="queue-button"] > button:first-child').first();
+  readonly runButton = this.page
+    .locator(
+      'button[data-testid="queue-button"], [data-testid="queue-button"] > button:first-child',
+    )
+    .first();
 
   constructor(readonly page: Page) {}
 
@@ -26,7 +30,9 @@ export class ComfyPage {
    * stores anyway), so a real frontend does not open its templates browser over the canvas.
    */
   async open(url: string): Promise<void> {
-    await this.page.request.post(new URL('api/settings/Comfy.TutorialCompleted', url).href, { data: true }).catch(() => undefined);
+    await this.page.request
+      .post(new URL('api/settings/Comfy.TutorialCompleted', url).href, { data: true })
+      .catch(() => undefined);
     await this.page.goto(url);
     await this.ready();
   }
@@ -35,7 +41,11 @@ export class ComfyPage {
     await this.page.waitForFunction(
       () => {
         const w = window as unknown as W;
-        return Boolean(w.app?.graph && customElements.get('comfyume-status-banner') && document.querySelector('comfyume-status-banner'));
+        return Boolean(
+          w.app?.graph &&
+          customElements.get('comfyume-status-banner') &&
+          document.querySelector('comfyume-status-banner'),
+        );
       },
       undefined,
       { timeout: 60_000 },
@@ -45,7 +55,11 @@ export class ComfyPage {
 
   /** The frontend version the page reports (`undefined` for the legacy UI). */
   frontendVersion(): Promise<string | undefined> {
-    return this.page.evaluate(() => (window as unknown as { __COMFYUI_FRONTEND_VERSION__?: string }).__COMFYUI_FRONTEND_VERSION__);
+    return this.page.evaluate(
+      () =>
+        (window as unknown as { __COMFYUI_FRONTEND_VERSION__?: string })
+          .__COMFYUI_FRONTEND_VERSION__,
+    );
   }
 
   /**
@@ -59,20 +73,31 @@ export class ComfyPage {
       const dialog = masks.first().locator('.p-dialog, [role="dialog"]').first();
       await dialog.evaluate((el: HTMLElement) => el.focus()).catch(() => undefined);
       await this.page.keyboard.press('Escape');
-      const closed = await masks.first().waitFor({ state: 'detached', timeout: 2_000 }).then(
-        () => true,
-        () => false,
-      );
+      const closed = await masks
+        .first()
+        .waitFor({ state: 'detached', timeout: 2_000 })
+        .then(
+          () => true,
+          () => false,
+        );
       if (closed) continue;
-      const close = dialog.locator('button[aria-label="Close"], .p-dialog-close-button, .p-dialog-header-close').first();
+      const close = dialog
+        .locator('button[aria-label="Close"], .p-dialog-close-button, .p-dialog-header-close')
+        .first();
       if (await close.count()) await close.click({ force: true }).catch(() => undefined);
-      await masks.first().waitFor({ state: 'detached', timeout: 3_000 }).catch(() => undefined);
+      await masks
+        .first()
+        .waitFor({ state: 'detached', timeout: 3_000 })
+        .catch(() => undefined);
     }
   }
 
   /** Sets one of the host's settings, as the settings dialog does. */
   setSetting(id: string, value: unknown): Promise<void> {
-    return this.page.evaluate(([k, v]) => (window as unknown as W).app.extensionManager.setting.set(k, v), [id, value] as const);
+    return this.page.evaluate(
+      ([k, v]) => (window as unknown as W).app.extensionManager.setting.set(k, v),
+      [id, value] as const,
+    );
   }
 
   /** The WebSocket client id (sid) the server gave this tab. */
@@ -81,12 +106,17 @@ export class ComfyPage {
   }
 
   async waitForClientId(): Promise<string> {
-    await this.page.waitForFunction(() => Boolean((window as unknown as W).comfyAPI.api.api.clientId));
+    await this.page.waitForFunction(() =>
+      Boolean((window as unknown as W).comfyAPI.api.api.clientId),
+    );
     return this.clientId();
   }
 
   loadApiWorkflow(prompt: Record<string, unknown>): Promise<void> {
-    return this.page.evaluate((p) => (window as unknown as W).app.loadApiJson(p, 'comfyume-e2e.json'), prompt);
+    return this.page.evaluate(
+      (p) => (window as unknown as W).app.loadApiJson(p, 'comfyume-e2e.json'),
+      prompt,
+    );
   }
 
   /**
@@ -109,13 +139,19 @@ export class ComfyPage {
   /** Presses Run and returns the prompt id the server answered. */
   async runAndGetId(): Promise<string> {
     const [response] = await Promise.all([
-      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/api/prompt')),
+      this.page.waitForResponse(
+        (r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/api/prompt'),
+      ),
       this.run(),
     ]);
     // A refused POST has no prompt_id: say what the server answered instead of looking for job "undefined".
     const body = await response.text();
-    const promptId = response.status() === 200 ? (JSON.parse(body) as { prompt_id?: unknown }).prompt_id : undefined;
-    if (typeof promptId !== 'string' || !promptId) throw new Error(`POST /api/prompt answered ${response.status()}: ${body.slice(0, 400)}`);
+    const promptId =
+      response.status() === 200
+        ? (JSON.parse(body) as { prompt_id?: unknown }).prompt_id
+        : undefined;
+    if (typeof promptId !== 'string' || !promptId)
+      throw new Error(`POST /api/prompt answered ${response.status()}: ${body.slice(0, 400)}`);
     return promptId;
   }
 
@@ -130,18 +166,28 @@ export class ComfyPage {
         if (phase && w.__phases.at(-1) !== phase) w.__phases.push(phase);
       };
       note();
-      new MutationObserver(note).observe(root, { subtree: true, childList: true, attributes: true });
+      new MutationObserver(note).observe(root, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+      });
     });
     return () => this.page.evaluate(() => (window as unknown as { __phases: string[] }).__phases);
   }
 
   async waitForPhase(phase: string, timeout = 60_000): Promise<void> {
-    await this.page.locator(`comfyume-status-banner .banner[data-phase="${phase}"]`).waitFor({ timeout });
+    await this.page
+      .locator(`comfyume-status-banner .banner[data-phase="${phase}"]`)
+      .waitFor({ timeout });
   }
 
   async openTracker(): Promise<void> {
     if (await this.tracker.count()) return;
-    await this.page.evaluate(() => (window as unknown as W).app.extensionManager.command.execute('Workspace.ToggleSidebarTab.comfyume-jobs'));
+    await this.page.evaluate(() =>
+      (window as unknown as W).app.extensionManager.command.execute(
+        'Workspace.ToggleSidebarTab.comfyume-jobs',
+      ),
+    );
     await this.tracker.waitFor();
   }
 
@@ -159,7 +205,10 @@ export class ComfyPage {
       const node = app.graph.getNodeById(Number(id));
       if (!node) throw new Error(`no node ${id}`);
       app.canvas.draw(true, true);
-      const [x, y] = app.canvas.ds.convertOffsetToCanvas([node.pos[0] + node.size[0] / 2, node.pos[1] + node.size[1] * 0.7]);
+      const [x, y] = app.canvas.ds.convertOffsetToCanvas([
+        node.pos[0] + node.size[0] / 2,
+        node.pos[1] + node.size[1] * 0.7,
+      ]);
       const dpr = window.devicePixelRatio || 1;
       const ctx = (app.canvas.canvas as HTMLCanvasElement).getContext('2d')!;
       return [...ctx.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data];
@@ -167,7 +216,12 @@ export class ComfyPage {
   }
 
   /** Waits until the node's image area shows a colour close to `rgb` (each channel within `tol`). */
-  async waitForNodeColour(nodeId: string | number, rgb: [number, number, number], tol = 12, timeout = 30_000): Promise<number[]> {
+  async waitForNodeColour(
+    nodeId: string | number,
+    rgb: [number, number, number],
+    tol = 12,
+    timeout = 30_000,
+  ): Promise<number[]> {
     const deadline = Date.now() + timeout;
     let last: number[] = [];
     while (Date.now() < deadline) {
@@ -183,7 +237,12 @@ export class ComfyPage {
    * the stock frontend set from `executed` and draw on the canvas). For a live stock frontend,
    * whose node layout the canvas-pixel check cannot know. Waits until it is close to `rgb`.
    */
-  async waitForNodeImageColour(nodeId: string | number, rgb: [number, number, number], tol = 12, timeout = 30_000): Promise<number[]> {
+  async waitForNodeImageColour(
+    nodeId: string | number,
+    rgb: [number, number, number],
+    tol = 12,
+    timeout = 30_000,
+  ): Promise<number[]> {
     const handle = await this.page.waitForFunction(
       ([id, want, tolerance]) => {
         const node = (window as unknown as W).app.graph.getNodeById(Number(id));
@@ -194,7 +253,9 @@ export class ComfyPage {
         c.height = img.naturalHeight;
         const ctx = c.getContext('2d')!;
         ctx.drawImage(img, 0, 0);
-        const px = [...ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data];
+        const px = [
+          ...ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data,
+        ];
         return want.every((v, i) => Math.abs(v - px[i]!) <= tolerance) ? px : false;
       },
       [String(nodeId), rgb, tol] as const,
@@ -206,7 +267,8 @@ export class ComfyPage {
   /** The URL of the image a node shows once loaded (`imgs[0]`), or '' while it shows none. */
   nodeImageSrc(nodeId: string | number): Promise<string> {
     return this.page.evaluate((id) => {
-      const img = (window as unknown as W).app.graph.getNodeById(Number(id))?.imgs?.[0] as HTMLImageElement | undefined;
+      const img = (window as unknown as W).app.graph.getNodeById(Number(id))?.imgs?.[0] as
+        HTMLImageElement | undefined;
       return img?.complete && img.naturalWidth ? img.src : '';
     }, String(nodeId));
   }

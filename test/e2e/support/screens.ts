@@ -6,4 +6,5 @@ const dir = process.env.SCREENS_DIR ?? (existsSync('/work/screens') ? '/work/scr
 if (dir) mkdirSync(dir, { recursive: true });
 
 /** The path for a screenshot, or undefined when screenshots are not kept. */
-export const screenPath = (name: string): string | undefined => (dir ? path.join(dir, `${name}.png`) : undefined);
+export const screenPath = (name: string): string | undefined =>
+  dir ? path.join(dir, `${name}.png`) : undefined;

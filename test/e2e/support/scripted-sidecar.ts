@@ -14,8 +14,18 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { WebSocketServer, WebSocket } from 'ws';
 
-const fixtures = path.resolve(import.meta.dirname, '../../../../shared/fixtures/comfyui/real-0.27.0');
-const NODE_TYPES = ['EmptyImage', 'ImageInvert', 'SaveImage', 'PreviewImage', 'KSampler', 'CheckpointLoaderSimple'];
+const fixtures = path.resolve(
+  import.meta.dirname,
+  '../../../../shared/fixtures/comfyui/real-0.27.0',
+);
+const NODE_TYPES = [
+  'EmptyImage',
+  'ImageInvert',
+  'SaveImage',
+  'PreviewImage',
+  'KSampler',
+  'CheckpointLoaderSimple',
+];
 
 export type Recorded = { method: string; path: string; body: unknown };
 export type JobsLists = { active: unknown[]; finished: unknown[] };
@@ -53,11 +63,18 @@ export function solidPng(width: number, height: number, rgb: [number, number, nu
   return PNG.sync.write(png);
 }
 
-export async function startScriptedSidecar(opts: { image?: Buffer } = {}): Promise<ScriptedSidecar> {
+export async function startScriptedSidecar(
+  opts: { image?: Buffer } = {},
+): Promise<ScriptedSidecar> {
   const objectInfo: Record<string, unknown> = {};
   for (const type of NODE_TYPES) {
-    const recorded = JSON.parse(readFileSync(path.join(fixtures, 'api/object_info', `${type}.json`), 'utf8')) as Record<string, unknown>;
-    Object.assign(objectInfo, (recorded.response as { json?: unknown } | undefined)?.json ?? recorded);
+    const recorded = JSON.parse(
+      readFileSync(path.join(fixtures, 'api/object_info', `${type}.json`), 'utf8'),
+    ) as Record<string, unknown>;
+    Object.assign(
+      objectInfo,
+      (recorded.response as { json?: unknown } | undefined)?.json ?? recorded,
+    );
   }
   const image = opts.image ?? solidPng(256, 192, [204, 102, 0]);
   const wss = new WebSocketServer({ noServer: true });
@@ -110,12 +127,22 @@ export async function startScriptedSidecar(opts: { image?: Buffer } = {}): Promi
       try {
         body = raw ? JSON.parse(raw) : undefined;
       } catch {}
-      state.requests.push({ method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, body });
+      state.requests.push({
+        method: req.method ?? 'GET',
+        path: `${url.pathname}${url.search}`,
+        body,
+      });
       if (req.method === 'GET' && route === '/object_info') return json(res, 200, objectInfo);
       if (req.method === 'GET' && route === '/extensions') return json(res, 200, []);
-      if (route === '/settings' || route.startsWith('/settings/')) return json(res, 200, req.method === 'GET' ? {} : null);
+      if (route === '/settings' || route.startsWith('/settings/'))
+        return json(res, 200, req.method === 'GET' ? {} : null);
       if (req.method === 'POST' && route === '/prompt' && state.refusePrompts) {
-        const error = { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} };
+        const error = {
+          type: 'prompt_outputs_failed_validation',
+          message: 'Prompt outputs failed validation',
+          details: '',
+          extra_info: {},
+        };
         return setTimeout(() => json(res, 400, { error, node_errors: {} }), state.promptDelayMs);
       }
       if (req.method === 'POST' && route === '/prompt') {
@@ -128,19 +155,34 @@ export async function startScriptedSidecar(opts: { image?: Buffer } = {}): Promi
       if (req.method === 'GET' && route === '/jobs') {
         if (state.legacy) return json(res, 404, { error: 'Not Found' });
         const wanted = (url.searchParams.get('status') ?? '').split(',');
-        const list = (wanted.includes('pending') ? state.jobs.active : state.jobs.finished) as unknown[];
-        return json(res, 200, { jobs: list, pagination: { offset: 0, limit: 200, total: list.length, has_more: false } });
+        const list = (
+          wanted.includes('pending') ? state.jobs.active : state.jobs.finished
+        ) as unknown[];
+        return json(res, 200, {
+          jobs: list,
+          pagination: { offset: 0, limit: 200, total: list.length, has_more: false },
+        });
       }
       if (req.method === 'GET' && route.startsWith('/jobs/')) {
         if (state.legacy) return json(res, 404, { error: 'Not Found' });
         const id = route.slice('/jobs/'.length);
         const p = state.prompts.find((x) => x.promptId === id);
         if (!p) return json(res, 404, { error: 'Job not found' });
-        return json(res, 200, { id, status: 'completed', create_time: 1, workflow: { prompt: p.body.prompt, extra_data: p.body.extra_data } });
+        return json(res, 200, {
+          id,
+          status: 'completed',
+          create_time: 1,
+          workflow: { prompt: p.body.prompt, extra_data: p.body.extra_data },
+        });
       }
       if (req.method === 'GET' && route === '/queue') return json(res, 200, state.queue);
-      if (req.method === 'GET' && route.startsWith('/history')) return json(res, 200, state.history);
-      if (req.method === 'POST' && (route === '/interrupt' || route === '/queue' || route === '/history')) return json(res, 200, null);
+      if (req.method === 'GET' && route.startsWith('/history'))
+        return json(res, 200, state.history);
+      if (
+        req.method === 'POST' &&
+        (route === '/interrupt' || route === '/queue' || route === '/history')
+      )
+        return json(res, 200, null);
       if (req.method === 'GET' && route === '/view') {
         res.writeHead(200, { 'Content-Type': 'image/png' });
         return res.end(image);
@@ -159,9 +201,24 @@ export async function startScriptedSidecar(opts: { image?: Buffer } = {}): Promi
       ws.on('error', () => undefined);
       const sid = url.searchParams.get('clientId') || randomUUID().replaceAll('-', '');
       sids.set(sid, ws);
-      ws.send(JSON.stringify({ type: 'status', data: { status: { exec_info: { queue_remaining: state.jobs.active.length } }, sid } }));
+      ws.send(
+        JSON.stringify({
+          type: 'status',
+          data: { status: { exec_info: { queue_remaining: state.jobs.active.length } }, sid },
+        }),
+      );
       ws.once('message', () =>
-        ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true, max_upload_size: 104857600, node_replacements: true, assets: false } })),
+        ws.send(
+          JSON.stringify({
+            type: 'feature_flags',
+            data: {
+              supports_preview_metadata: true,
+              max_upload_size: 104857600,
+              node_replacements: true,
+              assets: false,
+            },
+          }),
+        ),
       );
     });
   });

@@ -43,7 +43,9 @@ export class ComfyApi extends EventTarget {
   private readonly registered = new Set<string>();
   private readonly warned = new Set<string>();
 
-  constructor(private readonly generation: Pick<Generation, 'featureFlagsEvent' | 'clientFeatureFlags'>) {
+  constructor(
+    private readonly generation: Pick<Generation, 'featureFlagsEvent' | 'clientFeatureFlags'>,
+  ) {
     super();
   }
 
@@ -63,14 +65,25 @@ export class ComfyApi extends EventTarget {
     return fetch(this.apiURL(route), { cache: 'no-cache', ...options, headers });
   }
 
-  override addEventListener(type: string, callback: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+  override addEventListener(
+    type: string,
+    callback: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
     super.addEventListener(type, callback, options);
     this.registered.add(type);
   }
-  addCustomEventListener(type: string, callback: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+  addCustomEventListener(
+    type: string,
+    callback: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
     this.addEventListener(type, callback, options);
   }
-  removeCustomEventListener(type: string, callback: EventListenerOrEventListenerObject | null): void {
+  removeCustomEventListener(
+    type: string,
+    callback: EventListenerOrEventListenerObject | null,
+  ): void {
     this.removeEventListener(type, callback);
   }
   dispatchCustomEvent(type: string, detail?: unknown): boolean {
@@ -92,7 +105,9 @@ export class ComfyApi extends EventTarget {
     this.socket = socket;
     socket.addEventListener('open', () => {
       opened = true;
-      socket.send(JSON.stringify({ type: 'feature_flags', data: this.generation.clientFeatureFlags }));
+      socket.send(
+        JSON.stringify({ type: 'feature_flags', data: this.generation.clientFeatureFlags }),
+      );
       if (isReconnect) this.dispatchCustomEvent('reconnected');
     });
     socket.addEventListener('error', () => {
@@ -153,7 +168,10 @@ export class ComfyApi extends EventTarget {
       this.dispatchCustomEvent('progress_text', { nodeId, text });
     } else if (type === 4) {
       const len = view.getUint32(4);
-      const meta = JSON.parse(new TextDecoder().decode(buffer.slice(8, 8 + len))) as Record<string, string | null>;
+      const meta = JSON.parse(new TextDecoder().decode(buffer.slice(8, 8 + len))) as Record<
+        string,
+        string | null
+      >;
       const blob = new Blob([buffer.slice(8 + len)], { type: meta.image_type ?? 'image/jpeg' });
       this.dispatchCustomEvent('b_preview_with_metadata', {
         blob,
@@ -176,18 +194,30 @@ export class ComfyApi extends EventTarget {
   }
 
   /** `POST /api/prompt` with the stock frontend's body: client_id, prompt, extra_data.extra_pnginfo.workflow. */
-  async queuePrompt(number: number, { output, workflow }: PromptBody): Promise<{ prompt_id: string; number: number }> {
+  async queuePrompt(
+    number: number,
+    { output, workflow }: PromptBody,
+  ): Promise<{ prompt_id: string; number: number }> {
     const body: Record<string, unknown> = { client_id: this.clientId ?? '', prompt: output };
     if (number === -1) body.front = true;
     else if (number !== 0) body.number = number;
     body.extra_data = { extra_pnginfo: { workflow } };
-    const res = await this.fetchApi('/prompt', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    if (res.status !== 200) throw new PromptExecutionError(await res.json().catch(() => res.statusText));
+    const res = await this.fetchApi('/prompt', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200)
+      throw new PromptExecutionError(await res.json().catch(() => res.statusText));
     return res.json() as Promise<{ prompt_id: string; number: number }>;
   }
 
   async interrupt(promptId?: string): Promise<void> {
-    await this.fetchApi('/interrupt', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(promptId ? { prompt_id: promptId } : {}) });
+    await this.fetchApi('/interrupt', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(promptId ? { prompt_id: promptId } : {}),
+    });
   }
 }
 

@@ -11,10 +11,19 @@ import type { ComfyApi, NodeDef } from './api';
 import type { HarnessExtensionManager, SettingParams, Command } from './extension-manager';
 import { showErrorDialog, showErrorOverlay } from './dialogs';
 import type { Generation } from './generation';
-import { applyValueControls, growForImages, isWidgetInput, nodeClassFor, type ImageNode } from './nodes';
+import {
+  applyValueControls,
+  growForImages,
+  isWidgetInput,
+  nodeClassFor,
+  type ImageNode,
+} from './nodes';
 
 type Hook = (...args: unknown[]) => unknown;
-export type Extension = { name: string; settings?: SettingParams[]; commands?: Command[] } & Record<string, unknown>;
+export type Extension = { name: string; settings?: SettingParams[]; commands?: Command[] } & Record<
+  string,
+  unknown
+>;
 type ApiNode = { class_type: string; inputs: Record<string, unknown>; _meta?: { title?: string } };
 
 export class ComfyApp {
@@ -38,7 +47,8 @@ export class ComfyApp {
 
   registerExtension(ext: Extension): void {
     if (!ext.name) throw new Error("Extensions must have a 'name' property.");
-    if (this.extensions.some((e) => e.name === ext.name)) throw new Error(`Extension named '${ext.name}' already registered.`);
+    if (this.extensions.some((e) => e.name === ext.name))
+      throw new Error(`Extension named '${ext.name}' already registered.`);
     this.extensions.push(ext);
     for (const s of ext.settings ?? []) this.extensionManager.addSetting(s);
     for (const c of ext.commands ?? []) this.extensionManager.registerCommand(c);
@@ -83,7 +93,11 @@ export class ComfyApp {
     await Promise.all(
       urls
         .filter((p) => !p.includes('extensions/core'))
-        .map((p) => import(/* @vite-ignore */ this.api.fileURL(p)).catch((err) => console.error(`Error loading extension ${p}`, err))),
+        .map((p) =>
+          import(/* @vite-ignore */ this.api.fileURL(p)).catch((err) =>
+            console.error(`Error loading extension ${p}`, err),
+          ),
+        ),
     );
     this.addApiUpdateHandlers();
     this.api.init();
@@ -112,12 +126,17 @@ export class ComfyApp {
   private node(id: unknown): ImageNode | undefined {
     if (id === null || id === undefined) return undefined;
     const key = String(id);
-    return (this.graph.getNodeById(/^\d+$/.test(key) ? Number(key) : key) as ImageNode | null) ?? undefined;
+    return (
+      (this.graph.getNodeById(/^\d+$/.test(key) ? Number(key) : key) as ImageNode | null) ??
+      undefined
+    );
   }
 
   private addApiUpdateHandlers(): void {
     const on = (type: string, fn: (d: Record<string, unknown>) => void) =>
-      this.api.addEventListener(type, (e) => fn(((e as CustomEvent).detail ?? {}) as Record<string, unknown>));
+      this.api.addEventListener(type, (e) =>
+        fn(((e as CustomEvent).detail ?? {}) as Record<string, unknown>),
+      );
     on('execution_start', () => {
       this.lastExecutionError = null;
       for (const n of this.graph.nodes as ImageNode[]) n.errored = false;
@@ -125,7 +144,11 @@ export class ComfyApp {
     });
     on('progress_state', (d) => {
       const nodes = (d.nodes ?? {}) as Record<string, { state: string; display_node_id?: string }>;
-      this.setRunning(Object.entries(nodes).filter(([, s]) => s.state === 'running').map(([id, s]) => s.display_node_id ?? id));
+      this.setRunning(
+        Object.entries(nodes)
+          .filter(([, s]) => s.state === 'running')
+          .map(([id, s]) => s.display_node_id ?? id),
+      );
     });
     on('executed', (d) => {
       const id = String(d.display_node ?? d.node);
@@ -133,10 +156,15 @@ export class ComfyApp {
       this.nodeOutputs[id] = d.output;
       const node = this.node(id);
       if (!node) return;
-      const images = ((d.output as { images?: { filename: string; subfolder: string; type: string }[] }).images ?? []).map((f) => {
+      const images = (
+        (d.output as { images?: { filename: string; subfolder: string; type: string }[] }).images ??
+        []
+      ).map((f) => {
         const img = new Image();
         img.onload = () => this.canvas.setDirty(true, true);
-        img.src = this.api.apiURL(`/view?filename=${encodeURIComponent(f.filename)}&type=${f.type}&subfolder=${encodeURIComponent(f.subfolder)}&rand=${Math.random()}`);
+        img.src = this.api.apiURL(
+          `/view?filename=${encodeURIComponent(f.filename)}&type=${f.type}&subfolder=${encodeURIComponent(f.subfolder)}&rand=${Math.random()}`,
+        );
         return img;
       });
       if (images.length) {
@@ -160,7 +188,8 @@ export class ComfyApp {
       if (node) node.errored = true;
       this.setRunning([]);
     });
-    for (const type of ['execution_success', 'execution_interrupted']) on(type, () => this.setRunning([]));
+    for (const type of ['execution_success', 'execution_interrupted'])
+      on(type, () => this.setRunning([]));
     this.api.addEventListener('executing', (e) => {
       if ((e as CustomEvent).detail === null) this.setRunning([]);
     });
@@ -168,7 +197,8 @@ export class ComfyApp {
 
   private setRunning(ids: string[]): void {
     this.runningIds = new Set(ids);
-    for (const n of this.graph?.nodes ?? []) (n as ImageNode).running = this.runningIds.has(String(n.id));
+    for (const n of this.graph?.nodes ?? [])
+      (n as ImageNode).running = this.runningIds.has(String(n.id));
     this.canvas?.setDirty(true, true);
   }
 
@@ -180,14 +210,19 @@ export class ComfyApp {
       if (!def || node.mode !== 0) continue;
       const inputs: Record<string, unknown> = {};
       for (const w of node.widgets ?? []) {
-        if ((w.options as { serialize?: boolean } | undefined)?.serialize !== false) inputs[w.name] = w.value;
+        if ((w.options as { serialize?: boolean } | undefined)?.serialize !== false)
+          inputs[w.name] = w.value;
       }
       node.inputs.forEach((slot, i) => {
         const link = slot.link != null ? this.graph.links.get(slot.link) : undefined;
         if (link) inputs[slot.name] = [String(link.origin_id), link.origin_slot];
         else if (i < 0) inputs[slot.name] = undefined;
       });
-      output[String(node.id)] = { inputs, class_type: node.type ?? '', _meta: { title: node.title } };
+      output[String(node.id)] = {
+        inputs,
+        class_type: node.type ?? '',
+        _meta: { title: node.title },
+      };
     }
     return { output, workflow: this.graph.serialize() };
   }
@@ -200,7 +235,8 @@ export class ComfyApp {
   async queuePrompt(number: number, batchCount = 1): Promise<boolean> {
     const requestId = this.nextQueueRequestId++;
     this.queueItems.push({ number, batchCount, requestId });
-    if (this.generation.promptQueueing) this.api.dispatchCustomEvent('promptQueueing', { requestId, batchCount });
+    if (this.generation.promptQueueing)
+      this.api.dispatchCustomEvent('promptQueueing', { requestId, batchCount });
     if (this.processingQueue) return false;
     this.processingQueue = true;
     let refused = false;
@@ -215,8 +251,10 @@ export class ComfyApp {
           } catch (err) {
             refused = true;
             const body = (err as { response?: { error?: { message?: string } | string } }).response;
-            const message = typeof body?.error === 'string' ? body.error : (body?.error?.message ?? String(err));
-            if (this.generation.refusedPrompt === 'dialog') showErrorDialog('Prompt execution failed', message);
+            const message =
+              typeof body?.error === 'string' ? body.error : (body?.error?.message ?? String(err));
+            if (this.generation.refusedPrompt === 'dialog')
+              showErrorDialog('Prompt execution failed', message);
             else showErrorOverlay([message]);
             console.error(err);
             break;
@@ -225,13 +263,18 @@ export class ComfyApp {
           for (const node of this.graph.nodes) applyValueControls(node);
         }
         if (this.generation.promptQueued === 'after-success' && queuedCount > 0) {
-          this.api.dispatchCustomEvent('promptQueued', { number: item.number, batchCount: queuedCount, requestId: item.requestId });
+          this.api.dispatchCustomEvent('promptQueued', {
+            number: item.number,
+            batchCount: queuedCount,
+            requestId: item.requestId,
+          });
         }
       }
     } finally {
       this.processingQueue = false;
     }
-    if (this.generation.promptQueued === 'always') this.api.dispatchCustomEvent('promptQueued', { number, batchCount });
+    if (this.generation.promptQueued === 'always')
+      this.api.dispatchCustomEvent('promptQueued', { number, batchCount });
     return !refused;
   }
 
@@ -253,7 +296,9 @@ export class ComfyApp {
     const depth = (id: string, seen = new Set<string>()): number => {
       if (seen.has(id)) return 0;
       seen.add(id);
-      const links = Object.values(apiData[id]?.inputs ?? {}).filter((v): v is [string, number] => Array.isArray(v) && typeof v[0] === 'string');
+      const links = Object.values(apiData[id]?.inputs ?? {}).filter(
+        (v): v is [string, number] => Array.isArray(v) && typeof v[0] === 'string',
+      );
       return links.length ? 1 + Math.max(...links.map((l) => depth(l[0], seen))) : 0;
     };
     const columns = new Map<number, number>();
@@ -268,7 +313,8 @@ export class ComfyApp {
       node.pos = [40 + d * 300, 60 + row];
       columns.set(d, row + node.size[1] + 70);
       this.graph.add(node);
-      for (const w of node.widgets ?? []) if (w.name in spec.inputs) w.value = spec.inputs[w.name] as typeof w.value;
+      for (const w of node.widgets ?? [])
+        if (w.name in spec.inputs) w.value = spec.inputs[w.name] as typeof w.value;
     }
     for (const id of ids) {
       const node = this.node(id)!;

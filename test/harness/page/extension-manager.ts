@@ -17,7 +17,13 @@ export type SidebarTab = {
 };
 export type Toast = { severity?: string; summary?: string; detail?: string; life?: number };
 export type Command = { id: string; label?: string; icon?: string; function: () => unknown };
-export type SettingParams = { id: string; name?: string; type?: string; defaultValue?: unknown; onChange?: (v: unknown, old: unknown) => void };
+export type SettingParams = {
+  id: string;
+  name?: string;
+  type?: string;
+  defaultValue?: unknown;
+  onChange?: (v: unknown, old: unknown) => void;
+};
 
 export class HarnessExtensionManager {
   readonly sidebarTabs: SidebarTab[] = [];
@@ -35,7 +41,12 @@ export class HarnessExtensionManager {
     private readonly toasts: HTMLElement,
   ) {
     // One of the frontend's own (Vue) tabs, so switching away from ours and back can be played.
-    this.registerSidebarTab({ id: 'node-library', icon: 'pi pi-book', title: 'Nodes', type: 'vue' });
+    this.registerSidebarTab({
+      id: 'node-library',
+      icon: 'pi pi-book',
+      title: 'Nodes',
+      type: 'vue',
+    });
   }
 
   async loadSettings(): Promise<void> {
@@ -44,7 +55,8 @@ export class HarnessExtensionManager {
   }
 
   readonly setting = {
-    get: (id: string): unknown => (id in this.values ? this.values[id] : this.settingsDefs.get(id)?.defaultValue),
+    get: (id: string): unknown =>
+      id in this.values ? this.values[id] : this.settingsDefs.get(id)?.defaultValue,
     /** settingStore.ts `set` (1.35.9 :64-77, 1.45.0 :99-125): unchanged values are skipped, and
      *  onChange(new, old) runs before the new value is stored, so get() inside it answers the old one. */
     set: async (id: string, value: unknown): Promise<void> => {
@@ -53,7 +65,11 @@ export class HarnessExtensionManager {
       this.settingsDefs.get(id)?.onChange?.(value, old);
       this.values[id] = value;
       await this.api
-        .fetchApi(`/settings/${encodeURIComponent(id)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) })
+        .fetchApi(`/settings/${encodeURIComponent(id)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(value),
+        })
         .catch(() => undefined);
     },
   };
@@ -79,7 +95,8 @@ export class HarnessExtensionManager {
   }
 
   registerSidebarTab(tab: SidebarTab): void {
-    if (this.sidebarTabs.some((t) => t.id === tab.id)) throw new Error(`Sidebar tab ${tab.id} already registered`);
+    if (this.sidebarTabs.some((t) => t.id === tab.id))
+      throw new Error(`Sidebar tab ${tab.id} already registered`);
     this.sidebarTabs.push(tab);
     const button = document.createElement('button');
     button.className = `side-bar-button ${tab.id}-tab-button`;
@@ -88,7 +105,11 @@ export class HarnessExtensionManager {
     button.innerHTML = `<i class="${tab.icon ?? ''}" aria-hidden="true"></i><span>${tab.title}</span>`;
     button.addEventListener('click', () => this.toggleSidebarTab(tab.id));
     this.bar.querySelector('.side-bar-top')!.append(button);
-    this.registerCommand({ id: `Workspace.ToggleSidebarTab.${tab.id}`, label: `Toggle ${tab.title} Sidebar`, function: () => this.toggleSidebarTab(tab.id) });
+    this.registerCommand({
+      id: `Workspace.ToggleSidebarTab.${tab.id}`,
+      label: `Toggle ${tab.title} Sidebar`,
+      function: () => this.toggleSidebarTab(tab.id),
+    });
   }
 
   /** sidebarTabStore.ts:88-99: a custom tab's destroy() runs when it is unregistered. */

@@ -18,7 +18,12 @@ const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as
 
 const generation = currentGeneration();
 const api = new ComfyApi(generation);
-const manager = new HarnessExtensionManager(api, $('#sidebar-bar'), $('#sidebar-panel'), $('#toasts'));
+const manager = new HarnessExtensionManager(
+  api,
+  $('#sidebar-bar'),
+  $('#sidebar-panel'),
+  $('#toasts'),
+);
 const app = new ComfyApp(api, manager, $<HTMLCanvasElement>('#graph-canvas'), generation);
 
 // What the production build's shim modules read (`/scripts/app.js` → window.comfyAPI.app.app).
@@ -27,7 +32,8 @@ const app = new ComfyApp(api, manager, $<HTMLCanvasElement>('#graph-canvas'), ge
   api: { api, ComfyApi },
 };
 // App.vue sets it on mount, before the extensions are imported.
-(window as unknown as { __COMFYUI_FRONTEND_VERSION__: string }).__COMFYUI_FRONTEND_VERSION__ = generation.version;
+(window as unknown as { __COMFYUI_FRONTEND_VERSION__: string }).__COMFYUI_FRONTEND_VERSION__ =
+  generation.version;
 document.body.dataset.frontend = generation.version;
 
 const run = buildRunControl(generation);
@@ -54,7 +60,12 @@ async function loadDefaultGraph(): Promise<void> {
   for (const node of app.graph.nodes) {
     for (const widget of node.widgets ?? []) {
       const values = (widget.options as { values?: unknown } | undefined)?.values;
-      if (widget.type === 'combo' && Array.isArray(values) && values.length && !values.includes(widget.value)) {
+      if (
+        widget.type === 'combo' &&
+        Array.isArray(values) &&
+        values.length &&
+        !values.includes(widget.value)
+      ) {
         widget.value = values[0];
       }
     }
@@ -62,13 +73,21 @@ async function loadDefaultGraph(): Promise<void> {
   // Frame the whole graph, leaving room for the banner and the action bar at the top.
   // From pos/size: boundingRect is only measured once a frame has been drawn.
   const title = 30;
-  const rects = app.graph.nodes.map((n) => ({ x: n.pos[0], y: n.pos[1] - title, w: n.size[0], h: n.size[1] + title }));
+  const rects = app.graph.nodes.map((n) => ({
+    x: n.pos[0],
+    y: n.pos[1] - title,
+    w: n.size[0],
+    h: n.size[1] + title,
+  }));
   const left = Math.min(...rects.map((r) => r.x));
   const top = Math.min(...rects.map((r) => r.y));
   const right = Math.max(...rects.map((r) => r.x + r.w));
   const bottom = Math.max(...rects.map((r) => r.y + r.h));
   const pad = 60;
-  app.canvas.ds.fitToBounds([left - pad, top - 2 * pad, right - left + 2 * pad, bottom - top + 3 * pad], { zoom: 0.9 });
+  app.canvas.ds.fitToBounds(
+    [left - pad, top - 2 * pad, right - left + 2 * pad, bottom - top + 3 * pad],
+    { zoom: 0.9 },
+  );
   app.canvas.setDirty(true, true);
 }
 

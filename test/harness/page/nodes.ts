@@ -20,7 +20,10 @@ const WIDGET_TYPES = new Set(['INT', 'FLOAT', 'STRING', 'BOOLEAN']);
 /** Is this input a widget (its value travels in the prompt) rather than a link slot? */
 export function isWidgetInput(spec: unknown[]): boolean {
   const type = spec[0];
-  return Array.isArray(type) || (typeof type === 'string' && (WIDGET_TYPES.has(type) || type === 'COMBO'));
+  return (
+    Array.isArray(type) ||
+    (typeof type === 'string' && (WIDGET_TYPES.has(type) || type === 'COMBO'))
+  );
 }
 
 /** Litegraph warns about widgets without a callback; ours need none (values are read at queue time). */
@@ -39,7 +42,10 @@ export function applyValueControls(node: LGraphNode): void {
   for (const w of (node.widgets ?? []) as unknown as Widget[]) {
     const target = w.options?.controls as Widget | undefined;
     if (!target || typeof target.value !== 'number') continue;
-    const { min = 0, max = Number.MAX_SAFE_INTEGER } = (target.options ?? {}) as { min?: number; max?: number };
+    const { min = 0, max = Number.MAX_SAFE_INTEGER } = (target.options ?? {}) as {
+      min?: number;
+      max?: number;
+    };
     const top = Math.min(max, Number.MAX_SAFE_INTEGER);
     if (w.value === 'randomize') target.value = Math.floor(min + Math.random() * (top - min));
     else if (w.value === 'increment') target.value = Math.min(top, target.value + 1);
@@ -56,10 +62,19 @@ function addWidgetFor(node: LGraphNode, name: string, spec: unknown[]): void {
     n.addWidget('combo', name, opts.default ?? values[0] ?? '', noop, { values });
   } else if (type === 'INT' || type === 'FLOAT') {
     const precision = type === 'INT' ? 0 : 2;
-    const target = n.addWidget('number', name, opts.default ?? 0, noop, { min: opts.min, max: opts.max, step2: opts.step ?? 1, precision });
+    const target = n.addWidget('number', name, opts.default ?? 0, noop, {
+      min: opts.min,
+      max: opts.max,
+      step2: opts.step ?? 1,
+      precision,
+    });
     if (opts.control_after_generate) {
       // Saved in widgets_values right after the seed, never sent in the prompt (serialize: false).
-      n.addWidget('combo', 'control_after_generate', 'randomize', noop, { values: CONTROL_MODES, serialize: false, controls: target });
+      n.addWidget('combo', 'control_after_generate', 'randomize', noop, {
+        values: CONTROL_MODES,
+        serialize: false,
+        controls: target,
+      });
     }
   } else if (type === 'BOOLEAN') {
     n.addWidget('toggle', name, opts.default ?? false, noop, {});
@@ -70,7 +85,9 @@ function addWidgetFor(node: LGraphNode, name: string, spec: unknown[]): void {
 
 /** Where a node's image area starts: below its slots and widgets. */
 const imageTop = (node: LGraphNode) =>
-  (node.widgets?.length ?? 0) * (LiteGraph.NODE_WIDGET_HEIGHT + 4) + 10 + Math.max(node.inputs.length, node.outputs.length) * LiteGraph.NODE_SLOT_HEIGHT;
+  (node.widgets?.length ?? 0) * (LiteGraph.NODE_WIDGET_HEIGHT + 4) +
+  10 +
+  Math.max(node.inputs.length, node.outputs.length) * LiteGraph.NODE_SLOT_HEIGHT;
 
 /** Like the stock frontend, a node that receives images grows to show them (saved graphs keep small sizes). */
 export function growForImages(node: LGraphNode): void {
@@ -112,7 +129,9 @@ export function nodeClassFor(def: NodeDef): typeof LGraphNode {
         if (isWidgetInput(spec)) addWidgetFor(this, name, spec);
         else this.addInput(name, String(spec[0]));
       }
-      def.output.forEach((type, i) => this.addOutput(def.output_name?.[i] ?? String(type), Array.isArray(type) ? 'COMBO' : type));
+      def.output.forEach((type, i) =>
+        this.addOutput(def.output_name?.[i] ?? String(type), Array.isArray(type) ? 'COMBO' : type),
+      );
       this.serialize_widgets = true;
       const size = this.computeSize();
       this.size = [Math.max(size[0], 220), size[1] + (def.output_node ? 200 : 0)];

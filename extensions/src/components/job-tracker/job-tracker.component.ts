@@ -16,7 +16,6 @@ import { trackerStyles } from './job-tracker.styles';
 
 export type JobActionEvent = CustomEvent<{ id: string }>;
 
-
 export class JobTracker extends LitElement {
   static override styles: CSSResultGroup = [themeStyles, trackerStyles];
 
@@ -36,21 +35,44 @@ export class JobTracker extends LitElement {
 
   private renderRow(row: JobRow) {
     return html`<li data-job-id=${row.id} data-state=${row.state}>
-      ${row.thumb
-        ? html`<img class="thumb" alt="output of job ${row.id}" loading="lazy" src=${this.thumbUrl(row.thumb)} />`
-        : html`<span class="thumb" aria-hidden="true">${stateIcons[row.state]}</span>`}
+      ${
+        row.thumb
+          ? html`<img
+              class="thumb"
+              alt="output of job ${row.id}"
+              loading="lazy"
+              src=${this.thumbUrl(row.thumb)}
+            />`
+          : html`<span class="thumb" aria-hidden="true">${stateIcons[row.state]}</span>`
+      }
       <div class="body">
         <div class="label">${row.label}</div>
         <div class="line">${row.line}</div>
         ${row.error ? html`<div class="error" title=${row.error}>${row.error}</div>` : nothing}
       </div>
       <div class="actions">
-        ${row.canCancel
-          ? html`<button class="cancel" @click=${() => this.emit('comfyume-job-cancel', row.id)} aria-label="Cancel job ${row.label}">Cancel</button>`
-          : nothing}
-        ${row.canRequeue
-          ? html`<button class="requeue" @click=${() => this.emit('comfyume-job-requeue', row.id)} aria-label="Run job ${row.label} again">Re-run</button>`
-          : nothing}
+        ${
+          row.canCancel
+            ? html`<button
+                class="cancel"
+                @click=${() => this.emit('comfyume-job-cancel', row.id)}
+                aria-label="Cancel job ${row.label}"
+              >
+                Cancel
+              </button>`
+            : nothing
+        }
+        ${
+          row.canRequeue
+            ? html`<button
+                class="requeue"
+                @click=${() => this.emit('comfyume-job-requeue', row.id)}
+                aria-label="Run job ${row.label} again"
+              >
+                Re-run
+              </button>`
+            : nothing
+        }
       </div>
     </li>`;
   }
@@ -62,9 +84,17 @@ export class JobTracker extends LitElement {
         <h2>GPU jobs</h2>
         <span class="status" ?data-bad=${this.statusBad}>${this.status}</span>
       </header>
-      ${rows.length
-        ? html`<ul aria-label="Your GPU jobs">${repeat(rows, (r) => r.id, (r) => this.renderRow(r))}</ul>`
-        : html`<div class="empty">No jobs yet. Press Run and they appear here.</div>`}
+      ${
+        rows.length
+          ? html`<ul aria-label="Your GPU jobs">
+              ${repeat(
+                rows,
+                (r) => r.id,
+                (r) => this.renderRow(r),
+              )}
+            </ul>`
+          : html`<div class="empty">No jobs yet. Press Run and they appear here.</div>`
+      }
     `;
   }
 }

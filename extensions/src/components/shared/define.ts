@@ -5,7 +5,8 @@
 export function defineElement(name: string, ctor: CustomElementConstructor): void {
   const existing = customElements.get(name);
   if (existing) {
-    if (existing !== ctor) console.warn(`[comfyume] <${name}> is already defined by another copy; keeping the first.`);
+    if (existing !== ctor)
+      console.warn(`[comfyume] <${name}> is already defined by another copy; keeping the first.`);
     return;
   }
   try {

@@ -10,7 +10,9 @@ const wrap = (body: SVGTemplateResult) =>
 export const icons: Record<string, SVGTemplateResult> = {
   clock: wrap(svg`<circle cx="8" cy="8" r="6"/><path d="M8 4.5V8l2.5 1.5"/>`),
   send: wrap(svg`<path d="M2.5 8h9M8 4l4 4-4 4"/>`),
-  flame: wrap(svg`<path d="M8 14c2.8 0 4.5-1.8 4.5-4.2C12.5 6.5 9 5 9 2c-2 1-3.5 3-3.2 5.2C5 6.8 4.6 6 4.6 5 3.8 6 3.5 7.3 3.5 9.8 3.5 12.2 5.2 14 8 14z"/>`),
+  flame: wrap(
+    svg`<path d="M8 14c2.8 0 4.5-1.8 4.5-4.2C12.5 6.5 9 5 9 2c-2 1-3.5 3-3.2 5.2C5 6.8 4.6 6 4.6 5 3.8 6 3.5 7.3 3.5 9.8 3.5 12.2 5.2 14 8 14z"/>`,
+  ),
   play: wrap(svg`<path d="M5 3.5v9l7-4.5z"/>`),
   download: wrap(svg`<path d="M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10"/>`),
   check: wrap(svg`<path d="M3 8.5 6.5 12 13 4.5"/>`),

@@ -6,7 +6,14 @@
  * @csspart base - The visible banner.
  * @cssproperty --comfyume-bg - Background (defaults to ComfyUI's menu background).
  */
-import { LitElement, html, nothing, type CSSResultGroup, type PropertyValues, type SVGTemplateResult } from 'lit';
+import {
+  LitElement,
+  html,
+  nothing,
+  type CSSResultGroup,
+  type PropertyValues,
+  type SVGTemplateResult,
+} from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { BannerView } from '../../state/banner-text';
 import { icons, stateIcons } from '../shared/icons';
@@ -15,7 +22,10 @@ import { bannerStyles } from './status-banner.styles';
 
 export type BannerDismissEvent = CustomEvent<{ key: string }>;
 
-const toneIcons = { success: icons.check, danger: icons.alert, neutral: icons.dot } as Record<string, SVGTemplateResult>;
+const toneIcons = { success: icons.check, danger: icons.alert, neutral: icons.dot } as Record<
+  string,
+  SVGTemplateResult
+>;
 
 export class StatusBanner extends LitElement {
   static override styles: CSSResultGroup = [themeStyles, bannerStyles];
@@ -46,7 +56,11 @@ export class StatusBanner extends LitElement {
     if (!this.view) return;
     this.dismissedKey = this.view.key;
     this.dispatchEvent(
-      new CustomEvent('comfyume-banner-dismiss', { detail: { key: this.view.key }, bubbles: true, composed: true }),
+      new CustomEvent('comfyume-banner-dismiss', {
+        detail: { key: this.view.key },
+        bubbles: true,
+        composed: true,
+      }),
     );
   }
 
@@ -55,20 +69,38 @@ export class StatusBanner extends LitElement {
     const show = this.visible && v;
     const failed = v?.phase === 'failed' || v?.phase === 'offline' || v?.phase === 'data_lost';
     return html`
-      <div class="sr-only" aria-live=${failed ? 'assertive' : 'polite'} aria-atomic="true">${this.announcement}</div>
-      ${show
-        ? html`<div class="banner" part="base" data-phase=${v.phase} data-tone=${v.tone} ?data-compact=${v.compact} role=${failed ? 'alert' : 'status'}>
-            <span class="icon" aria-hidden="true">
-              ${v.phase === 'data_lost' ? icons.alert : v.tone === 'progress' || v.tone === 'warning' ? html`<span class="spinner"></span>` : v.phase === 'queued' ? stateIcons.queued : v.phase === 'cancelled' ? stateIcons.cancelled : toneIcons[v.tone]}
-            </span>
-            <div class="text">
-              <div class="title" title=${v.title}>${v.title}</div>
-              ${v.detail ? html`<div class="detail" title=${v.detail}>${v.detail}</div>` : nothing}
-            </div>
-            <button class="close" aria-label="Dismiss status" title="Dismiss" @click=${this.dismiss}>×</button>
-            ${v.progress !== undefined ? html`<div class="bar" style="width:${(v.progress * 100).toFixed(1)}%"></div>` : nothing}
-          </div>`
-        : nothing}
+      <div class="sr-only" aria-live=${failed ? 'assertive' : 'polite'} aria-atomic="true">
+        ${this.announcement}
+      </div>
+      ${
+        show
+          ? html`<div
+              class="banner"
+              part="base"
+              data-phase=${v.phase}
+              data-tone=${v.tone}
+              ?data-compact=${v.compact}
+              role=${failed ? 'alert' : 'status'}
+            >
+              <span class="icon" aria-hidden="true">
+                ${v.phase === 'data_lost' ? icons.alert : v.tone === 'progress' || v.tone === 'warning' ? html`<span class="spinner"></span>` : v.phase === 'queued' ? stateIcons.queued : v.phase === 'cancelled' ? stateIcons.cancelled : toneIcons[v.tone]}
+              </span>
+              <div class="text">
+                <div class="title" title=${v.title}>${v.title}</div>
+                ${v.detail ? html`<div class="detail" title=${v.detail}>${v.detail}</div>` : nothing}
+              </div>
+              <button
+                class="close"
+                aria-label="Dismiss status"
+                title="Dismiss"
+                @click=${this.dismiss}
+              >
+                ×
+              </button>
+              ${v.progress !== undefined ? html`<div class="bar" style="width:${(v.progress * 100).toFixed(1)}%"></div>` : nothing}
+            </div>`
+          : nothing
+      }
     `;
   }
 }

@@ -46,7 +46,12 @@ describe('<comfyume-status-banner>', () => {
     el.view = view({ detail: 'Step 8 of 20 · 13 s' });
     await el.updateComplete;
     expect(live.textContent).toBe('Running KSampler');
-    el.view = view({ phase: 'failed', tone: 'danger', title: 'Failed: CUDA out of memory', key: 'j1:failed' });
+    el.view = view({
+      phase: 'failed',
+      tone: 'danger',
+      title: 'Failed: CUDA out of memory',
+      key: 'j1:failed',
+    });
     await el.updateComplete;
     const region = el.shadowRoot!.querySelector('[aria-live]')!;
     expect(region.getAttribute('aria-live')).toBe('assertive');
@@ -65,14 +70,31 @@ describe('<comfyume-status-banner>', () => {
     el.view = view({ detail: 'Step 9 of 20' });
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('.banner')).toBeNull();
-    el.view = view({ phase: 'done', tone: 'success', title: 'Done in 72 s', key: 'j1:done', progress: undefined, detail: undefined });
+    el.view = view({
+      phase: 'done',
+      tone: 'success',
+      title: 'Done in 72 s',
+      key: 'j1:done',
+      progress: undefined,
+      detail: undefined,
+    });
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('.title')!.textContent).toBe('Done in 72 s');
     expect(el.shadowRoot!.querySelector('.bar')).toBeNull();
   });
 
   it('marks a settled outcome compact, on the banner and its host, and grows again for the next job', async () => {
-    const el = await mount(view({ phase: 'done', tone: 'success', title: 'Done in 12 s', key: 'j1:done', detail: undefined, progress: undefined, compact: true }));
+    const el = await mount(
+      view({
+        phase: 'done',
+        tone: 'success',
+        title: 'Done in 12 s',
+        key: 'j1:done',
+        detail: undefined,
+        progress: undefined,
+        compact: true,
+      }),
+    );
     expect(el.shadowRoot!.querySelector('.banner')!.hasAttribute('data-compact')).toBe(true);
     expect(el.hasAttribute('compact')).toBe(true);
     el.view = view({ key: 'j2:active' });

@@ -15,7 +15,12 @@ import { hasStarted, terminalMessage, terminalTypeOf, isTerminalType } from './t
 import type { ComfyMessage, JobFact, JobRecord } from './facts';
 import type { SequenceTraits } from './version';
 
-type NodeProgress = { value: number; max: number; state: 'running' | 'finished'; [key: string]: unknown };
+type NodeProgress = {
+  value: number;
+  max: number;
+  state: 'running' | 'finished';
+  [key: string]: unknown;
+};
 
 export type TimelineState = {
   jobId: string;
@@ -40,10 +45,20 @@ export type TimelineState = {
 };
 
 /** A step of the sequence: a message, or a `status` broadcast (`selfActive`: this job still counts in queue_remaining). */
-export type Step = { kind: 'message'; message: ComfyMessage } | { kind: 'status'; selfActive: boolean };
+export type Step =
+  { kind: 'message'; message: ComfyMessage } | { kind: 'status'; selfActive: boolean };
 
 export function newTimeline(jobId: string, clientId: string): TimelineState {
-  return { jobId, clientId, started: false, cachedSent: false, ended: false, nodesSent: false, executed: [], progress: {} };
+  return {
+    jobId,
+    clientId,
+    started: false,
+    cachedSent: false,
+    ended: false,
+    nodesSent: false,
+    executed: [],
+    progress: {},
+  };
 }
 
 const send = (message: ComfyMessage): Step => ({ kind: 'message', message });
@@ -84,7 +99,8 @@ export class JobTimeline {
       return opening;
     }
     if (type === 'executing' && typeof data.node === 'string') s.runningNode = data.node;
-    if (type === 'executed' && typeof data.node === 'string' && !s.executed.includes(data.node)) s.executed.push(data.node);
+    if (type === 'executed' && typeof data.node === 'string' && !s.executed.includes(data.node))
+      s.executed.push(data.node);
     if (type === 'progress_state') {
       s.progress = structuredClone(data.nodes ?? {}) as Record<string, NodeProgress>;
       if (!this.traits.progressState) return opening;
@@ -128,29 +144,45 @@ export class JobTimeline {
       steps.push(...this.finished(Object.keys(s.progress)));
     }
     const pending = s.pendingTerminal;
-    const ending = pending && pending.type === terminalTypeOf(record.state) ? pending : terminalMessage(record);
+    const ending =
+      pending && pending.type === terminalTypeOf(record.state) ? pending : terminalMessage(record);
     this.close();
     if (ending) steps.push(send(ending));
-    steps.push({ kind: 'status', selfActive: false }, send({ type: 'executing', data: { node: null, prompt_id: this.id } }));
+    steps.push(
+      { kind: 'status', selfActive: false },
+      send({ type: 'executing', data: { node: null, prompt_id: this.id } }),
+    );
     return steps;
   }
 
   /** ComfyUI's words to a reconnecting tab of the client running this job: `executing {node}` without a prompt id. */
   reconnectFrame(): ComfyMessage | undefined {
     const s = this.state;
-    return s.started && !s.ended && s.runningNode ? { type: 'executing', data: { node: s.runningNode } } : undefined;
+    return s.started && !s.ended && s.runningNode
+      ? { type: 'executing', data: { node: s.runningNode } }
+      : undefined;
   }
 
   private start(at: number, message?: ComfyMessage): Step[] {
     if (this.state.started) return [];
     this.state.started = true;
-    return [{ kind: 'status', selfActive: true }, send(message ?? { type: 'execution_start', data: { prompt_id: this.id, timestamp: at } })];
+    return [
+      { kind: 'status', selfActive: true },
+      send(message ?? { type: 'execution_start', data: { prompt_id: this.id, timestamp: at } }),
+    ];
   }
 
   private cached(at: number, nodes: readonly string[], message?: ComfyMessage): Step[] {
     if (this.state.cachedSent) return [];
     this.state.cachedSent = true;
-    return [send(message ?? { type: 'execution_cached', data: { nodes: [...nodes], prompt_id: this.id, timestamp: at } })];
+    return [
+      send(
+        message ?? {
+          type: 'execution_cached',
+          data: { nodes: [...nodes], prompt_id: this.id, timestamp: at },
+        },
+      ),
+    ];
   }
 
   /** `execution_start` and `execution_cached`, if the tab has not had them. */
@@ -172,7 +204,12 @@ export class JobTimeline {
       if (output) steps.push(...this.executedStep(nodeId, output));
       steps.push(...this.finished([nodeId]));
     }
-    const stoppedAt = record.state === 'failed' ? record.error?.nodeId : record.state === 'cancelled' ? record.progress?.nodeId : undefined;
+    const stoppedAt =
+      record.state === 'failed'
+        ? record.error?.nodeId
+        : record.state === 'cancelled'
+          ? record.progress?.nodeId
+          : undefined;
     if (stoppedAt && !this.state.progress[stoppedAt]) steps.push(...this.nodeRunning(stoppedAt));
     if (record.state === 'done') {
       for (const nodeId of record.outputsToExecute) {
@@ -188,18 +225,27 @@ export class JobTimeline {
   private nodeRunning(nodeId: string): Step[] {
     const s = this.state;
     if (s.progress[nodeId]) return [];
-    for (const node of Object.values(s.progress)) if (node.state === 'running') Object.assign(node, { value: node.max, state: 'finished' });
+    for (const node of Object.values(s.progress))
+      if (node.state === 'running') Object.assign(node, { value: node.max, state: 'finished' });
     s.progress[nodeId] = this.progressEntry(nodeId, 0, 'running');
     s.runningNode = nodeId;
     s.nodesSent = true;
-    return [...this.progressStep(), send({ type: 'executing', data: { node: nodeId, display_node: nodeId, prompt_id: this.id } })];
+    return [
+      ...this.progressStep(),
+      send({ type: 'executing', data: { node: nodeId, display_node: nodeId, prompt_id: this.id } }),
+    ];
   }
 
   private executedStep(nodeId: string, output: Record<string, unknown> | null): Step[] {
     const s = this.state;
     if (!s.executed.includes(nodeId)) s.executed.push(nodeId);
     s.nodesSent = true;
-    return [send({ type: 'executed', data: { node: nodeId, display_node: nodeId, output, prompt_id: this.id } })];
+    return [
+      send({
+        type: 'executed',
+        data: { node: nodeId, display_node: nodeId, output, prompt_id: this.id },
+      }),
+    ];
   }
 
   /** `progress_state` with these nodes finished; nothing when none of them changed. */
@@ -219,12 +265,26 @@ export class JobTimeline {
   }
 
   private progressEntry(nodeId: string, value: number, state: NodeProgress['state']): NodeProgress {
-    return { value, max: 1, state, node_id: nodeId, prompt_id: this.id, display_node_id: nodeId, parent_node_id: null, real_node_id: nodeId };
+    return {
+      value,
+      max: 1,
+      state,
+      node_id: nodeId,
+      prompt_id: this.id,
+      display_node_id: nodeId,
+      parent_node_id: null,
+      real_node_id: nodeId,
+    };
   }
 
   private progressStep(): Step[] {
     if (!this.traits.progressState) return [];
-    return [send({ type: 'progress_state', data: { prompt_id: this.id, nodes: structuredClone(this.state.progress) } })];
+    return [
+      send({
+        type: 'progress_state',
+        data: { prompt_id: this.id, nodes: structuredClone(this.state.progress) },
+      }),
+    ];
   }
 
   /** Ended: only what keeps replayed events ignored is kept (the state is saved often). */

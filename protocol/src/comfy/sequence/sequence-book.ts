@@ -69,10 +69,13 @@ export class SequenceBook {
 
   /** One fact, in stream order; `eventId` (the relay event's id) makes replays after a restart harmless. */
   apply(input: SequenceInput, eventId?: string): Emission[] {
-    const jobId = input.kind === 'submitted' || input.kind === 'record' ? input.job.id : input.jobId;
-    const clientId = input.kind === 'submitted' || input.kind === 'record' ? input.job.clientId : input.clientId;
+    const jobId =
+      input.kind === 'submitted' || input.kind === 'record' ? input.job.id : input.jobId;
+    const clientId =
+      input.kind === 'submitted' || input.kind === 'record' ? input.job.clientId : input.clientId;
     const state = this.timelineState(jobId, clientId);
-    if (eventId && state.lastEventId && compareStreamIds(eventId, state.lastEventId) <= 0) return [];
+    if (eventId && state.lastEventId && compareStreamIds(eventId, state.lastEventId) <= 0)
+      return [];
     if (eventId) state.lastEventId = eventId;
     const timeline = new JobTimeline(state, this.traits);
     const record = this.jobs.get(jobId);
@@ -88,7 +91,8 @@ export class SequenceBook {
         break;
       case 'gpu':
         steps = timeline.gpu(input.message, record);
-        if (state.pendingTerminal && record && isTerminal(record.state)) steps.push(...timeline.end(record, this.pendingBesides(jobId)));
+        if (state.pendingTerminal && record && isTerminal(record.state))
+          steps.push(...timeline.end(record, this.pendingBesides(jobId)));
         break;
       case 'evidence':
         steps = timeline.evidence(input.fact, record);
@@ -123,7 +127,9 @@ export class SequenceBook {
   /** Other jobs of this user still waiting (queued, not started). */
   private pendingBesides(jobId: string): number {
     let n = 0;
-    for (const job of this.activeJobs()) if (job.id !== jobId && !this.timelines.get(job.id)?.started && job.startedAt === undefined) n++;
+    for (const job of this.activeJobs())
+      if (job.id !== jobId && !this.timelines.get(job.id)?.started && job.startedAt === undefined)
+        n++;
     return n;
   }
 
@@ -131,7 +137,10 @@ export class SequenceBook {
     const others = this.activeJobs().filter((job) => job.id !== jobId).length;
     return steps.map((step) =>
       step.kind === 'status'
-        ? { kind: 'status', remoteRemaining: others + (step.selfActive && this.jobs.has(jobId) ? 1 : 0) }
+        ? {
+            kind: 'status',
+            remoteRemaining: others + (step.selfActive && this.jobs.has(jobId) ? 1 : 0),
+          }
         : { kind: 'message', jobId, clientId: state.clientId, message: step.message },
     );
   }

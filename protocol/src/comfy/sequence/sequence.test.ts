@@ -5,7 +5,11 @@
  * alone (a cached rerun answered without the GPU, a failure established by the relay).
  */
 import { describe, expect, it } from 'vitest';
-import { allRecordings, type Recording, type WsMessage } from '../../../../test/support/replay-recordings';
+import {
+  allRecordings,
+  type Recording,
+  type WsMessage,
+} from '../../../../test/support/replay-recordings';
 import type { JobRecord, SequenceInput } from './facts';
 import { SequenceBook } from './sequence-book';
 import { jobErrorFromExecutionError } from './terminal';
@@ -20,11 +24,17 @@ function segment(recording: Recording): WsMessage[] {
   return list.slice(from, to + 1);
 }
 
-const sid = (recording: Recording) => String(recording.received.find((m) => m.type === 'status' && m.data.sid)?.data.sid);
-const remaining = (m: WsMessage) => (m.data.status as { exec_info: { queue_remaining: number } }).exec_info.queue_remaining;
+const sid = (recording: Recording) =>
+  String(recording.received.find((m) => m.type === 'status' && m.data.sid)?.data.sid);
+const remaining = (m: WsMessage) =>
+  (m.data.status as { exec_info: { queue_remaining: number } }).exec_info.queue_remaining;
 const isEnding = (m: WsMessage) => /^execution_(success|error|interrupted)$/.test(m.type);
 const stateOf = (ending: WsMessage): JobRecord['state'] =>
-  ending.type === 'execution_success' ? 'done' : ending.type === 'execution_error' ? 'failed' : 'cancelled';
+  ending.type === 'execution_success'
+    ? 'done'
+    : ending.type === 'execution_error'
+      ? 'failed'
+      : 'cancelled';
 
 function baseRecord(recording: Recording): JobRecord {
   return {
@@ -47,12 +57,17 @@ function baseRecord(recording: Recording): JobRecord {
 function finishedRecord(recording: Recording): JobRecord {
   const messages = segment(recording);
   const ending = messages.find(isEnding) as WsMessage;
-  const ran = messages.filter((m) => m.type === 'executing' && typeof m.data.node === 'string').map((m) => String(m.data.node));
+  const ran = messages
+    .filter((m) => m.type === 'executing' && typeof m.data.node === 'string')
+    .map((m) => String(m.data.node));
   const stoppedAt = ending.type === 'execution_success' ? undefined : String(ending.data.node_id);
   const outputs: JobRecord['outputs'] = {};
-  for (const m of messages) if (m.type === 'executed') outputs[String(m.data.node)] = m.data.output as JobRecord['outputs'][string];
+  for (const m of messages)
+    if (m.type === 'executed')
+      outputs[String(m.data.node)] = m.data.output as JobRecord['outputs'][string];
   const start = messages.find((m) => m.type === 'execution_start') as WsMessage;
-  const cached = (messages.find((m) => m.type === 'execution_cached')?.data.nodes as string[] | undefined) ?? [];
+  const cached =
+    (messages.find((m) => m.type === 'execution_cached')?.data.nodes as string[] | undefined) ?? [];
   return {
     ...baseRecord(recording),
     state: stateOf(ending),
@@ -63,7 +78,15 @@ function finishedRecord(recording: Recording): JobRecord {
     cachedNodes: cached,
     outputs,
     error: ending.type === 'execution_error' ? jobErrorFromExecutionError(ending.data) : undefined,
-    progress: ending.type === 'execution_interrupted' ? { nodeId: String(ending.data.node_id), nodeType: String(ending.data.node_type), value: 0, max: 1 } : undefined,
+    progress:
+      ending.type === 'execution_interrupted'
+        ? {
+            nodeId: String(ending.data.node_id),
+            nodeType: String(ending.data.node_type),
+            value: 0,
+            max: 1,
+          }
+        : undefined,
   };
 }
 
@@ -75,18 +98,28 @@ function finishedRecord(recording: Recording): JobRecord {
 function gpuFacts(recording: Recording): SequenceInput[] {
   const record = baseRecord(recording);
   const messages = segment(recording);
-  const inputs: SequenceInput[] = [{ kind: 'submitted', job: record }, { kind: 'record', job: { ...record, state: 'running' } }];
+  const inputs: SequenceInput[] = [
+    { kind: 'submitted', job: record },
+    { kind: 'record', job: { ...record, state: 'running' } },
+  ];
   let queue = 1;
   const pending: JobRecord[] = [];
   for (const [i, m] of messages.entries()) {
     if (m.type === 'status') {
       if (i <= 1 || i === messages.length - 2) continue; // enqueue, dequeue and the end: the sequence's own
       if (remaining(m) > queue) {
-        const other = { ...baseRecord(recording), id: `00000000-0000-4000-8000-${String(pending.length).padStart(12, '0')}`, clientId: 'another-client' };
+        const other = {
+          ...baseRecord(recording),
+          id: `00000000-0000-4000-8000-${String(pending.length).padStart(12, '0')}`,
+          clientId: 'another-client',
+        };
         pending.push(other);
         inputs.push({ kind: 'submitted', job: other });
       } else if (remaining(m) < queue) {
-        inputs.push({ kind: 'record', job: { ...(pending.shift() as JobRecord), state: 'cancelled' } });
+        inputs.push({
+          kind: 'record',
+          job: { ...(pending.shift() as JobRecord), state: 'cancelled' },
+        });
       }
       queue = remaining(m);
       continue;
@@ -102,7 +135,10 @@ function recordFacts(recording: Recording): SequenceInput[] {
   const record = baseRecord(recording);
   return [
     { kind: 'submitted', job: record },
-    { kind: 'record', job: { ...record, state: 'running', startedAt: finishedRecord(recording).startedAt } },
+    {
+      kind: 'record',
+      job: { ...record, state: 'running', startedAt: finishedRecord(recording).startedAt },
+    },
     { kind: 'record', job: finishedRecord(recording) },
   ];
 }
@@ -110,13 +146,28 @@ function recordFacts(recording: Recording): SequenceInput[] {
 function run(inputs: SequenceInput[], version?: string): WsMessage[] {
   const book = new SequenceBook(version);
   return inputs.flatMap((input) =>
-    book.apply(input).map((e) => (e.kind === 'status' ? { type: 'status', data: { status: { exec_info: { queue_remaining: e.remoteRemaining } } } } : e.message)),
+    book.apply(input).map((e) =>
+      e.kind === 'status'
+        ? {
+            type: 'status',
+            data: { status: { exec_info: { queue_remaining: e.remoteRemaining } } },
+          }
+        : e.message,
+    ),
   );
 }
 
 /** Times, and the Python-set order of `executed` lists, differ honestly between a record and a live run. */
 const normal = (list: WsMessage[]) =>
-  JSON.parse(JSON.stringify(list, (key, value: unknown) => (key === 'timestamp' ? 0 : key === 'executed' && Array.isArray(value) ? [...value].sort() : value))) as WsMessage[];
+  JSON.parse(
+    JSON.stringify(list, (key, value: unknown) =>
+      key === 'timestamp'
+        ? 0
+        : key === 'executed' && Array.isArray(value)
+          ? [...value].sort()
+          : value,
+    ),
+  ) as WsMessage[];
 
 describe('the sequence from the GPU stream reproduces every recording exactly', () => {
   for (const recording of recordings) {
@@ -129,7 +180,9 @@ describe('the sequence from the GPU stream reproduces every recording exactly', 
 describe('the sequence from the job record alone (no GPU message) reproduces every recording', () => {
   for (const recording of recordings.filter((r) => r.script.kind !== 'interrupt')) {
     it(recording.name, () => {
-      expect(normal(run(recordFacts(recording), recording.generation))).toEqual(normal(segment(recording)));
+      expect(normal(run(recordFacts(recording), recording.generation))).toEqual(
+        normal(segment(recording)),
+      );
     });
   }
 
@@ -138,7 +191,12 @@ describe('the sequence from the job record alone (no GPU message) reproduces eve
       const recording = recordings.find((r) => r.name === name) as Recording;
       const ours = run(recordFacts(recording), recording.generation);
       expect(ours.map((m) => m.type)).toEqual(segment(recording).map((m) => m.type));
-      expect(ours.find((m) => m.type === 'execution_cached')?.data.nodes).toEqual(['1', '2', '3', '4']);
+      expect(ours.find((m) => m.type === 'execution_cached')?.data.nodes).toEqual([
+        '1',
+        '2',
+        '3',
+        '4',
+      ]);
       expect(normal(ours)).toEqual(normal(segment(recording)));
     }
   });

@@ -12,7 +12,12 @@ export const DEFAULT_COMFY_VERSION = '0.27.0';
 export function parseComfyVersion(text: string | undefined): ComfyVersion {
   const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec((text ?? '').trim());
   if (!match) return parseComfyVersion(DEFAULT_COMFY_VERSION);
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3] ?? 0), text: (text ?? '').trim() };
+  return {
+    major: Number(match[1]),
+    minor: Number(match[2]),
+    patch: Number(match[3] ?? 0),
+    text: (text ?? '').trim(),
+  };
 }
 
 const atLeast = (v: ComfyVersion, major: number, minor: number, patch: number) =>

@@ -8,16 +8,21 @@ import { fetch, FormData } from 'undici';
 
 export type HistoryEntry = {
   outputs?: Record<string, Record<string, unknown[]>>;
-  status?: { status_str?: string; completed?: boolean; messages?: [string, Record<string, unknown>][] };
+  status?: {
+    status_str?: string;
+    completed?: boolean;
+    messages?: [string, Record<string, unknown>][];
+  };
 };
 
-export type PostPromptResult =
-  | { ok: true }
-  | { ok: false; status: number; body: unknown };
+export type PostPromptResult = { ok: true } | { ok: false; status: number; body: unknown };
 
 /** A transport failure or a 5xx: the GPU may or may not have the prompt; probe before retrying. */
 export class ComfyUnavailable extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'ComfyUnavailable';
   }
@@ -29,7 +34,10 @@ export class ComfyClient {
     private readonly timeoutMs = 15_000,
   ) {}
 
-  private async call(path: string, init: { method?: string; body?: unknown; form?: FormData } = {}): Promise<{ status: number; body: unknown }> {
+  private async call(
+    path: string,
+    init: { method?: string; body?: unknown; form?: FormData } = {},
+  ): Promise<{ status: number; body: unknown }> {
     let response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
@@ -39,10 +47,16 @@ export class ComfyClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new ComfyUnavailable(`${this.baseUrl}${path}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+      throw new ComfyUnavailable(
+        `${this.baseUrl}${path}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+      );
     }
     const text = await response.text();
-    if (response.status >= 500) throw new ComfyUnavailable(`${this.baseUrl}${path} answered HTTP ${response.status}`, response.status);
+    if (response.status >= 500)
+      throw new ComfyUnavailable(
+        `${this.baseUrl}${path} answered HTTP ${response.status}`,
+        response.status,
+      );
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -66,7 +80,9 @@ export class ComfyClient {
   async inQueue(promptId: string): Promise<boolean> {
     const { body } = await this.call('/queue');
     const queue = (body ?? {}) as { queue_running?: unknown[][]; queue_pending?: unknown[][] };
-    return [...(queue.queue_running ?? []), ...(queue.queue_pending ?? [])].some((item) => Array.isArray(item) && item[1] === promptId);
+    return [...(queue.queue_running ?? []), ...(queue.queue_pending ?? [])].some(
+      (item) => Array.isArray(item) && item[1] === promptId,
+    );
   }
 
   async interrupt(promptId: string): Promise<void> {
@@ -81,7 +97,8 @@ export class ComfyClient {
 
   async objectInfo(): Promise<Record<string, unknown>> {
     const { status, body } = await this.call('/object_info');
-    if (status !== 200 || !body || typeof body !== 'object') throw new ComfyUnavailable(`${this.baseUrl}/object_info answered HTTP ${status}`, status);
+    if (status !== 200 || !body || typeof body !== 'object')
+      throw new ComfyUnavailable(`${this.baseUrl}/object_info answered HTTP ${status}`, status);
     return body as Record<string, unknown>;
   }
 
@@ -94,11 +111,19 @@ export class ComfyClient {
     form.set('subfolder', slash > 0 ? promptPath.slice(0, slash) : '');
     form.set('overwrite', 'true');
     const { status, body } = await this.call('/upload/image', { form });
-    if (status !== 200) throw new ComfyUnavailable(`uploading input ${promptPath} failed with HTTP ${status}: ${JSON.stringify(body)}`, status);
+    if (status !== 200)
+      throw new ComfyUnavailable(
+        `uploading input ${promptPath} failed with HTTP ${status}: ${JSON.stringify(body)}`,
+        status,
+      );
   }
 
   viewUrl(item: { filename: string; subfolder?: string; type?: string }): string {
-    const query = new URLSearchParams({ filename: item.filename, subfolder: item.subfolder ?? '', type: item.type ?? 'output' });
+    const query = new URLSearchParams({
+      filename: item.filename,
+      subfolder: item.subfolder ?? '',
+      type: item.type ?? 'output',
+    });
     return `${this.baseUrl}/view?${query}`;
   }
 }

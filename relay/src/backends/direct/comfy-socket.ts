@@ -68,7 +68,9 @@ export class ComfySocket {
       heardAt = Date.now();
       this.dispatch(raw, isBinary);
     });
-    ws.on('error', (error) => this.logger.debug({ url: this.baseUrl, err: error.message }, 'GPU socket error'));
+    ws.on('error', (error) =>
+      this.logger.debug({ url: this.baseUrl, err: error.message }, 'GPU socket error'),
+    );
     ws.on('close', () => {
       clearInterval(pinger);
       this.connected = false;
@@ -92,7 +94,8 @@ export class ComfySocket {
     } catch {
       return;
     }
-    if (typeof message.type !== 'string' || !message.data || typeof message.data !== 'object') return;
+    if (typeof message.type !== 'string' || !message.data || typeof message.data !== 'object')
+      return;
     const data = message.data as Record<string, unknown>;
     if (typeof data.prompt_id !== 'string') return; // status, feature_flags, the reconnect `executing`
     this.listeners.get(data.prompt_id)?.({ kind: 'message', type: message.type, data });

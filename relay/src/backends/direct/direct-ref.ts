@@ -15,5 +15,9 @@ export function parseRef(ref: string | undefined): { sid?: string; attempt: numb
   const hash = ref.indexOf('#');
   if (hash < 0) return { sid: ref, attempt: 1 };
   const at = ref.indexOf('@', hash);
-  return { sid: ref.slice(0, hash), attempt: attemptOf(ref), gpu: at > 0 ? ref.slice(at + 1) : undefined };
+  return {
+    sid: ref.slice(0, hash),
+    attempt: attemptOf(ref),
+    gpu: at > 0 ? ref.slice(at + 1) : undefined,
+  };
 }

@@ -14,11 +14,24 @@ describe("tagPrompt(…, { previews: 'keep' })", () => {
     const tagged = tagPrompt(prompt, JOB, { previews: 'keep' });
     expect(tagged.prompt['3']).toEqual(prompt['3']);
     expect(tagged.outputNodes.map((n) => n.nodeId)).toEqual(['4']);
-    expect((tagged.prompt['4'] as { inputs: { filename_prefix: string } }).inputs.filename_prefix).toBe(`comfyume/${JOB}/4/renders/cat`);
+    expect(
+      (tagged.prompt['4'] as { inputs: { filename_prefix: string } }).inputs.filename_prefix,
+    ).toBe(`comfyume/${JOB}/4/renders/cat`);
   });
 
   it('still refuses what could escape, and tags previews by default', () => {
-    expect(() => tagPrompt({ ...prompt, '4': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: '../x' } } }, JOB, { previews: 'keep' })).toThrow(/outside the output folder/);
-    expect((tagPrompt(prompt, JOB).prompt['3'] as { class_type: string }).class_type).toBe('SaveImage');
+    expect(() =>
+      tagPrompt(
+        {
+          ...prompt,
+          '4': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: '../x' } },
+        },
+        JOB,
+        { previews: 'keep' },
+      ),
+    ).toThrow(/outside the output folder/);
+    expect((tagPrompt(prompt, JOB).prompt['3'] as { class_type: string }).class_type).toBe(
+      'SaveImage',
+    );
   });
 });

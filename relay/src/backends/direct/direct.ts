@@ -40,13 +40,19 @@ export type DirectOptions = {
   logger: Logger;
   pollMs?: number;
   /** Dead-GPU detection (config GPU_*): socket closed and health failing for deadAfterMs. Defaults 3000/1000/2000/1. */
-  health?: Partial<{ deadAfterMs: number; pollMs: number; timeoutMs: number; maxResubmits: number }>;
+  health?: Partial<{
+    deadAfterMs: number;
+    pollMs: number;
+    timeoutMs: number;
+    maxResubmits: number;
+  }>;
   /** This relay's direct GPUs, to resubmit to when this one dies (none: the job fails with the reason). */
   peers?: DirectPeers<DirectBackend>;
 };
 
 /** How one attempt on one GPU ended: a result, or the GPU died holding the job. */
-type AttemptEnd = { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
+type AttemptEnd =
+  { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
 
 function failed(message: string, extra: Partial<NonNullable<RunResult['error']>> = {}): RunResult {
   return {
@@ -101,7 +107,10 @@ export class DirectBackend implements Backend {
     this.health = new GpuHealth(
       this.name,
       async () => void (await this.checks.getJson('/queue')),
-      { deadAfterMs: options.health?.deadAfterMs ?? 3_000, pollMs: options.health?.pollMs ?? 1_000 },
+      {
+        deadAfterMs: options.health?.deadAfterMs ?? 3_000,
+        pollMs: options.health?.pollMs ?? 1_000,
+      },
       options.logger,
     );
     this.maxResubmits = options.health?.maxResubmits ?? 1;
@@ -137,7 +146,10 @@ export class DirectBackend implements Backend {
   async run(job: RunnableJob, ctx: RunContext): Promise<RunResult> {
     const ref = parseRef(job.resume?.backendRef);
     const moved = ref.gpu ? this.peers.get(ref.gpu) : this;
-    if (!moved) return failed(`this job was moved to the GPU ${ref.gpu}, which is no longer configured on the relay; queue it again`);
+    if (!moved)
+      return failed(
+        `this job was moved to the GPU ${ref.gpu}, which is no longer configured on the relay; queue it again`,
+      );
     let gpu: DirectBackend = moved;
     let attempt = ref.attempt;
     let resume = job.resume;
@@ -149,13 +161,23 @@ export class DirectBackend implements Backend {
         // Back with the prompt after all (a long blip): keep following it there.
         const seen = await gpu.lookFor(job.id);
         if (seen === 'has') {
-          ctx.logger.info({ gpu: gpu.name }, 'the GPU judged dead is back and still has the job; following it there');
-          resume = { submittedAt: Date.now(), backendRef: refOf(gpu.socketSid(resume), attempt, gpu.name) };
+          ctx.logger.info(
+            { gpu: gpu.name },
+            'the GPU judged dead is back and still has the job; following it there',
+          );
+          resume = {
+            submittedAt: Date.now(),
+            backendRef: refOf(gpu.socketSid(resume), attempt, gpu.name),
+          };
           continue;
         }
         gpu.supersede(job.id);
-        const next: DirectBackend | undefined = attempt <= this.maxResubmits ? this.peers.pickLive(gpu) : undefined;
-        ctx.logger.warn({ gpu: gpu.name, attempt, why: end.why, resubmitTo: next?.name }, 'the direct GPU running the job died');
+        const next: DirectBackend | undefined =
+          attempt <= this.maxResubmits ? this.peers.pickLive(gpu) : undefined;
+        ctx.logger.warn(
+          { gpu: gpu.name, attempt, why: end.why, resubmitTo: next?.name },
+          'the direct GPU running the job died',
+        );
         if (!next) return this.died(job, gpu, end, attempt);
         gpu = next;
         attempt += 1;
@@ -167,26 +189,51 @@ export class DirectBackend implements Backend {
   }
 
   /** The reason the attendee reads: which GPU, where the job was, what to do. */
-  private died(job: RunnableJob, gpu: DirectBackend, end: Extract<AttemptEnd, { kind: 'died' }>, attempt: number): RunResult {
-    const node = end.node ? (job.prompt[end.node] as { class_type?: unknown } | undefined) : undefined;
-    const where = end.node ? `while running node ${end.node}${typeof node?.class_type === 'string' ? ` (${node.class_type})` : ''}` : 'while it held the job';
+  private died(
+    job: RunnableJob,
+    gpu: DirectBackend,
+    end: Extract<AttemptEnd, { kind: 'died' }>,
+    attempt: number,
+  ): RunResult {
+    const node = end.node
+      ? (job.prompt[end.node] as { class_type?: unknown } | undefined)
+      : undefined;
+    const where = end.node
+      ? `while running node ${end.node}${typeof node?.class_type === 'string' ? ` (${node.class_type})` : ''}`
+      : 'while it held the job';
     const next =
       attempt > this.maxResubmits
         ? this.maxResubmits === 0
           ? 'Moving jobs to another GPU is off (GPU_MAX_RESUBMITS=0)'
           : `The job had already been moved to another GPU ${attempt - 1} time(s) and is not moved again`
         : 'No other GPU is available to take the job over';
-    return failed(`The GPU ${gpu.name} stopped responding ${where}; ${end.why}. ${next}: queue it again, and tell the workshop host if it keeps happening.`, { exceptionType: 'GpuDied' });
+    return failed(
+      `The GPU ${gpu.name} stopped responding ${where}; ${end.why}. ${next}: queue it again, and tell the workshop host if it keeps happening.`,
+      { exceptionType: 'GpuDied' },
+    );
   }
 
   /** One attempt of the job on this GPU: submitted (or attached to on resume) and followed to its end or this GPU's death. */
-  private async attempt(job: RunnableJob, ctx: RunContext, attempt: number, resume: RunnableJob['resume']): Promise<AttemptEnd> {
+  private async attempt(
+    job: RunnableJob,
+    ctx: RunContext,
+    attempt: number,
+    resume: RunnableJob['resume'],
+  ): Promise<AttemptEnd> {
     let tagged: TaggedPrompt;
     try {
       // Previews stay PreviewImage on the GPU (its temp file is read from the GPU's /view), as in a local run.
       tagged = tagPrompt(job.prompt, job.id, { previews: 'keep', attempt });
     } catch (error) {
-      if (error instanceof TaggingError) return { kind: 'result', result: failed(error.message, { nodeId: error.nodeId, nodeType: error.classType, exceptionType: 'path_escape' }) };
+      if (error instanceof TaggingError)
+        return {
+          kind: 'result',
+          result: failed(error.message, {
+            nodeId: error.nodeId,
+            nodeType: error.classType,
+            exceptionType: 'path_escape',
+          }),
+        };
       throw error;
     }
     const outputNodes = new Map(tagged.outputNodes.map((node) => [node.nodeId, node]));
@@ -195,16 +242,27 @@ export class DirectBackend implements Backend {
     const tracker = new JobTracker(job, ctx, this.client, outputNodes);
     const unsubscribe = socket.subscribe(job.id, (event) => tracker.push(event));
     this.active.set(job.id, tracker);
-    const poller = setInterval(() => void this.poll(job.id, tracker, !socket.connected), this.options.pollMs ?? 1_500);
+    const poller = setInterval(
+      () => void this.poll(job.id, tracker, !socket.connected),
+      this.options.pollMs ?? 1_500,
+    );
     let unwatch = () => {};
     try {
-      const early = await this.submitOrAttach({ ...job, resume }, tagged, ctx, sid, tracker, refOf(sid, attempt, this.name));
+      const early = await this.submitOrAttach(
+        { ...job, resume },
+        tagged,
+        ctx,
+        sid,
+        tracker,
+        refOf(sid, attempt, this.name),
+      );
       if (early) return early;
       tracker.onGpu = true;
       const died = new Promise<AttemptEnd>((resolve) => {
         const end = (why: string) => {
           // Its ending already came: the result follows (from the socket or history), not a death.
-          if (!tracker.hasTerminal && !tracker.ended) resolve({ kind: 'died', why, node: tracker.runningNode });
+          if (!tracker.hasTerminal && !tracker.ended)
+            resolve({ kind: 'died', why, node: tracker.runningNode });
         };
         tracker.lost = end;
         unwatch = this.health.onDead((verdict) => end(verdict.why));
@@ -250,7 +308,10 @@ export class DirectBackend implements Backend {
       this.client.interrupt(jobId).then(
         () => {
           this.superseded.delete(jobId);
-          this.options.logger.info({ gpu: this.name, jobId }, 'the GPU is back: the job moved elsewhere was dropped here');
+          this.options.logger.info(
+            { gpu: this.name, jobId },
+            'the GPU is back: the job moved elsewhere was dropped here',
+          );
         },
         () => undefined, // still away: again on its next connect
       );
@@ -267,13 +328,25 @@ export class DirectBackend implements Backend {
     return socket;
   }
 
-  private async submitOrAttach(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string, tracker: JobTracker, ref: string): Promise<AttemptEnd | undefined> {
+  private async submitOrAttach(
+    job: RunnableJob,
+    tagged: TaggedPrompt,
+    ctx: RunContext,
+    sid: string,
+    tracker: JobTracker,
+    ref: string,
+  ): Promise<AttemptEnd | undefined> {
     const resume = job.resume;
     if (resume && (resume.submitAttemptedAt || resume.submittedAt)) {
       const seen = await this.lookForWhileAlive(job.id, tracker, ctx.signal);
-      if (seen === 'dead') return { kind: 'died', why: this.health.dead?.why ?? 'it does not answer' };
+      if (seen === 'dead')
+        return { kind: 'died', why: this.health.dead?.why ?? 'it does not answer' };
       if (seen === 'has') return undefined;
-      if (resume.submittedAt) return { kind: 'died', why: 'it had accepted this job but no longer knows it (was it restarted?)' };
+      if (resume.submittedAt)
+        return {
+          kind: 'died',
+          why: 'it had accepted this job but no longer knows it (was it restarted?)',
+        };
       // Attempted but never confirmed, and the GPU has no trace of it: that POST never landed.
     }
     const early = await this.submit(job, tagged, ctx, sid, ref);
@@ -285,7 +358,11 @@ export class DirectBackend implements Backend {
    * ('unknown'), or the GPU died meanwhile ('dead'). An unreachable GPU is asked again until the
    * socket is back or it is judged dead.
    */
-  private async lookForWhileAlive(jobId: string, tracker: JobTracker, signal: AbortSignal): Promise<'has' | 'unknown' | 'dead'> {
+  private async lookForWhileAlive(
+    jobId: string,
+    tracker: JobTracker,
+    signal: AbortSignal,
+  ): Promise<'has' | 'unknown' | 'dead'> {
     for (;;) {
       try {
         const entry = await this.client.history(jobId);
@@ -305,10 +382,21 @@ export class DirectBackend implements Backend {
 
   /** Whether a prompt whose POST failed reached the GPU anyway (its history or queue has it). */
   private async landed(jobId: string): Promise<boolean> {
-    return (await this.client.history(jobId).then((h) => !!h).catch(() => false)) || (await this.client.inQueue(jobId).catch(() => false));
+    return (
+      (await this.client
+        .history(jobId)
+        .then((h) => !!h)
+        .catch(() => false)) || (await this.client.inQueue(jobId).catch(() => false))
+    );
   }
 
-  private async submit(job: RunnableJob, tagged: TaggedPrompt, ctx: RunContext, sid: string, ref: string): Promise<RunResult | undefined> {
+  private async submit(
+    job: RunnableJob,
+    tagged: TaggedPrompt,
+    ctx: RunContext,
+    sid: string,
+    ref: string,
+  ): Promise<RunResult | undefined> {
     const deadline = Date.now() + this.options.coldStartBudgetMs;
     let warming = false;
     // p-retry's own wait is none: the wait is coldStartPause's full jitter within the budget, taken
@@ -331,7 +419,12 @@ export class DirectBackend implements Backend {
         },
       },
     );
-    const body: Record<string, unknown> = { prompt: tagged.prompt, client_id: sid, prompt_id: job.id, extra_data: { ...job.extraData } };
+    const body: Record<string, unknown> = {
+      prompt: tagged.prompt,
+      client_id: sid,
+      prompt_id: job.id,
+      extra_data: { ...job.extraData },
+    };
     if (job.outputsToExecute.length) body.partial_execution_targets = job.outputsToExecute;
     await ctx.markSubmitAttempted(ref);
     ctx.signal.throwIfAborted(); // later attempts: coldStartPause checks it after each wait
@@ -350,7 +443,10 @@ export class DirectBackend implements Backend {
         onFailedAttempt: async ({ error, attemptNumber }) => {
           if (!(error instanceof ComfyUnavailable)) throw error;
           if (Date.now() > deadline)
-            throw new RelayError('backend_unavailable', `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`);
+            throw new RelayError(
+              'backend_unavailable',
+              `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`,
+            );
           await warmUp(attemptNumber);
         },
       },
@@ -373,7 +469,8 @@ export class DirectBackend implements Backend {
       } else if (tracker.onGpu && !(await this.client.inQueue(jobId))) {
         // Neither done nor queued: cancelled while pending there, or the GPU restarted and forgot it.
         if (tracker.cancelRequested) tracker.endInterrupted();
-        else if (++tracker.vanished >= 3) tracker.lost?.('it no longer knows the job (was it restarted?)');
+        else if (++tracker.vanished >= 3)
+          tracker.lost?.('it no longer knows the job (was it restarted?)');
       } else {
         tracker.vanished = 0;
       }
@@ -390,7 +487,8 @@ export class DirectBackend implements Backend {
   }
 
   async objectInfo(): Promise<Record<string, unknown>> {
-    if (this.objectInfoCache && Date.now() - this.objectInfoCache.at < 60_000) return this.objectInfoCache.value;
+    if (this.objectInfoCache && Date.now() - this.objectInfoCache.at < 60_000)
+      return this.objectInfoCache.value;
     const value = await this.client.objectInfo();
     this.objectInfoCache = { at: Date.now(), value };
     return value;

@@ -10,10 +10,15 @@ const silent = pino({ level: 'silent' });
 /** A GpuHealth whose checks answer as `answers()` says, counting them. */
 function health(answers: () => boolean, deadAfterMs = 300) {
   let checks = 0;
-  const h = new GpuHealth('gpu-test', async () => {
-    checks += 1;
-    if (!answers()) throw new Error('connect ECONNREFUSED');
-  }, { deadAfterMs, pollMs: 40 }, silent);
+  const h = new GpuHealth(
+    'gpu-test',
+    async () => {
+      checks += 1;
+      if (!answers()) throw new Error('connect ECONNREFUSED');
+    },
+    { deadAfterMs, pollMs: 40 },
+    silent,
+  );
   return { h, checks: () => checks };
 }
 
@@ -29,7 +34,9 @@ describe('GpuHealth', () => {
     h.socketClosed();
     await soon(() => verdicts.length > 0);
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(300);
-    expect(verdicts[0]!.why).toMatch(/^its connection closed and it has not answered for \d+\.\d s$/);
+    expect(verdicts[0]!.why).toMatch(
+      /^its connection closed and it has not answered for \d+\.\d s$/,
+    );
     expect(verdicts[0]!.why).not.toContain('ECONNREFUSED'); // the raw failure is for the log only
     let late: DeathVerdict | undefined;
     h.onDead((v) => (late = v));
@@ -76,7 +83,11 @@ describe('direct backendRef', () => {
     expect(parseRef('comfyume-relay-1')).toEqual({ sid: 'comfyume-relay-1', attempt: 1 });
     const moved = refOf('comfyume-relay-1', 2, 'direct:127.0.0.1:8188/gpu');
     expect(moved).toBe('comfyume-relay-1#2@direct:127.0.0.1:8188/gpu');
-    expect(parseRef(moved)).toEqual({ sid: 'comfyume-relay-1', attempt: 2, gpu: 'direct:127.0.0.1:8188/gpu' });
+    expect(parseRef(moved)).toEqual({
+      sid: 'comfyume-relay-1',
+      attempt: 2,
+      gpu: 'direct:127.0.0.1:8188/gpu',
+    });
     expect(parseRef(undefined)).toEqual({ attempt: 1 });
   });
 });

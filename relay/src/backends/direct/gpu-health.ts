@@ -49,7 +49,8 @@ export class GpuHealth {
     this.failingSince = undefined;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.verdict) this.logger.info({ gpu: this.name }, 'the direct GPU judged dead answers again');
+    if (this.verdict)
+      this.logger.info({ gpu: this.name }, 'the direct GPU judged dead answers again');
     this.verdict = undefined;
   }
 
@@ -87,11 +88,21 @@ export class GpuHealth {
       this.lastFailure = (error as Error).message;
     }
     if (this.closedAt === undefined) return; // reopened meanwhile
-    if (!this.verdict && this.failingSince !== undefined && Date.now() - this.failingSince >= this.options.deadAfterMs) {
+    if (
+      !this.verdict &&
+      this.failingSince !== undefined &&
+      Date.now() - this.failingSince >= this.options.deadAfterMs
+    ) {
       const seconds = ((Date.now() - this.failingSince) / 1000).toFixed(1);
       // The attendee reads `why`; the raw failure (URLs, errno) goes to the operator's log only.
-      this.verdict = { since: this.closedAt, why: `its connection closed and it has not answered for ${seconds} s` };
-      this.logger.warn({ gpu: this.name, why: this.verdict.why, lastFailure: this.lastFailure }, 'direct GPU dead');
+      this.verdict = {
+        since: this.closedAt,
+        why: `its connection closed and it has not answered for ${seconds} s`,
+      };
+      this.logger.warn(
+        { gpu: this.name, why: this.verdict.why, lastFailure: this.lastFailure },
+        'direct GPU dead',
+      );
       for (const listener of [...this.listeners]) listener(this.verdict);
       this.listeners.clear();
     }

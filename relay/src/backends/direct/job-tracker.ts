@@ -5,7 +5,12 @@
  * forwarded, the rest left to the record. Produces the job's RunResult; makes up no message.
  */
 import { basename, extname } from 'node:path';
-import { isTerminalType, jobErrorFromExecutionError, jobLevelError, type NodeUiOutput } from '../../../../protocol/src/index';
+import {
+  isTerminalType,
+  jobErrorFromExecutionError,
+  jobLevelError,
+  type NodeUiOutput,
+} from '../../../../protocol/src/index';
 import type { FoundOutput, RunContext, RunResult, RunnableJob } from '../backend';
 import { untag, type OutputNode } from '../tagging';
 import type { ComfyClient, HistoryEntry } from './comfy-client';
@@ -116,24 +121,44 @@ export class JobTracker {
     const out: NodeUiOutput = {};
     for (const [key, items] of Object.entries(output as Record<string, unknown>)) {
       if (!Array.isArray(items)) continue;
-      out[key] = await Promise.all(items.map((item) => (isFileItem(item) ? this.storeItem(nodeId, key, item) : item)));
+      out[key] = await Promise.all(
+        items.map((item) => (isFileItem(item) ? this.storeItem(nodeId, key, item) : item)),
+      );
     }
     return out;
   }
 
-  private async storeItem(nodeId: string, key: string, item: { filename: string; subfolder?: string; type?: string }) {
+  private async storeItem(
+    nodeId: string,
+    key: string,
+    item: { filename: string; subfolder?: string; type?: string },
+  ) {
     const rel = item.subfolder ? `${item.subfolder}/${item.filename}` : item.filename;
     const tag = untag(rel);
     const source = { url: this.client.viewUrl(item) };
     let found: FoundOutput;
     if (tag && tag.jobId === this.job.id) {
       const node = this.outputNodes.get(tag.nodeId);
-      found = { nodeId: tag.nodeId, key, type: node?.deliverAs ?? 'output', originalPrefix: tag.originalPrefix, source, extension: tag.extension };
+      found = {
+        nodeId: tag.nodeId,
+        key,
+        type: node?.deliverAs ?? 'output',
+        originalPrefix: tag.originalPrefix,
+        source,
+        extension: tag.extension,
+      };
     } else {
       // A file outside our tag (a custom node's own preview): keep its name, deliver it as temp unless it is an output.
       const extension = extname(item.filename);
       const stem = basename(item.filename, extension).replace(/_\d{5,}_$/, '');
-      found = { nodeId, key, type: item.type === 'output' ? 'output' : 'temp', originalPrefix: item.subfolder ? `${item.subfolder}/${stem}` : stem, source, extension };
+      found = {
+        nodeId,
+        key,
+        type: item.type === 'output' ? 'output' : 'temp',
+        originalPrefix: item.subfolder ? `${item.subfolder}/${stem}` : stem,
+        source,
+        extension,
+      };
     }
     const stored = await this.ctx.storeOutput(found);
     return { ...item, ...stored };
@@ -161,18 +186,25 @@ export class JobTracker {
         if (stored) this.outputs[nodeId] = stored;
       }
       const last = messages.find(([type]) => isTerminalType(type));
-      const success = last ? last[0] === 'execution_success' : entry.status?.status_str === 'success';
+      const success = last
+        ? last[0] === 'execution_success'
+        : entry.status?.status_str === 'success';
       if (last) {
         this.terminal = { type: last[0], data: last[1] };
         this.statusMessages.push([last[0], last[1]]);
         await this.ctx.emit(this.terminal);
       }
       this.ended = true;
-      const result = this.build(success ? 'success' : last?.[0] === 'execution_interrupted' ? 'interrupted' : 'error');
+      const result = this.build(
+        success ? 'success' : last?.[0] === 'execution_interrupted' ? 'interrupted' : 'error',
+      );
       if (result.status === 'error') {
         result.error = last
           ? jobErrorFromExecutionError(last[1])
-          : jobLevelError('ExecutionError', 'the GPU reports the job failed but kept no error message in its history');
+          : jobLevelError(
+              'ExecutionError',
+              'the GPU reports the job failed but kept no error message in its history',
+            );
       }
       this.resolve(result);
     });
@@ -191,7 +223,12 @@ export class JobTracker {
     if (this.ended || !this.terminal) return;
     this.ended = true;
     const type = this.terminal.type;
-    const status = type === 'execution_success' ? 'success' : type === 'execution_interrupted' ? 'interrupted' : 'error';
+    const status =
+      type === 'execution_success'
+        ? 'success'
+        : type === 'execution_interrupted'
+          ? 'interrupted'
+          : 'error';
     const result = this.build(status);
     if (status === 'error') result.error = jobErrorFromExecutionError(this.terminal.data);
     this.resolve(result);
@@ -208,6 +245,12 @@ export class JobTracker {
   }
 }
 
-function isFileItem(item: unknown): item is { filename: string; subfolder?: string; type?: string } {
-  return !!item && typeof item === 'object' && typeof (item as { filename?: unknown }).filename === 'string';
+function isFileItem(
+  item: unknown,
+): item is { filename: string; subfolder?: string; type?: string } {
+  return (
+    !!item &&
+    typeof item === 'object' &&
+    typeof (item as { filename?: unknown }).filename === 'string'
+  );
 }

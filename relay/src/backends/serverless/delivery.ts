@@ -108,13 +108,23 @@ export class Deliveries {
     if (node?.animated) output.animated = [true];
     this.outputs.set(tag.nodeId, output);
     // Cumulative: a batch's later files re-send the node's whole list, as ComfyUI's single executed holds it.
-    await this.ctx.evidence({ kind: 'output', nodeId: tag.nodeId, output: structuredClone(output) });
+    await this.ctx.evidence({
+      kind: 'output',
+      nodeId: tag.nodeId,
+      output: structuredClone(output),
+    });
     this.metrics.output(stat.mtimeMs, stat.seenAt, storedAt, Date.now());
   }
 }
 
 /** One tagged file on the shared volume, stored for the user under its node's output key (history and agent paths alike). */
-export function storeTaggedFile(ctx: RunContext, path: string, tag: Untagged, node: OutputNode | undefined, key: string) {
+export function storeTaggedFile(
+  ctx: RunContext,
+  path: string,
+  tag: Untagged,
+  node: OutputNode | undefined,
+  key: string,
+) {
   return ctx.storeOutput({
     nodeId: tag.nodeId,
     key,

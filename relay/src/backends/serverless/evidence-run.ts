@@ -12,7 +12,14 @@ import type { RunContext, RunnableJob, RunResult } from '../backend';
 import { TAG_ROOT, untag, type OutputNode } from '../tagging';
 import { Deliveries, type FileStat } from './delivery';
 import type { EndpointClient } from './endpoint';
-import { evidenceFromHistory, pause, sendCancel, timeoutMessage, waitForFile, type Polls } from './evidence';
+import {
+  evidenceFromHistory,
+  pause,
+  sendCancel,
+  timeoutMessage,
+  waitForFile,
+  type Polls,
+} from './evidence';
 import type { HistoryEvidence } from './history';
 import { jobErrorFromPayload, jobLevelError, stamped, upstreamOf } from './messages';
 import type { Metrics } from './metrics';
@@ -105,16 +112,26 @@ export class EvidenceRun {
     const { endpoint, config, metrics } = this.deps;
     while (!this.stop.signal.aborted && !this.history) {
       const started = Date.now();
-      this.history = await evidenceFromHistory(endpoint, this.promptId, this.polls, metrics, this.stop.signal);
+      this.history = await evidenceFromHistory(
+        endpoint,
+        this.promptId,
+        this.polls,
+        metrics,
+        this.stop.signal,
+      );
       if (this.history) this.wake();
-      else await pause(Math.max(0, config.historyPollMs - (Date.now() - started)), this.stop.signal);
+      else
+        await pause(Math.max(0, config.historyPollMs - (Date.now() - started)), this.stop.signal);
     }
   }
 
   private async waitForEvidence(): Promise<Ending> {
     const { settleMs, jobTimeoutMs, cancelGraceMs } = this.deps.config;
     // A resumed job whose deadline passed while the relay was down still gets one probe's worth of looking.
-    const deadline = Math.max(this.acceptedAt + jobTimeoutMs, Date.now() + Math.min(jobTimeoutMs, this.deps.config.resumeProbeMs));
+    const deadline = Math.max(
+      this.acceptedAt + jobTimeoutMs,
+      Date.now() + Math.min(jobTimeoutMs, this.deps.config.resumeProbeMs),
+    );
     for (;;) {
       const now = Date.now();
       if (this.ctx.signal.aborted && !this.cancelAt) {
@@ -154,14 +171,18 @@ export class EvidenceRun {
     const delivered = [...this.out.outputs.keys()];
     const missing = this.expected.filter((id) => !this.out.outputs.has(id));
     const seconds = Math.round((Date.now() - this.acceptedAt) / 1000);
-    return this.fail(jobLevelError('Timeout', timeoutMessage(this.polls, delivered, missing, seconds)));
+    return this.fail(
+      jobLevelError('Timeout', timeoutMessage(this.polls, delivered, missing, seconds)),
+    );
   }
 
   private async fromHistory(h: HistoryEvidence): Promise<RunResult> {
     const { sfsOutputDir, missingOutputGraceMs } = this.deps.config;
     const missing: string[] = [];
     const ours = `${TAG_ROOT}/${this.job.id}/`;
-    const listed = h.files.filter((f) => f.type === 'output' && posix.join(f.subfolder, f.filename).startsWith(ours));
+    const listed = h.files.filter(
+      (f) => f.type === 'output' && posix.join(f.subfolder, f.filename).startsWith(ours),
+    );
     // History can be ahead of the watcher (NFS attribute caches, polling): take listed files straight from disk.
     for (const file of listed) {
       const rel = posix.join(file.subfolder, file.filename);
@@ -181,9 +202,14 @@ export class EvidenceRun {
       if (h.files.some((f) => f.nodeId === nodeId)) this.out.outputs.set(nodeId, output);
       else await this.out.announce(nodeId, output);
     }
-    if (h.cachedNodes.length) await this.out.emit(stamped('execution_cached', this.job.id, { nodes: h.cachedNodes }));
-    const messages = h.messages.map(([type, data]): [string, Record<string, unknown>] => [type, { ...data, prompt_id: this.job.id }]);
-    if (h.outcome === 'success' && missing.length === 0) return this.succeed(h.cachedNodes, messages);
+    if (h.cachedNodes.length)
+      await this.out.emit(stamped('execution_cached', this.job.id, { nodes: h.cachedNodes }));
+    const messages = h.messages.map(([type, data]): [string, Record<string, unknown>] => [
+      type,
+      { ...data, prompt_id: this.job.id },
+    ]);
+    if (h.outcome === 'success' && missing.length === 0)
+      return this.succeed(h.cachedNodes, messages);
     if (h.outcome === 'success') {
       const error = jobLevelError(
         'OutputsMissing',
@@ -201,7 +227,8 @@ export class EvidenceRun {
     }
     const error = jobErrorFromPayload(terminal, (id) => this.out.nodes.get(id)?.classType);
     await this.out.end({ type: 'execution_error', data: terminal });
-    if (typeof terminal.timestamp === 'number') this.deps.metrics.gpuError(terminal.timestamp, Date.now());
+    if (typeof terminal.timestamp === 'number')
+      this.deps.metrics.gpuError(terminal.timestamp, Date.now());
     const executedNodes = Array.isArray(terminal.executed) ? terminal.executed.map(String) : [];
     return { ...this.result('error', h.cachedNodes, messages, executedNodes), error };
   }
@@ -209,7 +236,10 @@ export class EvidenceRun {
   // The endings below are the relay's own findings: the record carries them (state, error), and the
   // sidecar's sequence writes ComfyUI's ending and history messages from it. Only history's (the
   // GPU's) messages are passed on as they were said.
-  private async succeed(cached: string[], messages: [string, Record<string, unknown>][]): Promise<RunResult> {
+  private async succeed(
+    cached: string[],
+    messages: [string, Record<string, unknown>][],
+  ): Promise<RunResult> {
     await this.out.end();
     return this.result('success', cached, messages);
   }
@@ -237,7 +267,9 @@ export class EvidenceRun {
     executedNodes?: string[],
   ): RunResult {
     const outputs: Record<string, NodeUiOutput> = Object.fromEntries(this.out.outputs);
-    const ran = executedNodes ?? upstreamOf(this.prompt, this.expected).filter((id) => !cachedNodes.includes(id));
+    const ran =
+      executedNodes ??
+      upstreamOf(this.prompt, this.expected).filter((id) => !cachedNodes.includes(id));
     return { status, outputs, cachedNodes, executedNodes: ran, statusMessages };
   }
 }

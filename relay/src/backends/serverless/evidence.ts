@@ -77,7 +77,13 @@ export type ProbeOptions = {
 /** Any output file in the job's folder (the agent's dot-named folder, our own cancel marker included, is not one). */
 async function hasFiles(dir: string): Promise<boolean> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.some((entry) => entry.isFile() && !relative(dir, join(entry.parentPath, entry.name)).split(sep).some((part) => part.startsWith('.')));
+  return entries.some(
+    (entry) =>
+      entry.isFile() &&
+      !relative(dir, join(entry.parentPath, entry.name))
+        .split(sep)
+        .some((part) => part.startsWith('.')),
+  );
 }
 
 /** Look for the job on the GPU for up to `ms`: in a history, in a queue, or by its files. */
@@ -148,7 +154,8 @@ export async function sendCancel(
     });
   };
   const round = async () => {
-    for (let i = 0; i < INTERRUPT_BURST && !signal.aborted; i++) await send('/interrupt', { prompt_id: promptId });
+    for (let i = 0; i < INTERRUPT_BURST && !signal.aborted; i++)
+      await send('/interrupt', { prompt_id: promptId });
     await send('/queue', { delete: [promptId] });
   };
   await round();

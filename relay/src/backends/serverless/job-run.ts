@@ -53,7 +53,10 @@ export type RunDeps = {
   fleet?: AgentFleet;
 };
 
-type Current = { kind: 'undecided'; files: WatchedFile[] } | { kind: 'evidence'; run: EvidenceRun } | { kind: 'agent'; attempt: AgentAttempt };
+type Current =
+  | { kind: 'undecided'; files: WatchedFile[] }
+  | { kind: 'evidence'; run: EvidenceRun }
+  | { kind: 'agent'; attempt: AgentAttempt };
 type Ended = { kind: 'result'; result: RunResult } | { kind: 'died'; replica: string; why: string };
 
 export class JobRun {
@@ -76,15 +79,20 @@ export class JobRun {
     try {
       let resume = this.job.resume;
       // A resubmit whose POST may not have landed: decide like any unconfirmed submit.
-      if (resume?.submittedAt && (resume.submitAttemptedAt ?? 0) > resume.submittedAt) resume = { ...resume, submittedAt: undefined };
+      if (resume?.submittedAt && (resume.submitAttemptedAt ?? 0) > resume.submittedAt)
+        resume = { ...resume, submittedAt: undefined };
       const deaths: string[] = [];
       for (;;) {
         const ended = await this.runAttempt(resume);
         if (ended.kind === 'result') return ended.result;
         deaths.push(`attempt ${this.attempt} on replica ${ended.replica}: ${ended.why}`);
-        this.log.warn({ attempt: this.attempt, replica: ended.replica, why: ended.why }, 'the GPU replica holding the job died');
+        this.log.warn(
+          { attempt: this.attempt, replica: ended.replica, why: ended.why },
+          'the GPU replica holding the job died',
+        );
         this.stopAttempt('superseded');
-        if (this.attempt > this.deps.config.agent.maxResubmits) return this.failed(this.deathError(deaths));
+        if (this.attempt > this.deps.config.agent.maxResubmits)
+          return this.failed(this.deathError(deaths));
         this.attempt += 1;
         resume = undefined;
       }
@@ -113,7 +121,11 @@ export class JobRun {
     } catch (error) {
       if (!(error instanceof TaggingError)) throw error;
       const run = this.evidenceRun({ prompt: this.job.prompt, outputNodes: [] });
-      const failure = { ...jobLevelError('PathEscape', error.message), nodeId: error.nodeId, nodeType: error.classType };
+      const failure = {
+        ...jobLevelError('PathEscape', error.message),
+        nodeId: error.nodeId,
+        nodeType: error.classType,
+      };
       return { kind: 'result', result: await run.fail(failure) };
     }
     const evidence = this.evidenceRun(tagged);
@@ -123,7 +135,10 @@ export class JobRun {
       job: { ...this.job, resume },
       ctx: this.ctx,
       taggedPrompt: tagged.prompt,
-      extraData: { ...this.job.extraData, [MARKER_KEY]: { job: this.job.id, attempt: this.attempt } },
+      extraData: {
+        ...this.job.extraData,
+        [MARKER_KEY]: { job: this.job.id, attempt: this.attempt },
+      },
       backendRef: backendRefOf(this.job.id, this.attempt), // the job id for attempt 1, `<id>#<n>` after a resubmit
       endpoint: this.deps.endpoint,
       config,
@@ -134,8 +149,13 @@ export class JobRun {
       if (this.cancelAt) return { kind: 'cancelled' as const };
       throw error;
     });
-    if (submitted.kind === 'failed') return { kind: 'result', result: await evidence.fail(submitted.error) };
-    if (submitted.kind === 'cancelled') return { kind: 'result', result: await evidence.interrupted('cancelled before it reached the GPU') };
+    if (submitted.kind === 'failed')
+      return { kind: 'result', result: await evidence.fail(submitted.error) };
+    if (submitted.kind === 'cancelled')
+      return {
+        kind: 'result',
+        result: await evidence.interrupted('cancelled before it reached the GPU'),
+      };
 
     if (fleet && (await this.claimedByAgent(reader, fleet))) {
       const follow = new JournalFollow({
@@ -170,10 +190,16 @@ export class JobRun {
     evidence.seed(probed);
     for (const file of files) evidence.accept(file.path, file.rel, file);
     if (this.cancelAt) void evidence.cancel();
-    return { kind: 'result', result: await evidence.follow(submitted.acceptedAt, submitted.rejectedNodes) };
+    return {
+      kind: 'result',
+      result: await evidence.follow(submitted.acceptedAt, submitted.rejectedNodes),
+    };
   }
 
-  private async agentEnded(end: Awaited<ReturnType<AgentAttempt['run']>>, attempt: AgentAttempt): Promise<Ended> {
+  private async agentEnded(
+    end: Awaited<ReturnType<AgentAttempt['run']>>,
+    attempt: AgentAttempt,
+  ): Promise<Ended> {
     const replica = attempt.replica ?? 'unknown';
     switch (end.kind) {
       case 'result':
@@ -183,7 +209,10 @@ export class JobRun {
         this.log.info({ replica }, 'the GPU replica took the cancelled job out of its queue');
         return { kind: 'result', result: this.bare('interrupted') };
       case 'cancel_unconfirmed':
-        this.log.warn({ replica }, `cancelled; the GPU replica did not confirm within ${Math.round(this.deps.config.cancelGraceMs / 1000)} s`);
+        this.log.warn(
+          { replica },
+          `cancelled; the GPU replica did not confirm within ${Math.round(this.deps.config.cancelGraceMs / 1000)} s`,
+        );
         return { kind: 'result', result: this.bare('interrupted') };
       case 'timeout': {
         this.stopAttempt('timeout');
@@ -213,7 +242,10 @@ export class JobRun {
     // With the agent, `executed` in the journal says which files to store.
   }
 
-  private probe(ms: number, onHistory: Parameters<typeof probeForJob>[0]['onHistory']): Promise<boolean> {
+  private probe(
+    ms: number,
+    onHistory: Parameters<typeof probeForJob>[0]['onHistory'],
+  ): Promise<boolean> {
     return probeForJob({
       endpoint: this.deps.endpoint,
       promptId: this.job.id,
@@ -230,7 +262,10 @@ export class JobRun {
     try {
       writeCancelMarker(this.deps.config.sfsOutputDir, this.job.id, this.attempt, reason);
     } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'could not write the cancel marker on the shared volume');
+      this.log.warn(
+        { err: (error as Error).message },
+        'could not write the cancel marker on the shared volume',
+      );
     }
   }
 
@@ -239,13 +274,33 @@ export class JobRun {
     const expected = tagged.outputNodes
       .filter((n) => n.deliverFiles && (targets.length === 0 || targets.includes(n.nodeId)))
       .map((n) => n.nodeId);
-    const deps = { config: this.deps.config, endpoint: this.deps.endpoint, metrics: this.deps.metrics, log: this.log, closing: this.deps.closing };
-    return new EvidenceRun(this.job, this.ctx, deps, tagged.prompt, tagged.outputNodes, expected, this.job.id);
+    const deps = {
+      config: this.deps.config,
+      endpoint: this.deps.endpoint,
+      metrics: this.deps.metrics,
+      log: this.log,
+      closing: this.deps.closing,
+    };
+    return new EvidenceRun(
+      this.job,
+      this.ctx,
+      deps,
+      tagged.prompt,
+      tagged.outputNodes,
+      expected,
+      this.job.id,
+    );
   }
 
   private deathError(deaths: string[]): JobError {
-    const tried = this.attempt === 1 ? 'it was not resubmitted (AGENT_MAX_RESUBMITS=0)' : `it was resubmitted ${this.attempt - 1} time(s)`;
-    return jobLevelError('ReplicaDied', `the GPU replica running this job stopped responding and ${tried}: ${deaths.join('; ')}`);
+    const tried =
+      this.attempt === 1
+        ? 'it was not resubmitted (AGENT_MAX_RESUBMITS=0)'
+        : `it was resubmitted ${this.attempt - 1} time(s)`;
+    return jobLevelError(
+      'ReplicaDied',
+      `the GPU replica running this job stopped responding and ${tried}: ${deaths.join('; ')}`,
+    );
   }
 
   /** A failure with no ComfyUI message of ours: the scheduler ends the job in ComfyUI's shape. */

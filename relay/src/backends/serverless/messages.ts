@@ -4,7 +4,11 @@
  * (built by protocol/comfy/sequence/terminal, the one place endings are written), and the graph
  * walk that says which nodes a set of outputs ran.
  */
-import { jobErrorFromExecutionError, jobLevelError, type JobError } from '../../../../protocol/src/index';
+import {
+  jobErrorFromExecutionError,
+  jobLevelError,
+  type JobError,
+} from '../../../../protocol/src/index';
 
 export type ComfyMessage = { type: string; data: Record<string, unknown> };
 

@@ -1,7 +1,15 @@
 // The SFS sweeper on a real temp folder against a real Redis and the real job store: what goes,
 // what stays, and that a Redis outage deletes nothing. The clock is injected, never waited on.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -22,7 +30,10 @@ let redis: Redis;
 let store: RedisJobStore;
 let dir: string;
 let lines: { level: number; msg: string }[];
-const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+const logger = pino(
+  { level: 'info' },
+  new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }),
+);
 
 beforeAll(async () => {
   server = await startRedis();
@@ -34,7 +45,12 @@ beforeEach(async () => {
   // The relay's own connection settings: commands fail fast while Redis is down.
   redis = createRedis(server.url, logger.child({}), 'test');
   await waitReady(redis, 5_000);
-  store = new RedisJobStore(redis, server.prefix(), { leaseMs: 10_000, maxQueuedPerUser: 0, maxRunningPerUser: 0, eventsMaxLen: 100 });
+  store = new RedisJobStore(redis, server.prefix(), {
+    leaseMs: 10_000,
+    maxQueuedPerUser: 0,
+    maxRunningPerUser: 0,
+    eventsMaxLen: 100,
+  });
   dir = mkdtempSync(join(tmpdir(), 'comfyume-sweep-'));
   mkdirSync(join(dir, 'comfyume', 'replicas'), { recursive: true });
   lines = [];
@@ -44,7 +60,15 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const newJob = (): NewJob => ({ id: randomUUID(), userId: 'alice', clientId: '', prompt: { '1': { class_type: 'X', inputs: {} } }, extraData: {}, outputsToExecute: [], inputs: [] });
+const newJob = (): NewJob => ({
+  id: randomUUID(),
+  userId: 'alice',
+  clientId: '',
+  prompt: { '1': { class_type: 'X', inputs: {} } },
+  extraData: {},
+  outputsToExecute: [],
+  inputs: [],
+});
 
 /** A job folder as the GPU agent leaves it: an output and a journal batch, all dated `at`. */
 function jobFolder(id: string, at: number, bytes = 1000): string {
@@ -53,7 +77,13 @@ function jobFolder(id: string, at: number, bytes = 1000): string {
   mkdirSync(journal, { recursive: true });
   writeFileSync(join(root, 'ComfyUI_00001_.png'), Buffer.alloc(bytes));
   writeFileSync(join(journal, '00000001.json'), Buffer.alloc(bytes));
-  for (const path of [join(journal, '00000001.json'), join(root, 'ComfyUI_00001_.png'), journal, join(root, '.agent'), root])
+  for (const path of [
+    join(journal, '00000001.json'),
+    join(root, 'ComfyUI_00001_.png'),
+    journal,
+    join(root, '.agent'),
+    root,
+  ])
     utimesSync(path, at / 1000, at / 1000);
   return root;
 }
@@ -93,11 +123,17 @@ describe('SFS sweeper', () => {
     await store.create(running, NOW - 72 * HOUR);
     const queued = newJob();
     await store.create(queued, NOW - 72 * HOUR);
-    expect((await store.claim('relay-a', [{ name: 'gpu', capacity: 1 }], NOW - 72 * HOUR))?.id).toBe(running.id);
+    expect(
+      (await store.claim('relay-a', [{ name: 'gpu', capacity: 1 }], NOW - 72 * HOUR))?.id,
+    ).toBe(running.id);
     const unknownOld = randomUUID();
     const unknownRecent = randomUUID();
 
-    const gone = [jobFolder(oldDone, NOW - 26 * HOUR), jobFolder(oldFailed, NOW - 49 * HOUR), jobFolder(unknownOld, NOW - 30 * HOUR)];
+    const gone = [
+      jobFolder(oldDone, NOW - 26 * HOUR),
+      jobFolder(oldFailed, NOW - 49 * HOUR),
+      jobFolder(unknownOld, NOW - 30 * HOUR),
+    ];
     const kept = [
       jobFolder(recentDone, NOW - 30 * HOUR), // files old, but the job finished an hour ago
       jobFolder(running.id, NOW - 72 * HOUR),
@@ -109,7 +145,11 @@ describe('SFS sweeper', () => {
     // An unknown job with one file touched recently is recent, however old the rest.
     const touched = randomUUID();
     kept.push(jobFolder(touched, NOW - 40 * HOUR));
-    utimesSync(join(dir, 'comfyume', touched, '.agent', '1-gpu-a', '00000001.json'), (NOW - HOUR) / 1000, (NOW - HOUR) / 1000);
+    utimesSync(
+      join(dir, 'comfyume', touched, '.agent', '1-gpu-a', '00000001.json'),
+      (NOW - HOUR) / 1000,
+      (NOW - HOUR) / 1000,
+    );
 
     const registry = new Registry();
     const result = await sweeper({ registry }).sweep();

@@ -17,7 +17,13 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { AGENT_ROOT, JobId, REPLICAS_DIR, isTerminal, type JobState } from '../../../../protocol/src/index';
+import {
+  AGENT_ROOT,
+  JobId,
+  REPLICAS_DIR,
+  isTerminal,
+  type JobState,
+} from '../../../../protocol/src/index';
 
 /** What the sweeper needs to know of a job (`finishedAt` for terminal ones). */
 export type SweepJobFacts = { id: string; state: JobState; finishedAt?: number };
@@ -131,7 +137,13 @@ export class SfsSweeper {
   }
 
   private async sweepOnce(): Promise<SweepResult> {
-    const result: SweepResult = { complete: false, jobFolders: 0, heartbeats: 0, kept: 0, bytesFreed: 0 };
+    const result: SweepResult = {
+      complete: false,
+      jobFolders: 0,
+      heartbeats: 0,
+      kept: 0,
+      bytesFreed: 0,
+    };
     if (!this.enabled) return result;
     const started = this.now();
     try {
@@ -140,22 +152,35 @@ export class SfsSweeper {
       await this.sweepHeartbeats(result, started);
       result.complete = true;
       this.options.logger.info(
-        { jobFolders: result.jobFolders, heartbeats: result.heartbeats, kept: result.kept, bytesFreed: result.bytesFreed, ms: Date.now() - started },
+        {
+          jobFolders: result.jobFolders,
+          heartbeats: result.heartbeats,
+          kept: result.kept,
+          bytesFreed: result.bytesFreed,
+          ms: Date.now() - started,
+        },
         'swept the shared output volume',
       );
     } catch (error) {
-      this.options.logger.warn({ err: (error as Error).message, ...result }, 'sweeping the shared output volume failed; trying again next interval');
+      this.options.logger.warn(
+        { err: (error as Error).message, ...result },
+        'sweeping the shared output volume failed; trying again next interval',
+      );
     }
     return result;
   }
 
   /** false when Redis could not be asked (the sweep stops: nothing more is deleted). */
   private async sweepJobFolders(result: SweepResult, now: number): Promise<boolean> {
-    const entries = await readdir(this.root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as Dirent[];
-      throw error;
-    });
-    const ids = entries.filter((e) => e.isDirectory() && JobId.safeParse(e.name).success).map((e) => e.name);
+    const entries = await readdir(this.root, { withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [] as Dirent[];
+        throw error;
+      },
+    );
+    const ids = entries
+      .filter((e) => e.isDirectory() && JobId.safeParse(e.name).success)
+      .map((e) => e.name);
     const batchSize = this.options.batchSize ?? 50;
     for (let i = 0; i < ids.length; i += batchSize) {
       const batch = ids.slice(i, i + batchSize);
@@ -164,18 +189,29 @@ export class SfsSweeper {
         known = new Map((await this.options.jobs(batch)).map((job) => [job.id, job]));
       } catch (error) {
         this.options.logger.warn(
-          { err: (error as Error).message, jobFolders: result.jobFolders, bytesFreed: result.bytesFreed },
+          {
+            err: (error as Error).message,
+            jobFolders: result.jobFolders,
+            bytesFreed: result.bytesFreed,
+          },
           'redis is unreachable: skipping the sweep of the shared output volume until the next interval',
         );
         return false;
       }
-      await Promise.all(batch.map((id) => this.limit(() => this.sweepJobFolder(id, known.get(id), now, result))));
+      await Promise.all(
+        batch.map((id) => this.limit(() => this.sweepJobFolder(id, known.get(id), now, result))),
+      );
       await yieldToLoop();
     }
     return true;
   }
 
-  private async sweepJobFolder(id: string, job: SweepJobFacts | undefined, now: number, result: SweepResult): Promise<void> {
+  private async sweepJobFolder(
+    id: string,
+    job: SweepJobFacts | undefined,
+    now: number,
+    result: SweepResult,
+  ): Promise<void> {
     const cutoff = now - this.options.retentionMs;
     if (job && !isTerminal(job.state)) {
       result.kept++; // queued or running: its files are in use, however old

@@ -67,7 +67,6 @@ function fakes(answer: () => Promise<Reply>, options: { retryOnce?: boolean } = 
 
 const accepted: Reply = { status: 200, body: { prompt_id: 'job-1', node_errors: {} }, text: '' };
 
-
 describe('submitOnce: warming up', () => {
   it('shows warming_up on the first refusal, before the GPU has accepted anything', async () => {
     const { phases, run } = fakes(async () => accepted, { retryOnce: true });

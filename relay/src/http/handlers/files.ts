@@ -4,8 +4,10 @@ import { RelayError } from '../../errors';
 import type { Handler } from '../types';
 
 export const putInput: Handler = async (ctx, services) => {
-  if (ctx.principal.kind !== 'user') throw new RelayError('forbidden', 'inputs are uploaded with a user token');
-  if (!Buffer.isBuffer(ctx.body) || ctx.body.length === 0) throw new RelayError('bad_request', 'send the file bytes as the request body');
+  if (ctx.principal.kind !== 'user')
+    throw new RelayError('forbidden', 'inputs are uploaded with a user token');
+  if (!Buffer.isBuffer(ctx.body) || ctx.body.length === 0)
+    throw new RelayError('bad_request', 'send the file bytes as the request body');
   await services.inputs.put(ctx.principal.userId, ctx.params.sha256 ?? '', ctx.body);
   return { status: 204 };
 };
@@ -35,7 +37,11 @@ const MIME: Record<string, string> = {
 
 export const view: Handler = async (ctx, services) => {
   const userId = ctx.principal.kind === 'user' ? ctx.principal.userId : ctx.query.user;
-  if (!userId) throw new RelayError('bad_request', 'the admin token must name the user whose output to read: &user=<id>');
+  if (!userId)
+    throw new RelayError(
+      'bad_request',
+      'the admin token must name the user whose output to read: &user=<id>',
+    );
   const file = await services.outputs.resolve(userId, ctx.query);
   const name = basename(file);
   let type = MIME[extname(name).toLowerCase()] ?? 'application/octet-stream';
@@ -48,6 +54,11 @@ export const view: Handler = async (ctx, services) => {
   return {
     status: 200,
     file,
-    headers: { 'Content-Type': type, 'Content-Disposition': disposition, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' },
+    headers: {
+      'Content-Type': type,
+      'Content-Disposition': disposition,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-cache',
+    },
   };
 };

@@ -7,13 +7,23 @@
  *  - `failure`: a failure ComfyUI would have at run time before any GPU work (the sidecar builds the
  *    error as the attendee's ComfyUI words it); the job is created failed with it.
  */
-import type { JobError, JobInput, NodeUiOutput, SubmitFailure } from '../../../../protocol/src/index';
+import type {
+  JobError,
+  JobInput,
+  NodeUiOutput,
+  SubmitFailure,
+} from '../../../../protocol/src/index';
 import { promptHash, type StoredJob } from '../../store/job-record';
 import type { Services } from '../types';
 
 export type FinishedFacts = {
   state: 'done' | 'failed';
-  facts: { executedNodes: string[]; cachedNodes: string[]; outputs: Record<string, NodeUiOutput>; error?: JobError };
+  facts: {
+    executedNodes: string[];
+    cachedNodes: string[];
+    outputs: Record<string, NodeUiOutput>;
+    error?: JobError;
+  };
 };
 
 type FileItem = { filename: string; subfolder?: string; type: 'output' | 'temp' };
@@ -24,19 +34,34 @@ function fileItems(outputs: Record<string, NodeUiOutput>): FileItem[] {
     for (const list of Object.values(output)) {
       for (const item of list) {
         const i = item as Partial<FileItem> | null;
-        if (i && typeof i === 'object' && typeof i.filename === 'string' && (i.type === 'output' || i.type === 'temp')) items.push(i as FileItem);
+        if (
+          i &&
+          typeof i === 'object' &&
+          typeof i.filename === 'string' &&
+          (i.type === 'output' || i.type === 'temp')
+        )
+          items.push(i as FileItem);
       }
     }
   }
   return items;
 }
 
-const inputsKey = (inputs: readonly JobInput[]) => JSON.stringify([...inputs].map((i) => `${i.path}\0${i.sha256}`).sort());
+const inputsKey = (inputs: readonly JobInput[]) =>
+  JSON.stringify([...inputs].map((i) => `${i.path}\0${i.sha256}`).sort());
 
-async function allStored(services: Services, userId: string, outputs: Record<string, NodeUiOutput>): Promise<boolean> {
+async function allStored(
+  services: Services,
+  userId: string,
+  outputs: Record<string, NodeUiOutput>,
+): Promise<boolean> {
   for (const item of fileItems(outputs)) {
     try {
-      await services.outputs.resolve(userId, { filename: item.filename, subfolder: item.subfolder ?? '', type: item.type });
+      await services.outputs.resolve(userId, {
+        filename: item.filename,
+        subfolder: item.subfolder ?? '',
+        type: item.type,
+      });
     } catch {
       return false;
     }
@@ -48,7 +73,12 @@ async function allStored(services: Services, userId: string, outputs: Record<str
 export async function cachedRerun(
   services: Services,
   userId: string,
-  request: { cachedFrom: string; prompt: Record<string, unknown>; outputsToExecute: string[]; inputs: JobInput[] },
+  request: {
+    cachedFrom: string;
+    prompt: Record<string, unknown>;
+    outputsToExecute: string[];
+    inputs: JobInput[];
+  },
 ): Promise<FinishedFacts | undefined> {
   const source: StoredJob | undefined = await services.store.get(request.cachedFrom);
   if (!source || source.userId !== userId || source.state !== 'done') return undefined;
@@ -57,10 +87,25 @@ export async function cachedRerun(
   if (!(await allStored(services, userId, source.outputs))) return undefined;
   // ComfyUI replays cached output nodes in the order it schedules them: the outputs to execute.
   const order = [...request.outputsToExecute, ...Object.keys(source.outputs)];
-  const outputs = Object.fromEntries([...new Set(order)].filter((node) => node in source.outputs).map((node) => [node, source.outputs[node]!]));
-  return { state: 'done', facts: { executedNodes: [], cachedNodes: Object.keys(request.prompt), outputs } };
+  const outputs = Object.fromEntries(
+    [...new Set(order)]
+      .filter((node) => node in source.outputs)
+      .map((node) => [node, source.outputs[node]!]),
+  );
+  return {
+    state: 'done',
+    facts: { executedNodes: [], cachedNodes: Object.keys(request.prompt), outputs },
+  };
 }
 
 export function failedRun(failure: SubmitFailure): FinishedFacts {
-  return { state: 'failed', facts: { executedNodes: failure.executedNodes, cachedNodes: [], outputs: {}, error: failure.error } };
+  return {
+    state: 'failed',
+    facts: {
+      executedNodes: failure.executedNodes,
+      cachedNodes: [],
+      outputs: {},
+      error: failure.error,
+    },
+  };
 }

@@ -4,7 +4,13 @@ import type { Handler, Services } from '../types';
 
 async function backendStates(services: Services): Promise<QueueStatus['backends']> {
   const running = await services.store.backendRunning().catch(() => ({}) as Record<string, number>);
-  return services.backends.map((b) => ({ name: b.name, kind: b.kind, state: b.state(), running: running[b.name] ?? 0, capacity: b.capacity() }));
+  return services.backends.map((b) => ({
+    name: b.name,
+    kind: b.kind,
+    state: b.state(),
+    running: running[b.name] ?? 0,
+    capacity: b.capacity(),
+  }));
 }
 
 export const queueStatus: Handler = async (ctx, services) => {
@@ -26,7 +32,12 @@ export const queueStatus: Handler = async (ctx, services) => {
 export async function health(services: Services): Promise<{ status: number; body: Health }> {
   const redisUp = await services.redisUp();
   const backends = await backendStates(services);
-  const depth = redisUp ? await services.store.counts().then((c) => c.queued, () => 0) : 0;
+  const depth = redisUp
+    ? await services.store.counts().then(
+        (c) => c.queued,
+        () => 0,
+      )
+    : 0;
   const ok = redisUp && backends.some((b) => b.state !== 'down');
   const body: Health = {
     ok,
@@ -43,10 +54,14 @@ export async function health(services: Services): Promise<{ status: number; body
   return { status: ok ? 200 : 503, body };
 }
 
-const fresh = (query: Record<string, string | undefined>) => query.fresh === '1' || query.fresh === 'true';
+const fresh = (query: Record<string, string | undefined>) =>
+  query.fresh === '1' || query.fresh === 'true';
 
 /** The GPU's node set, from the relay's stale-while-revalidate copy (backends/object-info-cache). */
-export const objectInfo: Handler = async (ctx, services) => ({ status: 200, body: await services.objectInfo.get({ fresh: fresh(ctx.query) }) });
+export const objectInfo: Handler = async (ctx, services) => ({
+  status: 200,
+  body: await services.objectInfo.get({ fresh: fresh(ctx.query) }),
+});
 
 /** `GET /api/gpu/<ComfyUI listing route>`: the GPU's models and embeddings, kept like object_info. */
 export function gpuListing(route: string): Handler {

@@ -12,8 +12,13 @@ import { json, type Ctx, type Reply } from '../http-kit';
 const TYPES = ['output', 'input', 'temp'] as const;
 type FileType = (typeof TYPES)[number];
 
-const text = (status: number, body: string): Reply => ({ status, text: body, contentType: 'text/plain; charset=utf-8' });
-const DANGEROUS = /^(text\/html|application\/(x-)?javascript|text\/javascript|text\/css|image\/svg\+xml|application\/xhtml\+xml|.*\/xml|.*\+xml)/;
+const text = (status: number, body: string): Reply => ({
+  status,
+  text: body,
+  contentType: 'text/plain; charset=utf-8',
+});
+const DANGEROUS =
+  /^(text\/html|application\/(x-)?javascript|text\/javascript|text\/css|image\/svg\+xml|application\/xhtml\+xml|.*\/xml|.*\+xml)/;
 
 function dirOf(ctx: ReplicaContext, type: string): string | undefined {
   return (TYPES as readonly string[]).includes(type) ? ctx.dirs[type as FileType] : undefined;
@@ -29,7 +34,8 @@ export async function view(ctx: ReplicaContext, http: Ctx): Promise<Reply> {
     type = annotation[1] as string;
     filename = filename.slice(0, annotation.index);
   }
-  if (filename === '' || filename.startsWith('/') || filename.includes('..')) return text(400, '400: Bad Request');
+  if (filename === '' || filename.startsWith('/') || filename.includes('..'))
+    return text(400, '400: Bad Request');
   let base = dirOf(ctx, type);
   if (!base) return text(400, '400: Bad Request');
   const subfolder = q.get('subfolder');
@@ -42,7 +48,12 @@ export async function view(ctx: ReplicaContext, http: Ctx): Promise<Reply> {
   if (!existsSync(path) || !statSync(path).isFile()) return text(404, '404: Not Found');
   const name = basename(filename);
   await new Promise<void>((resolve, reject) => {
-    const stream = sendFile(http.req, path, { dotfiles: 'allow', etag: false, lastModified: true, cacheControl: false });
+    const stream = sendFile(http.req, path, {
+      dotfiles: 'allow',
+      etag: false,
+      lastModified: true,
+      cacheControl: false,
+    });
     stream.on('headers', (res) => {
       const contentType = String(res.getHeader('Content-Type') ?? 'application/octet-stream');
       res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -61,7 +72,11 @@ export async function view(ctx: ReplicaContext, http: Ctx): Promise<Reply> {
 
 /** image_upload: multipart `image`, `type`, `subfolder`, `overwrite`. */
 export async function uploadImage(ctx: ReplicaContext, http: Ctx): Promise<Reply> {
-  const request = new Request('http://x/', { method: 'POST', headers: http.req.headers as Record<string, string>, body: new Uint8Array(await http.body()) });
+  const request = new Request('http://x/', {
+    method: 'POST',
+    headers: http.req.headers as Record<string, string>,
+    body: new Uint8Array(await http.body()),
+  });
   let form: FormData;
   try {
     form = await request.formData();
@@ -72,7 +87,12 @@ export async function uploadImage(ctx: ReplicaContext, http: Ctx): Promise<Reply
   if (!image || typeof image === 'string') return text(400, '400: Bad Request');
   const type = String(form.get('type') ?? 'input') || 'input';
   const base = dirOf(ctx, type);
-  if (!base) return { status: 500, text: '500 Internal Server Error\n\nServer got itself in trouble', contentType: 'text/plain; charset=utf-8' };
+  if (!base)
+    return {
+      status: 500,
+      text: '500 Internal Server Error\n\nServer got itself in trouble',
+      contentType: 'text/plain; charset=utf-8',
+    };
   const overwrite = ['true', '1'].includes(String(form.get('overwrite') ?? '').toLowerCase());
   const subfolder = String(form.get('subfolder') ?? '');
   const fullFolder = join(base, normpath(subfolder));

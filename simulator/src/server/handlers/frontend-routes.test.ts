@@ -29,7 +29,12 @@ afterAll(async () => {
 const get = async (p: string) => {
   const res = await fetch(`${sim.url}${p}`);
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), text, json: () => JSON.parse(text) as unknown };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    text,
+    json: () => JSON.parse(text) as unknown,
+  };
 };
 
 /** semver `gt` for plain x.y.z versions, as versionCompatibilityStore compares them. */
@@ -40,7 +45,13 @@ const gt = (a: string, b: string) => {
 };
 
 describe('start-up routes of the stock frontend', () => {
-  for (const route of ['/api/i18n', '/api/global_subgraphs', '/api/node_replacements', '/api/workflow_templates', '/i18n']) {
+  for (const route of [
+    '/api/i18n',
+    '/api/global_subgraphs',
+    '/api/node_replacements',
+    '/api/workflow_templates',
+    '/i18n',
+  ]) {
     it(`${route} answers a JSON object`, async () => {
       const res = await get(route);
       expect(res.status).toBe(200);
@@ -50,7 +61,9 @@ describe('start-up routes of the stock frontend', () => {
   }
 
   it('node_replacements is advertised by the feature flags it answers for', async () => {
-    expect(((await get('/api/features')).json() as Record<string, unknown>).node_replacements).toBe(true);
+    expect(((await get('/api/features')).json() as Record<string, unknown>).node_replacements).toBe(
+      true,
+    );
   });
 
   it('/internal/folder_paths lists every model folder (only without /api, an aiohttp sub-app)', async () => {
@@ -62,33 +75,55 @@ describe('start-up routes of the stock frontend', () => {
   });
 
   it('required_frontend_version does not make 1.35.9 or 1.45.6 warn', async () => {
-    const stats = (await get('/api/system_stats')).json() as { system: { required_frontend_version: string; comfy_package_versions: { name: string; installed: string | null; required: string }[] } };
+    const stats = (await get('/api/system_stats')).json() as {
+      system: {
+        required_frontend_version: string;
+        comfy_package_versions: { name: string; installed: string | null; required: string }[];
+      };
+    };
     const required = stats.system.required_frontend_version;
-    for (const frontend of ['1.35.9', '1.45.6']) expect(gt(required, frontend), `${required} > ${frontend}`).toBe(false);
+    for (const frontend of ['1.35.9', '1.45.6'])
+      expect(gt(required, frontend), `${required} > ${frontend}`).toBe(false);
     // Packages warn only when installed and older than required.
-    for (const pkg of stats.system.comfy_package_versions) expect(pkg.installed === null || !gt(pkg.required, pkg.installed)).toBe(true);
+    for (const pkg of stats.system.comfy_package_versions)
+      expect(pkg.installed === null || !gt(pkg.required, pkg.installed)).toBe(true);
   });
 });
 
 describe('models follow the `models` option', () => {
   it('object_info, /models/checkpoints and /experiment/models/checkpoints list the same files', async () => {
-    const info = (await get('/api/object_info/CheckpointLoaderSimple')).json() as Record<string, { input: { required: { ckpt_name: [string[]] } } }>;
-    expect(info.CheckpointLoaderSimple?.input.required.ckpt_name[0]).toEqual(['gpu_only.safetensors']);
+    const info = (await get('/api/object_info/CheckpointLoaderSimple')).json() as Record<
+      string,
+      { input: { required: { ckpt_name: [string[]] } } }
+    >;
+    expect(info.CheckpointLoaderSimple?.input.required.ckpt_name[0]).toEqual([
+      'gpu_only.safetensors',
+    ]);
     expect((await get('/api/models/checkpoints')).json()).toEqual(['gpu_only.safetensors']);
-    const files = (await get('/api/experiment/models/checkpoints')).json() as { name: string; pathIndex: number }[];
+    const files = (await get('/api/experiment/models/checkpoints')).json() as {
+      name: string;
+      pathIndex: number;
+    }[];
     expect(files.map((f) => [f.name, f.pathIndex])).toEqual([['gpu_only.safetensors', 0]]);
     expect((await get('/api/embeddings')).json()).toEqual(['easynegative']);
   });
 
   it('/experiment/models leaves out configs and custom_nodes', async () => {
-    const folders = (await get('/api/experiment/models')).json() as { name: string; folders: string[] }[];
+    const folders = (await get('/api/experiment/models')).json() as {
+      name: string;
+      folders: string[];
+    }[];
     expect(folders.map((f) => f.name)).not.toContain('configs');
     expect(folders.map((f) => f.name)).not.toContain('custom_nodes');
     expect(folders.find((f) => f.name === 'loras')?.folders).toHaveLength(1);
   });
 
   it('an unknown folder or a path in the name: 404 with an empty body, nothing read', async () => {
-    for (const p of ['/api/models/nope', '/api/models/..%2F..%2Fetc', '/api/experiment/models/..%2Foutput']) {
+    for (const p of [
+      '/api/models/nope',
+      '/api/models/..%2F..%2Fetc',
+      '/api/experiment/models/..%2Foutput',
+    ]) {
       const res = await get(p);
       expect(res.status, p).toBe(404);
       expect(res.text).toBe('');

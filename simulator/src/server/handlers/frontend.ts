@@ -11,4 +11,3 @@ export const getI18n = (): Reply => json({});
 export const getWorkflowTemplates = (): Reply => json({});
 export const getGlobalSubgraphs = (): Reply => json({});
 export const getNodeReplacements = (): Reply => json({});
-

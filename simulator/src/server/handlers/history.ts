@@ -7,7 +7,9 @@ export function getHistory(ctx: ReplicaContext, http: Ctx): Reply {
   const query = parseHistoryQuery(http.url.searchParams);
   // ComfyUI's int() raises on a bad max_items/offset, which aiohttp turns into a 500.
   if (!query) return AIOHTTP_500;
-  return json(ctx.queue.getHistory({ maxItems: query.maxItems ?? undefined, offset: query.offset }));
+  return json(
+    ctx.queue.getHistory({ maxItems: query.maxItems ?? undefined, offset: query.offset }),
+  );
 }
 
 export function getHistoryItem(ctx: ReplicaContext, http: Ctx): Reply {
@@ -17,6 +19,7 @@ export function getHistoryItem(ctx: ReplicaContext, http: Ctx): Reply {
 export async function postHistory(ctx: ReplicaContext, http: Ctx): Promise<Reply> {
   const body = (await http.json()) as { clear?: unknown; delete?: unknown };
   if (body && typeof body === 'object' && 'clear' in body && body.clear) ctx.queue.wipeHistory();
-  if (body && typeof body === 'object' && Array.isArray(body.delete)) for (const id of body.delete) ctx.queue.deleteHistoryItem(String(id));
+  if (body && typeof body === 'object' && Array.isArray(body.delete))
+    for (const id of body.delete) ctx.queue.deleteHistoryItem(String(id));
   return empty();
 }

@@ -52,7 +52,15 @@ export function getSystemStats(ctx: ReplicaContext): Reply {
       argv: ['main.py', '--listen', '--simulator-replica', String(ctx.index)],
     },
     devices: [
-      { name: 'cuda:0 NVIDIA H200 (simulated) : cudaMallocAsync', type: 'cuda', index: 0, vram_total: vram, vram_free: vram, torch_vram_total: 0, torch_vram_free: 0 },
+      {
+        name: 'cuda:0 NVIDIA H200 (simulated) : cudaMallocAsync',
+        type: 'cuda',
+        index: 0,
+        vram_total: vram,
+        vram_free: vram,
+        torch_vram_total: 0,
+        torch_vram_free: 0,
+      },
     ],
   });
 }

@@ -3,7 +3,14 @@
  * replica's queue and history; the derivation is protocol/src/comfy/jobs.ts (ComfyUI's jobs.py).
  */
 import type { ComfyAnyQueueItem, ComfyHistoryMap } from '../../../../protocol/src/comfy/http';
-import { jobDetail, jobsFromSources, listJobs, parseCancelJobsRequest, parseJobsQuery, type JobSources } from '../../../../protocol/src/comfy/jobs';
+import {
+  jobDetail,
+  jobsFromSources,
+  listJobs,
+  parseCancelJobsRequest,
+  parseJobsQuery,
+  type JobSources,
+} from '../../../../protocol/src/comfy/jobs';
 import type { ReplicaContext } from '../../context';
 import { json, type Ctx, type Reply } from '../http-kit';
 

@@ -12,7 +12,34 @@ import type { NodeDef } from '../../nodes/registry';
 import { json, type Ctx, type Reply } from '../http-kit';
 
 /** Folder names ComfyUI 0.27 lists at GET /models (recorded), in its order. */
-export const MODEL_FOLDERS = ['checkpoints', 'configs', 'loras', 'vae', 'text_encoders', 'diffusion_models', 'clip_vision', 'style_models', 'embeddings', 'diffusers', 'vae_approx', 'controlnet', 'gligen', 'upscale_models', 'latent_upscale_models', 'custom_nodes', 'hypernetworks', 'photomaker', 'classifiers', 'model_patches', 'audio_encoders', 'background_removal', 'frame_interpolation', 'geometry_estimation', 'optical_flow', 'detection'];
+export const MODEL_FOLDERS = [
+  'checkpoints',
+  'configs',
+  'loras',
+  'vae',
+  'text_encoders',
+  'diffusion_models',
+  'clip_vision',
+  'style_models',
+  'embeddings',
+  'diffusers',
+  'vae_approx',
+  'controlnet',
+  'gligen',
+  'upscale_models',
+  'latent_upscale_models',
+  'custom_nodes',
+  'hypernetworks',
+  'photomaker',
+  'classifiers',
+  'model_patches',
+  'audio_encoders',
+  'background_removal',
+  'frame_interpolation',
+  'geometry_estimation',
+  'optical_flow',
+  'detection',
+];
 
 /** `/experiment/models` leaves these out (model_manager.py `folder_black_list`). */
 const EXPERIMENT_HIDDEN = new Set(['configs', 'custom_nodes']);
@@ -33,7 +60,8 @@ function folderPaths(ctx: ReplicaContext, folder: string): string[] {
 /** The registry's object_info with the machine's own checkpoint names in the loader's combo. */
 export function liveObjectInfo(ctx: ReplicaContext): Record<string, NodeDef> {
   const info = ctx.registry.objectInfo();
-  const loader = info.CheckpointLoaderSimple?.input.required as Record<string, unknown[]> | undefined;
+  const loader = info.CheckpointLoaderSimple?.input.required as
+    Record<string, unknown[]> | undefined;
   if (loader?.ckpt_name) loader.ckpt_name[0] = [...modelFiles(ctx, 'checkpoints')];
   return info;
 }
@@ -50,16 +78,31 @@ export const getEmbeddings = (ctx: ReplicaContext): Reply =>
   json(modelFiles(ctx, 'embeddings').map((name) => name.replace(/\.[^./]*$/, '')));
 
 export function getExperimentModels(ctx: ReplicaContext): Reply {
-  return json(MODEL_FOLDERS.filter((f) => !EXPERIMENT_HIDDEN.has(f)).map((name) => ({ name, folders: folderPaths(ctx, name) })));
+  return json(
+    MODEL_FOLDERS.filter((f) => !EXPERIMENT_HIDDEN.has(f)).map((name) => ({
+      name,
+      folders: folderPaths(ctx, name),
+    })),
+  );
 }
 
 export function getExperimentModelFolder(ctx: ReplicaContext, http: Ctx): Reply {
   const folder = http.params.folder ?? '';
   if (!MODEL_FOLDERS.includes(folder)) return NOT_FOUND;
   const now = Date.now() / 1000;
-  return json(modelFiles(ctx, folder).map((name) => ({ name, pathIndex: 0, modified: now, created: now, size: 0 })));
+  return json(
+    modelFiles(ctx, folder).map((name) => ({
+      name,
+      pathIndex: 0,
+      modified: now,
+      created: now,
+      size: 0,
+    })),
+  );
 }
 
 export function getFolderPaths(ctx: ReplicaContext): Reply {
-  return json(Object.fromEntries(MODEL_FOLDERS.map((folder) => [folder, folderPaths(ctx, folder)])));
+  return json(
+    Object.fromEntries(MODEL_FOLDERS.map((folder) => [folder, folderPaths(ctx, folder)])),
+  );
 }

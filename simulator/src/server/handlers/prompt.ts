@@ -5,7 +5,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { checkPromptRequest, comfyFlavor, defaultValidators, malformedJsonResponse, toHttpResponse, validatePrompt } from '../../../../protocol/src/comfy/validate';
+import {
+  checkPromptRequest,
+  comfyFlavor,
+  defaultValidators,
+  malformedJsonResponse,
+  toHttpResponse,
+  validatePrompt,
+} from '../../../../protocol/src/comfy/validate';
 import type { ReplicaContext } from '../../context';
 import type { ApiPrompt, ExtraData } from '../../engine/types';
 import { annotatedPath } from '../../nodes/image-nodes';
@@ -43,19 +50,30 @@ export async function postPrompt(ctx: ReplicaContext, http: Ctx): Promise<Reply>
   if (!checked.ok) return refusal(checked);
 
   // 0.8 takes any prompt_id verbatim (str() of it); 0.25+ only accepts canonical UUIDs (checked above).
-  const promptId = data.prompt_id !== undefined && data.prompt_id !== null ? String(data.prompt_id) : randomUUID();
-  const partial = Array.isArray(data.partial_execution_targets) ? (data.partial_execution_targets as string[]) : null;
+  const promptId =
+    data.prompt_id !== undefined && data.prompt_id !== null ? String(data.prompt_id) : randomUUID();
+  const partial = Array.isArray(data.partial_execution_targets)
+    ? (data.partial_execution_targets as string[])
+    : null;
   const fileExists = (name: string) => {
     const path = annotatedPath(name, ctx.dirs);
     return existsSync(path) && statSync(path).isFile();
   };
-  const valid = validatePrompt(data.prompt as Record<string, unknown>, liveObjectInfo(ctx) as never, partial, {
-    flavor,
-    validators: defaultValidators(fileExists),
-  });
+  const valid = validatePrompt(
+    data.prompt as Record<string, unknown>,
+    liveObjectInfo(ctx) as never,
+    partial,
+    {
+      flavor,
+      validators: defaultValidators(fileExists),
+    },
+  );
   if (!valid.ok) return refusal(valid);
 
-  const extraData: ExtraData = typeof data.extra_data === 'object' && data.extra_data !== null ? { ...(data.extra_data as ExtraData) } : {};
+  const extraData: ExtraData =
+    typeof data.extra_data === 'object' && data.extra_data !== null
+      ? { ...(data.extra_data as ExtraData) }
+      : {};
   if ('client_id' in data) extraData.client_id = data.client_id as string;
   const usage = http.req.headers['comfy-usage-source'];
   if (typeof usage === 'string') extraData.comfy_usage_source = usage;

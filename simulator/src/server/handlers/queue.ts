@@ -24,7 +24,8 @@ export async function postInterrupt(ctx: ReplicaContext, http: Ctx): Promise<Rep
   } catch {
     body = {};
   }
-  const promptId = body && typeof body === 'object' ? (body as { prompt_id?: unknown }).prompt_id : undefined;
+  const promptId =
+    body && typeof body === 'object' ? (body as { prompt_id?: unknown }).prompt_id : undefined;
   if (promptId) {
     if (ctx.queue.runningItems().some((item) => item[1] === promptId)) ctx.executor.interrupt();
   } else ctx.executor.interrupt();

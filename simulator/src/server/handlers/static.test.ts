@@ -47,7 +47,11 @@ it('lists every .js of the extension dirs (recursively, not .mjs) and serves the
 });
 
 it('refuses paths that leave the served folders', async () => {
-  for (const escape of ['/..%2Fsecret.txt', '/extensions/comfyume/..%2F..%2Fsecret.txt', '/%2e%2e/secret.txt']) {
+  for (const escape of [
+    '/..%2Fsecret.txt',
+    '/extensions/comfyume/..%2F..%2Fsecret.txt',
+    '/%2e%2e/secret.txt',
+  ]) {
     const response = await fetch(`${sim.url}${escape}`);
     expect(response.status, escape).toBe(404);
   }

@@ -67,7 +67,8 @@ function locate(web: WebOptions, pathname: string): string | undefined {
 /** ComfyUI's cache_control middleware: no-store on js/css/index*.json and on `/`, a day for images. */
 function cacheControl(file: string): string | undefined {
   const base = path.basename(file);
-  if (/\.(js|mjs|css)$/.test(base) || /^index.*\.json$/.test(base) || base === 'index.html') return 'no-store';
+  if (/\.(js|mjs|css)$/.test(base) || /^index.*\.json$/.test(base) || base === 'index.html')
+    return 'no-store';
   if (/\.(png|jpe?g|webp|gif|svg|ico)$/.test(base)) return 'public, max-age=86400';
   return undefined;
 }

@@ -11,7 +11,11 @@ export type AgentClient = {
   agentLog(jobId: string): Promise<AgentLogResponse>;
 };
 
-export function createAgentClient(baseUrl: string, token: string, fetchImpl: typeof fetch = (...a) => fetch(...a)): AgentClient {
+export function createAgentClient(
+  baseUrl: string,
+  token: string,
+  fetchImpl: typeof fetch = (...a) => fetch(...a),
+): AgentClient {
   async function get(path: string): Promise<unknown> {
     const response = await fetchImpl(new URL(path, baseUrl), {
       // '' = the proxy in front (nginx, basic auth) adds the operator's Bearer token itself.
@@ -28,6 +32,7 @@ export function createAgentClient(baseUrl: string, token: string, fetchImpl: typ
   }
   return {
     replicas: async () => ReplicasResponse.parse(await get('api/admin/replicas')),
-    agentLog: async (jobId) => AgentLogResponse.parse(await get(`api/admin/jobs/${encodeURIComponent(jobId)}/agent-log`)),
+    agentLog: async (jobId) =>
+      AgentLogResponse.parse(await get(`api/admin/jobs/${encodeURIComponent(jobId)}/agent-log`)),
   };
 }

@@ -148,7 +148,9 @@ export class AdminApp extends LitElement {
    */
   private async tryProxyAuth(): Promise<void> {
     try {
-      const response = await fetch(new URL('api/queue/status', relayBaseUrl(location.href)), { cache: 'no-store' });
+      const response = await fetch(new URL('api/queue/status', relayBaseUrl(location.href)), {
+        cache: 'no-store',
+      });
       if (response.ok && this.token === undefined) {
         this.token = '';
         this.dashboard.start('');
@@ -256,7 +258,10 @@ export class AdminApp extends LitElement {
           ></admin-jobs>
           <div class="side">
             <admin-backends .rows=${backendRows(data)}></admin-backends>
-            <admin-replicas .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-replicas>
+            <admin-replicas
+              .token=${this.token}
+              .baseUrl=${relayBaseUrl(location.href)}
+            ></admin-replicas>
             <admin-failures .rows=${failureRows(data)} .now=${now}></admin-failures>
           </div>
         </div>

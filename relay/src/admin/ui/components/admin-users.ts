@@ -9,7 +9,13 @@ import { LitElement, css, html } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { formatAgo, formatDuration } from '../state/format';
-import { defaultSortDir, sortUserRows, type UserRow, type UserSort, type UserSortKey } from '../state/view-model';
+import {
+  defaultSortDir,
+  sortUserRows,
+  type UserRow,
+  type UserSort,
+  type UserSortKey,
+} from '../state/view-model';
 import { defineElement } from './define';
 import { themeStyles } from './theme.styles';
 
@@ -114,7 +120,8 @@ export class AdminUsers extends LitElement {
                   <tr>
                     ${this.th('userId', 'User', false)} ${this.th('queued', 'Queued')}
                     ${this.th('running', 'Running')} ${this.th('done', 'Done')}
-                    ${this.th('failed', 'Failed')} ${this.th('lastActivity', 'Last activity', false)}
+                    ${this.th('failed', 'Failed')}
+                    ${this.th('lastActivity', 'Last activity', false)}
                     ${this.th('meanWaitMs', 'Mean wait')}
                   </tr>
                 </thead>

@@ -24,8 +24,15 @@ describe('replica rows', () => {
   it('say what each replica runs, what waits on it and when it last beat; dead ones last', () => {
     const rows = replicaRows(
       [
-        replica('gpu-c', { state: 'stale', lastSeenAt: now - 40_000, running: { job: JOB, attempt: 1, node: '3', progress: null } }),
-        replica('gpu-b', { running: { job: JOB, attempt: 2, node: '3', progress: { node: '3', value: 5, max: 20 } }, pending: [{ job: JOB, attempt: 1 }] }),
+        replica('gpu-c', {
+          state: 'stale',
+          lastSeenAt: now - 40_000,
+          running: { job: JOB, attempt: 1, node: '3', progress: null },
+        }),
+        replica('gpu-b', {
+          running: { job: JOB, attempt: 2, node: '3', progress: { node: '3', value: 5, max: 20 } },
+          pending: [{ job: JOB, attempt: 1 }],
+        }),
         replica('gpu-a'),
       ],
       now,
@@ -35,8 +42,16 @@ describe('replica rows', () => {
       ['gpu-b', 'running', 'busy'],
       ['gpu-c', 'no heartbeat', 'bad'],
     ]);
-    expect(rows[1]).toMatchObject({ running: '5b8f1c2e · attempt 2 · node 3 · 5/20', pending: 1, jobId: JOB, lastSeen: 'just now' });
-    expect(rows[2]).toMatchObject({ running: 'held 5b8f1c2e when it stopped', lastSeen: '40s ago' });
+    expect(rows[1]).toMatchObject({
+      running: '5b8f1c2e · attempt 2 · node 3 · 5/20',
+      pending: 1,
+      jobId: JOB,
+      lastSeen: 'just now',
+    });
+    expect(rows[2]).toMatchObject({
+      running: 'held 5b8f1c2e when it stopped',
+      lastSeen: '40s ago',
+    });
     expect(rows[0]!.version).toBe('ComfyUI 0.27.0 · agent 1.0.0');
   });
 });

@@ -20,12 +20,21 @@ export type ReplicaRow = {
 
 export function replicaRows(replicas: ReplicaInfo[], now: number): ReplicaRow[] {
   return [...replicas]
-    .sort((a, b) => (a.state === b.state ? a.replica.localeCompare(b.replica) : a.state === 'live' ? -1 : 1))
+    .sort((a, b) =>
+      a.state === b.state ? a.replica.localeCompare(b.replica) : a.state === 'live' ? -1 : 1,
+    )
     .map((r) => {
       const job = r.running;
-      const step = job?.progress && job.progress.max > 0 ? ` · ${job.progress.value}/${job.progress.max}` : '';
+      const step =
+        job?.progress && job.progress.max > 0 ? ` · ${job.progress.value}/${job.progress.max}` : '';
       const running = job
-        ? [shortId(job.job), job.attempt > 1 ? `attempt ${job.attempt}` : '', job.node ? `node ${job.node}` : ''].filter(Boolean).join(' · ') + step
+        ? [
+            shortId(job.job),
+            job.attempt > 1 ? `attempt ${job.attempt}` : '',
+            job.node ? `node ${job.node}` : '',
+          ]
+            .filter(Boolean)
+            .join(' · ') + step
         : 'idle';
       const live = r.state === 'live';
       return {

@@ -98,7 +98,11 @@ describe('userRows', () => {
     ]);
     let rows = userRows(d);
     expect(rows.map((r) => r.userId)).toEqual(['amy', 'bob', 'cat']);
-    expect(userRows(d, { key: 'running', dir: 'desc' }).map((r) => r.userId)).toEqual(['cat', 'amy', 'bob']);
+    expect(userRows(d, { key: 'running', dir: 'desc' }).map((r) => r.userId)).toEqual([
+      'cat',
+      'amy',
+      'bob',
+    ]);
     expect(rows.find((r) => r.userId === 'amy')).toEqual({
       userId: 'amy',
       queued: 0,
@@ -126,12 +130,40 @@ describe('userRows', () => {
 
   it('sorts user ids as people read them, and any column both ways with blanks last', () => {
     const row = (userId: string, meanWaitMs?: number) =>
-      ({ userId, queued: 0, running: 0, done: 0, failed: 0, lastActivity: undefined, meanWaitMs }) as const;
+      ({
+        userId,
+        queued: 0,
+        running: 0,
+        done: 0,
+        failed: 0,
+        lastActivity: undefined,
+        meanWaitMs,
+      }) as const;
     const rows = [row('user010', 5), row('user2'), row('user001', 9), row('user100', 5)];
-    expect(sortUserRows(rows, { key: 'userId', dir: 'asc' }).map((r) => r.userId)).toEqual(['user001', 'user2', 'user010', 'user100']);
-    expect(sortUserRows(rows, { key: 'userId', dir: 'desc' }).map((r) => r.userId)).toEqual(['user100', 'user010', 'user2', 'user001']);
-    expect(sortUserRows(rows, { key: 'meanWaitMs', dir: 'desc' }).map((r) => r.userId)).toEqual(['user001', 'user010', 'user100', 'user2']);
-    expect(sortUserRows(rows, { key: 'meanWaitMs', dir: 'asc' }).map((r) => r.userId)).toEqual(['user010', 'user100', 'user001', 'user2']);
+    expect(sortUserRows(rows, { key: 'userId', dir: 'asc' }).map((r) => r.userId)).toEqual([
+      'user001',
+      'user2',
+      'user010',
+      'user100',
+    ]);
+    expect(sortUserRows(rows, { key: 'userId', dir: 'desc' }).map((r) => r.userId)).toEqual([
+      'user100',
+      'user010',
+      'user2',
+      'user001',
+    ]);
+    expect(sortUserRows(rows, { key: 'meanWaitMs', dir: 'desc' }).map((r) => r.userId)).toEqual([
+      'user001',
+      'user010',
+      'user100',
+      'user2',
+    ]);
+    expect(sortUserRows(rows, { key: 'meanWaitMs', dir: 'asc' }).map((r) => r.userId)).toEqual([
+      'user010',
+      'user100',
+      'user001',
+      'user2',
+    ]);
   });
 });
 

@@ -112,11 +112,13 @@ export type UserRow = {
   meanWaitMs: number | undefined;
 };
 
-export type UserSortKey = 'userId' | 'queued' | 'running' | 'done' | 'failed' | 'lastActivity' | 'meanWaitMs';
+export type UserSortKey =
+  'userId' | 'queued' | 'running' | 'done' | 'failed' | 'lastActivity' | 'meanWaitMs';
 export type UserSort = { key: UserSortKey; dir: 'asc' | 'desc' };
 
 /** Where a click on a column starts: names A→Z, numbers and times largest/newest first. */
-export const defaultSortDir = (key: UserSortKey): UserSort['dir'] => (key === 'userId' ? 'asc' : 'desc');
+export const defaultSortDir = (key: UserSortKey): UserSort['dir'] =>
+  key === 'userId' ? 'asc' : 'desc';
 
 const byName = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
@@ -136,7 +138,10 @@ export function sortUserRows(rows: readonly UserRow[], sort: UserSort): UserRow[
 }
 
 /** One row per user seen in the status or the jobs, in `sort` order (default: user001, user002 …). */
-export function userRows(data: DashboardData, sort: UserSort = { key: 'userId', dir: 'asc' }): UserRow[] {
+export function userRows(
+  data: DashboardData,
+  sort: UserSort = { key: 'userId', dir: 'asc' },
+): UserRow[] {
   const rows = new Map<string, UserRow & { waits: number[] }>();
   const row = (userId: string) => {
     let r = rows.get(userId);

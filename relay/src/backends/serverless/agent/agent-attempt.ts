@@ -65,7 +65,8 @@ export class AgentAttempt {
         const death = this.death();
         if (death) return death;
         const now = Date.now();
-        if (this.cancelAt && now - this.cancelAt >= this.config.cancelGraceMs) return { kind: 'cancel_unconfirmed' };
+        if (this.cancelAt && now - this.cancelAt >= this.config.cancelGraceMs)
+          return { kind: 'cancel_unconfirmed' };
         if (now >= acceptedAt + this.config.jobTimeoutMs) return { kind: 'timeout' };
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.config.pollMs);
@@ -89,7 +90,11 @@ export class AgentAttempt {
       // Journaling but never seen beating (its heartbeat not visible yet): judge it once it is.
       this.holder.startedAt = this.fleet.startedAtOf(replica);
       if (this.holder.startedAt === undefined && Date.now() - since > this.config.staleMs)
-        return { kind: 'died', replica, why: `it journals the job but no heartbeat of it was seen in ${Math.round(this.config.staleMs / 1000)} s` };
+        return {
+          kind: 'died',
+          replica,
+          why: `it journals the job but no heartbeat of it was seen in ${Math.round(this.config.staleMs / 1000)} s`,
+        };
       return undefined;
     }
     if (this.fleet.isLive(replica, startedAt)) return undefined;
@@ -97,7 +102,9 @@ export class AgentAttempt {
     return {
       kind: 'died',
       replica,
-      why: restarted ? 'it restarted' : `its heartbeat stopped (nothing for over ${Math.round(this.config.staleMs / 1000)} s)`,
+      why: restarted
+        ? 'it restarted'
+        : `its heartbeat stopped (nothing for over ${Math.round(this.config.staleMs / 1000)} s)`,
     };
   }
 }

@@ -24,32 +24,53 @@ const MAX_BATCH_BYTES = 64 << 20;
 function describe(record: JournalRecord): Pick<AgentLogEntry, 'what' | 'detail'> {
   switch (record.kind) {
     case 'preview':
-      return { what: 'preview', detail: `node ${record.meta.node_id}, ${Math.round((record.image.length * 3) / 4 / 1024)} KB ${record.mime}` };
+      return {
+        what: 'preview',
+        detail: `node ${record.meta.node_id}, ${Math.round((record.image.length * 3) / 4 / 1024)} KB ${record.mime}`,
+      };
     case 'progress_text':
       return { what: 'progress_text', detail: `node ${record.node}: ${record.text.slice(0, 200)}` };
     case 'agent': {
-      const detail = Object.entries(record.detail).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+      const detail = Object.entries(record.detail)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ');
       return { what: record.event, detail: [record.outcome, detail].filter(Boolean).join(' ') };
     }
     case 'message': {
       const d = record.data;
       const node = d.node ?? d.node_id;
-      if (record.type === 'progress') return { what: 'progress', detail: `node ${String(node)} ${String(d.value)}/${String(d.max)}` };
+      if (record.type === 'progress')
+        return {
+          what: 'progress',
+          detail: `node ${String(node)} ${String(d.value)}/${String(d.max)}`,
+        };
       if (record.type === 'progress_state') {
-        const nodes = Object.values((d.nodes ?? {}) as Record<string, { node_id?: string; state?: string }>);
-        return { what: 'progress_state', detail: nodes.map((n) => `${n.node_id}:${n.state}`).join(' ') };
+        const nodes = Object.values(
+          (d.nodes ?? {}) as Record<string, { node_id?: string; state?: string }>,
+        );
+        return {
+          what: 'progress_state',
+          detail: nodes.map((n) => `${n.node_id}:${n.state}`).join(' '),
+        };
       }
       if (record.type === 'execution_error')
-        return { what: record.type, detail: `node ${String(node)} (${String(d.node_type)}): ${String(d.exception_type)}: ${String(d.exception_message).split('\n')[0]}` };
-      if (record.type === 'execution_cached') return { what: record.type, detail: `nodes ${JSON.stringify(d.nodes)}` };
-      if (record.type === 'executing' && d.node === null) return { what: record.type, detail: 'end of prompt (node null)' };
+        return {
+          what: record.type,
+          detail: `node ${String(node)} (${String(d.node_type)}): ${String(d.exception_type)}: ${String(d.exception_message).split('\n')[0]}`,
+        };
+      if (record.type === 'execution_cached')
+        return { what: record.type, detail: `nodes ${JSON.stringify(d.nodes)}` };
+      if (record.type === 'executing' && d.node === null)
+        return { what: record.type, detail: 'end of prompt (node null)' };
       return { what: record.type, detail: node === undefined ? '' : `node ${String(node)}` };
     }
   }
 }
 
 async function readAttempt(dir: string): Promise<{ entries: AgentLogEntry[]; omitted: number }> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => batchSeq(name) !== undefined).sort();
+  const names = (await readdir(dir).catch(() => [] as string[]))
+    .filter((name) => batchSeq(name) !== undefined)
+    .sort();
   const entries: AgentLogEntry[] = [];
   for (const name of names) {
     const path = join(dir, name);
@@ -61,13 +82,32 @@ async function readAttempt(dir: string): Promise<{ entries: AgentLogEntry[]; omi
       batch = undefined;
     }
     if (!batch?.success) {
-      entries.push({ n: -1, at: 0, kind: 'invalid', what: 'batch', detail: `${name} could not be read` });
+      entries.push({
+        n: -1,
+        at: 0,
+        kind: 'invalid',
+        what: 'batch',
+        detail: `${name} could not be read`,
+      });
       continue;
     }
     for (const raw of batch.data.records) {
       const record = JournalRecord.safeParse(raw);
-      if (record.success) entries.push({ n: record.data.n, at: record.data.at, kind: record.data.kind, ...describe(record.data) });
-      else entries.push({ n: -1, at: 0, kind: 'invalid', what: 'record', detail: record.error.issues[0]?.message ?? 'malformed' });
+      if (record.success)
+        entries.push({
+          n: record.data.n,
+          at: record.data.at,
+          kind: record.data.kind,
+          ...describe(record.data),
+        });
+      else
+        entries.push({
+          n: -1,
+          at: 0,
+          kind: 'invalid',
+          what: 'record',
+          detail: record.error.issues[0]?.message ?? 'malformed',
+        });
     }
   }
   const omitted = Math.max(0, entries.length - MAX_ENTRIES);
@@ -83,7 +123,9 @@ export async function readAgentLog(outputDir: string, jobId: string): Promise<Ag
   }
   let cancel: AgentLogResponse['cancel'] = null;
   try {
-    const marker = CancelMarker.parse(JSON.parse(await readFile(join(outputDir, ...cancelPath(jobId).split('/')), 'utf8')));
+    const marker = CancelMarker.parse(
+      JSON.parse(await readFile(join(outputDir, ...cancelPath(jobId).split('/')), 'utf8')),
+    );
     cancel = { attempt: marker.attempt, reason: marker.reason, at: marker.at };
   } catch {
     cancel = null;

@@ -8,7 +8,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { AGENT_FORMAT_VERSION, cancelPath, type CancelMarker } from '../../../../../protocol/src/index';
+import {
+  AGENT_FORMAT_VERSION,
+  cancelPath,
+  type CancelMarker,
+} from '../../../../../protocol/src/index';
 
 export function writeCancelMarker(
   outputDir: string,
@@ -16,7 +20,13 @@ export function writeCancelMarker(
   attempt: number,
   reason: CancelMarker['reason'],
 ): void {
-  const marker: CancelMarker = { v: AGENT_FORMAT_VERSION, job: jobId, attempt, reason, at: Date.now() };
+  const marker: CancelMarker = {
+    v: AGENT_FORMAT_VERSION,
+    job: jobId,
+    attempt,
+    reason,
+    at: Date.now(),
+  };
   const path = join(outputDir, ...cancelPath(jobId).split('/'));
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic.sync(path, JSON.stringify(marker)); // whole or not at all, as the replica reads it

@@ -13,17 +13,37 @@ let dir: string;
 let lines: string[];
 let fleet: AgentFleet;
 
-const beat = (replica: string, n: number, patch: Record<string, unknown> = {}, file = `${replica}.json`) =>
+const beat = (
+  replica: string,
+  n: number,
+  patch: Record<string, unknown> = {},
+  file = `${replica}.json`,
+) =>
   writeFileSync(
     join(dir, 'comfyume', 'replicas', file),
-    JSON.stringify({ v: 1, replica, startedAt: 1000, at: Date.now(), beat: n, comfyui: '0.27.0', agent: '1', intervalS: 2, running: null, pending: [], ...patch }),
+    JSON.stringify({
+      v: 1,
+      replica,
+      startedAt: 1000,
+      at: Date.now(),
+      beat: n,
+      comfyui: '0.27.0',
+      agent: '1',
+      intervalS: 2,
+      running: null,
+      pending: [],
+      ...patch,
+    }),
   );
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'comfyume-fleet-'));
   mkdirSync(join(dir, 'comfyume', 'replicas'), { recursive: true });
   lines = [];
-  const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }),
+  );
   fleet = new AgentFleet({ outputDir: dir, pollMs: 1000, staleMs: 300, logger });
 });
 afterEach(() => {

@@ -11,7 +11,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AGENT_ROOT, firstZodProblem, Heartbeat, REPLICAS_DIR, ReplicaId, type Heartbeat as HeartbeatData } from '../../../../../protocol/src/index';
+import {
+  AGENT_ROOT,
+  firstZodProblem,
+  Heartbeat,
+  REPLICAS_DIR,
+  ReplicaId,
+  type Heartbeat as HeartbeatData,
+} from '../../../../../protocol/src/index';
 
 export type ReplicaState = 'live' | 'stale';
 
@@ -133,7 +140,8 @@ export class AgentFleet {
     const forgetMs = this.options.forgetMs ?? 10 * 60_000;
     for (const [id, known] of this.known) {
       // A heartbeat removed by a clean stop means the replica is gone: stale at once.
-      if (!present.has(id) && now - known.lastSeenAt <= this.options.staleMs) known.lastSeenAt = now - this.options.staleMs - 1;
+      if (!present.has(id) && now - known.lastSeenAt <= this.options.staleMs)
+        known.lastSeenAt = now - this.options.staleMs - 1;
       if (now - known.lastSeenAt > forgetMs) this.known.delete(id);
     }
     for (const listener of this.listeners) listener();

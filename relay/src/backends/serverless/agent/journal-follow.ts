@@ -6,7 +6,12 @@
  * cached and executed nodes, history status messages, the error) is built from the same records.
  */
 import type { Logger } from 'pino';
-import { isTerminalType, type JobError, type JournalRecord, type NodeUiOutput } from '../../../../../protocol/src/index';
+import {
+  isTerminalType,
+  type JobError,
+  type JournalRecord,
+  type NodeUiOutput,
+} from '../../../../../protocol/src/index';
 import type { RunContext, RunResult } from '../../backend';
 import type { OutputNode } from '../../tagging';
 import { jobErrorFromPayload } from '../messages';
@@ -78,18 +83,24 @@ export class JournalFollow {
       await this.handle(record, silent);
       if (this.outcome) return;
     }
-    if (this.terminal && !this.endMarker && Date.now() - this.terminal.at >= END_MARKER_WAIT_MS) this.end();
+    if (this.terminal && !this.endMarker && Date.now() - this.terminal.at >= END_MARKER_WAIT_MS)
+      this.end();
   }
 
   private async handle(record: JournalRecord, silent: boolean): Promise<void> {
     if (record.kind === 'preview') {
       if (silent) return;
       const { node_id, display_node_id, parent_node_id, real_node_id } = record.meta;
-      this.ctx.preview(node_id, Buffer.from(record.image, 'base64'), record.mime, { display_node_id, parent_node_id, real_node_id });
+      this.ctx.preview(node_id, Buffer.from(record.image, 'base64'), record.mime, {
+        display_node_id,
+        parent_node_id,
+        real_node_id,
+      });
       return;
     }
     if (record.kind === 'agent') {
-      if (record.event === 'cancel' && record.outcome === 'dequeued') this.outcome = { kind: 'dequeued' };
+      if (record.event === 'cancel' && record.outcome === 'dequeued')
+        this.outcome = { kind: 'dequeued' };
       return;
     }
     if (record.kind !== 'message') return; // progress text: the agent log shows it
@@ -106,8 +117,15 @@ export class JournalFollow {
       this.executed.add(String(data.node));
     } else if (type === 'executed') {
       const nodeId = String(data.node);
-      data.output = await storeExecutedOutput(data.output, { ...this.deps, logger: this.deps.logger });
-      if (data.output) this.outputs[nodeId] = { ...(this.outputs[nodeId] ?? {}), ...(data.output as NodeUiOutput) };
+      data.output = await storeExecutedOutput(data.output, {
+        ...this.deps,
+        logger: this.deps.logger,
+      });
+      if (data.output)
+        this.outputs[nodeId] = {
+          ...(this.outputs[nodeId] ?? {}),
+          ...(data.output as NodeUiOutput),
+        };
       this.executed.add(nodeId);
     } else if (isTerminalType(type)) {
       // PreviewImage ran as a tagged SaveImage: the user knows the node by its own class.
@@ -115,7 +133,8 @@ export class JournalFollow {
       if (userClass && 'node_type' in data) data.node_type = userClass;
       this.terminal = { type, data, at: Date.now() };
       this.statusMessages.push([type, data]);
-      if (type === 'execution_error' && typeof data.timestamp === 'number') this.deps.metrics.gpuError(data.timestamp, Date.now());
+      if (type === 'execution_error' && typeof data.timestamp === 'number')
+        this.deps.metrics.gpuError(data.timestamp, Date.now());
     }
     const end = isTerminalType(type) || (type === 'executing' && data.node == null);
     if (!silent || end) await this.ctx.emit({ type, data });
@@ -128,7 +147,12 @@ export class JournalFollow {
   private end(): void {
     const terminal = this.terminal;
     if (!terminal || this.outcome) return;
-    const status = terminal.type === 'execution_success' ? 'success' : terminal.type === 'execution_interrupted' ? 'interrupted' : 'error';
+    const status =
+      terminal.type === 'execution_success'
+        ? 'success'
+        : terminal.type === 'execution_interrupted'
+          ? 'interrupted'
+          : 'error';
     const result: RunResult = {
       status,
       outputs: this.outputs,

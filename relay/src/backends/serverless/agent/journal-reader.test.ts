@@ -14,8 +14,19 @@ let dir: string;
 let lines: string[];
 let reader: JournalReader;
 
-const record = (n: number, type = 'progress') => ({ n, at: n, kind: 'message', type, data: { prompt_id: JOB, value: n } });
-const batch = (seq: number, records: unknown[], replica = 'gpu-a', patch: Record<string, unknown> = {}) =>
+const record = (n: number, type = 'progress') => ({
+  n,
+  at: n,
+  kind: 'message',
+  type,
+  data: { prompt_id: JOB, value: n },
+});
+const batch = (
+  seq: number,
+  records: unknown[],
+  replica = 'gpu-a',
+  patch: Record<string, unknown> = {},
+) =>
   writeAtomic(
     join(dir, ...journalPath(JOB, 1, replica).split('/'), batchFileName(seq)),
     JSON.stringify({ v: 1, job: JOB, attempt: 1, replica, seq, records, ...patch }),
@@ -25,8 +36,15 @@ const numbers = async () => (await reader.read()).map((r) => r.n);
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'comfyume-reader-'));
   lines = [];
-  const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
-  reader = new JournalReader(dir, JOB, 1, logger, { maxBatchBytes: 1 << 20, maxPreviewBytes: 1000, gapMs: 200 });
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }),
+  );
+  reader = new JournalReader(dir, JOB, 1, logger, {
+    maxBatchBytes: 1 << 20,
+    maxPreviewBytes: 1000,
+    gapMs: 200,
+  });
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,9 +71,25 @@ describe('journal reader', () => {
   });
 
   it('refuses batches that name another job, attempt or replica, and records it cannot trust', async () => {
-    batch(1, [record(0), { n: 1, at: 1, kind: 'message', type: 'progress', data: { prompt_id: 'another' } }, { n: 2, kind: 'bogus' }, record(3)]);
+    batch(1, [
+      record(0),
+      { n: 1, at: 1, kind: 'message', type: 'progress', data: { prompt_id: 'another' } },
+      { n: 2, kind: 'bogus' },
+      record(3),
+    ]);
     batch(2, [record(4)], 'gpu-a', { job: '0c9d8e7f-6a5b-4c3d-8e1f-2a3b4c5d6e7f' });
-    batch(3, [record(5), { n: 6, at: 6, kind: 'preview', source: 4, mime: 'image/jpeg', meta: {}, image: 'A'.repeat(5000) }]);
+    batch(3, [
+      record(5),
+      {
+        n: 6,
+        at: 6,
+        kind: 'preview',
+        source: 4,
+        mime: 'image/jpeg',
+        meta: {},
+        image: 'A'.repeat(5000),
+      },
+    ]);
     expect(await numbers()).toEqual([0, 3, 5]);
     const issues = lines.map((l) => JSON.parse(l) as { msg: string; issue?: string });
     expect(issues.map((l) => l.msg)).toEqual([
@@ -71,8 +105,12 @@ describe('journal reader', () => {
   it('follows one replica when two journal the same attempt, and says so', async () => {
     batch(1, [record(0)], 'gpu-b');
     batch(1, [record(0, 'executing')], 'gpu-a');
-    expect((await reader.read()).map((r) => (r.kind === 'message' ? r.type : ''))).toEqual(['executing']);
+    expect((await reader.read()).map((r) => (r.kind === 'message' ? r.type : ''))).toEqual([
+      'executing',
+    ]);
     expect(reader.replica).toBe('gpu-a');
-    expect(lines.filter((l) => l.includes('two replicas journal the same attempt'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('two replicas journal the same attempt'))).toHaveLength(
+      1,
+    );
   });
 });

@@ -82,11 +82,17 @@ export class JournalReader {
         // The next batch is not visible yet while a later one is: wait a little, then go past it.
         this.gapSince ||= Date.now();
         if (Date.now() - this.gapSince < this.limits.gapMs) break;
-        this.warn(`gap:${this.nextSeq}`, { missing: this.nextSeq, next: seq }, 'journal batch missing; continuing after it');
+        this.warn(
+          `gap:${this.nextSeq}`,
+          { missing: this.nextSeq, next: seq },
+          'journal batch missing; continuing after it',
+        );
       }
       this.gapSince = 0;
       this.nextSeq = seq + 1;
-      records.push(...(await this.readBatch(join(dir, `${String(seq).padStart(8, '0')}.json`), seq)));
+      records.push(
+        ...(await this.readBatch(join(dir, `${String(seq).padStart(8, '0')}.json`), seq)),
+      );
     }
     return records;
   }
@@ -101,7 +107,11 @@ export class JournalReader {
     mine.sort();
     this.replica = mine[0];
     if (mine.length > 1)
-      this.warn('replicas', { replicas: mine, following: this.replica }, 'two replicas journal the same attempt; following one');
+      this.warn(
+        'replicas',
+        { replicas: mine, following: this.replica },
+        'two replicas journal the same attempt; following one',
+      );
     return true;
   }
 
@@ -121,7 +131,10 @@ export class JournalReader {
     const batch = JournalBatch.safeParse(raw);
     const issue = !batch.success
       ? firstZodProblem(batch.error)
-      : batch.data.job !== this.jobId || batch.data.attempt !== this.attempt || batch.data.replica !== this.replica || batch.data.seq !== seq
+      : batch.data.job !== this.jobId ||
+          batch.data.attempt !== this.attempt ||
+          batch.data.replica !== this.replica ||
+          batch.data.seq !== seq
         ? `it names job ${batch.data.job} attempt ${batch.data.attempt} replica ${batch.data.replica} seq ${batch.data.seq}`
         : '';
     if (!batch.success || issue) {
@@ -142,12 +155,18 @@ export class JournalReader {
     if (typeof n === 'number' && n < this.nextN) return undefined; // already handed over
     const refuse = (issue: string) => {
       if (typeof n === 'number' && n >= this.nextN) this.nextN = n + 1;
-      this.warn(`record:${seq}:${String(n)}`, { seq, n, issue }, 'journal record refused; not forwarded');
+      this.warn(
+        `record:${seq}:${String(n)}`,
+        { seq, n, issue },
+        'journal record refused; not forwarded',
+      );
       return undefined;
     };
     // Size first: a huge preview is refused before anything reads its bytes.
-    const imageBytes = typeof loose.image === 'string' ? Math.floor((loose.image.length * 3) / 4) : 0;
-    if (loose.kind === 'preview' && imageBytes > this.limits.maxPreviewBytes) return refuse(`a preview of ${imageBytes} bytes`);
+    const imageBytes =
+      typeof loose.image === 'string' ? Math.floor((loose.image.length * 3) / 4) : 0;
+    if (loose.kind === 'preview' && imageBytes > this.limits.maxPreviewBytes)
+      return refuse(`a preview of ${imageBytes} bytes`);
     const parsed = JournalRecord.safeParse(item);
     if (!parsed.success) return refuse(firstZodProblem(parsed.error));
     const record = parsed.data;
@@ -162,6 +181,9 @@ export class JournalReader {
   private warn(key: string, fields: Record<string, unknown>, message: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.logger.warn({ jobId: this.jobId, attempt: this.attempt, replica: this.replica, ...fields }, message);
+    this.logger.warn(
+      { jobId: this.jobId, attempt: this.attempt, replica: this.replica, ...fields },
+      message,
+    );
   }
 }

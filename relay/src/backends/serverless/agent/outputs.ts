@@ -59,7 +59,10 @@ async function storeItem(key: string, item: FileItem, deps: OutputDeps) {
   const rel = posix.join(item.subfolder ?? '', item.filename);
   const tag = item.type === 'output' ? untag(rel) : null;
   const skip = (why: string) => {
-    deps.logger.warn({ file: rel, type: item.type, why }, 'an executed file of the journal is not delivered');
+    deps.logger.warn(
+      { file: rel, type: item.type, why },
+      'an executed file of the journal is not delivered',
+    );
     return undefined;
   };
   if (!tag || tag.jobId !== deps.jobId || tag.attempt !== deps.attempt)
@@ -67,8 +70,11 @@ async function storeItem(key: string, item: FileItem, deps: OutputDeps) {
   const root = resolve(deps.sfsOutputDir);
   const path = resolve(root, ...rel.split('/'));
   if (!path.startsWith(root + sep)) return skip('it would leave the output folder');
-  const found = (await stat(path).catch(() => undefined)) ?? (await waitForFile(path, deps.missingOutputGraceMs, deps.signal));
-  if (!found?.isFile()) return skip(`it did not appear on the shared volume within ${deps.missingOutputGraceMs} ms`);
+  const found =
+    (await stat(path).catch(() => undefined)) ??
+    (await waitForFile(path, deps.missingOutputGraceMs, deps.signal));
+  if (!found?.isFile())
+    return skip(`it did not appear on the shared volume within ${deps.missingOutputGraceMs} ms`);
   const seenAt = Date.now();
   const node = deps.outputNodes.get(tag.nodeId);
   const stored = await storeTaggedFile(deps.ctx, path, tag, node, key);

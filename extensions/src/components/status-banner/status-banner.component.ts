@@ -68,10 +68,10 @@ export class StatusBanner extends LitElement {
     const v = this.view;
     const show = this.visible && v;
     const failed = v?.phase === 'failed' || v?.phase === 'offline' || v?.phase === 'data_lost';
+    const live = failed ? 'assertive' : 'polite';
+    // The live region's text is exactly the announcement (screen readers read what is there).
     return html`
-      <div class="sr-only" aria-live=${failed ? 'assertive' : 'polite'} aria-atomic="true">
-        ${this.announcement}
-      </div>
+      <div class="sr-only" aria-live=${live} aria-atomic="true">${this.announcement}</div>
       ${
         show
           ? html`<div

@@ -133,7 +133,7 @@ module.exports = {
     ...rule(
       'src-imports-no-test-code',
       'Shipped code never imports test code or test tools.',
-      { path: '^[^/]+/src/' },
+      { path: '^([^/]+/src/|ui-kit/)' },
       {
         path: '(^test/|^[^/]+/(test|testing)/|\\.test\\.ts$|^node_modules/(vitest|@vitest/|happy-dom|playwright-core)/)',
       },

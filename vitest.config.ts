@@ -1,4 +1,4 @@
-// One vitest config, four projects: unit tests sit next to their code; test/ holds cross-process suites.
+// One vitest config, five projects: unit tests sit next to their code; test/ holds cross-process suites.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
@@ -23,6 +23,14 @@ export default defineConfig({
         test: {
           name: 'extensions',
           include: ['extensions/**/*.test.ts'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'ui-kit',
+          include: ['ui-kit/**/*.test.ts'],
           environment: 'happy-dom',
         },
       },

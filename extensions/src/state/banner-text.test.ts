@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBanner, formatDuration, formatEta } from './banner-text';
+import { describeBanner } from './banner-text';
 import type { TrackedJob } from './jobs-state';
 
 const NOW = 1_000_000;
@@ -227,16 +227,5 @@ describe('describeBanner in a room', () => {
       say([job({ state: 'warming_up', coldStartSince: NOW - 9_000 })], { hostShowsProgress: true })!
         .title,
     ).toBe('GPU warming up');
-  });
-});
-
-describe('formatting', () => {
-  it('formats durations and estimates', () => {
-    expect(formatDuration(72_400)).toBe('72 s');
-    expect(formatDuration(125_000)).toBe('2 min 5 s');
-    expect(formatDuration(45_000)).toBe('45 s');
-    expect(formatDuration(3_720_000)).toBe('1 h 2 min');
-    expect(formatEta(4_000)).toBe('a few seconds');
-    expect(formatEta(180_000)).toBe('~3 min');
   });
 });

@@ -3,6 +3,8 @@
  * It only states what the sidecar reported: no ETA without one from the relay, no step count
  * without progress, no node name unless the job named a node.
  */
+import { formatDuration, formatEta, formatTook } from '../../../ui-kit/format';
+import { jobStateWords } from '../../../ui-kit/job-state-words';
 import { isFinal, type RelayState, type TrackedJob } from './jobs-state';
 
 export type BannerPhase =
@@ -59,28 +61,6 @@ export type BannerInput = {
 /** How long "Done" stays full size unless the attendee's setting says otherwise. */
 export const DEFAULT_SETTLE_MS = 5_000;
 
-/** "45 s", "72 s", "2 min 5 s", "1 h 3 min" (seconds up to 100: easier to compare at a glance). */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 100) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-/** A finished job's total time: sub-10 s runs (cached re-runs, tiny graphs) get a decimal, since "0 s" reads like a bug. */
-export function formatTook(ms: number): string {
-  return ms < 10_000 ? `${(Math.max(0, ms) / 1000).toFixed(1)} s` : formatDuration(ms);
-}
-
-/** An estimate, rounded so it does not pretend to precision: "~40 s", "~3 min", "a few seconds". */
-export function formatEta(ms: number): string {
-  const s = Math.max(0, ms / 1000);
-  if (s < 10) return 'a few seconds';
-  if (s < 90) return `~${Math.round(s / 5) * 5} s`;
-  return `~${Math.round(s / 60)} min`;
-}
-
 export function nodeLabel(
   job: TrackedJob,
   nodeId: string,
@@ -123,7 +103,7 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
       return {
         phase: 'warming_up',
         tone: 'warning',
-        title: 'GPU warming up',
+        title: jobStateWords.warming_up,
         detail: `Cold start, ${since(job.coldStartSince)} so far — the first job after a pause takes longer`,
         key,
       };
@@ -162,7 +142,7 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
       return {
         phase: 'saving',
         tone: 'progress',
-        title: 'Saving outputs',
+        title: jobStateWords.fetching_outputs,
         detail: `Copying the results to your ComfyUI · ${since(job.startedAt)}`,
         key,
       };
@@ -187,7 +167,7 @@ function single(job: TrackedJob, input: BannerInput): BannerView {
       };
     }
     case 'cancelled':
-      return { phase: 'cancelled', tone: 'neutral', title: 'Cancelled', key };
+      return { phase: 'cancelled', tone: 'neutral', title: jobStateWords.cancelled, key };
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * @fileoverview One tracker row per job, as a pure function (label, line, thumbnail, actions),
- * so the wording is tested without a DOM and matches the banner's.
+ * so the wording is tested without a DOM and matches the banner's (state words: ui-kit).
  */
-import { formatDuration, formatEta, formatTook } from './banner-text';
+import { formatDuration, formatEta, formatTook } from '../../../ui-kit/format';
+import { jobStateWords } from '../../../ui-kit/job-state-words';
 import { isFinal, type TrackedJob } from './jobs-state';
 
 export type ThumbFile = { filename: string; subfolder: string; type: string };
@@ -16,17 +17,6 @@ export type JobRow = {
   thumb?: ThumbFile;
   canCancel: boolean;
   canRequeue: boolean;
-};
-
-const labels: Record<TrackedJob['state'], string> = {
-  queued: 'Queued',
-  submitting: 'Starting',
-  warming_up: 'GPU warming up',
-  running: 'Running',
-  fetching_outputs: 'Saving outputs',
-  done: 'Done',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
 };
 
 const imageExt = /\.(png|jpe?g|webp|gif|avif)$/i;
@@ -95,7 +85,7 @@ export function jobRow(
     id: job.id,
     state: job.state,
     // ComfyUI's queue number counts from 0; people count from 1, so an attendee's first job is #1.
-    label: `${labels[job.state]}${job.number !== undefined ? ` · #${job.number + 1}` : ''}`,
+    label: `${jobStateWords[job.state]}${job.number !== undefined ? ` · #${job.number + 1}` : ''}`,
     line: parts.join(' · '),
     error: job.state === 'failed' ? `${e?.message || 'the job failed'}${where}` : undefined,
     thumb: firstImage(job),

@@ -1,5 +1,5 @@
 /** @fileoverview Registers <comfyume-job-tracker> (guarded) and types it in the tag map. */
-import { defineElement } from '../shared/define';
+import { defineElement } from '../../../../ui-kit/define-element';
 import { JobTracker, type JobActionEvent } from './job-tracker.component';
 
 export { JobTracker };

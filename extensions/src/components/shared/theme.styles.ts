@@ -1,10 +1,13 @@
 /**
- * @fileoverview Shared look: ComfyUI's dark theme (Inter, #222 panels, #444 borders, 8 px radius)
- * as CSS custom properties, so hosts can restyle us with `--comfyume-*`.
+ * @fileoverview The extension's look: ComfyUI's dark theme (Inter, #222 panels, #444 borders, 8 px
+ * radius) as CSS custom properties, so hosts can restyle us with `--comfyume-*`; after ui-kit's
+ * base styles (sizing, font stack, `.sr-only`).
  */
 import { css } from 'lit';
+import { baseStyles } from '../../../../ui-kit/theme';
 
-export const themeStyles = css`
+/** The extension's own tokens. */
+const extensionStyles = css`
   :host {
     --comfyume-bg: var(--comfy-menu-bg, #222);
     --comfyume-bg-raised: var(--comfy-input-bg, #2b2b2b);
@@ -16,26 +19,12 @@ export const themeStyles = css`
     --comfyume-warning: #f5b94a;
     --comfyume-danger: #f87171;
     --comfyume-radius: 8px;
-    font-family: Inter, 'Segoe UI', system-ui, sans-serif;
     font-size: 13px;
     color: var(--comfyume-fg);
-    box-sizing: border-box;
-  }
-  *,
-  *::before,
-  *::after {
-    box-sizing: inherit;
-  }
-  .sr-only {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    white-space: nowrap;
   }
   button {
-    font: inherit;
     color: inherit;
   }
 `;
+
+export const themeStyles = [baseStyles, extensionStyles];

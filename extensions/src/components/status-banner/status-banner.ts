@@ -1,5 +1,5 @@
 /** @fileoverview Registers <comfyume-status-banner> (guarded) and types it in the tag map. */
-import { defineElement } from '../shared/define';
+import { defineElement } from '../../../../ui-kit/define-element';
 import { StatusBanner, type BannerDismissEvent } from './status-banner.component';
 
 export { StatusBanner };

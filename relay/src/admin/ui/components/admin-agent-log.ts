@@ -5,8 +5,9 @@
 import { LitElement, css, html } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { AgentLogResponse } from '../../../../../protocol/src/agent/admin';
-import { formatDuration, shortId } from '../state/format';
-import { defineElement } from './define';
+import { formatTook } from '../../../../../ui-kit/format';
+import { shortId } from '../state/format';
+import { defineElement } from '../../../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 const tones: Record<string, string> = {
@@ -90,7 +91,7 @@ export class AdminAgentLog extends LitElement {
           ${attempt.entries.map(
             (e) =>
               html`<li data-tone=${tones[e.what] ?? tones[e.kind] ?? ''} data-kind=${e.kind}>
-                <span class="muted num">${e.at ? formatDuration(e.at - first) : ''}</span>
+                <span class="muted num">${e.at ? formatTook(e.at - first) : ''}</span>
                 <span class="mono what">${e.what}</span>
                 <span class="detail">${e.detail}</span>
               </li>`,

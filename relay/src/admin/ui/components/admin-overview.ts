@@ -4,10 +4,10 @@
  */
 import { LitElement, css, html } from 'lit';
 import { property } from 'lit/decorators.js';
-import { formatDuration } from '../state/format';
+import { formatTook } from '../../../../../ui-kit/format';
 import type { Summary } from '../state/view-model';
 import './admin-sparkline';
-import { defineElement } from './define';
+import { defineElement } from '../../../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export class AdminOverview extends LitElement {
@@ -98,7 +98,7 @@ export class AdminOverview extends LitElement {
       </div>
       <div class="panel tile" data-tile="wait">
         <span class="label">Mean wait · 30 min</span>
-        <span class="value">${formatDuration(s.meanWaitMs)}</span>
+        <span class="value">${formatTook(s.meanWaitMs)}</span>
         <span class="sub">submitted → started on a GPU</span>
         <admin-sparkline
           style="--spark: var(--accent)"

@@ -9,7 +9,7 @@ import type { AgentLogResponse, ReplicaInfo } from '../../../../../protocol/src/
 import { createAgentClient, type AgentClient } from '../api/agent-client';
 import { replicaRows } from '../state/replica-rows';
 import './admin-agent-log';
-import { defineElement } from './define';
+import { defineElement } from '../../../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 const POLL_MS = 3000;

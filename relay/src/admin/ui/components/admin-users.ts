@@ -8,7 +8,8 @@
 import { LitElement, css, html } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { formatAgo, formatDuration } from '../state/format';
+import { formatTook } from '../../../../../ui-kit/format';
+import { formatAgo } from '../state/format';
 import {
   defaultSortDir,
   sortUserRows,
@@ -16,7 +17,7 @@ import {
   type UserSort,
   type UserSortKey,
 } from '../state/view-model';
-import { defineElement } from './define';
+import { defineElement } from '../../../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export type AdminUserSelectEvent = CustomEvent<{ userId: string | undefined }>;
@@ -139,7 +140,7 @@ export class AdminUsers extends LitElement {
                         ${this.n(r.queued)} ${this.n(r.running, 'running')} ${this.n(r.done)}
                         ${this.n(r.failed, 'failed')}
                         <td class="muted">${formatAgo(r.lastActivity, this.now)}</td>
-                        <td class="num">${formatDuration(r.meanWaitMs)}</td>
+                        <td class="num">${formatTook(r.meanWaitMs)}</td>
                       </tr>`,
                   )}
                 </tbody>

@@ -1,10 +1,13 @@
 /**
  * @fileoverview The dashboard's look: a dark, high-contrast theme for a dim room at 2 a.m., as
- * CSS custom properties, plus the shared pieces (panels, tables, state badges, buttons).
+ * CSS custom properties, plus the shared pieces (panels, tables, state badges, buttons); after
+ * ui-kit's base styles (sizing, font stack, `.sr-only`).
  */
 import { css } from 'lit';
+import { baseStyles } from '../../../../../ui-kit/theme';
 
-export const themeStyles = css`
+/** The dashboard's own tokens and pieces. */
+const dashboardStyles = css`
   :host {
     --bg: #0e1116;
     --panel: #161a22;
@@ -18,20 +21,8 @@ export const themeStyles = css`
     --bad: #ff6b6b;
     --busy: #5aa9ff;
     --radius: 10px;
-    font-family:
-      Inter,
-      'Segoe UI',
-      system-ui,
-      -apple-system,
-      sans-serif;
     font-size: 14px;
     color: var(--fg);
-    box-sizing: border-box;
-  }
-  *,
-  *::before,
-  *::after {
-    box-sizing: inherit;
   }
   .panel {
     background: var(--panel);
@@ -134,7 +125,6 @@ export const themeStyles = css`
     }
   }
   button {
-    font: inherit;
     font-size: 12.5px;
     color: var(--fg);
     background: var(--panel-raised);
@@ -169,12 +159,6 @@ export const themeStyles = css`
     text-align: center;
     padding: 22px 8px;
   }
-  .sr-only {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    white-space: nowrap;
-  }
 `;
+
+export const themeStyles = [baseStyles, dashboardStyles];

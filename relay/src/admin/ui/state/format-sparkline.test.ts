@@ -1,14 +1,9 @@
-/** @fileoverview Wording of durations and ages, and the sparkline's SVG geometry. */
+/** @fileoverview Wording of ages, and the sparkline's SVG geometry (durations: ui-kit/format.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatDuration } from './format';
+import { formatAgo } from './format';
 import { sparkline } from './sparkline';
 
 describe('format', () => {
-  it('formats durations at every scale', () => {
-    expect([850, 12_400, 75_000, 5_400_000, -5, undefined, Number.NaN].map(formatDuration)).toEqual(
-      ['0.9s', '12s', '1m 15s', '1h 30m', '0.0s', '—', '—'],
-    );
-  });
   it('formats ages', () => {
     expect([0, 12_000, 240_000, 7_300_000].map((ms) => formatAgo(1e9 - ms, 1e9))).toEqual([
       'just now',

@@ -4,9 +4,10 @@
  * operator actions apply.
  */
 import type { JobError, JobState } from '../../../../../protocol/src/relay/job';
-import { formatDuration } from './format';
+import { formatDuration, formatEta, formatTook } from '../../../../../ui-kit/format';
+import { jobStateWords } from '../../../../../ui-kit/job-state-words';
 import { isActive, type DashboardData, type TrackedJob } from './jobs-model';
-import { stateLabels, stateTones, type Tone } from './tones';
+import { stateTones, type Tone } from './tones';
 
 export type JobFilter = { view: 'active' | 'all' | 'failed'; user?: string };
 
@@ -18,7 +19,7 @@ export type JobRow = {
   tone: Tone;
   lane: 'normal' | 'priority';
   position: number | undefined;
-  /** "in 1m 20s" / "~40s left" / "" */
+  /** "starts in ~80 s" / "~40 s left" / "" */
   eta: string;
   /** waiting / cold start / running / total time, depending on the state */
   elapsed: string;
@@ -53,7 +54,7 @@ function jobRow(job: TrackedJob, now: number, queued: number | undefined): JobRo
   switch (job.state) {
     case 'queued':
       elapsed = `waiting ${formatDuration(now - job.createdAt)}`;
-      if (etaLeft !== undefined) eta = `starts in ~${formatDuration(Math.max(0, etaLeft))}`;
+      if (etaLeft !== undefined) eta = `starts in ${formatEta(etaLeft)}`;
       if (job.position !== undefined) {
         const length = Math.max(job.position, queued ?? job.queueLength ?? 0);
         detail = `#${job.position}${length ? ` of ${length}` : ''} in queue`;
@@ -61,27 +62,26 @@ function jobRow(job: TrackedJob, now: number, queued: number | undefined): JobRo
       break;
     case 'warming_up':
       elapsed = `cold start ${formatDuration(now - (job.coldStartSince ?? job.submittedAt ?? job.createdAt))}`;
-      detail = 'GPU warming up';
       break;
     case 'submitting':
     case 'running':
     case 'fetching_outputs': {
       elapsed = `running ${formatDuration(now - (job.startedAt ?? job.submittedAt ?? job.createdAt))}`;
-      if (etaLeft !== undefined && etaLeft > 0) eta = `~${formatDuration(etaLeft)} left`;
+      if (etaLeft !== undefined && etaLeft > 0) eta = `${formatEta(etaLeft)} left`;
       const p = job.progress;
       if (p)
         detail = `${p.nodeType ?? `node #${p.nodeId}`}${p.max > 1 ? ` · step ${p.value}/${p.max}` : ''}`;
       break;
     }
     default:
-      elapsed = `took ${formatDuration((job.finishedAt ?? now) - job.createdAt)}`;
+      elapsed = `took ${formatTook((job.finishedAt ?? now) - job.createdAt)}`;
   }
   const p = job.progress;
   return {
     id: job.id,
     userId: job.userId,
     state: job.state,
-    label: stateLabels[job.state],
+    label: jobStateWords[job.state],
     tone: stateTones[job.state],
     lane: job.lane,
     position: job.state === 'queued' ? job.position : undefined,

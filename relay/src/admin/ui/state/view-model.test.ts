@@ -235,30 +235,30 @@ describe('jobRows', () => {
     expect(rows[queued.id]).toMatchObject({
       label: 'Queued',
       detail: '#3 of 5 in queue',
-      eta: 'starts in ~1m 20s',
-      elapsed: 'waiting 1m 15s',
+      eta: 'starts in ~80 s',
+      elapsed: 'waiting 75 s',
       canCancel: true,
       canPrioritize: true,
       position: 3,
     });
     expect(rows[running.id]).toMatchObject({
       detail: 'KSampler · step 5/20',
-      eta: '~10s left',
-      elapsed: 'running 30s',
+      eta: '~10 s left',
+      elapsed: 'running 30 s',
       progress: 0.25,
       canPrioritize: false,
       backend: 'gpu-1',
     });
     expect(rows[warming.id]).toMatchObject({
-      label: 'Warming up',
+      label: 'GPU warming up',
       tone: 'warn',
-      detail: 'GPU warming up',
-      elapsed: 'cold start 45s',
+      detail: '',
+      elapsed: 'cold start 45 s',
     });
     expect(rows[failed.id]).toMatchObject({
       tone: 'bad',
       error: 'KSampler (node #3): CUDA out of memory',
-      elapsed: 'took 10s',
+      elapsed: 'took 10 s',
       canCancel: false,
     });
   });

@@ -1,6 +1,7 @@
 /**
- * @fileoverview Guarded custom-element registration (Shoelace's `define`): ComfyUI shares one
- * `customElements` registry among all extensions, so a second copy of ours must not throw.
+ * @fileoverview Guarded custom-element registration (Shoelace's `define`) for every browser UI:
+ * ComfyUI shares one `customElements` registry among all extensions, and a page may load a bundle
+ * twice, so a second copy of ours must not throw.
  */
 export function defineElement(name: string, ctor: CustomElementConstructor): void {
   const existing = customElements.get(name);

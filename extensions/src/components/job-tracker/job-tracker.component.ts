@@ -37,12 +37,7 @@ export class JobTracker extends LitElement {
     return html`<li data-job-id=${row.id} data-state=${row.state}>
       ${
         row.thumb
-          ? html`<img
-              class="thumb"
-              alt="output of job ${row.id}"
-              loading="lazy"
-              src=${this.thumbUrl(row.thumb)}
-            />`
+          ? html`<img class="thumb" alt="output of job ${row.id}" loading="lazy" src=${this.thumbUrl(row.thumb)} />`
           : html`<span class="thumb" aria-hidden="true">${stateIcons[row.state]}</span>`
       }
       <div class="body">
@@ -53,24 +48,12 @@ export class JobTracker extends LitElement {
       <div class="actions">
         ${
           row.canCancel
-            ? html`<button
-                class="cancel"
-                @click=${() => this.emit('comfyume-job-cancel', row.id)}
-                aria-label="Cancel job ${row.label}"
-              >
-                Cancel
-              </button>`
+            ? html`<button class="cancel" @click=${() => this.emit('comfyume-job-cancel', row.id)} aria-label="Cancel job ${row.label}">Cancel</button>`
             : nothing
         }
         ${
           row.canRequeue
-            ? html`<button
-                class="requeue"
-                @click=${() => this.emit('comfyume-job-requeue', row.id)}
-                aria-label="Run job ${row.label} again"
-              >
-                Re-run
-              </button>`
+            ? html`<button class="requeue" @click=${() => this.emit('comfyume-job-requeue', row.id)} aria-label="Run job ${row.label} again">Re-run</button>`
             : nothing
         }
       </div>
@@ -86,13 +69,11 @@ export class JobTracker extends LitElement {
       </header>
       ${
         rows.length
-          ? html`<ul aria-label="Your GPU jobs">
-              ${repeat(
-                rows,
-                (r) => r.id,
-                (r) => this.renderRow(r),
-              )}
-            </ul>`
+          ? html`<ul aria-label="Your GPU jobs">${repeat(
+              rows,
+              (r) => r.id,
+              (r) => this.renderRow(r),
+            )}</ul>`
           : html`<div class="empty">No jobs yet. Press Run and they appear here.</div>`
       }
     `;

@@ -74,31 +74,17 @@ export class StatusBanner extends LitElement {
       <div class="sr-only" aria-live=${live} aria-atomic="true">${this.announcement}</div>
       ${
         show
-          ? html`<div
-              class="banner"
-              part="base"
-              data-phase=${v.phase}
-              data-tone=${v.tone}
-              ?data-compact=${v.compact}
-              role=${failed ? 'alert' : 'status'}
-            >
-              <span class="icon" aria-hidden="true">
-                ${v.phase === 'data_lost' ? icons.alert : v.tone === 'progress' || v.tone === 'warning' ? html`<span class="spinner"></span>` : v.phase === 'queued' ? stateIcons.queued : v.phase === 'cancelled' ? stateIcons.cancelled : toneIcons[v.tone]}
-              </span>
-              <div class="text">
-                <div class="title" title=${v.title}>${v.title}</div>
-                ${v.detail ? html`<div class="detail" title=${v.detail}>${v.detail}</div>` : nothing}
-              </div>
-              <button
-                class="close"
-                aria-label="Dismiss status"
-                title="Dismiss"
-                @click=${this.dismiss}
-              >
-                ×
-              </button>
-              ${v.progress !== undefined ? html`<div class="bar" style="width:${(v.progress * 100).toFixed(1)}%"></div>` : nothing}
-            </div>`
+          ? html`<div class="banner" part="base" data-phase=${v.phase} data-tone=${v.tone} ?data-compact=${v.compact} role=${failed ? 'alert' : 'status'}>
+            <span class="icon" aria-hidden="true">
+              ${v.phase === 'data_lost' ? icons.alert : v.tone === 'progress' || v.tone === 'warning' ? html`<span class="spinner"></span>` : v.phase === 'queued' ? stateIcons.queued : v.phase === 'cancelled' ? stateIcons.cancelled : toneIcons[v.tone]}
+            </span>
+            <div class="text">
+              <div class="title" title=${v.title}>${v.title}</div>
+              ${v.detail ? html`<div class="detail" title=${v.detail}>${v.detail}</div>` : nothing}
+            </div>
+            <button class="close" aria-label="Dismiss status" title="Dismiss" @click=${this.dismiss}>×</button>
+            ${v.progress !== undefined ? html`<div class="bar" style="width:${(v.progress * 100).toFixed(1)}%"></div>` : nothing}
+          </div>`
           : nothing
       }
     `;

@@ -69,32 +69,20 @@ export class AdminAgentLog extends LitElement {
     const log = this.log;
     if (!log) return null;
     if (log.attempts.length === 0 && log.removed)
-      return html`<div class="empty" data-agent-log="removed">
-        The agent journal of job ${shortId(log.jobId)} was removed from the shared volume: the job
-        finished ${new Date(log.removed.finishedAt).toLocaleString()}, and job folders are kept
-        ${log.removed.retentionH} h after the job finishes (SFS_RETENTION_H).
-      </div>`;
+      return html`<div class="empty" data-agent-log="removed">The agent journal of job ${shortId(log.jobId)} was removed from the shared volume: the job finished ${new Date(log.removed.finishedAt).toLocaleString()}, and job folders are kept ${log.removed.retentionH} h after the job finishes (SFS_RETENTION_H).</div>`;
     if (log.attempts.length === 0)
-      return html`<div class="empty" data-agent-log="none">
-        No agent journal for job ${shortId(log.jobId)}: it ran on a replica without the agent, or
-        never reached one.
-      </div>`;
+      return html`<div class="empty" data-agent-log="none">No agent journal for job ${shortId(log.jobId)}: it ran on a replica without the agent, or never reached one.</div>`;
     return html`${log.attempts.map((attempt) => {
       const first = attempt.entries.find((e) => e.at > 0)?.at ?? 0;
       return html`<section data-attempt=${attempt.attempt}>
-        <h3>
-          Attempt ${attempt.attempt} on
-          <span class="mono">${attempt.replica}</span
-          >${attempt.omitted ? html` <span class="muted">(${attempt.omitted} older lines left out)</span>` : null}
-        </h3>
+        <h3>Attempt ${attempt.attempt} on <span class="mono">${attempt.replica}</span>${attempt.omitted ? html` <span class="muted">(${attempt.omitted} older lines left out)</span>` : null}</h3>
         <ol>
           ${attempt.entries.map(
-            (e) =>
-              html`<li data-tone=${tones[e.what] ?? tones[e.kind] ?? ''} data-kind=${e.kind}>
-                <span class="muted num">${e.at ? formatTook(e.at - first) : ''}</span>
-                <span class="mono what">${e.what}</span>
-                <span class="detail">${e.detail}</span>
-              </li>`,
+            (e) => html`<li data-tone=${tones[e.what] ?? tones[e.kind] ?? ''} data-kind=${e.kind}>
+              <span class="muted num">${e.at ? formatTook(e.at - first) : ''}</span>
+              <span class="mono what">${e.what}</span>
+              <span class="detail">${e.detail}</span>
+            </li>`,
           )}
         </ol>
       </section>`;

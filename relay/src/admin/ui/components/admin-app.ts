@@ -258,10 +258,7 @@ export class AdminApp extends LitElement {
           ></admin-jobs>
           <div class="side">
             <admin-backends .rows=${backendRows(data)}></admin-backends>
-            <admin-replicas
-              .token=${this.token}
-              .baseUrl=${relayBaseUrl(location.href)}
-            ></admin-replicas>
+            <admin-replicas .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-replicas>
             <admin-failures .rows=${failureRows(data)} .now=${now}></admin-failures>
           </div>
         </div>

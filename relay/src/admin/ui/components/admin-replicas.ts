@@ -117,50 +117,27 @@ export class AdminReplicas extends LitElement {
         !this.loaded
           ? html`<div class="empty">Reading heartbeats…</div>`
           : rows.length === 0
-            ? html`<div class="empty">
-                No replica with the ComfyuME agent has written a heartbeat (serverless GPUs without
-                the agent are followed from history and files).
-              </div>`
+            ? html`<div class="empty">No replica with the ComfyuME agent has written a heartbeat (serverless GPUs without the agent are followed from history and files).</div>`
             : html`<table>
                 <thead>
-                  <tr>
-                    <th>Replica</th>
-                    <th>Job</th>
-                    <th class="num">Waiting</th>
-                    <th>Last seen</th>
-                  </tr>
+                  <tr><th>Replica</th><th>Job</th><th class="num">Waiting</th><th>Last seen</th></tr>
                 </thead>
                 <tbody>
                   ${rows.map(
-                    (r) =>
-                      html`<tr
-                        data-replica=${r.id}
-                        data-job=${r.jobId ?? ''}
-                        title=${r.version}
-                        @click=${() => r.jobId && this.open(r.jobId)}
-                      >
-                        <td>
-                          <span class="mono">${r.id}</span><br /><span
-                            class="badge"
-                            data-tone=${r.tone}
-                            >${r.label}</span
-                          >
-                        </td>
-                        <td class="mono">${r.running}</td>
-                        <td class="num">${r.pending}</td>
-                        <td class="muted">${r.lastSeen}<br />${r.version}</td>
-                      </tr>`,
+                    (
+                      r,
+                    ) => html`<tr data-replica=${r.id} data-job=${r.jobId ?? ''} title=${r.version} @click=${() => r.jobId && this.open(r.jobId)}>
+                      <td><span class="mono">${r.id}</span><br /><span class="badge" data-tone=${r.tone}>${r.label}</span></td>
+                      <td class="mono">${r.running}</td>
+                      <td class="num">${r.pending}</td>
+                      <td class="muted">${r.lastSeen}<br />${r.version}</td>
+                    </tr>`,
                   )}
                 </tbody>
               </table>`
       }
       <form @submit=${this.submit} aria-label="Agent log of a job">
-        <input
-          name="job"
-          placeholder="job id → its agent log"
-          autocomplete="off"
-          spellcheck="false"
-        />
+        <input name="job" placeholder="job id → its agent log" autocomplete="off" spellcheck="false" />
         <button type="submit">Agent log</button>
       </form>
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : null}

@@ -75,8 +75,7 @@ export class AdminBackends extends LitElement {
                 (b) =>
                   html`<li data-backend=${b.name}>
                     <span class="name"
-                      ><span class="mono">${b.name}</span
-                      >${b.kind ? html`<span class="kind">${b.kind}</span>` : null}</span
+                      ><span class="mono">${b.name}</span>${b.kind ? html`<span class="kind">${b.kind}</span>` : null}</span
                     >
                     <span class="badge" data-tone=${b.tone}>${b.label}</span>
                     <span class="slots" data-tone=${b.tone === 'ok' ? 'busy' : b.tone}>

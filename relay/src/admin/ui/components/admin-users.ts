@@ -121,8 +121,7 @@ export class AdminUsers extends LitElement {
                   <tr>
                     ${this.th('userId', 'User', false)} ${this.th('queued', 'Queued')}
                     ${this.th('running', 'Running')} ${this.th('done', 'Done')}
-                    ${this.th('failed', 'Failed')}
-                    ${this.th('lastActivity', 'Last activity', false)}
+                    ${this.th('failed', 'Failed')} ${this.th('lastActivity', 'Last activity', false)}
                     ${this.th('meanWaitMs', 'Mean wait')}
                   </tr>
                 </thead>

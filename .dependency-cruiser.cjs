@@ -5,6 +5,8 @@
  * folders import no Node built-in and no server module; no source imports test code; no cycles.
  * Test files (`*.test.ts`, `test/`, a runtime's `test/` or `testing/`) may import anything.
  * `kit/` (Node plumbing) and `ui-kit/` (browser UI kit) may be imported by every runtime.
+ * `workshop-page/` is treated as a runtime: its `page/` is browser code, its `server.ts` Node code
+ * that cli/ (`comfyume up`) and the e2e tests import.
  *
  * Each break that exists today is one named edge in `knownBreaks`; any other edge a rule
  * forbids fails the run.
@@ -13,7 +15,7 @@
 /** Files allowed to import anything. */
 const TEST = '(\\.test\\.ts$|^test/|^[^/]+/(test|testing)/)';
 /** The runtime folders (ARCHITECTURE.md's tree). */
-const RUNTIMES = 'simulator|relay|sidecar|extensions';
+const RUNTIMES = 'simulator|relay|sidecar|extensions|workshop-page';
 /** The host frontend's modules, which vite.config.ts leaves external (extensions/src/shims.d.ts). */
 const HOST_MODULES = '^comfyui-host/(app|api)$';
 
@@ -31,8 +33,6 @@ const knownBreaks = {
     ['relay/src/admin/ui/api/event-socket.ts', 'relay/src/admin/ws-token.ts'],
   ],
   'src-imports-no-test-code': [
-    // known break, issue 12: the harness page build (test/harness/) must move out of test/, since `comfyume up` serves it
-    ['cli/src/stack/workshop-ui.ts', 'test/harness/server.ts'],
     // known break, issue 12: fixture-classes.ts (test-only, uses vitest) must move out of protocol/src
     ['protocol/src/comfy/fixture-classes.ts', 'node_modules/vitest/'],
   ],
@@ -102,11 +102,11 @@ module.exports = {
     ),
     ...rule(
       'cli-starts-runtimes',
-      'cli/ starts runtimes: of a runtime it imports only src/app.ts, src/config.ts and src/main.ts.',
+      'cli/ starts runtimes: of a runtime it imports only src/app.ts, src/config.ts and src/main.ts (of workshop-page/, server.ts).',
       { path: '^cli/' },
       {
         path: `^(${RUNTIMES})/`,
-        pathNot: '^(simulator|relay|sidecar)/src/(app|config|main)\\.ts$',
+        pathNot: '^((simulator|relay|sidecar)/src/(app|config|main)|workshop-page/server)\\.ts$',
       },
     ),
     ...rule(
@@ -121,7 +121,7 @@ module.exports = {
     ...rule(
       'browser-imports-browser-code',
       'Browser code imports its own folder, protocol/, ui-kit/ and npm packages: no Node built-in, no server module.',
-      { path: '^(extensions|relay/src/admin/ui|ui-kit)/' },
+      { path: '^(extensions|relay/src/admin/ui|ui-kit|workshop-page/page)/' },
       { pathNot: [`^($1/|protocol/|ui-kit/|node_modules/)`, HOST_MODULES] },
     ),
     ...rule(
@@ -133,7 +133,7 @@ module.exports = {
     ...rule(
       'src-imports-no-test-code',
       'Shipped code never imports test code or test tools.',
-      { path: '^([^/]+/src/|ui-kit/)' },
+      { path: '^([^/]+/src/|ui-kit/|workshop-page/)' },
       {
         path: '(^test/|^[^/]+/(test|testing)/|\\.test\\.ts$|^node_modules/(vitest|@vitest/|happy-dom|playwright-core)/)',
       },

@@ -1,6 +1,6 @@
 /**
  * The extension API contracts the stock frontend keeps, each with the line of ComfyUI_frontend it
- * mirrors (tag v1.35.9, and 5948002de "1.45.0"; details in test/harness/page/generation.ts), checked
+ * mirrors (tag v1.35.9, and 5948002de "1.45.0"; details in workshop-page/page/generation.ts), checked
  * on the harness page playing each generation. Seen in real builds of both tags too (a probe
  * extension): the sidebar slot, the Run control, the events of an accepted prompt, the version, and
  * the onChange order (through its effect on our setting); the rest is read from the source.

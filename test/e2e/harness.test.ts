@@ -5,7 +5,7 @@
  * fallback, both server generations, and two tabs sharing one worker.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness } from '../harness/server';
+import type { Harness } from '../../workshop-page/server';
 import type { Browser } from './support/browser';
 import { ComfyPage } from './support/comfy-page';
 import { resetBrowser, startHarnessRig, type HarnessRig } from './support/harness-rig';

@@ -19,7 +19,7 @@ import { loadConfig as loadRelayConfig } from '../../relay/src/config';
 import { createSidecar } from '../../sidecar/src/app';
 import { loadConfig as loadSidecarConfig } from '../../sidecar/src/config';
 import { startSimulator, type SimulatorOptions } from '../../simulator/src/app';
-import { buildHarnessPage, defaultExtensionDir } from '../harness/server';
+import { buildHarnessPage, defaultExtensionDir } from '../../workshop-page/server';
 import { startRedis } from '../../kit/redis-server';
 
 const repo = path.resolve(import.meta.dirname, '../..');

@@ -1,6 +1,6 @@
 /**
  * @fileoverview The page attendees see when `comfyume up` runs without real ComfyUIs: the
- * simulator has no frontend, so it serves the browser harness (a minimal ComfyUI-like page with a
+ * simulator has no frontend, so it serves workshop-page/ (a minimal ComfyUI-like page with a
  * litegraph canvas, a Run button and ComfyUI's extension surface) and our built custom node, so a
  * rehearsal in the browser shows the real banner, job tracker, progress and images. Built with
  * Vite into the data folder; both builds are skipped when their output is already there.
@@ -22,8 +22,7 @@ export async function prepareWorkshopUi(
   const webRoot = join(dataDir, 'web');
   if (!existsSync(join(webRoot, 'index.html'))) {
     log('building the workshop page for the simulated ComfyUIs');
-    // The harness lives with the tests (it is their stand-in for the stock frontend); up reuses it.
-    const { buildHarnessWebRoot } = await import('../../../test/harness/server');
+    const { buildHarnessWebRoot } = await import('../../../workshop-page/server');
     await buildHarnessWebRoot(webRoot);
   }
   return webRoot;

@@ -1,6 +1,6 @@
 /**
  * @fileoverview Hooks and helpers for browser tests that open the harness as one frontend
- * generation or the other (`?frontend=`, test/harness/page/generation.ts): one rig per file, a
+ * generation or the other (`?frontend=`, workshop-page/page/generation.ts): one rig per file, a
  * clean sidecar and browser per test, and the steps every such test takes.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';

@@ -3,7 +3,7 @@
  * a scripted sidecar, the harness page in front of it, and one Chromium; plus the reset between
  * tests (what the extension keeps in the browser, and every page).
  */
-import { startHarness, type Harness } from '../../harness/server';
+import { startHarness, type Harness } from '../../../workshop-page/server';
 import { buildExtension } from '../stack';
 import { launchBrowser, type Browser } from './browser';
 import { startScriptedSidecar, type ScriptedSidecar } from './scripted-sidecar';

@@ -2,7 +2,7 @@
  * @fileoverview What ComfyUI serves besides its API: the frontend's web root at `/` (`web.static`,
  * index.html with no-store) and every custom node's WEB_DIRECTORY at `/extensions/<name>/…`, whose
  * `*.js` files `GET /extensions` lists recursively. The simulator serves them only when given a web
- * root or extension folders (`comfyume up` mounts the browser harness and our built custom node).
+ * root or extension folders (`comfyume up` mounts the workshop page and our built custom node).
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -1,8 +1,10 @@
 /**
- * @fileoverview The browser harness server: serves the harness page (a minimal stand-in for the
- * stock ComfyUI frontend, built once per process with Vite) at `/`, the `/scripts/app.js` and
- * `/scripts/api.js` shims, and the built extension at `/extensions/<name>/…`; proxies everything
- * else (API, `/ws`, `/view`) to the attendee's sidecar.
+ * @fileoverview The workshop page's server. The page (`page/`) is a minimal stand-in for the stock
+ * ComfyUI frontend: `comfyume up` serves it to attendees when their ComfyUIs are simulated
+ * (cli/src/stack/workshop-ui.ts, through buildHarnessWebRoot), and the e2e tests drive it as
+ * their browser harness (startHarness). startHarness serves the page (built once per process with
+ * Vite) at `/`, the `/scripts/app.js` and `/scripts/api.js` shims, and the built extension at
+ * `/extensions/<name>/…`; it proxies everything else (API, `/ws`, `/view`) to the attendee's sidecar.
  *
  * Why the harness serves the extension itself: in production the attendee's ComfyUI serves the
  * custom node's WEB_DIRECTORY; the simulator standing in for it has no custom-node loading, so the
@@ -19,7 +21,7 @@ import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { build } from 'vite';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
+const repoRoot = path.resolve(import.meta.dirname, '..');
 export const defaultExtensionDir = path.join(repoRoot, 'dist/comfyume-extension/web');
 
 export type HarnessOptions = {

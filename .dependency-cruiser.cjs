@@ -26,10 +26,6 @@ const knownBreaks = {
     // known break, issue 12: the simulated backend must get the simulator from its caller (cli/, tests), not import it
     ['relay/src/backends/simulated.ts', 'simulator/src/app.ts'],
   ],
-  'browser-imports-browser-code': [
-    // known break, issue 12: the dashboard's half of ws-token.ts (tokenProtocols) must move to protocol/ or ui-kit/
-    ['relay/src/admin/ui/api/event-socket.ts', 'relay/src/admin/ws-token.ts'],
-  ],
   'src-imports-no-test-code': [
     // known break, issue 12: the harness page build (test/harness/) must move out of test/, since `comfyume up` serves it
     ['cli/src/stack/workshop-ui.ts', 'test/harness/server.ts'],

@@ -29,16 +29,10 @@ const knownBreaks = {
   'src-imports-no-test-code': [
     // known break, issue 12: the harness page build (test/harness/) must move out of test/, since `comfyume up` serves it
     ['cli/src/stack/workshop-ui.ts', 'test/harness/server.ts'],
-    // known break, issue 12: fixture-classes.ts (test-only, uses vitest) must move out of protocol/src
-    ['protocol/src/comfy/fixture-classes.ts', 'node_modules/vitest/'],
   ],
   'protocol-imports-zod-only': [
     // known break, issue 12: py-path.ts must do without node:path (protocol runs in browsers too) or move to kit/
     ['protocol/src/comfy/py-path.ts', 'path'],
-    // known break, issue 12: the test-only fixture readers must move out of protocol/src (to test/support/)
-    ['protocol/src/comfy/test-fixtures.ts', 'fs'],
-    ['protocol/src/comfy/test-fixtures.ts', 'path'],
-    ['protocol/src/comfy/fixture-classes.ts', 'node_modules/vitest/'],
   ],
 };
 

@@ -30,10 +30,6 @@ const knownBreaks = {
     // known break, issue 12: the harness page build (test/harness/) must move out of test/, since `comfyume up` serves it
     ['cli/src/stack/workshop-ui.ts', 'test/harness/server.ts'],
   ],
-  'protocol-imports-zod-only': [
-    // known break, issue 12: py-path.ts must do without node:path (protocol runs in browsers too) or move to kit/
-    ['protocol/src/comfy/py-path.ts', 'path'],
-  ],
 };
 
 const escapeRegExp = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

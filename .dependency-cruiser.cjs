@@ -28,22 +28,6 @@ const knownBreaks = {
     // known break, issue 12: the simulated backend must get the simulator from its caller (cli/, tests), not import it
     ['relay/src/backends/simulated.ts', 'simulator/src/app.ts'],
   ],
-  'browser-imports-browser-code': [
-    // known break, issue 12: the dashboard's half of ws-token.ts (tokenProtocols) must move to protocol/ or ui-kit/
-    ['relay/src/admin/ui/api/event-socket.ts', 'relay/src/admin/ws-token.ts'],
-  ],
-  'src-imports-no-test-code': [
-    // known break, issue 12: fixture-classes.ts (test-only, uses vitest) must move out of protocol/src
-    ['protocol/src/comfy/fixture-classes.ts', 'node_modules/vitest/'],
-  ],
-  'protocol-imports-zod-only': [
-    // known break, issue 12: py-path.ts must do without node:path (protocol runs in browsers too) or move to kit/
-    ['protocol/src/comfy/py-path.ts', 'path'],
-    // known break, issue 12: the test-only fixture readers must move out of protocol/src (to test/support/)
-    ['protocol/src/comfy/test-fixtures.ts', 'fs'],
-    ['protocol/src/comfy/test-fixtures.ts', 'path'],
-    ['protocol/src/comfy/fixture-classes.ts', 'node_modules/vitest/'],
-  ],
 };
 
 const escapeRegExp = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -17,6 +17,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY cli ./cli
 COPY protocol ./protocol
+COPY kit ./kit
 COPY sidecar ./sidecar
 
 FROM python:3.12-slim-bookworm

@@ -20,6 +20,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY cli ./cli
 COPY protocol ./protocol
+COPY kit ./kit
 COPY relay ./relay
 COPY simulator ./simulator
 COPY --from=build /app/dist ./dist

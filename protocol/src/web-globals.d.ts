@@ -5,6 +5,8 @@
  * declarations from their own lib or @types/node; this file is only in protocol's program.
  */
 declare function structuredClone<T>(value: T): T;
+declare function btoa(data: string): string;
+declare function atob(data: string): string;
 
 declare class TextEncoder {
   encode(input?: string): Uint8Array;

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { abspath } from './files/py-path';
+import { abspath } from '../../kit/py-path';
 import { Gate } from './gate';
 import { startBalancer, type Balancer } from './balancer';
 import { startReplica, type SimulatorReplica } from './replica';

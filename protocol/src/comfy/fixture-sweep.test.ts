@@ -1,14 +1,14 @@
 /**
  * @fileoverview Every recorded ComfyUI fixture must parse with our schemas: every `.json` file
- * (classified by path in fixture-classes.ts) and every line of every `ws.jsonl`. A fixture that
- * nobody classified fails here until it is.
+ * (classified by path in test/support/comfy-fixture-classes.ts) and every line of every
+ * `ws.jsonl`. A fixture that nobody classified fails here until it is.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { classifyJson, must } from './fixture-classes';
-import { FIXTURES, listFixtures, readJson } from './test-fixtures';
+import { classifyJson, must } from '../../../test/support/comfy-fixture-classes';
+import { FIXTURES, listFixtures, readJson } from '../../../test/support/comfy-fixtures';
 import { ComfyJobsListResponse } from './http-jobs';
 import { pyJsonDumps } from './py-format';
 import { decodeBinaryFrame } from './ws-binary';

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apiDir, type Exchange, readJson } from './test-fixtures';
+import { apiDir, type Exchange, readJson } from '../../../test/support/comfy-fixtures';
 import type { ComfyAnyQueueItem, ComfyHistoryMap, ComfyQueueResponse } from './http';
 import { ComfyJobDetail, ComfyJobsListResponse, ComfyJobsListResponseLoose } from './http-jobs';
 import {

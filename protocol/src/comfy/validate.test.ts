@@ -2,7 +2,13 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apiDir, type Exchange, objectInfo, readJson, type Version } from './test-fixtures';
+import {
+  apiDir,
+  type Exchange,
+  objectInfo,
+  readJson,
+  type Version,
+} from '../../../test/support/comfy-fixtures';
 import {
   checkPromptRequest,
   type ComfyFlavor,

@@ -8,7 +8,8 @@
  *                                        (`cachedFrom`/`failure`: the job is created finished and never reaches a GPU)
  *   GET    /api/jobs?state=a,b&user=u&limit=&offset=&full=1   → JobList (own jobs; admin: all, `user` filters)
  *   GET    /api/jobs/:id                  → {job} (full)
- *   DELETE /api/jobs/:id                  → {job} (queued → cancelled and removed from the queue; running → interrupted on the GPU)
+ *   DELETE /api/jobs/:id[?onlyIf=a,b]    → CancelJobResponse {job, before, cancelled} (queued → cancelled and removed from the queue;
+ *                                        running → interrupted on the GPU; `onlyIf`: only when its state is one of these, atomically)
  *   PATCH  /api/jobs/:id/priority         {lane} (admin) → {job}
  *   PUT    /api/inputs/:sha256            raw bytes of an input file (content-addressed; 204 when stored)
  *   GET    /api/view?filename=&subfolder=&type=output|temp   → the file from the caller's own output store
@@ -74,6 +75,23 @@ export type SubmitJobRequest = z.input<typeof SubmitJobRequest>;
 export const JobResponse = z.object({ job: JobView });
 export type JobResponse = z.infer<typeof JobResponse>;
 
+/** A list of job states in a query (`state=a,b`, `onlyIf=a,b`). */
+const StateList = z
+  .string()
+  .transform((s) => s.split(',').filter(Boolean))
+  .pipe(z.array(JobState));
+
+/** DELETE /api/jobs/:id's query: `onlyIf` leaves a job in any other state alone (a queue delete never interrupts). */
+export const CancelJobQuery = z.object({ onlyIf: StateList.optional() });
+
+/**
+ * DELETE /api/jobs/:id's answer: the job after the call, its state when the call arrived (read in
+ * the same atomic step), and whether this call cancelled it or asked its GPU to interrupt it
+ * (false: it had already finished, or `onlyIf` did not match).
+ */
+export const CancelJobResponse = JobResponse.extend({ before: JobState, cancelled: z.boolean() });
+export type CancelJobResponse = z.infer<typeof CancelJobResponse>;
+
 export const JobList = z.object({
   jobs: z.array(JobView),
   total: z.number().int().nonnegative(),
@@ -83,11 +101,7 @@ export type JobList = z.infer<typeof JobList>;
 export const PriorityRequest = z.object({ lane: Lane });
 
 export const ListJobsQuery = z.object({
-  state: z
-    .string()
-    .transform((s) => s.split(',').filter(Boolean))
-    .pipe(z.array(JobState))
-    .optional(),
+  state: StateList.optional(),
   user: z.string().optional(),
   limit: z.coerce.number().int().positive().max(1000).optional(),
   offset: z.coerce.number().int().nonnegative().default(0),

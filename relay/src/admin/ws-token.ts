@@ -1,64 +1,17 @@
 /**
- * @fileoverview Carrying a bearer token on a browser WebSocket. Browsers cannot set headers on
- * `new WebSocket()`, and a `?token=` query ends up in proxy access logs, so the dashboard offers
- * two subprotocols: `comfyume.v1` and `comfyume.bearer.<base64url(token)>`. The relay's upgrade
- * handler copies the token into `Authorization` before its usual auth (adoptProtocolToken), and
- * ws answers with the first offered protocol, `comfyume.v1`, so the token is never echoed.
- *
- * Used on both sides: the browser half needs no Node APIs (btoa/TextEncoder only).
+ * @fileoverview The server half of the dashboard's token subprotocol: the relay's upgrade handler
+ * copies the token a browser offered as a subprotocol (format: protocol/src/relay/ws-token.ts)
+ * into `Authorization` before its usual header auth.
  */
-/** The part of Node's `IncomingMessage` the upgrade handler needs (this file is bundled for the browser too). */
-interface UpgradeRequest {
-  headers: { authorization?: string; 'sec-websocket-protocol'?: string | string[] };
-}
-
-export const WS_PROTOCOL = 'comfyume.v1';
-const TOKEN_PREFIX = 'comfyume.bearer.';
-
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(value: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
-  try {
-    const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'));
-    return new TextDecoder('utf-8', { fatal: true }).decode(
-      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-/** The protocols a browser passes to `new WebSocket(url, protocols)` to authenticate with `token`. */
-export function tokenProtocols(token: string): string[] {
-  // No token: a proxy in front authenticates the upgrade (nginx adds the operator's Bearer token).
-  if (!token) return [WS_PROTOCOL];
-  return [WS_PROTOCOL, `${TOKEN_PREFIX}${toBase64Url(token)}`];
-}
-
-/** The token in a `Sec-WebSocket-Protocol` header, if one of its entries carries one. */
-export function tokenFromProtocols(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header.join(',') : header;
-  if (!value) return undefined;
-  for (const entry of value.split(',')) {
-    const protocol = entry.trim();
-    if (protocol.startsWith(TOKEN_PREFIX))
-      return fromBase64Url(protocol.slice(TOKEN_PREFIX.length));
-  }
-  return undefined;
-}
+import type { IncomingMessage } from 'node:http';
+import { tokenFromProtocols } from '../../../protocol/src/relay/ws-token';
 
 /**
  * Call first thing in the server's `upgrade` handler: when the request has no Authorization
  * header but offers a token subprotocol, sets `Authorization: Bearer <token>` so the existing
  * header-based auth applies unchanged. Returns whether it did.
  */
-export function adoptProtocolToken(req: UpgradeRequest): boolean {
+export function adoptProtocolToken(req: Pick<IncomingMessage, 'headers'>): boolean {
   if (req.headers.authorization) return false;
   const token = tokenFromProtocols(req.headers['sec-websocket-protocol']);
   if (!token) return false;

@@ -283,12 +283,33 @@ export class RedisJobStore {
 
   /** 'cancelled': it was queued and is gone; 'requested': its owner must interrupt it; 'finished': nothing to do. */
   async cancel(id: string, now = Date.now()): Promise<'cancelled' | 'requested' | 'finished'> {
+    const { outcome } = await this.cancelIf(id, undefined, now);
+    return outcome === 'skipped' ? 'finished' : outcome; // no condition: never skipped
+  }
+
+  /**
+   * cancel, atomically only when the job's state is one of `onlyIf` (any state when absent):
+   * 'skipped' when it is not. `before` is the state the job had when the script ran.
+   */
+  async cancelIf(
+    id: string,
+    onlyIf: readonly JobState[] | undefined,
+    now = Date.now(),
+  ): Promise<{ outcome: 'cancelled' | 'requested' | 'finished' | 'skipped'; before: JobState }> {
     const k = this.keys;
-    const code = Number(
-      await this.run('cancelJob', k.job(id), k.priorityLane, k.normalLane, k.userQueued, now),
-    );
+    const [rawCode, before] = (await this.run(
+      'cancelJob',
+      k.job(id),
+      k.priorityLane,
+      k.normalLane,
+      k.userQueued,
+      now,
+      onlyIf?.join(',') ?? '',
+    )) as [number, string];
+    const code = Number(rawCode);
     if (code === -1) throw failure(code, id, 'cancel');
-    return code === 1 ? 'cancelled' : code === 2 ? 'requested' : 'finished';
+    const outcomes = { 0: 'finished', 1: 'cancelled', 2: 'requested', 3: 'skipped' } as const;
+    return { outcome: outcomes[code as keyof typeof outcomes], before: before as JobState };
   }
 
   async setLane(id: string, lane: Lane): Promise<void> {

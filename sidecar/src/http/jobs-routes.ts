@@ -54,9 +54,8 @@ export function createJobsRoutes(deps: Deps) {
       if (!read.ok) return read.reply;
       const parsed = parseCancelJobsRequest(read.body);
       if (!parsed.ok) return json(parsed.body, 400);
-      const { mine, others } = await deps.control.split(parsed.jobIds);
-      const results = await Promise.all(mine.map((id) => deps.control.cancel(id)));
-      let cancelled = results.some((r) => r === true);
+      const { others, cancelled: now } = await deps.control.cancelMany(parsed.jobIds);
+      let cancelled = now.length > 0;
       if (others.length) {
         const local = await deps.local.post('/api/jobs/cancel', { job_ids: others });
         const body = local?.json as { cancelled?: unknown } | undefined;

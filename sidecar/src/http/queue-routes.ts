@@ -80,8 +80,7 @@ export function createQueueRoutes(deps: Deps) {
         forward.clear = body.clear;
       }
       if ('delete' in body) {
-        const { mine, others } = await deps.control.split(ids(body.delete));
-        await deps.control.cancelPending(mine);
+        const { others } = await deps.control.cancelPending(ids(body.delete));
         forward.delete = others;
       }
       await deps.local.post('/queue', forward);
@@ -112,9 +111,8 @@ export function createQueueRoutes(deps: Deps) {
       if (reply) return reply;
       const promptId = typeof body.prompt_id === 'string' ? body.prompt_id : undefined;
       if (promptId) {
-        const { mine } = await deps.control.split([promptId]);
-        if (mine.length) await deps.control.cancelRunning(mine);
-        else await deps.local.post('/interrupt', body);
+        const { mine } = await deps.control.cancelRunning([promptId]);
+        if (!mine.length) await deps.local.post('/interrupt', body);
         return empty();
       }
       await Promise.all([deps.control.cancelRunning(), deps.local.post('/interrupt', body)]);

@@ -11,7 +11,7 @@
  */
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
 import { pyRepr } from '../../../protocol/src/comfy/py-format';
-import { abspath, commonpath, dirname, join, normpath } from '../../../protocol/src/comfy/py-path';
+import { abspath, commonpath, dirname, join, normpath } from '../../../kit/py-path';
 import { isDict } from '../../../protocol/src/comfy/py-values';
 import type { ComfyFlavor } from '../../../protocol/src/comfy/validate';
 import type { SubmitFailure } from '../../../protocol/src/relay/api';

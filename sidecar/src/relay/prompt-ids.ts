@@ -99,9 +99,9 @@ export function withPromptIds(relay: RelayClient, ids: PromptIds): RelayClient {
       const job = await relay.getJob(ids.jobIdFor(id));
       return job && view(job);
     },
-    async cancelJob(id) {
-      const job = await relay.cancelJob(ids.jobIdFor(id));
-      return job && view(job);
+    async cancelJob(id, onlyIf) {
+      const answer = await relay.cancelJob(ids.jobIdFor(id), onlyIf);
+      return answer && { ...answer, job: view(answer.job) };
     },
   };
 }

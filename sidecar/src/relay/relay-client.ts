@@ -8,12 +8,13 @@ import pRetry, { AbortError } from 'p-retry';
 import { Pool, type Dispatcher } from 'undici';
 import { ErrorBody } from '../../../protocol/src/errors';
 import {
+  CancelJobResponse,
   Health,
   JobList,
   JobResponse,
   type SubmitJobRequest,
 } from '../../../protocol/src/relay/api';
-import type { JobView } from '../../../protocol/src/relay/job';
+import type { JobState, JobView } from '../../../protocol/src/relay/job';
 import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
 
 export type RelayClientOptions = {
@@ -33,7 +34,11 @@ export type RelayClient = {
   submitJob(request: SubmitJobRequest): Promise<JobView>;
   listJobs(query?: { state?: string[]; full?: boolean }): Promise<JobList>;
   getJob(id: string): Promise<JobView | undefined>;
-  cancelJob(id: string): Promise<JobView | undefined>;
+  /**
+   * DELETE /api/jobs/:id (only when its state is one of `onlyIf`, if given): the job after, its
+   * state before, and whether this call cancelled it; undefined when the relay has no such job.
+   */
+  cancelJob(id: string, onlyIf?: readonly JobState[]): Promise<CancelJobResponse | undefined>;
   putInput(sha256: string, bytes: Buffer): Promise<void>;
   /** The GPU's /object_info (the relay's copy; `fresh` asks the GPU now, bounded by the relay). */
   objectInfo(options?: { fresh?: boolean }): Promise<Record<string, unknown>>;
@@ -141,10 +146,14 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       orUndefinedOn404(
         json('GET', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job),
       ),
-    cancelJob: (id) =>
-      orUndefinedOn404(
-        json('DELETE', `/api/jobs/${encodeURIComponent(id)}`).then((b) => JobResponse.parse(b).job),
-      ),
+    cancelJob: (id, onlyIf) => {
+      const query = onlyIf ? `?${new URLSearchParams({ onlyIf: onlyIf.join(',') })}` : '';
+      return orUndefinedOn404(
+        json('DELETE', `/api/jobs/${encodeURIComponent(id)}${query}`).then((b) =>
+          CancelJobResponse.parse(b),
+        ),
+      );
+    },
     async putInput(sha256, bytes) {
       await call('PUT', `/api/inputs/${sha256}`, bytes, 'application/octet-stream');
     },

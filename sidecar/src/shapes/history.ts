@@ -4,7 +4,11 @@
  */
 import type { JobView } from '../../../protocol/src/relay/job';
 import { isTerminal } from '../../../protocol/src/relay/job';
-import { hasStarted, historyMessages, type StatusMessage } from './messages';
+import {
+  hasStarted,
+  historyMessages,
+  type HistoryMessage,
+} from '../../../protocol/src/comfy/sequence/terminal';
 import { localOutputs, type RenameLookup } from './outputs';
 
 export type QueueTuple = [
@@ -18,7 +22,7 @@ export type QueueTuple = [
 export type HistoryEntry = {
   prompt: QueueTuple;
   outputs: Record<string, Record<string, unknown[]>>;
-  status: { status_str: 'success' | 'error'; completed: boolean; messages: StatusMessage[] };
+  status: { status_str: 'success' | 'error'; completed: boolean; messages: HistoryMessage[] };
   meta: Record<
     string,
     { node_id: string; display_node: string; parent_node: string | null; real_node_id: string }

@@ -3,7 +3,7 @@
  * the escape check with its exact error text, and the `<name>_<NNNNN>_` counter over existing files.
  */
 import { mkdirSync, readdirSync } from 'node:fs';
-import { abspath, basename, commonpath, dirname, join, normpath } from './py-path';
+import { abspath, basename, commonpath, dirname, join, normpath } from '../../../kit/py-path';
 
 export type SavePath = {
   fullOutputFolder: string;

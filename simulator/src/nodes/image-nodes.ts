@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import jpeg from 'jpeg-js';
-import { join } from '../files/py-path';
+import { join } from '../../../kit/py-path';
 import { fromRgba8, solidImage, type ImageBatch, type Mask } from '../images/image';
 import { blur, canny, centerCrop, invert, scale } from '../images/ops';
 import { decodePng } from '../images/png';

@@ -7,7 +7,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from '../files/py-path';
+import { join } from '../../../kit/py-path';
 import {
   cannyNode,
   emptyImage,

@@ -8,7 +8,7 @@ import { getSaveImagePath } from '../files/save-path';
 import { toRgba8, type ImageBatch } from '../images/image';
 import { encodePng, type TextChunk } from '../images/png';
 import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
-import { join } from '../files/py-path';
+import { join } from '../../../kit/py-path';
 import type { NodeImpl } from './types';
 import { crc32 } from 'node:zlib';
 

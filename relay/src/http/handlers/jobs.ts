@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import {
+  CancelJobQuery,
   ListJobsQuery,
   PriorityRequest,
   SubmitJobRequest,
@@ -194,8 +195,9 @@ export const getJob: Handler = async (ctx, services) => {
 };
 
 export const cancelJob: Handler = async (ctx, services) => {
+  const { onlyIf } = parse(CancelJobQuery, ctx.query, 'query');
   const job = await ownJob(ctx, services);
-  const outcome = await services.store.cancel(job.id);
+  const { outcome, before } = await services.store.cancelIf(job.id, onlyIf);
   if (outcome === 'cancelled') {
     services.observe?.jobStateChanged('queued', 'cancelled');
     services.observe?.jobFinished('cancelled', Date.now() - job.createdAt, 0);
@@ -206,7 +208,8 @@ export const cancelJob: Handler = async (ctx, services) => {
     services.bus.control({ type: 'cancel', jobId: job.id });
   }
   const now = (await services.store.get(job.id)) ?? job;
-  return { status: 200, body: { job: services.queue.view(now) } };
+  const cancelled = outcome === 'cancelled' || outcome === 'requested';
+  return { status: 200, body: { job: services.queue.view(now), before, cancelled } };
 };
 
 export const setPriority: Handler = async (ctx, services) => {

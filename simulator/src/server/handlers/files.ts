@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import sendFile from 'send';
 import type { ReplicaContext } from '../../context';
-import { abspath, basename, commonpath, join, normpath } from '../../files/py-path';
+import { abspath, basename, commonpath, join, normpath } from '../../../../kit/py-path';
 import { json, type Ctx, type Reply } from '../http-kit';
 
 const TYPES = ['output', 'input', 'temp'] as const;

@@ -1,9 +1,9 @@
 /**
  * @fileoverview `WS /api/events` for the dashboard: authenticates with the token subprotocol
- * (ws-token.ts), resumes after the last event id it saw, reconnects with capped backoff, and
+ * (protocol/src/relay/ws-token.ts), resumes after the last event id it saw, reconnects with capped backoff, and
  * ignores binary preview frames (an admin socket receives every user's previews).
  */
-import { tokenProtocols } from '../../ws-token';
+import { tokenProtocols } from '../../../../../protocol/src/relay/ws-token';
 
 export type EventSocketHandlers = {
   open(): void;

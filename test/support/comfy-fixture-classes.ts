@@ -20,7 +20,7 @@ import {
   ComfyServerFeatureFlags,
   ComfyStringList,
   ComfySystemStats,
-} from './http';
+} from '../../protocol/src/comfy/http';
 import {
   ComfyFeHistoryResponse,
   ComfyFeQueueResponse,
@@ -28,10 +28,14 @@ import {
   ComfyJobsCancelResponse,
   ComfyJobsListResponse,
   ComfyJobsListResponseLoose,
-} from './http-jobs';
-import { malformedJsonResponse } from './validate';
-import { ComfyClientFeatureFlags, ComfyWsClientMessage, ComfyWsMessage } from './ws';
-import type { Exchange } from './test-fixtures';
+} from '../../protocol/src/comfy/http-jobs';
+import { malformedJsonResponse } from '../../protocol/src/comfy/validate';
+import {
+  ComfyClientFeatureFlags,
+  ComfyWsClientMessage,
+  ComfyWsMessage,
+} from '../../protocol/src/comfy/ws';
+import type { Exchange } from './comfy-fixtures';
 
 /** Parses and fails the test with zod's message (and the file) when the schema rejects. */
 export function must(schema: z.ZodTypeAny, value: unknown, where: string): void {

@@ -1,7 +1,7 @@
 /**
  * @fileoverview Python `os.path` semantics (normpath, dirname, basename, commonpath) on POSIX paths,
  * as ComfyUI applies them to save prefixes (the simulator saves with them; the sidecar predicts
- * the failures they cause).
+ * the failures they cause). Node only: abspath reads the process's cwd.
  */
 import path from 'node:path';
 

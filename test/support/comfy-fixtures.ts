@@ -1,12 +1,12 @@
 /**
- * @fileoverview Test-only helpers to read the recorded ComfyUI fixtures in `<repo>/../shared`.
- * Not exported from the barrel (it uses node:fs; protocol/ itself is browser-safe).
+ * @fileoverview Test-only helpers to read the recorded ComfyUI fixtures in `<repo>/../shared`
+ * (protocol/src/comfy's tests: the fixture sweep, validation and jobs).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ComfyNodeDef } from './http';
+import type { ComfyNodeDef } from '../../protocol/src/comfy/http';
 
-export const SHARED = path.resolve(import.meta.dirname, '../../..', '../shared');
+export const SHARED = path.resolve(import.meta.dirname, '../..', '../shared');
 export const FIXTURES = path.join(SHARED, 'fixtures/comfyui');
 
 export type Version = '0.8.0' | '0.27.0';

@@ -92,5 +92,10 @@ describe('sidecar cancel', () => {
     ]);
     await alice.waitFor(running, (job) => job.state === 'cancelled', 10_000);
     expect((await bob.job(bobs)).state).not.toBe('cancelled');
+
+    // Bob's job runs next; finishing it keeps the gate from holding the relay's shutdown open.
+    await until(() => gpu.running().includes(bobs), 10_000, "bob's job running");
+    gpu.release(bobs);
+    await bob.waitFor(bobs, (job) => job.state === 'done', 10_000);
   });
 });

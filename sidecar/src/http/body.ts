@@ -7,7 +7,8 @@
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../protocol/src/json-depth';
-import { promptErrorReply, type Reply } from './reply';
+import { promptErrorReply } from './reply';
+import { type Reply } from '../../../kit/aiohttp-reply';
 
 export type BodyResult = { ok: true; body: unknown; empty: boolean } | { ok: false; reply: Reply };
 

@@ -9,7 +9,7 @@ import type { NodeSet } from '../comfy/node-set';
 import type { Logger } from '../logger';
 import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
 import type { GpuCatalog, ObjectInfo } from '../relay/gpu-catalog';
-import { json, type Reply } from './reply';
+import { json, type Reply } from '../../../kit/aiohttp-reply';
 
 /** ComfyUI's `web.Response(status=404)` for a model folder it does not have: empty, octet-stream. */
 const NO_FOLDER: Reply = { status: 404, text: '', contentType: 'application/octet-stream' };
@@ -50,7 +50,7 @@ export function createCatalogRoutes(deps: { nodes: NodeSet; catalog: GpuCatalog;
         merged,
         reply: {
           status: 200,
-          raw: pyJsonDumps(merged),
+          text: pyJsonDumps(merged),
           contentType: 'application/json; charset=utf-8',
         },
       };

@@ -11,7 +11,7 @@ import type { LocalComfy } from '../comfy/local-comfy';
 import { jobDetailFor, jobsFor, parseJobsQueryFor } from '../shapes/jobs-flavor';
 import { readJsonBody } from './body';
 import type { JobControl } from './job-control';
-import { json, type Reply } from './reply';
+import { json, type Reply } from '../../../kit/aiohttp-reply';
 import type { ViewSource } from './view-source';
 
 type Deps = {

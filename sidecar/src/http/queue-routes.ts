@@ -12,7 +12,7 @@ import type { LocalComfy } from '../comfy/local-comfy';
 import type { StateStore } from '../state/state-store';
 import { readJsonBody } from './body';
 import type { JobControl } from './job-control';
-import { empty, json, type Reply } from './reply';
+import { empty, json, type Reply } from '../../../kit/aiohttp-reply';
 import type { ViewSource } from './view-source';
 
 type Deps = {
@@ -27,7 +27,7 @@ type Deps = {
 const query = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://sidecar').searchParams;
 const crash = (): Reply => {
   const r = malformedJsonResponse();
-  return { status: r.status, raw: r.body, contentType: r.contentType };
+  return { status: r.status, text: r.body, contentType: r.contentType };
 };
 const ids = (list: unknown): string[] =>
   Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];

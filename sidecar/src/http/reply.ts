@@ -3,43 +3,8 @@
  * writes it to a response. Error bodies for the prompt route use ComfyUI's own shape, so the
  * stock frontend shows our message in its usual error dialog.
  */
-import type { ServerResponse } from 'node:http';
-import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
+import { json, type Reply } from '../../../kit/aiohttp-reply';
 import { SidecarError } from '../errors';
-
-export type Reply =
-  | { status: number; json: unknown }
-  | { status: number; text: string; contentType?: string }
-  | { status: number; raw: string; contentType: string };
-
-export const json = (body: unknown, status = 200): Reply => ({ status, json: body });
-/** ComfyUI answers mutations with 200 and an empty body (content type none). */
-export const empty = (status = 200): Reply => ({ status, text: '' });
-
-export function send(res: ServerResponse, reply: Reply): void {
-  if ('json' in reply) {
-    // aiohttp's json_response: Python json.dumps bytes.
-    const body = pyJsonDumps(reply.json);
-    res.writeHead(reply.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-    });
-    res.end(body);
-  } else if ('raw' in reply) {
-    res.writeHead(reply.status, {
-      'content-type': reply.contentType,
-      'content-length': Buffer.byteLength(reply.raw),
-    });
-    res.end(reply.raw);
-  } else {
-    const headers: Record<string, string | number> = {
-      'content-length': Buffer.byteLength(reply.text),
-    };
-    if (reply.contentType) headers['content-type'] = reply.contentType;
-    res.writeHead(reply.status, headers);
-    res.end(reply.text);
-  }
-}
 
 /** ComfyUI's prompt error body (`{error:{type,message,details,extra_info}, node_errors}`). */
 export function promptErrorReply(

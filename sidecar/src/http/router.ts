@@ -12,7 +12,8 @@ import type { Logger } from '../logger';
 import type { LocalProxy } from '../proxy/proxy';
 import type { CatalogRoutes } from './catalog-routes';
 import { originRefused } from './origin';
-import { errorReply, send, type Reply } from './reply';
+import { errorReply } from './reply';
+import { send, type Reply } from '../../../kit/aiohttp-reply';
 
 export type Routes = {
   postPrompt(req: IncomingMessage): Promise<Reply>;

@@ -26,7 +26,8 @@ import {
 import type { JobInput, SubmitFailure } from '../../../protocol/src/relay/api';
 import type { JobView } from '../../../protocol/src/relay/job';
 import { readJsonBody } from '../http/body';
-import { promptFailure, type Reply } from '../http/reply';
+import { promptFailure } from '../http/reply';
+import { type Reply } from '../../../kit/aiohttp-reply';
 import type { NodeSet } from '../comfy/node-set';
 import type { Logger } from '../logger';
 import type { RelayClient } from '../relay/relay-client';
@@ -64,7 +65,7 @@ const SENSITIVE = ['auth_token_comfy_org', 'api_key_comfy_org'];
 
 const rejection = (r: PromptRejection | ServerCrash): Reply => {
   const http = toHttpResponse(r);
-  return { status: http.status, raw: http.body, contentType: http.contentType };
+  return { status: http.status, text: http.body, contentType: http.contentType };
 };
 
 /**
@@ -236,7 +237,7 @@ export function createPromptRoute(deps: PromptRouteDeps) {
       logger.info({ jobId: job.id, number: number.stored, inputs: inputs.length }, `prompt ${how}`);
       return {
         status: 200,
-        raw: acceptedBody(job.id, number, result.nodeErrors),
+        text: acceptedBody(job.id, number, result.nodeErrors),
         contentType: 'application/json; charset=utf-8',
       };
     } catch (error) {

@@ -4,13 +4,7 @@
  * JSON formatting, 500 text for malformed JSON), which is simpler to state directly than to undo.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pyJsonDumps } from '../../../protocol/src/comfy/py-format';
-
-export type Reply =
-  | { status: number; json: unknown; headers?: Record<string, string> }
-  | { status: number; text: string; contentType?: string | null; headers?: Record<string, string> }
-  | { status: number; empty: true }
-  | { handled: true };
+import type { Reply } from '../../../kit/aiohttp-reply';
 
 export type Ctx = {
   req: IncomingMessage;
@@ -33,9 +27,6 @@ export const AIOHTTP_500: Reply = {
   text: '500 Internal Server Error\n\nServer got itself in trouble',
   contentType: 'text/plain; charset=utf-8',
 };
-
-export const json = (body: unknown, status = 200): Reply => ({ status, json: body });
-export const empty = (status = 200): Reply => ({ status, empty: true });
 
 export class Router {
   private routes: Route[] = [];
@@ -93,30 +84,4 @@ export function readBody(req: IncomingMessage, limit = 100 * 1024 * 1024): Promi
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-export function send(res: ServerResponse, reply: Reply): void {
-  if ('handled' in reply) return;
-  if ('json' in reply) {
-    const body = Buffer.from(pyJsonDumps(reply.json));
-    res.writeHead(reply.status, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': body.length,
-      ...reply.headers,
-    });
-    res.end(body);
-  } else if ('text' in reply) {
-    const body = Buffer.from(reply.text);
-    const headers: Record<string, string | number> = {
-      'Content-Length': body.length,
-      ...reply.headers,
-    };
-    if (reply.contentType !== null)
-      headers['Content-Type'] = reply.contentType ?? 'text/plain; charset=utf-8';
-    res.writeHead(reply.status, headers);
-    res.end(body);
-  } else {
-    res.writeHead(reply.status, { 'Content-Length': 0 });
-    res.end();
-  }
 }

@@ -31,7 +31,8 @@ import { internalFiles, uploadImage, view } from './handlers/files';
 import { cancelJob, cancelJobs, getJob, listJobsHandler } from './handlers/jobs';
 import { postPrompt } from './handlers/prompt';
 import { getPromptInfo, getQueue, postFree, postInterrupt, postQueue } from './handlers/queue';
-import { Router, type Ctx, type Reply } from './http-kit';
+import { Router, type Ctx } from './http-kit';
+import { type Reply } from '../../../kit/aiohttp-reply';
 
 export function buildRouter(ctx: ReplicaContext): Router {
   const h = (fn: (c: ReplicaContext, http: Ctx) => Promise<Reply> | Reply) => (http: Ctx) =>

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import sendFile from 'send';
 import type { ReplicaContext } from '../../context';
 import { abspath, basename, commonpath, join, normpath } from '../../../../kit/py-path';
-import { json, type Ctx, type Reply } from '../http-kit';
+import { type Ctx } from '../http-kit';
+import { json, type Reply } from '../../../../kit/aiohttp-reply';
 
 const TYPES = ['output', 'input', 'temp'] as const;
 type FileType = (typeof TYPES)[number];

@@ -5,7 +5,7 @@
  * for one by id) and `/node_replacements` (fetched because the WS `feature_flags` reply advertises
  * `node_replacements: true`).
  */
-import { json, type Reply } from '../http-kit';
+import { json, type Reply } from '../../../../kit/aiohttp-reply';
 
 export const getI18n = (): Reply => json({});
 export const getWorkflowTemplates = (): Reply => json({});

@@ -1,7 +1,8 @@
 /** @fileoverview GET /history (max_items, offset), GET /history/{id}, POST /history {clear, delete}. */
 import { parseHistoryQuery } from '../../../../protocol/src/comfy/history';
 import type { ReplicaContext } from '../../context';
-import { AIOHTTP_500, empty, json, type Ctx, type Reply } from '../http-kit';
+import { AIOHTTP_500, type Ctx } from '../http-kit';
+import { empty, json, type Reply } from '../../../../kit/aiohttp-reply';
 
 export function getHistory(ctx: ReplicaContext, http: Ctx): Reply {
   const query = parseHistoryQuery(http.url.searchParams);

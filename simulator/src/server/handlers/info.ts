@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 import type { ReplicaContext } from '../../context';
-import { empty, json, type Ctx, type Reply } from '../http-kit';
+import { type Ctx } from '../http-kit';
+import { empty, json, type Reply } from '../../../../kit/aiohttp-reply';
 import { liveObjectInfo } from './models';
 import { listExtensionScripts } from './static';
 

@@ -12,7 +12,8 @@ import {
   type JobSources,
 } from '../../../../protocol/src/comfy/jobs';
 import type { ReplicaContext } from '../../context';
-import { json, type Ctx, type Reply } from '../http-kit';
+import { type Ctx } from '../http-kit';
+import { json, type Reply } from '../../../../kit/aiohttp-reply';
 
 function sources(ctx: ReplicaContext): JobSources {
   return {

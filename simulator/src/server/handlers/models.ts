@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import type { ReplicaContext } from '../../context';
 import { SIMULATED_CHECKPOINTS } from '../../nodes/model-nodes';
 import type { NodeDef } from '../../nodes/registry';
-import { json, type Ctx, type Reply } from '../http-kit';
+import { type Ctx } from '../http-kit';
+import { json, type Reply } from '../../../../kit/aiohttp-reply';
 
 /** Folder names ComfyUI 0.27 lists at GET /models (recorded), in its order. */
 export const MODEL_FOLDERS = [

@@ -16,7 +16,8 @@ import {
 import type { ReplicaContext } from '../../context';
 import type { ApiPrompt, ExtraData } from '../../engine/types';
 import { annotatedPath } from '../../nodes/image-nodes';
-import { json, MalformedJson, type Ctx, type Reply } from '../http-kit';
+import { MalformedJson, type Ctx } from '../http-kit';
+import { json, type Reply } from '../../../../kit/aiohttp-reply';
 import { liveObjectInfo } from './models';
 
 const SENSITIVE_EXTRA_DATA_KEYS = ['auth_token_comfy_org', 'api_key_comfy_org'];

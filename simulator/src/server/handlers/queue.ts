@@ -1,6 +1,7 @@
 /** @fileoverview GET/POST /queue, POST /interrupt, POST /free (ComfyUI server.py semantics). */
 import type { ReplicaContext } from '../../context';
-import { empty, json, type Ctx, type Reply } from '../http-kit';
+import { type Ctx } from '../http-kit';
+import { empty, json, type Reply } from '../../../../kit/aiohttp-reply';
 
 export function getQueue(ctx: ReplicaContext): Reply {
   const [running, pending] = ctx.queue.currentQueue();

@@ -7,7 +7,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import sendFile from 'send';
-import { json, type Ctx, type Reply } from '../http-kit';
+import { type Ctx } from '../http-kit';
+import { json, type Reply } from '../../../../kit/aiohttp-reply';
 
 export type WebOptions = {
   /** Served at `/` like ComfyUI's frontend package (index.html at `/`). */

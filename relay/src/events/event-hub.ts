@@ -5,6 +5,7 @@
  * heartbeat that terminates dead peers, and a bufferedAmount cap that drops binary previews
  * (never text: a lost state event would leave the browser wrong until the next one).
  */
+import { keepAlive } from '../../../kit/socket-liveness';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -28,7 +29,6 @@ type Client = {
   lastId: string | undefined;
   /** Live events held back while this client's replay is in flight. */
   pending: RelayEvent[] | undefined;
-  alive: boolean;
   /** `?previews=0`: a watcher (the admin dashboard) that wants state, not every user's images. */
   wantsPreviews: boolean;
 };
@@ -36,13 +36,9 @@ type Client = {
 export class EventHub {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly clients = new Set<Client>();
-  private readonly timer: NodeJS.Timeout;
   readonly stats = { droppedPreviews: 0 };
 
-  constructor(private readonly options: HubOptions) {
-    this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs ?? 15_000);
-    this.timer.unref();
-  }
+  constructor(private readonly options: HubOptions) {}
 
   /** Handles the upgrade when it is ours (`/api/events`); returns false to let others try. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
@@ -92,11 +88,11 @@ export class EventHub {
       principal,
       lastId: since,
       pending: since ? [] : undefined,
-      alive: true,
       wantsPreviews,
     };
     this.clients.add(client);
-    ws.on('pong', () => (client.alive = true));
+    // A sidecar that stops answering is dropped (its close handler below forgets it).
+    keepAlive(ws, { pingMs: this.options.heartbeatMs ?? 15_000 });
     ws.on('error', (error) =>
       this.options.logger.debug({ err: error.message }, 'event socket error'),
     );
@@ -176,20 +172,7 @@ export class EventHub {
     return closed;
   }
 
-  private heartbeat(): void {
-    for (const client of this.clients) {
-      if (!client.alive) {
-        client.ws.terminate();
-        this.clients.delete(client);
-        continue;
-      }
-      client.alive = false;
-      client.ws.ping();
-    }
-  }
-
   async close(): Promise<void> {
-    clearInterval(this.timer);
     for (const client of this.clients) client.ws.close(1001, 'relay shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     for (const client of this.clients) client.ws.terminate();

@@ -6,6 +6,7 @@
  */
 import { WebSocket, type RawData } from 'ws';
 import { reconnectBackoff } from '../../../kit/reconnect-backoff';
+import { keepAlive } from '../../../kit/socket-liveness';
 import { RelayEvent } from '../../../protocol/src/relay/events';
 import type { Logger } from '../logger';
 import type { PromptIds } from './prompt-ids';
@@ -39,7 +40,6 @@ export function connectRelayEvents(
   const backoff = reconnectBackoff(options.minBackoffMs ?? 250, options.maxBackoffMs ?? 5_000);
   let socket: WebSocket | undefined;
   let retry: NodeJS.Timeout | undefined;
-  let pinger: NodeJS.Timeout | undefined;
   let connected = false;
   let closed = false;
 
@@ -63,23 +63,18 @@ export function connectRelayEvents(
       perMessageDeflate: false,
     });
     socket = ws;
-    let alive = true;
+    keepAlive(ws, {
+      pingMs: options.pingMs,
+      onSilent: () => {
+        logger.warn('relay event socket silent; reconnecting');
+        ws.terminate();
+      },
+    });
     ws.on('open', () => {
       backoff.reset();
       setConnected(true);
-      pinger = setInterval(() => {
-        if (!alive) {
-          logger.warn('relay event socket silent; reconnecting');
-          ws.terminate();
-          return;
-        }
-        alive = false;
-        ws.ping();
-      }, options.pingMs);
     });
-    ws.on('pong', () => (alive = true));
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      alive = true;
       const bytes = Buffer.isBuffer(data)
         ? data
         : Array.isArray(data)
@@ -112,8 +107,6 @@ export function connectRelayEvents(
     });
     ws.on('error', (error) => logger.debug({ err: error }, 'relay event socket error'));
     ws.on('close', (code, reason) => {
-      if (pinger) clearInterval(pinger);
-      pinger = undefined;
       if (socket === ws) socket = undefined;
       setConnected(false, reason.toString() || `closed (${code})`);
       if (closed) return;
@@ -129,7 +122,6 @@ export function connectRelayEvents(
     close() {
       closed = true;
       if (retry) clearTimeout(retry);
-      if (pinger) clearInterval(pinger);
       socket?.terminate();
     },
   };

@@ -21,14 +21,9 @@ const HOST_MODULES = '^comfyui-host/(app|api)$';
 
 /**
  * Per rule, one [importing file, imported file] pair per break (a built-in by its bare name, a
- * package by its folder ending in `/`).
+ * package by its folder ending in `/`). None today: every rule holds without exceptions.
  */
-const knownBreaks = {
-  'runtimes-stay-apart': [
-    // known break, issue 12: the simulated backend must get the simulator from its caller (cli/, tests), not import it
-    ['relay/src/backends/simulated.ts', 'simulator/src/app.ts'],
-  ],
-};
+const knownBreaks = {};
 
 const escapeRegExp = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const exact = (path) => `^${escapeRegExp(path)}$`;

@@ -87,7 +87,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'comfyume-admin-'));
   distDir = join(scratch, 'dist');
   await build({
-    configFile: join(repo, 'relay/src/admin/vite.config.ts'),
+    configFile: join(repo, 'admin-ui/vite.config.ts'),
     logLevel: 'error',
     build: { outDir: distDir, emptyOutDir: true },
   });

@@ -7,6 +7,8 @@
  * `kit/` (Node plumbing) and `ui-kit/` (browser UI kit) may be imported by every runtime.
  * `workshop-page/` is treated as a runtime: its `page/` is browser code, its `server.ts` Node code
  * that cli/ (`comfyume up`) and the e2e tests import.
+ * `admin-ui/` (the operator dashboard) is a browser runtime: its `src/` is browser code, its
+ * `vite.config.ts` the Node build config; the relay serves the build and imports none of it.
  *
  * Each break that exists today is one named edge in `knownBreaks`; any other edge a rule
  * forbids fails the run.
@@ -15,20 +17,15 @@
 /** Files allowed to import anything. */
 const TEST = '(\\.test\\.ts$|^test/|^[^/]+/(test|testing)/)';
 /** The runtime folders (ARCHITECTURE.md's tree). */
-const RUNTIMES = 'simulator|relay|sidecar|extensions|workshop-page';
+const RUNTIMES = 'simulator|relay|sidecar|extensions|admin-ui|workshop-page';
 /** The host frontend's modules, which vite.config.ts leaves external (extensions/src/shims.d.ts). */
 const HOST_MODULES = '^comfyui-host/(app|api)$';
 
 /**
  * Per rule, one [importing file, imported file] pair per break (a built-in by its bare name, a
- * package by its folder ending in `/`).
+ * package by its folder ending in `/`). None today: every rule holds without exceptions.
  */
-const knownBreaks = {
-  'runtimes-stay-apart': [
-    // known break, issue 12: the simulated backend must get the simulator from its caller (cli/, tests), not import it
-    ['relay/src/backends/simulated.ts', 'simulator/src/app.ts'],
-  ],
-};
+const knownBreaks = {};
 
 const escapeRegExp = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const exact = (path) => `^${escapeRegExp(path)}$`;
@@ -105,7 +102,7 @@ module.exports = {
     ...rule(
       'browser-imports-browser-code',
       'Browser code imports its own folder, protocol/, ui-kit/ and npm packages: no Node built-in, no server module.',
-      { path: '^(extensions|relay/src/admin/ui|ui-kit|workshop-page/page)/' },
+      { path: '^(extensions|admin-ui/src|ui-kit|workshop-page/page)/' },
       { pathNot: [`^($1/|protocol/|ui-kit/|node_modules/)`, HOST_MODULES] },
     ),
     ...rule(

@@ -1,4 +1,4 @@
-// One vitest config, five projects: unit tests sit next to their code; test/ holds cross-process suites.
+// One vitest config, six projects: unit tests sit next to their code; test/ holds cross-process suites.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
@@ -24,6 +24,15 @@ export default defineConfig({
           name: 'extensions',
           include: ['extensions/**/*.test.ts'],
           environment: 'happy-dom',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The dashboard's pure state and api modules run in Node, as the relay's tests did.
+          name: 'admin-ui',
+          include: ['admin-ui/**/*.test.ts'],
+          environment: 'node',
         },
       },
       {

@@ -22,7 +22,6 @@ COPY cli ./cli
 COPY protocol ./protocol
 COPY kit ./kit
 COPY relay ./relay
-COPY simulator ./simulator
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /data/outputs /sfs && chown -R node:node /data /sfs
 USER node

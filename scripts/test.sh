@@ -12,7 +12,7 @@ echo "== lint"; npx eslint . --max-warnings=0
 echo "== format"; npx prettier --check . --log-level warn
 echo "== boundaries"; npx depcruise . --config .dependency-cruiser.cjs
 echo "== unused"; npx knip
-echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config relay/src/admin/vite.config.ts
+echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config admin-ui/vite.config.ts
 echo "== tests"
 mkdir -p reports
 status=0

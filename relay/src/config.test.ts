@@ -58,6 +58,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, INFERENCE_MODE: 'direct' })).toThrow(
       /COMFYUI_GPU_URLS: required/,
     );
+    // The relay never starts a simulator: simulated mode drives the ones its caller started.
+    expect(() => loadConfig({ ...base, INFERENCE_MODE: 'simulated' })).toThrow(
+      /COMFYUI_GPU_URLS: required when INFERENCE_MODE=simulated/,
+    );
+    expect(
+      loadConfig({
+        ...base,
+        INFERENCE_MODE: 'simulated',
+        COMFYUI_GPU_URLS: 'http://127.0.0.1:8188',
+      }),
+    ).toMatchObject({ inferenceMode: 'simulated', gpuUrls: ['http://127.0.0.1:8188'] });
     expect(() => loadConfig({ ...base, COMFYUI_GPU_URLS: 'ftp://x' })).toThrow(
       /not an http\(s\) URL/,
     );

@@ -36,7 +36,7 @@ export const EnvSchema = z
       .enum(['serverless', 'direct', 'simulated'])
       .optional()
       .describe(
-        'Where jobs run. Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` runs a local simulated GPU).',
+        'Where jobs run: serverless (SERVERLESS_ENDPOINT), direct (ComfyUI GPUs at COMFYUI_GPU_URLS) or simulated (ComfyUI simulators at COMFYUI_GPU_URLS, e.g. `comfyume simulate`: run like direct GPUs, labelled simulated). Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` starts simulated GPUs and passes their URLs).',
       ),
     SERVERLESS_ENDPOINT: optionalString
       .pipe(url.optional())
@@ -95,7 +95,7 @@ export const EnvSchema = z
       'How long a GPU scaling from zero may answer 502/503/504 (shown as "GPU warming up") before jobs fail.',
     ),
     COMFYUI_GPU_URLS: optionalString.describe(
-      'Dedicated GPU ComfyUI servers for INFERENCE_MODE=direct, comma-separated http(s) URLs.',
+      'Dedicated GPU ComfyUI servers for INFERENCE_MODE=direct (or simulators for INFERENCE_MODE=simulated), comma-separated http(s) URLs.',
     ),
     COMFYUI_GPU_CAPACITY: int(1, 1).describe('Jobs run at once on each direct GPU.'),
     GPU_DEAD_AFTER_MS: int(3000, 500).describe(
@@ -111,14 +111,6 @@ export const EnvSchema = z
       .pipe(z.number().max(5))
       .describe(
         'Resubmits of a job whose direct GPU died running it, each to another live direct GPU (0: the job fails with the reason).',
-      ),
-    SIMULATOR_STEP_MS: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe(
-        'Step time of the simulated GPU (ms per sampler step) when INFERENCE_MODE=simulated.',
       ),
     RELAY_SECRET: z
       .string({ required_error: 'required (the key user tokens are signed with)' })
@@ -197,6 +189,13 @@ export const EnvSchema = z
         path: ['COMFYUI_GPU_URLS'],
         message: 'required when INFERENCE_MODE=direct (comma-separated ComfyUI URLs)',
       });
+    if (mode === 'simulated' && !env.COMFYUI_GPU_URLS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COMFYUI_GPU_URLS'],
+        message:
+          'required when INFERENCE_MODE=simulated (the URLs of `comfyume simulate` processes; `comfyume up` starts them)',
+      });
     for (const u of splitUrls(env.COMFYUI_GPU_URLS)) {
       if (!URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol))
         ctx.addIssue({
@@ -258,7 +257,6 @@ export type Config = Readonly<{
     timeoutMs: number;
     maxResubmits: number;
   }>;
-  simulatorStepMs?: number;
   relaySecret: string;
   adminToken: string;
   host: string;
@@ -324,7 +322,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.GPU_HEALTH_TIMEOUT_MS,
       maxResubmits: e.GPU_MAX_RESUBMITS,
     }),
-    simulatorStepMs: e.SIMULATOR_STEP_MS,
     relaySecret: e.RELAY_SECRET,
     adminToken: e.ADMIN_TOKEN,
     host: e.RELAY_HOST,

@@ -14,15 +14,13 @@ import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobView } from '../../protocol/src/index';
-import { createSimulatedBackends } from '../../relay/src/backends/simulated';
-import { loadConfig } from '../../relay/src/config';
 import { launchBrowser, type Browser } from '../e2e/support/browser';
 import { startRedis, type TestRedis } from '../../kit/redis-server';
+import { startSimulatedGpu, type SimulatedGpu } from '../support/simulated-gpu';
 import {
   ADMIN,
   fixturePrompt,
   RelayClient,
-  relayEnv,
   startHarness,
   userToken,
   type Harness,
@@ -32,6 +30,7 @@ const repo = resolve(import.meta.dirname, '../..');
 const screens = '/work/screens';
 
 let redis: TestRedis;
+let gpu: SimulatedGpu | undefined;
 let harness: Harness | undefined;
 let browser: Browser;
 let page: Page;
@@ -88,7 +87,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'comfyume-admin-'));
   distDir = join(scratch, 'dist');
   await build({
-    configFile: join(repo, 'relay/src/admin/vite.config.ts'),
+    configFile: join(repo, 'admin-ui/vite.config.ts'),
     logLevel: 'error',
     build: { outDir: distDir, emptyOutDir: true },
   });
@@ -97,16 +96,12 @@ beforeAll(async () => {
   emptyImage = await fixturePrompt('api-workflow-emptyimage-two-outputs.json');
 
   redis = await startRedis();
-  const env = { INFERENCE_MODE: 'simulated', SIMULATOR_STEP_MS: '150', COMFYUI_GPU_CAPACITY: '1' };
+  gpu = await startSimulatedGpu({ stepMs: 150, failures: { failNodeTypes: ['ImageInvert'] } });
+  const env = { ...gpu.env, COMFYUI_GPU_CAPACITY: '1' };
   const logger = pino({ level: 'silent' });
-  const backends = await createSimulatedBackends(
-    loadConfig(relayEnv(redis, scratch, env)),
-    logger,
-    { failures: { failNodeTypes: ['ImageInvert'] } },
-  );
   // The relay's own wiring (relay/src/app.ts): /admin/ and /metrics (operator token) before the API, the browser's
   // token subprotocol adopted before the event hub authenticates.
-  harness = await startHarness(redis, { env, backends, logger, adminDistDir: distDir });
+  harness = await startHarness(redis, { env, logger, adminDistDir: distDir });
   url = harness.url;
 
   browser = await launchBrowser();
@@ -117,6 +112,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
+  await gpu?.close();
   await redis?.stop();
   await rm(scratch, { recursive: true, force: true });
 });

@@ -16,11 +16,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, RunContext, RunnableJob, RunResult } from '../../relay/src/backends/backend';
 import { DirectBackend } from '../../relay/src/backends/direct/direct';
 import { createServerlessBackend } from '../../relay/src/backends/serverless';
-import { createSimulatedBackends } from '../../relay/src/backends/simulated';
+import { createBackends } from '../../relay/src/backends/factory';
 import { loadConfig } from '../../relay/src/config';
 import { OutputStore, type StoredIndex } from '../../relay/src/outputs/output-store';
 import { startSimulator } from '../../simulator/src/app';
 import { RenderedSequence } from '../support/rendered-sequence';
+import { startSimulatedGpu } from '../support/simulated-gpu';
 import { until } from '../../kit/until';
 import { ADMIN, SECRET } from './relay-harness';
 
@@ -123,23 +124,20 @@ const entries: Entry[] = [
   {
     name: 'simulated (INFERENCE_MODE=simulated)',
     async start({ failNodeTypes, stepMs }) {
-      const config = loadConfig({
-        RELAY_SECRET: SECRET,
-        ADMIN_TOKEN: ADMIN,
-        INFERENCE_MODE: 'simulated',
-        SIMULATOR_STEP_MS: String(stepMs),
-      });
-      const set = await createSimulatedBackends(config, silent, {
-        failures: { failNodeTypes },
-        stepMs,
-      });
+      // The caller starts the simulator; the relay's factory gets its URL.
+      const gpu = await startSimulatedGpu({ failures: { failNodeTypes }, stepMs });
+      const config = loadConfig({ RELAY_SECRET: SECRET, ADMIN_TOKEN: ADMIN, ...gpu.env });
+      const set = await createBackends(config, { logger: silent });
       const backend = set.backends[0]!;
       await until(() => backend.state() === 'ready', 10_000, 'GPU socket');
       return {
         backend,
         resumeBackend: async () => backend,
-        submits: () => set.simulator.replicas[0]!.context.counter.number,
-        close: set.close,
+        submits: () => gpu.simulator.replicas[0]!.context.counter.number,
+        close: async () => {
+          await set.close();
+          await gpu.close();
+        },
       };
     },
   },

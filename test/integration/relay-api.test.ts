@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../relay/src/logger';
 import { startRedis, type TestRedis } from '../../kit/redis-server';
+import { startSimulatedGpu, type SimulatedGpu } from '../support/simulated-gpu';
 import {
   ADMIN,
   EventCollector,
@@ -26,6 +27,7 @@ import {
 
 let redis: TestRedis;
 let harness: Harness;
+let gpu: SimulatedGpu | undefined;
 let logText = '';
 let aliceJob: string;
 let aliceImage: { filename: string; subfolder: string; type: string };
@@ -43,15 +45,17 @@ beforeAll(async () => {
       done();
     },
   });
+  const logger = createLogger('debug', capture);
+  // The simulated GPU logs where the relay does, as when the relay started it in-process.
+  gpu = await startSimulatedGpu({ stepMs: 5, logger: logger.child({ mod: 'simulator' }) });
   harness = await startHarness(redis, {
     env: {
-      INFERENCE_MODE: 'simulated',
-      SIMULATOR_STEP_MS: '5',
+      ...gpu.env,
       RELAY_MAX_BODY_MB: '0.05',
       RELAY_MAX_NODES: '20',
       SERVERLESS_API_KEY: 'sk-live-should-never-be-logged',
     },
-    logger: createLogger('debug', capture),
+    logger,
   });
   const prompt = await fixturePrompt('api-workflow-emptyimage-two-outputs.json');
   (prompt['2'] as { inputs: Record<string, unknown> }).inputs.filename_prefix = 'set/pic';
@@ -64,6 +68,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await harness?.close();
+  await gpu?.close();
   await redis?.stop();
   await rm(scratch, { recursive: true, force: true });
 });

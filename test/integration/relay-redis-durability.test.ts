@@ -74,6 +74,9 @@ describe('Redis persistence check', () => {
     const env = {
       ...process.env,
       ...relayEnv(redis, resolve(repo, 'data/never-used')),
+      // A GPU is configured (a relay refuses to start without one) but never reached: Redis stops it first.
+      INFERENCE_MODE: 'direct',
+      COMFYUI_GPU_URLS: 'http://127.0.0.1:9',
       LOG_LEVEL: 'error',
     };
     const child = spawn(process.execPath, ['bin/comfyume.js', 'relay'], {

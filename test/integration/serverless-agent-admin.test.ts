@@ -31,7 +31,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'comfyume-agent-admin-'));
   const distDir = join(scratch, 'dist');
   await build({
-    configFile: join(repo, 'relay/src/admin/vite.config.ts'),
+    configFile: join(repo, 'admin-ui/vite.config.ts'),
     logLevel: 'error',
     build: { outDir: distDir, emptyOutDir: true },
   });

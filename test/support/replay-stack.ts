@@ -29,6 +29,7 @@ import {
   type SimulatorOptions,
 } from '../../simulator/src/app';
 import { freePort } from '../../kit/free-port';
+import { startSimulatedGpu } from './simulated-gpu';
 import type { TestRedis } from '../../kit/redis-server';
 
 const RELAY_SECRET = 'replay-relay-secret-0123456789';
@@ -56,13 +57,11 @@ export const modes = {
       };
     },
   },
-  /** INFERENCE_MODE=simulated: the relay starts the simulator in-process (`comfyume up` without a GPU). */
+  /** INFERENCE_MODE=simulated: the relay drives a simulator its caller started, as `comfyume up` without a GPU does. */
   simulated: {
     async start(_root, stepMs) {
-      return {
-        env: { INFERENCE_MODE: 'simulated', SIMULATOR_STEP_MS: String(stepMs) },
-        close: async () => {},
-      };
+      const gpu = await startSimulatedGpu({ stepMs });
+      return { env: gpu.env, close: () => gpu.close() };
     },
   },
   /** Serverless with the GPU agent (issue 10): 3 replicas, a process each, behind a round-robin balancer. */

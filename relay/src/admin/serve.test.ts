@@ -91,7 +91,7 @@ describe('createAdminStatic', () => {
     const url = await relayLike(join(dir, 'nowhere'));
     const res = await fetch(`${url}/admin/`);
     expect(res.status).toBe(503);
-    expect(await res.text()).toContain('vite build --config relay/src/admin/vite.config.ts');
+    expect(await res.text()).toContain('vite build --config admin-ui/vite.config.ts');
   });
 
   it('works mounted by express at /admin', async () => {

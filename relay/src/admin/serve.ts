@@ -55,7 +55,7 @@ export function createAdminStatic(distDir: string): AdminStatic {
         'cache-control': 'no-store',
       });
       res.end(
-        `The admin dashboard is not built (no ${indexFile}). Build it with: npx vite build --config relay/src/admin/vite.config.ts\n`,
+        `The admin dashboard is not built (no ${indexFile}). Build it with: npx vite build --config admin-ui/vite.config.ts\n`,
       );
       return;
     }

@@ -5,7 +5,7 @@
  * A Lit ReactiveController: starts with its host, stops when the host leaves the page.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { jobStates, type Lane } from '../../../../../protocol/src/relay/job';
+import { jobStates, type Lane } from '../../../protocol/src/relay/job';
 import { EventSocket } from '../api/event-socket';
 import { createRelayApi, RelayApiError, type RelayApi } from '../api/relay-api';
 import { shortId } from '../state/format';

@@ -6,7 +6,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { property, query } from 'lit/decorators.js';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export type AdminLoginEvent = CustomEvent<{ token: string }>;

@@ -3,8 +3,8 @@
  * bearer auth, timeouts, answers parsed with the protocol schemas, failures sorted into the three
  * cases the page treats differently (token refused, relay unreachable, request refused).
  */
-import { QueueStatus } from '../../../../../protocol/src/relay/api';
-import { JobView, type Lane } from '../../../../../protocol/src/relay/job';
+import { QueueStatus } from '../../../protocol/src/relay/api';
+import { JobView, type Lane } from '../../../protocol/src/relay/job';
 
 export type ApiFailure = 'unauthorized' | 'unreachable' | 'refused';
 

@@ -3,7 +3,7 @@
  * (protocol/src/relay/ws-token.ts), resumes after the last event id it saw, reconnects with capped backoff, and
  * ignores binary preview frames (an admin socket receives every user's previews).
  */
-import { tokenProtocols } from '../../../../../protocol/src/relay/ws-token';
+import { tokenProtocols } from '../../../protocol/src/relay/ws-token';
 
 export type EventSocketHandlers = {
   open(): void;

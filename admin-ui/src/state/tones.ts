@@ -1,5 +1,5 @@
 /** @fileoverview Colour roles of states on the dashboard (their words: ui-kit/job-state-words.ts). */
-import type { JobState } from '../../../../../protocol/src/relay/job';
+import type { JobState } from '../../../protocol/src/relay/job';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'bad' | 'muted';
 

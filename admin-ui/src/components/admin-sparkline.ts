@@ -5,7 +5,7 @@
 import { LitElement, css, html, svg } from 'lit';
 import { property } from 'lit/decorators.js';
 import { sparkline } from '../state/sparkline';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 
 const WIDTH = 160;
 const HEIGHT = 36;

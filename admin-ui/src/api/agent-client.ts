@@ -2,7 +2,7 @@
  * @fileoverview The dashboard's client for the relay's GPU-agent API (protocol/src/agent/admin.ts):
  * the replicas and a job's agent log, answers parsed with the protocol schemas.
  */
-import { AgentLogResponse, ReplicasResponse } from '../../../../../protocol/src/agent/admin';
+import { AgentLogResponse, ReplicasResponse } from '../../../protocol/src/agent/admin';
 
 const TIMEOUT_MS = 10_000;
 

@@ -3,9 +3,9 @@
  * answers), the latest queue status and a short history of queue samples. Pure functions over a
  * plain object, so the merge rules are tested without a browser.
  */
-import type { QueueStatus } from '../../../../../protocol/src/relay/api';
-import { RelayEvent, type JobEvent } from '../../../../../protocol/src/relay/events';
-import type { JobState } from '../../../../../protocol/src/relay/job';
+import type { QueueStatus } from '../../../protocol/src/relay/api';
+import { RelayEvent, type JobEvent } from '../../../protocol/src/relay/events';
+import type { JobState } from '../../../protocol/src/relay/job';
 
 /** A job as events carry it (no prompt/workflow) and when the dashboard last heard of it. */
 export type TrackedJob = JobEvent['job'] & { seenAt: number };

@@ -4,10 +4,10 @@
  */
 import { LitElement, css, html } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { AgentLogResponse } from '../../../../../protocol/src/agent/admin';
-import { formatTook } from '../../../../../ui-kit/format';
+import type { AgentLogResponse } from '../../../protocol/src/agent/admin';
+import { formatTook } from '../../../ui-kit/format';
 import { shortId } from '../state/format';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 const tones: Record<string, string> = {

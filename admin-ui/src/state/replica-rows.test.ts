@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplicaInfo } from '../../../../../protocol/src/agent/admin';
+import type { ReplicaInfo } from '../../../protocol/src/agent/admin';
 import { replicaRows } from './replica-rows';
 
 const JOB = '5b8f1c2e-0d3a-4f6b-9c7e-1a2b3c4d5e6f';

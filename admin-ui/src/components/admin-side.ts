@@ -6,7 +6,7 @@ import { LitElement, css, html } from 'lit';
 import { property } from 'lit/decorators.js';
 import { formatAgo, shortId } from '../state/format';
 import type { BackendRow, FailureRow } from '../state/view-model';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export class AdminBackends extends LitElement {

@@ -4,10 +4,10 @@
  */
 import { LitElement, css, html } from 'lit';
 import { property } from 'lit/decorators.js';
-import { formatTook } from '../../../../../ui-kit/format';
+import { formatTook } from '../../../ui-kit/format';
 import type { Summary } from '../state/view-model';
 import './admin-sparkline';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export class AdminOverview extends LitElement {

@@ -2,7 +2,7 @@
  * @fileoverview The GPU replicas panel's rows, from the replicas' heartbeats (pure, tested): who
  * is live, what each runs (job, node, step), how many wait on it, when it last beat, its versions.
  */
-import type { ReplicaInfo } from '../../../../../protocol/src/agent/admin';
+import type { ReplicaInfo } from '../../../protocol/src/agent/admin';
 import { formatAgo, shortId } from './format';
 
 export type ReplicaRow = {

@@ -19,7 +19,7 @@ import './admin-users';
 import type { AdminJobActionEvent, AdminJobFilterEvent } from './admin-jobs';
 import type { AdminLoginEvent } from './admin-login';
 import type { AdminUserSelectEvent } from './admin-users';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export const TOKEN_KEY = 'comfyume.adminToken';

@@ -1,5 +1,5 @@
 /** @fileoverview Builders for the dashboard's state tests: valid job snapshots with defaults. */
-import { JobEvent } from '../../../../../protocol/src/relay/events';
+import { JobEvent } from '../../../protocol/src/relay/events';
 
 let n = 0;
 

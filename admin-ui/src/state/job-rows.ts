@@ -3,9 +3,9 @@
  * the snapshot, elapsed time per state, sampler progress, the error with its node, and which
  * operator actions apply.
  */
-import type { JobError, JobState } from '../../../../../protocol/src/relay/job';
-import { formatDuration, formatEta, formatTook } from '../../../../../ui-kit/format';
-import { jobStateWords } from '../../../../../ui-kit/job-state-words';
+import type { JobError, JobState } from '../../../protocol/src/relay/job';
+import { formatDuration, formatEta, formatTook } from '../../../ui-kit/format';
+import { jobStateWords } from '../../../ui-kit/job-state-words';
 import { isActive, type DashboardData, type TrackedJob } from './jobs-model';
 import { stateTones, type Tone } from './tones';
 

@@ -8,7 +8,7 @@
 import { LitElement, css, html } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { formatTook } from '../../../../../ui-kit/format';
+import { formatTook } from '../../../ui-kit/format';
 import { formatAgo } from '../state/format';
 import {
   defaultSortDir,
@@ -17,7 +17,7 @@ import {
   type UserSort,
   type UserSortKey,
 } from '../state/view-model';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export type AdminUserSelectEvent = CustomEvent<{ userId: string | undefined }>;

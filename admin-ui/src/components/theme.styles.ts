@@ -4,7 +4,7 @@
  * ui-kit's base styles (sizing, font stack, `.sr-only`).
  */
 import { css } from 'lit';
-import { baseStyles } from '../../../../../ui-kit/theme';
+import { baseStyles } from '../../../ui-kit/theme';
 
 /** The dashboard's own tokens and pieces. */
 const dashboardStyles = css`

@@ -10,7 +10,7 @@ import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { shortId } from '../state/format';
 import type { JobFilter, JobRow } from '../state/job-rows';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 export type JobAction = 'cancel' | 'priority' | 'normal';

@@ -5,11 +5,11 @@
  */
 import { LitElement, css, html } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { AgentLogResponse, ReplicaInfo } from '../../../../../protocol/src/agent/admin';
+import type { AgentLogResponse, ReplicaInfo } from '../../../protocol/src/agent/admin';
 import { createAgentClient, type AgentClient } from '../api/agent-client';
 import { replicaRows } from '../state/replica-rows';
 import './admin-agent-log';
-import { defineElement } from '../../../../../ui-kit/define-element';
+import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
 
 const POLL_MS = 3000;

@@ -1,0 +1,2 @@
+/** @fileoverview Entry of the operator dashboard (built by admin-ui/vite.config.ts). */
+import './components/admin-app';

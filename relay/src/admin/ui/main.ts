@@ -1,2 +1,0 @@
-/** @fileoverview Entry of the operator dashboard (built by relay/src/admin/vite.config.ts). */
-import './components/admin-app';

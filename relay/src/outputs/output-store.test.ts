@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +152,24 @@ describe('OutputStore', () => {
     await expect(s.resolve('u4', { filename: item.filename, type: 'input' })).rejects.toMatchObject(
       { code: 'bad_request' },
     );
+  });
+
+  it('serves no symlink that leads out of the user folder, and stores through none', async () => {
+    const s = store();
+    const user = s.userDir('u6', 'output');
+    await mkdir(user, { recursive: true });
+    await symlink(source, join(user, 'leak.png'));
+    await symlink(dir, join(user, 'out'));
+    await expect(s.resolve('u6', { filename: 'leak.png' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(s.resolve('u6', { filename: 'src.png', subfolder: 'out' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(s.store('u6', randomUUID(), found('out/escaped'))).rejects.toMatchObject({
+      code: 'path_escape',
+    });
+    expect((await readdir(dir)).filter((n) => n.startsWith('escaped'))).toEqual([]);
   });
 
   it('normalises subfolders and refuses escapes', () => {

@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FoundOutput } from '../backends/backend';
-import { nextCounter, OutputStore, safeSubfolder } from './output-store';
+import { OutputStore, safeSubfolder } from './output-store';
 
 let dir: string;
 let source: string;
@@ -145,11 +154,28 @@ describe('OutputStore', () => {
     );
   });
 
-  it('normalises subfolders and refuses escapes', async () => {
+  it('serves no symlink that leads out of the user folder, and stores through none', async () => {
+    const s = store();
+    const user = s.userDir('u6', 'output');
+    await mkdir(user, { recursive: true });
+    await symlink(source, join(user, 'leak.png'));
+    await symlink(dir, join(user, 'out'));
+    await expect(s.resolve('u6', { filename: 'leak.png' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(s.resolve('u6', { filename: 'src.png', subfolder: 'out' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(s.store('u6', randomUUID(), found('out/escaped'))).rejects.toMatchObject({
+      code: 'path_escape',
+    });
+    expect((await readdir(dir)).filter((n) => n.startsWith('escaped'))).toEqual([]);
+  });
+
+  it('normalises subfolders and refuses escapes', () => {
     expect(safeSubfolder('a/./b/')).toBe('a/b');
     expect(safeSubfolder('')).toBe('');
     expect(() => safeSubfolder('a/../../b')).toThrow(/leave/);
     expect(() => safeSubfolder('C:\\x')).toThrow(/relative/);
-    expect(await nextCounter(join(dir, 'missing'), 'x')).toBe(1);
   });
 });

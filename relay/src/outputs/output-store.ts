@@ -1,28 +1,33 @@
 /**
  * @fileoverview The per-user output store: `OUTPUT_DIR/<userId>/<subfolder>/<stem>_00001_.png`
- * for outputs, `OUTPUT_DIR/.temp/<userId>/…` for temp (preview) items — ComfyUI's own naming,
- * with the counter continuing per user folder.
+ * for outputs, `OUTPUT_DIR/.temp/<userId>/…` for temp (preview) items — ComfyUI's own naming
+ * (kit/output-files/comfy-names.ts), with the counter continuing per user folder.
  *
  * Exactly once per source file, across relay restarts: the chosen name is recorded in Redis
- * before the file is linked into place, so a relay killed in between finishes the same name on
- * resume instead of making a second copy — unless the file under that name holds other bytes (another
- * job linked it while ours waited, e.g. on a Redis outage): then a new name is chosen. Files are written to a hidden temp name and then
- * hard-linked to their final name (link fails if the name is taken: atomic, also across processes).
+ * before the file is linked into place (kit/output-files/placement.ts), so a relay killed in
+ * between finishes the same name on resume instead of making a second copy — unless the file
+ * under that name holds other bytes (another job linked it while ours waited, e.g. on a Redis
+ * outage): then a new name is chosen.
  */
-import { randomUUID } from 'node:crypto';
-import {
-  copyFile,
-  link,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
-import { basename, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, isAbsolute, join, posix } from 'node:path';
 import { request } from 'undici';
+import { counterName, nextCounterIn } from '../../../kit/output-files/comfy-names';
+import {
+  confinedFolder,
+  PathEscape,
+  reallyInside,
+  subfolderOf,
+} from '../../../kit/output-files/confine';
+import {
+  dropPart,
+  holdsSameBytes,
+  isPartName,
+  isPlacedFile,
+  linkUnderFreeName,
+  renamePart,
+  writePart,
+} from '../../../kit/output-files/placement';
 import type { FoundOutput } from '../backends/backend';
 import { RelayError } from '../errors';
 
@@ -36,27 +41,14 @@ export type StoredIndex = {
 
 const pathEscape = (message: string) => new RelayError('path_escape', message);
 
-/** A relative subfolder that stays inside its base ('' for the top level); throws path_escape otherwise. */
+/** kit's subfolder rule as the relay refuses it: a RelayError path_escape ('' for the top level). */
 export function safeSubfolder(raw: string): string {
-  const slashed = raw.replaceAll('\\', '/');
-  if (slashed.includes('\0') || slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed))
-    throw pathEscape(`subfolder "${raw}" must be a relative folder such as "renders"`);
-  const normal = posix.normalize(slashed || '.').replace(/\/+$/, '');
-  if (normal === '..' || normal.startsWith('../'))
-    throw pathEscape(`subfolder "${raw}" would leave the output folder`);
-  return normal === '.' ? '' : normal;
-}
-
-/** ComfyUI's next counter: 1 + the highest N of `<stem>_<N>…` in the folder (case-insensitive, any extension). */
-export async function nextCounter(dir: string, stem: string): Promise<number> {
-  let max = 0;
-  const lower = `${stem.toLowerCase()}_`;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!name.toLowerCase().startsWith(lower)) continue;
-    const digits = name.slice(lower.length).split('_')[0] ?? '';
-    if (/^\d+$/.test(digits)) max = Math.max(max, Number(digits));
+  try {
+    return subfolderOf(raw);
+  } catch (error) {
+    if (error instanceof PathEscape) throw pathEscape(error.message);
+    throw error;
   }
-  return max + 1;
 }
 
 export class OutputStore {
@@ -96,58 +88,49 @@ export class OutputStore {
     if (prefix === '') throw pathEscape(`output prefix "${found.originalPrefix}" names no file`);
     const subfolder = posix.dirname(prefix) === '.' ? '' : posix.dirname(prefix);
     const stem = posix.basename(prefix);
-    const dir = join(this.userDir(userId, found.type), subfolder);
-    await mkdir(dir, { recursive: true });
+    const dir = await confinedFolder(this.userDir(userId, found.type), subfolder);
+    if (!dir) throw pathEscape(`output subfolder "${subfolder}" leads out of the user's folder`);
 
     const recorded = await this.index.storedOutput(jobId, key);
     let fetched: string | undefined;
     if (recorded) {
       const item = JSON.parse(recorded) as StoredItem;
       const target = join(dir, item.filename);
-      if (!(await exists(target))) {
+      if (!(await isPlacedFile(target))) {
         // Killed after choosing the name and before placing the file: finish that same name.
-        const tmp = await this.fetchToTemp(dir, found);
-        await rename(tmp, target);
+        await renamePart(await this.fetchToPart(dir, found), target);
         return item;
       }
       // The name is taken: by our own copy, or by another job that linked it while our link was pending
       // (Redis went away between recording the name and a retry). Only our own bytes make it ours.
-      fetched = await this.fetchToTemp(dir, found).catch(() => undefined);
-      if (!fetched || (await sameBytes(fetched, target))) {
-        if (fetched) await unlink(fetched).catch(() => undefined);
+      fetched = await this.fetchToPart(dir, found).catch(() => undefined);
+      if (!fetched || (await holdsSameBytes(fetched, target))) {
+        if (fetched) await dropPart(fetched);
         return item;
       }
     }
 
-    const tmp = fetched ?? (await this.fetchToTemp(dir, found));
+    const part = fetched ?? (await this.fetchToPart(dir, found));
     try {
-      const ext =
-        found.extension.startsWith('.') || found.extension === ''
-          ? found.extension
-          : `.${found.extension}`;
-      for (let counter = await nextCounter(dir, stem); ; counter++) {
-        const filename = `${stem}_${String(counter).padStart(5, '0')}_${ext}`;
-        if (await exists(join(dir, filename))) continue;
-        const item: StoredItem = { filename, subfolder, type: found.type };
-        await this.index.recordStoredOutput(jobId, key, JSON.stringify(item));
-        try {
-          await link(tmp, join(dir, filename));
-          return item;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
-      }
+      const nameAt = async () => counterName(stem, await nextCounterIn(dir, stem), found.extension);
+      const filename = await linkUnderFreeName(part, dir, {
+        first: await nameAt(),
+        next: nameAt,
+        beforeLink: (name) =>
+          this.index.recordStoredOutput(
+            jobId,
+            key,
+            JSON.stringify({ filename: name, subfolder, type: found.type }),
+          ),
+      });
+      return { filename, subfolder, type: found.type };
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      await dropPart(part);
     }
   }
 
-  private async fetchToTemp(dir: string, found: FoundOutput): Promise<string> {
-    const tmp = join(dir, `.part-${randomUUID()}`);
-    if ('path' in found.source) {
-      await copyFile(found.source.path, tmp);
-      return tmp;
-    }
+  private async fetchToPart(dir: string, found: FoundOutput): Promise<string> {
+    if ('path' in found.source) return writePart(dir, { copyOf: found.source.path });
     const response = await request(found.source.url, {
       headers: found.source.headers,
       headersTimeout: 30_000,
@@ -163,8 +146,7 @@ export class OutputStore {
     // Read the whole body, then write it: a body paused by a slow disk when the GPU closes the
     // connection crashes the process inside undici 7 (nodejs/undici#5360; fixed in undici 8, which
     // needs Node 22). Outputs are images and short videos: memory is cheaper than a dead relay.
-    await writeFile(tmp, Buffer.from(await response.body.arrayBuffer()));
-    return tmp;
+    return writePart(dir, Buffer.from(await response.body.arrayBuffer()));
   }
 
   /** The absolute path of a stored file for GET /api/view, after ComfyUI /view's checks. */
@@ -181,34 +163,15 @@ export class OutputStore {
       throw pathEscape(`filename "${name}" must be a plain file name`);
     const base = this.userDir(userId, type);
     const subfolder = query.subfolder ? safeSubfolder(query.subfolder) : '';
-    const folder = resolve(base, subfolder);
-    const rel = relative(base, folder);
-    if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..'))
-      throw pathEscape(`subfolder "${query.subfolder}" leaves your output folder`);
-    const file = join(folder, basename(name));
-    if (basename(file).startsWith('.part-'))
-      throw new RelayError('not_found', `${name} was not found`);
+    const file = join(base, subfolder, basename(name));
+    if (isPartName(basename(file))) throw new RelayError('not_found', `${name} was not found`);
+    // By real path: a symlink in the folder that leads out of it is no file of the user's.
     const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile())
+    if (!info?.isFile() || !(await reallyInside(base, file)))
       throw new RelayError(
         'not_found',
         `${subfolder ? `${subfolder}/` : ''}${basename(name)} (${type}) was not found in your outputs`,
       );
     return file;
   }
-}
-
-/** Whether two files hold the same bytes (outputs are images and short videos: read whole). */
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  const [sa, sb] = await Promise.all([stat(a), stat(b)]);
-  if (sa.size !== sb.size) return false;
-  const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
-  return ba.equals(bb);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

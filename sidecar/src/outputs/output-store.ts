@@ -3,21 +3,26 @@
  * folders, at the same subfolder/filename, before the browser hears `executed`: then `/view`, the
  * media sidebar and drag-back (PNG workflow metadata) work exactly as for a local run.
  *
- * Writes are atomic (download to a hidden part file, then `link()`, which fails instead of
- * overwriting), so a ComfyUI saver writing the same name at the same moment is never clobbered.
- * A different file already at that name gets the next free counter name; the chosen name is kept
- * in the sidecar state so history and jobs answers use it too.
+ * Writes are atomic and confined by real path (kit/output-files/placement.ts, confine.ts), so a
+ * ComfyUI saver writing the same name at the same moment is never clobbered. A different file
+ * already at that name gets the next free counter name (kit/output-files/comfy-names.ts); the chosen
+ * name is kept in the sidecar state so history and jobs answers use it too.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { link, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, relative } from 'node:path';
 import pRetry from 'p-retry';
+import { nextFreeName } from '../../../kit/output-files/comfy-names';
+import { confinedFolder, confinedPath } from '../../../kit/output-files/confine';
+import {
+  dropPart,
+  isPlacedFile,
+  linkUnderFreeName,
+  writePart,
+} from '../../../kit/output-files/placement';
 import type { Logger } from '../logger';
 import type { RelayClient } from '../relay/relay-client';
 import { filesOf, renameOutput, type FileRef } from '../shapes/outputs';
 import { outputKey, type StateStore } from '../state/state-store';
-import { confinedPath, nextFreeName } from './naming';
 
 export type OutputStore = {
   /** Fetches every file the UI output names; returns the output with local names. Never throws. */
@@ -49,27 +54,31 @@ export function createOutputStore({ relay, outputDir, tempDir, state, logger }: 
     const known = state.outputName(key);
     if (known) {
       const path = confinedPath(base, ref.subfolder, known);
-      if (path && (await exists(path))) return known;
+      if (path && (await isPlacedFile(path))) return known;
     }
     const target = confinedPath(base, ref.subfolder, known ?? ref.filename);
-    if (!target) {
+    const folder = target && (await confinedFolder(base, relative(base, dirname(target))));
+    if (!target || !folder) {
       logger.warn({ jobId, ref }, 'output path would leave the output folder; not fetched');
       return undefined;
     }
-    const folder = dirname(target);
-    await mkdir(folder, { recursive: true });
-    const part = join(folder, `.comfyume-${randomUUID()}.part`);
+    const part = await pRetry(() => download(ref, folder), { retries: 3, minTimeout: 200 });
     try {
-      const sha = await pRetry(() => download(ref, part), { retries: 3, minTimeout: 200 });
-      const name = await place(part, folder, basename(target), sha);
+      const wanted = basename(target);
+      const name = await linkUnderFreeName(part, folder, {
+        first: wanted,
+        next: async () => nextFreeName(wanted, await readdir(folder)),
+        sameBytesIsPlaced: true,
+      });
       state.setOutputName(key, name);
       return name;
     } finally {
-      await unlink(part).catch(() => undefined);
+      await dropPart(part);
     }
   }
 
-  async function download(ref: FileRef, part: string): Promise<string> {
+  /** The file the relay serves under `ref`, as a part file in `folder`. */
+  async function download(ref: FileRef, folder: string): Promise<string> {
     const response = await relay.view(ref);
     if (response.status !== 200) {
       response.body.resume();
@@ -80,25 +89,7 @@ export function createOutputStore({ relay, outputDir, tempDir, state, logger }: 
     // Read the whole body, then write it: a body paused by a slow disk when the relay's connection
     // closes crashes the process inside undici 7 (nodejs/undici#5360; fixed in undici 8, which
     // needs Node 22).
-    const bytes = Buffer.from(await response.body.arrayBuffer());
-    await writeFile(part, bytes);
-    return createHash('sha256').update(bytes).digest('hex');
-  }
-
-  /** Links the part file under `wanted`, or the same file already there, or the next free name. */
-  async function place(part: string, folder: string, wanted: string, sha: string): Promise<string> {
-    let name = wanted;
-    for (let attempt = 0; attempt < 1_000; attempt++) {
-      try {
-        await link(part, join(folder, name));
-        return name;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      if ((await sha256Of(join(folder, name))) === sha) return name;
-      name = nextFreeName(wanted, await readdir(folder));
-    }
-    throw new Error(`no free name for ${wanted} in ${folder}`);
+    return writePart(folder, Buffer.from(await response.body.arrayBuffer()));
   }
 
   function ensure(jobId: string, ref: FileRef): Promise<string | undefined> {
@@ -142,21 +133,4 @@ export function createOutputStore({ relay, outputDir, tempDir, state, logger }: 
       }
     },
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
-
-async function sha256Of(path: string): Promise<string | undefined> {
-  try {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    return hash.digest('hex');
-  } catch {
-    return undefined;
-  }
 }

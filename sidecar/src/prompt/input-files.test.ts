@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confinedFile, inputFilePath } from './input-files';
+import { confinedFile } from '../../../kit/output-files/confine';
+import { inputFilePath } from './input-files';
 
 describe('input files are confined to their folder by their real path', () => {
   let root: string;

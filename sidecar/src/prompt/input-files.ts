@@ -5,13 +5,12 @@
  * GPU's node set, whose combo lists name the GPU's files, not the attendee's.
  */
 import { createHash } from 'node:crypto';
-import { realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, sep } from 'node:path';
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
 import type { JobInput } from '../../../protocol/src/relay/api';
 import type { RelayClient } from '../relay/relay-client';
-import { confinedPath } from '../outputs/naming';
+import { confinedFile } from '../../../kit/output-files/confine';
 
 export type InputRef = {
   nodeId: string;
@@ -32,29 +31,6 @@ export function stripAnnotation(value: string): {
   return match
     ? { name: value.slice(0, match.index), folder: match[1] as 'input' | 'output' | 'temp' }
     : { name: value, folder: 'input' };
-}
-
-/**
- * `sub/cat.png` in `base` → the real path of that file, only if it is a file that really lies inside
- * `base`. The lexical check refuses `../`; resolving symlinks (realpath) refuses a link in the folder
- * that points outside it, which stat alone would follow and the upload would then read.
- * `anyEntry`: any existing entry counts (ComfyUI's os.path.exists for `[output]`/`[temp]` names).
- */
-export function confinedFile(
-  base: string,
-  name: string,
-  options: { anyEntry?: boolean } = {},
-): string | undefined {
-  const path = confinedPath(base, dirname(name) === '.' ? '' : dirname(name), basename(name));
-  if (!path) return undefined;
-  try {
-    const real = realpathSync(path);
-    const root = realpathSync(base);
-    if (!real.startsWith(root + sep)) return undefined;
-    return options.anyEntry || statSync(real).isFile() ? real : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `sub/cat.png` (no annotation) → its file in the input folder (real path), if it is a file there. */

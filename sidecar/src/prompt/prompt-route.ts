@@ -25,6 +25,7 @@ import {
 } from '../../../protocol/src/comfy/validate';
 import type { JobInput, SubmitFailure } from '../../../protocol/src/relay/api';
 import type { JobView } from '../../../protocol/src/relay/job';
+import { confinedFile } from '../../../kit/output-files/confine';
 import { readJsonBody } from '../http/body';
 import { promptFailure } from '../http/reply';
 import { type Reply } from '../../../kit/aiohttp-reply';
@@ -35,7 +36,6 @@ import { withoutInert, withoutLocalOnly } from '../shapes/node-set';
 import type { QueueNumbers } from '../state/queue-numbers';
 import { withPromptChoices } from './gpu-choices';
 import {
-  confinedFile,
   findInputFiles,
   inputFilePath,
   stripAnnotation,
@@ -112,7 +112,7 @@ export function createPromptRoute(deps: PromptRouteDeps) {
   const localFileExists = (annotated: string) => {
     const { name, folder } = stripAnnotation(annotated);
     if (folder === 'input') return inputFilePath(dirs.input, name) !== undefined;
-    // A symlink out of the folder counts as no file, as for inputs (input-files.ts confinedFile).
+    // A symlink out of the folder counts as no file, as for inputs (kit/output-files/confine.ts confinedFile).
     return (
       confinedFile(folder === 'output' ? dirs.output : dirs.temp, name, { anyEntry: true }) !==
       undefined

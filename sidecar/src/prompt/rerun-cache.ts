@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
 import type { JobInput } from '../../../protocol/src/relay/api';
 import type { JobView } from '../../../protocol/src/relay/job';
-import { confinedPath } from '../outputs/naming';
+import { confinedPath } from '../../../kit/output-files/confine';
 import type { RelayClient } from '../relay/relay-client';
 import { filesOf, type FileRef } from '../shapes/outputs';
 import { outputKey, type StateStore } from '../state/state-store';

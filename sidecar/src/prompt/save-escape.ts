@@ -11,7 +11,8 @@
  */
 import type { ComfyNodeDef } from '../../../protocol/src/comfy/http';
 import { pyRepr } from '../../../protocol/src/comfy/py-format';
-import { abspath, commonpath, dirname, join, normpath } from '../../../kit/py-path';
+import { saveEscapeMessage } from '../../../kit/output-files/comfy-save-path';
+import { abspath, dirname } from '../../../kit/py-path';
 import { isDict } from '../../../protocol/src/comfy/py-values';
 import type { ComfyFlavor } from '../../../protocol/src/comfy/validate';
 import type { SubmitFailure } from '../../../protocol/src/relay/api';
@@ -20,18 +21,6 @@ type Node = { class_type: string; inputs: Record<string, unknown> };
 
 /** Preview nodes write to the temp folder under a name ComfyUI picks: no user prefix to escape. */
 const NOT_SAVERS = new Set(['PreviewImage', 'PreviewAudio']);
-
-/** ComfyUI's escape check and message, or undefined when the prefix stays in `outputDir`. */
-export function saveEscapeMessage(prefix: string, outputDir: string): string | undefined {
-  const subfolder = dirname(normpath(prefix));
-  const full = abspath(join(outputDir, subfolder));
-  const common = commonpath([outputDir, full]);
-  if (common === outputDir) return undefined;
-  return (
-    '**** ERROR: Saving image outside the output folder is not allowed.' +
-    `\n full_output_folder: ${full}\n         output_dir: ${outputDir}\n         commonpath: ${common}`
-  );
-}
 
 const isLink = (value: unknown): value is [string, number] =>
   Array.isArray(value) &&

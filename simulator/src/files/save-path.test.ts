@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeVars, getSaveImagePath, nextCounter, PyException } from './save-path';
+import { computeVars, getSaveImagePath, PyException } from './save-path';
 
 let out: string;
 beforeEach(() => {
@@ -27,13 +27,6 @@ describe('get_save_image_path', () => {
     ])
       writeFileSync(path.join(out, f), '');
     expect(getSaveImagePath('ComfyUI', out).counter).toBe(8);
-  });
-
-  it('matches ComfyUI’s parsing rules for the digits after the prefix', () => {
-    // Python: 'x_7.png' → int('7.png') fails → 0; 'x_00007' → 7; 'xy_…' has another prefix.
-    expect(nextCounter(['x_00004_.png', 'x_7.png', 'xy_00100_.png', 'x_junk'], 'x', 'x')).toBe(5);
-    expect(nextCounter(['x_00004_.png', 'x_00007'], 'x', 'x')).toBe(8);
-    expect(nextCounter(['y_00001_.png'], 'x', 'x')).toBe(1);
   });
 
   it('refuses to leave the output folder with ComfyUI’s message', () => {

@@ -202,6 +202,8 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     objectInfo: new ObjectInfoCache({
       redis,
       key: store.keys.objectInfo,
+      askedKey: store.keys.gpuAsked,
+      userRefreshMs: config.objectInfoRefreshPerUserMs,
       backends,
       logger: log.child({ mod: 'object-info' }),
     }),

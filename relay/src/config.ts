@@ -112,6 +112,9 @@ export const EnvSchema = z
       .describe(
         'Resubmits of a job whose direct GPU died running it, each to another live direct GPU (0: the job fails with the reason).',
       ),
+    OBJECT_INFO_REFRESH_PER_USER_MS: int(10_000, 0).describe(
+      "How often one user's prompts may make the relay ask the GPU itself for its node set (a prompt naming a node or model the relay's copy lacks: the sidecar looks again once); in between they are checked against the relay's newest copy (ms; 0: no limit).",
+    ),
     RELAY_SECRET: z
       .string({ required_error: 'required (the key user tokens are signed with)' })
       .min(16, 'at least 16 characters')
@@ -250,6 +253,8 @@ export type Config = Readonly<{
   coldStartBudgetMs: number;
   gpuUrls: readonly string[];
   gpuCapacity: number;
+  /** One user's fresh looks at the GPU's node set: at most one per this long. */
+  objectInfoRefreshPerUserMs: number;
   /** Dead direct GPUs: socket closed and health failing for `deadAfterMs`. */
   gpuHealth: Readonly<{
     deadAfterMs: number;
@@ -316,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     coldStartBudgetMs: e.COLD_START_BUDGET_S * 1000,
     gpuUrls: Object.freeze(gpuUrls),
     gpuCapacity: e.COMFYUI_GPU_CAPACITY,
+    objectInfoRefreshPerUserMs: e.OBJECT_INFO_REFRESH_PER_USER_MS,
     gpuHealth: Object.freeze({
       deadAfterMs: e.GPU_DEAD_AFTER_MS,
       pollMs: e.GPU_HEALTH_POLL_MS,

@@ -28,7 +28,12 @@ let alice: Attendee; // 0.27
 let olga: Attendee; // 0.8
 
 beforeAll(async () => {
-  stack = await startStack({ gpu: { models: structuredClone(GPU_MODELS) } });
+  stack = await startStack({
+    gpu: { models: structuredClone(GPU_MODELS) },
+    // alice's refusals here come seconds apart, and each looks at the GPU: the per-user limit on
+    // those looks is sidecar-gpu-new-node.test.ts's subject, not this file's.
+    relayEnv: { OBJECT_INFO_REFRESH_PER_USER_MS: '0' },
+  });
   alice = await stack.attendee('user001', {}, { models: LOCAL_MODELS });
   olga = await stack.attendee('user002', {}, { version: '0.8.0', models: LOCAL_MODELS });
 });

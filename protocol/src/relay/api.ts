@@ -13,7 +13,8 @@
  *   PATCH  /api/jobs/:id/priority         {lane} (admin) → {job}
  *   PUT    /api/inputs/:sha256            raw bytes of an input file (content-addressed; 204 when stored)
  *   GET    /api/view?filename=&subfolder=&type=output|temp   → the file from the caller's own output store
- *   GET    /api/object_info[?fresh=1]     → the GPU's /object_info (cached; fresh=1 asks the GPU now, bounded)
+ *   GET    /api/object_info[?fresh=1]     → the GPU's /object_info (cached; fresh=1 asks the GPU now, bounded,
+ *                                        once per user per OBJECT_INFO_REFRESH_PER_USER_MS, else the newest copy)
  *   GET    /api/gpu/{models,models/:folder,embeddings,experiment/models,experiment/models/:folder}
  *                                        → the GPU's own answer to that ComfyUI route (cached like object_info)
  *   GET    /api/queue/status              → QueueStatus

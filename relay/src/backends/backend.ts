@@ -91,7 +91,10 @@ export interface Backend {
   run(job: RunnableJob, ctx: RunContext): Promise<RunResult>;
   /** Interrupt a job this backend is running (cancel). Resolves once the GPU was asked. */
   cancel(jobId: string): Promise<void>;
-  /** The GPU's /object_info, for validating prompts before they are queued. */
+  /**
+   * The GPU's /object_info, asked anew on each call: the relay's one copy (object-info-cache.ts)
+   * decides when, and keeps the answer.
+   */
   objectInfo(): Promise<Record<string, unknown>>;
   /**
    * A read-only GET of the GPU's ComfyUI (`/object_info`, `/models/checkpoints`, `/embeddings` …),

@@ -162,3 +162,74 @@ it('model listings: folders the GPU lists are read and kept; any other folder is
     await expect(cache.read(bad), bad).rejects.toMatchObject({ code: 'bad_request' });
   }
 });
+
+it("one user's fresh reads ask the GPU once per interval (on every relay); within it they get the newest stored copy", async () => {
+  const g = listingGpu({ '/object_info': { SaveImage: {} } });
+  const key = `${server.prefix()}object_info`;
+  const relay = () =>
+    new ObjectInfoCache({
+      redis,
+      key,
+      backends: [g.backend],
+      logger: pino({ level: 'silent' }),
+      userRefreshMs: 60_000,
+    });
+  const a = relay();
+  const b = relay(); // another relay of the same deployment
+  await a.get();
+  expect(g.asked).toEqual(['objectInfo()']);
+  g.answers['/object_info'] = { SaveImage: {}, Installed: {} };
+  expect(Object.keys(await a.get({ fresh: true, user: 'alice' }))).toContain('Installed');
+  expect(g.asked).toEqual(['objectInfo()', '/object_info']);
+
+  g.answers['/object_info'] = { SaveImage: {}, Installed: {}, Later: {} };
+  for (const cache of [a, b]) {
+    // alice again, on either relay: the GPU is not asked; the copy alice's look stored answers.
+    expect(Object.keys(await cache.get({ fresh: true, user: 'alice' }))).toEqual([
+      'SaveImage',
+      'Installed',
+    ]);
+  }
+  expect(g.asked).toEqual(['objectInfo()', '/object_info']);
+  // bob's look on relay b asks the GPU; alice's next look on relay a gets what it stored.
+  expect(Object.keys(await b.get({ fresh: true, user: 'bob' }))).toContain('Later');
+  expect(g.asked).toEqual(['objectInfo()', '/object_info', '/object_info']);
+  expect(Object.keys(await a.get({ fresh: true, user: 'alice' }))).toContain('Later');
+  expect(g.asked).toHaveLength(3);
+});
+
+it('fresh reads during a GPU request share one request started after it, which sees what changed meanwhile', async () => {
+  let release: () => void = () => undefined;
+  const asked: string[] = [];
+  let nodes: Record<string, unknown> = { SaveImage: {} };
+  const gate = new Promise<void>((resolve) => (release = resolve)); // the GPU answers once released
+  const backend = {
+    name: 'gpu',
+    objectInfo: async () => {
+      asked.push('objectInfo()');
+      return nodes;
+    },
+    readComfy: async (path: string) => {
+      asked.push(path);
+      const answer = nodes; // what the GPU had when asked
+      await gate;
+      return { status: 200, body: answer };
+    },
+  } as unknown as Backend;
+  const cache = new ObjectInfoCache({
+    redis,
+    key: `${server.prefix()}object_info`,
+    backends: [backend],
+    logger: pino({ level: 'silent' }),
+    freshWaitMs: 60_000,
+  });
+  await cache.get();
+  const first = cache.get({ fresh: true, user: 'alice' }); // asks the GPU, which is slow to answer
+  await expect.poll(() => asked).toEqual(['objectInfo()', '/object_info']);
+  nodes = { SaveImage: {}, Installed: {} }; // installed while that request is under way
+  const later = ['bob', 'carol', 'dave'].map((user) => cache.get({ fresh: true, user }));
+  release();
+  expect(Object.keys(await first)).toEqual(['SaveImage']);
+  for (const read of later) expect(Object.keys(await read)).toContain('Installed');
+  expect(asked).toEqual(['objectInfo()', '/object_info', '/object_info']); // one follow-up for all three
+});

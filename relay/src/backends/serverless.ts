@@ -67,8 +67,6 @@ export type ServerlessBackend = Backend & {
   readonly sfsOutputDir: string;
 };
 
-const OBJECT_INFO_TTL_MS = 5 * 60_000;
-
 export function createServerlessBackend(
   config: ServerlessConfig,
   deps: { logger?: Logger; fetch?: typeof fetch } = {},
@@ -119,7 +117,6 @@ export function createServerlessBackend(
   const metrics = new Metrics();
   const runs = new Map<string, JobRun>();
   const closing = new AbortController();
-  let objectInfo: { at: number; value: Record<string, unknown> } | undefined;
 
   return {
     name: 'serverless',
@@ -167,8 +164,8 @@ export function createServerlessBackend(
       await sendCancel(endpoint, jobId, logger, { signal: closing.signal });
     },
 
+    /** Asked by the relay's one copy (backends/object-info-cache.ts), which does all the keeping. */
     async objectInfo(): Promise<Record<string, unknown>> {
-      if (objectInfo && Date.now() - objectInfo.at < OBJECT_INFO_TTL_MS) return objectInfo.value;
       const reply = await endpoint.withColdStart(
         'object_info',
         () => endpoint.request('GET', '/object_info'),
@@ -185,8 +182,7 @@ export function createServerlessBackend(
           reply.status,
         );
       }
-      objectInfo = { at: Date.now(), value: reply.body as Record<string, unknown> };
-      return objectInfo.value;
+      return reply.body as Record<string, unknown>;
     },
 
     async readComfy(path: string): Promise<{ status: number; body: unknown }> {

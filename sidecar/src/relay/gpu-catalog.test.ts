@@ -14,8 +14,9 @@ function fakeRelay() {
   const relay = {
     async objectInfo(options: { fresh?: boolean } = {}) {
       calls.push(options.fresh ? 'object_info?fresh' : 'object_info');
+      const answer = info; // what the relay had when asked
       await hold;
-      return info;
+      return answer;
     },
     async gpuListing(path: string) {
       calls.push(path);
@@ -86,5 +87,25 @@ describe('createGpuCatalog', () => {
     expect(r.calls).toEqual(['object_info']);
     r.release();
     await expect.poll(() => catalog.objectInfo({ wait: false })).toEqual({ SaveImage: {} });
+  });
+
+  it('a fresh look while a plain fetch is under way does not take its answer: it asks with fresh=1 after it', async () => {
+    let clock = 0;
+    const r = fakeRelay();
+    const catalog = createGpuCatalog(r.relay, {
+      ttlMs: 1_000,
+      waitMs: 60_000,
+      logger: pino({ level: 'silent' }),
+      now: () => clock,
+    });
+    expect(await catalog.objectInfo()).toEqual({ SaveImage: {} });
+    clock = 5_000;
+    r.hold();
+    expect(await catalog.objectInfo()).toEqual({ SaveImage: {} }); // stale: a plain refresh starts
+    const fresh = catalog.objectInfo({ fresh: true });
+    r.set({ SaveImage: {}, New: {} });
+    r.release();
+    expect(Object.keys((await fresh)!)).toContain('New');
+    expect(r.calls).toEqual(['object_info', 'object_info', 'object_info?fresh']);
   });
 });

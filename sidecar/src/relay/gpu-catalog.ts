@@ -1,7 +1,10 @@
 /**
  * @fileoverview What the GPU has, as the relay keeps it: `/object_info` and the model listings
  * (`/models[/{folder}]`, `/embeddings`, `/experiment/models[/{folder}]`), cached here for a TTL with
- * single-flight refreshes per route. A failed refresh keeps the stale copy. With no copy yet (a
+ * single-flight refreshes per route. The sidecar's only copy of them: `fresh` (Queue Prompt's one
+ * look again, when a prompt names a node or model the copy lacks) has the relay ask the GPU itself
+ * (`?fresh=1`, bounded and limited per user there), never joining a plain fetch already under way
+ * (which the relay answers from its copy). A failed refresh keeps the stale copy. With no copy yet (a
  * cold GPU, the relay away) a caller waits at most `waitMs` (or not at all: `wait: false`, Queue
  * Prompt) and gets `undefined` — the fetch goes on in the background and fills the cache — so
  * nothing the attendee does waits on a GPU.
@@ -25,7 +28,13 @@ export type GpuCatalog = {
   listing(path: string): Promise<Listing | undefined>;
 };
 
-type Entry = { value?: Listing; fetchedAt: number; inFlight?: Promise<Listing> };
+type Entry = {
+  value?: Listing;
+  fetchedAt: number;
+  inFlight?: Promise<Listing>;
+  /** The fetch under way asks the GPU itself (`fresh`), not the relay's copy. */
+  inFlightFresh?: boolean;
+};
 
 export function createGpuCatalog(
   relay: RelayClient,
@@ -40,8 +49,15 @@ export function createGpuCatalog(
     return body === undefined ? { found: false } : { found: true, body };
   };
 
-  const refresh = (path: string, entry: Entry, fresh: boolean): Promise<Listing> =>
-    (entry.inFlight ??= fetchFrom(path, fresh)
+  /** One fetch per route at a time; a fresh one asked during a plain one follows it. */
+  const refresh = (path: string, entry: Entry, fresh: boolean): Promise<Listing> => {
+    if (entry.inFlight && (entry.inFlightFresh || !fresh)) return entry.inFlight;
+    const before = entry.inFlight?.then(
+      () => undefined,
+      () => undefined,
+    );
+    const flight: Promise<Listing> = (before ?? Promise.resolve())
+      .then(() => fetchFrom(path, fresh))
       .then((value) => {
         entry.value = value;
         entry.fetchedAt = now();
@@ -56,7 +72,15 @@ export function createGpuCatalog(
         if (stale) return stale;
         throw error;
       })
-      .finally(() => (entry.inFlight = undefined)));
+      .finally(() => {
+        if (entry.inFlight !== flight) return;
+        entry.inFlight = undefined;
+        entry.inFlightFresh = false;
+      });
+    entry.inFlight = flight;
+    entry.inFlightFresh = fresh;
+    return flight;
+  };
 
   async function get(path: string, fresh = false, wait = true): Promise<Listing | undefined> {
     let entry = entries.get(path);

@@ -96,7 +96,6 @@ export class DirectBackend implements Backend {
   private readonly checks: ComfyClient;
   private readonly peers: DirectPeers<DirectBackend>;
   private readonly maxResubmits: number;
-  private objectInfoCache: { at: number; value: Record<string, unknown> } | undefined;
 
   constructor(private readonly options: DirectOptions) {
     const url = new URL(options.url);
@@ -486,12 +485,9 @@ export class DirectBackend implements Backend {
     await gpu.client.interrupt(jobId);
   }
 
-  async objectInfo(): Promise<Record<string, unknown>> {
-    if (this.objectInfoCache && Date.now() - this.objectInfoCache.at < 60_000)
-      return this.objectInfoCache.value;
-    const value = await this.client.objectInfo();
-    this.objectInfoCache = { at: Date.now(), value };
-    return value;
+  /** Asked by the relay's one copy (backends/object-info-cache.ts), which does all the keeping. */
+  objectInfo(): Promise<Record<string, unknown>> {
+    return this.client.objectInfo();
   }
 
   readComfy(path: string): Promise<{ status: number; body: unknown }> {

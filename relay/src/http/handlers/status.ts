@@ -1,6 +1,6 @@
 /** @fileoverview Queue status, health and the GPU's object_info (for the sidecar's prompt validation). */
 import type { Health, QueueStatus } from '../../../../protocol/src/index';
-import type { Handler, Services } from '../types';
+import type { Handler, HandlerContext, Services } from '../types';
 
 async function backendStates(services: Services): Promise<QueueStatus['backends']> {
   const running = await services.store.backendRunning().catch(() => ({}) as Record<string, number>);
@@ -54,19 +54,22 @@ export async function health(services: Services): Promise<{ status: number; body
   return { status: ok ? 200 : 503, body };
 }
 
-const fresh = (query: Record<string, string | undefined>) =>
-  query.fresh === '1' || query.fresh === 'true';
+/** `?fresh=1`: ask the GPU now (bounded), at most once per user per OBJECT_INFO_REFRESH_PER_USER_MS. */
+const readOptions = (ctx: HandlerContext) => ({
+  fresh: ctx.query.fresh === '1' || ctx.query.fresh === 'true',
+  user: ctx.principal.kind === 'admin' ? 'admin' : ctx.principal.userId,
+});
 
 /** The GPU's node set, from the relay's stale-while-revalidate copy (backends/object-info-cache). */
 export const objectInfo: Handler = async (ctx, services) => ({
   status: 200,
-  body: await services.objectInfo.get({ fresh: fresh(ctx.query) }),
+  body: await services.objectInfo.get(readOptions(ctx)),
 });
 
 /** `GET /api/gpu/<ComfyUI listing route>`: the GPU's models and embeddings, kept like object_info. */
 export function gpuListing(route: string): Handler {
   return async (ctx, services) => {
     const path = ctx.params.folder === undefined ? route : `${route}/${ctx.params.folder}`;
-    return { status: 200, body: await services.objectInfo.read(path, { fresh: fresh(ctx.query) }) };
+    return { status: 200, body: await services.objectInfo.read(path, readOptions(ctx)) };
   };
 }

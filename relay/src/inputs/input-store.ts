@@ -1,11 +1,12 @@
 /**
  * @fileoverview Input files (LoadImage & co.) uploaded by a sidecar before submit, content-addressed
- * per user: `<inputDir>/<userId>/<sha256>`. Written to a temp name and renamed, so a reader never
+ * per user: `<inputDir>/<userId>/<sha256>`. Written to a part file and renamed (`kit/output-files/placement.ts`), so a reader never
  * sees half a file; the hash is checked, so the name is a promise about the bytes.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dropPart, renamePart, writePart } from '../../../kit/output-files/placement';
 import { RelayError } from '../errors';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -29,9 +30,11 @@ export class InputStore {
       );
     if (await this.has(userId, sha256)) return;
     await mkdir(join(this.root, userId), { recursive: true });
-    const tmp = `${target}.${randomUUID()}.part`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
+    const part = await writePart(join(this.root, userId), bytes);
+    await renamePart(part, target).catch(async (error: unknown) => {
+      await dropPart(part);
+      throw error;
+    });
   }
 
   async has(userId: string, sha256: string): Promise<boolean> {

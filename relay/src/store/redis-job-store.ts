@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { JobState, Lane } from '../../../protocol/src/index';
-import { LeaseLostError, RelayError } from '../errors';
+import { RelayError } from '../errors';
 import type {
   CancelOutcome,
   CreatedJob,
@@ -23,6 +23,7 @@ import type {
   QueueCounts,
 } from '../jobs/job-store';
 import { decodeJob, encodePatch, promptHash, type JobPatch, type StoredJob } from './job-record';
+import { failure, newJobFields, reusedId } from './script-results';
 import { redisKeys, type Keys } from './keys';
 import { loadScripts, type RunScript } from './lua-scripts';
 import { guard, redisFailure } from './redis';
@@ -32,46 +33,6 @@ export type StoreOptions = {
   maxQueuedPerUser: number;
   maxRunningPerUser: number;
 };
-
-/** One place where script codes become errors (BullMQ's finished-errors.ts). */
-function failure(code: number, jobId: string, op: string): RelayError {
-  switch (code) {
-    case -1:
-      return new RelayError('not_found', `job ${jobId} was not found`);
-    case -2:
-      return new LeaseLostError(jobId);
-    case -3:
-      return new RelayError('conflict', `job ${jobId} has already finished`);
-    case -4:
-      return new RelayError('conflict', `job ${jobId} is still queued`);
-    default:
-      return new RelayError('internal', `${op} on job ${jobId} returned code ${code}`);
-  }
-}
-
-/** The hash fields of a new job: what was submitted, and what it ran (nothing yet, unless created finished). */
-function newJobFields(job: NewJob, facts: FinishedJobFacts = {}): string[] {
-  const { clientId, promptId, prompt, extraData, outputsToExecute, inputs } = job;
-  return encodePatch({
-    clientId,
-    promptId,
-    prompt,
-    extraData,
-    outputsToExecute,
-    inputs,
-    executedNodes: [],
-    cachedNodes: [],
-    outputs: {},
-    statusMessages: [],
-    ...facts,
-  });
-}
-
-const reusedId = (id: string) =>
-  new RelayError(
-    'conflict',
-    `job id ${id} is already used by a different prompt; mint a new job id for a new prompt`,
-  );
 
 export class RedisJobStore implements JobStore {
   readonly keys: Keys;

@@ -27,6 +27,7 @@ import { Publisher } from './events/publisher';
 import { createExpressApp, type HttpContext } from './http/express-adapter';
 import { InputStore } from './inputs/input-store';
 import { JobService } from './jobs/job-service';
+import type { JobStore } from './jobs/job-store';
 import { createLogger } from './logger';
 import { metricsAllowed } from './metrics/metrics-gate';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
@@ -54,7 +55,7 @@ export type RelayDeps = {
 /** What the relay is built from, for tests and bench that reach past its HTTP API. */
 export type RelayParts = {
   config: Config;
-  store: RedisJobStore;
+  store: JobStore;
   jobs: JobService;
   publisher: Publisher;
   backends: Backend[];

@@ -1,7 +1,9 @@
 /**
  * @fileoverview Composition root: Redis connections, store, event log + hub, bus, output/input
- * stores, backends, scheduler and the HTTP/WS server. Builds everything without listening, so
- * tests and main.ts decide where it listens.
+ * stores, backends, scheduler, the job service and the HTTP/WS server. The one place that knows
+ * the concrete classes (the Redis job store behind the `JobStore` interface, Redis Streams behind
+ * the event log) and hands each module the narrow context it declares. Builds everything without
+ * listening, so tests and main.ts decide where it listens.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { createAgentApi, replicasOf } from './admin/agent-api';
 import { createAdminStatic } from './admin/serve';
 import { adoptProtocolToken } from './admin/ws-token';
 import { bearer, verifyToken } from '../../kit/user-token';
+import type { Backend } from './backends/backend';
 import { createBackends, type BackendSet } from './backends/factory';
 import { ObjectInfoCache } from './backends/object-info-cache';
 import { heartbeatMaxAge, SfsSweeper } from './backends/serverless/sfs-sweeper';
@@ -21,9 +24,10 @@ import { Bus } from './events/bus';
 import { EventHub } from './events/event-hub';
 import { EventLog } from './events/event-log';
 import { Publisher } from './events/publisher';
-import { createExpressApp } from './http/express-adapter';
-import type { Services } from './http/types';
+import { createExpressApp, type HttpContext } from './http/express-adapter';
 import { InputStore } from './inputs/input-store';
+import { JobService } from './jobs/job-service';
+import type { JobStore } from './jobs/job-store';
 import { createLogger } from './logger';
 import { metricsAllowed } from './metrics/metrics-gate';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
@@ -34,6 +38,7 @@ import { Scheduler } from './scheduler/scheduler';
 import { createRedis, waitReady } from './store/redis';
 import { revocationsKey, TokenRevocations } from '../../kit/token-revocations';
 import { RedisDurability } from './store/redis-durability';
+import { RedisEventStreams, RedisEventTail } from './store/redis-event-streams';
 import { RedisJobStore } from './store/redis-job-store';
 
 export type RelayDeps = {
@@ -47,10 +52,20 @@ export type RelayDeps = {
   adminDistDir?: string;
 };
 
+/** What the relay is built from, for tests and bench that reach past its HTTP API. */
+export type RelayParts = {
+  config: Config;
+  store: JobStore;
+  jobs: JobService;
+  publisher: Publisher;
+  backends: Backend[];
+  outputs: OutputStore;
+};
+
 export type Relay = {
   server: Server;
   relayId: string;
-  services: Services;
+  parts: RelayParts;
   hub: EventHub;
   metrics: RelayMetrics;
   start(): Promise<void>;
@@ -81,7 +96,6 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     leaseMs: config.leaseMs,
     maxQueuedPerUser: config.maxQueuedPerUser,
     maxRunningPerUser: config.maxRunningPerUser,
-    eventsMaxLen: config.eventsMaxLen,
   });
   const durability = new RedisDurability({
     redis,
@@ -117,8 +131,11 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     const closed = hub.disconnect((principal) => revocations.refusal(principal));
     if (closed) log.info({ closed }, 'closed event sockets of revoked tokens');
   });
-  const eventLog = new EventLog(store, tailRedis, log, (userId, event) =>
-    hub.publish(userId, event),
+  const eventLog = new EventLog(
+    new RedisEventStreams(redis, store.keys, config.eventsMaxLen),
+    new RedisEventTail(tailRedis, store.keys),
+    log,
+    (userId, event) => hub.publish(userId, event),
   );
   const publisher = new Publisher(store, eventLog, queue);
   const bus = new Bus(redis, subRedis, store.keys, log, {
@@ -189,15 +206,23 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     { heartbeatMs: config.heartbeatMs, jobTimeoutMs: config.jobTimeoutMs },
   );
 
-  const services: Services = {
-    config,
+  const jobs = new JobService({
     store,
-    queue,
+    scheduler,
     publisher,
     bus,
-    scheduler,
-    outputs,
     inputs,
+    outputs,
+    maxNodes: config.maxNodes,
+    observe: metrics.observe,
+  });
+  const http: HttpContext = {
+    config,
+    jobs,
+    store,
+    queue,
+    inputs,
+    outputs,
     backends,
     objectInfo: new ObjectInfoCache({
       redis,
@@ -209,7 +234,6 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     }),
     startedAt: Date.now(),
     version,
-    observe: metrics.observe,
     revocations,
     redisDurability: () => durability.status(),
     redisUp: () =>
@@ -221,7 +245,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
         new Promise<boolean>((r) => setTimeout(() => r(false), 1_000)),
       ]),
   };
-  const api = createExpressApp(services, log);
+  const api = createExpressApp(http, log);
   const admin = createAdminStatic(
     deps.adminDistDir ?? fileURLToPath(new URL('../../dist/admin', import.meta.url)),
   );
@@ -249,7 +273,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   return {
     server,
     relayId,
-    services,
+    parts: { config, store, jobs, publisher, backends, outputs },
     hub,
     metrics,
     async start() {

@@ -223,7 +223,7 @@ describe('the sidecar refuses bad input with ComfyUI-shaped 4xx the stock fronte
       ],
     });
     const leaked = createHash('sha256').update(readFileSync(secret)).digest('hex');
-    const uploaded = await readdir(join(stack.relay.services.config.inputDir, 'user001')).catch(
+    const uploaded = await readdir(join(stack.relay.parts.config.inputDir, 'user001')).catch(
       () => [] as string[],
     );
     expect(uploaded).not.toContain(leaked);
@@ -403,7 +403,7 @@ describe('the relay refuses bad input with {error:{code,message}}', () => {
       ...process.env,
       RELAY_SECRET,
       REDIS_URL: stack.redis.url,
-      REDIS_PREFIX: stack.relay.services.config.redisPrefix,
+      REDIS_PREFIX: stack.relay.parts.config.redisPrefix,
     };
     const issued = async () =>
       (await run(process.execPath, [bin, 'token', 'user004'], { env })).stdout.trim();

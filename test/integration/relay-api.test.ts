@@ -222,7 +222,7 @@ describe('relay API', () => {
     for (const [stem, ext, mime, key] of kinds) {
       const source = join(scratch, `src${ext}`);
       await writeFile(source, Buffer.from(`${stem} bytes 0123456789`));
-      const item = await harness.relay.services.outputs.store('alice', randomUUID(), {
+      const item = await harness.relay.parts.outputs.store('alice', randomUUID(), {
         nodeId: '9',
         key,
         type: 'output',

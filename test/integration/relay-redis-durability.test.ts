@@ -183,7 +183,7 @@ describe('Redis data loss', () => {
     // The relay still works on the new, empty Redis.
     const next = await a.submit(prompt);
     expect(next.status).toBe(201);
-    const gate = h.relay.services.backends[0] as GateBackend;
+    const gate = h.relay.parts.backends[0] as GateBackend;
     await until(() => gate.running().includes(next.body.job.id), 10_000, 'new job running');
     gate.release(next.body.job.id);
     expect((await a.waitFor(next.body.job.id, finished)).state).toBe('done');

@@ -128,7 +128,7 @@ describe('admin dashboard with the GPU agent', () => {
 
     // A job that finished beyond SFS_RETENTION_H (24 h by default) has no folder left: the log says why.
     const swept = randomUUID();
-    await harness.relay.services.store.createFinished(
+    await harness.relay.parts.store.createFinished(
       {
         id: swept,
         userId: 'user001',

@@ -50,7 +50,7 @@ export async function eventFanout(
     await stockSim.close();
   }
 
-  const publisher = main.relay.services.publisher;
+  const publisher = main.relay.parts.publisher;
   const jobIds = Array.from({ length: o.users }, () => randomUUID());
   let emitErrors = 0;
   const platform = await measureEvents(

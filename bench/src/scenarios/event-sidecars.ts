@@ -81,7 +81,7 @@ export async function eventSidecars(
         ),
       )),
     );
-    const publisher = main.relay.services.publisher;
+    const publisher = main.relay.parts.publisher;
     // One job id per tab: the sidecar synthesises the job's start once (the warm-up ping), then forwards.
     const jobIds = new Map(tabs.map(({ s, t }) => [tabId(s, t), randomUUID()]));
     let emitErrors = 0;

@@ -1,14 +1,35 @@
 /**
- * @fileoverview The durable event log: relay events in Redis Streams (one per user, plus one of
- * all users under the same ids). Appends go through the store's Lua script; replays use XRANGE
- * after `since`; one tail loop per relay (XREAD BLOCK on its own connection, since a blocked
- * connection can do nothing else) hands every new event to the in-process hub.
+ * @fileoverview The durable event log: relay events in streams (one per user, plus one of all
+ * users under the same ids). Replays read after `since`; one tail loop per relay follows the
+ * all-users stream and hands every new event to the in-process hub, retrying while the store is
+ * away. The storage is behind `EventStreams`/`EventTail` (Redis Streams in
+ * `store/redis-event-streams.ts`), so this module holds the log's behaviour, not its keys.
  */
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RelayEvent } from '../../../protocol/src/index';
-import type { RedisJobStore } from '../store/redis-job-store';
-import { guard } from '../store/redis';
+
+/** An event as stored: its stream id and the JSON appended (without the id). */
+export type StoredEvent = { id: string; json: string };
+/** An entry of the all-users stream; `userId`/`json` absent on an entry that is not an event. */
+export type TailedEvent = { id: string; userId?: string; json?: string };
+
+/** Where events are kept: append to a user's stream (and the all-users one), read after an id. */
+export interface EventStreams {
+  /** Appends and returns the id the stream assigned. */
+  append(userId: string, eventJson: string): Promise<string>;
+  /** Every event after `since` (exclusive), oldest first: the user's stream, or all users' when undefined. */
+  after(userId: string | undefined, since: string): Promise<StoredEvent[]>;
+}
+
+/** A follower of the all-users stream (blocking reads, so it owns its connection). */
+export interface EventTail {
+  /** The newest entry's id ('0-0' when empty): where a new tail starts. */
+  lastId(): Promise<string>;
+  /** Entries after `after`, waiting up to `blockMs` for one. */
+  next(after: string, blockMs: number): Promise<TailedEvent[]>;
+  /** Ends the tail, interrupting a waiting read. */
+  close(): void;
+}
 
 /** An event as appended: everything but the id the stream assigns. */
 export type NewEvent = RelayEvent extends infer E
@@ -27,31 +48,19 @@ export class EventLog {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly store: RedisJobStore,
-    private readonly tailRedis: Redis,
+    private readonly streams: EventStreams,
+    private readonly tailer: EventTail,
     private readonly logger: Logger,
     private readonly onEvent: TailListener,
   ) {}
 
   append(userId: string, event: NewEvent): Promise<string> {
-    return this.store.appendEvent(userId, JSON.stringify(event));
+    return this.streams.append(userId, JSON.stringify(event));
   }
 
   /** Every stored event after `since` (exclusive), oldest first: the user's stream, or all users' for admin. */
-  async replay(userId: string | undefined, since: string, pageSize = 500): Promise<RelayEvent[]> {
-    const key =
-      userId === undefined ? this.store.keys.eventsAll : this.store.keys.eventsUser(userId);
-    const out: RelayEvent[] = [];
-    let from = `(${since}`;
-    for (;;) {
-      const page = await guard(() => this.store.redis.xrange(key, from, '+', 'COUNT', pageSize));
-      for (const [id, fields] of page) {
-        const json = fieldValue(fields, 'e');
-        if (json) out.push(parse(id, json));
-      }
-      if (page.length < pageSize) return out;
-      from = `(${page[page.length - 1]![0]}`;
-    }
+  async replay(userId: string | undefined, since: string): Promise<RelayEvent[]> {
+    return (await this.streams.after(userId, since)).map(({ id, json }) => parse(id, json));
   }
 
   start(): void {
@@ -59,29 +68,12 @@ export class EventLog {
   }
 
   private async tail(): Promise<void> {
-    const key = this.store.keys.eventsAll;
     while (!this.stopped) {
       try {
-        if (this.cursor === undefined) {
-          const last = await this.tailRedis.xrevrange(key, '+', '-', 'COUNT', 1);
-          this.cursor = last[0]?.[0] ?? '0-0';
-        }
-        const result = await this.tailRedis.xread(
-          'COUNT',
-          1000,
-          'BLOCK',
-          1000,
-          'STREAMS',
-          key,
-          this.cursor,
-        );
-        for (const [, entries] of result ?? []) {
-          for (const [id, fields] of entries) {
-            this.cursor = id;
-            const json = fieldValue(fields, 'e');
-            const userId = fieldValue(fields, 'u');
-            if (json && userId !== undefined) this.onEvent(userId, parse(id, json));
-          }
+        this.cursor ??= await this.tailer.lastId();
+        for (const { id, userId, json } of await this.tailer.next(this.cursor, 1000)) {
+          this.cursor = id;
+          if (json && userId !== undefined) this.onEvent(userId, parse(id, json));
         }
       } catch (error) {
         if (this.stopped) return;
@@ -93,12 +85,7 @@ export class EventLog {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.tailRedis.disconnect(); // interrupts a blocked XREAD
+    this.tailer.close(); // interrupts a blocked read
     await this.loop?.catch(() => undefined);
   }
-}
-
-function fieldValue(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }

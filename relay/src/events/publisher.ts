@@ -5,12 +5,12 @@
 import type { ComfyEvent, JobFact } from '../../../protocol/src/index';
 import type { QueueInfo } from '../scheduler/queue-info';
 import type { StoredJob } from '../store/job-record';
-import type { RedisJobStore } from '../store/redis-job-store';
+import type { JobStore } from '../jobs/job-store';
 import type { EventLog } from './event-log';
 
 export class Publisher {
   constructor(
-    private readonly store: RedisJobStore,
+    private readonly store: Pick<JobStore, 'get'>,
     private readonly log: EventLog,
     private readonly queue: QueueInfo,
   ) {}

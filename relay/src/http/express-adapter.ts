@@ -11,9 +11,18 @@ import { bearer, verifyToken, type Principal } from '../../../kit/user-token';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../protocol/src/json-depth';
 import { RedisUnavailableError, RelayError } from '../errors';
 import { isRedisConnectionError } from '../store/redis';
-import { health } from './handlers/status';
-import { routes } from './routes';
-import type { Services } from './types';
+import type { Config } from '../config';
+import type { TokenRevocations } from '../../../kit/token-revocations';
+import { health, type HealthContext } from './handlers/status';
+import { routes, type RoutesContext } from './routes';
+
+/** What the HTTP API needs: the routes' contexts, /health's, and what authentication and body limits read. */
+export type HttpContext = RoutesContext &
+  HealthContext & {
+    config: Pick<Config, 'relaySecret' | 'adminToken' | 'maxBodyBytes'>;
+    /** Users whose older tokens are refused (absent in tests that build the context by hand). */
+    revocations?: Pick<TokenRevocations, 'refusal'>;
+  };
 
 function sendError(res: Response, error: RelayError): void {
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
@@ -22,7 +31,7 @@ function sendError(res: Response, error: RelayError): void {
   res.status(error.httpStatus).json(body);
 }
 
-export function createExpressApp(services: Services, logger: Logger): express.Express {
+export function createExpressApp(services: HttpContext, logger: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

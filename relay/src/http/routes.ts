@@ -1,14 +1,33 @@
 /** @fileoverview The relay's route table (paths kept from the original system; see protocol/src/relay/api.ts). */
-import { cancelJob, getJob, listJobs, setPriority, submitJob } from './handlers/jobs';
-import { putInput, view } from './handlers/files';
-import { gpuListing, objectInfo, queueStatus } from './handlers/status';
+import {
+  cancelJob,
+  getJob,
+  listJobs,
+  setPriority,
+  submitJob,
+  type JobRoutesContext,
+} from './handlers/jobs';
+import { putInput, view, type FileRoutesContext } from './handlers/files';
+import {
+  gpuListing,
+  objectInfo,
+  queueStatus,
+  type ObjectInfoContext,
+  type QueueStatusContext,
+} from './handlers/status';
 import type { Handler } from './types';
+
+/** What the routes need together: each handler module's own context. */
+export type RoutesContext = JobRoutesContext &
+  FileRoutesContext &
+  QueueStatusContext &
+  ObjectInfoContext;
 
 export type Route = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   body: 'json' | 'raw' | 'none';
-  handler: Handler;
+  handler: Handler<RoutesContext>;
 };
 
 export const routes: Route[] = [

@@ -5,7 +5,7 @@
  */
 import type { JobView } from '../../../protocol/src/index';
 import { toView, type StoredJob } from '../store/job-record';
-import type { RedisJobStore } from '../store/redis-job-store';
+import type { JobStore } from '../jobs/job-store';
 import { median, startEtas } from './eta';
 
 type Snapshot = {
@@ -20,7 +20,7 @@ export class QueueInfo {
   private snapshot: Snapshot = { queueLength: 0, startEtas: [], runningEnds: new Map(), at: 0 };
 
   constructor(
-    private readonly store: RedisJobStore,
+    private readonly store: Pick<JobStore, 'runtimes' | 'activeIds' | 'queuedIds' | 'getMany'>,
     private readonly slots: () => number,
   ) {}
 

@@ -22,10 +22,10 @@ import type { RelayObserve } from '../metrics/relay-metrics';
 import { LeaseLostError, RedisUnavailableError, RelayError } from '../errors';
 import type { OutputStore } from '../outputs/output-store';
 import type { JobPatch, StoredJob } from '../store/job-record';
-import type { RedisJobStore } from '../store/redis-job-store';
+import type { JobStore } from '../jobs/job-store';
 
 export type RunDeps = {
-  store: RedisJobStore;
+  store: JobStore;
   publisher: Publisher;
   bus: Bus;
   outputs: OutputStore;

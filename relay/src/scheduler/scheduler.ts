@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Backend } from '../backends/backend';
 import type { Publisher } from '../events/publisher';
-import type { RedisJobStore } from '../store/redis-job-store';
+import type { JobStore } from '../jobs/job-store';
 import type { QueueInfo } from './queue-info';
 import { jobErrorFrom, runJob, type RunDeps, type StopReason } from './run-job';
 
@@ -46,7 +46,7 @@ export class Scheduler {
     this.logger = deps.logger.child({ mod: 'scheduler' });
   }
 
-  get store(): RedisJobStore {
+  get store(): JobStore {
     return this.deps.store;
   }
 

@@ -3,7 +3,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../../kit/redis-server';
 import { RelayError } from '../errors';
-import { RedisJobStore, type NewJob } from './redis-job-store';
+import type { NewJob } from '../jobs/job-store';
+import { RedisEventStreams } from './redis-event-streams';
+import { RedisJobStore } from './redis-job-store';
 
 let server: TestRedis;
 let redis: Redis;
@@ -21,7 +23,6 @@ const store = (opts: Partial<{ maxQueuedPerUser: number; maxRunningPerUser: numb
     leaseMs: 10_000,
     maxQueuedPerUser: 0,
     maxRunningPerUser: 0,
-    eventsMaxLen: 100,
     ...opts,
   });
 const job = (
@@ -149,8 +150,9 @@ describe('RedisJobStore', () => {
 
   it('stores events under one id in the user and all-users streams', async () => {
     const s = store();
-    const id1 = await s.appendEvent('a', '{"n":1}');
-    const id2 = await s.appendEvent('b', '{"n":2}');
+    const streams = new RedisEventStreams(redis, s.keys, 100);
+    const id1 = await streams.append('a', '{"n":1}');
+    const id2 = await streams.append('b', '{"n":2}');
     expect(await redis.xrange(s.keys.eventsUser('a'), '-', '+')).toEqual([[id1, ['e', '{"n":1}']]]);
     expect((await redis.xrange(s.keys.eventsAll, '-', '+')).map(([id]) => id)).toEqual([id1, id2]);
   });

@@ -11,112 +11,44 @@
  * Output header), loaded with ioredis defineCommand, negative codes mapped to errors once
  * (`failure()` below), leases with heartbeats like BullMQ's lock manager.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import type { JobInput, JobState, Lane } from '../../../protocol/src/index';
-import { LeaseLostError, RelayError } from '../errors';
+import type { JobState, Lane } from '../../../protocol/src/index';
+import { RelayError } from '../errors';
+import type {
+  CancelOutcome,
+  CreatedJob,
+  FinishedJobFacts,
+  JobStore,
+  NewJob,
+  QueueCounts,
+} from '../jobs/job-store';
 import { decodeJob, encodePatch, promptHash, type JobPatch, type StoredJob } from './job-record';
+import { failure, newJobFields, reusedId } from './script-results';
 import { redisKeys, type Keys } from './keys';
+import { loadScripts, type RunScript } from './lua-scripts';
 import { guard, redisFailure } from './redis';
-
-const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
-
-export type NewJob = {
-  id: string;
-  promptId?: string;
-  userId: string;
-  clientId: string;
-  prompt: Record<string, unknown>;
-  extraData: Record<string, unknown>;
-  outputsToExecute: string[];
-  number?: number;
-  inputs: JobInput[];
-};
 
 export type StoreOptions = {
   leaseMs: number;
   maxQueuedPerUser: number;
   maxRunningPerUser: number;
-  eventsMaxLen: number;
 };
 
-type Command = (...args: (string | number)[]) => Promise<unknown>;
-
-/** One place where script codes become errors (BullMQ's finished-errors.ts). */
-function failure(code: number, jobId: string, op: string): RelayError {
-  switch (code) {
-    case -1:
-      return new RelayError('not_found', `job ${jobId} was not found`);
-    case -2:
-      return new LeaseLostError(jobId);
-    case -3:
-      return new RelayError('conflict', `job ${jobId} has already finished`);
-    case -4:
-      return new RelayError('conflict', `job ${jobId} is still queued`);
-    default:
-      return new RelayError('internal', `${op} on job ${jobId} returned code ${code}`);
-  }
-}
-
-/** The hash fields of a new job: what was submitted, and what it ran (nothing yet, unless created finished). */
-function newJobFields(
-  job: NewJob,
-  facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'> = {},
-): string[] {
-  const { clientId, promptId, prompt, extraData, outputsToExecute, inputs } = job;
-  return encodePatch({
-    clientId,
-    promptId,
-    prompt,
-    extraData,
-    outputsToExecute,
-    inputs,
-    executedNodes: [],
-    cachedNodes: [],
-    outputs: {},
-    statusMessages: [],
-    ...facts,
-  });
-}
-
-const reusedId = (id: string) =>
-  new RelayError(
-    'conflict',
-    `job id ${id} is already used by a different prompt; mint a new job id for a new prompt`,
-  );
-
-export class RedisJobStore {
+export class RedisJobStore implements JobStore {
   readonly keys: Keys;
-  private readonly commands: Record<string, Command> = {};
+  private readonly run: RunScript;
 
   constructor(
-    readonly redis: Redis,
+    private readonly redis: Redis,
     prefix: string,
     private readonly options: StoreOptions,
   ) {
     this.keys = redisKeys(prefix);
-    for (const file of readdirSync(luaDir).filter((f) => f.endsWith('.lua'))) {
-      const match = /^(\w+)-(\d+)\.lua$/.exec(file);
-      if (!match) continue;
-      const [, name, numberOfKeys] = match as unknown as [string, string, string];
-      // Versionless names are fine: each store instance is one code version.
-      redis.defineCommand(`comfyume_${name}`, {
-        numberOfKeys: Number(numberOfKeys),
-        lua: readFileSync(join(luaDir, file), 'utf8'),
-      });
-      this.commands[name] = (...args) =>
-        (redis as unknown as Record<string, Command>)[`comfyume_${name}`]!(...args);
-    }
-  }
-
-  private run(name: string, ...args: (string | number)[]): Promise<unknown> {
-    return guard(() => this.commands[name]!(...args));
+    this.run = loadScripts(redis);
   }
 
   /** Idempotent create: `created` false when the same job id already exists with the same prompt. */
-  async create(job: NewJob, now = Date.now()): Promise<{ job: StoredJob; created: boolean }> {
+  async create(job: NewJob, now = Date.now()): Promise<CreatedJob> {
     const k = this.keys;
     const hash = promptHash(job.prompt, job.outputsToExecute);
     const code = Number(
@@ -158,9 +90,9 @@ export class RedisJobStore {
   async createFinished(
     job: NewJob,
     state: 'done' | 'failed',
-    facts: Pick<JobPatch, 'executedNodes' | 'cachedNodes' | 'outputs' | 'error'>,
+    facts: FinishedJobFacts,
     now = Date.now(),
-  ): Promise<{ job: StoredJob; created: boolean }> {
+  ): Promise<CreatedJob> {
     const k = this.keys;
     const code = Number(
       await this.run(
@@ -295,7 +227,7 @@ export class RedisJobStore {
     id: string,
     onlyIf: readonly JobState[] | undefined,
     now = Date.now(),
-  ): Promise<{ outcome: 'cancelled' | 'requested' | 'finished' | 'skipped'; before: JobState }> {
+  ): Promise<{ outcome: CancelOutcome; before: JobState }> {
     const k = this.keys;
     const [rawCode, before] = (await this.run(
       'cancelJob',
@@ -377,20 +309,10 @@ export class RedisJobStore {
 
   /** Queued ids in dispatch order. */
   async queuedIds(): Promise<string[]> {
-    const [priority, normal] = await guard(() =>
-      Promise.all([
-        this.redis.zrange(this.keys.priorityLane, 0, -1),
-        this.redis.zrange(this.keys.normalLane, 0, -1),
-      ]),
-    );
-    return [...priority, ...normal.map((member) => member.slice(13))];
+    return (await this.run('queuedIds', this.keys.priorityLane, this.keys.normalLane)) as string[];
   }
 
-  async counts(): Promise<{
-    queued: number;
-    running: number;
-    byUser: Record<string, { queued: number; running: number }>;
-  }> {
+  async counts(): Promise<QueueCounts> {
     const [queuedByUser, runningByUser] = await guard(() =>
       Promise.all([
         this.redis.hgetall(this.keys.userQueued),
@@ -433,21 +355,5 @@ export class RedisJobStore {
 
   async recordStoredOutput(jobId: string, sourceKey: string, item: string): Promise<void> {
     await guard(() => this.redis.hset(this.keys.stored(jobId), sourceKey, item));
-  }
-
-  /** Append an event (JSON without id) to the user's and the all-users streams; returns its id. */
-  async appendEvent(userId: string, eventJson: string): Promise<string> {
-    const max = this.options.eventsMaxLen;
-    return String(
-      await this.run(
-        'appendEvent',
-        this.keys.eventsAll,
-        this.keys.eventsUser(userId),
-        max * 10,
-        max,
-        userId,
-        eventJson,
-      ),
-    );
   }
 }

@@ -19,7 +19,8 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../../../kit/redis-server';
 import { createRedis, waitReady } from '../../store/redis';
-import { RedisJobStore, type NewJob } from '../../store/redis-job-store';
+import type { NewJob } from '../../jobs/job-store';
+import { RedisJobStore } from '../../store/redis-job-store';
 import { heartbeatMaxAge, SfsSweeper, type SfsSweeperOptions } from './sfs-sweeper';
 
 const HOUR = 3_600_000;
@@ -49,7 +50,6 @@ beforeEach(async () => {
     leaseMs: 10_000,
     maxQueuedPerUser: 0,
     maxRunningPerUser: 0,
-    eventsMaxLen: 100,
   });
   dir = mkdtempSync(join(tmpdir(), 'comfyume-sweep-'));
   mkdirSync(join(dir, 'comfyume', 'replicas'), { recursive: true });

@@ -1,9 +1,17 @@
 /** @fileoverview Input uploads (content-addressed, per user) and GET /api/view of the caller's own outputs. */
 import { basename, extname } from 'node:path';
 import { RelayError } from '../../errors';
+import type { InputStore } from '../../inputs/input-store';
+import type { OutputStore } from '../../outputs/output-store';
 import type { Handler } from '../types';
 
-export const putInput: Handler = async (ctx, services) => {
+/** What the file routes need: the caller's uploaded inputs and stored outputs. */
+export type FileRoutesContext = {
+  inputs: Pick<InputStore, 'put'>;
+  outputs: Pick<OutputStore, 'resolve'>;
+};
+
+export const putInput: Handler<FileRoutesContext> = async (ctx, services) => {
   if (ctx.principal.kind !== 'user')
     throw new RelayError('forbidden', 'inputs are uploaded with a user token');
   if (!Buffer.isBuffer(ctx.body) || ctx.body.length === 0)
@@ -35,7 +43,7 @@ const MIME: Record<string, string> = {
   '.latent': 'application/octet-stream',
 };
 
-export const view: Handler = async (ctx, services) => {
+export const view: Handler<FileRoutesContext> = async (ctx, services) => {
   const userId = ctx.principal.kind === 'user' ? ctx.principal.userId : ctx.query.user;
   if (!userId)
     throw new RelayError(

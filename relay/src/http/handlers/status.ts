@@ -1,8 +1,37 @@
 /** @fileoverview Queue status, health and the GPU's object_info (for the sidecar's prompt validation). */
 import type { Health, QueueStatus } from '../../../../protocol/src/index';
-import type { Handler, HandlerContext, Services } from '../types';
+import type { Backend } from '../../backends/backend';
+import type { ObjectInfoCache } from '../../backends/object-info-cache';
+import type { Config } from '../../config';
+import type { JobStore } from '../../jobs/job-store';
+import type { QueueInfo } from '../../scheduler/queue-info';
+import type { DurabilityStatus } from '../../store/redis-durability';
+import type { HandlerContext, Handler as HandlerOf } from '../types';
 
-async function backendStates(services: Services): Promise<QueueStatus['backends']> {
+/** What the queue status needs: counts across relays, the backends, typical run time, Redis's state. */
+export type QueueStatusContext = {
+  store: Pick<JobStore, 'counts' | 'backendRunning'>;
+  backends: readonly Pick<Backend, 'name' | 'kind' | 'state' | 'capacity'>[];
+  queue: Pick<QueueInfo, 'typicalRunMs'>;
+  /** Redis's persistence and whether it lost its data (store/redis-durability). */
+  redisDurability(): DurabilityStatus;
+};
+
+/** What /health needs on top: whether Redis answers, and what this relay is. */
+export type HealthContext = QueueStatusContext & {
+  config: Pick<Config, 'inferenceMode'>;
+  startedAt: number;
+  version: string;
+  redisUp(): Promise<boolean>;
+};
+
+/** What the GPU listing routes need: the GPU's /object_info, stale-while-revalidate. */
+export type ObjectInfoContext = { objectInfo: Pick<ObjectInfoCache, 'get' | 'read'> };
+
+/** This module's route handlers. */
+type Handler = HandlerOf<QueueStatusContext & ObjectInfoContext>;
+
+async function backendStates(services: QueueStatusContext): Promise<QueueStatus['backends']> {
   const running = await services.store.backendRunning().catch(() => ({}) as Record<string, number>);
   return services.backends.map((b) => ({
     name: b.name,
@@ -29,7 +58,7 @@ export const queueStatus: Handler = async (ctx, services) => {
   return { status: 200, body };
 };
 
-export async function health(services: Services): Promise<{ status: number; body: Health }> {
+export async function health(services: HealthContext): Promise<{ status: number; body: Health }> {
   const redisUp = await services.redisUp();
   const backends = await backendStates(services);
   const depth = redisUp

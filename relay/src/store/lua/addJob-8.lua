@@ -20,6 +20,7 @@
     -1  exists with a different prompt or user
     -2  the user's queue is full
 ]]
+--- @include "laneMember"
 local existing = redis.call('HMGET', KEYS[1], 'promptHash', 'userId')
 if existing[1] then
   if existing[1] == ARGV[2] and existing[2] == ARGV[1] then return 0 end
@@ -38,7 +39,7 @@ if queued > 0 then
   if last + 1 > round then round = last + 1 end
 end
 
-local member = string.format('%012d', seq) .. ':' .. ARGV[6]
+local member = normalLaneMember(seq, ARGV[6])
 redis.call('ZADD', KEYS[2], round, member)
 redis.call('HSET', KEYS[4], ARGV[1], round)
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)

@@ -13,6 +13,7 @@
   Output:
     {job id, backend name}, or nil when no backend has a free slot or nothing can run
 ]]
+--- @include "laneMember"
 local best, bestFree = nil, 0
 for i = 6, #ARGV, 2 do
   local free = tonumber(ARGV[i + 1]) - tonumber(redis.call('HGET', KEYS[7], ARGV[i]) or '0')
@@ -22,14 +23,13 @@ if not best then return nil end
 
 local maxRunning = tonumber(ARGV[5])
 local skip = {}
-local function pick(lane, idOffset)
+local function pick(lane, jobIdOf)
   local start = 0
   while true do
     local members = redis.call('ZRANGE', KEYS[lane], start, start + 99)
     if #members == 0 then return nil end
     for _, member in ipairs(members) do
-      local id = member
-      if idOffset > 0 then id = string.sub(member, idOffset) end
+      local id = jobIdOf(member)
       local user = redis.call('HGET', ARGV[1] .. 'job:' .. id, 'userId')
       if not user then
         redis.call('ZREM', KEYS[lane], member) -- index entry without a job: drop it
@@ -44,10 +44,10 @@ local function pick(lane, idOffset)
 end
 
 local lane = 1
-local id, member, user = pick(1, 0)
+local id, member, user = pick(1, priorityLaneJobId)
 if not id then
   lane = 2
-  id, member, user = pick(2, 14)
+  id, member, user = pick(2, normalLaneJobId)
 end
 if not id then return nil end
 

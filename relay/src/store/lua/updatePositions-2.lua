@@ -8,13 +8,13 @@
   Output:
     {queue length, id, position, id, position, ...} for the jobs whose position changed
 ]]
+--- @include "laneMember"
 local out = {0}
 local pos = 0
-local function walk(key, idOffset)
+local function walk(key, jobIdOf)
   for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
     pos = pos + 1
-    local id = member
-    if idOffset > 0 then id = string.sub(member, idOffset) end
+    local id = jobIdOf(member)
     local jobKey = ARGV[1] .. 'job:' .. id
     if redis.call('HGET', jobKey, 'pos') ~= tostring(pos) then
       redis.call('HSET', jobKey, 'pos', pos)
@@ -23,7 +23,7 @@ local function walk(key, idOffset)
     end
   end
 end
-walk(KEYS[1], 0)
-walk(KEYS[2], 14)
+walk(KEYS[1], priorityLaneJobId)
+walk(KEYS[2], normalLaneJobId)
 out[1] = pos
 return out

@@ -7,14 +7,16 @@
  *  - `failure`: a failure ComfyUI would have at run time before any GPU work (the sidecar builds the
  *    error as the attendee's ComfyUI words it); the job is created failed with it.
  */
-import type {
-  JobError,
-  JobInput,
-  NodeUiOutput,
-  SubmitFailure,
-} from '../../../../protocol/src/index';
-import { promptHash, type StoredJob } from '../../store/job-record';
-import type { Services } from '../types';
+import type { JobError, JobInput, NodeUiOutput, SubmitFailure } from '../../../protocol/src/index';
+import type { OutputStore } from '../outputs/output-store';
+import { promptHash, type StoredJob } from '../store/job-record';
+import type { JobStore } from './job-store';
+
+/** What a cache answer checks: the source job, and that its files are still in the caller's store. */
+export type CachedRerunContext = {
+  store: Pick<JobStore, 'get'>;
+  outputs: Pick<OutputStore, 'resolve'>;
+};
 
 export type FinishedFacts = {
   state: 'done' | 'failed';
@@ -51,13 +53,13 @@ const inputsKey = (inputs: readonly JobInput[]) =>
   JSON.stringify([...inputs].map((i) => `${i.path}\0${i.sha256}`).sort());
 
 async function allStored(
-  services: Services,
+  outputStore: CachedRerunContext['outputs'],
   userId: string,
   outputs: Record<string, NodeUiOutput>,
 ): Promise<boolean> {
   for (const item of fileItems(outputs)) {
     try {
-      await services.outputs.resolve(userId, {
+      await outputStore.resolve(userId, {
         filename: item.filename,
         subfolder: item.subfolder ?? '',
         type: item.type,
@@ -71,7 +73,7 @@ async function allStored(
 
 /** The facts of a rerun answered from `source`'s cache, or undefined when it must run. */
 export async function cachedRerun(
-  services: Services,
+  context: CachedRerunContext,
   userId: string,
   request: {
     cachedFrom: string;
@@ -80,11 +82,11 @@ export async function cachedRerun(
     inputs: JobInput[];
   },
 ): Promise<FinishedFacts | undefined> {
-  const source: StoredJob | undefined = await services.store.get(request.cachedFrom);
+  const source: StoredJob | undefined = await context.store.get(request.cachedFrom);
   if (!source || source.userId !== userId || source.state !== 'done') return undefined;
   if (source.promptHash !== promptHash(request.prompt, request.outputsToExecute)) return undefined;
   if (inputsKey(source.inputs) !== inputsKey(request.inputs)) return undefined;
-  if (!(await allStored(services, userId, source.outputs))) return undefined;
+  if (!(await allStored(context.outputs, userId, source.outputs))) return undefined;
   // ComfyUI replays cached output nodes in the order it schedules them: the outputs to execute.
   const order = [...request.outputsToExecute, ...Object.keys(source.outputs)];
   const outputs = Object.fromEntries(

@@ -1,27 +1,24 @@
 /**
- * @fileoverview A relay-owned WebSocket to one ComfyUI, reconnecting forever. It connects with
- * `?clientId=<sid>` (the client_id our prompts carry, so ComfyUI sends their events here), sends
- * `feature_flags` with supports_preview_metadata first (so previews come as type 4, tagged with
- * their prompt_id), and routes text and preview frames to the job whose prompt_id they carry.
- * It pings the GPU (aiohttp and ws answer pings by themselves): a socket that stays silent past
+ * @fileoverview A WebSocket to one ComfyUI that a relay owns for as long as it runs, reconnecting
+ * forever (kit/reconnect-backoff.ts). It connects with `?clientId=<sid>` (the client_id our
+ * prompts carry, so ComfyUI sends their events here), sends `feature_flags` with
+ * supports_preview_metadata first (so previews come as type 4, tagged with their prompt_id), and
+ * routes text and preview frames to the listener of the prompt_id they carry.
+ * It pings the ComfyUI (aiohttp and ws answer pings by themselves): a socket that stays silent past
  * PONG_TIMEOUT_MS is closed, so a frozen or cut-off GPU gets its health checked like a closed one.
  */
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { decodeBinaryFrame, type PreviewMetadata } from '../../../../protocol/src/index';
-import { reconnectBackoff } from '../../../../kit/reconnect-backoff';
+import { reconnectBackoff } from '../reconnect-backoff';
+import { comfyWsUrl, readFrame, type ComfyFrame } from './socket';
 
-export type SocketEvent =
-  | { kind: 'message'; type: string; data: Record<string, unknown> }
-  | { kind: 'preview'; meta: PreviewMetadata; image: Buffer };
-
-type Listener = (event: SocketEvent) => void;
+type Listener = (frame: ComfyFrame) => void;
 
 const PING_MS = 2_000;
 /** No pong (nor any frame) for this long: the connection is treated as closed (well above an event-loop stall of a busy relay; a false alarm only costs a reconnect, the health check decides). */
 const PONG_TIMEOUT_MS = 8_000;
 
-export class ComfySocket {
+export class ReconnectingComfySocket {
   private ws: WebSocket | undefined;
   private readonly listeners = new Map<string, Listener>();
   private closed = false;
@@ -44,8 +41,7 @@ export class ComfySocket {
 
   private connect(): void {
     if (this.closed) return;
-    const url = `${this.baseUrl.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(this.sid)}`;
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(comfyWsUrl(this.baseUrl, this.sid), { perMessageDeflate: false });
     this.ws = ws;
     let heardAt = Date.now();
     const pinger = setInterval(() => {
@@ -64,9 +60,9 @@ export class ComfySocket {
       if (this.openedOnce) this.onReconnect?.();
       this.openedOnce = true;
     });
-    ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    ws.on('message', (raw, isBinary) => {
       heardAt = Date.now();
-      this.dispatch(raw, isBinary);
+      this.dispatch(readFrame(raw, isBinary));
     });
     ws.on('error', (error) =>
       this.logger.debug({ url: this.baseUrl, err: error.message }, 'GPU socket error'),
@@ -80,25 +76,11 @@ export class ComfySocket {
     });
   }
 
-  private dispatch(raw: Buffer, isBinary: boolean): void {
-    if (isBinary) {
-      const frame = decodeBinaryFrame(raw);
-      if (frame.kind !== 'preview_with_metadata') return;
-      const listener = this.listeners.get(String(frame.meta.prompt_id));
-      listener?.({ kind: 'preview', meta: frame.meta, image: Buffer.from(frame.image) });
-      return;
-    }
-    let message: { type?: unknown; data?: unknown };
-    try {
-      message = JSON.parse(raw.toString()) as { type?: unknown; data?: unknown };
-    } catch {
-      return;
-    }
-    if (typeof message.type !== 'string' || !message.data || typeof message.data !== 'object')
-      return;
-    const data = message.data as Record<string, unknown>;
-    if (typeof data.prompt_id !== 'string') return; // status, feature_flags, the reconnect `executing`
-    this.listeners.get(data.prompt_id)?.({ kind: 'message', type: message.type, data });
+  private dispatch(frame: ComfyFrame | undefined): void {
+    if (!frame) return;
+    const promptId = frame.kind === 'preview' ? String(frame.meta.prompt_id) : frame.data.prompt_id;
+    // Text without a prompt_id: status, feature_flags, the reconnect `executing`.
+    if (typeof promptId === 'string') this.listeners.get(promptId)?.(frame);
   }
 
   subscribe(promptId: string, listener: Listener): () => void {

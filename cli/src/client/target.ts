@@ -1,20 +1,21 @@
 /**
- * @fileoverview Talking HTTP to an attendee's ComfyUI (sidecar, or nginx's /userNNN/ with basic
- * auth): the target, a fetch wrapper whose failures say which URL, and the error type.
+ * @fileoverview An attendee's ComfyUI as the CLI talks to it (a sidecar, a sidecar behind nginx's
+ * /userNNN/ with basic auth, or a plain ComfyUI): kit/comfy's client over its `/api` routes with
+ * a 60 s timeout, and the CLI's own words for what went wrong (SubmitError).
  */
-export type Target = { baseUrl: string; headers: Record<string, string> };
+import { ComfyClient } from '../../../kit/comfy/client';
+import { splitCredentials } from '../../../kit/comfy/http';
 
-/** `http://user:pw@host/user001/` → base URL without credentials + a Basic Authorization header. */
+export type Target = ComfyClient;
+
+/** `http://user:pw@host/user001/` → a client of that base URL, the credentials sent as Basic auth. */
 export function parseTarget(url: string, credentials?: { user: string; password: string }): Target {
-  const parsed = new URL(url);
-  const user = credentials?.user ?? decodeURIComponent(parsed.username);
-  const password = credentials?.password ?? decodeURIComponent(parsed.password);
-  parsed.username = '';
-  parsed.password = '';
-  const headers: Record<string, string> = {};
-  if (user)
-    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  return { baseUrl: parsed.toString().replace(/\/+$/, ''), headers };
+  return new ComfyClient({
+    ...splitCredentials(url, credentials),
+    apiPrefix: '/api',
+    timeoutMs: 60_000,
+    urlInErrors: true,
+  });
 }
 
 export type SavedFile = {
@@ -35,27 +36,12 @@ export class SubmitError extends Error {
   }
 }
 
-export async function request(
-  target: Target,
-  path: string,
-  init: RequestInit = {},
-): Promise<Response> {
-  try {
-    return await fetch(`${target.baseUrl}${path}`, {
-      ...init,
-      headers: { ...target.headers, ...(init.headers as Record<string, string>) },
-      signal: AbortSignal.timeout(60_000),
-    });
-  } catch (error) {
-    throw new SubmitError(`cannot reach ${target.baseUrl}${path}: ${(error as Error).message}`);
-  }
-}
-
+/** GET a JSON route; any answer but a 2xx is a SubmitError (401: the credentials). */
 export async function getJson<T>(target: Target, path: string): Promise<T> {
-  const res = await request(target, path);
-  if (!res.ok)
+  const { status, body } = await target.http.request('GET', path);
+  if (status < 200 || status >= 300)
     throw new SubmitError(
-      `GET ${path} answered ${res.status}${res.status === 401 ? ' (wrong or missing credentials)' : ''}`,
+      `GET ${path} answered ${status}${status === 401 ? ' (wrong or missing credentials)' : ''}`,
     );
-  return (await res.json()) as T;
+  return body as T;
 }

@@ -4,19 +4,21 @@
  * prompts carry, so ComfyUI sends their events here), sends `feature_flags` with
  * supports_preview_metadata first (so previews come as type 4, tagged with their prompt_id), and
  * routes text and preview frames to the listener of the prompt_id they carry.
- * It pings the ComfyUI (aiohttp and ws answer pings by themselves): a socket that stays silent past
- * PONG_TIMEOUT_MS is closed, so a frozen or cut-off GPU gets its health checked like a closed one.
+ * It pings the ComfyUI (kit/socket-liveness.ts; aiohttp and ws answer pings by themselves): a socket
+ * silent for SILENT_TICKS pings (8 s) is closed, so a frozen or cut-off GPU gets its health checked
+ * like a closed one.
  */
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { reconnectBackoff } from '../reconnect-backoff';
+import { keepAlive } from '../socket-liveness';
 import { comfyWsUrl, readFrame, type ComfyFrame } from './socket';
 
 type Listener = (frame: ComfyFrame) => void;
 
 const PING_MS = 2_000;
-/** No pong (nor any frame) for this long: the connection is treated as closed (well above an event-loop stall of a busy relay; a false alarm only costs a reconnect, the health check decides). */
-const PONG_TIMEOUT_MS = 8_000;
+/** No pong (nor any frame) for this many pings (8 s): the connection is treated as closed (well above an event-loop stall of a busy relay; a false alarm only costs a reconnect, the health check decides). */
+const SILENT_TICKS = 4;
 
 export class ReconnectingComfySocket {
   private ws: WebSocket | undefined;
@@ -43,16 +45,8 @@ export class ReconnectingComfySocket {
     if (this.closed) return;
     const ws = new WebSocket(comfyWsUrl(this.baseUrl, this.sid), { perMessageDeflate: false });
     this.ws = ws;
-    let heardAt = Date.now();
-    const pinger = setInterval(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      if (Date.now() - heardAt > PONG_TIMEOUT_MS) ws.terminate();
-      else ws.ping();
-    }, PING_MS);
-    pinger.unref();
-    ws.on('pong', () => (heardAt = Date.now()));
+    keepAlive(ws, { pingMs: PING_MS, silentTicks: SILENT_TICKS });
     ws.on('open', () => {
-      heardAt = Date.now();
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
       this.connected = true;
       this.backoff.reset();
@@ -60,15 +54,11 @@ export class ReconnectingComfySocket {
       if (this.openedOnce) this.onReconnect?.();
       this.openedOnce = true;
     });
-    ws.on('message', (raw, isBinary) => {
-      heardAt = Date.now();
-      this.dispatch(readFrame(raw, isBinary));
-    });
+    ws.on('message', (raw, isBinary) => this.dispatch(readFrame(raw, isBinary)));
     ws.on('error', (error) =>
       this.logger.debug({ url: this.baseUrl, err: error.message }, 'GPU socket error'),
     );
     ws.on('close', () => {
-      clearInterval(pinger);
       this.connected = false;
       if (this.closed) return;
       this.onClose?.();

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ComfyHttp } from '../../kit/comfy/http';
 import { freePort } from '../../kit/free-port';
 import { userToken, type Dirs } from './rig';
 import { eventually } from '../../kit/until';
@@ -43,9 +44,11 @@ export async function ready(url: string, what: string, proc: ProductProcess): Pr
       if (proc.child.exitCode !== null)
         throw new Error(`${what} exited (${proc.child.exitCode}): ${proc.stderr().trim()}`);
       try {
-        const res = await fetch(`${url}/api/queue`);
-        await res.arrayBuffer();
-        return res.status === 200;
+        const reply = await new ComfyHttp({ baseUrl: url, timeoutMs: 10_000 }).request(
+          'GET',
+          '/api/queue',
+        );
+        return reply.status === 200;
       } catch {
         return false;
       }

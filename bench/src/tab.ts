@@ -1,9 +1,10 @@
 /**
- * @fileoverview A browser tab's ComfyUI WebSocket for benchmarks: connects with a clientId, sends
- * the frontend's feature_flags, and stamps every text frame with its arrival time the moment it
- * is received, so waiting for a frame never adds the waiter's own polling delay to a measurement.
+ * @fileoverview A browser tab's ComfyUI WebSocket for benchmarks (opened by kit/comfy/socket.ts:
+ * clientId, feature_flags), stamping every text frame with its arrival time the moment it is
+ * read, so waiting for a frame never adds the waiter's own polling delay to a measurement.
  */
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { openComfySocket, type ComfyFrame } from '../../kit/comfy/socket';
 import { monoMs, wallMs } from './stats';
 
 export type Frame = { type: string; data: Record<string, unknown>; at: number; wall: number };
@@ -13,39 +14,37 @@ export class Tab {
   private frames: Frame[] = [];
   private waiters = new Set<Waiter>();
 
-  private constructor(
-    readonly ws: WebSocket,
-    readonly clientId: string,
-  ) {
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      const at = monoMs();
-      const wall = wallMs();
-      const parsed = JSON.parse(String(data)) as { type: string; data: Record<string, unknown> };
-      const frame: Frame = { type: parsed.type, data: parsed.data ?? {}, at, wall };
-      for (const waiter of this.waiters) {
-        if (waiter.match(frame)) {
-          this.waiters.delete(waiter);
-          waiter.resolve(frame);
-          return;
-        }
+  /** Set by open(), before it resolves. */
+  ws!: WebSocket;
+
+  private constructor(readonly clientId: string) {}
+
+  private receive(read: ComfyFrame): void {
+    const at = monoMs();
+    const wall = wallMs();
+    if (read.kind !== 'message') return;
+    const frame: Frame = { type: read.type, data: read.data, at, wall };
+    for (const waiter of this.waiters) {
+      if (waiter.match(frame)) {
+        this.waiters.delete(waiter);
+        waiter.resolve(frame);
+        return;
       }
-      this.frames.push(frame);
-      if (this.frames.length > 200) this.frames.splice(0, 100); // old unclaimed frames are of no use
-    });
+    }
+    this.frames.push(frame);
+    if (this.frames.length > 200) this.frames.splice(0, 100); // old unclaimed frames are of no use
   }
 
   static async open(baseUrl: string, clientId: string): Promise<Tab> {
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws?clientId=${clientId}`, {
-      headers: { origin: baseUrl },
-    });
-    const tab = new Tab(ws, clientId);
+    const tab = new Tab(clientId);
     const status = tab.next((f) => f.type === 'status', 30_000);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
+    tab.ws = await openComfySocket(baseUrl, clientId, {
+      featureFlags: { supports_preview_metadata: true },
+      headers: { origin: baseUrl },
+      waitFor: 'open',
+      timeoutMs: 30_000,
+      onFrame: (frame) => tab.receive(frame),
     });
-    ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
     await status;
     return tab;
   }

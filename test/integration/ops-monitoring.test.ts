@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPrompt } from '../../cli/src/client/comfy-client';
-import { parseTarget } from '../../cli/src/client/http';
+import { parseTarget } from '../../cli/src/client/target';
 import { cliBin } from '../../cli/src/paths';
 import {
   spawnManaged,

@@ -9,6 +9,7 @@ import type { LoadClient } from '../load/child';
 import type { SubmitResult } from '../load/protocol';
 import { makeRow, type Row } from '../report';
 import { simulatorAt, userToken, type Rig } from '../rig';
+import { ComfyHttp } from '../../../kit/comfy/http';
 import { percentile } from '../../../kit/percentile';
 import { distribution, round, value } from '../stats';
 import type { WorkflowSize } from '../workflow';
@@ -25,15 +26,9 @@ const SLOW_STEP_MS = 2_000;
 
 /** Empties a ComfyUI's queue and stops its running prompt, so nothing keeps working after the burst. */
 async function drain(url: string): Promise<void> {
+  const http = new ComfyHttp({ baseUrl: url, timeoutMs: 60_000 });
   const post = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then(
-      (r) => r.arrayBuffer(),
-      () => undefined,
-    );
+    http.request('POST', path, { json: body }).catch(() => undefined);
   await post('/api/queue', { clear: true });
   await post('/api/interrupt', {});
 }

@@ -9,6 +9,8 @@
  * Runs alternate between sides so machine noise falls on all alike. Measured, never judged.
  */
 import { join } from 'node:path';
+import { ComfyClient } from '../../../kit/comfy/client';
+import { ComfyHttp } from '../../../kit/comfy/http';
 import type { RunningSimulator } from '../../../simulator/src/app';
 import { makeRow, type Row } from '../report';
 import { simulatorAt, type Rig } from '../rig';
@@ -40,15 +42,11 @@ const END = new Set([
 ]);
 
 async function post(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: url },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status !== 200)
-    throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 200)}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  const http = new ComfyHttp({ baseUrl: url, headers: { origin: url }, timeoutMs: 60_000 });
+  const reply = await http.request('POST', path, { json: body });
+  if (reply.status !== 200)
+    throw new Error(`POST ${path} answered ${reply.status}: ${reply.text.slice(0, 200)}`);
+  return (reply.body ?? {}) as Record<string, unknown>;
 }
 
 async function queue(
@@ -138,9 +136,7 @@ async function cancel(side: Side, seed: number, o: AgentPathOptions): Promise<nu
 /** The replica process running a prompt (its own /queue says so), if any. */
 async function holder(gpu: RunningSimulator, id: string) {
   for (const replica of gpu.processes.filter((p) => !p.exited)) {
-    const queue = (await (await fetch(`${replica.url}/queue`)).json()) as {
-      queue_running: unknown[][];
-    };
+    const queue = await new ComfyClient({ baseUrl: replica.url, timeoutMs: 60_000 }).queue();
     if (queue.queue_running.some((item) => item[1] === id)) return replica;
   }
   return undefined;

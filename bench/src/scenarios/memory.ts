@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ComfyClient } from '../../../kit/comfy/client';
 import { freePort } from '../../../kit/free-port';
 import { launch, ready, startSidecarProcess } from '../processes';
 import { makeRow, type Row } from '../report';
@@ -70,17 +71,14 @@ async function measureSidecar(rig: Rig, main: RelayRig, o: MemoryOptions): Promi
       relayUrl: main.url,
     });
     const url = proc.url;
+    const comfy = new ComfyClient({ baseUrl: url, apiPrefix: '/api', timeoutMs: 120_000 });
     for (let i = 0; i < o.sockets; i++) tabs.push(await Tab.open(url, `mem-tab-${i}`));
     const seed = seeds();
     for (let k = 0; k < o.jobs; k++) {
       const tab = tabs[k % tabs.length]!;
-      const res = await fetch(`${url}/api/prompt`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(promptBody(tab.clientId, seed(), o.size)),
-      });
-      const { prompt_id: id } = (await res.json()) as { prompt_id?: string };
-      if (!id) throw new Error(`the sidecar refused a prompt (${res.status})`);
+      const answer = await comfy.postPrompt(promptBody(tab.clientId, seed(), o.size));
+      const id = answer.ok ? answer.body.prompt_id : undefined;
+      if (!id) throw new Error(`the sidecar refused a prompt (${answer.status})`);
       await tab.next(
         forPrompt('executing', id, (f) => f.data.node === null),
         120_000,

@@ -6,6 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ComfyClient } from '../../../kit/comfy/client';
 import { makeRow, type Row } from '../report';
 import type { Attendee, RelayRig } from '../rig';
 import { distribution, monoMs, wallMs } from '../stats';
@@ -29,19 +30,15 @@ type Side = {
 type Sample = { firstEventMs: number; visibleMs: number; finishedMs: number };
 
 async function runOnce(side: Side, seed: number, o: PromptLatencyOptions): Promise<Sample> {
-  const body = JSON.stringify(promptBody(side.tab.clientId, seed, o.size));
+  const comfy = new ComfyClient({ baseUrl: side.url, apiPrefix: '/api', timeoutMs: o.timeoutMs });
+  const body = promptBody(side.tab.clientId, seed, o.size);
   const t0 = monoMs();
-  const res = await fetch(`${side.url}/api/prompt`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  const answer = (await res.json()) as { prompt_id?: string };
-  if (res.status !== 200 || !answer.prompt_id)
+  const answer = await comfy.postPrompt(body);
+  if (!answer.ok || !answer.body.prompt_id)
     throw new Error(
-      `POST /api/prompt answered ${res.status}: ${JSON.stringify(answer).slice(0, 200)}`,
+      `POST /api/prompt answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`,
     );
-  const id = answer.prompt_id;
+  const id = answer.body.prompt_id;
   let measured: Omit<Sample, 'finishedMs'> | undefined;
   let failure: unknown;
   try {
@@ -52,13 +49,8 @@ async function runOnce(side: Side, seed: number, o: PromptLatencyOptions): Promi
     );
     const image = (executed.data.output as { images?: Image[] } | undefined)?.images?.[0];
     if (!image) throw new Error(`executed for node ${SAVE_NODE} named no image`);
-    const query = new URLSearchParams({
-      filename: image.filename,
-      subfolder: image.subfolder,
-      type: image.type,
-    });
-    const view = await fetch(`${side.url}/api/view?${query}`);
-    const bytes = (await view.arrayBuffer()).byteLength;
+    const view = await comfy.download(image);
+    const bytes = view.bytes.byteLength;
     const visibleAt = wallMs();
     if (view.status !== 200 || bytes === 0)
       throw new Error(

@@ -5,10 +5,11 @@
  * Works against a sidecar, a sidecar behind nginx (/userNNN/ + basic auth) or a plain ComfyUI.
  */
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
-import { fetchOutputs } from './outputs';
+import type WebSocket from 'ws';
+import { FRONTEND_FEATURE_FLAGS, openComfySocket, readFrame } from '../../../kit/comfy/socket';
 import type { ComfyumeHello } from '../../../protocol/src/relay/events';
-import { request, SubmitError, type SavedFile, type Target } from './http';
+import { fetchOutputs } from './outputs';
+import { SubmitError, type SavedFile, type Target } from './target';
 
 /** Announces our client on the socket (a plain ComfyUI ignores it; a sidecar sends `comfyume.*` after it). */
 const CLI_HELLO: ComfyumeHello = { type: 'comfyume.hello', data: { extension: 'comfyume-cli' } };
@@ -57,50 +58,16 @@ export type RunOptions = {
 
 type WsMessage = { type: string; data: Record<string, unknown> };
 
-function wsUrl(baseUrl: string, clientId: string): string {
-  const url = new URL(`${baseUrl}/ws`);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.searchParams.set('clientId', clientId);
-  return url.toString();
-}
-
 /** Opens the tab's socket and waits for the first status frame (which carries the sid). */
 export async function openSocket(target: Target, clientId: string): Promise<WebSocket> {
-  const ws = new WebSocket(wsUrl(target.baseUrl, clientId), {
-    headers: target.headers,
-    origin: new URL(target.baseUrl).origin,
+  return openComfySocket(target.baseUrl, clientId, {
+    featureFlags: FRONTEND_FEATURE_FLAGS,
+    // As our extension does: the sidecar then sends this socket `comfyume.job` (queue position, phases).
+    hello: CLI_HELLO,
+    headers: target.http.headers,
+    waitFor: 'status',
+    timeoutMs: 15_000,
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new SubmitError(`no status frame from ${target.baseUrl}/ws within 15 s`)),
-      15_000,
-    );
-    ws.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new SubmitError(`cannot open ${target.baseUrl}/ws: ${error.message}`));
-    });
-    ws.once('open', () => {
-      ws.send(
-        JSON.stringify({
-          type: 'feature_flags',
-          data: { supports_preview_metadata: true, supports_manager_v4_ui: true },
-        }),
-      );
-      // As our extension does: the sidecar then sends this socket `comfyume.job` (queue position, phases).
-      ws.send(JSON.stringify(CLI_HELLO));
-    });
-    const onMessage = (raw: WebSocket.RawData, binary: boolean) => {
-      if (binary) return;
-      const message = JSON.parse(raw.toString()) as WsMessage;
-      if (message.type === 'status') {
-        clearTimeout(timer);
-        ws.off('message', onMessage);
-        resolve();
-      }
-    };
-    ws.on('message', onMessage);
-  });
-  return ws;
 }
 
 /** POST /api/prompt exactly as the frontend does; returns the prompt id or throws with node_errors. */
@@ -110,50 +77,42 @@ export async function postPrompt(
   prompt: unknown,
   workflow?: unknown,
 ): Promise<string> {
-  const body = {
-    client_id: clientId,
-    prompt,
-    extra_data: workflow ? { extra_pnginfo: { workflow } } : {},
-  };
-  const res = await request(target, '/api/prompt', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'comfy-user': '' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: {
-    prompt_id?: string;
+  const answer = await target.postPrompt(
+    {
+      client_id: clientId,
+      prompt,
+      extra_data: workflow ? { extra_pnginfo: { workflow } } : {},
+    },
+    { headers: { 'comfy-user': '' } },
+  );
+  if (answer.ok && answer.body.prompt_id) return answer.body.prompt_id;
+  const text = answer.ok ? '' : answer.text;
+  const json = (answer.body && typeof answer.body === 'object' ? answer.body : {}) as {
     error?: { message?: string; details?: string } | string;
     node_errors?: Record<
       string,
       { errors?: { message: string; details?: string }[]; class_type?: string }
     >;
-  } = {};
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  if (!res.ok || !json.prompt_id) {
-    const top =
-      typeof json.error === 'string'
-        ? json.error
-        : [json.error?.message, json.error?.details].filter(Boolean).join(': ');
-    const nodes = Object.entries(json.node_errors ?? {}).flatMap(([id, entry]) =>
-      (entry.errors ?? []).map(
-        (e) =>
-          `  node ${id} (${entry.class_type ?? '?'}): ${e.message}${e.details ? ` — ${e.details}` : ''}`,
-      ),
-    );
-    throw new SubmitError(
-      [`the prompt was refused (HTTP ${res.status}): ${top || text.slice(0, 300)}`, ...nodes].join(
-        '\n',
-      ),
-      json,
-    );
-  }
-  return json.prompt_id;
+  };
+  const top =
+    typeof json.error === 'string'
+      ? json.error
+      : [json.error?.message, json.error?.details].filter(Boolean).join(': ');
+  const nodes = Object.entries(json.node_errors ?? {}).flatMap(([id, entry]) =>
+    (entry.errors ?? []).map(
+      (e) =>
+        `  node ${id} (${entry.class_type ?? '?'}): ${e.message}${e.details ? ` — ${e.details}` : ''}`,
+    ),
+  );
+  throw new SubmitError(
+    [`the prompt was refused (HTTP ${answer.status}): ${top || text.slice(0, 300)}`, ...nodes].join(
+      '\n',
+    ),
+    json,
+  );
 }
 
-/** Queue `prompt` and follow it to the end. Throws SubmitError when it cannot be queued at all. */
+/** Queue `prompt` and follow it to the end. Throws SubmitError (refused) or ComfyUnavailable (unreachable) when it cannot be queued at all. */
 export async function runPrompt(
   target: Target,
   prompt: unknown,
@@ -231,13 +190,9 @@ export async function runPrompt(
     }
   };
   ws.on('message', (raw, binary) => {
-    if (binary) return;
-    let message: WsMessage;
-    try {
-      message = JSON.parse(raw.toString()) as WsMessage;
-    } catch {
-      return;
-    }
+    const frame = readFrame(raw, binary);
+    if (frame?.kind !== 'message') return;
+    const message: WsMessage = { type: frame.type, data: frame.data };
     if (promptId === undefined) early.push(message);
     else handle(message);
   });

@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { getJson, request, SubmitError, type SavedFile, type Target } from './http';
+import { SubmitError, type SavedFile, type Target } from './target';
 
 type SaveOptions = { outDir?: string; includeTemp?: boolean };
 
@@ -32,21 +32,14 @@ export async function fetchOutputs(
   fromWs: Record<string, Record<string, unknown>>,
 ): Promise<SavedFile[]> {
   // History is the full record; the executed messages are the fallback when history is not kept.
-  const history = await getJson<
-    Record<string, { outputs?: Record<string, Record<string, unknown>> }>
-  >(target, `/api/history/${promptId}`).catch(() => ({}) as never);
-  const outputs = history?.[promptId]?.outputs ?? fromWs;
+  const entry = await target.history(promptId).catch(() => undefined);
+  const outputs = entry?.outputs ?? fromWs;
   const saved: SavedFile[] = [];
   for (const file of filesOf(outputs)) {
     if (file.type === 'temp' && !opts.includeTemp) continue;
-    const query = new URLSearchParams({
-      filename: file.filename,
-      subfolder: file.subfolder,
-      type: file.type,
-    });
-    const res = await request(target, `/api/view?${query}`);
-    if (!res.ok) throw new SubmitError(`GET /api/view for ${file.filename} answered ${res.status}`);
-    const bytes = Buffer.from(await res.arrayBuffer());
+    const { status, bytes } = await target.download(file);
+    if (status < 200 || status >= 300)
+      throw new SubmitError(`GET /api/view for ${file.filename} answered ${status}`);
     let path: string | undefined;
     if (opts.outDir) {
       const dir = join(

@@ -10,7 +10,7 @@ import { workshopHome } from '../home';
 import { createProgress } from '../progress';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runPrompt } from '../client/comfy-client';
-import { parseTarget, type Target } from '../client/http';
+import { parseTarget, type Target } from '../client/target';
 import { examplePrompt, variant } from '../client/example-prompt';
 import { isApiPrompt } from '../client/graph-to-prompt';
 import { htmlReport, terminalReport } from '../rehearse/report';

@@ -10,7 +10,7 @@ import { workshopHome } from '../home';
 import { createProgress } from '../progress';
 import { runPrompt, type Progress } from '../client/comfy-client';
 import { examplePrompt, variant } from '../client/example-prompt';
-import { getJson, parseTarget, type Target } from '../client/http';
+import { getJson, parseTarget, type Target } from '../client/target';
 import {
   graphToPrompt,
   isApiPrompt,

@@ -9,7 +9,8 @@
 import pino, { type Logger } from 'pino';
 import type { Backend, RunContext, RunnableJob, RunResult } from './backend';
 import { createOutputWatcher } from '../outputs/watcher';
-import { createEndpointClient, EndpointError } from './serverless/endpoint';
+import { ComfyUnavailable } from '../../../kit/comfy/errors';
+import { createEndpointClient } from './serverless/endpoint';
 import { writeCancelMarker } from './serverless/agent/cancel-marker';
 import { AgentFleet, type ReplicaView } from './serverless/agent/fleet';
 import { sendCancel } from './serverless/evidence';
@@ -175,7 +176,7 @@ export function createServerlessBackend(
         },
       );
       if (reply.status !== 200 || !reply.body || typeof reply.body !== 'object') {
-        throw new EndpointError(
+        throw new ComfyUnavailable(
           `GET /object_info: HTTP ${reply.status} ${reply.text.slice(0, 160)}`,
           false,
           false,

@@ -16,16 +16,17 @@
  * dead GPU is told to drop the prompt should it come back, so the job never runs twice on a live GPU.
  */
 import { randomUUID } from 'node:crypto';
-import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { jobLevelError, type BackendKind, type BackendState } from '../../../../protocol/src/index';
+import { ComfyClient } from '../../../../kit/comfy/client';
+import { retryColdStart } from '../../../../kit/comfy/cold-start';
+import { ComfyUnavailable } from '../../../../kit/comfy/errors';
+import { SERVER_ERROR } from '../../../../kit/comfy/http';
+import { ReconnectingComfySocket } from '../../../../kit/comfy/reconnecting-socket';
 import { RelayError } from '../../errors';
 import type { Backend, RunContext, RunResult, RunnableJob } from '../backend';
-import { coldStartPause } from '../cold-start-backoff';
 import { gpuRefusal } from '../gpu-refusal';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
-import { ComfyClient, ComfyUnavailable } from './comfy-client';
-import { ComfySocket } from './comfy-socket';
 import { parseRef, refOf } from './direct-ref';
 import { GpuHealth } from './gpu-health';
 import { JobTracker } from './job-tracker';
@@ -84,8 +85,8 @@ export class DirectBackend implements Backend {
   readonly kind: BackendKind;
   readonly client: ComfyClient;
   private readonly sid = `comfyume-relay-${randomUUID()}`;
-  private readonly socket: ComfySocket;
-  private readonly borrowed = new Map<string, ComfySocket>();
+  private readonly socket: ReconnectingComfySocket;
+  private readonly borrowed = new Map<string, ReconnectingComfySocket>();
   private readonly active = new Map<string, JobTracker>();
   /** Jobs this backend was handed by the scheduler, by the GPU that holds them now (another after a resubmit). */
   private readonly holders = new Map<string, DirectBackend>();
@@ -101,8 +102,10 @@ export class DirectBackend implements Backend {
     const url = new URL(options.url);
     this.name = options.name ?? `direct:${url.host}${url.pathname.replace(/\/+$/, '')}`;
     this.kind = options.kind ?? 'direct';
-    this.client = new ComfyClient(options.url.replace(/\/+$/, ''));
-    this.checks = new ComfyClient(this.client.baseUrl, options.health?.timeoutMs ?? 2_000);
+    // A 5xx from a GPU is ComfyUnavailable: it may or may not have the prompt, probe before retrying.
+    const gpu = { baseUrl: options.url, unavailableStatus: SERVER_ERROR, urlInErrors: true };
+    this.client = new ComfyClient({ ...gpu, timeoutMs: 15_000 });
+    this.checks = new ComfyClient({ ...gpu, timeoutMs: options.health?.timeoutMs ?? 2_000 });
     this.health = new GpuHealth(
       this.name,
       async () => void (await this.checks.getJson('/queue')),
@@ -115,7 +118,7 @@ export class DirectBackend implements Backend {
     this.maxResubmits = options.health?.maxResubmits ?? 1;
     this.peers = options.peers ?? new DirectPeers();
     this.peers.add(this);
-    this.socket = new ComfySocket(this.client.baseUrl, this.sid, options.logger);
+    this.socket = new ReconnectingComfySocket(this.client.baseUrl, this.sid, options.logger);
     this.socket.onOpen = () => {
       this.health.socketOpened();
       this.dropSuperseded();
@@ -318,10 +321,10 @@ export class DirectBackend implements Backend {
   }
 
   /** Resumed jobs listen on the sid they were submitted with: ComfyUI sends a prompt's events to its client_id only. */
-  private borrow(sid: string): ComfySocket {
+  private borrow(sid: string): ReconnectingComfySocket {
     let socket = this.borrowed.get(sid);
     if (!socket) {
-      socket = new ComfySocket(this.client.baseUrl, sid, this.options.logger);
+      socket = new ReconnectingComfySocket(this.client.baseUrl, sid, this.options.logger);
       this.borrowed.set(sid, socket);
     }
     return socket;
@@ -398,26 +401,28 @@ export class DirectBackend implements Backend {
   ): Promise<RunResult | undefined> {
     const deadline = Date.now() + this.options.coldStartBudgetMs;
     let warming = false;
-    // p-retry's own wait is none: the wait is coldStartPause's full jitter within the budget, taken
-    // after "warming up" is shown (as the serverless endpoint does).
-    const warmUp = async (attempt: number) => {
-      if (!warming) await ctx.phase('warming_up');
-      warming = true;
-      await coldStartPause(attempt, { deadline, signal: ctx.signal });
+    // A failure after the deadline ends it; "warming up" is shown from the first failure, before its wait.
+    const untilWarm = {
+      deadline,
+      signal: ctx.signal,
+      atDeadline: 'try-again' as const,
+      onRetry: async () => {
+        if (!warming) await ctx.phase('warming_up');
+        warming = true;
+      },
     };
-    const untilWarm = { retries: Number.POSITIVE_INFINITY, minTimeout: 0, maxTimeout: 0 };
-    await pRetry(
-      async () => {
-        for (const input of job.inputs) await this.client.uploadInput(input.file, input.path);
-      },
-      {
-        ...untilWarm,
-        onFailedAttempt: async ({ error, attemptNumber }) => {
-          if (!(error instanceof ComfyUnavailable) || Date.now() > deadline) throw error;
-          await warmUp(attemptNumber);
-        },
-      },
-    );
+    await retryColdStart(async () => {
+      for (const input of job.inputs) {
+        const reply = await this.client.upload(input.file, input.path);
+        if (reply.status !== 200)
+          throw new ComfyUnavailable(
+            `uploading input ${input.path} failed with HTTP ${reply.status}: ${JSON.stringify(reply.body)}`,
+            true,
+            false,
+            reply.status,
+          );
+      }
+    }, untilWarm);
     const body: Record<string, unknown> = {
       prompt: tagged.prompt,
       client_id: sid,
@@ -426,8 +431,8 @@ export class DirectBackend implements Backend {
     };
     if (job.outputsToExecute.length) body.partial_execution_targets = job.outputsToExecute;
     await ctx.markSubmitAttempted(ref);
-    ctx.signal.throwIfAborted(); // later attempts: coldStartPause checks it after each wait
-    const answer = await pRetry(
+    ctx.signal.throwIfAborted(); // later attempts: the cold-start pause checks it after each wait
+    const answer = await retryColdStart(
       async () => {
         try {
           return await this.client.postPrompt(body);
@@ -439,15 +444,11 @@ export class DirectBackend implements Backend {
       },
       {
         ...untilWarm,
-        onFailedAttempt: async ({ error, attemptNumber }) => {
-          if (!(error instanceof ComfyUnavailable)) throw error;
-          if (Date.now() > deadline)
-            throw new RelayError(
-              'backend_unavailable',
-              `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`,
-            );
-          await warmUp(attemptNumber);
-        },
+        giveUp: (error) =>
+          new RelayError(
+            'backend_unavailable',
+            `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`,
+          ),
       },
     );
     if (answer && !answer.ok) return validationFailure(answer.body);

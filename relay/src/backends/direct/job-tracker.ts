@@ -13,8 +13,8 @@ import {
 } from '../../../../protocol/src/index';
 import type { FoundOutput, RunContext, RunResult, RunnableJob } from '../backend';
 import { untag, type OutputNode } from '../tagging';
-import type { ComfyClient, HistoryEntry } from './comfy-client';
-import type { SocketEvent } from './comfy-socket';
+import type { ComfyClient, HistoryEntry } from '../../../../kit/comfy/client';
+import type { ComfyFrame } from '../../../../kit/comfy/socket';
 
 type Message = { type: string; data: Record<string, unknown> };
 
@@ -58,7 +58,7 @@ export class JobTracker {
     return this.terminal !== undefined;
   }
 
-  push(event: SocketEvent): void {
+  push(event: ComfyFrame): void {
     if (event.kind === 'preview') {
       const meta = event.meta;
       const mime = meta.image_type === 'image/png' ? 'image/png' : 'image/jpeg';

@@ -7,7 +7,7 @@
  * input folder. The SFS copy has no such limit, which is why it is preferred when configured.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, openAsBlob } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { posix, resolve, sep } from 'node:path';
 import type { EndpointClient } from './endpoint';
@@ -68,16 +68,7 @@ export async function uploadInput(
   endpoint: EndpointClient,
   signal?: AbortSignal,
 ): Promise<void> {
-  const rel = inputRelPath(input.path);
-  const name = posix.basename(rel);
-  const subfolder = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-  const form = new FormData();
-  form.append('image', await openAsBlob(input.file), name);
-  form.append('type', 'input');
-  form.append('subfolder', subfolder);
-  form.append('overwrite', 'true');
-  const reply = await endpoint.request('POST', '/upload/image', {
-    form,
+  const reply = await endpoint.client.upload(input.file, inputRelPath(input.path), {
     signal,
     timeoutMs: 120_000,
   });
@@ -86,7 +77,7 @@ export async function uploadInput(
       `uploading input "${input.path}" to the GPU failed: HTTP ${reply.status} ${reply.text.slice(0, 200)}`,
     );
   }
-  const stored = reply.body as { name?: unknown; subfolder?: unknown } | undefined;
+  const { stored, name, subfolder } = reply;
   if (stored?.name !== name || (stored.subfolder ?? '') !== subfolder) {
     throw new Error(
       `the GPU stored input "${input.path}" as "${String(stored?.subfolder ?? '')}/${String(stored?.name)}"`,

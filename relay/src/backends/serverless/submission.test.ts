@@ -5,7 +5,9 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { RunContext, RunnableJob } from '../backend';
-import { EndpointError, type EndpointClient, type Reply } from './endpoint';
+import { ComfyUnavailable } from '../../../../kit/comfy/errors';
+import type { Reply } from '../../../../kit/comfy/http';
+import type { EndpointClient } from './endpoint';
 import { submitOnce } from './submission';
 import { until } from '../../../../kit/until';
 
@@ -34,10 +36,10 @@ function fakes(answer: () => Promise<Reply>, options: { retryOnce?: boolean } = 
     withColdStart: async (
       _what: string,
       fn: () => Promise<Reply>,
-      cold: { onRetry?: (e: EndpointError, n: number) => Promise<void> },
+      cold: { onRetry?: (e: ComfyUnavailable, n: number) => Promise<void> },
     ) => {
       if (options.retryOnce)
-        await cold.onRetry?.(new EndpointError('POST /prompt: HTTP 503', true, false, 503), 1);
+        await cold.onRetry?.(new ComfyUnavailable('POST /prompt: HTTP 503', true, false, 503), 1);
       return fn();
     },
     state: () => 'ready',

@@ -6,7 +6,9 @@
 import type { Logger } from 'pino';
 import type { JobError } from '../../../../protocol/src/index';
 import type { RunContext, RunnableJob } from '../backend';
-import { EndpointError, type ColdStartOptions, type EndpointClient, type Reply } from './endpoint';
+import { ComfyUnavailable } from '../../../../kit/comfy/errors';
+import type { Reply } from '../../../../kit/comfy/http';
+import type { ColdStartOptions, EndpointClient } from './endpoint';
 import { copyToInputDir, uploadInput } from './inputs';
 import { gpuRefusal } from '../gpu-refusal';
 import { jobLevelError } from './messages';
@@ -143,7 +145,7 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
         );
     } catch (error) {
       if (ctx.signal.aborted && !deps.cancelled()) throw error;
-      if (error instanceof EndpointError) return { kind: 'failed', error: unavailable(error) };
+      if (error instanceof ComfyUnavailable) return { kind: 'failed', error: unavailable(error) };
       const message = error instanceof Error ? endpoint.scrub(error.message) : String(error);
       return {
         kind: 'failed',
@@ -180,7 +182,7 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
         } catch (error) {
           // The answer was lost but the prompt may be queued: look before posting it again.
           if (
-            error instanceof EndpointError &&
+            error instanceof ComfyUnavailable &&
             error.maybeDelivered &&
             (await deps.sighted(5 * config.historyPollMs))
           ) {
@@ -193,7 +195,7 @@ export async function submitOnce(deps: SubmitDeps): Promise<Submitted> {
     );
   } catch (error) {
     if (deps.cancelled()) return { kind: 'cancelled' };
-    if (error instanceof EndpointError) return { kind: 'failed', error: unavailable(error) };
+    if (error instanceof ComfyUnavailable) return { kind: 'failed', error: unavailable(error) };
     throw error;
   } finally {
     clearTimeout(slow);

@@ -1,6 +1,6 @@
 /** Cold-start retry waits: exponential up to a cap near 2 s, full jitter, bounded by the budget and abortable. */
 import { describe, expect, it } from 'vitest';
-import { coldStartDelay, coldStartPause } from './cold-start-backoff';
+import { coldStartDelay, coldStartPause } from './cold-start';
 
 describe('coldStartDelay', () => {
   it('grows from 250 ms and never passes 2 s, at any attempt', () => {

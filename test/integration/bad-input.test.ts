@@ -23,9 +23,9 @@ import {
   TabSocket,
   type Attendee,
   type Stack,
-} from '../../sidecar/test/harness';
+} from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
-import { fixturesDir } from '../../sidecar/test/recorded-ws';
+import { fixturesDir } from '../support/recorded-ws';
 
 const run = promisify(execFile);
 const bin = resolve(import.meta.dirname, '../../bin/comfyume.js');

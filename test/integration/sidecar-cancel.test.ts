@@ -10,9 +10,9 @@ import {
   ComfyJobDetail,
   ComfyJobsListResponse,
 } from '../../protocol/src/comfy/http-jobs';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
-import { jobSegment, readJson, recordedIncoming, signature } from '../../sidecar/test/recorded-ws';
+import { jobSegment, readJson, recordedIncoming, signature } from '../support/recorded-ws';
 
 type Body = { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> };
 const run4 = readJson<{ request: { body: Body } }>('real-0.8.0/run4_interrupted/post_prompt.json')

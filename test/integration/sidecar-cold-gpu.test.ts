@@ -9,10 +9,11 @@
  * — "answered while not warm" — never on how long something took.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
 import type { SimulatorOptions } from '../../simulator/src/app';
 import { txt2img } from '../e2e/support/workflows';
+import { blurPrompt } from '../support/prompts';
 
 const HELD_COLD_MS = 10 * 60_000; // longer than any test: only warmNow() ends it
 
@@ -29,23 +30,7 @@ const invert = {
     _meta: { title: 'Save Image' },
   },
 };
-const blur = {
-  '1': {
-    inputs: { width: 64, height: 48, batch_size: 1, color: 255 },
-    class_type: 'EmptyImage',
-    _meta: { title: 'EmptyImage' },
-  },
-  '2': {
-    inputs: { image: ['1', 0], blur_radius: 2, sigma: 1 },
-    class_type: 'ImageBlur',
-    _meta: { title: 'Image Blur' },
-  },
-  '3': {
-    inputs: { filename_prefix: 'cold-blur', images: ['2', 0] },
-    class_type: 'SaveImage',
-    _meta: { title: 'Save Image' },
-  },
-};
+const blur = blurPrompt('cold-blur');
 
 let stack: Stack | undefined;
 afterEach(async () => {

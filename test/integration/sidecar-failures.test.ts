@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyFeHistoryResponse, ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
-import { jobSegment, readJson, recordedIncoming, signature } from '../../sidecar/test/recorded-ws';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
+import { jobSegment, readJson, recordedIncoming, signature } from '../support/recorded-ws';
 
 type Body = {
   client_id: string;

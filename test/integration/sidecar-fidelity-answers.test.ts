@@ -8,9 +8,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
-import { fixturesDir } from '../../sidecar/test/recorded-ws';
+import { fixturesDir } from '../support/recorded-ws';
 
 type Exchange = {
   request: { body?: unknown; raw_body?: string };

@@ -11,14 +11,14 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
 import {
   fixturesDir,
   jobSegment,
   readJson,
   recordedIncoming,
   signature,
-} from '../../sidecar/test/recorded-ws';
+} from '../support/recorded-ws';
 
 type Prompt = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
 type Message = { type: string; data: Record<string, unknown> };

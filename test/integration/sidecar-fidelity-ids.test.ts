@@ -7,7 +7,7 @@
  * ComfyUI's verbatim non-UUID ids work end to end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
 
 type TaskItem = { prompt: [number, string, ...unknown[]] };

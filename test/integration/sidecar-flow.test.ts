@@ -10,16 +10,16 @@ import {
   ComfyJobDetail,
   ComfyJobsListResponse,
 } from '../../protocol/src/comfy/http-jobs';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
-import { pngTextChunks } from '../../sidecar/test/png-text';
+import { pngTextChunks } from '../support/png-text';
 import {
   jobSegment,
   normalised,
   readJson,
   recordedIncoming,
   signature,
-} from '../../sidecar/test/recorded-ws';
+} from '../support/recorded-ws';
 
 type Body = {
   client_id: string;

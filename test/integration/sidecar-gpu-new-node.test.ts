@@ -7,25 +7,10 @@
  * direct ComfyUI and as a serverless endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
+import { blurPrompt } from '../support/prompts';
 
-const blur = {
-  '1': {
-    inputs: { width: 64, height: 48, batch_size: 1, color: 255 },
-    class_type: 'EmptyImage',
-    _meta: { title: 'EmptyImage' },
-  },
-  '2': {
-    inputs: { image: ['1', 0], blur_radius: 2, sigma: 1 },
-    class_type: 'ImageBlur',
-    _meta: { title: 'Image Blur' },
-  },
-  '3': {
-    inputs: { filename_prefix: 'installed', images: ['2', 0] },
-    class_type: 'SaveImage',
-    _meta: { title: 'Save Image' },
-  },
-};
+const blur = blurPrompt('installed');
 
 const post = async (a: Attendee, clientId: string) => {
   const res = await fetch(`${a.url}/api/prompt`, {

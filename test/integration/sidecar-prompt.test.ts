@@ -8,9 +8,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyJobsListResponse } from '../../protocol/src/comfy/http-jobs';
-import { startStack, TabSocket, type Attendee, type Stack } from '../../sidecar/test/harness';
+import { startStack, TabSocket, type Attendee, type Stack } from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
-import { fixturesDir, readJson } from '../../sidecar/test/recorded-ws';
+import { fixturesDir, readJson } from '../support/recorded-ws';
 
 type Exchange = {
   request: { body?: unknown; raw_body?: string };

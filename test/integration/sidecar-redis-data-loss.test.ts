@@ -17,7 +17,7 @@ import {
   type Attendee,
   type Stack,
   type StackOptions,
-} from '../../sidecar/test/harness';
+} from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
 
 const body = recordedRunBody;

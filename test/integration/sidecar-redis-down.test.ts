@@ -11,7 +11,7 @@ import {
   TabSocket,
   type Attendee,
   type Stack,
-} from '../../sidecar/test/harness';
+} from '../support/sidecar-stack';
 import { eventually } from '../../kit/until';
 
 const body = recordedRunBody;

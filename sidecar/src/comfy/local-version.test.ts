@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { comfyFlavor } from '../../../protocol/src/comfy/validate';
-import { readJson } from '../../test/recorded-ws';
+import { readJson } from '../../../test/support/recorded-ws';
 import type { LocalComfy } from './local-comfy';
 import { createLocalVersion, versionOf } from './local-version';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixturesDir, readJson } from '../../test/recorded-ws';
+import { fixturesDir, readJson } from '../../../test/support/recorded-ws';
 import { predictSaveEscape, upstreamOrder } from './save-escape';
 
 type Post = {

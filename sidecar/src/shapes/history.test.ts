@@ -12,7 +12,7 @@ import {
   jobFromQueueItem,
 } from '../../../protocol/src/comfy/jobs';
 import type { JobView } from '../../../protocol/src/relay/job';
-import { readJson } from '../../test/recorded-ws';
+import { readJson } from '../../../test/support/recorded-ws';
 import { historyEntryFromJob, queueTupleFromJob, type HistoryEntry } from './history';
 
 type Exchange<T> = { response: { json: T } };

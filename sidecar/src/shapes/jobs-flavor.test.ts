@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ComfyHistoryEntry } from '../../../protocol/src/comfy/http';
-import { readJson } from '../../test/recorded-ws';
+import { readJson } from '../../../test/support/recorded-ws';
 import { jobDetailFor, jobsFor, outputsSummary08, parseJobsQueryFor } from './jobs-flavor';
 
 const interrupted = Object.values(

@@ -12,7 +12,7 @@ import {
   publicQueue,
 } from '../../../protocol/src/comfy/jobs';
 import type { JobView } from '../../../protocol/src/relay/job';
-import { readJson } from '../../test/recorded-ws';
+import { readJson } from '../../../test/support/recorded-ws';
 import { buildUserView } from './sources';
 
 const prompt = readJson<{

@@ -18,8 +18,8 @@ import {
   type SimulatorOptions,
 } from '../../simulator/src/app';
 import { startRedis, type StartRedisOptions, type TestRedis } from '../../kit/redis-server';
-import { createSidecar, type Sidecar } from '../src/app';
-import { loadConfig } from '../src/config';
+import { createSidecar, type Sidecar } from '../../sidecar/src/app';
+import { loadConfig } from '../../sidecar/src/config';
 import { readJson } from './recorded-ws';
 
 export const RELAY_SECRET = 'test-relay-secret-0123456789';

@@ -17,20 +17,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { jobLevelError, type BackendKind, type BackendState } from '../../../../protocol/src/index';
+import type { BackendKind, BackendState } from '../../../../protocol/src/index';
 import { ComfyClient } from '../../../../kit/comfy/client';
-import { retryColdStart } from '../../../../kit/comfy/cold-start';
-import { ComfyUnavailable } from '../../../../kit/comfy/errors';
 import { SERVER_ERROR } from '../../../../kit/comfy/http';
 import { ReconnectingComfySocket } from '../../../../kit/comfy/reconnecting-socket';
 import { RelayError } from '../../errors';
 import type { Backend, RunContext, RunResult, RunnableJob } from '../backend';
-import { gpuRefusal } from '../gpu-refusal';
 import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
 import { parseRef, refOf } from './direct-ref';
 import { GpuHealth } from './gpu-health';
+import { findResumed, pollHistory } from './history-poll';
 import { JobTracker } from './job-tracker';
 import { DirectPeers } from './peers';
+import { failed, gpuDied, type AttemptEnd } from './run-results';
+import { submitToGpu } from './submit';
 
 export type DirectOptions = {
   url: string;
@@ -50,27 +50,6 @@ export type DirectOptions = {
   /** This relay's direct GPUs, to resubmit to when this one dies (none: the job fails with the reason). */
   peers?: DirectPeers<DirectBackend>;
 };
-
-/** How one attempt on one GPU ended: a result, or the GPU died holding the job. */
-type AttemptEnd =
-  { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
-
-function failed(message: string, extra: Partial<NonNullable<RunResult['error']>> = {}): RunResult {
-  return {
-    status: 'error',
-    outputs: {},
-    cachedNodes: [],
-    executedNodes: [],
-    statusMessages: [],
-    error: { ...jobLevelError('RelayError', message), ...extra },
-  };
-}
-
-/** POST /prompt 400 → the ComfyUI validation failure as a JobError naming the node (gpu-refusal.ts). */
-function validationFailure(body: unknown): RunResult {
-  const error = gpuRefusal(body);
-  return failed(error.message, error);
-}
 
 function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
@@ -180,7 +159,7 @@ export class DirectBackend implements Backend {
           { gpu: gpu.name, attempt, why: end.why, resubmitTo: next?.name },
           'the direct GPU running the job died',
         );
-        if (!next) return this.died(job, gpu, end, attempt);
+        if (!next) return gpuDied(job, gpu.name, end, attempt, this.maxResubmits);
         gpu = next;
         attempt += 1;
         resume = undefined;
@@ -188,31 +167,6 @@ export class DirectBackend implements Backend {
     } finally {
       this.holders.delete(job.id);
     }
-  }
-
-  /** The reason the attendee reads: which GPU, where the job was, what to do. */
-  private died(
-    job: RunnableJob,
-    gpu: DirectBackend,
-    end: Extract<AttemptEnd, { kind: 'died' }>,
-    attempt: number,
-  ): RunResult {
-    const node = end.node
-      ? (job.prompt[end.node] as { class_type?: unknown } | undefined)
-      : undefined;
-    const where = end.node
-      ? `while running node ${end.node}${typeof node?.class_type === 'string' ? ` (${node.class_type})` : ''}`
-      : 'while it held the job';
-    const next =
-      attempt > this.maxResubmits
-        ? this.maxResubmits === 0
-          ? 'Moving jobs to another GPU is off (GPU_MAX_RESUBMITS=0)'
-          : `The job had already been moved to another GPU ${attempt - 1} time(s) and is not moved again`
-        : 'No other GPU is available to take the job over';
-    return failed(
-      `The GPU ${gpu.name} stopped responding ${where}; ${end.why}. ${next}: queue it again, and tell the workshop host if it keeps happening.`,
-      { exceptionType: 'GpuDied' },
-    );
   }
 
   /** One attempt of the job on this GPU: submitted (or attached to on resume) and followed to its end or this GPU's death. */
@@ -340,7 +294,11 @@ export class DirectBackend implements Backend {
   ): Promise<AttemptEnd | undefined> {
     const resume = job.resume;
     if (resume && (resume.submitAttemptedAt || resume.submittedAt)) {
-      const seen = await this.lookForWhileAlive(job.id, tracker, ctx.signal);
+      const seen = await findResumed(this.client, job.id, tracker, {
+        signal: ctx.signal,
+        dead: () => !!this.health.dead,
+        pollMs: this.options.health?.pollMs ?? 1_000,
+      });
       if (seen === 'dead')
         return { kind: 'died', why: this.health.dead?.why ?? 'it does not answer' };
       if (seen === 'has') return undefined;
@@ -351,132 +309,19 @@ export class DirectBackend implements Backend {
         };
       // Attempted but never confirmed, and the GPU has no trace of it: that POST never landed.
     }
-    const early = await this.submit(job, tagged, ctx, sid, ref);
+    const early = await submitToGpu(
+      { client: this.client, name: this.name, coldStartBudgetMs: this.options.coldStartBudgetMs },
+      job,
+      tagged,
+      ctx,
+      sid,
+      ref,
+    );
     return early && { kind: 'result', result: early };
   }
 
-  /**
-   * A resumed job's prompt on this GPU: finished from history or attached to ('has'), not known
-   * ('unknown'), or the GPU died meanwhile ('dead'). An unreachable GPU is asked again until the
-   * socket is back or it is judged dead.
-   */
-  private async lookForWhileAlive(
-    jobId: string,
-    tracker: JobTracker,
-    signal: AbortSignal,
-  ): Promise<'has' | 'unknown' | 'dead'> {
-    for (;;) {
-      try {
-        const entry = await this.client.history(jobId);
-        if (entry) {
-          tracker.finishFromHistory(entry);
-          return 'has';
-        }
-        return (await this.client.inQueue(jobId)) ? 'has' : 'unknown';
-      } catch (error) {
-        if (!(error instanceof ComfyUnavailable)) throw error;
-        if (this.health.dead) return 'dead';
-        signal.throwIfAborted();
-        await new Promise((r) => setTimeout(r, this.options.health?.pollMs ?? 1_000));
-      }
-    }
-  }
-
-  /** Whether a prompt whose POST failed reached the GPU anyway (its history or queue has it). */
-  private async landed(jobId: string): Promise<boolean> {
-    return (
-      (await this.client
-        .history(jobId)
-        .then((h) => !!h)
-        .catch(() => false)) || (await this.client.inQueue(jobId).catch(() => false))
-    );
-  }
-
-  private async submit(
-    job: RunnableJob,
-    tagged: TaggedPrompt,
-    ctx: RunContext,
-    sid: string,
-    ref: string,
-  ): Promise<RunResult | undefined> {
-    const deadline = Date.now() + this.options.coldStartBudgetMs;
-    let warming = false;
-    // A failure after the deadline ends it; "warming up" is shown from the first failure, before its wait.
-    const untilWarm = {
-      deadline,
-      signal: ctx.signal,
-      atDeadline: 'try-again' as const,
-      onRetry: async () => {
-        if (!warming) await ctx.phase('warming_up');
-        warming = true;
-      },
-    };
-    await retryColdStart(async () => {
-      for (const input of job.inputs) {
-        const reply = await this.client.upload(input.file, input.path);
-        if (reply.status !== 200)
-          throw new ComfyUnavailable(
-            `uploading input ${input.path} failed with HTTP ${reply.status}: ${JSON.stringify(reply.body)}`,
-            true,
-            false,
-            reply.status,
-          );
-      }
-    }, untilWarm);
-    const body: Record<string, unknown> = {
-      prompt: tagged.prompt,
-      client_id: sid,
-      prompt_id: job.id,
-      extra_data: { ...job.extraData },
-    };
-    if (job.outputsToExecute.length) body.partial_execution_targets = job.outputsToExecute;
-    await ctx.markSubmitAttempted(ref);
-    ctx.signal.throwIfAborted(); // later attempts: the cold-start pause checks it after each wait
-    const answer = await retryColdStart(
-      async () => {
-        try {
-          return await this.client.postPrompt(body);
-        } catch (error) {
-          // The POST may have landed before the failure: look before sending it again.
-          if (error instanceof ComfyUnavailable && (await this.landed(job.id))) return undefined;
-          throw error;
-        }
-      },
-      {
-        ...untilWarm,
-        giveUp: (error) =>
-          new RelayError(
-            'backend_unavailable',
-            `the GPU ${this.name} did not accept the job within COLD_START_BUDGET_S (${Math.round(this.options.coldStartBudgetMs / 1000)} s): ${error.message}`,
-          ),
-      },
-    );
-    if (answer && !answer.ok) return validationFailure(answer.body);
-    await ctx.markSubmitted(ref);
-    if (warming) await ctx.phase('submitting');
-    return undefined;
-  }
-
-  /** Safety net for missed socket messages: history says done (and the socket stayed silent) → finish from it. */
-  private async poll(jobId: string, tracker: JobTracker, eager: boolean): Promise<void> {
-    if (tracker.ended || tracker.hasTerminal) return;
-    try {
-      const entry = await this.client.history(jobId);
-      if (entry) {
-        const now = Date.now();
-        tracker.historySeenAt ??= now;
-        if (eager || now - tracker.historySeenAt >= 2_000) tracker.finishFromHistory(entry);
-      } else if (tracker.onGpu && !(await this.client.inQueue(jobId))) {
-        // Neither done nor queued: cancelled while pending there, or the GPU restarted and forgot it.
-        if (tracker.cancelRequested) tracker.endInterrupted();
-        else if (++tracker.vanished >= 3)
-          tracker.lost?.('it no longer knows the job (was it restarted?)');
-      } else {
-        tracker.vanished = 0;
-      }
-    } catch {
-      // GPU unreachable: keep waiting; the socket reconnects and the next poll tries again.
-    }
+  private poll(jobId: string, tracker: JobTracker, eager: boolean): Promise<void> {
+    return pollHistory(this.client, jobId, tracker, eager);
   }
 
   async cancel(jobId: string): Promise<void> {

@@ -372,7 +372,10 @@ describe('extension in the harness', () => {
       data: { prompt_id: id, node: '2', value: 5, max: 9 },
     });
     await second.waitForPhase('running');
-    expect(await second.bannerDetail.textContent()).toMatch(/^Step 5 of 9/);
+    // The progress event may reach tab B's banner a moment after execution_start's phase does.
+    await expect
+      .poll(() => second.bannerDetail.textContent(), { timeout: 20_000 })
+      .toMatch(/^Step 5 of 9/);
     expect(await second.page.evaluate(() => typeof SharedWorker)).toBe('function');
     const file = screenPath('two-tabs-second');
     if (file) await second.screenshot(file);

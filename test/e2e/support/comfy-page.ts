@@ -125,13 +125,15 @@ export class ComfyPage {
    * our look and our click: a click the dialog's mask swallowed is retried once it is closed.
    */
   async run(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    // Short tries so a swallowed click is retried soon; a page slowed by a busy machine gets more of them.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
       await this.closeDialogs();
       try {
         await this.runButton.click({ timeout: 5_000 });
         return;
       } catch (err) {
-        if (attempt >= 4 || (await this.page.locator('.p-dialog-mask').count()) === 0) throw err;
+        if (Date.now() > deadline) throw err;
       }
     }
   }

@@ -4,22 +4,16 @@
  * progress_state(finished); cached output nodes re-send their UI; errors and interrupts end the run
  * with ComfyUI's payloads. Messages go through the hub with ComfyUI's targeting rules.
  */
-import jpeg from 'jpeg-js';
-import { encodePreview, encodePreviewWithMetadata } from '../../../protocol/src/comfy/ws-binary';
-import { toRgba8, type Image } from '../images/image';
-import { scale } from '../images/ops';
+import type { Image } from '../images/image';
 import type { NodeRegistry } from '../nodes/registry';
 import type { Dirs, NodeImpl } from '../nodes/types';
 import type { WsHub } from '../server/ws-hub';
 import { OutputCache, signatureKeys } from './cache';
-import {
-  describeFailure,
-  formatValue,
-  InterruptProcessingException,
-  SimulatedNodeError,
-} from './errors';
+import { SimulatedNodeError, InterruptProcessingException } from './errors';
+import { reportFailure, type Failure } from './failure-report';
 import { DependencyCycleError, ExecutionList } from './graph';
 import { ProgressRegistry } from './progress';
+import { sendProgress, type ProgressStep } from './progress-hook';
 import {
   isLink,
   type ApiPrompt,
@@ -44,8 +38,6 @@ export type ExecutionOutcome = {
   messages: StatusMessage[];
   historyResult: HistoryResult;
 };
-
-type Failure = { nodeId: string; error: unknown; inputs?: Record<string, unknown> };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -142,7 +134,7 @@ export class Executor {
     let success = true;
     if (failure) {
       success = false;
-      this.reportFailure(failure, prompt, promptId, executed, addMessage);
+      reportFailure(failure, prompt, promptId, executed, addMessage, this.options.registry);
     } else addMessage('execution_success', { prompt_id: promptId }, false);
 
     const historyResult: HistoryResult = { outputs: {}, meta: {} };
@@ -220,13 +212,9 @@ export class Executor {
         stepMs: this.options.stepMs,
         work: (ms) => (ms > 0 ? sleep(ms) : Promise.resolve()),
         progress: async (value, max, preview) =>
-          this.progressHook(
-            run.promptId,
-            nodeId,
-            value,
-            max,
+          this.sendProgress(
+            { promptId: run.promptId, nodeId, value, max, progress: run.progress },
             run.previews === 'none' ? undefined : preview,
-            run.progress,
           ),
       });
       if (result.ui && Object.keys(result.ui).length > 0) {
@@ -279,108 +267,9 @@ export class Executor {
     return out;
   }
 
-  /** main.py hijack_progress: interrupt check, progress_state (+type 4 preview), progress, type 1 preview. */
-  private async progressHook(
-    promptId: string,
-    nodeId: string,
-    value: number,
-    max: number,
-    preview: Image | undefined,
-    progress: ProgressRegistry,
-  ) {
-    const { hub } = this.options;
-    const clientId = this.clientId;
+  /** main.py hijack_progress: the interrupt flag first, then ComfyUI's progress messages. */
+  private sendProgress(step: ProgressStep, preview: Image | undefined): void {
     this.checkInterrupt();
-    progress.update(nodeId, value, max);
-    const jpegBytes = preview ? encodeJpegPreview(preview) : undefined;
-    const metadataClient = hub.supports(clientId, 'supports_preview_metadata');
-    if (jpegBytes && metadataClient) {
-      hub.sendBinary(
-        Buffer.from(
-          encodePreviewWithMetadata(jpegBytes, {
-            node_id: nodeId,
-            prompt_id: promptId,
-            display_node_id: nodeId,
-            parent_node_id: null,
-            real_node_id: nodeId,
-            image_type: 'image/jpeg',
-          }),
-        ),
-        clientId,
-      );
-    }
-    hub.send('progress', { value, max, prompt_id: promptId, node: nodeId }, clientId);
-    if (jpegBytes && !metadataClient)
-      hub.sendBinary(Buffer.from(encodePreview(jpegBytes, 'image/jpeg')), clientId);
+    sendProgress(this.options.hub, this.clientId, step, preview);
   }
-
-  private reportFailure(
-    failure: Failure,
-    prompt: ApiPrompt,
-    promptId: string,
-    executed: string[],
-    addMessage: (event: string, data: Record<string, unknown>, broadcast: boolean) => void,
-  ): void {
-    const classType = prompt[failure.nodeId]?.class_type ?? '';
-    // ComfyUI reports a Python set here; its order varies per process. Most recent first matches the recordings.
-    const executedList = [...executed].reverse();
-    if (failure.error instanceof InterruptProcessingException) {
-      addMessage(
-        'execution_interrupted',
-        {
-          prompt_id: promptId,
-          node_id: failure.nodeId,
-          node_type: classType,
-          executed: executedList,
-        },
-        true,
-      );
-      return;
-    }
-    const impl = this.options.registry.get(classType);
-    const described =
-      failure.error instanceof DependencyCycleError
-        ? {
-            exception_message: 'Dependency cycle detected',
-            exception_type: 'graph.DependencyCycleError',
-            traceback: [] as string[],
-          }
-        : impl
-          ? describeFailure(failure.error, impl)
-          : {
-              exception_message: String(failure.error),
-              exception_type: 'Exception',
-              traceback: [] as string[],
-            };
-    const currentInputs: Record<string, unknown[]> = {};
-    for (const [name, value] of Object.entries(failure.inputs ?? {}))
-      currentInputs[name] = [formatValue(value)];
-    addMessage(
-      'execution_error',
-      {
-        prompt_id: promptId,
-        node_id: failure.nodeId,
-        node_type: classType,
-        executed: executedList,
-        ...described,
-        current_inputs: currentInputs,
-        current_outputs: Object.keys(prompt).reverse(),
-      },
-      false,
-    );
-  }
-}
-
-/** Latent preview as ComfyUI sends it: JPEG, quality 95, at most 512 px. */
-export function encodeJpegPreview(image: Image): Uint8Array {
-  let img = image;
-  const longest = Math.max(img.width, img.height);
-  if (longest > 512)
-    img = scale(
-      img,
-      Math.round((img.width * 512) / longest),
-      Math.round((img.height * 512) / longest),
-      'bilinear',
-    );
-  return jpeg.encode({ data: toRgba8(img), width: img.width, height: img.height }, 95).data;
 }

@@ -13,6 +13,7 @@ export function redisKeys(prefix: string) {
     userQueued: `${prefix}u:queued`,
     userRunning: `${prefix}u:running`,
     userRound: `${prefix}u:round`,
+    userWaited: `${prefix}u:waited`, // per user: jobs that were ahead of theirs, summed (fair rotation within a round)
     active: `${prefix}active`,
     backendRunning: `${prefix}b:running`,
     jobs: `${prefix}jobs`,

@@ -66,23 +66,46 @@ describe('RedisJobStore', () => {
     expect(order).toEqual([b1.id, c1.id, a[1]!.id, a[2]!.id]);
   });
 
-  it('reports positions in dispatch order, only when they change', async () => {
+  it('computes positions on read, in dispatch order, without storing them per job', async () => {
     const s = store();
     const [a1, a2, b1] = [job('a'), job('a'), job('b')];
     for (const j of [a1, a2, b1]) await s.create(j);
-    const first = await s.updatePositions();
-    expect(first.length).toBe(3);
-    expect(first.changed).toEqual([
-      { id: a1.id, position: 1 },
-      { id: b1.id, position: 2 },
-      { id: a2.id, position: 3 },
-    ]);
-    expect((await s.updatePositions()).changed).toEqual([]);
+    const positions = async () => (await s.getMany([a1.id, a2.id, b1.id])).map((j) => j.position);
+    expect(await positions()).toEqual([1, 3, 2]);
+    expect(await s.queueLength()).toBe(3);
+    await s.setLane(a2.id, 'priority');
+    expect(await positions()).toEqual([2, 1, 3]);
+    expect((await s.get(a2.id))?.position).toBe(1);
     await s.claim('r', one);
-    expect((await s.updatePositions()).changed).toEqual([
-      { id: b1.id, position: 1 },
-      { id: a2.id, position: 2 },
-    ]);
+    expect(await positions()).toEqual([1, undefined, 2]);
+    expect(await s.queueLength()).toBe(2);
+    expect((await s.get(a2.id))?.state).toBe('submitting');
+  });
+
+  it('announces each position move once, every step near the head and big jumps further back', async () => {
+    const s = store();
+    const jobs = Array.from({ length: 12 }, (_, i) => job(`u${i}`));
+    for (const j of jobs) await s.create(j);
+    // Each job was announced with its position when it was queued: nothing moved since.
+    expect((await s.announcePositions(2, 5)).changed).toEqual([]);
+    await s.claim('r', one);
+    const first = await s.announcePositions(2, 5);
+    expect(first.length).toBe(11);
+    // 2..6 → 1..5 (near the head: every step); 7..12 → 6..11 moved by 1, less than half: untold.
+    expect(first.changed).toEqual(jobs.slice(1, 6).map((j, i) => ({ id: j.id, position: i + 1 })));
+    expect((await s.announcePositions(2, 5)).changed).toEqual([]);
+    for (let i = 0; i < 4; i++) await s.claim('r', one);
+    // Now within the first 5 places: told (those announced at 5..10 are now 1..5); the jobs
+    // announced at 11 and 12 moved by 5, under half: untold.
+    const second = await s.announcePositions(2, 5);
+    expect(second.changed).toEqual(
+      jobs.slice(5, 10).map((j, i) => ({ id: j.id, position: i + 1 })),
+    );
+    await s.claim('r', one);
+    // The first places step again, 11 → 5 (now among them) and 12 → 6 (a move of half): all told.
+    expect((await s.announcePositions(2, 5)).changed).toEqual(
+      jobs.slice(6).map((j, i) => ({ id: j.id, position: i + 1 })),
+    );
   });
 
   it('caps queued jobs per user with user_queue_full and skips users at the running cap', async () => {

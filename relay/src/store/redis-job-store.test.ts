@@ -124,6 +124,20 @@ describe('RedisJobStore', () => {
     expect((await s.claim('r', one))?.id).toBe(a2.id);
   });
 
+  it("claims a later user's job past a capped user's long backlog, looking at a bounded few", async () => {
+    const s = store({ maxRunningPerUser: 1 });
+    const a = Array.from({ length: 1200 }, () => job('a'));
+    for (const j of a) await s.create(j);
+    expect((await s.claim('r', one))?.id).toBe(a[0]!.id);
+    // a is at its cap; more than the claim's look-ahead of a's jobs is queued: nothing to claim.
+    expect(await s.claim('r', one)).toBeUndefined();
+    // b's first job joins the round at the head of the queue, not behind a's backlog.
+    const b1 = job('b');
+    await s.create(b1);
+    expect((await s.get(b1.id))?.position).toBe(2);
+    expect((await s.claim('r', one))?.id).toBe(b1.id);
+  });
+
   it("dispatches the priority lane first and respects each backend's capacity", async () => {
     const s = store();
     const [a1, a2, b1] = [job('a'), job('a'), job('b')];

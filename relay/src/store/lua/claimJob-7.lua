@@ -1,10 +1,11 @@
 --[[
   Claim the next job for this relay: priority lane first, then the fair normal lane; jobs of a
-  user already at the running cap are skipped (not refused). The backend is the least busy one
-  with a free slot, so per-backend concurrency holds across every relay sharing this Redis.
+  user already at the running cap are skipped (not refused), among a bounded number of jobs
+  looked at. The backend is the least busy one with a free slot, so per-backend concurrency holds
+  across every relay sharing this Redis.
 
   Input:
-    KEYS[1] priority lane (zset: seq → id)   KEYS[2] normal lane (zset: round → "<seq>:<id>")
+    KEYS[1] priority lane (zset: seq → id)   KEYS[2] normal lane (zset: round → "<turn>:<seq>:<id>")
     KEYS[3] per-user queued counts           KEYS[4] per-user running counts
     KEYS[5] last dispatched round            KEYS[6] active leases (zset: deadline → id)
     KEYS[7] per-backend running counts
@@ -22,25 +23,34 @@ end
 if not best then return nil end
 
 local maxRunning = tonumber(ARGV[5])
+-- The claim looks at most this many queued jobs (both lanes together), so it never walks the
+-- whole queue: skipped jobs belong to users at their running cap, and fair rounds put at most one
+-- job per user per round ahead of the others, so an eligible job lies within the first rounds.
+-- When every job looked at is skipped, nothing is claimed until a running job ends.
+local budget = 1000
 local skip = {}
 local function pick(lane, jobIdOf)
   local start = 0
-  while true do
-    local members = redis.call('ZRANGE', KEYS[lane], start, start + 99)
+  while budget > 0 do
+    local members = redis.call('ZRANGE', KEYS[lane], start, start + math.min(budget, 100) - 1)
     if #members == 0 then return nil end
     for _, member in ipairs(members) do
+      budget = budget - 1
       local id = jobIdOf(member)
       local user = redis.call('HGET', ARGV[1] .. 'job:' .. id, 'userId')
       if not user then
         redis.call('ZREM', KEYS[lane], member) -- index entry without a job: drop it
+        start = start - 1
       elseif not skip[user] then
+        if maxRunning <= 0 then return id, member, user end
         local running = tonumber(redis.call('HGET', KEYS[4], user) or '0')
-        if maxRunning <= 0 or running < maxRunning then return id, member, user end
+        if running < maxRunning then return id, member, user end
         skip[user] = true
       end
     end
-    start = start + 100
+    start = start + #members
   end
+  return nil
 end
 
 local lane = 1

@@ -67,8 +67,8 @@ describe('relay queue', () => {
       expect(res.status).toBe(201);
       submitted[name] = res.body.job.id;
     }
-    // Rounds: a2 b1 c1 | b2 a3 | a4 — round 2 starts with b, as a went first in round 1 (rotation).
-    const expected = ['a2', 'b1', 'c1', 'b2', 'a3', 'a4'];
+    // Rounds: b1 c1 (a had its turn: a1) | a2 b2 | a3 | a4 — newcomers join the round being served.
+    const expected = ['b1', 'c1', 'a2', 'b2', 'a3', 'a4'];
     const positions = await Promise.all(
       expected.map(
         async (name) =>
@@ -98,7 +98,7 @@ describe('relay queue', () => {
     );
     const queuedEtas = (
       await Promise.all(
-        ['a2', 'b1', 'c1'].map((n) => (n[0] === 'a' ? a : n[0] === 'b' ? b : c).job(submitted[n]!)),
+        ['b1', 'c1', 'a2'].map((n) => (n[0] === 'a' ? a : n[0] === 'b' ? b : c).job(submitted[n]!)),
       )
     ).map((j) => j.etaMs!);
     expect(queuedEtas[0]).toBeLessThanOrEqual(queuedEtas[1]!);
@@ -114,7 +114,7 @@ describe('relay queue', () => {
     const order = gpu.started
       .slice(1)
       .map((id) => Object.entries(submitted).find(([, v]) => v === id)?.[0]);
-    expect(order).toEqual(['a4', 'a2', 'b1', 'c1', 'b2', 'a3']);
+    expect(order).toEqual(['a4', 'b1', 'c1', 'a2', 'b2', 'a3']);
 
     // a's socket saw its own jobs' position changes as job events, never b's or c's.
     await watch.waitFor((events) =>

@@ -66,6 +66,24 @@ describe('RedisJobStore', () => {
     expect(order).toEqual([b1.id, c1.id, a[1]!.id, a[2]!.id]);
   });
 
+  it('rotates the order within a round: the longest mean wait so far goes first', async () => {
+    const s = store();
+    const [a, b, c] = ['a', 'b', 'c'].map((u) => [job(u), job(u), job(u)]) as NewJob[][];
+    // Clicks interleaved a b c a b c a b c, nothing dispatched meanwhile: arrival order used to
+    // decide every round (a b c, a b c, a b c).
+    for (let k = 0; k < 3; k++) for (const user of [a, b, c]) await s.create(user![k]!);
+    const order = [];
+    for (let i = 0; i < 9; i++) order.push((await s.claim('r', one))?.id);
+    const name = new Map(
+      [a, b, c].flatMap((u, i) => u!.map((j, k) => [j.id, `${'abc'[i]}${k + 1}`])),
+    );
+    expect(order.map((id) => name.get(id!))).toEqual([
+      ...['a1', 'b1', 'c1'], // everyone new: arrival order
+      ...['c2', 'b2', 'a2'], // c waited longest (2 jobs ahead), a least
+      ...['c3', 'b3', 'a3'],
+    ]);
+  });
+
   it('computes positions on read, in dispatch order, without storing them per job', async () => {
     const s = store();
     const [a1, a2, b1] = [job('a'), job('a'), job('b')];
@@ -131,11 +149,17 @@ describe('RedisJobStore', () => {
     expect((await s.claim('r', one))?.id).toBe(a[0]!.id);
     // a is at its cap; more than the claim's look-ahead of a's jobs is queued: nothing to claim.
     expect(await s.claim('r', one)).toBeUndefined();
-    // b's first job joins the round at the head of the queue, not behind a's backlog.
+    // b's first job joins the round being served, ahead of a's backlog.
     const b1 = job('b');
     await s.create(b1);
-    expect((await s.get(b1.id))?.position).toBe(2);
+    expect((await s.get(b1.id))?.position).toBe(1);
     expect((await s.claim('r', one))?.id).toBe(b1.id);
+    // b's second job is in round 1 with a's second: a's, at the head, is skipped (a at its cap).
+    const b2 = job('b');
+    await s.create(b2);
+    await s.finish(b1.id, 'r', 'done', {}, 1000);
+    expect((await s.get(b2.id))?.position).toBe(2);
+    expect((await s.claim('r', one))?.id).toBe(b2.id);
   });
 
   it("dispatches the priority lane first and respects each backend's capacity", async () => {

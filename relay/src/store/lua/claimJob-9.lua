@@ -8,7 +8,8 @@
     KEYS[1] priority lane (zset: seq → id)   KEYS[2] normal lane (zset: round → "<turn>:<seq>:<id>")
     KEYS[3] per-user queued counts           KEYS[4] per-user running counts
     KEYS[5] last dispatched round            KEYS[6] active leases (zset: deadline → id)
-    KEYS[7] per-backend running counts
+    KEYS[7] per-backend running counts       KEYS[8] per-user wait so far (see addJob)
+    KEYS[9] jobs dispatched so far (counter)
     ARGV[1] key prefix   ARGV[2] owner (relay id)   ARGV[3] now (ms)   ARGV[4] lease (ms)
     ARGV[5] max running per user (0 = no cap)   ARGV[6..] backend name, capacity pairs
   Output:
@@ -67,6 +68,14 @@ if lane == 2 then
   local round = tonumber(redis.call('HGET', jobKey, 'round') or '0')
   if round > tonumber(redis.call('GET', KEYS[5]) or '0') then redis.call('SET', KEYS[5], round) end
 end
+-- The user's wait so far: this job's estimate (the jobs ahead when it was queued) becomes the jobs
+-- actually dispatched since.
+local est = redis.call('HMGET', jobKey, 'ahead', 'dq')
+local dispatched = tonumber(redis.call('GET', KEYS[9]) or '0')
+if est[1] and est[2] then
+  redis.call('HINCRBY', KEYS[8], user, dispatched - tonumber(est[2]) - tonumber(est[1]))
+end
+redis.call('INCR', KEYS[9])
 if redis.call('HINCRBY', KEYS[3], user, -1) <= 0 then redis.call('HDEL', KEYS[3], user) end
 redis.call('HINCRBY', KEYS[4], user, 1)
 redis.call('HINCRBY', KEYS[7], best, 1)

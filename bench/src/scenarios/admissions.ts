@@ -5,10 +5,12 @@
  * measures taking jobs in, not running them; queues are cleared afterwards.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import type { LoadClient } from '../load/child';
 import type { SubmitResult } from '../load/protocol';
 import { makeRow, type Row } from '../report';
-import { simulatorAt, userToken, type Rig } from '../rig';
+import { simulatorAt, userToken, type RelayRig, type Rig } from '../rig';
 import { ComfyHttp } from '../../../kit/comfy/http';
 import { percentile } from '../../../kit/percentile';
 import { distribution, round, value } from '../stats';
@@ -33,6 +35,23 @@ async function drain(url: string): Promise<void> {
   await post('/api/interrupt', {});
 }
 
+/**
+ * Relay events per admitted job after the burst: each reaches every socket of the job's user, so
+ * this is the frames per socket per job so far (one snapshot at submit plus position moves, which
+ * are coalesced: waits out one announcement period first). Read from the relay's all-users stream.
+ */
+async function eventsPerJob(relay: RelayRig['relay'], accepted: number): Promise<number> {
+  await sleep(1_500);
+  const { redisUrl, redisPrefix } = relay.parts.config;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    return (await redis.xlen(`${redisPrefix}events:all`)) / Math.max(1, accepted);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** p50 of the first and last tenth of the requests (completion order): does admission slow down as the queue grows? */
 function drift(latencies: number[]): string {
   const tenth = Math.max(1, Math.floor(latencies.length / 10));
@@ -50,6 +69,7 @@ export async function admissions(rig: Rig, load: LoadClient, o: AdmissionOptions
   const timeout = o.maxMs + 120_000;
   let stock: SubmitResult;
   let platform: SubmitResult;
+  let frames = 0;
   try {
     stock = await load.run(
       {
@@ -77,6 +97,7 @@ export async function admissions(rig: Rig, load: LoadClient, o: AdmissionOptions
       },
       timeout,
     );
+    frames = await eventsPerJob(relayRig.relay, platform.accepted).catch(() => 0);
   } finally {
     await drain(stockSim.url);
     await relayRig.relay.close().catch(() => undefined); // stops claiming; queued jobs stay in Redis under their own prefix
@@ -110,7 +131,7 @@ export async function admissions(rig: Rig, load: LoadClient, o: AdmissionOptions
       better: 'lower',
       stock: distribution(stock.latenciesMs),
       platform: distribution(platform.latenciesMs),
-      how: `per-request time of the accepted submissions in the same bursts; p50 of the first → last tenth: stock ${drift(stock.latenciesMs)}, platform ${drift(platform.latenciesMs)}.`,
+      how: `per-request time of the accepted submissions in the same bursts; p50 of the first → last tenth: stock ${drift(stock.latenciesMs)}, platform ${drift(platform.latenciesMs)}; relay events per admitted job (frames per socket per job, queue positions included) ${round(frames)}.`,
       failures,
     }),
   ];

@@ -4,7 +4,7 @@ import type { StoredJob } from '../store/job-record';
 import { JobService, type JobServiceContext, type SubmitRequest } from './job-service';
 
 /** A context of plain objects (bullmq's lock manager test style): every call is recorded in `calls`. */
-function fixture(options: { announced?: string[]; existing?: StoredJob[] } = {}) {
+function fixture(options: { existing?: StoredJob[] } = {}) {
   const calls: string[] = [];
   const jobs = new Map((options.existing ?? []).map((job) => [job.id, job]));
   const context: JobServiceContext = {
@@ -34,10 +34,7 @@ function fixture(options: { announced?: string[]; existing?: StoredJob[] } = {})
       setLane: async (id, lane) => void calls.push(`setLane ${id} ${lane}`),
     },
     scheduler: {
-      announcePositions: async () => {
-        calls.push('announce');
-        return new Set(options.announced ?? []);
-      },
+      queueChanged: () => void calls.push('queue changed'),
       kick: () => void calls.push('kick'),
       cancelRequested: (id) => void calls.push(`cancelRequested ${id}`),
     },
@@ -67,24 +64,18 @@ const alice = { kind: 'user', userId: 'alice' } as const;
 const admin = { kind: 'admin' } as const;
 
 describe('JobService', () => {
-  it('announces, re-reads, publishes, dispatches and wakes the other relays after a new job', async () => {
+  it('re-reads, publishes, has the moves announced, dispatches and wakes the other relays after a new job', async () => {
     const { calls, service } = fixture();
     const { created } = await service.submit('alice', request(J1));
     expect(created).toBe(true);
     expect(calls).toEqual([
       `create ${J1}`,
-      'announce',
       `get ${J1}`,
       `publish ${J1}`,
+      'queue changed',
       'kick',
       'bus queue',
     ]);
-  });
-
-  it('does not publish a job twice when the position announcement already did', async () => {
-    const { calls, service } = fixture({ announced: [J1] });
-    await service.submit('alice', request(J1));
-    expect(calls).not.toContain(`publish ${J1}`);
   });
 
   it('changes nothing on a retried submit', async () => {
@@ -124,9 +115,9 @@ describe('JobService', () => {
     expect(calls).toEqual([
       `get ${J1}`,
       `setLane ${J1} priority`,
-      'announce',
       `get ${J1}`,
       `publish ${J1}`,
+      'queue changed',
       'kick',
     ]);
   });

@@ -2,8 +2,8 @@
  * @fileoverview The relay's job use cases, between the HTTP adapters and the store: submit
  * (idempotent, or finished at once for a cache answer or a ComfyUI-shaped failure), read, cancel
  * and the operator's lane change, with who may do what. Every change to the queue ends the same
- * way (`afterQueueChange`: announce positions → re-read → publish → kick), so that sequence has one
- * home. A user only ever sees their own jobs: another user's job id is not found, as if it did not
+ * way (`afterQueueChange`: re-read with its position → publish → announce the others' moves,
+ * coalesced → kick), so that sequence has one home. A user only ever sees their own jobs: another user's job id is not found, as if it did not
  * exist — also when submitted again as a new job's id. Refusals are `RelayError`s, mapped to HTTP
  * at the edge.
  */
@@ -31,7 +31,7 @@ export type SubmitRequest = z.output<typeof SubmitJobRequest>;
 
 export type JobServiceContext = CachedRerunContext & {
   store: Pick<JobStore, 'create' | 'createFinished' | 'get' | 'list' | 'cancelIf' | 'setLane'>;
-  scheduler: Pick<Scheduler, 'announcePositions' | 'kick' | 'cancelRequested'>;
+  scheduler: Pick<Scheduler, 'queueChanged' | 'kick' | 'cancelRequested'>;
   publisher: Pick<Publisher, 'job'>;
   bus: Pick<Bus, 'control'>;
   inputs: Pick<InputStore, 'has'>;
@@ -165,7 +165,7 @@ export class JobService {
       c.observe?.jobStateChanged('queued', 'cancelled');
       c.observe?.jobFinished('cancelled', Date.now() - job.createdAt, 0);
       await c.publisher.job(job.id).catch(() => undefined);
-      await c.scheduler.announcePositions().catch(() => undefined);
+      c.scheduler.queueChanged();
     } else if (outcome === 'requested') {
       c.scheduler.cancelRequested(job.id);
       c.bus.control({ type: 'cancel', jobId: job.id });
@@ -183,18 +183,19 @@ export class JobService {
   }
 
   /**
-   * After a job entered the queue or moved in it: announce the positions that changed (each once,
-   * across relays), re-read the job, publish its snapshot unless the announcement already did,
-   * dispatch now, and (`wakePeers`) tell the other relays to dispatch too. Returns the re-read job.
+   * After a job entered the queue or moved in it: re-read it (its position is computed on read),
+   * publish its snapshot, let the scheduler announce the other jobs' moves (coalesced: a burst of
+   * submits costs one walk of the queue per `positionPushMs`, not one per submit), dispatch now,
+   * and (`wakePeers`) tell the other relays to dispatch too. Returns the re-read job.
    */
   async afterQueueChange(
     job: StoredJob,
     { wakePeers }: { wakePeers: boolean },
   ): Promise<StoredJob> {
     const c = this.context;
-    const announced = await c.scheduler.announcePositions().catch(() => new Set<string>());
     const fresh = (await c.store.get(job.id)) ?? job;
-    if (!announced.has(job.id)) await c.publisher.job(fresh).catch(() => undefined);
+    await c.publisher.job(fresh).catch(() => undefined);
+    c.scheduler.queueChanged();
     c.scheduler.kick();
     if (wakePeers) c.bus.control({ type: 'queue' });
     return fresh;

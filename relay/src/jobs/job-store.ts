@@ -50,6 +50,7 @@ export interface JobStore {
     facts: FinishedJobFacts,
     now?: number,
   ): Promise<CreatedJob>;
+  /** The job; while it is queued, with its 1-based position in dispatch order, computed now. */
   get(id: string): Promise<StoredJob | undefined>;
   getMany(ids: string[]): Promise<StoredJob[]>;
   /** Newest first; `userId` limits to one user's jobs. */
@@ -92,10 +93,17 @@ export interface JobStore {
   /** Move a job between the operator priority lane and the normal lane. */
   setLane(id: string, lane: Lane): Promise<void>;
 
-  /** Queue length and the jobs whose 1-based position changed (each change reported to one caller only). */
-  updatePositions(): Promise<{ length: number; changed: { id: string; position: number }[] }>;
-  /** Queued ids in dispatch order. */
-  queuedIds(): Promise<string[]>;
+  /**
+   * The queued jobs whose position moved enough to tell their user (every change within the first
+   * `exactUpTo` places, elsewhere a move of 1/`share` of the last announced position), each change
+   * reported to one caller only. Costs O(queue): call it coalesced, never per submit.
+   */
+  announcePositions(
+    share: number,
+    exactUpTo: number,
+  ): Promise<{ length: number; changed: { id: string; position: number }[] }>;
+  /** How many jobs are queued. */
+  queueLength(): Promise<number>;
   counts(): Promise<QueueCounts>;
   /** Running jobs per backend name, across every relay. */
   backendRunning(): Promise<Record<string, number>>;

@@ -20,7 +20,7 @@ export class QueueInfo {
   private snapshot: Snapshot = { queueLength: 0, startEtas: [], runningEnds: new Map(), at: 0 };
 
   constructor(
-    private readonly store: Pick<JobStore, 'runtimes' | 'activeIds' | 'queuedIds' | 'getMany'>,
+    private readonly store: Pick<JobStore, 'runtimes' | 'activeIds' | 'queueLength' | 'getMany'>,
     private readonly slots: () => number,
   ) {}
 
@@ -32,7 +32,7 @@ export class QueueInfo {
     const [runtimes, activeIds, queueLength] = await Promise.all([
       this.store.runtimes(),
       this.store.activeIds(),
-      this.store.queuedIds().then((ids) => ids.length),
+      this.store.queueLength(),
     ]);
     const runMs = median(runtimes);
     const running = await this.store.getMany(activeIds);

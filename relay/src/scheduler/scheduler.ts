@@ -2,7 +2,9 @@
  * @fileoverview The dispatch loop of one relay: claims jobs (Lua, atomic across relays) while a
  * backend has a free slot, runs them, renews their leases on a heartbeat, takes over jobs whose
  * relay died (resumed through the backend, never resubmitted blindly), relays cancel requests,
- * and announces queue positions when they change.
+ * and announces queue positions when they change: coalesced, at most once per `positionPushMs`
+ * however many submits and claims happen meanwhile, and only the moves a user would notice (readers
+ * compute exact positions on demand; the store never rewrites them per submit).
  */
 import type { Logger } from 'pino';
 import type { Backend } from '../backends/backend';
@@ -24,6 +26,12 @@ export type SchedulerOptions = {
   dispatchMs?: number;
   jobTimeoutMs: number;
   cancelGraceMs?: number;
+  /** Position announcements are at most this often (default 1 s): a burst of submits is one round of frames. */
+  positionPushMs?: number;
+  /** A far-back job's move is announced when it reaches 1/share of its announced position (default 2: half). */
+  positionShare?: number;
+  /** Positions up to this one are announced at every change (default 5). */
+  positionExactUpTo?: number;
 };
 
 export class Scheduler {
@@ -33,6 +41,8 @@ export class Scheduler {
   private dispatching: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  private positionsTimer: NodeJS.Timeout | undefined;
+  private positionsAt = 0;
   private readonly logger: Logger;
 
   constructor(
@@ -96,7 +106,7 @@ export class Scheduler {
       if (!job || !backend) continue;
       this.launch(job.id, backend, false);
     }
-    if (claimed) await this.announcePositions();
+    if (claimed) this.queueChanged();
   }
 
   private launch(jobId: string, backend: Backend, resume: boolean): void {
@@ -117,16 +127,7 @@ export class Scheduler {
       .finally(() => {
         clearTimeout(entry.timer);
         this.running.delete(jobId);
-        if (!this.closed) {
-          this.kick();
-          // Redis may be away right now; the next heartbeat announces positions again.
-          this.announcePositions().catch((error: Error) =>
-            this.logger.debug(
-              { jobId, err: error.message },
-              'announcing queue positions failed; the heartbeat retries',
-            ),
-          );
-        }
+        if (!this.closed) this.kick();
       });
   }
 
@@ -204,20 +205,44 @@ export class Scheduler {
     this.launch(jobId, backend, true);
   }
 
-  /** Announce the queued jobs whose position changed (each change is claimed by exactly one relay in Lua). */
-  async announcePositions(): Promise<Set<string>> {
-    const { changed } = await this.store.updatePositions();
-    if (changed.length === 0) return new Set();
+  /**
+   * The queue changed (a submit, a cancel, a lane change, a claim): announce the positions that
+   * moved, at the latest `positionPushMs` from now, coalescing every change until then.
+   */
+  queueChanged(): void {
+    if (this.closed || this.positionsTimer) return;
+    const every = this.options.positionPushMs ?? 1_000;
+    const wait = Math.max(0, this.positionsAt + every - Date.now());
+    this.positionsTimer = setTimeout(() => {
+      this.positionsTimer = undefined;
+      this.positionsAt = Date.now();
+      // Redis may be away right now; the next heartbeat announces positions again.
+      this.announcePositions().catch((error: Error) =>
+        this.logger.debug(
+          { err: error.message },
+          'announcing queue positions failed; the heartbeat retries',
+        ),
+      );
+    }, wait);
+  }
+
+  /** Announce the queued jobs whose position moved enough (each change is claimed by exactly one relay in Lua). */
+  private async announcePositions(): Promise<void> {
+    const { changed } = await this.store.announcePositions(
+      this.options.positionShare ?? 2,
+      this.options.positionExactUpTo ?? 5,
+    );
+    if (changed.length === 0) return;
     await this.queue.refresh();
     const jobs = await this.store.getMany(changed.map((c) => c.id));
-    for (const job of jobs) await this.publisher.job(job);
-    return new Set(changed.map((c) => c.id));
+    for (const job of jobs) if (job.state === 'queued') await this.publisher.job(job);
   }
 
   /** Stop local runs without finishing them and hand their leases back, so a restart or a peer resumes them at once. */
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.positionsTimer);
     const ids = [...this.running.keys()];
     for (const id of ids) this.stop(id, 'shutdown');
     await Promise.allSettled([...this.running.values()].map((r) => r.done));

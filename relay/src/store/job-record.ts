@@ -93,7 +93,8 @@ function json<T>(value: string | undefined, fallback: T): T {
   return JSON.parse(value) as T;
 }
 
-export function decodeJob(hash: Record<string, string>): StoredJob | undefined {
+/** A job from its hash; `position` is computed by the reader (the store never keeps it per job). */
+export function decodeJob(hash: Record<string, string>, position?: number): StoredJob | undefined {
   if (!hash.id) return undefined;
   const n = Object.fromEntries(numberFields.map((f) => [f, num(hash[f])])) as Record<
     (typeof numberFields)[number],
@@ -130,7 +131,7 @@ export function decodeJob(hash: Record<string, string>): StoredJob | undefined {
     submitAttemptedAt: n.submitAttemptedAt,
     backendRef: hash.backendRef || undefined,
     cancelRequested: n.cancelRequested,
-    position: state === 'queued' ? num(hash.pos) : undefined,
+    position: state === 'queued' && position ? position : undefined,
     takeovers: num(hash.takeovers) ?? 0,
   };
 }

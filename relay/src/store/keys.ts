@@ -13,6 +13,9 @@ export function redisKeys(prefix: string) {
     userQueued: `${prefix}u:queued`,
     userRunning: `${prefix}u:running`,
     userRound: `${prefix}u:round`,
+    userWaited: `${prefix}u:waited`, // per user: jobs dispatched ahead of theirs, summed (fair rotation within a round)
+    userCounted: `${prefix}u:counted`, // per user: the jobs counted in userWaited
+    dispatched: `${prefix}dispatched`, // jobs claimed so far (a job's wait in jobs dispatched ahead of it)
     active: `${prefix}active`,
     backendRunning: `${prefix}b:running`,
     jobs: `${prefix}jobs`,

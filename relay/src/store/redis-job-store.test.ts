@@ -66,23 +66,64 @@ describe('RedisJobStore', () => {
     expect(order).toEqual([b1.id, c1.id, a[1]!.id, a[2]!.id]);
   });
 
-  it('reports positions in dispatch order, only when they change', async () => {
+  it('rotates the order within a round: the longest mean wait so far goes first', async () => {
+    const s = store();
+    const [a, b, c] = ['a', 'b', 'c'].map((u) => [job(u), job(u), job(u)]) as NewJob[][];
+    // Clicks interleaved a b c a b c a b c, nothing dispatched meanwhile: arrival order used to
+    // decide every round (a b c, a b c, a b c).
+    for (let k = 0; k < 3; k++) for (const user of [a, b, c]) await s.create(user![k]!);
+    const order = [];
+    for (let i = 0; i < 9; i++) order.push((await s.claim('r', one))?.id);
+    const name = new Map(
+      [a, b, c].flatMap((u, i) => u!.map((j, k) => [j.id, `${'abc'[i]}${k + 1}`])),
+    );
+    expect(order.map((id) => name.get(id!))).toEqual([
+      ...['a1', 'b1', 'c1'], // everyone new: arrival order
+      ...['c2', 'b2', 'a2'], // c waited longest (2 jobs ahead), a least
+      ...['c3', 'b3', 'a3'],
+    ]);
+  });
+
+  it('computes positions on read, in dispatch order, without storing them per job', async () => {
     const s = store();
     const [a1, a2, b1] = [job('a'), job('a'), job('b')];
     for (const j of [a1, a2, b1]) await s.create(j);
-    const first = await s.updatePositions();
-    expect(first.length).toBe(3);
-    expect(first.changed).toEqual([
-      { id: a1.id, position: 1 },
-      { id: b1.id, position: 2 },
-      { id: a2.id, position: 3 },
-    ]);
-    expect((await s.updatePositions()).changed).toEqual([]);
+    const positions = async () => (await s.getMany([a1.id, a2.id, b1.id])).map((j) => j.position);
+    expect(await positions()).toEqual([1, 3, 2]);
+    expect(await s.queueLength()).toBe(3);
+    await s.setLane(a2.id, 'priority');
+    expect(await positions()).toEqual([2, 1, 3]);
+    expect((await s.get(a2.id))?.position).toBe(1);
     await s.claim('r', one);
-    expect((await s.updatePositions()).changed).toEqual([
-      { id: b1.id, position: 1 },
-      { id: a2.id, position: 2 },
-    ]);
+    expect(await positions()).toEqual([1, undefined, 2]);
+    expect(await s.queueLength()).toBe(2);
+    expect((await s.get(a2.id))?.state).toBe('submitting');
+  });
+
+  it('announces each position move once, every step near the head and big jumps further back', async () => {
+    const s = store();
+    const jobs = Array.from({ length: 12 }, (_, i) => job(`u${i}`));
+    for (const j of jobs) await s.create(j);
+    // Each job was announced with its position when it was queued: nothing moved since.
+    expect((await s.announcePositions(2, 5)).changed).toEqual([]);
+    await s.claim('r', one);
+    const first = await s.announcePositions(2, 5);
+    expect(first.length).toBe(11);
+    // 2..6 → 1..5 (near the head: every step); 7..12 → 6..11 moved by 1, less than half: untold.
+    expect(first.changed).toEqual(jobs.slice(1, 6).map((j, i) => ({ id: j.id, position: i + 1 })));
+    expect((await s.announcePositions(2, 5)).changed).toEqual([]);
+    for (let i = 0; i < 4; i++) await s.claim('r', one);
+    // Now within the first 5 places: told (those announced at 5..10 are now 1..5); the jobs
+    // announced at 11 and 12 moved by 5, under half: untold.
+    const second = await s.announcePositions(2, 5);
+    expect(second.changed).toEqual(
+      jobs.slice(5, 10).map((j, i) => ({ id: j.id, position: i + 1 })),
+    );
+    await s.claim('r', one);
+    // The first places step again, 11 → 5 (now among them) and 12 → 6 (a move of half): all told.
+    expect((await s.announcePositions(2, 5)).changed).toEqual(
+      jobs.slice(6).map((j, i) => ({ id: j.id, position: i + 1 })),
+    );
   });
 
   it('caps queued jobs per user with user_queue_full and skips users at the running cap', async () => {
@@ -99,6 +140,26 @@ describe('RedisJobStore', () => {
     expect(await s.claim('r', one)).toBeUndefined(); // a2 waits: a is at its running cap
     await s.finish(a1.id, 'r', 'done', {}, 1000);
     expect((await s.claim('r', one))?.id).toBe(a2.id);
+  });
+
+  it("claims a later user's job past a capped user's long backlog, looking at a bounded few", async () => {
+    const s = store({ maxRunningPerUser: 1 });
+    const a = Array.from({ length: 1200 }, () => job('a'));
+    for (const j of a) await s.create(j);
+    expect((await s.claim('r', one))?.id).toBe(a[0]!.id);
+    // a is at its cap; more than the claim's look-ahead of a's jobs is queued: nothing to claim.
+    expect(await s.claim('r', one)).toBeUndefined();
+    // b's first job joins the round being served, ahead of a's backlog.
+    const b1 = job('b');
+    await s.create(b1);
+    expect((await s.get(b1.id))?.position).toBe(1);
+    expect((await s.claim('r', one))?.id).toBe(b1.id);
+    // b's second job is in round 1 with a's second: a's, at the head, is skipped (a at its cap).
+    const b2 = job('b');
+    await s.create(b2);
+    await s.finish(b1.id, 'r', 'done', {}, 1000);
+    expect((await s.get(b2.id))?.position).toBe(2);
+    expect((await s.claim('r', one))?.id).toBe(b2.id);
   });
 
   it("dispatches the priority lane first and respects each backend's capacity", async () => {

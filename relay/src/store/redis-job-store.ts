@@ -34,6 +34,13 @@ export type StoreOptions = {
   maxRunningPerUser: number;
 };
 
+/** HGETALL's flat [field, value, …] reply as a record (ioredis only converts its own hgetall). */
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
 export class RedisJobStore implements JobStore {
   readonly keys: Keys;
   private readonly run: RunScript;
@@ -62,6 +69,11 @@ export class RedisJobStore implements JobStore {
         k.seq,
         k.jobs,
         k.userJobs(job.userId),
+        k.priorityLane,
+        k.userRunning,
+        k.userWaited,
+        k.userCounted,
+        k.dispatched,
         job.userId,
         hash,
         this.options.maxQueuedPerUser,
@@ -117,23 +129,38 @@ export class RedisJobStore implements JobStore {
     return { job: stored, created: code === 1 };
   }
 
+  /** The job, with its queue position computed now (O(log n)) while it is queued. */
   async get(id: string): Promise<StoredJob | undefined> {
-    return decodeJob(await guard(() => this.redis.hgetall(this.keys.job(id))));
+    const k = this.keys;
+    const [hash, position] = (await this.run(
+      'readJob',
+      k.job(id),
+      k.priorityLane,
+      k.normalLane,
+    )) as [string[], number];
+    return decodeJob(pairs(hash), Number(position));
   }
 
   async getMany(ids: string[]): Promise<StoredJob[]> {
     if (ids.length === 0) return [];
+    const k = this.keys;
     const results = await guard(() => {
       const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hgetall(this.keys.job(id));
+      for (const id of ids)
+        (pipeline as unknown as Record<string, (...args: string[]) => unknown>).comfyume_readJob!(
+          k.job(id),
+          k.priorityLane,
+          k.normalLane,
+        );
       return pipeline.exec();
     });
     // A command that failed inside the pipeline (connection lost mid-flight) is an outage, not a missing job.
     const failed = (results ?? []).find(([error]) => error);
     if (failed) throw redisFailure(failed[0]);
-    return (results ?? []).flatMap(
-      ([, hash]) => decodeJob((hash ?? {}) as Record<string, string>) ?? [],
-    );
+    return (results ?? []).flatMap(([, reply]) => {
+      const [hash, position] = reply as [string[], number];
+      return decodeJob(pairs(hash), Number(position)) ?? [];
+    });
   }
 
   /** Newest first; `userId` limits to one user's jobs. Scans at most `scanLimit` ids. */
@@ -163,6 +190,8 @@ export class RedisJobStore implements JobStore {
       k.round,
       k.active,
       k.backendRunning,
+      k.userWaited,
+      k.dispatched,
       k.prefix,
       owner,
       now,
@@ -235,6 +264,8 @@ export class RedisJobStore implements JobStore {
       k.priorityLane,
       k.normalLane,
       k.userQueued,
+      k.userWaited,
+      k.userCounted,
       now,
       onlyIf?.join(',') ?? '',
     )) as [number, string];
@@ -290,16 +321,23 @@ export class RedisJobStore implements JobStore {
     return typeof id === 'string' ? id : undefined;
   }
 
-  /** Queue length and the jobs whose 1-based position changed (each change reported to one caller only). */
-  async updatePositions(): Promise<{
-    length: number;
-    changed: { id: string; position: number }[];
-  }> {
+  /**
+   * The queued jobs whose position moved enough to tell their user (see announcePositions-2.lua:
+   * every change within the first `exactUpTo` places, elsewhere a move of 1/`share` of the last
+   * announced position), each change reported to one caller only. Walks the queue: call it
+   * coalesced, never per submit.
+   */
+  async announcePositions(
+    share: number,
+    exactUpTo: number,
+  ): Promise<{ length: number; changed: { id: string; position: number }[] }> {
     const out = (await this.run(
-      'updatePositions',
+      'announcePositions',
       this.keys.priorityLane,
       this.keys.normalLane,
       this.keys.prefix,
+      share,
+      exactUpTo,
     )) as (string | number)[];
     const changed: { id: string; position: number }[] = [];
     for (let i = 1; i + 1 < out.length; i += 2)
@@ -307,9 +345,15 @@ export class RedisJobStore implements JobStore {
     return { length: Number(out[0]), changed };
   }
 
-  /** Queued ids in dispatch order. */
-  async queuedIds(): Promise<string[]> {
-    return (await this.run('queuedIds', this.keys.priorityLane, this.keys.normalLane)) as string[];
+  /** How many jobs are queued, both lanes (O(1)). */
+  async queueLength(): Promise<number> {
+    const [priority, normal] = await guard(() =>
+      Promise.all([
+        this.redis.zcard(this.keys.priorityLane),
+        this.redis.zcard(this.keys.normalLane),
+      ]),
+    );
+    return priority + normal;
   }
 
   async counts(): Promise<QueueCounts> {

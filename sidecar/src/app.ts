@@ -16,6 +16,7 @@ import { createJobsRoutes } from './http/jobs-routes';
 import { originRefused } from './http/origin';
 import { createQueueRoutes } from './http/queue-routes';
 import { createRouter, stripBasePath } from './http/router';
+import { createViewFiles } from './http/view-files';
 import { createViewSource } from './http/view-source';
 import { createLogger, type Logger } from './logger';
 import { createOutputStore } from './outputs/output-store';
@@ -189,6 +190,11 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const handler = createRouter({
     basePath: config.basePath,
     proxy,
+    viewFiles: createViewFiles({
+      output: config.outputDir,
+      temp: config.tempDir,
+      input: config.inputDir,
+    }),
     logger,
     catalog: createCatalogRoutes({ nodes, catalog, logger: logger.child({ mod: 'gpu' }) }),
     routes: {
@@ -238,6 +244,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
       dataLoss.stop();
       await ws.close();
       await Promise.all([relay.close(), local.close(), state.close()]);
+      proxy.close();
       server.closeAllConnections?.();
     },
   };

@@ -52,12 +52,13 @@ export interface JobStore {
   ): Promise<CreatedJob>;
   get(id: string): Promise<StoredJob | undefined>;
   getMany(ids: string[]): Promise<StoredJob[]>;
-  /** Newest first; `userId` limits to one user's jobs. */
+  /** Newest first; `userId` limits to one user's jobs; prompt, extraData and inputs only `withPrompts`. */
   list(filter: {
     userId?: string;
     states?: JobState[];
     limit?: number;
     offset: number;
+    withPrompts?: boolean;
   }): Promise<{ jobs: StoredJob[]; total: number }>;
 
   /** Claim the next job for `owner` on the least busy backend with a free slot. */

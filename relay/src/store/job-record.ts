@@ -93,6 +93,27 @@ function json<T>(value: string | undefined, fallback: T): T {
   return JSON.parse(value) as T;
 }
 
+/**
+ * Every field decodeJob reads except the big ones a list leaves out (prompt, extraData, inputs):
+ * a job list reads these with HMGET.
+ */
+export const LIST_FIELDS: readonly string[] = [
+  'id',
+  'promptId',
+  'userId',
+  'clientId',
+  'state',
+  'lane',
+  'backend',
+  'promptHash',
+  'owner',
+  'backendRef',
+  'pos',
+  'takeovers',
+  ...numberFields,
+  ...jsonFields.filter((f) => f !== 'prompt' && f !== 'extraData' && f !== 'inputs'),
+];
+
 export function decodeJob(hash: Record<string, string>): StoredJob | undefined {
   if (!hash.id) return undefined;
   const n = Object.fromEntries(numberFields.map((f) => [f, num(hash[f])])) as Record<

@@ -32,7 +32,13 @@ export type ViewResponse = {
 
 export type RelayClient = {
   submitJob(request: SubmitJobRequest): Promise<JobView>;
-  listJobs(query?: { state?: string[]; full?: boolean }): Promise<JobList>;
+  /** One page of this user's jobs, newest first; prompts and extra data only with `prompts`. */
+  listJobs(query?: {
+    state?: string[];
+    offset?: number;
+    limit?: number;
+    prompts?: boolean;
+  }): Promise<JobList>;
   getJob(id: string): Promise<JobView | undefined>;
   /**
    * DELETE /api/jobs/:id (only when its state is one of `onlyIf`, if given): the job after, its
@@ -136,9 +142,10 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return JobResponse.parse(await json('POST', '/api/jobs', request)).job;
     },
     async listJobs(query = {}) {
-      const params = new URLSearchParams({ limit: '1000' });
+      const params = new URLSearchParams({ limit: String(query.limit ?? 1000) });
+      if (query.offset) params.set('offset', String(query.offset));
       if (query.state?.length) params.set('state', query.state.join(','));
-      if (query.full) params.set('full', '1');
+      if (query.prompts) params.set('prompts', '1');
       return JobList.parse(await json('GET', `/api/jobs?${params}`));
     },
     getJob: (id) =>

@@ -10,6 +10,7 @@ export const BENCHES = [
   'view',
   'admissions',
   'memory',
+  'panels',
   'events',
   'agent',
 ] as const;
@@ -42,6 +43,36 @@ export type Report = {
 
 export function makeRow(row: Omit<Row, 'ratio'>): Row {
   return { ...row, ratio: ratio(row.stock, row.platform) };
+}
+
+/** The middle of a side: p50 for a distribution, else the measured value. */
+export const middle = (side: Side): number =>
+  side.kind === 'distribution' ? side.p50 : side.value;
+const middleRatio = (r: Ratio): number => ('value' in r ? r.value : r.p50);
+
+/** The goals issue 16 set for the platform, by row id; rows without one have none. */
+const GOALS: Record<string, { text: string; met: (row: Row) => boolean }> = {
+  'first-event': {
+    text: 'platform ≤ stock + 5 ms',
+    met: (row) => middle(row.platform) <= middle(row.stock) + 5,
+  },
+  visible: { text: 'ratio ≤ 1.5×', met: (row) => middleRatio(row.ratio) <= 1.5 },
+  'view-rps': { text: 'ratio ≥ 0.95×', met: (row) => middleRatio(row.ratio) >= 0.95 },
+  'memory-rss': { text: 'platform ≤ 60 MB', met: (row) => middle(row.platform) <= 60 },
+};
+
+/** Whether a row meets its goal (undefined: no goal, or nothing measured). */
+export function goalOf(row: Row): { text: string; met: boolean } | undefined {
+  const goal = GOALS[row.id];
+  if (!goal || !Number.isFinite(middle(row.platform))) return undefined;
+  return { text: goal.text, met: goal.met(row) };
+}
+
+/** One line per row: both middles, the ratio, and the goal when it has one. */
+export function summaryLine(row: Row): string {
+  const goal = goalOf(row);
+  const verdict = goal ? ` — goal ${goal.text}: ${goal.met ? 'met' : 'NOT met'}` : '';
+  return `${row.id}: platform ${fmt(middle(row.platform))} ${row.unit} vs stock ${fmt(middle(row.stock))} ${row.unit} = ${fmtRatio(middleRatio(row.ratio))} (${row.better} is better)${verdict}`;
 }
 
 const fmt = (x: number | undefined) =>
@@ -93,7 +124,15 @@ export function textTable(report: Report): string {
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  return [line(HEADER), rule, ...body.map(line), rule, ...legend(report)].join('\n');
+  return [
+    line(HEADER),
+    rule,
+    ...body.map(line),
+    rule,
+    ...report.rows.map(summaryLine),
+    rule,
+    ...legend(report),
+  ].join('\n');
 }
 
 export function markdownTable(report: Report): string {
@@ -108,6 +147,8 @@ export function markdownTable(report: Report): string {
     row(HEADER),
     `| ${align.join(' | ')} |`,
     ...body.map(row),
+    '',
+    ...report.rows.map((r) => `- ${summaryLine(r)}`),
     '',
     ...legend(report).map((l) => (l ? `${l}  ` : '')),
   ].join('\n');

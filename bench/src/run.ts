@@ -14,6 +14,7 @@ import { agentBench, type AgentPathOptions } from './scenarios/agent-paths';
 import { eventFanout, type EventOptions } from './scenarios/event-fanout';
 import { eventSidecars, type SidecarEventOptions } from './scenarios/event-sidecars';
 import { memory, type MemoryOptions } from './scenarios/memory';
+import { panels, type PanelOptions } from './scenarios/panels';
 import { promptLatency, type PromptLatencyOptions } from './scenarios/prompt-latency';
 import { viewThroughput, type ViewOptions } from './scenarios/view-throughput';
 
@@ -22,6 +23,7 @@ export type Sizes = {
   view: ViewOptions;
   admissions: AdmissionOptions;
   memory: MemoryOptions;
+  panels: PanelOptions;
   events: EventOptions;
   sidecarEvents: SidecarEventOptions;
   agent: AgentPathOptions;
@@ -35,6 +37,7 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     view: { concurrency: 8, durationMs: 1_500, rounds: 1, maxRequests: 20_000 },
     admissions: { count: 200, concurrency: 16, maxMs: 8_000, users: 200, size },
     memory: { sockets: 20, jobs: 3, samples: 3, size },
+    panels: { jobs: 5, reads: 30, size: { width: 64, height: 64, steps: 2 }, timeoutMs: 60_000 },
     events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20 },
     sidecarEvents: { sidecars: 4, tabsPerSidecar: 50, events: 40, intervalMs: 20 },
     agent: {
@@ -52,6 +55,7 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     view: { concurrency: 16, durationMs: 8_000, rounds: 2, maxRequests: 200_000 },
     admissions: { count: 3_000, concurrency: 32, maxMs: 30_000, users: 200, size },
     memory: { sockets: 100, jobs: 20, samples: 5, size },
+    panels: { jobs: 30, reads: 200, size: { width: 64, height: 64, steps: 2 }, timeoutMs: 120_000 },
     events: { users: 200, socketsPerUser: 5, events: 400, intervalMs: 20 },
     sidecarEvents: { sidecars: 20, tabsPerSidecar: 50, events: 400, intervalMs: 20 },
     agent: {
@@ -117,6 +121,11 @@ const STEPS: { label: string; benches: BenchName[]; run: (c: Context) => Promise
     label: 'sidecar memory',
     benches: ['memory'],
     run: (c) => memory(c.rig, c.main, c.sizes.memory),
+  },
+  {
+    label: 'queue and history panels',
+    benches: ['panels'],
+    run: (c) => panels(c.main, c.attendee, c.sizes.panels),
   },
   {
     label: 'event latency, relay subscribers',

@@ -89,7 +89,14 @@ function usage(): string {
   ].join('\n');
 }
 
-export async function runCli(argv: string[]): Promise<void> {
+/**
+ * `loaders` replaces how a command's module is loaded: bin/comfyume.js loads the sidecar through
+ * tsx's CommonJS hook, where a dynamic import() of TypeScript would not resolve.
+ */
+export async function runCli(
+  argv: string[],
+  loaders: Partial<Record<string, Command['load']>> = {},
+): Promise<void> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
@@ -103,7 +110,7 @@ export async function runCli(argv: string[]): Promise<void> {
   }
   try {
     if (command.readsEnv) loadHomeEnv(workshopHome());
-    const module = await command.load();
+    const module = await (loaders[name] ?? command.load)();
     await module.main(rest);
   } catch (error) {
     // Config and usage errors carry a message meant for a person; print it without a stack.

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { JobState } from '../../protocol/src/relay/job';
+import { isTerminal } from '../../protocol/src/relay/job';
 import { createLocalComfy } from './comfy/local-comfy';
 import { createLocalVersion } from './comfy/local-version';
 import { createNodeSet } from './comfy/node-set';
@@ -16,6 +16,7 @@ import { createJobsRoutes } from './http/jobs-routes';
 import { originRefused } from './http/origin';
 import { createQueueRoutes } from './http/queue-routes';
 import { createRouter, stripBasePath } from './http/router';
+import { createViewFiles } from './http/view-files';
 import { createViewSource } from './http/view-source';
 import { createLogger, type Logger } from './logger';
 import { createOutputStore } from './outputs/output-store';
@@ -27,8 +28,8 @@ import { createGpuCatalog } from './relay/gpu-catalog';
 import { createRelayClient } from './relay/relay-client';
 import { watchRelayDataLoss } from './relay/relay-data-loss';
 import { connectRelayEvents } from './relay/relay-events';
-import { createRelayJobs } from './relay/relay-jobs';
 import { createPromptIds, withPromptIds } from './relay/prompt-ids';
+import { createLiveJobs } from './state/live-jobs';
 import { createQueueNumbers } from './state/queue-numbers';
 import { openStateStore } from './state/state-store';
 import { createWsMerge } from './ws/ws-merge';
@@ -41,10 +42,6 @@ export type Sidecar = {
   readonly relayConnected: boolean;
   close(): Promise<void>;
 };
-
-const ACTIVE_STATES = JobState.options.filter(
-  (s) => s !== 'done' && s !== 'failed' && s !== 'cancelled',
-);
 
 export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const logger = deps.logger ?? createLogger(config.logLevel, config.userId);
@@ -95,14 +92,23 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     legacyLastEventId: state.lastEventId,
   });
   const { hub, pipeline, book } = ws;
+  /** This user's relay jobs, kept from the event stream: the queue, history and jobs answers. */
+  const live = createLiveJobs(relay);
 
   const dataLoss = watchRelayDataLoss({
     relay,
     activeJobs: () => book.activeJobs(),
     everyMs: config.relayHealthMs,
     logger: logger.child({ mod: 'data-loss' }),
-    onDataLoss: (lost) => ws.relayDataLost(lost),
-    onJobsLost: (jobs, message) => pipeline.lost(jobs, message),
+    onDataLoss: (lost) => {
+      ws.relayDataLost(lost);
+      // What the relay still has is all it will list: the panels follow it.
+      live.resync().catch(() => live.disconnected());
+    },
+    onJobsLost: (jobs, message) => {
+      live.forget(jobs.map((job) => job.id));
+      return pipeline.lost(jobs, message);
+    },
   });
 
   const events = connectRelayEvents(
@@ -115,7 +121,10 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
       promptIds,
     },
     {
-      onEvent: (event) => void pipeline.onRelayEvent(event),
+      onEvent: (event) => {
+        if (event.type === 'job') live.apply(event.job);
+        void pipeline.onRelayEvent(event);
+      },
       onPreview: (frame) => void pipeline.onRelayPreview(frame),
       onConnection: (connected, reason) => {
         logger.info(
@@ -123,6 +132,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
           connected ? 'relay events connected' : 'relay events disconnected',
         );
         ws.relayConnection(connected);
+        if (!connected) live.disconnected();
         if (connected) {
           // A relay that lost its data is seen before its (shorter) list replaces ours, and the jobs
           // the list no longer has are checked against that loss rather than dropped silently.
@@ -130,8 +140,9 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
             .check()
             .then(async () => {
               const mark = pipeline.mark();
-              const list = await relay.listJobs({ state: ACTIVE_STATES });
-              return pipeline.seed(list.jobs, (gone) => dataLoss.suspect(gone), mark);
+              const jobs = await live.resync();
+              const active = jobs.filter((job) => !isTerminal(job.state));
+              return pipeline.seed(active, (gone) => dataLoss.suspect(gone), mark);
             })
             .catch((error: unknown) =>
               logger.warn(
@@ -146,7 +157,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
 
   const control = createJobControl(relay, (id) => book.job(id));
   const view = createViewSource({
-    relayJobs: createRelayJobs(relay, logger),
+    live,
     local,
     state,
     outputs,
@@ -164,7 +175,10 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
       dirs: { output: config.outputDir, temp: config.tempDir },
     }),
     flavor: () => localVersion.settled(),
-    submitted: (job) => pipeline.submitted(job),
+    submitted: (job) => {
+      live.submitted(job);
+      return pipeline.submitted(job);
+    },
     dirs: { input: config.inputDir, output: config.outputDir, temp: config.tempDir },
     maxBodyBytes: config.maxBodyBytes,
     logger: logger.child({ mod: 'prompt' }),
@@ -189,6 +203,11 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
   const handler = createRouter({
     basePath: config.basePath,
     proxy,
+    viewFiles: createViewFiles({
+      output: config.outputDir,
+      temp: config.tempDir,
+      input: config.inputDir,
+    }),
     logger,
     catalog: createCatalogRoutes({ nodes, catalog, logger: logger.child({ mod: 'gpu' }) }),
     routes: {
@@ -238,6 +257,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
       dataLoss.stop();
       await ws.close();
       await Promise.all([relay.close(), local.close(), state.close()]);
+      proxy.close();
       server.closeAllConnections?.();
     },
   };

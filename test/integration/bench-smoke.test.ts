@@ -26,6 +26,7 @@ const ROWS = [
   ['admission-latency', 'admission request time'],
   ['memory-rss', 'memory of one sidecar (RSS)'],
   ['memory-heap', 'memory of one sidecar (JS heap used)'],
+  ['panels', 'queue + history panels refresh'],
   ['events', 'event latency, 200 users / 1000 sockets'],
   ['events-sidecars', 'event latency via sidecars'],
 ] as const;

@@ -6,7 +6,8 @@
  *
  *   POST   /api/jobs                      SubmitJobRequest → 201 {job} (200 {job} when the id exists with the same prompt)
  *                                        (`cachedFrom`/`failure`: the job is created finished and never reaches a GPU)
- *   GET    /api/jobs?state=a,b&user=u&limit=&offset=&full=1   → JobList (own jobs; admin: all, `user` filters)
+ *   GET    /api/jobs?state=a,b&user=u&limit=&offset=&prompts=1 → JobList (own jobs; admin: all, `user` filters),
+ *                                        newest first, one page; prompt/extraData only with prompts=1 (or its old name full=1)
  *   GET    /api/jobs/:id                  → {job} (full)
  *   DELETE /api/jobs/:id[?onlyIf=a,b]    → CancelJobResponse {job, before, cancelled} (queued → cancelled and removed from the queue;
  *                                        running → interrupted on the GPU; `onlyIf`: only when its state is one of these, atomically)
@@ -106,6 +107,12 @@ export const ListJobsQuery = z.object({
   user: z.string().optional(),
   limit: z.coerce.number().int().positive().max(1000).optional(),
   offset: z.coerce.number().int().nonnegative().default(0),
+  /** Include each job's prompt and extraData (large: the API prompt and the whole workflow). */
+  prompts: z
+    .enum(['0', '1', 'true', 'false'])
+    .transform((v) => v === '1' || v === 'true')
+    .optional(),
+  /** The old name of `prompts`. */
   full: z
     .enum(['0', '1', 'true', 'false'])
     .transform((v) => v === '1' || v === 'true')

@@ -99,7 +99,7 @@ export const JobView = z.object({
   outputs: z.record(z.string(), NodeUiOutput), // nodeId → UI output, files already in the user's store
   statusMessages: z.array(StatusMessage), // execution_start / cached / success|error|interrupted, as history keeps them
   error: JobError.optional(),
-  /** Present with `?full=1` and on single-job reads: the API prompt and extra_data (workflow). */
+  /** Present with `?prompts=1` and on single-job reads: the API prompt and extra_data (workflow). */
   prompt: z.record(z.string(), z.unknown()).optional(),
   extraData: z.record(z.string(), z.unknown()).optional(),
 });

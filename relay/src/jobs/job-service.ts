@@ -142,7 +142,13 @@ export class JobService {
   /** Newest first: a user's own jobs, or for the operator every user's (or `user`'s). */
   list(
     principal: Principal,
-    filter: { user?: string; states?: JobState[]; limit?: number; offset: number },
+    filter: {
+      user?: string;
+      states?: JobState[];
+      limit?: number;
+      offset: number;
+      withPrompts?: boolean;
+    },
   ): Promise<{ jobs: StoredJob[]; total: number }> {
     const { user, ...rest } = filter;
     const userId = principal.kind === 'user' ? principal.userId : user;

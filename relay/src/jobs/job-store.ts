@@ -53,12 +53,13 @@ export interface JobStore {
   /** The job; while it is queued, with its 1-based position in dispatch order, computed now. */
   get(id: string): Promise<StoredJob | undefined>;
   getMany(ids: string[]): Promise<StoredJob[]>;
-  /** Newest first; `userId` limits to one user's jobs. */
+  /** Newest first; `userId` limits to one user's jobs; prompt, extraData and inputs only `withPrompts`. */
   list(filter: {
     userId?: string;
     states?: JobState[];
     limit?: number;
     offset: number;
+    withPrompts?: boolean;
   }): Promise<{ jobs: StoredJob[]; total: number }>;
 
   /** Claim the next job for `owner` on the least busy backend with a free slot. */

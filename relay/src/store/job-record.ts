@@ -93,6 +93,26 @@ function json<T>(value: string | undefined, fallback: T): T {
   return JSON.parse(value) as T;
 }
 
+/**
+ * Every field decodeJob reads except the big ones a list leaves out (prompt, extraData, inputs):
+ * a job list reads these with HMGET.
+ */
+export const LIST_FIELDS: readonly string[] = [
+  'id',
+  'promptId',
+  'userId',
+  'clientId',
+  'state',
+  'lane',
+  'backend',
+  'promptHash',
+  'owner',
+  'backendRef',
+  'takeovers',
+  ...numberFields,
+  ...jsonFields.filter((f) => f !== 'prompt' && f !== 'extraData' && f !== 'inputs'),
+];
+
 /** A job from its hash; `position` is computed by the reader (the store never keeps it per job). */
 export function decodeJob(hash: Record<string, string>, position?: number): StoredJob | undefined {
   if (!hash.id) return undefined;

@@ -22,7 +22,14 @@ import type {
   NewJob,
   QueueCounts,
 } from '../jobs/job-store';
-import { decodeJob, encodePatch, promptHash, type JobPatch, type StoredJob } from './job-record';
+import {
+  decodeJob,
+  encodePatch,
+  LIST_FIELDS,
+  promptHash,
+  type JobPatch,
+  type StoredJob,
+} from './job-record';
 import { failure, newJobFields, reusedId } from './script-results';
 import { redisKeys, type Keys } from './keys';
 import { loadScripts, type RunScript } from './lua-scripts';
@@ -163,18 +170,88 @@ export class RedisJobStore implements JobStore {
     });
   }
 
-  /** Newest first; `userId` limits to one user's jobs. Scans at most `scanLimit` ids. */
+  /**
+   * Newest first; `userId` limits to one user's jobs. Scans at most `scanLimit` ids. Reads only the
+   * page: without a state filter its ids come straight from the index; with one, each scanned job's
+   * state is read first (one pipelined HGET each), then the page's records. The prompt, extra data
+   * and inputs are read only `withPrompts` (HMGET of the other fields otherwise).
+   */
   async list(
-    filter: { userId?: string; states?: JobState[]; limit?: number; offset: number },
+    filter: {
+      userId?: string;
+      states?: JobState[];
+      limit?: number;
+      offset: number;
+      withPrompts?: boolean;
+    },
     scanLimit = 5000,
   ) {
     const index = filter.userId ? this.keys.userJobs(filter.userId) : this.keys.jobs;
-    const ids = await guard(() => this.redis.zrevrange(index, 0, scanLimit - 1));
-    let jobs = await this.getMany(ids);
-    if (filter.states?.length) jobs = jobs.filter((job) => filter.states!.includes(job.state));
-    const total = jobs.length;
-    const end = filter.limit === undefined ? undefined : filter.offset + filter.limit;
-    return { jobs: jobs.slice(filter.offset, end), total };
+    const limit = filter.limit ?? scanLimit;
+    const end = Math.min(filter.offset + limit, scanLimit);
+    let page: string[];
+    let total: number;
+    if (!filter.states?.length) {
+      const [count, ids] = await guard(() =>
+        Promise.all([
+          this.redis.zcard(index),
+          filter.offset < end
+            ? this.redis.zrevrange(index, filter.offset, end - 1)
+            : Promise.resolve([] as string[]),
+        ]),
+      );
+      total = Math.min(count, scanLimit);
+      page = ids;
+    } else {
+      const ids = await guard(() => this.redis.zrevrange(index, 0, scanLimit - 1));
+      const states = await this.pipelined(ids, (pipeline, id) =>
+        pipeline.hget(this.keys.job(id), 'state'),
+      );
+      const wanted = ids.filter((_, i) => filter.states!.includes(states[i] as JobState));
+      total = wanted.length;
+      page = wanted.slice(filter.offset, end);
+    }
+    const jobs = filter.withPrompts ? await this.getMany(page) : await this.getListed(page);
+    return { jobs, total };
+  }
+
+  /** The records of `ids` without prompt, extra data and inputs (see LIST_FIELDS). */
+  private async getListed(ids: string[]): Promise<StoredJob[]> {
+    const rows = await this.pipelined(ids, (pipeline, id) =>
+      pipeline.hmget(this.keys.job(id), ...LIST_FIELDS),
+    );
+    const jobs = rows.flatMap((row) => {
+      const values = row as (string | null)[];
+      const hash: Record<string, string> = {};
+      LIST_FIELDS.forEach((field, i) => {
+        const value = values[i];
+        if (value !== null && value !== undefined) hash[field] = value;
+      });
+      return decodeJob(hash) ?? [];
+    });
+    // Positions are computed on read (readJob): only the page's queued jobs need one.
+    const queued = jobs.filter((job) => job.state === 'queued').map((job) => job.id);
+    if (queued.length === 0) return jobs;
+    const positions = new Map((await this.getMany(queued)).map((job) => [job.id, job.position]));
+    return jobs.map((job) =>
+      job.state === 'queued' ? { ...job, position: positions.get(job.id) } : job,
+    );
+  }
+
+  /** One pipelined command per id; a command that failed inside the pipeline is an outage. */
+  private async pipelined(
+    ids: string[],
+    add: (pipeline: ReturnType<Redis['pipeline']>, id: string) => void,
+  ): Promise<unknown[]> {
+    if (ids.length === 0) return [];
+    const results = await guard(() => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) add(pipeline, id);
+      return pipeline.exec();
+    });
+    const failed = (results ?? []).find(([error]) => error);
+    if (failed) throw redisFailure(failed[0]);
+    return (results ?? []).map(([, value]) => value);
   }
 
   /** Claim the next job for `owner` on the least busy backend with a free slot. */

@@ -3,8 +3,8 @@
  * answers the sidecar merges with the relay's (§7.2.6). A local ComfyUI that fails or answers
  * nonsense contributes nothing rather than breaking the merged answer.
  */
-import { Pool } from 'undici';
 import type { Logger } from '../logger';
+import { bodyText, createHttpPool } from '../net/http-pool';
 
 export type LocalComfy = {
   getJson(path: string): Promise<unknown>;
@@ -19,11 +19,7 @@ export type LocalComfy = {
 };
 
 export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 10_000): LocalComfy {
-  const pool = new Pool(new URL(comfyUrl).origin, {
-    connections: 8,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+  const pool = createHttpPool(new URL(comfyUrl).origin, { maxSockets: 8, timeoutMs });
   const listeners: (() => void)[] = [];
   let lost = false;
   const reached = () => {
@@ -50,7 +46,7 @@ export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 1
       }
       reached();
       try {
-        const text = await response.body.text();
+        const text = await bodyText(response.body);
         if (response.statusCode !== 200) return undefined;
         return JSON.parse(text) as unknown;
       } catch (error) {
@@ -67,7 +63,7 @@ export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 1
           body: JSON.stringify(body),
         });
         reached();
-        const text = await response.body.text();
+        const text = await bodyText(response.body);
         let json: unknown;
         try {
           json = text ? (JSON.parse(text) as unknown) : undefined;
@@ -83,8 +79,6 @@ export function createLocalComfy(comfyUrl: string, logger: Logger, timeoutMs = 1
     onBack(listener) {
       listeners.push(listener);
     },
-    async close() {
-      await pool.close().catch(() => pool.destroy());
-    },
+    close: () => pool.close(),
   };
 }

@@ -4,15 +4,17 @@
  *   2. ComfyUI's origin check (403, as ComfyUI would)
  *   3. the routes the sidecar answers itself (prompt, queue, history, interrupt, jobs, and what the
  *      GPU has: object_info, models, embeddings), both spellings
- *   4. everything else → the local ComfyUI (proxy)
+ *   4. `/view` of a file in the attendee's folders: straight from disk, as ComfyUI sends it
+ *   5. everything else → the local ComfyUI (proxy)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../logger';
 import type { LocalProxy } from '../proxy/proxy';
 import type { CatalogRoutes } from './catalog-routes';
 import { originRefused } from './origin';
 import { errorReply } from './reply';
+import { createRouteTable, type Request } from './route-table';
+import type { ViewFiles } from './view-files';
 import { send, type Reply } from '../../../kit/aiohttp-reply';
 
 export type Routes = {
@@ -49,34 +51,19 @@ export function createRouter(options: {
   basePath: string;
   routes: Routes;
   catalog: CatalogRoutes;
+  viewFiles: ViewFiles;
   proxy: LocalProxy;
   logger: Logger;
 }) {
   const { routes, catalog, logger } = options;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const stripped = stripBasePath(req.url, options.basePath);
-    if ('redirect' in stripped) {
-      res.redirect(301, stripped.redirect);
-      return;
-    }
-    req.url = stripped.url;
-    if (originRefused(req.headers)) {
-      res.status(403).end();
-      return;
-    }
-    next();
-  });
+  const app = createRouteTable();
 
   const handle =
     (fn: (req: Request) => Promise<Reply | undefined>) =>
-    async (req: Request, res: Response, next: NextFunction) => {
+    async (req: Request, res: ServerResponse) => {
       const reply = await fn(req);
       if (reply) send(res, reply);
-      else next();
+      else options.proxy.web(req, res);
     };
   const param = (req: Request, name = 'id') => String(req.params[name]);
 
@@ -118,10 +105,11 @@ export function createRouter(options: {
     both('/experiment/models/:folder'),
     handle((req) => catalog.experimentModelFolder(param(req, 'folder'))),
   );
+  app.get(both('/view'), async (req, res) => {
+    if (!(await options.viewFiles.serve(req, res))) options.proxy.web(req, res);
+  });
 
-  app.use((req: Request, res: Response, next: NextFunction) => options.proxy.web(req, res, next));
-
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
     logger.warn(
       { err: error instanceof Error ? error.message : error, url: req.url },
       'request failed',
@@ -131,7 +119,33 @@ export function createRouter(options: {
       return;
     }
     send(res, errorReply(error));
-  });
+  };
 
-  return app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const stripped = stripBasePath(req.url ?? '/', options.basePath);
+    if ('redirect' in stripped) {
+      res.writeHead(301, { location: stripped.redirect, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    req.url = stripped.url;
+    if (originRefused(req.headers)) {
+      res.writeHead(403, { 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const query = req.url.indexOf('?');
+    const found = app.match(req.method ?? 'GET', query < 0 ? req.url : req.url.slice(0, query));
+    if (!found) {
+      options.proxy.web(req, res);
+      return;
+    }
+    const request = Object.assign(req, { params: found.params });
+    try {
+      const done = found.handler(request, res);
+      if (done) done.catch((error: unknown) => failed(error, req, res));
+    } catch (error) {
+      failed(error, req, res);
+    }
+  };
 }

@@ -20,6 +20,7 @@ import {
   writePart,
 } from '../../../kit/output-files/placement';
 import type { Logger } from '../logger';
+import { bodyBytes } from '../net/http-pool';
 import type { RelayClient } from '../relay/relay-client';
 import { filesOf, renameOutput, type FileRef } from '../shapes/outputs';
 import { outputKey, type StateStore } from '../state/state-store';
@@ -81,15 +82,12 @@ export function createOutputStore({ relay, outputDir, tempDir, state, logger }: 
   async function download(ref: FileRef, folder: string): Promise<string> {
     const response = await relay.view(ref);
     if (response.status !== 200) {
-      response.body.resume();
+      response.body.resume(); // drained, so the keep-alive socket is reused
       throw new Error(
         `relay /api/view answered ${response.status} for ${ref.subfolder}/${ref.filename}`,
       );
     }
-    // Read the whole body, then write it: a body paused by a slow disk when the relay's connection
-    // closes crashes the process inside undici 7 (nodejs/undici#5360; fixed in undici 8, which
-    // needs Node 22).
-    return writePart(folder, Buffer.from(await response.body.arrayBuffer()));
+    return writePart(folder, await bodyBytes(response.body));
   }
 
   function ensure(jobId: string, ref: FileRef): Promise<string | undefined> {

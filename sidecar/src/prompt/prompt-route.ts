@@ -228,7 +228,8 @@ export function createPromptRoute(deps: PromptRouteDeps) {
         failure,
       });
       deps.rerun.ran(job.id, key);
-      await deps.submitted(job);
+      // The relay answers without the prompt; it stored the one sent, which the queue and history need.
+      await deps.submitted({ ...job, prompt: runnable, extraData });
       const how = failure
         ? 'failed as ComfyUI would (never sent to a GPU)'
         : job.state === 'done'

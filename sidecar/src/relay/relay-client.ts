@@ -1,11 +1,10 @@
 /**
- * @fileoverview Typed calls to the relay REST API (protocol/relay/api.ts) over one undici Pool.
+ * @fileoverview Typed calls to the relay REST API (protocol/relay/api.ts) over one keep-alive pool.
  * Every call here is idempotent (submit is keyed by the job id), so transport failures and
  * 502/503/504 are retried a few times with p-retry; after that the caller gets RelayUnavailableError.
- * The Pool reconnects by itself, so a relay that comes back is used again without any restart.
+ * The pool reconnects by itself, so a relay that comes back is used again without any restart.
  */
 import pRetry, { AbortError } from 'p-retry';
-import { Pool, type Dispatcher } from 'undici';
 import { ErrorBody } from '../../../protocol/src/errors';
 import {
   CancelJobResponse,
@@ -16,6 +15,7 @@ import {
 } from '../../../protocol/src/relay/api';
 import type { JobState, JobView } from '../../../protocol/src/relay/job';
 import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
+import { bodyText, createHttpPool, type PoolResponse } from '../net/http-pool';
 
 export type RelayClientOptions = {
   url: string;
@@ -26,13 +26,19 @@ export type RelayClientOptions = {
 
 export type ViewResponse = {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  headers: PoolResponse['headers'];
+  body: PoolResponse['body'];
 };
 
 export type RelayClient = {
   submitJob(request: SubmitJobRequest): Promise<JobView>;
-  listJobs(query?: { state?: string[]; full?: boolean }): Promise<JobList>;
+  /** One page of this user's jobs, newest first; prompts and extra data only with `prompts`. */
+  listJobs(query?: {
+    state?: string[];
+    offset?: number;
+    limit?: number;
+    prompts?: boolean;
+  }): Promise<JobList>;
   getJob(id: string): Promise<JobView | undefined>;
   /**
    * DELETE /api/jobs/:id (only when its state is one of `onlyIf`, if given): the job after, its
@@ -67,12 +73,7 @@ const transient = (status: number) => status === 502 || status === 503 || status
 export function createRelayClient(options: RelayClientOptions): RelayClient {
   const base = new URL(options.url);
   const pathBase = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin, {
-    connections: 16,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    connectTimeout: Math.min(options.timeoutMs, 5_000),
-  });
+  const pool = createHttpPool(base.origin, { maxSockets: 16, timeoutMs: options.timeoutMs });
   const retries = options.retries ?? 2;
 
   async function call(
@@ -93,12 +94,16 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
             ...(body === undefined ? {} : { 'content-type': contentType }),
           },
           body,
-          signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (error) {
         throw new RelayUnavailableError(error); // transport: retried
       }
-      const text = await response.body.text();
+      let text: string;
+      try {
+        text = await bodyText(response.body);
+      } catch (error) {
+        throw new RelayUnavailableError(error); // the body broke off: retried
+      }
       if (response.statusCode >= 200 && response.statusCode < 300)
         return { status: response.statusCode, text };
       const parsed = safeJson(text);
@@ -137,9 +142,10 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return JobResponse.parse(await json('POST', '/api/jobs', request)).job;
     },
     async listJobs(query = {}) {
-      const params = new URLSearchParams({ limit: '1000' });
+      const params = new URLSearchParams({ limit: String(query.limit ?? 1000) });
+      if (query.offset) params.set('offset', String(query.offset));
       if (query.state?.length) params.set('state', query.state.join(','));
-      if (query.full) params.set('full', '1');
+      if (query.prompts) params.set('prompts', '1');
       return JobList.parse(await json('GET', `/api/jobs?${params}`));
     },
     getJob: (id) =>
@@ -175,7 +181,6 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
           method: 'GET',
           path: `${pathBase}/api/view?${query}`,
           headers: { authorization: `Bearer ${options.token}` },
-          signal: AbortSignal.timeout(options.timeoutMs * 8),
         });
         return { status: response.statusCode, headers: response.headers, body: response.body };
       } catch (error) {
@@ -188,17 +193,14 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
           method: 'GET',
           path: `${pathBase}/api/health`,
           headers: { accept: 'application/json' },
-          signal: AbortSignal.timeout(options.timeoutMs),
         });
-        const parsed = Health.safeParse(safeJson(await response.body.text()));
+        const parsed = Health.safeParse(safeJson(await bodyText(response.body)));
         return parsed.success ? parsed.data : undefined;
       } catch {
         return undefined;
       }
     },
-    async close() {
-      await pool.close().catch(() => pool.destroy());
-    },
+    close: () => pool.close(),
   };
 }
 

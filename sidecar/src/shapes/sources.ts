@@ -3,7 +3,9 @@
  * one ComfyUI view (running, pending, history in completion order) from which /queue, /history and
  * /api/jobs are all answered. Every record is checked with the strict ComfyUI schemas AND the
  * frontend's (both generations) before it is served: a bad one is dropped and reported, because one
- * bad record makes the frontend show an empty queue and history. Pure.
+ * bad record makes the frontend show an empty queue and history. A relay record is checked once per
+ * change: the memo keeps each record's verdict by identity (a change replaces the record). Pure but
+ * for the memo.
  */
 import {
   ComfyHistoryEntry,
@@ -38,8 +40,22 @@ export type UserView = JobSources & {
   rejected: Rejected[];
 };
 
+type Checked<T> = { item?: T; rejected?: Rejected };
+
+/** Verdicts per relay record (by identity); a history entry's also by its (renamed) outputs. */
+export type ViewMemo = WeakMap<
+  JobView,
+  {
+    queue?: Checked<ComfyAnyQueueItem>;
+    history?: { outputs: string; checked: Checked<ComfyHistoryEntry> };
+  }
+>;
+
+export const createViewMemo = (): ViewMemo => new WeakMap();
+
 export type ViewInput = {
   relayJobs: readonly JobView[];
+  memo?: ViewMemo;
   isHidden: (jobId: string, finishedAt: number | undefined) => boolean;
   lookup: RenameLookup;
   /** The local ComfyUI's GET /queue and GET /history bodies (undefined when it did not answer). */
@@ -94,8 +110,50 @@ function finishedAt(entry: ComfyHistoryEntry): number {
   return typeof ts === 'number' ? ts : 0;
 }
 
+/** `check` once per record; its rejection is reported again on every use (it is still left out). */
+function remembered<T>(
+  rejected: Rejected[],
+  cached: Checked<T> | undefined,
+  check: (into: Rejected[]) => T | undefined,
+): { checked: Checked<T>; item: T | undefined } {
+  if (cached) {
+    if (cached.rejected) rejected.push(cached.rejected);
+    return { checked: cached, item: cached.item };
+  }
+  const into: Rejected[] = [];
+  const item = check(into);
+  rejected.push(...into);
+  return { checked: { item, rejected: into[0] }, item };
+}
+
 export function buildUserView(input: ViewInput): UserView {
   const rejected: Rejected[] = [];
+  const memo = input.memo ?? createViewMemo();
+  const memoOf = (job: JobView) => {
+    let entry = memo.get(job);
+    if (!entry) memo.set(job, (entry = {}));
+    return entry;
+  };
+  const relayQueueItem = (job: JobView, status: 'pending' | 'in_progress', where: string) => {
+    const entry = memoOf(job);
+    const { checked, item } = remembered(rejected, entry.queue, (into) =>
+      checkQueueItem(queueTupleFromJob(job), status, into, where),
+    );
+    entry.queue = checked;
+    return item;
+  };
+  const relayHistoryEntry = (job: JobView) => {
+    const raw = historyEntryFromJob(job, input.lookup);
+    if (!raw) return undefined;
+    const entry = memoOf(job);
+    const outputs = JSON.stringify(raw.outputs ?? null);
+    const cached = entry.history?.outputs === outputs ? entry.history.checked : undefined;
+    const { checked, item } = remembered(rejected, cached, (into) =>
+      checkHistoryEntry(job.id, raw, into, 'relay history'),
+    );
+    entry.history = { outputs, checked };
+    return item;
+  };
   const relayIds = new Set<string>();
   const running: ComfyAnyQueueItem[] = [];
   const pending: ComfyAnyQueueItem[] = [];
@@ -107,7 +165,7 @@ export function buildUserView(input: ViewInput): UserView {
   for (const job of byStart) {
     relayIds.add(job.id);
     if (isRunningState(job.state)) {
-      const item = checkQueueItem(queueTupleFromJob(job), 'in_progress', rejected, 'relay running');
+      const item = relayQueueItem(job, 'in_progress', 'relay running');
       if (item) running.push(item);
     }
   }
@@ -115,14 +173,12 @@ export function buildUserView(input: ViewInput): UserView {
     .filter((job) => isPendingState(job.state))
     .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.number - b.number);
   for (const job of queued) {
-    const item = checkQueueItem(queueTupleFromJob(job), 'pending', rejected, 'relay pending');
+    const item = relayQueueItem(job, 'pending', 'relay pending');
     if (item) pending.push(item);
   }
   for (const job of input.relayJobs) {
     if (input.isHidden(job.id, job.finishedAt)) continue;
-    const raw = historyEntryFromJob(job, input.lookup);
-    if (!raw) continue;
-    const entry = checkHistoryEntry(job.id, raw, rejected, 'relay history');
+    const entry = relayHistoryEntry(job);
     if (entry) finished.push({ id: job.id, entry, at: job.finishedAt ?? finishedAt(entry) });
   }
 

@@ -52,15 +52,17 @@ export const submitJob: JobHandler = async (ctx, { jobs, queue }) => {
 
 export const listJobs: JobHandler = async (ctx, { jobs, queue }) => {
   const q = parse(ListJobsQuery, ctx.query, 'query');
+  const withPrompts = q.prompts === true || q.full === true;
   const { jobs: found, total } = await jobs.list(ctx.principal, {
     user: q.user,
     states: q.state,
     limit: q.limit,
     offset: q.offset,
+    withPrompts,
   });
   return {
     status: 200,
-    body: { jobs: found.map((job) => queue.view(job, q.full === true)), total },
+    body: { jobs: found.map((job) => queue.view(job, withPrompts)), total },
   };
 };
 

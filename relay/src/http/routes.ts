@@ -15,13 +15,15 @@ import {
   type ObjectInfoContext,
   type QueueStatusContext,
 } from './handlers/status';
+import { prewarmStatus, warmNow, type PrewarmRoutesContext } from './handlers/prewarm';
 import type { Handler } from './types';
 
 /** What the routes need together: each handler module's own context. */
 export type RoutesContext = JobRoutesContext &
   FileRoutesContext &
   QueueStatusContext &
-  ObjectInfoContext;
+  ObjectInfoContext &
+  PrewarmRoutesContext;
 
 export type Route = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -55,4 +57,6 @@ export const routes: Route[] = [
     handler: gpuListing('/experiment/models'),
   },
   { method: 'get', path: '/api/queue/status', body: 'none', handler: queueStatus },
+  { method: 'get', path: '/api/admin/prewarm', body: 'none', handler: prewarmStatus },
+  { method: 'post', path: '/api/admin/prewarm/warm-now', body: 'none', handler: warmNow },
 ];

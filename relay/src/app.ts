@@ -34,6 +34,8 @@ import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
 import { registerReplicaMetrics } from './metrics/replica-metrics';
 import { registerPrewarmMetrics } from './metrics/prewarm-metrics';
 import { OutputStore } from './outputs/output-store';
+import { Gallery } from './gallery/gallery';
+import { RedisGalleryFlags } from './store/redis-gallery-flags';
 import { Prewarmer, type WarmTarget } from './prewarm/prewarmer';
 import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
@@ -243,6 +245,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       logger: log.child({ mod: 'object-info' }),
     }),
     prewarm,
+    gallery: new Gallery({ store, outputs, flags: new RedisGalleryFlags(redis, store.keys) }),
     startedAt: Date.now(),
     version,
     revocations,

@@ -16,6 +16,14 @@ import {
   type QueueStatusContext,
 } from './handlers/status';
 import { prewarmStatus, warmNow, type PrewarmRoutesContext } from './handlers/prewarm';
+import {
+  galleryHide,
+  galleryImage,
+  galleryList,
+  getOptOut,
+  putOptOut,
+  type GalleryRoutesContext,
+} from './handlers/gallery';
 import type { Handler } from './types';
 
 /** What the routes need together: each handler module's own context. */
@@ -23,7 +31,8 @@ export type RoutesContext = JobRoutesContext &
   FileRoutesContext &
   QueueStatusContext &
   ObjectInfoContext &
-  PrewarmRoutesContext;
+  PrewarmRoutesContext &
+  GalleryRoutesContext;
 
 export type Route = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -59,4 +68,9 @@ export const routes: Route[] = [
   { method: 'get', path: '/api/queue/status', body: 'none', handler: queueStatus },
   { method: 'get', path: '/api/admin/prewarm', body: 'none', handler: prewarmStatus },
   { method: 'post', path: '/api/admin/prewarm/warm-now', body: 'none', handler: warmNow },
+  { method: 'get', path: '/api/admin/gallery', body: 'none', handler: galleryList },
+  { method: 'get', path: '/api/admin/gallery/image/:id', body: 'none', handler: galleryImage },
+  { method: 'post', path: '/api/admin/gallery/hide', body: 'json', handler: galleryHide },
+  { method: 'get', path: '/api/gallery/opt-out', body: 'none', handler: getOptOut },
+  { method: 'put', path: '/api/gallery/opt-out', body: 'json', handler: putOptOut },
 ];

@@ -11,6 +11,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from '../logger';
 import type { LocalProxy } from '../proxy/proxy';
 import type { CatalogRoutes } from './catalog-routes';
+import { GALLERY_OPT_OUT_PATH, type createGalleryRoutes } from './gallery-routes';
 import { originRefused } from './origin';
 import { errorReply } from './reply';
 import { send, type Reply } from '../../../kit/aiohttp-reply';
@@ -51,6 +52,8 @@ export function createRouter(options: {
   catalog: CatalogRoutes;
   proxy: LocalProxy;
   logger: Logger;
+  /** The attendee's gallery opt-out (absent in router tests). */
+  gallery?: ReturnType<typeof createGalleryRoutes>;
 }) {
   const { routes, catalog, logger } = options;
   const app = express();
@@ -118,6 +121,12 @@ export function createRouter(options: {
     both('/experiment/models/:folder'),
     handle((req) => catalog.experimentModelFolder(param(req, 'folder'))),
   );
+
+  const gallery = options.gallery;
+  if (gallery) {
+    app.get(GALLERY_OPT_OUT_PATH, handle(gallery.get));
+    app.put(GALLERY_OPT_OUT_PATH, handle(gallery.put));
+  }
 
   app.use((req: Request, res: Response, next: NextFunction) => options.proxy.web(req, res, next));
 

@@ -59,3 +59,28 @@ export async function ensureEnvSecrets(
   }
   return { values, generated };
 }
+
+/**
+ * Sets `values` in the file (mode 600): a line `NAME=…` (or one commented out, as copied from
+ * .env.example) is replaced in place, others are appended. For settings the operator chose on the
+ * command line (e.g. `comfyume users --prewarm-schedule`), so docker compose reads them.
+ */
+export async function setEnvValues(path: string, values: Record<string, string>): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {}
+  const appended: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const line = new RegExp(`^#?[ \\t]*${name}=.*$`, 'm');
+    if (line.test(text)) text = text.replace(line, () => `${name}=${value}`);
+    else appended.push(`${name}=${value}`);
+  }
+  if (appended.length) {
+    const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+    text += `${sep}${appended.join('\n')}\n`;
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600);
+}

@@ -32,7 +32,11 @@ import { createLogger } from './logger';
 import { metricsAllowed } from './metrics/metrics-gate';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
 import { registerReplicaMetrics } from './metrics/replica-metrics';
+import { registerPrewarmMetrics } from './metrics/prewarm-metrics';
 import { OutputStore } from './outputs/output-store';
+import { Gallery } from './gallery/gallery';
+import { RedisGalleryFlags } from './store/redis-gallery-flags';
+import { Prewarmer, type WarmTarget } from './prewarm/prewarmer';
 import { QueueInfo } from './scheduler/queue-info';
 import { Scheduler } from './scheduler/scheduler';
 import { createRedis, waitReady } from './store/redis';
@@ -189,6 +193,14 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     },
   });
   registerReplicaMetrics(metrics.registry, () => replicasOf(backends));
+  const warmTarget = backends.find((b): b is Backend & WarmTarget => 'warmUp' in b);
+  const prewarm = new Prewarmer({
+    config: config.prewarm,
+    target: warmTarget,
+    busy: () => store.backendRunning().then((r) => (r[warmTarget?.name ?? ''] ?? 0) > 0),
+    observe: registerPrewarmMetrics(metrics.registry),
+    logger: log.child({ mod: 'prewarm' }),
+  });
   const scheduler: Scheduler = new Scheduler(
     {
       store,
@@ -232,6 +244,8 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       backends,
       logger: log.child({ mod: 'object-info' }),
     }),
+    prewarm,
+    gallery: new Gallery({ store, outputs, flags: new RedisGalleryFlags(redis, store.keys) }),
     startedAt: Date.now(),
     version,
     revocations,
@@ -290,6 +304,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       eventLog.start();
       scheduler.start();
       sweeper?.start();
+      prewarm.start();
       log.info(
         { mode: config.inferenceMode, backends: backends.map((b) => b.name) },
         'relay started',
@@ -299,6 +314,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
       revocations.stop();
       durability.stop();
       await sweeper?.close();
+      await prewarm.close();
       await scheduler.close();
       await hub.close();
       await new Promise<void>((resolve) => {

@@ -5,13 +5,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { zodProblems } from '../../protocol/src/zod-problems';
+import { prewarmConfig, prewarmEnv, type PrewarmConfig } from './prewarm/schedule';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-const url = z.string().url();
 
 export const EnvSchema = z
   .object({
@@ -39,7 +39,7 @@ export const EnvSchema = z
         'Where jobs run: serverless (SERVERLESS_ENDPOINT), direct (ComfyUI GPUs at COMFYUI_GPU_URLS) or simulated (ComfyUI simulators at COMFYUI_GPU_URLS, e.g. `comfyume simulate`: run like direct GPUs, labelled simulated). Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` starts simulated GPUs and passes their URLs).',
       ),
     SERVERLESS_ENDPOINT: optionalString
-      .pipe(url.optional())
+      .pipe(z.string().url().optional())
       .describe(
         'Serverless ComfyUI endpoint behind a load balancer (e.g. https://<id>.serverless.example/). Required when INFERENCE_MODE=serverless.',
       ),
@@ -171,6 +171,7 @@ export const EnvSchema = z
       .describe(
         "1 serves the relay's /metrics without a token (only on a private network); by default it needs ADMIN_TOKEN as a bearer token, which the shipped Prometheus configs send.",
       ),
+    ...prewarmEnv,
   })
   .superRefine((env, ctx) => {
     const mode = env.INFERENCE_MODE;
@@ -215,12 +216,11 @@ export const EnvSchema = z
       });
   });
 
-function splitUrls(value: string | undefined): string[] {
-  return (value ?? '')
+const splitUrls = (value: string | undefined): string[] =>
+  (value ?? '')
     .split(',')
     .map((s) => s.trim().replace(/\/+$/, ''))
     .filter(Boolean);
-}
 
 export type InferenceMode = 'serverless' | 'direct' | 'simulated';
 
@@ -278,6 +278,7 @@ export type Config = Readonly<{
   eventsMaxLen: number;
   metricsPerUser: boolean;
   metricsPublic: boolean; // /metrics without the admin token
+  prewarm: PrewarmConfig; // PREWARM_SCHEDULE, PREWARM_INTERVAL_S (serverless replicas kept warm)
 }>;
 
 /** Parse the environment (or any string map, for tests) into a frozen Config; throws one message listing every problem. */
@@ -344,5 +345,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventsMaxLen: e.RELAY_EVENTS_MAXLEN,
     metricsPerUser: e.RELAY_METRICS_PER_USER === '1',
     metricsPublic: e.METRICS_PUBLIC === '1',
+    prewarm: prewarmConfig(e),
   });
 }

@@ -16,6 +16,7 @@ import { createJobsRoutes } from './http/jobs-routes';
 import { originRefused } from './http/origin';
 import { createQueueRoutes } from './http/queue-routes';
 import { createRouter, stripBasePath } from './http/router';
+import { createGalleryRoutes } from './http/gallery-routes';
 import { createViewFiles } from './http/view-files';
 import { createViewSource } from './http/view-source';
 import { createLogger, type Logger } from './logger';
@@ -210,6 +211,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     }),
     logger,
     catalog: createCatalogRoutes({ nodes, catalog, logger: logger.child({ mod: 'gpu' }) }),
+    gallery: createGalleryRoutes(relay),
     routes: {
       postPrompt: prompt,
       getPrompt: queue.getPrompt,

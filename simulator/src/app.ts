@@ -36,6 +36,8 @@ export type SimulatorOptions = {
   tempDir: string;
   stepMs?: number;
   coldStartMs?: number;
+  /** Scale to zero after this long without a request; the next one starts a new cold start (0: never). */
+  scaleDownMs?: number;
   apiKey?: string;
   previewMethod?: 'none' | 'auto';
   /** Node classes this ComfyUI lacks (as if their custom node were not installed): `missing_node_type` here. */
@@ -120,6 +122,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const gate = new Gate({
     coldStartMs: options.coldStartMs ?? 0,
+    scaleDownMs: options.scaleDownMs ?? 0,
     apiKey: options.apiKey,
     http5xxBurst: options.failures?.http5xxBurst,
   });

@@ -20,6 +20,8 @@ Options:
   --temp-dir <dir>       temp folder (default ./data/simulator/temp)
   --step-ms <n>          time per sampler step / slow node (default 200)
   --cold-start-ms <n>    answer 503 until this long after start (default 0)
+  --scale-down-ms <n>    scale to zero after this long without a request; the next request
+                         starts a new cold start of --cold-start-ms (default 0: never)
   --api-key <key>        require "Authorization: Bearer <key>" (or env SIMULATOR_API_KEY)
   --fail-node <Class>    make this node class fail at run time (repeatable)
   --replicas <k>         k independent instances behind one round-robin port (default 1)
@@ -43,6 +45,7 @@ const Flags = z.object({
   tempDir: z.string().min(1).default('./data/simulator/temp'),
   stepMs: z.coerce.number().int().min(0).default(200),
   coldStartMs: z.coerce.number().int().min(0).default(0),
+  scaleDownMs: z.coerce.number().int().min(0).default(0),
   apiKey: z.string().min(1).optional(),
   failNode: z.array(z.string().min(1)).default([]),
   replicas: z.coerce.number().int().min(1).max(64).default(1),
@@ -66,6 +69,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       'temp-dir': { type: 'string' },
       'step-ms': { type: 'string' },
       'cold-start-ms': { type: 'string' },
+      'scale-down-ms': { type: 'string' },
       'api-key': { type: 'string' },
       'fail-node': { type: 'string', multiple: true },
       replicas: { type: 'string' },
@@ -85,6 +89,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     tempDir: values['temp-dir'],
     stepMs: values['step-ms'],
     coldStartMs: values['cold-start-ms'],
+    scaleDownMs: values['scale-down-ms'],
     apiKey: values['api-key'] ?? (env.SIMULATOR_API_KEY || undefined),
     failNode: values['fail-node'],
     replicas: values.replicas,
@@ -108,6 +113,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       tempDir: path.resolve(f.tempDir),
       stepMs: f.stepMs,
       coldStartMs: f.coldStartMs,
+      scaleDownMs: f.scaleDownMs,
       apiKey: f.apiKey,
       failures: { failNodeTypes: f.failNode },
       replicas: f.replicas,

@@ -1,6 +1,7 @@
 /**
  * @fileoverview What sits in front of the simulated ComfyUI like a serverless load balancer: cold start
- * (503 until warm), bursts of injected 502/503, and the Bearer API key. Shared by all replicas.
+ * (503 until warm), scale-down after an idle spell (the next request starts a new cold start), bursts
+ * of injected 502/503, and the Bearer API key. Shared by all replicas.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +9,11 @@ import type { Duplex } from 'node:stream';
 
 export type GateOptions = {
   coldStartMs: number;
+  /**
+   * The provider's scale-down delay: a warm GPU that has had no request for this long scales to
+   * zero, and the next request starts a new cold start of `coldStartMs` (0: never scales down).
+   */
+  scaleDownMs?: number;
   apiKey?: string;
   http5xxBurst?: { status: 502 | 503; count: number };
 };
@@ -23,10 +29,20 @@ const REASONS: Record<number, string> = {
 export class Gate {
   private warmAt: number;
   private burstLeft: number;
+  private lastRequestAt = 0;
+  /** Cold starts begun so far (the first one at start included, when `coldStartMs` > 0). */
+  coldStarts: number;
 
   constructor(private readonly options: GateOptions) {
     this.warmAt = Date.now() + options.coldStartMs;
     this.burstLeft = options.http5xxBurst?.count ?? 0;
+    this.coldStarts = options.coldStartMs > 0 ? 1 : 0;
+  }
+
+  /** True once a warm GPU has been idle past the scale-down delay: the next request finds it cold. */
+  get scaledDown(): boolean {
+    const delay = this.options.scaleDownMs ?? 0;
+    return delay > 0 && this.warm && Date.now() - Math.max(this.lastRequestAt, this.warmAt) > delay;
   }
 
   /** True once the cold start is over (a state tests can assert on, instead of a timer). */
@@ -40,6 +56,11 @@ export class Gate {
   }
 
   private check(req: IncomingMessage): Refusal | undefined {
+    if (this.scaledDown) {
+      this.warmAt = Date.now() + this.options.coldStartMs; // a request wakes a GPU scaled to zero
+      if (this.options.coldStartMs > 0) this.coldStarts++;
+    }
+    this.lastRequestAt = Date.now();
     if (this.burstLeft > 0) {
       this.burstLeft--;
       const status = this.options.http5xxBurst?.status ?? 503;

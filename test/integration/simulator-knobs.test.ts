@@ -15,6 +15,7 @@ import {
 import { encodePng, readChunks, readTextChunks } from '../../simulator/src/images/png';
 import { solidImage } from '../../simulator/src/images/image';
 import { postJson, readJson, RecordingClient } from '../../simulator/testing/recorded';
+import { until } from '../../kit/until';
 
 const txt2img = readJson<Record<string, { inputs: Record<string, unknown> }>>(
   path.resolve(import.meta.dirname, '../../../shared/fixtures/comfyui/api-workflow-txt2img.json'),
@@ -81,6 +82,19 @@ describe('gate knobs', () => {
     s.gate.warmNow();
     expect(s.gate.warm).toBe(true);
     expect((await fetch(`${s.url}/system_stats`)).status).toBe(200);
+  });
+
+  it('scaleDownMs: a GPU idle past the delay scales to zero; the next request starts a new cold start', async () => {
+    const s = await start({ coldStartMs: 60 * 60_000, scaleDownMs: 300 });
+    s.gate.warmNow();
+    expect((await fetch(`${s.url}/system_stats`)).status).toBe(200);
+    expect(s.gate.coldStarts).toBe(1);
+    await until(() => s.gate.scaledDown, 10_000, 'the idle GPU to scale down');
+    const woken = await fetch(`${s.url}/system_stats`);
+    expect(woken.status).toBe(503);
+    expect(await woken.text()).toContain('cold start');
+    expect(s.gate.coldStarts).toBe(2);
+    expect(s.gate.scaledDown).toBe(false);
   });
 
   it('withoutNodeTypes: the class is not in object_info and POST /prompt answers missing_node_type', async () => {

@@ -71,6 +71,8 @@ export type StackOptions = {
   relayEnv?: Record<string, string>;
   /** The Redis to start (e.g. `{persistence: false}` with `relayEnv: {REDIS_VOLATILE_OK: '1'}`). */
   redis?: StartRedisOptions;
+  /** A built dashboard for the relay to serve at /admin/ (tests that drive it in a browser). */
+  adminDistDir?: string;
 };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -106,7 +108,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     RELAY_PORT: '0',
     ...options.relayEnv,
   });
-  let relay = await createRelay(relayConfig, { socketHeartbeatMs: 2_000 });
+  let relay = await createRelay(relayConfig, {
+    socketHeartbeatMs: 2_000,
+    adminDistDir: options.adminDistDir,
+  });
   await relay.start();
   const relayPort = await listen(relay.server);
   const relayUrl = `http://127.0.0.1:${relayPort}`;
@@ -177,7 +182,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async startRelay() {
       if (relayRunning) return;
-      relay = await createRelay(relayConfig, { socketHeartbeatMs: 2_000 });
+      relay = await createRelay(relayConfig, {
+        socketHeartbeatMs: 2_000,
+        adminDistDir: options.adminDistDir,
+      });
       await relay.start();
       await listen(relay.server, relayPort);
       relayRunning = true;

@@ -10,9 +10,11 @@ import { formatAgo } from '../state/format';
 import { isActive } from '../state/jobs-model';
 import { jobRows, type JobFilter } from '../state/job-rows';
 import { backendRows, failureRows, summarize, userRows } from '../state/view-model';
+import './admin-gallery';
 import './admin-jobs';
 import './admin-login';
 import './admin-overview';
+import './admin-prewarm';
 import './admin-replicas';
 import './admin-side';
 import './admin-users';
@@ -70,6 +72,11 @@ export class AdminApp extends LitElement {
       }
       .spacer {
         flex: 1;
+      }
+      a[data-nav] {
+        color: var(--accent);
+        text-decoration: none;
+        font-size: 13px;
       }
       .updated {
         color: var(--muted);
@@ -132,13 +139,23 @@ export class AdminApp extends LitElement {
 
   @state() private token: string | undefined = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
   @state() private filter: JobFilter = { view: 'active' };
+  /** `#gallery`: the projector's gallery wall instead of the dashboard. */
+  @state() private page = location.hash === '#gallery' ? 'gallery' : 'dashboard';
+  private readonly onHash = () =>
+    (this.page = location.hash === '#gallery' ? 'gallery' : 'dashboard');
 
   private readonly dashboard = new DashboardController(this, relayBaseUrl(location.href));
 
   override connectedCallback(): void {
     super.connectedCallback();
+    addEventListener('hashchange', this.onHash);
     if (this.token !== undefined) this.dashboard.start(this.token);
     else void this.tryProxyAuth();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    removeEventListener('hashchange', this.onHash);
   }
 
   /**
@@ -218,6 +235,13 @@ export class AdminApp extends LitElement {
     const d = this.dashboard;
     const now = d.now;
     const data = d.data;
+    if (this.page === 'gallery')
+      return html`<admin-gallery
+        .token=${this.token}
+        .baseUrl=${relayBaseUrl(location.href)}
+        .latestDone=${[...data.jobs.values()].reduce((n, j) => (j.state === 'done' ? Math.max(n, j.finishedAt ?? 0) : n), 0)}
+        @admin-gallery-close=${() => (location.hash = '')}
+      ></admin-gallery>`;
     const jobs = [...data.jobs.values()].filter(
       (j) => !this.filter.user || j.userId === this.filter.user,
     );
@@ -241,6 +265,7 @@ export class AdminApp extends LitElement {
           >${data.updatedAt ? `updated ${formatAgo(data.updatedAt, now)}` : ''}</span
         >
         <span class="spacer"></span>
+        <a href="#gallery" data-nav="gallery">Gallery wall</a>
         ${this.filter.user ? html`<button @click=${() => (this.filter = { ...this.filter, user: undefined })}>Showing ${this.filter.user} ✕</button>` : null}
         <button @click=${this.signOut}>Sign out</button>
       </header>
@@ -258,6 +283,7 @@ export class AdminApp extends LitElement {
           ></admin-jobs>
           <div class="side">
             <admin-backends .rows=${backendRows(data)}></admin-backends>
+            <admin-prewarm .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-prewarm>
             <admin-replicas .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-replicas>
             <admin-failures .rows=${failureRows(data)} .now=${now}></admin-failures>
           </div>

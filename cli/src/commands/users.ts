@@ -5,7 +5,8 @@
 import { join, resolve } from 'node:path';
 import { intFlag, parseCommandArgs } from '../args';
 import { workshopHome } from '../home';
-import { ensureEnvSecrets } from '../env-file';
+import { ensureEnvSecrets, setEnvValues } from '../env-file';
+import { EnvSchema as RelayEnvSchema } from '../../../relay/src/config';
 import { repoPath } from '../paths';
 import { generateUsers } from '../users/generate';
 
@@ -24,7 +25,36 @@ Options:
   --domain <host>   public host name (URLs become https://<host>/userNNN/)
   --port <n>        port in the printed local URLs when no --domain (default 8080)
   --rotate          new passwords for everyone
+  --prewarm-schedule <ranges>  keep serverless GPUs warm then, local time of the relay, e.g.
+                    09:50-12:00,13:20-16:30 (written to .env as PREWARM_SCHEDULE, which
+                    docker/compose.yaml passes to the relay; "" clears it)
+  --prewarm-interval <s>  seconds between warm-up prompts, just under the provider's
+                    scale-down delay (PREWARM_INTERVAL_S, default 240)
   -h, --help`;
+
+/** The schedule flags as .env values, checked with the relay's own schema (its error words). */
+export function prewarmEnvValues(flags: {
+  schedule?: string;
+  interval?: string;
+}): Record<string, string> {
+  const shape = RelayEnvSchema.innerType().shape;
+  const values: Record<string, string> = {};
+  if (flags.schedule !== undefined) {
+    const parsed = shape.PREWARM_SCHEDULE.safeParse(flags.schedule);
+    if (!parsed.success)
+      throw new Error(
+        `--prewarm-schedule: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      );
+    values.PREWARM_SCHEDULE = parsed.data.map((r) => r.text).join(',');
+  }
+  if (flags.interval !== undefined) {
+    const parsed = shape.PREWARM_INTERVAL_S.safeParse(flags.interval);
+    if (!parsed.success)
+      throw new Error('--prewarm-interval: a whole number of seconds, at least 1');
+    values.PREWARM_INTERVAL_S = String(parsed.data);
+  }
+  return values;
+}
 
 export async function main(args: string[]): Promise<void> {
   const home = workshopHome();
@@ -36,6 +66,8 @@ export async function main(args: string[]): Promise<void> {
       domain: { type: 'string' },
       port: { type: 'string', default: '8080' },
       rotate: { type: 'boolean', default: false },
+      'prewarm-schedule': { type: 'string' },
+      'prewarm-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -47,6 +79,14 @@ export async function main(args: string[]): Promise<void> {
   const localPort = intFlag('port', values.port, 1, 65535);
 
   const envFile = home.envFile;
+  const prewarm = prewarmEnvValues({
+    schedule: values['prewarm-schedule'],
+    interval: values['prewarm-interval'],
+  });
+  if (Object.keys(prewarm).length) {
+    await setEnvValues(envFile, prewarm);
+    console.log(`warm-up settings written into ${envFile}: ${JSON.stringify(prewarm)}`);
+  }
   const { values: secrets, generated } = await ensureEnvSecrets(envFile, [
     'RELAY_SECRET',
     'ADMIN_TOKEN',

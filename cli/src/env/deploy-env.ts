@@ -25,6 +25,12 @@ export const DeployEnvSchema = z.object({
     .string()
     .default('0.0.0.0')
     .describe('Host interface nginx listens on; 127.0.0.1 when a TLS proxy sits in front.'),
+  TZ: z
+    .string()
+    .default('UTC')
+    .describe(
+      "The relay container's time zone (e.g. Europe/Berlin): PREWARM_SCHEDULE's times are read in it.",
+    ),
   MONITORING_BIND: z
     .string()
     .default('127.0.0.1')

@@ -14,6 +14,7 @@ import type { ThumbFile } from '../state/job-rows';
 import { Comlink, startJobWorker, type JobHubHandle } from '../worker/jobs-client';
 import type { BufferedSink } from './job-feed';
 import { cancelJob, requeueJob } from './job-actions';
+import { readGalleryOptOut, setGalleryOptOut } from './gallery-opt-out';
 import { bindWhileConnected, LiveValue } from './live-value';
 import { mountInSlot } from './host-slot';
 import type { SendingCounter } from './prompt-sending';
@@ -142,6 +143,13 @@ export class JobStatus {
     tracker.nodeTitle = (id) => this.nodeTitle(id);
     tracker.addEventListener('comfyume-job-cancel', (e) => void this.cancel(e.detail.id));
     tracker.addEventListener('comfyume-job-requeue', (e) => void this.requeue(e.detail.id));
+    void readGalleryOptOut(this.api).then((v) => (tracker.galleryOptOut = v));
+    tracker.addEventListener('comfyume-gallery-opt-out', (e) => {
+      void setGalleryOptOut(this.api, e.detail.optOut).then((v) => {
+        tracker.galleryOptOut = v ?? tracker.galleryOptOut;
+        tracker.requestUpdate(); // a failed call puts the checkbox back
+      });
+    });
     bindWhileConnected(tracker, this.trackerModel, (t, model) => Object.assign(t, model));
     return tracker;
   }

@@ -16,6 +16,7 @@ import { AgentFleet, type ReplicaView } from './serverless/agent/fleet';
 import { sendCancel } from './serverless/evidence';
 import { JobRun, type RunConfig } from './serverless/job-run';
 import { Metrics, type ServerlessMetrics } from './serverless/metrics';
+import { sendWarmUp, type WarmUpResult } from './serverless/warm-up';
 
 export type ServerlessConfig = {
   endpoint: string;
@@ -66,6 +67,8 @@ export type ServerlessBackend = Backend & {
   replicas(): ReplicaView[];
   /** The GPU output folder this backend reads (journals live under it). */
   readonly sfsOutputDir: string;
+  /** Post one tiny model-free prompt straight to the endpoint (prewarm/), cold starts waited out. */
+  warmUp(signal?: AbortSignal): Promise<WarmUpResult>;
 };
 
 export function createServerlessBackend(
@@ -127,6 +130,11 @@ export function createServerlessBackend(
     metrics: () => metrics.snapshot(),
     replicas: () => fleet?.replicas() ?? [],
     sfsOutputDir: config.sfsOutputDir,
+    warmUp: (signal) =>
+      sendWarmUp(endpoint, {
+        budgetMs: config.coldStartBudgetMs,
+        signal: signal ? AbortSignal.any([signal, closing.signal]) : closing.signal,
+      }),
 
     async run(job: RunnableJob, ctx: RunContext): Promise<RunResult> {
       const run = new JobRun(job, ctx, {

@@ -15,13 +15,24 @@ import {
   type ObjectInfoContext,
   type QueueStatusContext,
 } from './handlers/status';
+import { prewarmStatus, warmNow, type PrewarmRoutesContext } from './handlers/prewarm';
+import {
+  galleryHide,
+  galleryImage,
+  galleryList,
+  getOptOut,
+  putOptOut,
+  type GalleryRoutesContext,
+} from './handlers/gallery';
 import type { Handler } from './types';
 
 /** What the routes need together: each handler module's own context. */
 export type RoutesContext = JobRoutesContext &
   FileRoutesContext &
   QueueStatusContext &
-  ObjectInfoContext;
+  ObjectInfoContext &
+  PrewarmRoutesContext &
+  GalleryRoutesContext;
 
 export type Route = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -55,4 +66,11 @@ export const routes: Route[] = [
     handler: gpuListing('/experiment/models'),
   },
   { method: 'get', path: '/api/queue/status', body: 'none', handler: queueStatus },
+  { method: 'get', path: '/api/admin/prewarm', body: 'none', handler: prewarmStatus },
+  { method: 'post', path: '/api/admin/prewarm/warm-now', body: 'none', handler: warmNow },
+  { method: 'get', path: '/api/admin/gallery', body: 'none', handler: galleryList },
+  { method: 'get', path: '/api/admin/gallery/image/:id', body: 'none', handler: galleryImage },
+  { method: 'post', path: '/api/admin/gallery/hide', body: 'json', handler: galleryHide },
+  { method: 'get', path: '/api/gallery/opt-out', body: 'none', handler: getOptOut },
+  { method: 'put', path: '/api/gallery/opt-out', body: 'json', handler: putOptOut },
 ];

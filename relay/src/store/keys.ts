@@ -28,6 +28,8 @@ export function redisKeys(prefix: string) {
     controlChannel: `${prefix}control`, // cancel requests and queue changes, between relays
     marker: `${prefix}marker`, // the workshop marker: its absence on a known Redis means the data was lost (store/redis-durability)
     objectInfo: `${prefix}object_info`, // the GPU's last good /object_info (JSON), survives cold starts and restarts
+    galleryHidden: `${prefix}gallery:hidden`, // gallery item ids the operator hid (SET)
+    galleryOptOut: `${prefix}gallery:optout`, // users who keep their outputs off the gallery wall (SET)
     gpuAsked: (userId: string, path: string) => `${prefix}gpu:asked:${userId}:${path}`, // a user's fresh look at the GPU (expires: the per-user limit)
   };
 }

@@ -16,6 +16,7 @@ type Route = { method: string; segments: string[]; handler: RouteHandler };
 export type RouteTable = {
   get(paths: string | string[], handler: RouteHandler): void;
   post(paths: string | string[], handler: RouteHandler): void;
+  put(paths: string | string[], handler: RouteHandler): void;
   delete(paths: string | string[], handler: RouteHandler): void;
   /** The handler for this method and path (HEAD finds GET routes), with its parameters. */
   match(
@@ -41,6 +42,7 @@ export function createRouteTable(): RouteTable {
   return {
     get: add('GET'),
     post: add('POST'),
+    put: add('PUT'),
     delete: add('DELETE'),
     match(method, pathname) {
       const wanted = method === 'HEAD' ? 'GET' : method;

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
 import type { LocalProxy } from '../proxy/proxy';
 import type { CatalogRoutes } from './catalog-routes';
+import { GALLERY_OPT_OUT_PATH, type createGalleryRoutes } from './gallery-routes';
 import { originRefused } from './origin';
 import { errorReply } from './reply';
 import { createRouteTable, type Request } from './route-table';
@@ -54,6 +55,8 @@ export function createRouter(options: {
   viewFiles: ViewFiles;
   proxy: LocalProxy;
   logger: Logger;
+  /** The attendee's gallery opt-out (absent in router tests). */
+  gallery?: ReturnType<typeof createGalleryRoutes>;
 }) {
   const { routes, catalog, logger } = options;
   const app = createRouteTable();
@@ -108,6 +111,12 @@ export function createRouter(options: {
   app.get(both('/view'), async (req, res) => {
     if (!(await options.viewFiles.serve(req, res))) options.proxy.web(req, res);
   });
+
+  const gallery = options.gallery;
+  if (gallery) {
+    app.get(GALLERY_OPT_OUT_PATH, handle(gallery.get));
+    app.put(GALLERY_OPT_OUT_PATH, handle(gallery.put));
+  }
 
   const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
     logger.warn(

@@ -14,6 +14,7 @@ import {
   type SubmitJobRequest,
 } from '../../../protocol/src/relay/api';
 import type { JobState, JobView } from '../../../protocol/src/relay/job';
+import { GalleryOptOut } from '../../../protocol/src/relay/gallery';
 import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
 import { bodyText, createHttpPool, type PoolResponse } from '../net/http-pool';
 
@@ -51,6 +52,8 @@ export type RelayClient = {
   /** The GPU's answer to a ComfyUI listing route (`/models/checkpoints` …); undefined = the GPU has no such route. */
   gpuListing(path: string): Promise<unknown>;
   view(params: { filename: string; subfolder: string; type: string }): Promise<ViewResponse>;
+  /** This attendee's gallery opt-out: read it, or set it when `optOut` is given (the relay's answer). */
+  galleryOptOut(optOut?: boolean): Promise<boolean>;
   /** The relay's `/api/health` body (also when it answers 503); undefined when unreachable or not a health body. One try, no retries. */
   health(): Promise<Health | undefined>;
   close(): Promise<void>;
@@ -186,6 +189,13 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       } catch (error) {
         throw new RelayUnavailableError(error);
       }
+    },
+    async galleryOptOut(optOut) {
+      const body =
+        optOut === undefined
+          ? await json('GET', '/api/gallery/opt-out')
+          : await json('PUT', '/api/gallery/opt-out', { optOut });
+      return GalleryOptOut.parse(body).optOut;
     },
     async health() {
       try {

@@ -4,9 +4,11 @@
  * @summary Sidebar list of remote-GPU jobs (state, position, elapsed / ETA, thumbnail).
  * @event comfyume-job-cancel - Cancel pressed; `detail.id` is the job id.
  * @event comfyume-job-requeue - Re-run pressed; `detail.id` is the job id.
+ * @event comfyume-gallery-opt-out - The gallery toggle changed; `detail.optOut` is the wish.
  */
 import { LitElement, html, nothing, type CSSResultGroup } from 'lit';
 import { property } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { jobRow, type JobRow, type ThumbFile } from '../../state/job-rows';
 import type { TrackedJob } from '../../state/jobs-state';
@@ -15,6 +17,7 @@ import { themeStyles } from '../shared/theme.styles';
 import { trackerStyles } from './job-tracker.styles';
 
 export type JobActionEvent = CustomEvent<{ id: string }>;
+export type GalleryOptOutEvent = CustomEvent<{ optOut: boolean }>;
 
 export class JobTracker extends LitElement {
   static override styles: CSSResultGroup = [themeStyles, trackerStyles];
@@ -28,6 +31,26 @@ export class JobTracker extends LitElement {
   /** A one-line connection note for the footer, e.g. "live" or "polling: socket down". */
   @property() status = '';
   @property({ type: Boolean, attribute: 'status-bad' }) statusBad = false;
+  /** Whether the attendee keeps their outputs off the gallery wall; undefined hides the toggle (not known yet). */
+  @property({ attribute: false }) galleryOptOut: boolean | undefined;
+
+  private renderGalleryToggle() {
+    if (this.galleryOptOut === undefined) return nothing;
+    const change = (e: Event) => {
+      const optOut = !(e.target as HTMLInputElement).checked;
+      this.dispatchEvent(
+        new CustomEvent('comfyume-gallery-opt-out', {
+          detail: { optOut },
+          bubbles: true,
+          composed: true,
+        }),
+      );
+    };
+    return html`<label class="gallery">
+      <input type="checkbox" .checked=${live(!this.galleryOptOut)} @change=${change} />
+      Show my images on the workshop's gallery wall
+    </label>`;
+  }
 
   private emit(type: 'comfyume-job-cancel' | 'comfyume-job-requeue', id: string): void {
     this.dispatchEvent(new CustomEvent(type, { detail: { id }, bubbles: true, composed: true }));
@@ -76,6 +99,7 @@ export class JobTracker extends LitElement {
             )}</ul>`
           : html`<div class="empty">No jobs yet. Press Run and they appear here.</div>`
       }
+      ${this.renderGalleryToggle()}
     `;
   }
 }

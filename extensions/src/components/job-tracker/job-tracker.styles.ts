@@ -106,4 +106,14 @@ export const trackerStyles = css`
     padding: 16px 14px;
     color: var(--comfyume-fg-muted);
   }
+  .gallery {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    padding: 8px 14px;
+    border-top: 1px solid var(--comfyume-border);
+    font-size: 12px;
+    color: var(--comfyume-fg-muted);
+    cursor: pointer;
+  }
 `;

@@ -86,4 +86,20 @@ describe('<comfyume-job-tracker>', () => {
     ).click();
     expect(got).toEqual(['cancel:run', 'requeue:old']);
   });
+
+  it('shows the gallery toggle once the opt-out is known, and asks to change it', async () => {
+    const el = await mount([]);
+    expect(el.shadowRoot!.querySelector('label.gallery')).toBeNull();
+    el.galleryOptOut = false;
+    await el.updateComplete;
+    const box = el.shadowRoot!.querySelector('label.gallery input') as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    const wishes: boolean[] = [];
+    el.addEventListener('comfyume-gallery-opt-out', (e) => wishes.push(e.detail.optOut));
+    box.click();
+    expect(wishes).toEqual([true]);
+    el.galleryOptOut = true;
+    await el.updateComplete;
+    expect(box.checked).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 /** @fileoverview Registers <comfyume-job-tracker> (guarded) and types it in the tag map. */
 import { defineElement } from '../../../../ui-kit/define-element';
-import { JobTracker, type JobActionEvent } from './job-tracker.component';
+import { JobTracker, type GalleryOptOutEvent, type JobActionEvent } from './job-tracker.component';
 
 export { JobTracker };
 export type { JobActionEvent };
@@ -14,5 +14,6 @@ declare global {
   interface GlobalEventHandlersEventMap {
     'comfyume-job-cancel': JobActionEvent;
     'comfyume-job-requeue': JobActionEvent;
+    'comfyume-gallery-opt-out': GalleryOptOutEvent;
   }
 }

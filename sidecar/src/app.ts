@@ -32,6 +32,8 @@ import { createPromptIds, withPromptIds } from './relay/prompt-ids';
 import { createQueueNumbers } from './state/queue-numbers';
 import { openStateStore } from './state/state-store';
 import { createWsMerge } from './ws/ws-merge';
+import { createUserdataRoutes } from './workshop/userdata-routes';
+import { noticeMessage } from './workshop/workshop-notices';
 
 export type SidecarDeps = { logger?: Logger };
 
@@ -117,6 +119,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     {
       onEvent: (event) => void pipeline.onRelayEvent(event),
       onPreview: (frame) => void pipeline.onRelayPreview(frame),
+      onWorkshop: (notice) => hub.broadcastExtension(JSON.stringify(noticeMessage(notice))),
       onConnection: (connected, reason) => {
         logger.info(
           { connected, reason },
@@ -191,6 +194,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     proxy,
     logger,
     catalog: createCatalogRoutes({ nodes, catalog, logger: logger.child({ mod: 'gpu' }) }),
+    userdata: createUserdataRoutes({ relay, local, logger: logger.child({ mod: 'workshop' }) }),
     routes: {
       postPrompt: prompt,
       getPrompt: queue.getPrompt,

@@ -15,13 +15,21 @@ import {
   type ObjectInfoContext,
   type QueueStatusContext,
 } from './handlers/status';
+import {
+  broadcast,
+  listWorkflows,
+  publishWorkflow,
+  readWorkflow,
+  type WorkshopContext,
+} from './handlers/workshop';
 import type { Handler } from './types';
 
 /** What the routes need together: each handler module's own context. */
 export type RoutesContext = JobRoutesContext &
   FileRoutesContext &
   QueueStatusContext &
-  ObjectInfoContext;
+  ObjectInfoContext &
+  WorkshopContext;
 
 export type Route = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -55,4 +63,8 @@ export const routes: Route[] = [
     handler: gpuListing('/experiment/models'),
   },
   { method: 'get', path: '/api/queue/status', body: 'none', handler: queueStatus },
+  { method: 'get', path: '/api/workshop/workflows', body: 'none', handler: listWorkflows },
+  { method: 'get', path: '/api/workshop/workflows/:name', body: 'none', handler: readWorkflow },
+  { method: 'put', path: '/api/workshop/workflows/:name', body: 'json', handler: publishWorkflow },
+  { method: 'post', path: '/api/workshop/broadcast', body: 'json', handler: broadcast },
 ];

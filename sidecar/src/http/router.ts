@@ -4,7 +4,8 @@
  *   2. ComfyUI's origin check (403, as ComfyUI would)
  *   3. the routes the sidecar answers itself (prompt, queue, history, interrupt, jobs, and what the
  *      GPU has: object_info, models, embeddings), both spellings
- *   4. everything else → the local ComfyUI (proxy)
+ *   4. the userdata API (the attendee's files plus the workshop's workflows, names checked)
+ *   5. everything else → the local ComfyUI (proxy)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -49,6 +50,8 @@ export function createRouter(options: {
   basePath: string;
   routes: Routes;
   catalog: CatalogRoutes;
+  /** The userdata API with the workshop's workflows (workshop/userdata-routes.ts); the rest is proxied. */
+  userdata?: express.Router;
   proxy: LocalProxy;
   logger: Logger;
 }) {
@@ -118,6 +121,8 @@ export function createRouter(options: {
     both('/experiment/models/:folder'),
     handle((req) => catalog.experimentModelFolder(param(req, 'folder'))),
   );
+
+  if (options.userdata) app.use(options.userdata);
 
   app.use((req: Request, res: Response, next: NextFunction) => options.proxy.web(req, res, next));
 

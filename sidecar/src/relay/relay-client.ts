@@ -15,6 +15,7 @@ import {
   type SubmitJobRequest,
 } from '../../../protocol/src/relay/api';
 import type { JobState, JobView } from '../../../protocol/src/relay/job';
+import { WorkshopWorkflowList } from '../../../protocol/src/relay/workshop';
 import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
 
 export type RelayClientOptions = {
@@ -45,6 +46,10 @@ export type RelayClient = {
   /** The GPU's answer to a ComfyUI listing route (`/models/checkpoints` …); undefined = the GPU has no such route. */
   gpuListing(path: string): Promise<unknown>;
   view(params: { filename: string; subfolder: string; type: string }): Promise<ViewResponse>;
+  /** The instructor's workshop workflows (names, sizes, the default). */
+  workshopWorkflows(): Promise<WorkshopWorkflowList>;
+  /** One workshop workflow's JSON; undefined when the workshop has none by that name. */
+  workshopWorkflow(name: string): Promise<unknown>;
   /** The relay's `/api/health` body (also when it answers 503); undefined when unreachable or not a health body. One try, no retries. */
   health(): Promise<Health | undefined>;
   close(): Promise<void>;
@@ -167,6 +172,11 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return body as Record<string, unknown>;
     },
     gpuListing: (path) => orUndefinedOn404(json('GET', `/api/gpu${path}`)),
+    async workshopWorkflows() {
+      return WorkshopWorkflowList.parse(await json('GET', '/api/workshop/workflows'));
+    },
+    workshopWorkflow: (name) =>
+      orUndefinedOn404(json('GET', `/api/workshop/workflows/${encodeURIComponent(name)}`)),
     async view(params) {
       const query = new URLSearchParams(params);
       // A file download is streamed, so it is not wrapped in p-retry; the output fetcher retries it.

@@ -5,7 +5,8 @@
  * they have one, else the workshop's. Saving, deleting and moving always go to the local ComfyUI, so
  * saving a template under its name saves the attendee's own copy and never the instructor's. Every
  * name is checked first: `..`, backslashes and escapes left after decoding are refused with 400, so
- * nothing outside the attendee's (or the workshop's) folder is read or written.
+ * nothing outside the attendee's (or the workshop's) folder is read or written. Our extension reads
+ * the workshop's list (and its default workflow) at `/api/comfyume/workshop`.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { json, send, type Reply } from '../../../kit/aiohttp-reply';
@@ -56,6 +57,11 @@ export function createUserdataRoutes(options: UserdataRoutesOptions): express.Ro
     const answer = await local.getJson(req.url);
     return Array.isArray(answer) ? answer : undefined;
   };
+
+  // Our extension asks which workshop workflow to open on a first visit (and what there is).
+  router.get('/api/comfyume/workshop', async (_req: Request, res: Response) =>
+    send(res, json(await workshop())),
+  );
 
   // A path under /userdata/ with a raw slash (other than …/move/<dest>) or worse is never passed on.
   router.use((req: Request, res: Response, next: NextFunction) => {

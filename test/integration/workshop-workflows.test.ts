@@ -8,7 +8,9 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -246,5 +248,55 @@ describe('publishing and broadcasting', () => {
     });
     expect(long.status).toBe(400);
     expect(names(await getJson(alice, LIST_27))).not.toContain('x.json');
+  });
+});
+
+describe('the operator’s CLI (real processes)', () => {
+  const bin = join(import.meta.dirname, '../../bin/comfyume.js');
+  const comfyume = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [bin, ...args], {
+      env: {
+        ...process.env,
+        COMFYUME_HOME: folder,
+        ADMIN_TOKEN,
+        RELAY_URL: stack.relayUrl,
+      },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it('workflows publish: a good file reaches every sidebar; a bad one is refused with the file and the reason', async () => {
+    const good = join(folder, 'handout.json');
+    await writeFile(good, JSON.stringify(workflow('handout')));
+    const ok = await comfyume('workflows', 'publish', good, '--name', 'Hand out');
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toContain('published Hand out.json');
+    expect(names(await getJson(bob, LIST_27))).toContain('Hand out.json');
+
+    const broken = join(folder, 'broken.json');
+    const notJson = await comfyume('workflows', 'publish', broken);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain(`${broken}: not valid JSON`);
+    const api = join(folder, 'api.json');
+    const apiFormat = await comfyume('workflows', 'publish', api);
+    expect(apiFormat.code).toBe(2);
+    expect(apiFormat.stderr).toContain(`${api}: not a ComfyUI workflow`);
+    expect(names(await getJson(bob, LIST_27))).not.toContain('api.json');
+  });
+
+  it('say: the line reaches a page; an empty or too long one is refused', async () => {
+    const page = await TabSocket.open(bob.url, 'page-say');
+    page.ws.send(JSON.stringify(HELLO));
+    await page.until(() => page.texts().some((m) => m.type === 'comfyume.relay'));
+    const said = await comfyume('say', 'Lunch', 'at', '<i>noon</i>');
+    expect(said.code).toBe(0);
+    await page.until(() => page.texts().some((m) => m.type === 'comfyume.broadcast'), 10_000);
+    expect(page.texts().find((m) => m.type === 'comfyume.broadcast')?.data.text).toBe(
+      'Lunch at <i>noon</i>',
+    );
+    page.close();
+    expect((await comfyume('say', '   ')).code).toBe(2);
+    expect((await comfyume('say', 'x'.repeat(300))).code).toBe(2);
   });
 });

@@ -10,6 +10,7 @@
  *   POST /api/workshop/broadcast            BroadcastRequest (admin) → 202 {broadcast}
  */
 import { z } from 'zod';
+import { firstZodProblem } from '../zod-problems';
 
 /** A workshop workflow's file name: one flat name ending in .json, no path characters or escapes. */
 export const WorkflowName = z
@@ -45,6 +46,14 @@ export const UiWorkflow = z
   })
   .passthrough();
 export type UiWorkflow = z.infer<typeof UiWorkflow>;
+
+/** Why `value` (a parsed file or request body) is not a UI-format workflow, or undefined when it is one. */
+export function workflowProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return 'a workflow is a JSON object with "nodes" and "links"';
+  const parsed = UiWorkflow.safeParse(value);
+  return parsed.success ? undefined : firstZodProblem(parsed.error);
+}
 
 /** One workshop workflow as listed. */
 export const WorkshopWorkflowInfo = z.object({

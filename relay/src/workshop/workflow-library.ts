@@ -11,8 +11,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   firstZodProblem,
-  UiWorkflow,
   WorkflowName,
+  workflowProblem,
   type WorkshopWorkflowInfo,
   type WorkshopWorkflowList,
 } from '../../../protocol/src/index';
@@ -31,14 +31,6 @@ export type WorkflowLibraryOptions = {
   defaultName?: string;
   logger: Logger;
 };
-
-/** Why `json` (a file's or a request's body) is not a UI-format workflow, or undefined when it is one. */
-export function workflowProblem(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return 'a workflow is a JSON object with "nodes" and "links"';
-  const parsed = UiWorkflow.safeParse(value);
-  return parsed.success ? undefined : firstZodProblem(parsed.error);
-}
 
 export class WorkflowLibrary {
   private folderWorkflows = new Map<string, StoredWorkflow>();

@@ -3,7 +3,8 @@
  * relay tokens, nginx config and compose services for a workshop (see users/generate.ts).
  */
 import { join, resolve } from 'node:path';
-import { intFlag, parseCommandArgs } from '../args';
+import { existsSync } from 'node:fs';
+import { intFlag, parseCommandArgs, UsageError } from '../args';
 import { workshopHome } from '../home';
 import { ensureEnvSecrets } from '../env-file';
 import { repoPath } from '../paths';
@@ -24,6 +25,9 @@ Options:
   --domain <host>   public host name (URLs become https://<host>/userNNN/)
   --port <n>        port in the printed local URLs when no --domain (default 8080)
   --rotate          new passwords for everyone
+  --workflows <dir> the instructor's workflow .json files, mounted read-only into the relay: every
+                    attendee's Workflows sidebar lists them (WORKSHOP_DEFAULT_WORKFLOW in .env
+                    names the one opened on a first visit)
   -h, --help`;
 
 export async function main(args: string[]): Promise<void> {
@@ -36,6 +40,7 @@ export async function main(args: string[]): Promise<void> {
       domain: { type: 'string' },
       port: { type: 'string', default: '8080' },
       rotate: { type: 'boolean', default: false },
+      workflows: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -52,6 +57,11 @@ export async function main(args: string[]): Promise<void> {
     'ADMIN_TOKEN',
   ]);
   const outDir = resolve(values.out);
+  const workflowsDir = values.workflows ? resolve(values.workflows) : undefined;
+  if (workflowsDir && !existsSync(workflowsDir))
+    throw new UsageError(
+      `--workflows: ${workflowsDir} does not exist (a folder of workflow .json files)`,
+    );
   const result = await generateUsers({
     count,
     outDir,
@@ -61,6 +71,7 @@ export async function main(args: string[]): Promise<void> {
     domain: values.domain,
     localPort,
     rotate: values.rotate,
+    workflowsDir,
   });
   if (generated.length) console.log(`generated ${generated.join(', ')} into ${envFile}`);
   console.log(
@@ -72,4 +83,6 @@ export async function main(args: string[]): Promise<void> {
   console.log(`  nginx config:                  ${resolve(outDir, 'nginx/comfyume.conf')}`);
   console.log(`  compose services:              ${resolve(outDir, 'compose.users.yaml')}`);
   console.log(`  admin dashboard:               ${result.admin.url}`);
+  if (workflowsDir)
+    console.log(`  workshop workflows:            ${workflowsDir} (mounted into the relay)`);
 }

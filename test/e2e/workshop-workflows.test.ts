@@ -15,6 +15,9 @@ import { launchBrowser, type Browser } from './support/browser';
 import { ComfyPage } from './support/comfy-page';
 import { screenPath } from './support/screens';
 import { buildExtension } from './stack';
+import { build } from 'vite';
+
+const repo = join(import.meta.dirname, '../..');
 
 const workflow = (titles: string[]) => ({
   last_node_id: titles.length,
@@ -64,6 +67,8 @@ const admin = (path: string, init: RequestInit) =>
 
 beforeAll(async () => {
   buildExtension();
+  // The dashboard the relay serves at /admin/ (its default dist/admin).
+  await build({ configFile: join(repo, 'admin-ui/vite.config.ts'), logLevel: 'error' });
   folder = await mkdtemp(join(tmpdir(), 'comfyume-workshop-e2e-'));
   await writeFile(
     join(folder, 'Intro - text to image.json'),
@@ -155,5 +160,45 @@ describe('the workshop in the attendee page', () => {
     expect(await tabLabel(comfy)).toBe('Unsaved Workflow');
     expect(await nodeTitles(comfy)).not.toContain('Intro');
     await comfy.page.close();
+  });
+});
+
+describe('the workshop in the operator dashboard', () => {
+  it('publishes a workflow file and says a line; the attendee page shows both', async () => {
+    const attendee = new ComfyPage(await browser.newPage());
+    await attendee.open(harness.url);
+    const dashboard = await browser.newPage();
+    await dashboard.goto(`${stack.relayUrl}/admin/`);
+    await dashboard.locator('admin-login input').fill(ADMIN_TOKEN);
+    await dashboard.locator('admin-login button[type=submit]').click();
+    const panel = dashboard.locator('admin-workshop');
+    await expect
+      .poll(() => panel.locator('li[data-workflow]').count(), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(3);
+
+    const file = join(folder, 'Dashboard handout.json');
+    await writeFile(file, JSON.stringify(workflow(['From', 'the dashboard'])));
+    const broken = join(folder, 'notes.json');
+    await writeFile(broken, '{"prompt": {}}');
+    await panel.locator('input[type=file]').setInputFiles(broken);
+    await panel.locator('form[aria-label="Publish a workflow"] button').click();
+    await expect
+      .poll(() => panel.locator('[role=alert]').textContent())
+      .toContain('notes.json: not a ComfyUI workflow');
+    await panel.locator('input[type=file]').setInputFiles(file);
+    await panel.locator('form[aria-label="Publish a workflow"] button').click();
+    await panel.locator('li[data-workflow="Dashboard handout.json"]').waitFor({ timeout: 10_000 });
+    await attendee.toasts.filter({ hasText: 'Dashboard handout' }).waitFor({ timeout: 10_000 });
+
+    await panel.locator('input[name=text]').fill('Questions? Raise your hand 🙋');
+    await panel.locator('form[aria-label="Say to every attendee"] button').click();
+    await attendee.toasts
+      .filter({ hasText: 'Questions? Raise your hand' })
+      .waitFor({ timeout: 10_000 });
+    const file1 = screenPath('workshop-4-dashboard');
+    if (file1) await dashboard.screenshot({ path: file1, fullPage: true });
+    await shot(attendee, 'workshop-5-attendee-after-dashboard');
+    await dashboard.close();
+    await attendee.page.close();
   });
 });

@@ -15,6 +15,7 @@ import './admin-login';
 import './admin-overview';
 import './admin-replicas';
 import './admin-side';
+import './admin-workshop';
 import './admin-users';
 import type { AdminJobActionEvent, AdminJobFilterEvent } from './admin-jobs';
 import type { AdminLoginEvent } from './admin-login';
@@ -260,6 +261,7 @@ export class AdminApp extends LitElement {
             <admin-backends .rows=${backendRows(data)}></admin-backends>
             <admin-replicas .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-replicas>
             <admin-failures .rows=${failureRows(data)} .now=${now}></admin-failures>
+            <admin-workshop .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-workshop>
           </div>
         </div>
         <admin-users

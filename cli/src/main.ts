@@ -40,6 +40,17 @@ const commands: Record<string, Command> = {
     readsEnv: true,
     load: () => import('./commands/token'),
   },
+  workflows: {
+    summary:
+      "publish a workflow to every attendee's Workflows sidebar, live (workflows publish <file>)",
+    readsEnv: true,
+    load: () => import('./commands/workflows'),
+  },
+  say: {
+    summary: "show a line of text on every attendee's page",
+    readsEnv: true,
+    load: () => import('./commands/say'),
+  },
   relay: {
     summary: 'run the relay (job queue, GPU backends, event hub)',
     readsEnv: true,

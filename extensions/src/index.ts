@@ -10,6 +10,7 @@ import { BufferedSink, connectJobFeed } from './controller/job-feed';
 import { JobStatus } from './controller/job-status';
 import { connectPromptSending, SendingCounter } from './controller/prompt-sending';
 import { bannerSettings, settingReader } from './controller/banner-settings';
+import { connectWorkshop, openDefaultWorkflow, type WorkshopHost } from './controller/workshop';
 
 let status: JobStatus | undefined;
 const settings = settingReader((id) =>
@@ -29,6 +30,29 @@ connectPromptSending(
     feed.dispatch({ type: 'accepted', id: promptId, number, at: Date.now() }),
 );
 
+/** The frontend's workflow store (`app.extensionManager.workflow`; the harness plays it too). */
+type WorkflowStore = { syncWorkflows?(): Promise<void>; activeWorkflow?: { isModified?: boolean } };
+const workflowStore = () =>
+  (app.extensionManager as unknown as { workflow?: WorkflowStore } | undefined)?.workflow;
+const workshop: WorkshopHost = {
+  api: api as unknown as WorkshopHost['api'],
+  toast: (message) => app.extensionManager?.toast?.add(message as never),
+  refreshWorkflows: async () => {
+    await workflowStore()?.syncWorkflows?.();
+  },
+  openWorkflow: async (name, workflow) => {
+    await app.loadGraphData(workflow as never, true, true, name);
+  },
+  hasWorkInProgress: () => {
+    const active = workflowStore()?.activeWorkflow;
+    return active ? Boolean(active.isModified) : (app.graph?.nodes?.length ?? 0) > 0;
+  },
+  storage: localStorage,
+  document,
+};
+connectWorkshop(workshop);
+let firstGraphSeen = false;
+
 app.registerExtension({
   name: 'Comfyume.JobStatus',
   // Third-party setting ids are not in the frontend's typed union of known settings.
@@ -44,7 +68,20 @@ app.registerExtension({
       function: () =>
         app.extensionManager.command.execute('Workspace.ToggleSidebarTab.comfyume-jobs'),
     },
+    {
+      id: 'Comfyume.Workshop.OpenDefault',
+      label: "Open the workshop's default workflow",
+      icon: 'pi pi-book',
+      function: () => openDefaultWorkflow(workshop, { asked: true }),
+    },
   ],
+  // The page's first graph (the frontend's default or a restored tab) is loaded after setup: only
+  // then can the workshop's default tell an untouched canvas from work in progress.
+  afterConfigureGraph() {
+    if (firstGraphSeen) return;
+    firstGraphSeen = true;
+    void openDefaultWorkflow(workshop, { asked: false }).catch(() => undefined);
+  },
   async setup() {
     status = new JobStatus(app, api, feed, sending, settings.read);
     app.extensionManager.registerSidebarTab({

@@ -4,6 +4,7 @@ export * from './zod-problems';
 export * from './relay/job';
 export * from './relay/api';
 export * from './relay/events';
+export * from './relay/workshop';
 // ComfyUI's own shapes (protocol/src/comfy/*) are exported here as they land.
 export * from './comfy/py-format';
 export * from './comfy/ws';

@@ -44,6 +44,8 @@ import { revocationsKey, TokenRevocations } from '../../kit/token-revocations';
 import { RedisDurability } from './store/redis-durability';
 import { RedisEventStreams, RedisEventTail } from './store/redis-event-streams';
 import { RedisJobStore } from './store/redis-job-store';
+import { WorkflowLibrary } from './workshop/workflow-library';
+import { WorkshopChannel } from './workshop/workshop-channel';
 
 export type RelayDeps = {
   logger?: Logger;
@@ -228,7 +230,23 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     maxNodes: config.maxNodes,
     observe: metrics.observe,
   });
+  const workshop = new WorkflowLibrary({
+    redis,
+    keys: { published: store.keys.workshopWorkflows, default: store.keys.workshopDefault },
+    folder: config.workshop.workflowsDir,
+    defaultName: config.workshop.defaultWorkflow,
+    logger: log.child({ mod: 'workshop' }),
+  });
+  const workshopChannel = new WorkshopChannel(
+    redis,
+    subRedis,
+    store.keys.workshopChannel,
+    log.child({ mod: 'workshop' }),
+    (notice) => hub.announce(JSON.stringify(notice)),
+  );
   const http: HttpContext = {
+    workshop,
+    announce: (notice) => workshopChannel.send(notice),
     config,
     jobs,
     store,
@@ -301,6 +319,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
         );
       await durability.start(); // throws VolatileRedisError on a Redis without persistence (unless REDIS_VOLATILE_OK)
       await revocations.start();
+      await workshop.loadFolder();
       eventLog.start();
       scheduler.start();
       sweeper?.start();

@@ -172,6 +172,12 @@ export const EnvSchema = z
         "1 serves the relay's /metrics without a token (only on a private network); by default it needs ADMIN_TOKEN as a bearer token, which the shipped Prometheus configs send.",
       ),
     ...prewarmEnv,
+    WORKSHOP_WORKFLOWS_DIR: optionalString.describe(
+      "Folder of the instructor's UI-format workflow files (*.json): every attendee's Workflows sidebar lists them beside their own. Read at start; `comfyume workflows publish` adds more live. `comfyume up --workflows <dir>` sets it.",
+    ),
+    WORKSHOP_DEFAULT_WORKFLOW: optionalString.describe(
+      "The workshop workflow (file name in WORKSHOP_WORKFLOWS_DIR, e.g. intro.json) opened on an attendee's first visit; `comfyume workflows publish --default` changes it.",
+    ),
   })
   .superRefine((env, ctx) => {
     const mode = env.INFERENCE_MODE;
@@ -279,6 +285,8 @@ export type Config = Readonly<{
   metricsPerUser: boolean;
   metricsPublic: boolean; // /metrics without the admin token
   prewarm: PrewarmConfig; // PREWARM_SCHEDULE, PREWARM_INTERVAL_S (serverless replicas kept warm)
+  /** The instructor's workflows folder (absolute) and the one opened on a first visit. */
+  workshop: Readonly<{ workflowsDir?: string; defaultWorkflow?: string }>;
 }>;
 
 /** Parse the environment (or any string map, for tests) into a frozen Config; throws one message listing every problem. */
@@ -346,5 +354,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPerUser: e.RELAY_METRICS_PER_USER === '1',
     metricsPublic: e.METRICS_PUBLIC === '1',
     prewarm: prewarmConfig(e),
+    workshop: Object.freeze({
+      workflowsDir: e.WORKSHOP_WORKFLOWS_DIR && resolve(e.WORKSHOP_WORKFLOWS_DIR),
+      defaultWorkflow: e.WORKSHOP_DEFAULT_WORKFLOW,
+    }),
   });
 }

@@ -34,6 +34,8 @@ import { createLiveJobs } from './state/live-jobs';
 import { createQueueNumbers } from './state/queue-numbers';
 import { openStateStore } from './state/state-store';
 import { createWsMerge } from './ws/ws-merge';
+import { createUserdataRoutes } from './workshop/userdata-routes';
+import { noticeMessage } from './workshop/workshop-notices';
 
 export type SidecarDeps = { logger?: Logger };
 
@@ -127,6 +129,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
         void pipeline.onRelayEvent(event);
       },
       onPreview: (frame) => void pipeline.onRelayPreview(frame),
+      onWorkshop: (notice) => hub.broadcastExtension(JSON.stringify(noticeMessage(notice))),
       onConnection: (connected, reason) => {
         logger.info(
           { connected, reason },
@@ -212,6 +215,7 @@ export function createSidecar(config: Config, deps: SidecarDeps = {}): Sidecar {
     logger,
     catalog: createCatalogRoutes({ nodes, catalog, logger: logger.child({ mod: 'gpu' }) }),
     gallery: createGalleryRoutes(relay),
+    userdata: createUserdataRoutes({ relay, local, logger: logger.child({ mod: 'workshop' }) }),
     routes: {
       postPrompt: prompt,
       getPrompt: queue.getPrompt,

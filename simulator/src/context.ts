@@ -26,6 +26,8 @@ export type ReplicaContext = {
   version: string;
   /** Model files per folder (`checkpoints` → names) this ComfyUI "has"; absent folders use the defaults. */
   models: Readonly<Record<string, readonly string[]>>;
+  /** ComfyUI's user directory (the single user's files are in `default/`): the userdata API's root. */
+  userDir: string;
 };
 
 export const SERVER_FEATURES = {

@@ -2,6 +2,7 @@
  * @fileoverview One simulated ComfyUI process: its own HTTP+WS server, queue, history, counter, caches and
  * a single worker (ComfyUI's prompt_worker loop), sharing the output/input folders with its siblings.
  */
+import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -107,6 +108,8 @@ export async function startReplica(
     web: options.web ?? {},
     models: options.models ?? {},
     version: options.version ?? '0.27.0',
+    // ComfyUI's `user/` beside its `output/` (a ComfyUI install's layout, and `comfyume up`'s).
+    userDir: join(dirname(options.dirs.output), 'user'),
   };
   const router = buildRouter(context);
 

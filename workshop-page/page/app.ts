@@ -278,12 +278,13 @@ export class ComfyApp {
     return !refused;
   }
 
-  async loadGraphData(workflow: unknown): Promise<void> {
+  async loadGraphData(workflow: unknown, _c?: boolean, _v?: boolean, name?: string): Promise<void> {
     await this.invoke('beforeConfigureGraph', workflow, []);
     this.graph.clear();
     this.graph.configure(workflow as Parameters<LGraph['configure']>[0]);
     for (const node of this.graph.nodes) this.invokeSync('nodeCreated', node);
     for (const node of this.graph.nodes) this.invokeSync('loadedGraphNode', node);
+    this.extensionManager.workflow?.opened(name ?? null);
     await this.invoke('afterConfigureGraph', []);
     this.canvas.setDirty(true, true);
   }

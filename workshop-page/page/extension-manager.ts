@@ -5,6 +5,7 @@
  * settings persisted through `/api/settings`, and commands.
  */
 import type { ComfyApi } from './api';
+import type { HarnessWorkflows } from './workflows';
 
 export type SidebarTab = {
   id: string;
@@ -33,6 +34,8 @@ export class HarnessExtensionManager {
   private readonly settingsDefs = new Map<string, SettingParams>();
   private values: Record<string, unknown> = {};
   private readonly commandMap = new Map<string, Command>();
+  /** The workflow store (`useWorkflowStore()` as the frontend exposes it), set once the app exists. */
+  workflow: HarnessWorkflows | undefined;
 
   constructor(
     private readonly api: ComfyApi,

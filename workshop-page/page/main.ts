@@ -13,6 +13,7 @@ import { HarnessExtensionManager } from './extension-manager';
 import { currentGeneration } from './generation';
 import { mountProgressPanel } from './progress-panel';
 import { buildRunControl } from './run-control';
+import { HarnessWorkflows } from './workflows';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 
@@ -25,6 +26,15 @@ const manager = new HarnessExtensionManager(
   $('#toasts'),
 );
 const app = new ComfyApp(api, manager, $<HTMLCanvasElement>('#graph-canvas'), generation);
+const workflows = new HarnessWorkflows(api, () => app, $('.workflow-tab.active'));
+manager.workflow = workflows;
+manager.registerSidebarTab({
+  id: 'workflows',
+  icon: 'pi pi-folder-open',
+  title: 'Workflows',
+  type: 'custom',
+  render: (el) => workflows.render(el),
+});
 
 // What the production build's shim modules read (`/scripts/app.js` → window.comfyAPI.app.app).
 (window as unknown as { comfyAPI: unknown }).comfyAPI = {
@@ -89,6 +99,7 @@ async function loadDefaultGraph(): Promise<void> {
     { zoom: 0.9 },
   );
   app.canvas.setDirty(true, true);
+  workflows.opened(null); // the page's own default is no work of the attendee's
 }
 
 app.setup().then(

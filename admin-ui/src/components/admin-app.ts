@@ -17,6 +17,7 @@ import './admin-overview';
 import './admin-prewarm';
 import './admin-replicas';
 import './admin-side';
+import './admin-workshop';
 import './admin-users';
 import type { AdminJobActionEvent, AdminJobFilterEvent } from './admin-jobs';
 import type { AdminLoginEvent } from './admin-login';
@@ -286,6 +287,7 @@ export class AdminApp extends LitElement {
             <admin-prewarm .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-prewarm>
             <admin-replicas .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-replicas>
             <admin-failures .rows=${failureRows(data)} .now=${now}></admin-failures>
+            <admin-workshop .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-workshop>
           </div>
         </div>
         <admin-users

@@ -51,6 +51,8 @@ Options:
   --relay-port <n>        relay port (default: any free port)
   --web-root <dir>        a ComfyUI frontend build for the simulated attendee ComfyUIs to serve at /
                           (our extension, dist/comfyume-extension from "npx vite build", is served when built)
+  --workflows <dir>       the instructor's workflow .json files: listed in every attendee's Workflows
+                          sidebar (WORKSHOP_WORKFLOWS_DIR; "comfyume workflows publish" adds more live)
   --verbose               show every process's log lines (always in <data>/logs/)
   -h, --help`;
 
@@ -131,6 +133,7 @@ export async function main(args: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'relay-port': { type: 'string', default: '0' },
       'web-root': { type: 'string' },
+      workflows: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -154,6 +157,7 @@ export async function main(args: string[]): Promise<void> {
       comfyui: values.comfyui,
       relayPort: values['relay-port'],
       webRoot: values['web-root'],
+      workflows: values.workflows,
       verbose: values.verbose,
       monitoring: values.monitoring,
       prometheusPort: values['prometheus-port'],

@@ -3,7 +3,8 @@
  * relay tokens, nginx config and compose services for a workshop (see users/generate.ts).
  */
 import { join, resolve } from 'node:path';
-import { intFlag, parseCommandArgs } from '../args';
+import { existsSync } from 'node:fs';
+import { intFlag, parseCommandArgs, UsageError } from '../args';
 import { workshopHome } from '../home';
 import { ensureEnvSecrets, setEnvValues } from '../env-file';
 import { EnvSchema as RelayEnvSchema } from '../../../relay/src/config';
@@ -30,6 +31,9 @@ Options:
                     docker/compose.yaml passes to the relay; "" clears it)
   --prewarm-interval <s>  seconds between warm-up prompts, just under the provider's
                     scale-down delay (PREWARM_INTERVAL_S, default 240)
+  --workflows <dir> the instructor's workflow .json files, mounted read-only into the relay: every
+                    attendee's Workflows sidebar lists them (WORKSHOP_DEFAULT_WORKFLOW in .env
+                    names the one opened on a first visit)
   -h, --help`;
 
 /** The schedule flags as .env values, checked with the relay's own schema (its error words). */
@@ -68,6 +72,7 @@ export async function main(args: string[]): Promise<void> {
       rotate: { type: 'boolean', default: false },
       'prewarm-schedule': { type: 'string' },
       'prewarm-interval': { type: 'string' },
+      workflows: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -92,6 +97,11 @@ export async function main(args: string[]): Promise<void> {
     'ADMIN_TOKEN',
   ]);
   const outDir = resolve(values.out);
+  const workflowsDir = values.workflows ? resolve(values.workflows) : undefined;
+  if (workflowsDir && !existsSync(workflowsDir))
+    throw new UsageError(
+      `--workflows: ${workflowsDir} does not exist (a folder of workflow .json files)`,
+    );
   const result = await generateUsers({
     count,
     outDir,
@@ -101,6 +111,7 @@ export async function main(args: string[]): Promise<void> {
     domain: values.domain,
     localPort,
     rotate: values.rotate,
+    workflowsDir,
   });
   if (generated.length) console.log(`generated ${generated.join(', ')} into ${envFile}`);
   console.log(
@@ -112,4 +123,6 @@ export async function main(args: string[]): Promise<void> {
   console.log(`  nginx config:                  ${resolve(outDir, 'nginx/comfyume.conf')}`);
   console.log(`  compose services:              ${resolve(outDir, 'compose.users.yaml')}`);
   console.log(`  admin dashboard:               ${result.admin.url}`);
+  if (workflowsDir)
+    console.log(`  workshop workflows:            ${workflowsDir} (mounted into the relay)`);
 }

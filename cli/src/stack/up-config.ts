@@ -2,6 +2,7 @@
  * @fileoverview `comfyume up` configuration: flags + environment (.env already loaded) parsed once
  * with zod into a frozen object; every bad value is reported in one message.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../args';
 import { z } from 'zod';
@@ -60,6 +61,8 @@ const Flags = z.object({
   comfyui: z.string().optional(),
   relayPort: whole(0, 65535),
   webRoot: z.string().min(1).optional(),
+  /** The instructor's workflows folder (`--workflows`): the relay's WORKSHOP_WORKFLOWS_DIR. */
+  workflows: z.string().min(1).optional(),
   verbose: z.boolean(),
   monitoring: z.boolean(),
   prometheusPort: whole(1, 65535),
@@ -122,6 +125,12 @@ export function parseUpConfig(
   const relayEnv = Object.fromEntries(
     RELAY_PASSTHROUGH.filter((k) => clean[k] !== undefined).map((k) => [k, clean[k]!]),
   );
+  if (flagsOk.workflows) {
+    const dir = resolve(flagsOk.workflows);
+    if (!existsSync(dir))
+      throw new UsageError(`--workflows: ${dir} does not exist (a folder of workflow .json files)`);
+    relayEnv.WORKSHOP_WORKFLOWS_DIR = dir;
+  }
   return Object.freeze({
     users: flagsOk.users,
     nginx: flagsOk.nginx,

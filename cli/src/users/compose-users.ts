@@ -13,7 +13,12 @@ export type ComposeUsersOptions = {
   dockerDir: string;
   /** Folder the users generator writes (env/, htpasswd/, nginx/). */
   outDir: string;
+  /** The instructor's workflows folder: mounted read-only into the relay as WORKSHOP_WORKFLOWS_DIR. */
+  workflowsDir?: string;
 };
+
+/** Where the relay container sees the instructor's workflows folder. */
+const WORKFLOWS_MOUNT = '/workshop/workflows';
 
 type Service = Record<string, unknown>;
 
@@ -67,6 +72,11 @@ export function composeUsersDocument(
       opts.userIds.map((id) => [id, { condition: 'service_started' }]),
     ),
   };
+  if (opts.workflowsDir)
+    services.relay = {
+      environment: { WORKSHOP_WORKFLOWS_DIR: WORKFLOWS_MOUNT },
+      volumes: [`${fromDocker(opts.dockerDir, opts.workflowsDir)}:${WORKFLOWS_MOUNT}:ro`],
+    };
   return { services, volumes };
 }
 

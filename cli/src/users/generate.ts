@@ -24,6 +24,8 @@ export type GenerateUsersOptions = {
   localPort?: number;
   rotate?: boolean;
   hasher?: Hasher;
+  /** The instructor's workflows folder, mounted into the relay (compose.users.yaml). */
+  workflowsDir?: string;
 };
 
 export type GeneratedUsers = {
@@ -149,6 +151,7 @@ export async function generateUsers(opts: GenerateUsersOptions): Promise<Generat
       userIds: users.map((u) => u.id),
       dockerDir: opts.dockerDir,
       outDir: opts.outDir,
+      workflowsDir: opts.workflowsDir,
     }),
     0o644,
   );

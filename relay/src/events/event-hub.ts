@@ -138,6 +138,14 @@ export class EventHub {
     if (client.ws.readyState === client.ws.OPEN) client.ws.send(JSON.stringify(event));
   }
 
+  /** A live workshop notice (protocol/src/relay/workshop.ts) for every attendee's socket: not stored, so no id. */
+  announce(text: string): void {
+    for (const client of this.clients) {
+      if (client.principal.kind !== 'user' || client.ws.readyState !== client.ws.OPEN) continue;
+      client.ws.send(text);
+    }
+  }
+
   /** A live binary preview (ComfyUI type-4 frame) for the user's sockets; dropped under back-pressure. */
   preview(userId: string, frame: Buffer): void {
     const cap = this.options.maxBufferedBytes ?? 2 * 1024 * 1024;

@@ -24,6 +24,13 @@ import {
   putOptOut,
   type GalleryRoutesContext,
 } from './handlers/gallery';
+import {
+  broadcast,
+  listWorkflows,
+  publishWorkflow,
+  readWorkflow,
+  type WorkshopContext,
+} from './handlers/workshop';
 import type { Handler } from './types';
 
 /** What the routes need together: each handler module's own context. */
@@ -32,7 +39,8 @@ export type RoutesContext = JobRoutesContext &
   QueueStatusContext &
   ObjectInfoContext &
   PrewarmRoutesContext &
-  GalleryRoutesContext;
+  GalleryRoutesContext &
+  WorkshopContext;
 
 export type Route = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -73,4 +81,8 @@ export const routes: Route[] = [
   { method: 'post', path: '/api/admin/gallery/hide', body: 'json', handler: galleryHide },
   { method: 'get', path: '/api/gallery/opt-out', body: 'none', handler: getOptOut },
   { method: 'put', path: '/api/gallery/opt-out', body: 'json', handler: putOptOut },
+  { method: 'get', path: '/api/workshop/workflows', body: 'none', handler: listWorkflows },
+  { method: 'get', path: '/api/workshop/workflows/:name', body: 'none', handler: readWorkflow },
+  { method: 'put', path: '/api/workshop/workflows/:name', body: 'json', handler: publishWorkflow },
+  { method: 'post', path: '/api/workshop/broadcast', body: 'json', handler: broadcast },
 ];

@@ -26,6 +26,9 @@ export function redisKeys(prefix: string) {
     previewChannel: (userId: string) => `${prefix}preview:${userId}`,
     previewPattern: `${prefix}preview:*`,
     controlChannel: `${prefix}control`, // cancel requests and queue changes, between relays
+    workshopWorkflows: `${prefix}workshop:workflows`, // published workshop workflows: name → {json, modified}
+    workshopDefault: `${prefix}workshop:default`, // the workflow opened on a first visit
+    workshopChannel: `${prefix}workshop`, // live workshop notices (published workflow, broadcast), between relays
     marker: `${prefix}marker`, // the workshop marker: its absence on a known Redis means the data was lost (store/redis-durability)
     objectInfo: `${prefix}object_info`, // the GPU's last good /object_info (JSON), survives cold starts and restarts
     galleryHidden: `${prefix}gallery:hidden`, // gallery item ids the operator hid (SET)

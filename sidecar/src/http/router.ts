@@ -4,7 +4,8 @@
  *   2. ComfyUI's origin check (403, as ComfyUI would)
  *   3. the routes the sidecar answers itself (prompt, queue, history, interrupt, jobs, and what the
  *      GPU has: object_info, models, embeddings), both spellings
- *   4. `/view` of a file in the attendee's folders: straight from disk, as ComfyUI sends it
+ *   4. `/view` of a file in the attendee's folders: straight from disk, as ComfyUI sends it; the
+ *      userdata API (the attendee's files plus the workshop's workflows, names checked)
  *   5. everything else → the local ComfyUI (proxy)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,6 +17,7 @@ import { originRefused } from './origin';
 import { errorReply } from './reply';
 import { createRouteTable, type Request } from './route-table';
 import type { ViewFiles } from './view-files';
+import type { UserdataRoutes } from '../workshop/userdata-routes';
 import { send, type Reply } from '../../../kit/aiohttp-reply';
 
 export type Routes = {
@@ -53,6 +55,8 @@ export function createRouter(options: {
   routes: Routes;
   catalog: CatalogRoutes;
   viewFiles: ViewFiles;
+  /** The userdata API with the workshop's workflows (workshop/userdata-routes.ts); the rest is proxied. */
+  userdata?: UserdataRoutes;
   proxy: LocalProxy;
   logger: Logger;
   /** The attendee's gallery opt-out (absent in router tests). */
@@ -118,6 +122,17 @@ export function createRouter(options: {
     app.put(GALLERY_OPT_OUT_PATH, handle(gallery.put));
   }
 
+  const userdata = options.userdata;
+  if (userdata) {
+    app.get('/api/comfyume/workshop', handle(userdata.workshop));
+    app.get(both('/userdata'), handle(userdata.list));
+    app.get(both('/v2/userdata'), handle(userdata.listV2));
+    app.get(both('/userdata/:file'), handle(userdata.read));
+    app.post(both('/userdata/:file'), handle(userdata.checkNames('file')));
+    app.delete(both('/userdata/:file'), handle(userdata.checkNames('file')));
+    app.post(both('/userdata/:file/move/:dest'), handle(userdata.checkNames('file', 'dest')));
+  }
+
   const failed = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
     logger.warn(
       { err: error instanceof Error ? error.message : error, url: req.url },
@@ -144,9 +159,12 @@ export function createRouter(options: {
       return;
     }
     const query = req.url.indexOf('?');
-    const found = app.match(req.method ?? 'GET', query < 0 ? req.url : req.url.slice(0, query));
+    const pathname = query < 0 ? req.url : req.url.slice(0, query);
+    const found = app.match(req.method ?? 'GET', pathname);
     if (!found) {
-      options.proxy.web(req, res);
+      const refusal = options.userdata?.nestedPath(pathname);
+      if (refusal) send(res, refusal);
+      else options.proxy.web(req, res);
       return;
     }
     const request = Object.assign(req, { params: found.params });

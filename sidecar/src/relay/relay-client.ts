@@ -15,6 +15,7 @@ import {
 } from '../../../protocol/src/relay/api';
 import type { JobState, JobView } from '../../../protocol/src/relay/job';
 import { GalleryOptOut } from '../../../protocol/src/relay/gallery';
+import { WorkshopWorkflowList } from '../../../protocol/src/relay/workshop';
 import { RelayRefusedError, RelayStoreDownError, RelayUnavailableError } from '../errors';
 import { bodyText, createHttpPool, type PoolResponse } from '../net/http-pool';
 
@@ -54,6 +55,10 @@ export type RelayClient = {
   view(params: { filename: string; subfolder: string; type: string }): Promise<ViewResponse>;
   /** This attendee's gallery opt-out: read it, or set it when `optOut` is given (the relay's answer). */
   galleryOptOut(optOut?: boolean): Promise<boolean>;
+  /** The instructor's workshop workflows (names, sizes, the default). */
+  workshopWorkflows(): Promise<WorkshopWorkflowList>;
+  /** One workshop workflow's JSON; undefined when the workshop has none by that name. */
+  workshopWorkflow(name: string): Promise<unknown>;
   /** The relay's `/api/health` body (also when it answers 503); undefined when unreachable or not a health body. One try, no retries. */
   health(): Promise<Health | undefined>;
   close(): Promise<void>;
@@ -176,6 +181,11 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return body as Record<string, unknown>;
     },
     gpuListing: (path) => orUndefinedOn404(json('GET', `/api/gpu${path}`)),
+    async workshopWorkflows() {
+      return WorkshopWorkflowList.parse(await json('GET', '/api/workshop/workflows'));
+    },
+    workshopWorkflow: (name) =>
+      orUndefinedOn404(json('GET', `/api/workshop/workflows/${encodeURIComponent(name)}`)),
     async view(params) {
       const query = new URLSearchParams(params);
       // A file download is streamed, so it is not wrapped in p-retry; the output fetcher retries it.

@@ -8,12 +8,15 @@ import { WebSocket, type RawData } from 'ws';
 import { reconnectBackoff } from '../../../kit/reconnect-backoff';
 import { keepAlive } from '../../../kit/socket-liveness';
 import { RelayEvent } from '../../../protocol/src/relay/events';
+import { WorkshopNotice } from '../../../protocol/src/relay/workshop';
 import type { Logger } from '../logger';
 import type { PromptIds } from './prompt-ids';
 
 export type RelayEventsHandlers = {
   onEvent(event: RelayEvent): void;
   onPreview(frame: Uint8Array): void;
+  /** A live workshop notice (published workflow, broadcast): not a stored event, no id. */
+  onWorkshop?(notice: WorkshopNotice): void;
   /** Connection state changes (true after open, false after a close or failed attempt). */
   onConnection(connected: boolean, reason?: string): void;
 };
@@ -89,6 +92,11 @@ export function connectRelayEvents(
         json = JSON.parse(bytes.toString('utf8'));
       } catch {
         logger.warn('relay sent a text frame that is not JSON; ignored');
+        return;
+      }
+      const notice = WorkshopNotice.safeParse(json);
+      if (notice.success) {
+        handlers.onWorkshop?.(notice.data);
         return;
       }
       const parsed = RelayEvent.safeParse(json);

@@ -31,6 +31,14 @@ import { internalFiles, uploadImage, view } from './handlers/files';
 import { cancelJob, cancelJobs, getJob, listJobsHandler } from './handlers/jobs';
 import { postPrompt } from './handlers/prompt';
 import { getPromptInfo, getQueue, postFree, postInterrupt, postQueue } from './handlers/queue';
+import {
+  deleteUserdata,
+  getUserdata,
+  listUserdata,
+  listUserdataV2,
+  moveUserdata,
+  postUserdata,
+} from './handlers/userdata';
 import { Router, type Ctx } from './http-kit';
 import { type Reply } from '../../../kit/aiohttp-reply';
 
@@ -70,6 +78,12 @@ export function buildRouter(ctx: ReplicaContext): Router {
     .both('POST', '/settings', h(postSettings))
     .both('GET', '/settings/{id}', h(getSetting))
     .both('POST', '/settings/{id}', h(postSetting))
+    .both('GET', '/userdata', h(listUserdata))
+    .both('GET', '/v2/userdata', h(listUserdataV2))
+    .both('GET', '/userdata/{file}', h(getUserdata))
+    .both('POST', '/userdata/{file}', h(postUserdata))
+    .both('DELETE', '/userdata/{file}', h(deleteUserdata))
+    .both('POST', '/userdata/{file}/move/{dest}', h(moveUserdata))
     // Declared literally as /api/jobs… in ComfyUI, so they exist only with the prefix.
     .add('GET', '/api/jobs', h(listJobsHandler))
     .add('POST', '/api/jobs/cancel', h(cancelJobs))

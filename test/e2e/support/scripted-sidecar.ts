@@ -134,6 +134,9 @@ export async function startScriptedSidecar(
       });
       if (req.method === 'GET' && route === '/object_info') return json(res, 200, objectInfo);
       if (req.method === 'GET' && route === '/extensions') return json(res, 200, []);
+      // The real sidecar's workshop answer, with no workshop workflows.
+      if (req.method === 'GET' && route === '/comfyume/workshop')
+        return json(res, 200, { workflows: [] });
       if (route === '/settings' || route.startsWith('/settings/'))
         return json(res, 200, req.method === 'GET' ? {} : null);
       if (req.method === 'POST' && route === '/prompt' && state.refusePrompts) {

@@ -148,6 +148,8 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     staging,
     backends,
     onReady: () => scheduler.kick(),
+    recordedRef: (jobId) =>
+      store.get(jobId).then((job) => (job && !isTerminal(job.state) ? job.backendRef : null)),
     logger: log.child({ mod: 'workers' }),
   });
   const workerFiles = createWorkerFiles({

@@ -96,7 +96,10 @@ export class WorkerBackend implements Backend {
     return classTypes(job.prompt).every((type) => this.nodes.has(type));
   }
 
-  /** The worker (re)connected: take its socket, tell it what to drop, give it its jobs again. */
+  /**
+   * The worker (re)connected: take its socket, tell it to drop the jobs moved away from it, give it
+   * its jobs again. Jobs it holds that this relay does not run are the fleet's to judge (Redis).
+   */
   attach(conn: WorkerConnection, hello: Hello): void {
     const old = this.conn;
     this.conn = conn;
@@ -106,11 +109,6 @@ export class WorkerBackend implements Backend {
     this.announcedCapacity = hello.capacity;
     this.nodes = new Set(hello.nodes);
     this.lastSeen = Date.now();
-    for (const held of hello.holding) {
-      const current = this.attempts.get(held.jobId);
-      if (!current || current.attempt !== held.attempt)
-        conn.send({ type: 'drop', jobId: held.jobId, reason: 'the job is no longer yours' });
-    }
     for (const jobId of this.superseded)
       conn.send({ type: 'drop', jobId, reason: 'the job moved to another worker' });
     this.superseded.clear();

@@ -19,6 +19,8 @@ export class WorkerConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   readonly connectedAt = Date.now();
+  /** Jobs (`<id>#<attempt>`) this worker held that were judged against Redis on this connection. */
+  readonly judged = new Set<string>();
 
   constructor(
     readonly worker: string,

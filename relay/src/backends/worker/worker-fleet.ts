@@ -18,6 +18,7 @@ import {
 import { bearer } from '../../../../kit/user-token';
 import { verifyWorkerToken, type WorkerPrincipal } from '../../../../kit/worker-token';
 import type { Backend, RunnableJob } from '../backend';
+import { workerRef } from './worker-attempt';
 import { WorkerBackend, type WorkerPeers } from './worker-backend';
 import { WorkerConnection } from './worker-connection';
 import type { WorkerStaging } from './worker-staging';
@@ -31,6 +32,12 @@ export type WorkerFleetOptions = {
   staging: WorkerStaging;
   /** The relay's live backend list: a new worker is added to it. */
   backends: Backend[];
+  /**
+   * The backendRef of a job that has not ended (`<worker>#<attempt>` while a worker runs it), or
+   * null when it ended or is unknown: a worker holding it otherwise is told to drop it;
+   * undefined when that cannot be said (no ref recorded yet): the worker keeps it.
+   */
+  recordedRef: (jobId: string) => Promise<string | undefined | null>;
   /** A worker joined or came back: dispatch now. */
   onReady: () => void;
   logger: Logger;
@@ -138,6 +145,8 @@ export class WorkerFleet implements WorkerPeers {
         if (message.protocol !== WORKER_PROTOCOL) return conn.close(4003, 'protocol version');
         backend = this.get(name);
         backend.attach(conn, message);
+        for (const held of message.holding)
+          if (!backend.holds(held.jobId, held.attempt)) this.dropIfStale(conn, held);
         log.info(
           {
             capacity: message.capacity,
@@ -151,13 +160,8 @@ export class WorkerFleet implements WorkerPeers {
       } else if (message.type === 'read_result') {
         conn.answered(message.id, message.status, message.body);
       } else if (!backend || !backend.onJobMessage(message)) {
-        // Not its job (moved elsewhere, ended, or never given): refused, and told to drop it.
-        log.warn(
-          { jobId: message.jobId, attempt: message.attempt },
-          'a message for a job this worker does not hold was refused',
-        );
-        if (message.type === 'job')
-          conn.send({ type: 'drop', jobId: message.jobId, reason: 'the job is not yours' });
+        // Not a job this relay runs on it now: refused; dropped if Redis says it is not the worker's.
+        if (message.type === 'job') this.dropIfStale(conn, message);
       }
     });
     ws.on('close', () => {
@@ -168,6 +172,29 @@ export class WorkerFleet implements WorkerPeers {
       this.options.onReady(); // capacity changed: the scheduler's slots follow
     });
     ws.on('error', (error) => log.debug({ err: error.message }, 'worker socket error'));
+  }
+
+  /**
+   * A worker holds (or reports on) a job this relay does not run on it: unless the job's record
+   * names this worker and attempt (a relay that takes the job over will ask for it), it is told
+   * to drop it. Asked once per job attempt and connection.
+   */
+  private dropIfStale(conn: WorkerConnection, held: { jobId: string; attempt: number }): void {
+    const key = `${held.jobId}#${held.attempt}`;
+    if (conn.judged.has(key)) return;
+    conn.judged.add(key);
+    this.options.recordedRef(held.jobId).then(
+      (ref) => {
+        // undefined: the record names no worker yet (or there is no store to ask): left alone.
+        if (ref === undefined || ref === workerRef(conn.worker, held.attempt)) return;
+        this.options.logger.warn(
+          { worker: conn.worker, jobId: held.jobId, attempt: held.attempt },
+          'a worker holds a job that is no longer its own: told to drop it',
+        );
+        conn.send({ type: 'drop', jobId: held.jobId, reason: 'the job is not yours' });
+      },
+      () => conn.judged.delete(key), // Redis away: judged again on its next message
+    );
   }
 
   private send(conn: WorkerConnection, message: RelayToWorker): void {

@@ -12,6 +12,7 @@ export const BENCHES = [
   'memory',
   'events',
   'agent',
+  'workers',
 ] as const;
 export type BenchName = (typeof BENCHES)[number];
 

@@ -17,7 +17,7 @@
 /** Files allowed to import anything. */
 const TEST = '(\\.test\\.ts$|^test/|^[^/]+/(test|testing)/)';
 /** The runtime folders (ARCHITECTURE.md's tree). */
-const RUNTIMES = 'simulator|relay|sidecar|extensions|admin-ui|workshop-page';
+const RUNTIMES = 'simulator|relay|sidecar|worker|extensions|admin-ui|workshop-page';
 /** The host frontend's modules, which vite.config.ts leaves external (extensions/src/shims.d.ts). */
 const HOST_MODULES = '^comfyui-host/(app|api)$';
 
@@ -87,7 +87,8 @@ module.exports = {
       { path: '^cli/' },
       {
         path: `^(${RUNTIMES})/`,
-        pathNot: '^((simulator|relay|sidecar)/src/(app|config|main)|workshop-page/server)\\.ts$',
+        pathNot:
+          '^((simulator|relay|sidecar|worker)/src/(app|config|main)|workshop-page/server)\\.ts$',
       },
     ),
     ...rule(
@@ -96,7 +97,7 @@ module.exports = {
       { path: '^bench/' },
       {
         path: `^(${RUNTIMES}|cli)/`,
-        pathNot: '^((simulator|relay|sidecar)/src/(app|config)\\.ts|cli/src/client/.*)$',
+        pathNot: '^((simulator|relay|sidecar|worker)/src/(app|config)\\.ts|cli/src/client/.*)$',
       },
     ),
     ...rule(

@@ -9,6 +9,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Principal } from './user-token';
+import { workerRevocationKey, type WorkerPrincipal } from './worker-token';
 
 export const revocationsKey = (prefix: string) => `${prefix}tokens:revoked`;
 
@@ -77,7 +78,12 @@ export class TokenRevocations {
   }
 
   /** Why a valid token is refused (its user's tokens were revoked after it was issued), else undefined. */
-  refusal(principal: Principal): string | undefined {
+  refusal(principal: Principal | WorkerPrincipal): string | undefined {
+    if (principal.kind === 'worker') {
+      const at = this.revokedAt.get(workerRevocationKey(principal.worker));
+      if (at === undefined || principal.issuedAt >= at) return undefined;
+      return `this token of worker ${principal.worker} was revoked by the operator at ${new Date(at).toISOString()}; ask them for a new one (comfyume token --worker ${principal.worker})`;
+    }
     if (principal.kind !== 'user') return undefined;
     const at = this.revokedAt.get(principal.userId);
     if (at === undefined || (principal.issuedAt !== undefined && principal.issuedAt >= at))

@@ -13,6 +13,7 @@ export const BENCHES = [
   'panels',
   'events',
   'agent',
+  'workers',
 ] as const;
 export type BenchName = (typeof BENCHES)[number];
 

@@ -17,6 +17,7 @@ import { memory, type MemoryOptions } from './scenarios/memory';
 import { panels, type PanelOptions } from './scenarios/panels';
 import { promptLatency, type PromptLatencyOptions } from './scenarios/prompt-latency';
 import { viewThroughput, type ViewOptions } from './scenarios/view-throughput';
+import { workerLatency } from './scenarios/worker-latency';
 
 export type Sizes = {
   prompt: PromptLatencyOptions;
@@ -136,6 +137,11 @@ const STEPS: { label: string; benches: BenchName[]; run: (c: Context) => Promise
     label: 'event latency, via sidecars',
     benches: ['events'],
     run: (c) => eventSidecars(c.rig, c.main, c.load, c.sizes.sidecarEvents),
+  },
+  {
+    label: 'prompt runs through a pull worker (first event, visible)',
+    benches: ['workers'],
+    run: (c) => workerLatency(c.rig, c.sizes.prompt),
   },
   {
     label: 'GPU paths: serverless + agent vs no agent vs direct',

@@ -61,6 +61,11 @@ const commands: Record<string, Command> = {
     readsEnv: true,
     load: () => import('../../sidecar/src/main'),
   },
+  worker: {
+    summary: 'join a GPU box to a workshop: works for the relay beside its ComfyUI, connecting out',
+    readsEnv: true,
+    load: () => import('../../worker/src/main'),
+  },
   simulate: {
     summary:
       'run the ComfyUI simulator (a simulated GPU; --replicas k for a load-balanced endpoint)',

@@ -22,3 +22,5 @@ export * from './comfy/sequence/sequence-book';
 export * from './agent/journal';
 export * from './agent/paths';
 export * from './agent/admin';
+// The pull-worker protocol (a GPU box's outbound socket to the relay).
+export * from './relay/worker';

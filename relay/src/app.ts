@@ -19,6 +19,9 @@ import type { Backend } from './backends/backend';
 import { createBackends, type BackendSet } from './backends/factory';
 import { ObjectInfoCache } from './backends/object-info-cache';
 import { heartbeatMaxAge, SfsSweeper } from './backends/serverless/sfs-sweeper';
+import { createWorkerFiles } from './backends/worker/worker-files';
+import { WorkerFleet } from './backends/worker/worker-fleet';
+import { WorkerStaging } from './backends/worker/worker-staging';
 import type { Config } from './config';
 import { Bus } from './events/bus';
 import { EventHub } from './events/event-hub';
@@ -66,6 +69,8 @@ export type RelayParts = {
   publisher: Publisher;
   backends: Backend[];
   outputs: OutputStore;
+  /** The pull workers that connected (their backends are in `backends` too). */
+  workers: WorkerFleet;
 };
 
 export type Relay = {
@@ -136,6 +141,29 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   revocations.onChange(() => {
     const closed = hub.disconnect((principal) => revocations.refusal(principal));
     if (closed) log.info({ closed }, 'closed event sockets of revoked tokens');
+    const workersClosed = workers.disconnectRefused();
+    if (workersClosed) log.info({ workersClosed }, 'closed sockets of revoked workers');
+  });
+  // Pull workers (`comfyume worker`) join `backends` as they connect, in every inference mode.
+  const staging = new WorkerStaging(config.workers.uploadDir);
+  const workers = new WorkerFleet({
+    relaySecret: config.relaySecret,
+    refusal: (principal) => revocations.refusal(principal),
+    leaseMs: config.workers.leaseMs,
+    maxMoves: config.workers.maxMoves,
+    staging,
+    backends,
+    onReady: () => scheduler.kick(),
+    recordedRef: (jobId) =>
+      store.get(jobId).then((job) => (job && !isTerminal(job.state) ? job.backendRef : null)),
+    logger: log.child({ mod: 'workers' }),
+  });
+  const workerFiles = createWorkerFiles({
+    fleet: workers,
+    staging,
+    relaySecret: config.relaySecret,
+    refusal: (principal) => revocations.refusal(principal),
+    logger: log.child({ mod: 'worker-files' }),
   });
   const eventLog = new EventLog(
     new RedisEventStreams(redis, store.keys, config.eventsMaxLen),
@@ -217,7 +245,11 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     backends,
     publisher,
     queue,
-    { heartbeatMs: config.heartbeatMs, jobTimeoutMs: config.jobTimeoutMs },
+    {
+      heartbeatMs: config.heartbeatMs,
+      jobTimeoutMs: config.jobTimeoutMs,
+      resolveBackend: (name) => workers.resolve(name),
+    },
   );
 
   const jobs = new JobService({
@@ -293,10 +325,12 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
         void metrics.handler(req, res);
       return;
     }
+    if (workerFiles(req, res)) return; // /api/worker/{inputs,outputs}/…: worker tokens only
     if (agentApi(req, res)) return; // /api/admin/replicas, /api/admin/jobs/:id/agent-log
     admin(req, res, () => api(req, res)); // /admin and /admin/* only; everything else is the API
   });
   server.on('upgrade', (req, socket, head) => {
+    if (workers.handleUpgrade(req, socket, head)) return; // /api/worker/socket
     adoptProtocolToken(req); // the dashboard's browser socket carries its token as a subprotocol
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -305,7 +339,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   return {
     server,
     relayId,
-    parts: { config, store, jobs, publisher, backends, outputs },
+    parts: { config, store, jobs, publisher, backends, outputs, workers },
     hub,
     metrics,
     async start() {
@@ -341,6 +375,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
         server.closeAllConnections();
       });
       await eventLog.stop();
+      await workers.close();
       await backendSet.close();
       subRedis.disconnect();
       await redis.quit().catch(() => redis.disconnect());

@@ -33,10 +33,10 @@ export const EnvSchema = z
       .default('comfyume:')
       .describe('Key prefix, so several workshops can share one Redis.'),
     INFERENCE_MODE: z
-      .enum(['serverless', 'direct', 'simulated'])
+      .enum(['serverless', 'direct', 'simulated', 'workers'])
       .optional()
       .describe(
-        'Where jobs run: serverless (SERVERLESS_ENDPOINT), direct (ComfyUI GPUs at COMFYUI_GPU_URLS) or simulated (ComfyUI simulators at COMFYUI_GPU_URLS, e.g. `comfyume simulate`: run like direct GPUs, labelled simulated). Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` starts simulated GPUs and passes their URLs).',
+        'Where jobs run: serverless (SERVERLESS_ENDPOINT), direct (ComfyUI GPUs at COMFYUI_GPU_URLS), simulated (ComfyUI simulators at COMFYUI_GPU_URLS, e.g. `comfyume simulate`: run like direct GPUs, labelled simulated) or workers (only GPU boxes that connect with `comfyume worker`; in the other modes connecting workers join the fleet too). Unset: serverless if SERVERLESS_ENDPOINT is set, direct if COMFYUI_GPU_URLS is set, else simulated (`comfyume up` starts simulated GPUs and passes their URLs).',
       ),
     SERVERLESS_ENDPOINT: optionalString
       .pipe(z.string().url().optional())
@@ -112,6 +112,17 @@ export const EnvSchema = z
       .describe(
         'Resubmits of a job whose direct GPU died running it, each to another live direct GPU (0: the job fails with the reason).',
       ),
+    WORKER_LEASE_MS: int(10_000, 500).describe(
+      'How long a pull worker (`comfyume worker`) whose connection dropped keeps its jobs; not back by then, each moves to another worker (ms).',
+    ),
+    WORKER_MAX_MOVES: int(1, 0)
+      .pipe(z.number().max(5))
+      .describe(
+        'Moves of a job whose pull worker went away, each to another live worker with its nodes (0: the job fails with the reason).',
+      ),
+    WORKER_UPLOAD_DIR: optionalString.describe(
+      "Where output files uploaded by pull workers wait until they are copied into the user's store (default <OUTPUT_DIR>/.worker-uploads).",
+    ),
     OBJECT_INFO_REFRESH_PER_USER_MS: int(10_000, 0).describe(
       "How often one user's prompts may make the relay ask the GPU itself for its node set (a prompt naming a node or model the relay's copy lacks: the sidecar looks again once); in between they are checked against the relay's newest copy (ms; 0: no limit).",
     ),
@@ -228,7 +239,7 @@ const splitUrls = (value: string | undefined): string[] =>
     .map((s) => s.trim().replace(/\/+$/, ''))
     .filter(Boolean);
 
-export type InferenceMode = 'serverless' | 'direct' | 'simulated';
+export type InferenceMode = 'serverless' | 'direct' | 'simulated' | 'workers';
 
 export type Config = Readonly<{
   redisUrl: string;
@@ -268,6 +279,8 @@ export type Config = Readonly<{
     timeoutMs: number;
     maxResubmits: number;
   }>;
+  /** Pull workers: lease after a dropped connection, moves, where their uploads wait. */
+  workers: Readonly<{ leaseMs: number; maxMoves: number; uploadDir: string }>;
   relaySecret: string;
   adminToken: string;
   host: string;
@@ -336,6 +349,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: e.GPU_HEALTH_POLL_MS,
       timeoutMs: e.GPU_HEALTH_TIMEOUT_MS,
       maxResubmits: e.GPU_MAX_RESUBMITS,
+    }),
+    workers: Object.freeze({
+      leaseMs: e.WORKER_LEASE_MS,
+      maxMoves: e.WORKER_MAX_MOVES,
+      uploadDir: e.WORKER_UPLOAD_DIR
+        ? resolve(e.WORKER_UPLOAD_DIR)
+        : resolve(outputDir, '.worker-uploads'),
     }),
     relaySecret: e.RELAY_SECRET,
     adminToken: e.ADMIN_TOKEN,

@@ -22,6 +22,7 @@ import { OutputStore, type StoredIndex } from '../../relay/src/outputs/output-st
 import { startSimulator } from '../../simulator/src/app';
 import { RenderedSequence } from '../support/rendered-sequence';
 import { startSimulatedGpu } from '../support/simulated-gpu';
+import { startWorkerRig } from '../support/worker-rig';
 import { until } from '../../kit/until';
 import { ADMIN, SECRET } from './relay-harness';
 
@@ -116,6 +117,31 @@ const entries: Entry[] = [
         submits: () => sim.replicas.reduce((sum, r) => sum + r.context.counter.number, 0),
         close: async () => {
           await Promise.all([backend, ...extra].map((b) => b.close()));
+          await sim.close();
+        },
+      };
+    },
+  },
+  {
+    name: 'pull worker (comfyume worker beside a simulator, over its outbound socket)',
+    async start({ failNodeTypes, stepMs, scratch }) {
+      const sim = await startSimulator({
+        port: 0,
+        outputDir: join(scratch, 'out'),
+        inputDir: join(scratch, 'in'),
+        tempDir: join(scratch, 'tmp'),
+        stepMs,
+        previewMethod: 'auto',
+        failures: { failNodeTypes },
+      });
+      const rig = await startWorkerRig(sim.url, scratch);
+      return {
+        backend: rig.backend(),
+        // The relay side dies and comes back; the worker (and its GPU) go on and reconnect.
+        resumeBackend: () => rig.restartRelaySide(),
+        submits: () => sim.replicas[0]!.context.counter.number,
+        close: async () => {
+          await rig.close();
           await sim.close();
         },
       };

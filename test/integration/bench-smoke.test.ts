@@ -29,6 +29,9 @@ const ROWS = [
   ['panels', 'queue + history panels refresh'],
   ['events', 'event latency, 200 users / 1000 sockets'],
   ['events-sidecars', 'event latency via sidecars'],
+  ['worker-first-event', 'Queue Prompt → first event, through a pull worker'],
+  ['worker-visible', 'output written → image visible, through a pull worker'],
+  ['worker-finished', 'Queue Prompt → run finished, through a pull worker'],
 ] as const;
 
 type SideJson =

@@ -363,7 +363,7 @@ function dockerfileProblems(text: string, contextDir: string): string[] {
 }
 
 describe('Dockerfiles', () => {
-  for (const name of ['attendee.Dockerfile', 'relay.Dockerfile']) {
+  for (const name of ['attendee.Dockerfile', 'relay.Dockerfile', 'worker.Dockerfile']) {
     it(`${name} passes dockerfile-utils and our rules (pinned bases, Node 24, non-root, healthcheck, no secrets)`, async () => {
       const text = await readFile(join(dockerDir, name), 'utf8');
       expect(dockerfileProblems(text, root)).toEqual([]);

@@ -6,12 +6,14 @@
  * workshop home's .env, where `up` and `users` write the secret.
  */
 import { checkUserId, mintUserToken } from '../../../kit/user-token';
+import { checkWorkerName, mintWorkerToken, workerRevocationKey } from '../../../kit/worker-token';
 import { parseCommandArgs, UsageError } from '../args';
 import { describeHome, workshopHome } from '../home';
 import { readStackFile } from '../stack/stack-file';
 
 const USAGE = `Usage: comfyume token <user>
        comfyume token --revoke <user>
+       comfyume token --worker <name> [--revoke]
 
 Prints a relay token for <user>, signed with RELAY_SECRET and carrying its issue time: from the
 environment, or else from the workshop's .env (<home>/.env, where "comfyume up" and "comfyume users"
@@ -24,6 +26,10 @@ generate it). Tokens never expire; each one printed stays valid alongside the ea
                  else redis://127.0.0.1:6379. Give the attendee's sidecar the new
                  token (RELAY_TOKEN) and restart it.
 
+--worker <name>  a pull worker's token instead (WORKER_TOKEN of \`comfyume worker\` on a GPU box);
+                 worker and user tokens are never accepted in each other's place. With --revoke,
+                 refuse that worker's tokens issued until now (its socket is closed within a second).
+
 Tokens of the original format (<user>.<signature>, no issue time; e.g. written by "comfyume users")
 are refused by a revocation of their user too, and otherwise work until the operator rotates
 RELAY_SECRET, which invalidates every user's tokens at once.`;
@@ -31,7 +37,11 @@ RELAY_SECRET, which invalidates every user's tokens at once.`;
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs('token', {
     args,
-    options: { help: { type: 'boolean', short: 'h' }, revoke: { type: 'boolean' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      revoke: { type: 'boolean' },
+      worker: { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   if (values.help) {
@@ -41,11 +51,12 @@ export async function main(args: string[]): Promise<void> {
   const [user, ...extra] = positionals;
   if (!user || extra.length) throw new UsageError(`give exactly one user id\n\n${USAGE}`);
   try {
-    checkUserId(user);
+    if (values.worker) checkWorkerName(user);
+    else checkUserId(user);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (values.revoke) return revoke(user);
+  if (values.revoke) return revoke(values.worker ? workerRevocationKey(user) : user, user);
   const secret = process.env.RELAY_SECRET;
   if (!secret) {
     const home = workshopHome();
@@ -54,10 +65,15 @@ export async function main(args: string[]): Promise<void> {
         'Run "comfyume up" or "comfyume users" once to generate it, or set COMFYUME_HOME to the workshop that has it.',
     );
   }
-  console.log(mintUserToken(secret, user, Date.now()));
+  console.log(
+    values.worker
+      ? mintWorkerToken(secret, user, Date.now())
+      : mintUserToken(secret, user, Date.now()),
+  );
 }
 
-async function revoke(user: string): Promise<void> {
+/** `key`: the user id, or `worker:<name>` for a worker's tokens. */
+async function revoke(key: string, user: string): Promise<void> {
   const [{ Redis }, { revokeUserTokens }] = await Promise.all([
     import('ioredis'),
     import('../../../kit/token-revocations'),
@@ -79,9 +95,10 @@ async function revoke(user: string): Promise<void> {
         `cannot reach the relay's Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} (${error.message}); set REDIS_URL to the Redis the relay uses`,
       );
     });
-    const at = await revokeUserTokens(redis, prefix, user);
+    const at = await revokeUserTokens(redis, prefix, key);
+    const again = key === user ? user : `--worker ${user}`;
     console.log(
-      `revoked: tokens of ${user} issued before ${new Date(at).toISOString()} are refused; "comfyume token ${user}" prints a new one`,
+      `revoked: tokens of ${key === user ? user : `worker ${user}`} issued before ${new Date(at).toISOString()} are refused; "comfyume token ${again}" prints a new one`,
     );
   } finally {
     redis.disconnect();

@@ -47,6 +47,8 @@ Options:
   --replicas <k>          simulated GPU replicas behind one endpoint (default 2); with
                           --simulated-via direct, k separate GPUs
   --simulated-via <mode>  serverless (load-balanced + shared folder, default) or direct
+  --workers <n>           n simulated GPUs, each joined by a pull worker (comfyume worker)
+                          connecting out to the relay (INFERENCE_MODE=workers); default 0
   --host <addr>           address every service binds to (default 127.0.0.1)
   --relay-port <n>        relay port (default: any free port)
   --web-root <dir>        a ComfyUI frontend build for the simulated attendee ComfyUIs to serve at /
@@ -72,9 +74,11 @@ function announce(
 ): string {
   const gpu =
     config.gpu === 'simulated'
-      ? config.simulatedVia === 'serverless'
-        ? `simulated (${config.simulatorReplicas} replica(s) at ${stack.gpuUrl}, reached as serverless)`
-        : `simulated (${config.simulatorReplicas} GPU(s) at ${stack.gpuUrl?.split(',').join(', ')}, reached as direct)`
+      ? config.workers > 0
+        ? `simulated (${config.workers} GPU(s) at ${stack.gpuUrl?.split(',').join(', ')}, each joined by a pull worker)`
+        : config.simulatedVia === 'serverless'
+          ? `simulated (${config.simulatorReplicas} replica(s) at ${stack.gpuUrl}, reached as serverless)`
+          : `simulated (${config.simulatorReplicas} GPU(s) at ${stack.gpuUrl?.split(',').join(', ')}, reached as direct)`
       : config.gpu;
   const rows = [['who', 'open', 'user', 'password']];
   for (const a of stack.attendees)
@@ -130,6 +134,7 @@ export async function main(args: string[]): Promise<void> {
       'cold-start-ms': { type: 'string', default: '0' },
       replicas: { type: 'string', default: '2' },
       'simulated-via': { type: 'string', default: 'serverless' },
+      workers: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
       'relay-port': { type: 'string', default: '0' },
       'web-root': { type: 'string' },
@@ -154,6 +159,7 @@ export async function main(args: string[]): Promise<void> {
       coldStartMs: values['cold-start-ms'],
       replicas: values.replicas,
       simulatedVia: values['simulated-via'],
+      workers: values.workers,
       comfyui: values.comfyui,
       relayPort: values['relay-port'],
       webRoot: values['web-root'],

@@ -25,7 +25,12 @@ describe('.env.example and --help, generated from the config schemas', () => {
     expect(relay.get('RELAY_SECRET')).toMatchObject({ required: true });
     expect(relay.get('SERVERLESS_CAPACITY')).toMatchObject({ required: false, default: '4' });
     expect(relay.get('SERVERLESS_ENDPOINT')).toMatchObject({ required: false, default: undefined });
-    expect(relay.get('INFERENCE_MODE')?.choices).toEqual(['serverless', 'direct', 'simulated']);
+    expect(relay.get('INFERENCE_MODE')?.choices).toEqual([
+      'serverless',
+      'direct',
+      'simulated',
+      'workers',
+    ]);
     for (const name of ['COMFYUI_OUTPUT_DIR', 'COMFYUI_TEMP_DIR', 'COMFYUI_INPUT_DIR', 'RELAY_URL'])
       expect(sidecar.get(name), name).toMatchObject({ required: true });
     const example = renderEnvExample();

@@ -13,6 +13,7 @@ import { mintUserToken } from '../../../kit/user-token';
 import type { WorkshopUser } from '../users/generate';
 import { localNginxOptions, startLocalNginx } from './nginx';
 import { startLocalPrometheus } from './prometheus';
+import { startPullWorkers } from './pull-workers';
 import { freePort } from '../../../kit/free-port';
 import { httpOk, portOpen, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import type { UpConfig } from './up-config';
@@ -166,11 +167,22 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
         return url;
       };
       step(
-        serverless
-          ? `starting the simulated GPU (${config.simulatorReplicas} replica(s), ${config.stepMs} ms/step)`
-          : `starting ${config.simulatorReplicas} simulated GPU(s) (${config.stepMs} ms/step)`,
+        config.workers > 0
+          ? `starting ${config.workers} simulated GPU(s) for pull workers (${config.stepMs} ms/step)`
+          : serverless
+            ? `starting the simulated GPU (${config.simulatorReplicas} replica(s), ${config.stepMs} ms/step)`
+            : `starting ${config.simulatorReplicas} simulated GPU(s) (${config.stepMs} ms/step)`,
       );
-      if (serverless) {
+      if (config.workers > 0) {
+        // Pull workers: the GPUs are not reached by the relay; their workers connect out (below).
+        const urls = await Promise.all(
+          Array.from({ length: config.workers }, (_, i) =>
+            startGpu(`gpu-${i + 1}`, join(gpuDir, String(i + 1)), 1),
+          ),
+        );
+        gpuUrl = urls.join(',');
+        relayEnv.INFERENCE_MODE = 'workers';
+      } else if (serverless) {
         gpuUrl = await startGpu('gpu', gpuDir, config.simulatorReplicas);
         Object.assign(relayEnv, {
           INFERENCE_MODE: 'serverless',
@@ -202,10 +214,20 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
       ADMIN_TOKEN: inputs.adminToken,
       OUTPUT_DIR: join(config.dataDir, 'relay-outputs'),
     });
-    await waitUntil('relay', () => httpOk(`${relayUrl}/health`), {
+    // With only pull workers, /health says 503 (no GPU) until they connect, after the relay is up.
+    const relayAnswers = () =>
+      relayEnv.INFERENCE_MODE === 'workers'
+        ? fetch(`${relayUrl}/health`).then((r) => r.status === 200 || r.status === 503)
+        : httpOk(`${relayUrl}/health`);
+    await waitUntil('relay', relayAnswers, {
       process: relay,
       timeoutMs: STARTUP_TIMEOUT_MS,
     });
+
+    if (relayEnv.INFERENCE_MODE === 'workers' && gpuUrl) {
+      step(`starting ${config.workers} pull worker(s), one beside each simulated GPU`);
+      await startPullWorkers(gpuUrl.split(','), relayUrl, inputs.relaySecret, cli);
+    }
 
     // Prometheus, scraping the relay (and so filling the dashboard while attendees start).
     let prometheusUrl: string | undefined;

@@ -23,6 +23,8 @@ export type UpConfig = Readonly<{
   /** For the simulated GPU: how the relay reaches it (serverless = load-balanced replicas + shared folder). */
   simulatedVia: 'serverless' | 'direct';
   simulatorReplicas: number;
+  /** Simulated GPUs each served by a pull worker (`comfyume worker`) instead: 0 = none. */
+  workers: number;
   stepMs: number;
   coldStartMs: number;
   /** Real attendee ComfyUIs (one per user, in order); the simulator stands in for the rest. */
@@ -57,6 +59,7 @@ const Flags = z.object({
   stepMs: whole(0, 60_000),
   coldStartMs: whole(0, 3_600_000),
   replicas: whole(1, 16),
+  workers: whole(0, 16),
   simulatedVia: z.enum(['serverless', 'direct']),
   comfyui: z.string().optional(),
   relayPort: whole(0, 65535),
@@ -141,6 +144,7 @@ export function parseUpConfig(
     gpu,
     simulatedVia: flagsOk.simulatedVia,
     simulatorReplicas: flagsOk.replicas,
+    workers: flagsOk.workers,
     stepMs: flagsOk.stepMs,
     coldStartMs: flagsOk.coldStartMs,
     attendeeComfyUrls: Object.freeze(attendeeComfyUrls),

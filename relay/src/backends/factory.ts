@@ -2,7 +2,7 @@
  * @fileoverview Builds the backends for INFERENCE_MODE: `direct` (one per COMFYUI_GPU_URLS entry),
  * `simulated` (the same, the URLs being simulators its caller started: `comfyume up`,
  * `comfyume simulate`, bench, tests; the relay never starts one), `serverless` (./serverless,
- * its own module).
+ * its own module), `workers` (none: pull workers join as they connect, in every mode).
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -43,6 +43,9 @@ export async function createBackends(config: Config, deps: BackendDeps): Promise
         close: async () => void (await Promise.all(backends.map((b) => b.close()))),
       };
     }
+    case 'workers':
+      // Only pull workers (backends/worker/): they join the relay's list as they connect.
+      return { backends: [], close: async () => undefined };
     case 'serverless': {
       const { createServerlessBackend } = await import('./serverless');
       const s = config.serverless;

@@ -32,11 +32,12 @@ export type SchedulerOptions = {
   positionShare?: number;
   /** Positions up to this one are announced at every change (default 5). */
   positionExactUpTo?: number;
+  /** A backend the list does not hold yet (a pull worker that had the job on a relay that died). */
+  resolveBackend?: (name: string) => Backend | undefined;
 };
 
 export class Scheduler {
   private readonly running = new Map<string, Running>();
-  private readonly byName: Map<string, Backend>;
   private timers: NodeJS.Timeout[] = [];
   private dispatching: Promise<void> | undefined;
   private again = false;
@@ -47,12 +48,12 @@ export class Scheduler {
 
   constructor(
     private readonly deps: RunDeps,
+    /** Live: pull workers join it as they connect. */
     private readonly backends: Backend[],
     private readonly publisher: Publisher,
     private readonly queue: QueueInfo,
     private readonly options: SchedulerOptions,
   ) {
-    this.byName = new Map(backends.map((b) => [b.name, b]));
     this.logger = deps.logger.child({ mod: 'scheduler' });
   }
 
@@ -87,6 +88,10 @@ export class Scheduler {
       });
   }
 
+  private backend(name: string): Backend | undefined {
+    return this.backends.find((b) => b.name === name) ?? this.options.resolveBackend?.(name);
+  }
+
   private slots(): { name: string; capacity: number }[] {
     return this.backends.map((b) => ({
       name: b.name,
@@ -102,7 +107,7 @@ export class Scheduler {
       claimed = true;
       this.deps.observe?.jobStateChanged('queued', 'submitting', next.backend);
       const job = await this.store.get(next.id);
-      const backend = this.byName.get(next.backend);
+      const backend = this.backend(next.backend);
       if (!job || !backend) continue;
       this.launch(job.id, backend, false);
     }
@@ -187,7 +192,7 @@ export class Scheduler {
   private async resume(jobId: string): Promise<void> {
     const job = await this.store.get(jobId);
     if (!job) return;
-    const backend = job.backend ? this.byName.get(job.backend) : undefined;
+    const backend = job.backend ? this.backend(job.backend) : undefined;
     this.logger.info(
       { jobId, backend: job.backend, state: job.state, submitAttemptedAt: job.submitAttemptedAt },
       'taking over a job whose relay stopped',

@@ -27,7 +27,7 @@ import { tagPrompt, TaggingError, type TaggedPrompt } from '../tagging';
 import { parseRef, refOf } from './direct-ref';
 import { GpuHealth } from './gpu-health';
 import { findResumed, pollHistory } from './history-poll';
-import { JobTracker } from './job-tracker';
+import { JobTracker } from '../job-tracker';
 import { DirectPeers } from './peers';
 import { failed, gpuDied, type AttemptEnd } from './run-results';
 import { submitToGpu } from './submit';
@@ -195,7 +195,12 @@ export class DirectBackend implements Backend {
     const outputNodes = new Map(tagged.outputNodes.map((node) => [node.nodeId, node]));
     const sid = this.socketSid(resume);
     const socket = sid === this.sid ? this.socket : this.borrow(sid);
-    const tracker = new JobTracker(job, ctx, this.client, outputNodes);
+    const tracker = new JobTracker(
+      job,
+      ctx,
+      (item) => ({ url: this.client.viewUrl(item) }),
+      outputNodes,
+    );
     const unsubscribe = socket.subscribe(job.id, (event) => tracker.push(event));
     this.active.set(job.id, tracker);
     const poller = setInterval(

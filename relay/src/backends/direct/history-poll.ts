@@ -6,7 +6,7 @@
  */
 import type { ComfyClient } from '../../../../kit/comfy/client';
 import { ComfyUnavailable } from '../../../../kit/comfy/errors';
-import type { JobTracker } from './job-tracker';
+import type { JobTracker } from '../job-tracker';
 
 /** How long history may say "done" while the socket is up before history, not the socket, ends the job. */
 const SOCKET_GRACE_MS = 2_000;

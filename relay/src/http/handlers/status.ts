@@ -71,7 +71,9 @@ export async function health(services: HealthContext): Promise<{ status: number;
   const body: Health = {
     ok,
     redis: redisUp ? 'up' : 'down',
-    inferenceMode: services.config.inferenceMode,
+    // Pull workers are backends of kind `pull`.
+    inferenceMode:
+      services.config.inferenceMode === 'workers' ? 'pull' : services.config.inferenceMode,
     backends,
     queueDepth: depth,
     uptimeS: Math.round((Date.now() - services.startedAt) / 1000),

@@ -2,7 +2,7 @@
  * @fileoverview The files an `executed` message from a replica's journal names, stored for the
  * user before the message is forwarded (invariant 3), with the message rewritten to the names the
  * user's store gave them — as the direct backend does with the GPU's own WebSocket
- * (direct/job-tracker.ts). ComfyUI writes a file before it sends `executed`, so the file is on the
+ * (job-tracker.ts). ComfyUI writes a file before it sends `executed`, so the file is on the
  * shared volume already (NFS may take a moment to show it). Only files under this job's tag and
  * attempt are taken; anything else is left out of the message with one log line.
  */

@@ -1,8 +1,10 @@
 /**
- * @fileoverview Follows one prompt on a direct ComfyUI: its WebSocket messages in order (outputs
- * fetched into the user's store before `executed` is forwarded), or — when messages were missed
- * (socket drop, relay restart) — its /history entry: outputs stored, the GPU's own ending
- * forwarded, the rest left to the record. Produces the job's RunResult; makes up no message.
+ * @fileoverview Follows one prompt on a ComfyUI the relay hears directly (a direct GPU's socket, a
+ * pull worker's forwarded stream): its WebSocket messages in order (outputs stored in the user's
+ * store before `executed` is forwarded), or — when messages were missed (socket drop, relay
+ * restart) — its /history entry: outputs stored, the GPU's own ending forwarded, the rest left to
+ * the record. Produces the job's RunResult; makes up no message. Where a named file's bytes are
+ * (the GPU's /view, a worker's upload) is the caller's `sourceOf`.
  */
 import { basename, extname } from 'node:path';
 import {
@@ -10,13 +12,16 @@ import {
   jobErrorFromExecutionError,
   jobLevelError,
   type NodeUiOutput,
-} from '../../../../protocol/src/index';
-import type { FoundOutput, RunContext, RunResult, RunnableJob } from '../backend';
-import { untag, type OutputNode } from '../tagging';
-import type { ComfyClient, HistoryEntry } from '../../../../kit/comfy/client';
-import type { ComfyFrame } from '../../../../kit/comfy/socket';
+} from '../../../protocol/src/index';
+import type { FoundOutput, RunContext, RunResult, RunnableJob } from './backend';
+import { untag, type OutputNode } from './tagging';
+import type { HistoryEntry } from '../../../kit/comfy/client';
+import type { ComfyFrame } from '../../../kit/comfy/socket';
 
 type Message = { type: string; data: Record<string, unknown> };
+
+/** A file an `executed` or a history entry names. */
+export type FileItem = { filename: string; subfolder?: string; type?: string };
 
 export class JobTracker {
   readonly result: Promise<RunResult>;
@@ -44,7 +49,8 @@ export class JobTracker {
   constructor(
     private readonly job: RunnableJob,
     private readonly ctx: RunContext,
-    private readonly client: ComfyClient,
+    /** Where the bytes of a named file are read from. */
+    private readonly sourceOf: (item: FileItem) => FoundOutput['source'],
     private readonly outputNodes: Map<string, OutputNode>,
   ) {
     this.result = new Promise<RunResult>((resolve, reject) => {
@@ -128,14 +134,10 @@ export class JobTracker {
     return out;
   }
 
-  private async storeItem(
-    nodeId: string,
-    key: string,
-    item: { filename: string; subfolder?: string; type?: string },
-  ) {
+  private async storeItem(nodeId: string, key: string, item: FileItem) {
     const rel = item.subfolder ? `${item.subfolder}/${item.filename}` : item.filename;
     const tag = untag(rel);
-    const source = { url: this.client.viewUrl(item) };
+    const source = this.sourceOf(item);
     let found: FoundOutput;
     if (tag && tag.jobId === this.job.id) {
       const node = this.outputNodes.get(tag.nodeId);
@@ -245,9 +247,7 @@ export class JobTracker {
   }
 }
 
-function isFileItem(
-  item: unknown,
-): item is { filename: string; subfolder?: string; type?: string } {
+function isFileItem(item: unknown): item is FileItem {
   return (
     !!item &&
     typeof item === 'object' &&

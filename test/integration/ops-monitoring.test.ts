@@ -70,6 +70,7 @@ describe('the Grafana dashboard against a live Prometheus scraping a working rel
         stepMs: 20,
         coldStartMs: 0,
         replicas: 1,
+        workers: 0,
         simulatedVia: 'serverless',
         relayPort: 0,
         verbose: false,

@@ -30,7 +30,7 @@ describe('keepAlive', () => {
     let pongs = 0;
     client.on('pong', () => pongs++);
     let silent = false;
-    keepAlive(client, { pingMs: 20, onSilent: () => (silent = true) });
+    keepAlive(client, { pingMs: 20, silentTicks: 3, onSilent: () => (silent = true) });
     await new Promise<void>((resolve) => {
       const check = () => (pongs >= 10 ? resolve() : setTimeout(check, 10));
       check();
@@ -80,7 +80,7 @@ describe('keepAlive', () => {
     let silent = false;
     let received = 0;
     client.on('ping', () => received++);
-    keepAlive(client, { pingMs: 20, silentTicks: 2, onSilent: () => (silent = true) });
+    keepAlive(client, { pingMs: 20, silentTicks: 3, onSilent: () => (silent = true) });
     const pinger = setInterval(() => serverSide.ping(), 5);
     await until(() => received >= 40, 10_000, "40 of the server's pings");
     clearInterval(pinger);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { keepAlive } from './socket-liveness';
+import { until } from './until';
 
 let server: WebSocketServer | undefined;
 afterEach(async () => {
@@ -29,7 +30,7 @@ describe('keepAlive', () => {
     let pongs = 0;
     client.on('pong', () => pongs++);
     let silent = false;
-    keepAlive(client, { pingMs: 20, onSilent: () => (silent = true) });
+    keepAlive(client, { pingMs: 20, silentTicks: 3, onSilent: () => (silent = true) });
     await new Promise<void>((resolve) => {
       const check = () => (pongs >= 10 ? resolve() : setTimeout(check, 10));
       check();
@@ -46,5 +47,43 @@ describe('keepAlive', () => {
     keepAlive(client, { pingMs: 20, silentTicks: 2 });
     await closed;
     expect(client.readyState).toBe(WebSocket.CLOSED);
+  });
+
+  it('keeps a socket whose pongs are held back while the owner hears the peer otherwise', async () => {
+    const { client, serverSide } = await connectPair();
+    (serverSide as unknown as { _socket: { pause(): void } })._socket.pause();
+    let silent = false;
+    let ticks = 0;
+    const liveness = keepAlive(client, {
+      pingMs: 20,
+      silentTicks: 2,
+      onSilent: () => (silent = true),
+    });
+    // Evidence from elsewhere (an upload's bytes) between every two pings: never silent.
+    const origPing = client.ping.bind(client);
+    client.ping = (...args: Parameters<WebSocket['ping']>) => {
+      ticks++;
+      liveness.heard();
+      origPing(...args);
+    };
+    await until(() => ticks >= 10, 5_000, '10 pings');
+    expect(silent).toBe(false);
+    // The evidence stops: silent within its ticks.
+    client.ping = origPing;
+    await until(() => silent, 5_000, 'silent once nothing is heard');
+  });
+
+  it("counts the peer's pings as heard", async () => {
+    const { client, serverSide } = await connectPair();
+    // The server stops reading: the client's pings are never answered, but the server pings it.
+    (serverSide as unknown as { _socket: { pause(): void } })._socket.pause();
+    let silent = false;
+    let received = 0;
+    client.on('ping', () => received++);
+    keepAlive(client, { pingMs: 20, silentTicks: 3, onSilent: () => (silent = true) });
+    const pinger = setInterval(() => serverSide.ping(), 5);
+    await until(() => received >= 40, 10_000, "40 of the server's pings");
+    clearInterval(pinger);
+    expect(silent).toBe(false);
   });
 });

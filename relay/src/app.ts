@@ -36,6 +36,7 @@ import { metricsAllowed } from './metrics/metrics-gate';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics';
 import { registerReplicaMetrics } from './metrics/replica-metrics';
 import { registerPrewarmMetrics } from './metrics/prewarm-metrics';
+import { registerWorkerMetrics } from './metrics/worker-metrics';
 import { OutputStore } from './outputs/output-store';
 import { Gallery } from './gallery/gallery';
 import { RedisGalleryFlags } from './store/redis-gallery-flags';
@@ -223,6 +224,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     },
   });
   registerReplicaMetrics(metrics.registry, () => replicasOf(backends));
+  registerWorkerMetrics(metrics.registry, () => workers.list());
   const warmTarget = backends.find((b): b is Backend & WarmTarget => 'warmUp' in b);
   const prewarm = new Prewarmer({
     config: config.prewarm,

@@ -3,18 +3,26 @@
  * INFERENCE_MODE=workers on real Redis → two `comfyume worker` child processes, each beside its own
  * simulated GPU, connected out to the relay. Jobs run once each and deliver their outputs once; a
  * worker killed with -9 mid-job loses nothing (the job finishes on the other one within the lease)
- * and is told to drop the job when it returns; bad tokens, foreign uploads and escaping names are
- * refused with nothing stored.
+ * and is told to drop the job when it returns; bad tokens, foreign uploads and escaping names
+ * (`..`, absolute, through a symlink) are refused with nothing stored. The admin status lists each
+ * worker's jobs and last-seen time, and /metrics counts connected and lost workers.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { workerPaths, WORKER_UPLOAD_HEADERS } from '../../protocol/src/index';
+import { QueueStatus, workerPaths, WORKER_UPLOAD_HEADERS } from '../../protocol/src/index';
 import { eventually, until } from '../../kit/until';
 import { mintWorkerToken } from '../../kit/worker-token';
-import { startStack, type Attendee, type Stack, RELAY_SECRET } from '../support/sidecar-stack';
+import {
+  startStack,
+  type Attendee,
+  type Stack,
+  ADMIN_TOKEN,
+  RELAY_SECRET,
+} from '../support/sidecar-stack';
 import { startSimulatedGpu, type SimulatedGpu } from '../support/simulated-gpu';
 import { spawnWorker, type WorkerChild } from '../support/worker-child';
 import { RelayClient, userToken } from './relay-harness';
@@ -80,6 +88,30 @@ const slow = (steps: number, prefix: string) => ({
   '9': { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: prefix } },
 });
 
+/** The admin's (or a user's) view of the workers' backends in the queue status. */
+async function workerBackends(token = ADMIN_TOKEN) {
+  const response = await fetch(`${stack.relayUrl}/api/queue/status`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const status = QueueStatus.parse(await response.json());
+  return status.backends.filter((b) => b.name.startsWith('worker:'));
+}
+
+/** `comfyume_workers{state=…}` as /metrics answers it (scraped with the operator's token). */
+async function workersGauge(): Promise<Record<string, number>> {
+  const text = await (
+    await fetch(`${stack.relayUrl}/metrics`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+  ).text();
+  const gauge: Record<string, number> = {};
+  for (const match of text.matchAll(/^comfyume_workers\{([^}]*)\} (\d+)$/gm)) {
+    const state = /state="(\w+)"/.exec(match[1]!)?.[1];
+    if (state) gauge[state] = Number(match[2]);
+  }
+  return gauge;
+}
+
 const files = async (dir: string): Promise<string[]> =>
   (await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []))
     .filter((e) => e.isFile() && !e.name.startsWith('.'))
@@ -122,6 +154,7 @@ describe('pull workers', () => {
     const runs = gpus.map((gpu, i) => submitsOn(gpu) - before[i]!);
     expect(runs[0]! + runs[1]!).toBe(10); // each job reached a GPU exactly once
     expect(runs.every((n) => n > 0)).toBe(true); // both workers served
+    expect(await workersGauge()).toEqual({ connected: 2, lost: 0 });
     for (const [i, a] of attendees.entries()) {
       const expected = ids.filter((x) => x.user === a).length;
       expect(await files(join(stack.root, 'relay/outputs', a.userId, 'w'))).toHaveLength(expected);
@@ -155,7 +188,7 @@ describe('pull workers', () => {
     expect(userOnFiles.status).toBe(401);
 
     const user = attendees[0]!;
-    const id = await queuePrompt(user, slow(60, 'w/held'));
+    const id = await queuePrompt(user, slow(120, 'w/held'));
     await until(() => fleet().some((w) => w.jobs.includes(id)), 30_000, 'job on a worker');
     const holder = fleet().find((w) => w.jobs.includes(id))!.worker;
     const other = holder === 'gpu-a' ? 'gpu-b' : 'gpu-a';
@@ -173,7 +206,29 @@ describe('pull workers', () => {
     const escape = await put(holder, '../../../../escape.png');
     expect(escape.status).toBe(400);
     expect(((await escape.json()) as { error: { code: string } }).error.code).toBe('path_escape');
+    const absolute = await put(holder, '/tmp/escape.png');
+    expect(absolute.status).toBe(400);
     expect(await files(stack.relay.parts.config.workers.uploadDir)).toEqual([]);
+    // A symlink in the job's upload folder leading out of it (nothing the relay makes): refused too.
+    const outside = await mkdtemp(join(tmpdir(), 'comfyume-outside-'));
+    const staged = join(stack.relay.parts.config.workers.uploadDir, `${id}@1`, 'output');
+    await mkdir(staged, { recursive: true });
+    await symlink(outside, join(staged, 'planted'));
+    const viaLink = await put(holder, 'planted/escape.png');
+    expect(viaLink.status).toBe(400);
+    expect(await readdir(outside)).toEqual([]);
+    await rm(join(staged, 'planted'));
+    await rm(outside, { recursive: true });
+
+    // The dashboard's view: the worker holding the job lists it, seen just now; users see no ids.
+    const listed = (await workerBackends()).find((b) => b.name === `worker:${holder}`)!;
+    expect(listed.state).toBe('ready');
+    expect(listed.jobs).toEqual([id]);
+    expect(Date.now() - listed.lastSeenAt!).toBeLessThan(10_000);
+    expect((await workerBackends()).find((b) => b.name === `worker:${other}`)!.jobs).toEqual([]);
+    const userView = (await workerBackends(userToken('user001')))[0]!;
+    expect(userView.jobs).toBeUndefined();
+    expect(userView.lastSeenAt).toBeUndefined();
     const done = await new RelayClient(stack.relayUrl, userToken(user.userId)).waitFor(
       id,
       (j) => j.state === 'done' || j.state === 'failed',
@@ -194,6 +249,10 @@ describe('pull workers', () => {
     workers.get(victim)!.child.kill('SIGKILL');
     const killedAt = Date.now();
     await until(() => !ready(victim), 10_000, 'the relay sees the worker gone');
+    expect(await workersGauge()).toEqual({ connected: 1, lost: 1 });
+    const lostAt = (await workerBackends()).find((b) => b.name === `worker:${victim}`)!;
+    expect(lostAt.state).toBe('down');
+    expect(lostAt.lastSeenAt).toBeLessThanOrEqual(Date.now());
     await until(
       () => fleet().some((w) => w.worker !== victim && w.jobs.includes(id)),
       15_000,
@@ -203,6 +262,7 @@ describe('pull workers', () => {
     // The victim's GPU still runs attempt 1: its worker comes back and is told to drop it.
     startWorker(victim, victimGpu);
     await until(() => ready(victim), 60_000, 'the killed worker back');
+    expect(await workersGauge()).toEqual({ connected: 2, lost: 0 });
     await eventually(
       async () => {
         const entry = (await (await fetch(`${victimGpu.url}/history/${id}`)).json()) as Record<

@@ -283,7 +283,7 @@ export class AdminApp extends LitElement {
             @admin-job-filter=${(e: AdminJobFilterEvent) => (this.filter = { ...this.filter, view: e.detail.view })}
           ></admin-jobs>
           <div class="side">
-            <admin-backends .rows=${backendRows(data)}></admin-backends>
+            <admin-backends .rows=${backendRows(data, now)}></admin-backends>
             <admin-prewarm .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-prewarm>
             <admin-replicas .token=${this.token} .baseUrl=${relayBaseUrl(location.href)}></admin-replicas>
             <admin-failures .rows=${failureRows(data)} .now=${now}></admin-failures>

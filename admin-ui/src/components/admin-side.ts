@@ -1,5 +1,5 @@
 /**
- * @fileoverview <admin-backends> (each GPU backend: state, slots in use) and <admin-failures>
+ * @fileoverview <admin-backends> (each GPU backend: state, slots in use; a pull worker's jobs and last seen) and <admin-failures>
  * (the latest failed jobs with their reason and node), the side column of the dashboard.
  */
 import { LitElement, css, html } from 'lit';
@@ -47,6 +47,11 @@ export class AdminBackends extends LitElement {
         font-size: 12px;
         color: var(--muted);
       }
+      .worker {
+        grid-column: 1 / -1;
+        font-size: 12px;
+        color: var(--muted);
+      }
       .meter {
         flex: 1;
         height: 6px;
@@ -84,6 +89,13 @@ export class AdminBackends extends LitElement {
                       ></span>
                       ${b.running} / ${b.capacity} slots
                     </span>
+                    ${
+                      b.worker
+                        ? html`<span class="worker" data-worker-jobs
+                            ><span class="mono">${b.worker.jobs}</span> · ${b.worker.seen}</span
+                          >`
+                        : null
+                    }
                   </li>`,
               )}
             </ul>`

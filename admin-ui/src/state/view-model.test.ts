@@ -304,7 +304,9 @@ describe('backendRows', () => {
         { name: 'serverless', kind: 'serverless', state: 'ready', running: 0, capacity: 4 },
       ],
     };
-    expect(backendRows(d).map((b) => [b.name, b.kind, b.label, b.tone, b.load])).toEqual([
+    expect(
+      backendRows(d, Date.now()).map((b) => [b.name, b.kind, b.label, b.tone, b.load]),
+    ).toEqual([
       ['h200', 'serverless', 'Warming up', 'warn', 0.75],
       ['gpu-b', 'direct', 'Down', 'bad', 0],
       ['serverless', '', 'Ready', 'ok', 0], // not "serverless serverless"

@@ -2,6 +2,7 @@
  * @fileoverview What the dashboard shows, as pure functions of its data and the clock: headline
  * numbers and trends, backend cards, the per-user table and recent failures (job rows: job-rows.ts).
  */
+import { formatAgo, shortId } from './format';
 import { describeError } from './job-rows';
 import { isActive, type DashboardData, type TrackedJob } from './jobs-model';
 import type { Tone } from './tones';
@@ -80,6 +81,8 @@ export type BackendRow = {
   running: number;
   capacity: number;
   load: number;
+  /** A pull worker's box: the jobs it runs now (short ids) and when it was last heard from. */
+  worker?: { jobs: string; seen: string };
 };
 
 const backendLabels = {
@@ -89,7 +92,7 @@ const backendLabels = {
   down: ['Down', 'bad'],
 } as const;
 
-export function backendRows(data: DashboardData): BackendRow[] {
+export function backendRows(data: DashboardData, now: number): BackendRow[] {
   return (data.status?.backends ?? []).map((b) => ({
     name: b.name,
     // The default backend is named after its kind ("serverless"): say it once.
@@ -99,6 +102,14 @@ export function backendRows(data: DashboardData): BackendRow[] {
     running: b.running,
     capacity: b.capacity,
     load: b.capacity > 0 ? Math.min(1, b.running / b.capacity) : 0,
+    ...(b.jobs || b.lastSeenAt !== undefined
+      ? {
+          worker: {
+            jobs: b.jobs?.length ? b.jobs.map(shortId).join(', ') : 'no job',
+            seen: `seen ${formatAgo(b.lastSeenAt, now)}`,
+          },
+        }
+      : {}),
   }));
 }
 

@@ -134,6 +134,12 @@ export const QueueStatus = z.object({
       state: BackendState,
       running: z.number(),
       capacity: z.number(),
+      /**
+       * Admin only, pull workers (`worker:<name>`): the jobs this relay runs on the box now and
+       * when it was last heard from (a frame on its socket, its uploads; ms epoch).
+       */
+      jobs: z.array(z.string()).optional(),
+      lastSeenAt: z.number().optional(),
     }),
   ),
 });

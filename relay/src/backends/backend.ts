@@ -101,5 +101,10 @@ export interface Backend {
    * uncached, for what the attendee's UI lists. Backends that cannot do it leave it out.
    */
   readComfy?(path: string): Promise<{ status: number; body: unknown }>;
+  /** A GPU box of its own (a pull worker): what the dashboard shows of it. Others leave it out. */
+  activity?(): BackendActivity;
   close(): Promise<void>;
 }
+
+/** The jobs a backend runs now on this relay and when its box was last heard from (ms epoch). */
+export type BackendActivity = { jobs: string[]; lastSeenAt?: number };

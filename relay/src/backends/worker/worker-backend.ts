@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { BackendKind, BackendState, WorkerToRelay } from '../../../../protocol/src/index';
 import { RelayError } from '../../errors';
-import type { Backend, RunContext, RunResult, RunnableJob } from '../backend';
+import type { Backend, BackendActivity, RunContext, RunResult, RunnableJob } from '../backend';
 import { tagPrompt, TaggingError } from '../tagging';
 import { failedResult, parseWorkerRef, WorkerAttempt, type AttemptEnd } from './worker-attempt';
 import type { WorkerConnection } from './worker-connection';
@@ -144,6 +144,12 @@ export class WorkerBackend implements Backend {
         message.meta,
       );
     return true;
+  }
+
+  /** An upload of this worker is arriving: it is alive, whatever its socket's pongs say. */
+  heard(): void {
+    this.lastSeen = Date.now();
+    this.conn?.heard();
   }
 
   /** The attempt this worker holds of `jobId`, if it is `attempt` (uploads and input reads check it). */
@@ -304,7 +310,12 @@ export class WorkerBackend implements Backend {
     return this.conn.request(path);
   }
 
-  /** What the dashboard shows of it. */
+  /** What the dashboard shows of the box: the jobs it runs now, when it was last heard from. */
+  activity(): BackendActivity {
+    const lastSeenAt = this.conn ? this.conn.lastHeardAt : this.lastSeen;
+    return { jobs: [...this.attempts.keys()], ...(lastSeenAt ? { lastSeenAt } : {}) };
+  }
+
   describe(): {
     worker: string;
     state: BackendState;
@@ -312,11 +323,12 @@ export class WorkerBackend implements Backend {
     lastSeen?: number;
     capacity: number;
   } {
+    const { jobs, lastSeenAt } = this.activity();
     return {
       worker: this.worker,
       state: this.state(),
-      jobs: [...this.attempts.keys()],
-      lastSeen: this.conn ? Date.now() : this.lastSeen,
+      jobs,
+      lastSeen: lastSeenAt,
       capacity: this.announcedCapacity,
     };
   }

@@ -1,12 +1,13 @@
 /**
  * @fileoverview One connected pull worker's socket, relay side: typed sends, the read requests
  * (`read` → `read_result`: the worker's ComfyUI's /object_info and listings) with their timeouts,
- * and the heartbeat (kit/socket-liveness.ts), so a worker cut off without a close is seen as gone.
+ * and the heartbeat (kit/socket-liveness.ts), so a worker cut off without a close is seen as gone,
+ * while one whose upload keeps arriving counts as alive (on a slow link its pongs queue behind it).
  */
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { RelayToWorker } from '../../../../protocol/src/index';
-import { keepAlive } from '../../../../kit/socket-liveness';
+import { keepAlive, type Liveness } from '../../../../kit/socket-liveness';
 import { RelayError } from '../../errors';
 
 type Pending = {
@@ -21,6 +22,9 @@ export class WorkerConnection {
   readonly connectedAt = Date.now();
   /** Jobs (`<id>#<attempt>`) this worker held that were judged against Redis on this connection. */
   readonly judged = new Set<string>();
+  /** When the worker was last heard from: a frame on its socket, or bytes of its uploads. */
+  lastHeardAt = Date.now();
+  private readonly liveness: Liveness;
 
   constructor(
     readonly worker: string,
@@ -28,7 +32,11 @@ export class WorkerConnection {
     private readonly logger: Logger,
     pingMs: number,
   ) {
-    keepAlive(ws, { pingMs, silentTicks: 3 });
+    this.liveness = keepAlive(ws, { pingMs, silentTicks: 3 });
+    const heard = () => (this.lastHeardAt = Date.now());
+    ws.on('pong', heard);
+    ws.on('ping', heard);
+    ws.on('message', heard);
     ws.once('close', () => {
       for (const [id, p] of this.pending) {
         clearTimeout(p.timer);
@@ -40,6 +48,12 @@ export class WorkerConnection {
 
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Bytes of an upload from this worker arrived: as good as a pong. */
+  heard(): void {
+    this.lastHeardAt = Date.now();
+    this.liveness.heard();
   }
 
   send(message: RelayToWorker): void {

@@ -4,14 +4,14 @@
  * /api/worker/outputs/:job/:attempt/:type?name=`). An upload is resumable — a PUT appends from
  * `?offset=`, which must be what the relay holds (a GET answers it) — and checksummed: the size and
  * sha256 headers name the whole file, checked when its last byte arrives, before the file gets its
- * name. A worker that does not hold the job's attempt now, or a name leaving the job's folder, is
- * refused (logged) and nothing is stored.
+ * name. A worker that does not hold the job's attempt now, or a name leaving the job's folder (by
+ * name or symlink), is refused (logged) and nothing is stored. Bytes arriving count as the worker
+ * being alive.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { rename, stat, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { WORKER_UPLOAD_HEADERS, type ErrorCode } from '../../../../protocol/src/index';
@@ -119,8 +119,9 @@ export function createWorkerFiles(deps: WorkerFilesDeps) {
         `worker ${principal.worker} does not hold job ${jobId} (attempt ${attempt})`,
       );
     }
-    const target = deps.staging.pathOrUndefined(jobId, attempt, type as 'output' | 'temp', name);
-    if (!target) {
+    const kind = type as 'output' | 'temp';
+    const target = deps.staging.pathOrUndefined(jobId, attempt, kind, name);
+    if (!target || !(await deps.staging.prepare(jobId, attempt, kind, target))) {
       req.resume();
       log.warn({ worker: principal.worker, jobId, name }, 'output upload refused: path escape');
       return refuse(res, 'path_escape', `output name "${name}" would leave the job's folder`);
@@ -162,7 +163,6 @@ export function createWorkerFiles(deps: WorkerFilesDeps) {
         },
       );
     }
-    await mkdir(dirname(target), { recursive: true });
     let written = offset;
     let cut = false;
     const sink = createWriteStream(part, { flags: offset === 0 ? 'w' : 'a' });
@@ -172,6 +172,7 @@ export function createWorkerFiles(deps: WorkerFilesDeps) {
         for await (const chunk of chunks) {
           written += chunk.length;
           if (written > size) throw new Error(`more bytes than ${WORKER_UPLOAD_HEADERS.size} says`);
+          backend.heard(); // a slow link's upload keeps its worker alive (its pongs queue behind it)
           yield chunk;
         }
       },

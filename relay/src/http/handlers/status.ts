@@ -11,7 +11,7 @@ import type { HandlerContext, Handler as HandlerOf } from '../types';
 /** What the queue status needs: counts across relays, the backends, typical run time, Redis's state. */
 export type QueueStatusContext = {
   store: Pick<JobStore, 'counts' | 'backendRunning'>;
-  backends: readonly Pick<Backend, 'name' | 'kind' | 'state' | 'capacity'>[];
+  backends: readonly Pick<Backend, 'name' | 'kind' | 'state' | 'capacity' | 'activity'>[];
   queue: Pick<QueueInfo, 'typicalRunMs'>;
   /** Redis's persistence and whether it lost its data (store/redis-durability). */
   redisDurability(): DurabilityStatus;
@@ -31,7 +31,11 @@ export type ObjectInfoContext = { objectInfo: Pick<ObjectInfoCache, 'get' | 'rea
 /** This module's route handlers. */
 type Handler = HandlerOf<QueueStatusContext & ObjectInfoContext>;
 
-async function backendStates(services: QueueStatusContext): Promise<QueueStatus['backends']> {
+/** `admin`: with each pull worker's jobs and last-seen time (job ids are not for every user). */
+async function backendStates(
+  services: QueueStatusContext,
+  admin = false,
+): Promise<QueueStatus['backends']> {
   const running = await services.store.backendRunning().catch(() => ({}) as Record<string, number>);
   return services.backends.map((b) => ({
     name: b.name,
@@ -39,6 +43,7 @@ async function backendStates(services: QueueStatusContext): Promise<QueueStatus[
     state: b.state(),
     running: running[b.name] ?? 0,
     capacity: b.capacity(),
+    ...(admin ? b.activity?.() : undefined),
   }));
 }
 
@@ -47,7 +52,7 @@ export const queueStatus: Handler = async (ctx, services) => {
   const body: QueueStatus = {
     queued: counts.queued,
     running: counts.running,
-    backends: await backendStates(services),
+    backends: await backendStates(services, ctx.principal.kind === 'admin'),
   };
   if (services.queue.typicalRunMs !== undefined) body.typicalRunMs = services.queue.typicalRunMs;
   if (ctx.principal.kind === 'admin') {

@@ -31,13 +31,16 @@ const silent = pino({ level: 'silent' });
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-/** An attendee whose answers take a while and whose WebSocket never pings (as ComfyUI's does not). */
+/**
+ * An attendee whose answers take a while and whose WebSocket never pings (as ComfyUI's does not).
+ * nginx passes /user003/… unchanged (the sidecar strips its prefix; this stand-in has none to strip).
+ */
 function startSlowUpstream(): Promise<Server> {
   const server = createServer((req, res) => {
     const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 0);
     setTimeout(() => res.end(JSON.stringify({ waited: ms })), ms);
   });
-  const wss = new WebSocketServer({ server, path: '/ws' });
+  const wss = new WebSocketServer({ server, path: '/user003/ws' });
   wss.on('connection', (ws, req) => {
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     ws.send(
@@ -114,6 +117,8 @@ describe('nginx in front of the attendees and the relay', () => {
       const sidecar = createSidecar(
         sidecarConfig({
           SIDECAR_LISTEN: '127.0.0.1:0',
+          // As `comfyume up` and compose.users.yaml set it: nginx leaves /userNNN on the path.
+          SIDECAR_BASE_PATH: `/${id}`,
           COMFYUI_URL: sims[i + 1]!.url,
           RELAY_URL: `http://127.0.0.1:${relayPort}`,
           USER_ID: id,
@@ -181,6 +186,24 @@ describe('nginx in front of the attendees and the relay', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const stats = (await res.json()) as { system: { comfyui_version: string } };
     expect(stats.system.comfyui_version).toMatch(/\d+\.\d+/);
+  });
+
+  it('passes an encoded slash through unchanged: a userdata workflow saves and opens (ComfyUI needs %2F)', async () => {
+    const path = `${base}/user001/api/userdata/workflows%2Fmy%20sketch.json`;
+    const workflow = { nodes: [], links: [], version: 0.4, extra: { from: 'nginx-test' } };
+    const saved = await fetch(`${path}?overwrite=true`, {
+      method: 'POST',
+      headers: { authorization: auth('user001'), 'content-type': 'application/json' },
+      body: JSON.stringify(workflow),
+    });
+    expect(saved.status).toBe(200);
+    const opened = await fetch(path, { headers: { authorization: auth('user001') } });
+    expect(opened.status).toBe(200);
+    expect(await opened.json()).toEqual(workflow);
+    const listed = await fetch(`${base}/user001/api/userdata?dir=workflows`, {
+      headers: { authorization: auth('user001') },
+    });
+    expect(await listed.json()).toContain('my sketch.json');
   });
 
   it("refuses missing, wrong and other users' credentials (401)", async () => {

@@ -288,6 +288,8 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
           const port = await freePort(config.host);
           const sidecar = cli(`${user.id}-sidecar`, ['sidecar'], {
             SIDECAR_LISTEN: `${config.host}:${port}`,
+            // nginx passes /userNNN/… unchanged (encoded slashes intact); the sidecar strips it.
+            SIDECAR_BASE_PATH: `/${user.id}`,
             COMFYUI_URL: comfyuiUrl,
             RELAY_URL: relayUrl,
             USER_ID: user.id,

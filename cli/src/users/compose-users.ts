@@ -45,7 +45,12 @@ export function composeUsersDocument(
   const services: Record<string, Service> = {};
   const volumes: Record<string, Record<string, never>> = {};
   for (const id of opts.userIds) {
-    const env = { ...(template.environment as Record<string, string> | undefined), USER_ID: id };
+    // nginx passes /userNNN/… unchanged (encoded slashes intact); the sidecar strips it.
+    const env = {
+      ...(template.environment as Record<string, string> | undefined),
+      USER_ID: id,
+      SIDECAR_BASE_PATH: `/${id}`,
+    };
     services[id] = {
       ...structuredClone(template),
       hostname: id,

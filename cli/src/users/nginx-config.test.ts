@@ -40,7 +40,7 @@ describe('nginx config builder', () => {
       expect(location.match(/auth_basic_user_file (\S+);/g)).toEqual([
         `auth_basic_user_file /h/${id};`,
       ]);
-      expect(location).toContain(`proxy_pass http://127.0.0.1:${id === 'user001' ? 9001 : 9002}/;`);
+      expect(location).toContain(`proxy_pass http://127.0.0.1:${id === 'user001' ? 9001 : 9002};`);
       expect(text).toContain(`location = /${id} {\n        return 301 /${id}/;`);
     }
     expect(text).toContain("proxy_set_header Authorization 'Bearer tok\\'en';");

@@ -72,8 +72,11 @@ function userLocations(user: NginxUser, timeout: string): NginxNode[] {
       [
         d('auth_basic', `ComfyuME ${user.id}`),
         d('auth_basic_user_file', user.htpasswdFile),
-        // The trailing slash strips /userNNN: ComfyUI has no base-path option.
-        d('proxy_pass', `http://${user.upstream}/`),
+        // No URI part: nginx passes the path as the browser sent it, so an encoded slash
+        // (`/api/userdata/workflows%2Fa.json`) reaches the sidecar still encoded, as ComfyUI's
+        // userdata API needs. A URI part (`…/`) would strip /userNNN but forward the decoded path.
+        // The sidecar strips /userNNN itself (SIDECAR_BASE_PATH): ComfyUI has no base-path option.
+        d('proxy_pass', `http://${user.upstream}`),
         ...proxyHeaders(timeout),
         // Uploads stream straight to the sidecar instead of being spooled to nginx's disk first.
         d('proxy_request_buffering', 'off'),

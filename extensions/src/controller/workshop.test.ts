@@ -58,6 +58,28 @@ describe('connectWorkshop', () => {
     ]);
   });
 
+  it("the toast's Open loads the workflow and dismisses the toast", async () => {
+    const t = host();
+    // A PrimeVue toast as the stock toast API draws it.
+    t.h.toast = (message) => {
+      const toast = document.createElement('div');
+      toast.className = 'p-toast-message';
+      toast.innerHTML =
+        '<div class="p-toast-message-text"><div class="p-toast-detail"></div></div><button class="p-toast-close-button"></button>';
+      toast.querySelector('.p-toast-detail')!.textContent = message.detail;
+      toast.querySelector('.p-toast-close-button')!.addEventListener('click', () => toast.remove());
+      document.body.append(toast);
+    };
+    t.h.document = document;
+    connectWorkshop(t.h);
+    t.fire('comfyume.workflow', { name: 'lesson 2.json', isDefault: false, at: 1 });
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    document.querySelector<HTMLElement>('.comfyume-toast-open')!.click();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(t.opened.map((o) => o.name)).toEqual(['lesson 2']);
+    expect(document.querySelector('.p-toast-message')).toBeNull();
+  });
+
   it('a broadcast is a toast of its text, markup left as text; junk is ignored', () => {
     const t = host();
     connectWorkshop(t.h);

@@ -79,7 +79,15 @@ function addOpenButton(host: WorkshopHost, detail: string, open: () => void): vo
   const button = doc.createElement('button');
   button.className = 'comfyume-toast-open p-button p-button-sm';
   button.textContent = 'Open';
-  button.addEventListener('click', open, { once: true });
+  button.addEventListener(
+    'click',
+    () => {
+      open();
+      // Opened: the toast has done its job (PrimeVue's own close button dismisses it properly).
+      toast?.querySelector<HTMLElement>('.p-toast-close-button')?.click();
+    },
+    { once: true },
+  );
   content.append(button);
 }
 

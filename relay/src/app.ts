@@ -172,7 +172,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     (userId, event) => hub.publish(userId, event),
   );
   const publisher = new Publisher(store, eventLog, queue);
-  const bus = new Bus(redis, subRedis, store.keys, log, {
+  const bus = new Bus(redis, subRedis, store.keys, log, relayId, {
     preview: (userId, frame) => hub.preview(userId, frame),
     control: (message) => {
       if (message.type === 'cancel') scheduler.cancelRequested(message.jobId);

@@ -85,6 +85,7 @@ export async function admissions(rig: Rig, load: LoadClient, o: AdmissionOptions
       },
       timeout,
     );
+    await drain(stockSim.url); // its running prompt would otherwise keep working through the platform's burst
     platform = await load.run(
       {
         cmd: 'submit',

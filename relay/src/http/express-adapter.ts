@@ -6,7 +6,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ErrorBody } from '../../../protocol/src/index';
-import { bearer, verifyToken, type Principal } from '../../../kit/user-token';
+import { bearer, tokenVerifier, type Principal } from '../../../kit/user-token';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../protocol/src/json-depth';
 import { RedisUnavailableError, RelayError } from '../errors';
 import { isRedisConnectionError } from '../store/redis';
@@ -62,11 +62,10 @@ export function createExpressApp(services: HttpContext, logger: Logger): express
   app.get('/health', healthHandler);
   app.get('/api/health', healthHandler);
 
+  const verify = tokenVerifier(services.config.relaySecret, services.config.adminToken);
   const authenticate = (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req.headers.authorization);
-    const principal = token
-      ? verifyToken(token, services.config.relaySecret, services.config.adminToken)
-      : undefined;
+    const principal = token ? verify(token) : undefined;
     if (!principal) {
       next(
         new RelayError(

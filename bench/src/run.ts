@@ -39,7 +39,7 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     admissions: { count: 200, concurrency: 16, maxMs: 8_000, users: 200, size },
     memory: { sockets: 20, jobs: 3, samples: 3, size },
     panels: { jobs: 5, reads: 30, size: { width: 64, height: 64, steps: 2 }, timeoutMs: 60_000 },
-    events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20, jobsPerUser: 2 },
+    events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20, jobsPerUser: 1 },
     sidecarEvents: { sidecars: 4, tabsPerSidecar: 50, events: 40, intervalMs: 20 },
     agent: {
       runs: 3,

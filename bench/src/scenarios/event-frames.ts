@@ -116,7 +116,8 @@ export function describeFrames(f: FrameFigure, o: FrameOptions): string {
     `Queue frames: with the same ${o.users * o.socketsPerUser} sockets on a relay with a slow GPU, a burst of ${f.accepted} jobs ` +
     `(${round(f.accepted / o.users)} per user, POST /api/jobs, 32 concurrent clients) sent each socket ` +
     `p50 ${round(f.jobFrames.p50)} / p95 ${round(f.jobFrames.p95)} / max ${round(f.jobFrames.max)} \`job\` frames per job of its user ` +
-    `(snapshot at submit + position moves, until 1.2 s without a frame; every type: p50 ${round(f.allFrames.p50)}); ` +
+    `while the burst stayed queued (snapshot at submit + position moves, until 1.2 s without a frame; every type: p50 ${round(f.allFrames.p50)}; ` +
+    `not in it: later moves as the queue drains, running/done snapshots); ` +
     `stock ComfyUI broadcasts status to every socket per queued job (${o.users} per own job here).` +
     (f.failures ? ` ${f.failures} submits refused.` : '')
   );

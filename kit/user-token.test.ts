@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearer, mintUserToken, verifyToken } from './user-token';
+import { bearer, mintUserToken, tokenVerifier, verifyToken } from './user-token';
 
 const secret = 'relay-secret-for-tests';
 const admin = 'admin-token-for-tests';
@@ -53,5 +53,18 @@ describe('auth', () => {
     expect(bearer('bearer  abc')).toBe('abc');
     expect(bearer('Basic abc')).toBeUndefined();
     expect(bearer(undefined)).toBeUndefined();
+  });
+
+  it('remembers valid tokens only, and forgets them all when full', () => {
+    const verify = tokenVerifier(secret, admin, 2);
+    const a = mintUserToken(secret, 'a', 1);
+    expect(verify(a)).toEqual({ kind: 'user', userId: 'a', issuedAt: 1 });
+    expect(verify(a)).toBe(verify(a));
+    expect(verify(mintUserToken('other-secret', 'a', 1))).toBeUndefined();
+    expect(verify(admin)).toEqual({ kind: 'admin' });
+    const first = verify(a);
+    expect(verify(mintUserToken(secret, 'b'))).toEqual({ kind: 'user', userId: 'b' }); // full: forgets
+    expect(verify(a)).not.toBe(first);
+    expect(verify(a)).toEqual(first);
   });
 });

@@ -67,3 +67,26 @@ export function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
 }
+
+/**
+ * `verifyToken` remembering the valid tokens it has seen (at most `max`, all forgotten at once when
+ * full): one HMAC per request is a measurable share of an admission burst. Revocations are for the
+ * caller to check on every request, so a remembered token is still refused once revoked.
+ */
+export function tokenVerifier(
+  secret: string,
+  adminToken: string,
+  max = 10_000,
+): (token: string) => Principal | undefined {
+  const valid = new Map<string, Principal>();
+  return (token) => {
+    const known = valid.get(token);
+    if (known) return known;
+    const principal = verifyToken(token, secret, adminToken);
+    if (principal) {
+      if (valid.size >= max) valid.clear();
+      valid.set(token, Object.freeze(principal));
+    }
+    return principal;
+  };
+}

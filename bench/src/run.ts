@@ -39,7 +39,7 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     admissions: { count: 200, concurrency: 16, maxMs: 8_000, users: 200, size },
     memory: { sockets: 20, jobs: 3, samples: 3, size },
     panels: { jobs: 5, reads: 30, size: { width: 64, height: 64, steps: 2 }, timeoutMs: 60_000 },
-    events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20 },
+    events: { users: 200, socketsPerUser: 5, events: 40, intervalMs: 20, jobsPerUser: 1 },
     sidecarEvents: { sidecars: 4, tabsPerSidecar: 50, events: 40, intervalMs: 20 },
     agent: {
       runs: 3,
@@ -57,7 +57,7 @@ export const SIZES: Record<'quick' | 'default', Sizes> = {
     admissions: { count: 3_000, concurrency: 32, maxMs: 30_000, users: 200, size },
     memory: { sockets: 100, jobs: 20, samples: 5, size },
     panels: { jobs: 30, reads: 200, size: { width: 64, height: 64, steps: 2 }, timeoutMs: 120_000 },
-    events: { users: 200, socketsPerUser: 5, events: 400, intervalMs: 20 },
+    events: { users: 200, socketsPerUser: 5, events: 400, intervalMs: 20, jobsPerUser: 15 },
     sidecarEvents: { sidecars: 20, tabsPerSidecar: 50, events: 400, intervalMs: 20 },
     agent: {
       runs: 10,

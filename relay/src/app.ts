@@ -100,9 +100,9 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
   const logger = deps.logger ?? createLogger(config.logLevel);
   const relayId = deps.relayId ?? `relay-${randomUUID().slice(0, 8)}`;
   const log = logger.child({ relayId });
-  const redis = createRedis(config.redisUrl, log, 'commands');
+  const redis = createRedis(config.redisUrl, log, 'commands', { autoPipeline: true });
   const tailRedis = createRedis(config.redisUrl, log, 'event-tail');
-  const subRedis = createRedis(config.redisUrl, log, 'pubsub', true);
+  const subRedis = createRedis(config.redisUrl, log, 'pubsub', { offlineQueue: true });
 
   const store = new RedisJobStore(redis, config.redisPrefix, {
     leaseMs: config.leaseMs,
@@ -173,7 +173,7 @@ export async function createRelay(config: Config, deps: RelayDeps = {}): Promise
     (userId, event) => hub.publish(userId, event),
   );
   const publisher = new Publisher(store, eventLog, queue);
-  const bus = new Bus(redis, subRedis, store.keys, log, {
+  const bus = new Bus(redis, subRedis, store.keys, log, relayId, {
     preview: (userId, frame) => hub.preview(userId, frame),
     control: (message) => {
       if (message.type === 'cancel') scheduler.cancelRequested(message.jobId);

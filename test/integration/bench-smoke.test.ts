@@ -63,14 +63,14 @@ beforeAll(async () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     // A bound on the whole command, so a hang fails the test instead of stalling the suite.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
-}, 180_000);
+}, 210_000);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { promptBody } from '../workflow';
 import type {
   CollectResult,
   Command,
+  FramesResult,
   Request,
   Response,
   SubmitCommand,
@@ -23,6 +24,8 @@ import type {
 
 const sockets: WebSocket[] = [];
 let receipts: [number, number, number][] = [];
+/** Per socket index: text frames received by their `type` (relay events: job, comfy, fact …). */
+let frameCounts: Record<string, number>[] = [];
 
 /** Runs `workers` loops of `step` until `stop()`; each loop awaits its step, so at most `workers` are in flight. */
 async function pool(
@@ -129,13 +132,14 @@ async function submit(c: SubmitCommand): Promise<SubmitResult> {
   return { accepted, failures, firstFailure, elapsedMs, latenciesMs };
 }
 
-function pingSeq(text: string): number | undefined {
+type Frame = {
+  type?: string;
+  data?: { seq?: unknown };
+  message?: { type?: string; data?: { seq?: unknown } };
+};
+
+function pingSeq(frame: Frame): number | undefined {
   // Relay frames wrap the ComfyUI message ({type:'comfy', message:{...}}); ComfyUI sends it bare.
-  const frame = JSON.parse(text) as {
-    type?: string;
-    data?: { seq?: unknown };
-    message?: { type?: string; data?: { seq?: unknown } };
-  };
   const message = frame.type === 'comfy' ? frame.message : frame;
   return message?.type === 'bench.ping' && typeof message.data?.seq === 'number'
     ? message.data.seq
@@ -154,7 +158,11 @@ function openSocket(
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       const at = monoMs();
-      const seq = pingSeq(String(data));
+      const frame = JSON.parse(String(data)) as Frame;
+      const counts = (frameCounts[index] ??= {});
+      const type = String(frame.type);
+      counts[type] = (counts[type] ?? 0) + 1;
+      const seq = pingSeq(frame);
       if (seq !== undefined) receipts.push([index, seq, at]);
     });
     ws.once('open', () => {
@@ -204,8 +212,16 @@ export async function handle(command: Command): Promise<unknown> {
       receipts = [];
       return result;
     }
+    case 'frames': {
+      const result: FramesResult = {
+        counts: Array.from({ length: sockets.length }, (_, i) => frameCounts[i] ?? {}),
+      };
+      frameCounts = [];
+      return result;
+    }
     case 'close-sockets': {
       for (const ws of sockets.splice(0)) ws?.terminate();
+      frameCounts = [];
       return {};
     }
   }

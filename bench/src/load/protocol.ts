@@ -53,9 +53,17 @@ export type SubscribeResult = { open: number; failures: number; firstFailure?: s
 export type CollectCommand = { cmd: 'collect' };
 export type CollectResult = { receipts: [number, number, number][] };
 export type CloseSocketsCommand = { cmd: 'close-sockets' };
+/** Text frames each socket received so far, by frame `type` (indexed like `subscribe`'s sockets), then forget them. */
+export type FramesCommand = { cmd: 'frames' };
+export type FramesResult = { counts: Record<string, number>[] };
 
 export type Command =
-  ViewCommand | SubmitCommand | SubscribeCommand | CollectCommand | CloseSocketsCommand;
+  | ViewCommand
+  | SubmitCommand
+  | SubscribeCommand
+  | CollectCommand
+  | CloseSocketsCommand
+  | FramesCommand;
 export type ResultOf<C extends Command> = C extends ViewCommand
   ? ViewResult
   : C extends SubmitCommand
@@ -64,7 +72,9 @@ export type ResultOf<C extends Command> = C extends ViewCommand
       ? SubscribeResult
       : C extends CollectCommand
         ? CollectResult
-        : Record<string, never>;
+        : C extends FramesCommand
+          ? FramesResult
+          : Record<string, never>;
 
 export type Request = { id: number; command: Command };
 export type Response =

@@ -24,10 +24,11 @@ export type AdmissionOptions = {
   size: WorkflowSize;
 };
 
-const SLOW_STEP_MS = 2_000;
+/** GPU steps so long that a burst measures taking jobs in, not running them. */
+export const SLOW_STEP_MS = 2_000;
 
 /** Empties a ComfyUI's queue and stops its running prompt, so nothing keeps working after the burst. */
-async function drain(url: string): Promise<void> {
+export async function drain(url: string): Promise<void> {
   const http = new ComfyHttp({ baseUrl: url, timeoutMs: 60_000 });
   const post = (path: string, body: unknown) =>
     http.request('POST', path, { json: body }).catch(() => undefined);
@@ -84,6 +85,7 @@ export async function admissions(rig: Rig, load: LoadClient, o: AdmissionOptions
       },
       timeout,
     );
+    await drain(stockSim.url); // its running prompt would otherwise keep working through the platform's burst
     platform = await load.run(
       {
         cmd: 'submit',

@@ -4,6 +4,7 @@
  * across 200 users. Platform = relay event subscribers (WS /api/events with each user's token), an
  * event appended by the relay's publisher (Redis stream → tail → hub fan-out); stock = one
  * simulated ComfyUI holding the same 1,000 sockets, its send_sync to the user's 5 sockets.
+ * The same sockets then count the queue frames a burst of jobs costs each (event-frames.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { LoadClient } from '../load/child';
 import { makeRow, type Row } from '../report';
 import { simulatorAt, userToken, type RelayRig, type Rig } from '../rig';
 import { distribution } from '../stats';
+import { describeFrames, queueFrames } from './event-frames';
 import { measureEvents, type Outcome } from './event-measure';
 
 export type EventOptions = {
@@ -18,6 +20,8 @@ export type EventOptions = {
   socketsPerUser: number;
   events: number;
   intervalMs: number;
+  /** The queue-frames burst (event-frames.ts): jobs per user. */
+  jobsPerUser: number;
 };
 
 const userId = (i: number) => `ev${String(i).padStart(3, '0')}`;
@@ -72,6 +76,14 @@ export async function eventFanout(
   );
   if (stock.latencies.length === 0 || platform.latencies.length === 0)
     throw new Error('no event was received');
+  const framesOptions = {
+    users: o.users,
+    socketsPerUser: o.socketsPerUser,
+    jobsPerUser: o.jobsPerUser,
+  };
+  const frames = await queueFrames(rig, load, framesOptions)
+    .then((figure) => ` ${describeFrames(figure, framesOptions)}`)
+    .catch((error: Error) => ` Queue frames not measured: ${error.message}.`);
   const sockets = o.users * o.socketsPerUser;
   const lost =
     stock.missing + platform.missing + stock.openFailures + platform.openFailures + emitErrors;
@@ -89,6 +101,7 @@ export async function eventFanout(
         `${o.events} events, one every ${o.intervalMs} ms to the next user's ${o.socketsPerUser} sockets. Platform = relay event subscribers ` +
         `(WS /api/events, user tokens), emitted by the relay's publisher (Redis stream append → XREAD tail → hub fan-out); stock = one ` +
         `simulated ComfyUI holding the same sockets, send_sync to each of the user's sockets. The sidecar hop (relay → sidecar → tab) is not in this row.` +
+        frames +
         (lost ? ` ${lost} receipts missing or sockets not opened.` : ''),
       failures: lost || undefined,
     }),

@@ -8,13 +8,19 @@ import type { Logger } from 'pino';
 import type { Keys } from '../store/keys';
 
 export type ControlMessage = { type: 'cancel'; jobId: string } | { type: 'queue' };
+/** On the wire, a "queue" message names the relay that sent it: that relay has dispatched already. */
+type WireMessage = ControlMessage & { from?: string };
 
 export class Bus {
+  private wakePending = false;
+
   constructor(
     private readonly pub: Redis,
     private readonly sub: Redis,
     private readonly keys: Keys,
     private readonly logger: Logger,
+    /** This relay's id: its own "queue" messages come back to it and are ignored. */
+    private readonly origin: string,
     handlers: {
       preview(userId: string, frame: Buffer): void;
       control(message: ControlMessage): void;
@@ -27,7 +33,9 @@ export class Bus {
     sub.on('message', (channel: string, message: string) => {
       if (channel !== keys.controlChannel) return;
       try {
-        handlers.control(JSON.parse(message) as ControlMessage);
+        const { from, ...control } = JSON.parse(message) as WireMessage;
+        if (control.type === 'queue' && from === origin) return;
+        handlers.control(control);
       } catch {
         this.logger.warn({ message }, 'ignoring a malformed control message');
       }
@@ -50,7 +58,24 @@ export class Bus {
     this.pub.publish(this.keys.previewChannel(userId), frame).catch(() => undefined);
   }
 
+  /**
+   * Fire and forget. "queue" messages (dispatch now) are coalesced to one per turn of the event
+   * loop: a burst of submits wakes the other relays once per batch, not once per job.
+   */
   control(message: ControlMessage): void {
+    if (message.type === 'queue') {
+      if (this.wakePending) return;
+      this.wakePending = true;
+      setImmediate(() => {
+        this.wakePending = false;
+        this.publish({ type: 'queue', from: this.origin });
+      });
+      return;
+    }
+    this.publish(message);
+  }
+
+  private publish(message: WireMessage): void {
     this.pub.publish(this.keys.controlChannel, JSON.stringify(message)).catch(() => undefined);
   }
 }

@@ -4,10 +4,9 @@
  * / invalid_json / too_deep; anything else → internal, or redis_unavailable when Redis is the cause).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { ErrorBody } from '../../../protocol/src/index';
-import { bearer, verifyToken, type Principal } from '../../../kit/user-token';
+import { bearer, tokenVerifier, type Principal } from '../../../kit/user-token';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../../protocol/src/json-depth';
 import { RedisUnavailableError, RelayError } from '../errors';
 import { isRedisConnectionError } from '../store/redis';
@@ -35,19 +34,26 @@ export function createExpressApp(services: HttpContext, logger: Logger): express
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger: logger.child({ mod: 'http' }),
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
-      serializers: {
-        req: (req: { method: string; url: string }) => ({
-          method: req.method,
-          url: req.url.split('?')[0],
-        }),
-      },
-    }),
-  );
+  const httpLog = logger.child({ mod: 'http' });
+  // One line per finished request (5xx error, 4xx info, else debug), built only when its level is
+  // on: no per-request child logger or serializer work on the admission path.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+      if (!httpLog.isLevelEnabled(level)) return;
+      httpLog[level](
+        {
+          req: { method: req.method, url: req.originalUrl.split('?')[0] },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        'request completed',
+      );
+    });
+    next();
+  });
 
   const healthHandler = async (_req: Request, res: Response) => {
     const { status, body } = await health(services);
@@ -56,11 +62,10 @@ export function createExpressApp(services: HttpContext, logger: Logger): express
   app.get('/health', healthHandler);
   app.get('/api/health', healthHandler);
 
+  const verify = tokenVerifier(services.config.relaySecret, services.config.adminToken);
   const authenticate = (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req.headers.authorization);
-    const principal = token
-      ? verifyToken(token, services.config.relaySecret, services.config.adminToken)
-      : undefined;
+    const principal = token ? verify(token) : undefined;
     if (!principal) {
       next(
         new RelayError(
@@ -155,7 +160,10 @@ export function createExpressApp(services: HttpContext, logger: Logger): express
       );
     if (error instanceof RelayError) return sendError(res, error);
     if (isRedisConnectionError(error)) return sendError(res, new RedisUnavailableError(error));
-    req.log?.error({ err: error }, 'unhandled error');
+    httpLog.error(
+      { err: error, req: { method: req.method, url: req.originalUrl.split('?')[0] } },
+      'unhandled error',
+    );
     sendError(
       res,
       new RelayError('internal', 'the relay failed unexpectedly; the error is in its log'),

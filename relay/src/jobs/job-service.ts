@@ -2,7 +2,7 @@
  * @fileoverview The relay's job use cases, between the HTTP adapters and the store: submit
  * (idempotent, or finished at once for a cache answer or a ComfyUI-shaped failure), read, cancel
  * and the operator's lane change, with who may do what. Every change to the queue ends the same
- * way (`afterQueueChange`: re-read with its position → publish → announce the others' moves,
+ * way (`afterQueueChange`: the job with its position → publish → announce the others' moves,
  * coalesced → kick), so that sequence has one home. A user only ever sees their own jobs: another user's job id is not found, as if it did not
  * exist — also when submitted again as a new job's id. Refusals are `RelayError`s, mapped to HTTP
  * at the edge.
@@ -94,7 +94,8 @@ export class JobService {
     const { job, created } = await this.createOwn(newJob, () => c.store.create(newJob));
     if (!created) return { job, created };
     c.observe?.jobSubmitted(userId);
-    return { job: await this.afterQueueChange(job, { wakePeers: true }), created };
+    // The store answered the job as it now stands (its position included): no re-read.
+    return { job: await this.afterQueueChange(job, { wakePeers: true, fresh: true }), created };
   }
 
   /** A job created finished (cache answer or ComfyUI-shaped failure): announced, never scheduled. */
@@ -185,25 +186,25 @@ export class JobService {
     requireOperator(principal);
     const job = await this.find(principal, id);
     await this.context.store.setLane(job.id, lane);
-    return this.afterQueueChange(job, { wakePeers: false });
+    return this.afterQueueChange(job, { wakePeers: false, fresh: false });
   }
 
   /**
-   * After a job entered the queue or moved in it: re-read it (its position is computed on read),
-   * publish its snapshot, let the scheduler announce the other jobs' moves (coalesced: a burst of
+   * After a job entered the queue or moved in it: re-read it unless the caller holds it `fresh`
+   * from the store (its position is computed on read), publish its snapshot, let the scheduler announce the other jobs' moves (coalesced: a burst of
    * submits costs one walk of the queue per `positionPushMs`, not one per submit), dispatch now,
    * and (`wakePeers`) tell the other relays to dispatch too. Returns the re-read job.
    */
   async afterQueueChange(
     job: StoredJob,
-    { wakePeers }: { wakePeers: boolean },
+    { wakePeers, fresh }: { wakePeers: boolean; fresh: boolean },
   ): Promise<StoredJob> {
     const c = this.context;
-    const fresh = (await c.store.get(job.id)) ?? job;
-    await c.publisher.job(fresh).catch(() => undefined);
+    const now = fresh ? job : ((await c.store.get(job.id)) ?? job);
+    await c.publisher.job(now).catch(() => undefined);
     c.scheduler.queueChanged();
     c.scheduler.kick();
     if (wakePeers) c.bus.control({ type: 'queue' });
-    return fresh;
+    return now;
   }
 }

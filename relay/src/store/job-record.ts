@@ -156,6 +156,59 @@ export function decodeJob(hash: Record<string, string>, position?: number): Stor
   };
 }
 
+/**
+ * The record addJob has just written for `job` (what `decodeJob` would read back), built from the
+ * submitted job and the script's answer instead of a second round trip that would parse the prompt
+ * and extra data back out of Redis on every admission.
+ */
+export function queuedJob(
+  job: {
+    id: string;
+    promptId?: string;
+    userId: string;
+    clientId: string;
+    prompt: Record<string, unknown>;
+    extraData: Record<string, unknown>;
+    outputsToExecute: string[];
+    inputs: JobInput[];
+  },
+  stored: { promptHash: string; createdAt: number; number: number; position: number },
+): StoredJob {
+  return {
+    id: job.id,
+    promptId: job.promptId || undefined,
+    userId: job.userId,
+    clientId: job.clientId,
+    state: 'queued',
+    lane: 'normal',
+    number: stored.number,
+    createdAt: stored.createdAt,
+    submittedAt: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+    backend: undefined,
+    coldStartSince: undefined,
+    progress: undefined,
+    outputsToExecute: job.outputsToExecute,
+    executedNodes: [],
+    cachedNodes: [],
+    outputs: {},
+    statusMessages: [],
+    error: undefined,
+    prompt: job.prompt,
+    extraData: job.extraData,
+    inputs: job.inputs,
+    promptHash: stored.promptHash,
+    owner: undefined,
+    claimedAt: undefined,
+    submitAttemptedAt: undefined,
+    backendRef: undefined,
+    cancelRequested: undefined,
+    position: stored.position || undefined,
+    takeovers: 0,
+  };
+}
+
 /** The public view: no relay internals; prompt/extraData only when `full`. */
 export function toView(
   job: StoredJob,

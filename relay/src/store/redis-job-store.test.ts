@@ -50,6 +50,27 @@ describe('RedisJobStore', () => {
     expect((await s.counts()).queued).toBe(1);
   });
 
+  it('answers a new job as a read would show it, without reading it back', async () => {
+    const s = store();
+    await s.create(job('alice'));
+    const j = {
+      ...job('bob', { '1': { class_type: 'X', inputs: { seed: 3 } } }),
+      promptId: 'p-1',
+      clientId: 'tab-1',
+      extraData: { extra_pnginfo: { workflow: { nodes: [] } } },
+      outputsToExecute: ['1'],
+      number: 41,
+    };
+    const { job: created } = await s.create(j, 1_700_000_000_000);
+    expect(created.position).toBe(2);
+    expect(created.number).toBe(41);
+    expect(created).toEqual(await s.get(j.id));
+    const numbered = job('carol');
+    const { job: second } = await s.create(numbered);
+    expect(second).toEqual(await s.get(numbered.id));
+    expect(second.number).toBeGreaterThan(0);
+  });
+
   it("dispatches round-robin across users: a user's n-th job waits behind others' earlier jobs", async () => {
     const s = store();
     const a = [job('a'), job('a'), job('a')];

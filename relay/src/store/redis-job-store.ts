@@ -27,6 +27,7 @@ import {
   encodePatch,
   LIST_FIELDS,
   promptHash,
+  queuedJob,
   type JobPatch,
   type StoredJob,
 } from './job-record';
@@ -61,45 +62,52 @@ export class RedisJobStore implements JobStore {
     this.run = loadScripts(redis);
   }
 
-  /** Idempotent create: `created` false when the same job id already exists with the same prompt. */
+  /**
+   * Idempotent create: `created` false when the same job id already exists with the same prompt.
+   * One round trip for a new job: addJob answers its number and position, and the record it wrote
+   * is built here (`queuedJob`); only an idempotent retry reads the stored job back.
+   */
   async create(job: NewJob, now = Date.now()): Promise<CreatedJob> {
     const k = this.keys;
     const hash = promptHash(job.prompt, job.outputsToExecute);
-    const code = Number(
-      await this.run(
-        'addJob',
-        k.job(job.id),
-        k.normalLane,
-        k.userQueued,
-        k.userRound,
-        k.round,
-        k.seq,
-        k.jobs,
-        k.userJobs(job.userId),
-        k.priorityLane,
-        k.userRunning,
-        k.userWaited,
-        k.userCounted,
-        k.dispatched,
-        job.userId,
-        hash,
-        this.options.maxQueuedPerUser,
-        now,
-        job.number ?? '',
-        job.id,
-        ...newJobFields(job),
-      ),
-    );
+    const [rawCode, number, position] = (await this.run(
+      'addJob',
+      k.job(job.id),
+      k.normalLane,
+      k.userQueued,
+      k.userRound,
+      k.round,
+      k.seq,
+      k.jobs,
+      k.userJobs(job.userId),
+      k.priorityLane,
+      k.userRunning,
+      k.userWaited,
+      k.userCounted,
+      k.dispatched,
+      job.userId,
+      hash,
+      this.options.maxQueuedPerUser,
+      now,
+      job.number ?? '',
+      job.id,
+      ...newJobFields(job),
+    )) as [number, string | number, number];
+    const code = Number(rawCode);
     if (code === -1) throw reusedId(job.id);
     if (code === -2)
       throw new RelayError(
         'user_queue_full',
         `you already have ${this.options.maxQueuedPerUser} jobs waiting, the most one user may queue; wait for one to start or cancel one`,
       );
+    if (code === 1) {
+      const facts = { promptHash: hash, createdAt: now, number: Number(number) };
+      return { job: queuedJob(job, { ...facts, position: Number(position) }), created: true };
+    }
     const stored = await this.get(job.id);
     if (!stored)
       throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
-    return { job: stored, created: code === 1 };
+    return { job: stored, created: false };
   }
 
   /**

@@ -1,21 +1,27 @@
 /**
  * @fileoverview ioredis connections for the relay. Commands fail fast while Redis is down (no
  * offline queue), so an HTTP request answers 503 at once instead of hanging; the connection keeps
- * reconnecting in the background and the relay recovers by itself when Redis returns.
+ * reconnecting in the background and the relay recovers by itself when Redis returns. The
+ * commands connection auto-pipelines: what concurrent requests send in one event-loop turn goes
+ * out in one socket write (a write is a system call, and a burst of admissions makes several each).
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisUnavailableError, RelayError } from '../errors';
 
-/** `offlineQueue` only for the pub/sub connection, whose SUBSCRIBE must wait for the connection instead of failing. */
+/**
+ * `offlineQueue` only for the pub/sub connection, whose SUBSCRIBE must wait for the connection
+ * instead of failing; `autoPipeline` for connections that never block (not the event tail's XREAD).
+ */
 export function createRedis(
   url: string,
   logger: Logger,
   role: string,
-  offlineQueue = false,
+  { offlineQueue = false, autoPipeline = false } = {},
 ): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: offlineQueue,
+    enableAutoPipelining: autoPipeline,
     maxRetriesPerRequest: 1,
     lazyConnect: false,
     connectTimeout: 3_000,

@@ -53,7 +53,9 @@ const INPUT = /^\/api\/worker\/inputs\/([^/]+)\/([0-9a-f]{64})$/;
 export function createWorkerFiles(deps: WorkerFilesDeps) {
   const log = deps.logger;
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? '/', 'http://relay');
+    // Every relay request passes here first: skip the URL parse for the ones that cannot match.
+    if (!req.url?.includes('/worker/')) return false;
+    const url = new URL(req.url, 'http://relay');
     const output = OUTPUT.exec(url.pathname);
     const input = output ? null : INPUT.exec(url.pathname);
     if (!output && !input) return false;

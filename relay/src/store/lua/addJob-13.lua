@@ -26,22 +26,24 @@
     ARGV[4] now (ms)  ARGV[5] ComfyUI queue number ('' = use the sequence)   ARGV[6] job id
     ARGV[7..] field, value pairs for the job hash
   Output:
-     1  created
+    {code, ComfyUI queue number, position} where code is
+     1  created (number and position are the new job's, so the caller needs no re-read)
      0  already exists with the same prompt and user (idempotent retry)
     -1  exists with a different prompt or user
     -2  the user's queue is full
+    (number and position are 0 unless created)
 ]]
 --- @include "laneMember"
 --- @include "queuePosition"
 local existing = redis.call('HMGET', KEYS[1], 'promptHash', 'userId')
 if existing[1] then
-  if existing[1] == ARGV[2] and existing[2] == ARGV[1] then return 0 end
-  return -1
+  if existing[1] == ARGV[2] and existing[2] == ARGV[1] then return {0, 0, 0} end
+  return {-1, 0, 0}
 end
 local user = ARGV[1]
 local queued = tonumber(redis.call('HGET', KEYS[3], user) or '0')
 local maxQueued = tonumber(ARGV[3])
-if maxQueued > 0 and queued >= maxQueued then return -2 end
+if maxQueued > 0 and queued >= maxQueued then return {-2, 0, 0} end
 
 local seq = redis.call('INCR', KEYS[6])
 local round = math.max(0, tonumber(redis.call('GET', KEYS[5]) or '0') - 1)
@@ -76,4 +78,4 @@ redis.call('HSET', KEYS[1], 'id', ARGV[6], 'userId', user, 'promptHash', ARGV[2]
   'lane', 'normal', unpack(ARGV, 7))
 redis.call('ZADD', KEYS[7], ARGV[4], ARGV[6])
 redis.call('ZADD', KEYS[8], ARGV[4], ARGV[6])
-return 1
+return {1, number, position}

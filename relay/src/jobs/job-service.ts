@@ -94,7 +94,8 @@ export class JobService {
     const { job, created } = await this.createOwn(newJob, () => c.store.create(newJob));
     if (!created) return { job, created };
     c.observe?.jobSubmitted(userId);
-    return { job: await this.afterQueueChange(job, { wakePeers: true }), created };
+    // Just read back by the create: no second read.
+    return { job: await this.afterQueueChange(job, { wakePeers: true, fresh: true }), created };
   }
 
   /** A job created finished (cache answer or ComfyUI-shaped failure): announced, never scheduled. */
@@ -189,21 +190,25 @@ export class JobService {
   }
 
   /**
-   * After a job entered the queue or moved in it: re-read it (its position is computed on read),
-   * publish its snapshot, let the scheduler announce the other jobs' moves (coalesced: a burst of
-   * submits costs one walk of the queue per `positionPushMs`, not one per submit), dispatch now,
-   * and (`wakePeers`) tell the other relays to dispatch too. Returns the re-read job.
+   * After a job entered the queue or moved in it: re-read it (its position is computed on read)
+   * unless the caller just read it (`fresh`), publish its snapshot, let the scheduler announce the
+   * other jobs' moves (coalesced: a burst of submits costs one walk of the queue per
+   * `positionPushMs`, not one per submit), dispatch now, and (`wakePeers`) tell the other relays
+   * to dispatch too. Returns the re-read job. The dispatch starts while the snapshot is being
+   * appended, not after: the append was sent first on the same connection, so the event still
+   * precedes everything the claim leads to.
    */
   async afterQueueChange(
     job: StoredJob,
-    { wakePeers }: { wakePeers: boolean },
+    { wakePeers, fresh = false }: { wakePeers: boolean; fresh?: boolean },
   ): Promise<StoredJob> {
     const c = this.context;
-    const fresh = (await c.store.get(job.id)) ?? job;
-    await c.publisher.job(fresh).catch(() => undefined);
+    const now = fresh ? job : ((await c.store.get(job.id)) ?? job);
+    const published = c.publisher.job(now).catch(() => undefined);
     c.scheduler.queueChanged();
     c.scheduler.kick();
     if (wakePeers) c.bus.control({ type: 'queue' });
-    return fresh;
+    await published;
+    return now;
   }
 }

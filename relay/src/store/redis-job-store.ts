@@ -61,42 +61,48 @@ export class RedisJobStore implements JobStore {
     this.run = loadScripts(redis);
   }
 
-  /** Idempotent create: `created` false when the same job id already exists with the same prompt. */
+  /**
+   * Idempotent create: `created` false when the same job id already exists with the same prompt.
+   * The job is read back in the same round trip (the read is sent right behind the script, and
+   * Redis runs a connection's commands in order): a submit costs one round trip here, not two.
+   */
   async create(job: NewJob, now = Date.now()): Promise<CreatedJob> {
     const k = this.keys;
     const hash = promptHash(job.prompt, job.outputsToExecute);
-    const code = Number(
-      await this.run(
-        'addJob',
-        k.job(job.id),
-        k.normalLane,
-        k.userQueued,
-        k.userRound,
-        k.round,
-        k.seq,
-        k.jobs,
-        k.userJobs(job.userId),
-        k.priorityLane,
-        k.userRunning,
-        k.userWaited,
-        k.userCounted,
-        k.dispatched,
-        job.userId,
-        hash,
-        this.options.maxQueuedPerUser,
-        now,
-        job.number ?? '',
-        job.id,
-        ...newJobFields(job),
-      ),
+    const added = this.run(
+      'addJob',
+      k.job(job.id),
+      k.normalLane,
+      k.userQueued,
+      k.userRound,
+      k.round,
+      k.seq,
+      k.jobs,
+      k.userJobs(job.userId),
+      k.priorityLane,
+      k.userRunning,
+      k.userWaited,
+      k.userCounted,
+      k.dispatched,
+      job.userId,
+      hash,
+      this.options.maxQueuedPerUser,
+      now,
+      job.number ?? '',
+      job.id,
+      ...newJobFields(job),
     );
+    const read = this.get(job.id);
+    read.catch(() => undefined); // its failure is the script's (same connection), reported below
+    const code = Number(await added);
     if (code === -1) throw reusedId(job.id);
     if (code === -2)
       throw new RelayError(
         'user_queue_full',
         `you already have ${this.options.maxQueuedPerUser} jobs waiting, the most one user may queue; wait for one to start or cancel one`,
       );
-    const stored = await this.get(job.id);
+    // Read again when the read overtook the script (re-sent after a NOSCRIPT, a flushed script cache).
+    const stored = (await read) ?? (await this.get(job.id));
     if (!stored)
       throw new RelayError('internal', `job ${job.id} vanished right after it was created`);
     return { job: stored, created: code === 1 };
@@ -254,7 +260,7 @@ export class RedisJobStore implements JobStore {
     return (results ?? []).map(([, value]) => value);
   }
 
-  /** Claim the next job for `owner` on the least busy backend with a free slot. */
+  /** Claim the next job for `owner` on the least busy backend with a free slot, with its record as claimed. */
   async claim(owner: string, backends: { name: string; capacity: number }[], now = Date.now()) {
     if (backends.length === 0) return undefined;
     const k = this.keys;
@@ -275,8 +281,10 @@ export class RedisJobStore implements JobStore {
       this.options.leaseMs,
       this.options.maxRunningPerUser,
       ...backends.flatMap((b) => [b.name, b.capacity]),
-    )) as [string, string] | null;
-    return result ? { id: result[0], backend: result[1] } : undefined;
+    )) as [string, string, string[]] | null;
+    return result
+      ? { id: result[0], backend: result[1], job: decodeJob(pairs(result[2] ?? []), 0) }
+      : undefined;
   }
 
   /** Change phase/fields of a job this relay owns; throws LeaseLostError when it no longer does. */

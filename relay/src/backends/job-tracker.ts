@@ -28,6 +28,9 @@ export class JobTracker {
   private resolve!: (result: RunResult) => void;
   private reject!: (error: unknown) => void;
   private chain: Promise<void> = Promise.resolve();
+  /** Stores of the files each `executed` names, started as the message arrives (one after another). */
+  private storing: Promise<unknown> = Promise.resolve();
+  private readonly early = new Map<Message, Promise<NodeUiOutput | null>>();
   private terminal: Message | undefined;
   private started = false;
   private readonly outputs: Record<string, NodeUiOutput> = {};
@@ -75,7 +78,23 @@ export class JobTracker {
       });
       return;
     }
-    this.enqueue(() => this.handle({ type: event.type, data: event.data }));
+    const message = { type: event.type, data: event.data };
+    if (message.type === 'executed' && !this.ended) this.storeEarly(message);
+    this.enqueue(() => this.handle(message));
+  }
+
+  /**
+   * An `executed` waits in the queue behind the messages before it (each appended to the event
+   * log in turn): its files are copied meanwhile, in arrival order, so it goes out as soon as its
+   * turn comes. Forwarding still waits for the copy (outputs are stored before `executed`).
+   */
+  private storeEarly(message: Message): void {
+    const stored = this.storing.then(() =>
+      this.rewrite(String(message.data.node), message.data.output),
+    );
+    stored.catch(() => undefined); // awaited by handle(), which reports it
+    this.storing = stored.catch(() => undefined);
+    this.early.set(message, stored);
   }
 
   private enqueue(work: () => Promise<void>): void {
@@ -105,7 +124,9 @@ export class JobTracker {
       this.executed.add(String(data.node));
     } else if (type === 'executed') {
       const nodeId = String(data.node);
-      const output = await this.rewrite(nodeId, data.output);
+      const early = this.early.get(message);
+      this.early.delete(message);
+      const output = await (early ?? this.rewrite(nodeId, data.output));
       if (output) this.outputs[nodeId] = { ...(this.outputs[nodeId] ?? {}), ...output };
       this.executed.add(nodeId);
       await this.ctx.emit({ type, data: { ...data, output } });

@@ -190,21 +190,25 @@ export class JobService {
   }
 
   /**
-   * After a job entered the queue or moved in it: re-read it unless the caller holds it `fresh`
-   * from the store (its position is computed on read), publish its snapshot, let the scheduler announce the other jobs' moves (coalesced: a burst of
-   * submits costs one walk of the queue per `positionPushMs`, not one per submit), dispatch now,
-   * and (`wakePeers`) tell the other relays to dispatch too. Returns the re-read job.
+   * After a job entered the queue or moved in it: re-read it (its position is computed on read)
+   * unless the caller just read it (`fresh`), publish its snapshot, let the scheduler announce the
+   * other jobs' moves (coalesced: a burst of submits costs one walk of the queue per
+   * `positionPushMs`, not one per submit), dispatch now, and (`wakePeers`) tell the other relays
+   * to dispatch too. Returns the re-read job. The dispatch starts while the snapshot is being
+   * appended, not after: the append was sent first on the same connection, so the event still
+   * precedes everything the claim leads to.
    */
   async afterQueueChange(
     job: StoredJob,
-    { wakePeers, fresh }: { wakePeers: boolean; fresh: boolean },
+    { wakePeers, fresh = false }: { wakePeers: boolean; fresh?: boolean },
   ): Promise<StoredJob> {
     const c = this.context;
     const now = fresh ? job : ((await c.store.get(job.id)) ?? job);
-    await c.publisher.job(now).catch(() => undefined);
+    const published = c.publisher.job(now).catch(() => undefined);
     c.scheduler.queueChanged();
     c.scheduler.kick();
     if (wakePeers) c.bus.control({ type: 'queue' });
+    await published;
     return now;
   }
 }

@@ -62,12 +62,12 @@ export interface JobStore {
     withPrompts?: boolean;
   }): Promise<{ jobs: StoredJob[]; total: number }>;
 
-  /** Claim the next job for `owner` on the least busy backend with a free slot. */
+  /** Claim the next job for `owner` on the least busy backend with a free slot, with its record as claimed. */
   claim(
     owner: string,
     backends: { name: string; capacity: number }[],
     now?: number,
-  ): Promise<{ id: string; backend: string } | undefined>;
+  ): Promise<{ id: string; backend: string; job: StoredJob | undefined } | undefined>;
   /** Change phase/fields of a job `owner` holds; throws LeaseLostError when it no longer does. */
   update(id: string, owner: string, state: JobState | '', patch?: JobPatch): Promise<void>;
   finish(

@@ -88,29 +88,35 @@ export class OutputStore {
     if (prefix === '') throw pathEscape(`output prefix "${found.originalPrefix}" names no file`);
     const subfolder = posix.dirname(prefix) === '.' ? '' : posix.dirname(prefix);
     const stem = posix.basename(prefix);
-    const dir = await confinedFolder(this.userDir(userId, found.type), subfolder);
+    // Every path below copies the bytes: the download starts now, alongside the folder and Redis look-ups.
+    const bytes = this.download(found);
+    bytes.catch(() => undefined); // awaited below; a look-up failing first must not leave it unhandled
+    const toPart = async (dir: string) => writePart(dir, await bytes);
+    const [dir, recorded] = await Promise.all([
+      confinedFolder(this.userDir(userId, found.type), subfolder),
+      this.index.storedOutput(jobId, key),
+    ]);
     if (!dir) throw pathEscape(`output subfolder "${subfolder}" leads out of the user's folder`);
 
-    const recorded = await this.index.storedOutput(jobId, key);
     let fetched: string | undefined;
     if (recorded) {
       const item = JSON.parse(recorded) as StoredItem;
       const target = join(dir, item.filename);
       if (!(await isPlacedFile(target))) {
         // Killed after choosing the name and before placing the file: finish that same name.
-        await renamePart(await this.fetchToPart(dir, found), target);
+        await renamePart(await toPart(dir), target);
         return item;
       }
       // The name is taken: by our own copy, or by another job that linked it while our link was pending
       // (Redis went away between recording the name and a retry). Only our own bytes make it ours.
-      fetched = await this.fetchToPart(dir, found).catch(() => undefined);
+      fetched = await toPart(dir).catch(() => undefined);
       if (!fetched || (await holdsSameBytes(fetched, target))) {
         if (fetched) await dropPart(fetched);
         return item;
       }
     }
 
-    const part = fetched ?? (await this.fetchToPart(dir, found));
+    const part = fetched ?? (await toPart(dir));
     try {
       const nameAt = async () => counterName(stem, await nextCounterIn(dir, stem), found.extension);
       const filename = await linkUnderFreeName(part, dir, {
@@ -129,8 +135,9 @@ export class OutputStore {
     }
   }
 
-  private async fetchToPart(dir: string, found: FoundOutput): Promise<string> {
-    if ('path' in found.source) return writePart(dir, { copyOf: found.source.path });
+  /** The bytes of a found output named by URL; one on a path is copied from there when placed. */
+  private async download(found: FoundOutput): Promise<Uint8Array | { copyOf: string }> {
+    if ('path' in found.source) return { copyOf: found.source.path };
     const response = await request(found.source.url, {
       headers: found.source.headers,
       headersTimeout: 30_000,
@@ -146,7 +153,7 @@ export class OutputStore {
     // Read the whole body, then write it: a body paused by a slow disk when the GPU closes the
     // connection crashes the process inside undici 7 (nodejs/undici#5360; fixed in undici 8, which
     // needs Node 22). Outputs are images and short videos: memory is cheaper than a dead relay.
-    return writePart(dir, Buffer.from(await response.body.arrayBuffer()));
+    return Buffer.from(await response.body.arrayBuffer());
   }
 
   /** The absolute path of a stored file for GET /api/view, after ComfyUI /view's checks. */

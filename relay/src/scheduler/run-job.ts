@@ -74,6 +74,39 @@ export async function runJob(
   const update = async (state: StoredJob['state'] | '', patch: JobPatch) => {
     await persist(() => store.update(job.id, owner, state, patch), signal);
   };
+  /**
+   * Updates the record and reads it back in one round trip (the read is sent right behind the
+   * update on the same connection); undefined when the update needed a retry (read it again).
+   */
+  const updateAndRead = async (state: StoredJob['state'], patch: JobPatch) => {
+    let attempts = 0;
+    const updated = persist(() => {
+      attempts++;
+      return store.update(job.id, owner, state, patch);
+    }, signal);
+    const read = store.get(job.id).catch(() => undefined);
+    await updated;
+    const fresh = await read;
+    return attempts === 1 ? fresh : undefined;
+  };
+  /**
+   * The run's events go out one after another in the order they were made, through this chain: a
+   * step that publishes a snapshot does not wait for it (its next Redis write goes out meanwhile),
+   * and everything published later still lands behind it in the user's stream.
+   */
+  let announced: Promise<void> = Promise.resolve();
+  const announce = (work: () => Promise<void>): Promise<void> => {
+    const next = announced.then(work);
+    announced = next.catch(() => undefined);
+    return next;
+  };
+  /** A snapshot of the record, published without waiting (see `announce`). */
+  const publishRecord = (record: StoredJob | string) =>
+    void announce(() =>
+      persist(() => publisher.job(record), signal).catch((e: Error) =>
+        logger.warn({ err: e.message }, 'job event lost'),
+      ),
+    );
   const classOf = (nodeId: string) => {
     const node = job.prompt[nodeId] as { class_type?: unknown } | undefined;
     return typeof node?.class_type === 'string' ? node.class_type : undefined;
@@ -99,28 +132,29 @@ export async function runJob(
       }
       const patch: JobPatch = { coldStartSince: state === 'warming_up' ? Date.now() : undefined };
       if (state === 'running' && startedAt === undefined) patch.startedAt = startedAt = Date.now();
-      await update(state, patch);
-      await persist(() => publisher.job(job.id), signal).catch((e: Error) =>
-        logger.warn({ err: e.message }, 'job event lost'),
-      );
+      publishRecord((await updateAndRead(state, patch)) ?? job.id);
     },
     markSubmitAttempted: (backendRef) => update('', { submitAttemptedAt: Date.now(), backendRef }),
     markSubmitted: (backendRef) => update('', { submittedAt: Date.now(), backendRef }),
     async emit(message) {
       const data: Record<string, unknown> = { ...message.data, prompt_id: job.id };
+      // Best-effort record writes are sent, not waited for: the event appended next goes out behind
+      // them on the same connection, so a reader who sees the event finds the record written.
       if (message.type === 'execution_cached' && Array.isArray(data.nodes)) {
         for (const node of data.nodes) cached.add(String(node));
-        await update('', { cachedNodes: [...cached] }).catch(() => undefined);
+        void update('', { cachedNodes: [...cached] }).catch(() => undefined);
       } else if (message.type === 'executed' && data.output && typeof data.output === 'object') {
         // Outputs are visible in GET /api/jobs/:id while the job still runs (and survive a takeover).
         outputs[String(data.node)] = data.output as NodeUiOutput;
-        await update('', { outputs }).catch(() => undefined);
+        void update('', { outputs }).catch(() => undefined);
       } else if (message.type === 'executing' && typeof data.node === 'string') {
         running(data.node);
       } else if (message.type === 'progress') {
         running(String(data.node ?? ''), Number(data.value ?? 0), Number(data.max ?? 0));
       }
-      await persist(() => publisher.comfy(job, { type: message.type, data }), signal);
+      await announce(() =>
+        persist(() => publisher.comfy(job, { type: message.type, data }), signal),
+      );
     },
     async evidence(fact) {
       if (fact.kind === 'output') {
@@ -129,7 +163,7 @@ export async function runJob(
       } else if (fact.kind === 'node_running') {
         running(fact.nodeId);
       }
-      await persist(() => publisher.fact(job, fact), signal);
+      await announce(() => persist(() => publisher.fact(job, fact), signal));
     },
     preview(nodeId, image, mime, meta) {
       const frame = encodePreviewWithMetadata(image, {
@@ -167,7 +201,8 @@ export async function runJob(
 
   let result: RunResult;
   try {
-    if (!resume) await ctx.phase('submitting');
+    // The claim put the job in `submitting`: its record as claimed is that phase's snapshot.
+    if (!resume) publishRecord(job);
     result = await backend.run(runnable, ctx);
   } catch (error) {
     const reason = signal.reason as StopReason | undefined;
@@ -213,6 +248,7 @@ export async function runJob(
       };
     }
   }
+  await announced; // the ended record is the run's last event
   const finalState = await finish(deps, job, result, startedAt, logger);
   if (finalState) {
     const now = Date.now();

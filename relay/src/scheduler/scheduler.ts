@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Backend } from '../backends/backend';
 import type { Publisher } from '../events/publisher';
 import type { JobStore } from '../jobs/job-store';
+import type { StoredJob } from '../store/job-record';
 import type { QueueInfo } from './queue-info';
 import { jobErrorFrom, runJob, type RunDeps, type StopReason } from './run-job';
 
@@ -106,20 +107,21 @@ export class Scheduler {
       if (!next) break;
       claimed = true;
       this.deps.observe?.jobStateChanged('queued', 'submitting', next.backend);
-      const job = await this.store.get(next.id);
+      const job = next.job ?? (await this.store.get(next.id));
       const backend = this.backend(next.backend);
       if (!job || !backend) continue;
-      this.launch(job.id, backend, false);
+      this.launch(job.id, backend, false, job);
     }
     if (claimed) this.queueChanged();
   }
 
-  private launch(jobId: string, backend: Backend, resume: boolean): void {
+  /** Runs a claimed job; `claimed` is its record as the claim returned it (else it is read here). */
+  private launch(jobId: string, backend: Backend, resume: boolean, claimed?: StoredJob): void {
     const abort = new AbortController();
     const entry: Running = { abort, backend, cancelling: false, done: Promise.resolve() };
     this.running.set(jobId, entry);
     entry.done = (async () => {
-      const job = await this.store.get(jobId);
+      const job = claimed ?? (await this.store.get(jobId));
       if (!job) return;
       const budget =
         this.options.jobTimeoutMs + 30_000 - (Date.now() - (job.claimedAt ?? Date.now()));

@@ -198,7 +198,15 @@ describe('RedisJobStore', () => {
     expect(new Set([x?.backend, y?.backend])).toEqual(new Set(['g1', 'g2']));
     expect(await s.claim('r', backends)).toBeUndefined();
     await s.finish(a2.id, 'r', 'done', {}, 500);
-    expect(await s.claim('r', backends)).toEqual({ id: b1.id, backend: x?.backend });
+    const z = await s.claim('r', backends);
+    expect(z).toMatchObject({ id: b1.id, backend: x?.backend });
+    // The record comes back with the claim, as claimed.
+    expect(z?.job).toMatchObject({
+      id: b1.id,
+      state: 'submitting',
+      owner: 'r',
+      backend: x?.backend,
+    });
     expect(await s.runtimes()).toEqual([500]);
   });
 

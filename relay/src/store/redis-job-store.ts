@@ -262,7 +262,7 @@ export class RedisJobStore implements JobStore {
     return (results ?? []).map(([, value]) => value);
   }
 
-  /** Claim the next job for `owner` on the least busy backend with a free slot. */
+  /** Claim the next job for `owner` on the least busy backend with a free slot, with its record as claimed. */
   async claim(owner: string, backends: { name: string; capacity: number }[], now = Date.now()) {
     if (backends.length === 0) return undefined;
     const k = this.keys;
@@ -283,8 +283,10 @@ export class RedisJobStore implements JobStore {
       this.options.leaseMs,
       this.options.maxRunningPerUser,
       ...backends.flatMap((b) => [b.name, b.capacity]),
-    )) as [string, string] | null;
-    return result ? { id: result[0], backend: result[1] } : undefined;
+    )) as [string, string, string[]] | null;
+    return result
+      ? { id: result[0], backend: result[1], job: decodeJob(pairs(result[2] ?? []), 0) }
+      : undefined;
   }
 
   /** Change phase/fields of a job this relay owns; throws LeaseLostError when it no longer does. */

@@ -35,6 +35,9 @@ export type RelayEventsOptions = {
 
 export type RelayEvents = { readonly connected: boolean; close(): void };
 
+const isWorkshop = (json: unknown) =>
+  typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'workshop';
+
 export function connectRelayEvents(
   options: RelayEventsOptions,
   handlers: RelayEventsHandlers,
@@ -94,8 +97,9 @@ export function connectRelayEvents(
         logger.warn('relay sent a text frame that is not JSON; ignored');
         return;
       }
-      const notice = WorkshopNotice.safeParse(json);
-      if (notice.success) {
+      // Only a `workshop` frame can be a notice: events skip that schema.
+      const notice = isWorkshop(json) ? WorkshopNotice.safeParse(json) : undefined;
+      if (notice?.success) {
         handlers.onWorkshop?.(notice.data);
         return;
       }

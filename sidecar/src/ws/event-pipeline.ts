@@ -31,10 +31,13 @@ type Deps = {
   handled: (eventId: string) => void;
 };
 
-/** ComfyUI's bytes for a message (Python json.dumps); strictly checked when it is a core type. */
+/**
+ * ComfyUI's bytes for a message (Python json.dumps). A message that does not pass the strict
+ * schema of its core type is still sent, so the check only runs when its debug line would be logged.
+ */
 export function encodeMessage(message: ComfyMessage, logger?: Logger): string {
-  const strict = ComfyWsMessage.safeParse(message);
-  if (!strict.success && logger) {
+  const strict = logger?.isLevelEnabled('debug') ? ComfyWsMessage.safeParse(message) : undefined;
+  if (strict && !strict.success && logger) {
     logger.debug(
       { type: message.type, issues: strict.error.issues.slice(0, 2) },
       'forwarding a non-core message shape',

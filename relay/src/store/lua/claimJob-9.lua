@@ -13,7 +13,8 @@
     ARGV[1] key prefix   ARGV[2] owner (relay id)   ARGV[3] now (ms)   ARGV[4] lease (ms)
     ARGV[5] max running per user (0 = no cap)   ARGV[6..] backend name, capacity pairs
   Output:
-    {job id, backend name}, or nil when no backend has a free slot or nothing can run
+    {job id, backend name, HGETALL of the claimed job}, or nil when no backend has a free slot or
+    nothing can run (the record comes back with the claim: the runner needs no second read)
 ]]
 --- @include "laneMember"
 local best, bestFree = nil, 0
@@ -81,4 +82,4 @@ redis.call('HINCRBY', KEYS[4], user, 1)
 redis.call('HINCRBY', KEYS[7], best, 1)
 redis.call('HSET', jobKey, 'state', 'submitting', 'owner', ARGV[2], 'backend', best, 'claimedAt', ARGV[3], 'pos', '')
 redis.call('ZADD', KEYS[6], tonumber(ARGV[3]) + tonumber(ARGV[4]), id)
-return {id, best}
+return {id, best, redis.call('HGETALL', jobKey)}

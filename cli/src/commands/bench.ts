@@ -20,7 +20,8 @@ bounded benchmarks and prints platform/stock ratios with p50/p95 and sample coun
   admissions   relay admissions per second (vs ComfyUI POST /prompt)
   memory       memory of one sidecar process (vs one idle ComfyUI simulator process)
   panels       queue + history panel reads with finished jobs behind them
-  events       event latency with 200 users and 1,000 open sockets
+  events       event latency with 200 users and 1,000 open sockets (and frames per socket per job)
+  workers      first event and visible output through a pull worker, beside direct
   agent        serverless + GPU agent vs no agent vs direct: first executing, GPU error,
                replica death (SIGKILL), cancel → tab (in --quick only with --only agent)
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: typecheck, lint, the import rules, unused dependencies, the extension build,
+# Runs every test: typecheck, lint, the import rules, unused dependencies, the builds (extension,
+# dashboard, the sidecar's one file that every test starting `comfyume sidecar` runs),
 # then all vitest projects (unit, extensions, integration with real Redis and sockets, e2e with
 # headless Chromium).
 set -euo pipefail
@@ -12,7 +13,8 @@ echo "== lint"; npx eslint . --max-warnings=0
 echo "== format"; npx prettier --check . --log-level warn
 echo "== boundaries"; npx depcruise . --config .dependency-cruiser.cjs
 echo "== unused"; npx knip
-echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config admin-ui/vite.config.ts
+echo "== build"; npx vite build --logLevel warn && npx vite build --logLevel warn --config admin-ui/vite.config.ts \
+  && npx vite build --logLevel warn --config cli/sidecar.vite.config.ts
 echo "== tests"
 mkdir -p reports
 status=0

@@ -9,6 +9,7 @@ import { ComfyHttp } from '../../kit/comfy/http';
 import { freePort } from '../../kit/free-port';
 import { userToken, type Dirs } from './rig';
 import { eventually } from '../../kit/until';
+import { ensureSidecarBundle } from '../../bin/sidecar-bundle.js';
 
 const bin = fileURLToPath(new URL('../../bin/comfyume.js', import.meta.url));
 const probe = new URL('./mem-probe.js', import.meta.url).href;
@@ -58,6 +59,9 @@ export async function ready(url: string, what: string, proc: ProductProcess): Pr
   );
 }
 
+/** Once per bench run: sidecars start from their one-file build, as deployed (built if stale). */
+let sidecarBuild: Promise<string> | undefined;
+
 /** `comfyume sidecar` for `userId` in front of the ComfyUI at `comfyUrl` (with its folders), on a free port. */
 export async function startSidecarProcess(options: {
   dirs: Dirs;
@@ -65,6 +69,7 @@ export async function startSidecarProcess(options: {
   comfyUrl: string;
   relayUrl: string;
 }): Promise<ProductProcess & { url: string }> {
+  await (sidecarBuild ??= ensureSidecarBundle(() => {}));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = launch(['sidecar'], {

@@ -3,15 +3,9 @@
  * so `comfyume token` does not load the relay and `comfyume simulate` does not load Redis.
  * Commands that read settings get the workshop home's .env first (see home.ts).
  */
-import { UsageError } from './args';
-import { loadHomeEnv, workshopHome } from './home';
-
-type Command = {
-  summary: string;
-  /** Reads the workshop's .env before it runs (self-contained rigs like bench and simulate do not). */
-  readsEnv: boolean;
-  load: () => Promise<{ main: (args: string[]) => Promise<void> }>;
-};
+import { workshopHome } from './home';
+import { runCommand, type Command } from './run-command';
+import { sidecarCommand } from './sidecar-command';
 
 const commands: Record<string, Command> = {
   up: {
@@ -56,11 +50,7 @@ const commands: Record<string, Command> = {
     readsEnv: true,
     load: () => import('../../relay/src/main'),
   },
-  sidecar: {
-    summary: "run an attendee's sidecar in front of their ComfyUI",
-    readsEnv: true,
-    load: () => import('../../sidecar/src/main'),
-  },
+  sidecar: { ...sidecarCommand, load: () => import('../../sidecar/src/main') },
   worker: {
     summary: 'join a GPU box to a workshop: works for the relay beside its ComfyUI, connecting out',
     readsEnv: true,
@@ -105,14 +95,7 @@ function usage(): string {
   ].join('\n');
 }
 
-/**
- * `loaders` replaces how a command's module is loaded: bin/comfyume.js loads the sidecar through
- * tsx's CommonJS hook, where a dynamic import() of TypeScript would not resolve.
- */
-export async function runCli(
-  argv: string[],
-  loaders: Partial<Record<string, Command['load']>> = {},
-): Promise<void> {
+export async function runCli(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
@@ -124,14 +107,5 @@ export async function runCli(
     process.exitCode = 2;
     return;
   }
-  try {
-    if (command.readsEnv) loadHomeEnv(workshopHome());
-    const module = await (loaders[name] ?? command.load)();
-    await module.main(rest);
-  } catch (error) {
-    // Config and usage errors carry a message meant for a person; print it without a stack.
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`comfyume ${name}: ${message}`);
-    process.exitCode = process.exitCode || (error instanceof UsageError ? 2 : 1);
-  }
+  await runCommand(name, command, rest);
 }

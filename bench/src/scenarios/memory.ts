@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ComfyClient } from '../../../kit/comfy/client';
 import { freePort } from '../../../kit/free-port';
+import { freshSidecarBundle } from '../../../bin/sidecar-bundle.js';
 import { launch, ready, startSidecarProcess } from '../processes';
 import { makeRow, type Row } from '../report';
 import { simulatorAt, type RelayRig, type Rig } from '../rig';
@@ -125,7 +126,10 @@ async function measureStock(rig: Rig, o: MemoryOptions): Promise<Sample[]> {
 export async function memory(rig: Rig, main: RelayRig, o: MemoryOptions): Promise<Row[]> {
   const stock = await measureStock(rig, o);
   const platform = await measureSidecar(rig, main, o);
-  const shape = `sidecar after ${o.sockets} open browser sockets and ${o.jobs} finished jobs (sockets still open) vs one idle \`comfyume simulate\` process; both started as \`node --expose-gc bin/comfyume.js …\` with a probe preloaded; ${o.samples} samples each, each after a full GC`;
+  const from = freshSidecarBundle().file
+    ? 'from its one-file build (dist/sidecar/, as deployed)'
+    : 'from its TypeScript sources through tsx (no fresh build: not as deployed)';
+  const shape = `sidecar (${from}) after ${o.sockets} open browser sockets and ${o.jobs} finished jobs (sockets still open) vs one idle \`comfyume simulate\` process; both started as \`node --expose-gc bin/comfyume.js …\` with a probe preloaded; ${o.samples} samples each, each after a full GC`;
   return [
     makeRow({
       id: 'memory-rss',

@@ -16,6 +16,7 @@ import { assertPortsFree } from '../stack/port-check';
 import { findPrometheus } from '../stack/prometheus';
 import { verifyPrintedUrls } from '../stack/verify';
 import { prepareWorkshopUi } from '../stack/workshop-ui';
+import { ensureSidecarBundle } from '../../../bin/sidecar-bundle.js';
 import { startStack, type Stack } from '../stack/stack';
 import { readStackFile, removeStackFile, writeStackFile } from '../stack/stack-file';
 import { parseUpConfig, type UpConfig } from '../stack/up-config';
@@ -241,6 +242,8 @@ export async function main(args: string[]): Promise<void> {
     config = { ...config, webRoot };
     task.succeed('workshop page ready');
   }
+  const build = progress.start('preparing the sidecar');
+  build.succeed(await ensureSidecarBundle((m) => build.mark(m)));
   let task: ProgressTask | undefined;
   let stack: Stack;
   try {

@@ -3,13 +3,13 @@
 // between a checkout and a running workshop; only the sidecar also has a build, for its memory.
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
-import { freshSidecarBundle } from './sidecar-bundle.js';
+import { freshSidecarBundle } from './sidecar-start.js';
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'sidecar') {
-  // The sidecar runs once per attendee, so its memory counts. Its young generation is capped at
-  // 1 MB semi-spaces: it allocates little per request (bodies stream), and the default lets idle
-  // RSS grow by ~15 MB.
+  // The sidecar runs once per attendee, so its memory counts. Its starters give it node flags and
+  // allocator settings (bin/sidecar-start.js); set here too, the semi-space cap only partly holds
+  // (the heap is configured by now), for a sidecar started as a bare `node bin/comfyume.js sidecar`.
   setFlagsFromString('--max-semi-space-size=1');
   const require = createRequire(import.meta.url);
   const bundle = freshSidecarBundle();

@@ -22,7 +22,7 @@ COPY cli ./cli
 COPY protocol ./protocol
 COPY kit ./kit
 COPY sidecar ./sidecar
-# Built later than its sources' file times (COPY keeps them), so bin/sidecar-bundle.js runs it.
+# Built later than its sources' file times (COPY keeps them), so bin/sidecar-start.js runs it.
 COPY --from=build /app/dist/sidecar ./dist/sidecar
 
 FROM python:3.12-slim-bookworm

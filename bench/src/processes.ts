@@ -9,7 +9,7 @@ import { ComfyHttp } from '../../kit/comfy/http';
 import { freePort } from '../../kit/free-port';
 import { userToken, type Dirs } from './rig';
 import { eventually } from '../../kit/until';
-import { ensureSidecarBundle } from '../../bin/sidecar-bundle.js';
+import { ensureSidecarBundle, sidecarNodeEnv, sidecarNodeFlags } from '../../bin/sidecar-start.js';
 
 const bin = fileURLToPath(new URL('../../bin/comfyume.js', import.meta.url));
 const probe = new URL('./mem-probe.js', import.meta.url).href;
@@ -21,10 +21,17 @@ export type ProductProcess = {
 };
 
 export function launch(args: string[], env: Record<string, string>): ProductProcess {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', probe, bin, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
+  // A sidecar as `comfyume up` and the image start it: with its node flags and allocator settings.
+  const sidecar = args[0] === 'sidecar';
+  const flags = sidecar ? sidecarNodeFlags : [];
+  const child = spawn(
+    process.execPath,
+    [...flags, '--expose-gc', '--import', probe, bin, ...args],
+    {
+      env: { ...process.env, ...(sidecar ? sidecarNodeEnv : {}), ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const stop = async () => {

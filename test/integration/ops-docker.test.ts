@@ -16,6 +16,7 @@ import { allEnvDocs } from '../../cli/src/env/env-example';
 import { localScrapeConfig } from '../../cli/src/stack/prometheus';
 import { readDashboard } from '../support/dashboard';
 import { bcryptjsHasher } from '../../cli/src/users/credentials';
+import { sidecarNodeEnv, sidecarNodeFlags } from '../../bin/sidecar-start.js';
 import { generateUsers } from '../../cli/src/users/generate';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -379,6 +380,21 @@ describe('Dockerfiles', () => {
     expect(start).toMatch(/--cpu --listen 127\.0\.0\.1 --port 18188/);
     expect(start).toContain('bin/comfyume.js sidecar');
     expect(dockerfile).toContain('SIDECAR_LISTEN=0.0.0.0:8188');
+  });
+
+  it("the image's sidecar starts from its one-file build, with every sidecar's node flags and allocator settings", async () => {
+    const dockerfile = await readFile(join(dockerDir, 'attendee.Dockerfile'), 'utf8');
+    const start = await readFile(join(dockerDir, 'attendee-start.sh'), 'utf8');
+    expect(dockerfile).toContain('--config cli/sidecar.vite.config.ts');
+    expect(dockerfile).toContain('COPY --from=build /app/dist/sidecar ./dist/sidecar');
+    const line = start.split('\n').findIndex((l) => l.includes('bin/comfyume.js sidecar'));
+    const command = start
+      .split('\n')
+      .slice(line - 1, line + 1)
+      .join(' ');
+    for (const flag of sidecarNodeFlags) expect(command).toContain(`node ${flag}`);
+    for (const [name, value] of Object.entries(sidecarNodeEnv))
+      expect(command).toContain(`${name}=${value}`);
   });
 
   it('the rules do catch a bad Dockerfile', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ComfyClient } from '../../../kit/comfy/client';
 import { freePort } from '../../../kit/free-port';
-import { freshSidecarBundle } from '../../../bin/sidecar-bundle.js';
+import { freshSidecarBundle } from '../../../bin/sidecar-start.js';
 import { launch, ready, startSidecarProcess } from '../processes';
 import { makeRow, type Row } from '../report';
 import { simulatorAt, type RelayRig, type Rig } from '../rig';

@@ -16,7 +16,7 @@ import { assertPortsFree } from '../stack/port-check';
 import { findPrometheus } from '../stack/prometheus';
 import { verifyPrintedUrls } from '../stack/verify';
 import { prepareWorkshopUi } from '../stack/workshop-ui';
-import { ensureSidecarBundle } from '../../../bin/sidecar-bundle.js';
+import { ensureSidecarBundle } from '../../../bin/sidecar-start.js';
 import { startStack, type Stack } from '../stack/stack';
 import { readStackFile, removeStackFile, writeStackFile } from '../stack/stack-file';
 import { parseUpConfig, type UpConfig } from '../stack/up-config';

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import { sidecarNodeEnv, sidecarNodeFlags } from '../../../bin/sidecar-start.js';
 import { cliBin, repoPath } from '../paths';
 import { mintUserToken } from '../../../kit/user-token';
 import type { WorkshopUser } from '../users/generate';
@@ -95,6 +96,12 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
   };
   const cli = (name: string, args: string[], env: Record<string, string> = {}) =>
     launch(name, process.execPath, [cliBin, ...args], env);
+  /** A sidecar with the node flags and allocator settings it is always started with. */
+  const sidecarProcess = (name: string, env: Record<string, string>) =>
+    launch(name, process.execPath, [...sidecarNodeFlags, cliBin, 'sidecar'], {
+      ...sidecarNodeEnv,
+      ...env,
+    });
 
   const stop = async () => {
     stopping = true;
@@ -286,7 +293,7 @@ export async function startStack(inputs: StackInputs): Promise<Stack> {
             });
           }
           const port = await freePort(config.host);
-          const sidecar = cli(`${user.id}-sidecar`, ['sidecar'], {
+          const sidecar = sidecarProcess(`${user.id}-sidecar`, {
             SIDECAR_LISTEN: `${config.host}:${port}`,
             // nginx passes /userNNN/… unchanged (encoded slashes intact); the sidecar strips it.
             SIDECAR_BASE_PATH: `/${user.id}`,

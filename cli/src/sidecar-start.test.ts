@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshSidecarBundle } from '../../bin/sidecar-bundle.js';
+import { freshSidecarBundle } from '../../bin/sidecar-start.js';
 
 describe('freshSidecarBundle: which code `comfyume sidecar` runs', () => {
   let root: string;

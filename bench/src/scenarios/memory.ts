@@ -129,7 +129,7 @@ export async function memory(rig: Rig, main: RelayRig, o: MemoryOptions): Promis
   const from = freshSidecarBundle().file
     ? 'from its one-file build (dist/sidecar/, as deployed)'
     : 'from its TypeScript sources through tsx (no fresh build: not as deployed)';
-  const shape = `sidecar (${from}) after ${o.sockets} open browser sockets and ${o.jobs} finished jobs (sockets still open) vs one idle \`comfyume simulate\` process; both started as \`node --expose-gc bin/comfyume.js …\` with a probe preloaded; ${o.samples} samples each, each after a full GC`;
+  const shape = `sidecar (${from}) after ${o.sockets} open browser sockets and ${o.jobs} finished jobs (sockets still open) vs one idle \`comfyume simulate\` process; both started as \`node --expose-gc bin/comfyume.js …\` with a probe preloaded (the sidecar also with the node flags and allocator settings \`up\` and the image give it, bin/sidecar-start.js); ${o.samples} samples each, each after a full GC`;
   return [
     makeRow({
       id: 'memory-rss',

@@ -115,7 +115,11 @@ describe('compose files', () => {
       const { environment: templateEnv, labels: templateLabels, ...templateRest } = template;
       expect(rest).toEqual(templateRest);
       expect(labels).toEqual({ ...(templateLabels as Obj), 'com.comfyume.user': id });
-      expect(environment).toEqual({ ...(templateEnv as Obj), USER_ID: id });
+      expect(environment).toEqual({
+        ...(templateEnv as Obj),
+        USER_ID: id,
+        SIDECAR_BASE_PATH: `/${id}`,
+      });
       expect(hostname).toBe(id);
       expect(volumes).toEqual([`${id}-data:/data`]);
       // The token is not in the compose file, only in the 0600 env file it names.

@@ -19,10 +19,11 @@ export const sidecarNodeFlags = ['--max-semi-space-size=1'];
 
 /**
  * glibc's allocator: at most two arenas (the default gives each of V8's and libuv's threads its
- * own, whose freed pages stay resident) and free memory given back above 128 KB instead of the
- * adaptive threshold; ~7 MB less RSS under 100 sockets and 20 jobs. Read once, at process start.
+ * own, whose freed pages stay resident): ~3–5 MB less RSS under 100 sockets and 20 jobs. Not a
+ * low MALLOC_TRIM_THRESHOLD_ too: it saved ~3 MB more but halved /view throughput (every freed
+ * read buffer went back to the kernel), measured with `comfyume bench --only view,memory`.
  */
-export const sidecarNodeEnv = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' };
+export const sidecarNodeEnv = { MALLOC_ARENA_MAX: '2' };
 
 const checkout = dirname(dirname(fileURLToPath(import.meta.url)));
 

@@ -9,8 +9,8 @@ set -uo pipefail
   --input-directory "${COMFYUI_INPUT_DIR}" --max-upload-size 100 --disable-auto-launch &
 comfy=$!
 
-# Node flags and allocator settings as bin/sidecar-start.js gives every sidecar (~10 MB less RSS).
-(cd "${APP_DIR:-/app}" && MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 \
+# Node flags and allocator settings as bin/sidecar-start.js gives every sidecar (less RSS).
+(cd "${APP_DIR:-/app}" && MALLOC_ARENA_MAX=2 \
   exec node --max-semi-space-size=1 bin/comfyume.js sidecar) &
 sidecar=$!
 

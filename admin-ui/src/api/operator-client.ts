@@ -5,8 +5,7 @@
  */
 import { GalleryList } from '../../../protocol/src/relay/gallery';
 import { PrewarmStatus } from '../../../protocol/src/relay/prewarm';
-
-const TIMEOUT_MS = 10_000;
+import { createRelayCall } from './relay-call';
 
 export type OperatorClient = {
   gallery(options?: { limit?: number; hidden?: boolean }): Promise<GalleryList>;
@@ -22,25 +21,7 @@ export function createOperatorClient(
   token: string,
   fetchImpl: typeof fetch = (...a) => fetch(...a),
 ): OperatorClient {
-  async function call(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await fetchImpl(new URL(path, baseUrl), {
-      method,
-      headers: {
-        // '' = the proxy in front (nginx, basic auth) adds the operator's Bearer token itself.
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      cache: 'no-store',
-    });
-    if (!response.ok) {
-      const parsed = (await response.json().catch(() => undefined)) as
-        { error?: { message?: string } } | undefined;
-      throw new Error(parsed?.error?.message ?? `${response.status} ${response.statusText}`);
-    }
-    return response;
-  }
+  const call = createRelayCall(baseUrl, token, fetchImpl);
   const json = async (method: string, path: string, body?: unknown) =>
     (await call(method, path, body)).json() as Promise<unknown>;
   return {

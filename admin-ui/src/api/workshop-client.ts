@@ -6,8 +6,7 @@ import {
   WorkshopWorkflowList,
   type WorkshopWorkflowInfo,
 } from '../../../protocol/src/relay/workshop';
-
-const TIMEOUT_MS = 10_000;
+import { createRelayCall } from './relay-call';
 
 export type WorkshopClient = {
   list(): Promise<WorkshopWorkflowList>;
@@ -20,25 +19,9 @@ export function createWorkshopClient(
   token: string,
   fetchImpl: typeof fetch = (...a) => fetch(...a),
 ): WorkshopClient {
-  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await fetchImpl(new URL(path, baseUrl), {
-      method,
-      headers: {
-        // '' = the proxy in front (nginx, basic auth) adds the operator's Bearer token itself.
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      cache: 'no-store',
-    });
-    const answer: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const message = (answer as { error?: { message?: string } } | undefined)?.error?.message;
-      throw new Error(message ?? `${response.status} ${response.statusText}`);
-    }
-    return answer;
-  }
+  const relayCall = createRelayCall(baseUrl, token, fetchImpl);
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> =>
+    (await relayCall(method, path, body)).json().catch(() => undefined);
   return {
     list: async () => WorkshopWorkflowList.parse(await call('GET', 'api/workshop/workflows')),
     publish: async (name, workflow, isDefault) =>

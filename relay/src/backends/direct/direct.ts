@@ -29,7 +29,8 @@ import { GpuHealth } from './gpu-health';
 import { findResumed, pollHistory } from './history-poll';
 import { JobTracker } from '../job-tracker';
 import { DirectPeers } from './peers';
-import { failed, gpuDied, type AttemptEnd } from './run-results';
+import { failedResult, type AttemptEnd } from '../attempt-end';
+import { gpuDied } from './run-results';
 import { submitToGpu } from './submit';
 
 export type DirectOptions = {
@@ -128,7 +129,7 @@ export class DirectBackend implements Backend {
     const ref = parseRef(job.resume?.backendRef);
     const moved = ref.gpu ? this.peers.get(ref.gpu) : this;
     if (!moved)
-      return failed(
+      return failedResult(
         `this job was moved to the GPU ${ref.gpu}, which is no longer configured on the relay; queue it again`,
       );
     let gpu: DirectBackend = moved;
@@ -184,7 +185,7 @@ export class DirectBackend implements Backend {
       if (error instanceof TaggingError)
         return {
           kind: 'result',
-          result: failed(error.message, {
+          result: failedResult(error.message, {
             nodeId: error.nodeId,
             nodeType: error.classType,
             exceptionType: 'path_escape',

@@ -3,32 +3,14 @@
  * relay-side failure, the GPU's validation refusal, or the GPU dying while it held the job (the
  * message the attendee reads: which GPU, where the job was, what to do).
  */
-import { jobLevelError } from '../../../../protocol/src/index';
+import { failedResult, type AttemptEnd } from '../attempt-end';
 import type { RunResult, RunnableJob } from '../backend';
 import { gpuRefusal } from '../gpu-refusal';
-
-/** How one attempt on one GPU ended: a result, or the GPU died holding the job. */
-export type AttemptEnd =
-  { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
-
-export function failed(
-  message: string,
-  extra: Partial<NonNullable<RunResult['error']>> = {},
-): RunResult {
-  return {
-    status: 'error',
-    outputs: {},
-    cachedNodes: [],
-    executedNodes: [],
-    statusMessages: [],
-    error: { ...jobLevelError('RelayError', message), ...extra },
-  };
-}
 
 /** POST /prompt 400 → the ComfyUI validation failure as a JobError naming the node (gpu-refusal.ts). */
 export function validationFailure(body: unknown): RunResult {
   const error = gpuRefusal(body);
-  return failed(error.message, error);
+  return failedResult(error.message, error);
 }
 
 /** The GPU died holding the job and no peer takes it over: the reason, in the attendee's words. */
@@ -51,7 +33,7 @@ export function gpuDied(
         ? 'Moving jobs to another GPU is off (GPU_MAX_RESUBMITS=0)'
         : `The job had already been moved to another GPU ${attempt - 1} time(s) and is not moved again`
       : 'No other GPU is available to take the job over';
-  return failed(
+  return failedResult(
     `The GPU ${gpuName} stopped responding ${where}; ${end.why}. ${next}: queue it again, and tell the workshop host if it keeps happening.`,
     { exceptionType: 'GpuDied' },
   );

@@ -7,30 +7,13 @@
  * "died" (lease expired, the worker lost the job) for the backend to move it.
  */
 import type { RelayToWorker, WorkerJobEvent } from '../../../../protocol/src/index';
-import { jobLevelError } from '../../../../protocol/src/index';
 import type { HistoryEntry } from '../../../../kit/comfy/client';
-import type { RunContext, RunResult, RunnableJob } from '../backend';
+import { failedResult, type AttemptEnd } from '../attempt-end';
+import type { RunContext, RunnableJob } from '../backend';
 import { gpuRefusal } from '../gpu-refusal';
 import { JobTracker, type FileItem } from '../job-tracker';
 import type { TaggedPrompt } from '../tagging';
 import type { WorkerStaging } from './worker-staging';
-
-export type AttemptEnd =
-  { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
-
-export function failedResult(
-  message: string,
-  extra: Partial<NonNullable<RunResult['error']>> = {},
-): RunResult {
-  return {
-    status: 'error',
-    outputs: {},
-    cachedNodes: [],
-    executedNodes: [],
-    statusMessages: [],
-    error: { ...jobLevelError('RelayError', message), ...extra },
-  };
-}
 
 /** `<worker>#<attempt>`: the record's backendRef, naming where the job runs now. */
 export const workerRef = (worker: string, attempt: number) => `${worker}#${attempt}`;

@@ -15,7 +15,8 @@ import type { BackendKind, BackendState, WorkerToRelay } from '../../../../proto
 import { RelayError } from '../../errors';
 import type { Backend, BackendActivity, RunContext, RunResult, RunnableJob } from '../backend';
 import { tagPrompt, TaggingError } from '../tagging';
-import { failedResult, parseWorkerRef, WorkerAttempt, type AttemptEnd } from './worker-attempt';
+import { failedResult, type AttemptEnd } from '../attempt-end';
+import { parseWorkerRef, WorkerAttempt } from './worker-attempt';
 import type { WorkerConnection } from './worker-connection';
 import type { WorkerStaging } from './worker-staging';
 

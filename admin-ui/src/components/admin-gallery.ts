@@ -12,6 +12,7 @@ import { createOperatorClient } from '../api/operator-client';
 import { galleryTiles } from '../state/gallery-model';
 import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
+import { PollController } from '../controllers/poll.controller';
 
 const POLL_MS = 5000;
 
@@ -116,21 +117,15 @@ export class AdminGallery extends LitElement {
   @state() private error = '';
   @state() private now = Date.now();
   private readonly urls = new Map<string, string>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  // Arrow: `refresh` is a method declared below, read when the controller calls it.
+  private readonly poll = new PollController(this, POLL_MS, () => this.refresh());
 
   private client() {
     return this.token === undefined ? undefined : createOperatorClient(this.baseUrl, this.token);
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), POLL_MS);
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    clearInterval(this.timer);
     for (const url of this.urls.values()) URL.revokeObjectURL(url);
     this.urls.clear();
   }

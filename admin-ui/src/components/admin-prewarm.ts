@@ -10,6 +10,7 @@ import { createOperatorClient } from '../api/operator-client';
 import { warmthView } from '../state/gallery-model';
 import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
+import { PollController } from '../controllers/poll.controller';
 
 const POLL_MS = 3000;
 
@@ -60,21 +61,11 @@ export class AdminPrewarm extends LitElement {
   @state() private status: PrewarmStatus | undefined;
   @state() private pressing = false;
   @state() private error = '';
-  private timer: ReturnType<typeof setInterval> | undefined;
+  // Arrow: `refresh` is a method declared below, read when the controller calls it.
+  private readonly poll = new PollController(this, POLL_MS, () => this.refresh());
 
   private client() {
     return this.token === undefined ? undefined : createOperatorClient(this.baseUrl, this.token);
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), POLL_MS);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.timer);
   }
 
   private async refresh(): Promise<void> {

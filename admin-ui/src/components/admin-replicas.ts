@@ -11,6 +11,7 @@ import { replicaRows } from '../state/replica-rows';
 import './admin-agent-log';
 import { defineElement } from '../../../ui-kit/define-element';
 import { themeStyles } from './theme.styles';
+import { PollController } from '../controllers/poll.controller';
 
 const POLL_MS = 3000;
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -57,21 +58,11 @@ export class AdminReplicas extends LitElement {
   @state() private log: AgentLogResponse | undefined;
   @state() private error = '';
   @state() private now = Date.now();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  // Arrow: `refresh` is a method declared below, read when the controller calls it.
+  private readonly poll = new PollController(this, POLL_MS, () => this.refresh());
 
   private client(): AgentClient | undefined {
     return this.token === undefined ? undefined : createAgentClient(this.baseUrl, this.token);
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), POLL_MS);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.timer);
   }
 
   private async refresh(): Promise<void> {

@@ -30,6 +30,8 @@ export class GateBackend implements Backend {
     await ctx.emit({ type: 'execution_start', data: { prompt_id: job.id, timestamp: Date.now() } });
     const status = await new Promise<RunResult['status']>((resolve, reject) => {
       this.waiting.set(job.id, resolve);
+      // A stop that came while the steps above were being written has already fired its event.
+      if (ctx.signal.aborted) reject(new Error('aborted'));
       ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
     });
     this.waiting.delete(job.id);

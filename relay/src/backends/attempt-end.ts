@@ -4,7 +4,7 @@
  * relay itself decides (a job-level `RelayError` with the reason the attendee reads).
  */
 import { jobLevelError } from '../../../protocol/src/index';
-import type { RunResult } from './backend';
+import type { RunnableJob, RunResult } from './backend';
 
 export type AttemptEnd =
   { kind: 'result'; result: RunResult } | { kind: 'died'; why: string; node?: string };
@@ -21,4 +21,12 @@ export function failedResult(
     statusMessages: [],
     error: { ...jobLevelError('RelayError', message), ...extra },
   };
+}
+
+/** Where the job was when its GPU died, in the attendee's words: "while running node 3 (KSampler)". */
+export function whereItDied(job: RunnableJob, end: Extract<AttemptEnd, { kind: 'died' }>): string {
+  if (!end.node) return 'while it held the job';
+  const node = job.prompt[end.node] as { class_type?: unknown } | undefined;
+  const type = typeof node?.class_type === 'string' ? ` (${node.class_type})` : '';
+  return `while running node ${end.node}${type}`;
 }

@@ -3,7 +3,7 @@
  * relay-side failure, the GPU's validation refusal, or the GPU dying while it held the job (the
  * message the attendee reads: which GPU, where the job was, what to do).
  */
-import { failedResult, type AttemptEnd } from '../attempt-end';
+import { failedResult, whereItDied, type AttemptEnd } from '../attempt-end';
 import type { RunResult, RunnableJob } from '../backend';
 import { gpuRefusal } from '../gpu-refusal';
 
@@ -21,12 +21,7 @@ export function gpuDied(
   attempt: number,
   maxResubmits: number,
 ): RunResult {
-  const node = end.node
-    ? (job.prompt[end.node] as { class_type?: unknown } | undefined)
-    : undefined;
-  const where = end.node
-    ? `while running node ${end.node}${typeof node?.class_type === 'string' ? ` (${node.class_type})` : ''}`
-    : 'while it held the job';
+  const where = whereItDied(job, end);
   const next =
     attempt > maxResubmits
       ? maxResubmits === 0

@@ -15,7 +15,7 @@ import type { BackendKind, BackendState, WorkerToRelay } from '../../../../proto
 import { RelayError } from '../../errors';
 import type { Backend, BackendActivity, RunContext, RunResult, RunnableJob } from '../backend';
 import { tagPrompt, TaggingError } from '../tagging';
-import { failedResult, type AttemptEnd } from '../attempt-end';
+import { failedResult, whereItDied, type AttemptEnd } from '../attempt-end';
 import { parseWorkerRef, WorkerAttempt } from './worker-attempt';
 import type { WorkerConnection } from './worker-connection';
 import type { WorkerStaging } from './worker-staging';
@@ -197,12 +197,7 @@ export class WorkerBackend implements Backend {
     end: Extract<AttemptEnd, { kind: 'died' }>,
     attempt: number,
   ): RunResult {
-    const node = end.node
-      ? (job.prompt[end.node] as { class_type?: unknown } | undefined)
-      : undefined;
-    const where = end.node
-      ? `while running node ${end.node}${typeof node?.class_type === 'string' ? ` (${node.class_type})` : ''}`
-      : 'while it held the job';
+    const where = whereItDied(job, end);
     const next =
       attempt > this.options.maxMoves
         ? `The job had already been moved ${attempt - 1} time(s) and is not moved again`

@@ -36,6 +36,8 @@ export class Prewarmer {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly closing = new AbortController();
   private inFlight: Promise<void> | undefined;
+  /** Whether the GPU was still warm when the warm-up in flight went out. */
+  private inFlightFromWarm = false;
   private lastWarmAt: number | undefined;
   private lastColdStart: { at: number; ms: number } | undefined;
   private lastError: string | undefined;
@@ -49,10 +51,13 @@ export class Prewarmer {
     return this.deps.now?.() ?? new Date();
   }
 
+  private get checkEveryMs(): number {
+    return this.deps.checkMs ?? Math.min(1_000, this.deps.config.intervalMs / 2);
+  }
+
   start(): void {
     if (!this.deps.target || this.timer) return;
-    const every = this.deps.checkMs ?? Math.min(1_000, this.deps.config.intervalMs / 2);
-    this.timer = setInterval(() => void this.check(), every);
+    this.timer = setInterval(() => void this.check(), this.checkEveryMs);
     this.timer.unref();
     void this.check();
   }
@@ -100,6 +105,7 @@ export class Prewarmer {
     const target = this.deps.target;
     if (!target || this.inFlight || this.closing.signal.aborted) return;
     this.prompts++;
+    this.inFlightFromWarm = this.warmWithin(this.now().getTime());
     this.inFlight = target
       .warmUp(this.closing.signal)
       .then(
@@ -126,12 +132,24 @@ export class Prewarmer {
       });
   }
 
+  /**
+   * The next warm-up is due an interval after the last one and goes out at the next look, so a
+   * replica is still up (the interval is under the provider's scale-down delay) until then.
+   */
+  private warmWithin(at: number): boolean {
+    return (
+      this.lastWarmAt !== undefined &&
+      at - this.lastWarmAt < this.deps.config.intervalMs + this.checkEveryMs
+    );
+  }
+
   private warmth(at: number): GpuWarmth {
     const target = this.deps.target;
     if (!target) return 'unknown';
     if (this.inFlight && target.state() === 'warming_up') return 'warming';
-    if (this.lastWarmAt !== undefined && at - this.lastWarmAt < this.deps.config.intervalMs)
-      return 'warm';
+    // A warm-up sent to a replica that was up keeps it warm while the prompt is on its way: without
+    // this, every cycle showed a blink of "cold" the dashboard's poll could lock onto.
+    if (this.warmWithin(at) || (this.inFlight && this.inFlightFromWarm)) return 'warm';
     return this.lastWarmAt === undefined && !this.lastError ? 'unknown' : 'cold';
   }
 
